@@ -1,0 +1,667 @@
+//! Settings from the environment, an optional `.env` file and an optional TOML/JSON file.
+//!
+//! Precedence, lowest first: built-in defaults → config file (`JUNO_CONFIG_FILE`, or the
+//! path given to [`Config::load`]) → `.env` file → process environment. Variable names are
+//! the deployment guide's (`DATABASE_URL`, `MEMORY_RETENTION_DAYS`, …). Nested settings
+//! (confidence weights, risk categories and thresholds, approval rules) come only from the
+//! config file. Every bad value is an [`Error::Config`] naming the setting.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{ImpactLevel, Role};
+
+/// Where the store lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+pub enum DatabaseUrl {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A private in-memory SQLite database (tests).
+    Memory,
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite::memory:` or
+    /// `sqlite:///:memory:` (SQLAlchemy's conventions, which the deployment guide uses).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for any other scheme; PostgreSQL is planned but not yet built.
+    pub fn parse(url: &str) -> Result<Self> {
+        let url = url.trim();
+        if url == "sqlite::memory:" || url == "sqlite:///:memory:" || url == ":memory:" {
+            return Ok(DatabaseUrl::Memory);
+        }
+        if let Some(path) = url.strip_prefix("sqlite:///") {
+            if path.is_empty() {
+                return Err(Error::config("DATABASE_URL", "sqlite URL has no path"));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(Error::config(
+                "DATABASE_URL",
+                "the PostgreSQL backend is not available in this build; use sqlite:///path.db",
+            ));
+        }
+        Err(Error::config(
+            "DATABASE_URL",
+            format!(
+                "unsupported database URL `{url}` (expected sqlite:///path.db or sqlite::memory:)"
+            ),
+        ))
+    }
+}
+
+/// The five confidence factors' weights; they must sum to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConfidenceWeights {
+    /// Freshness and completeness of the evidence.
+    pub data_quality: f64,
+    /// Track record of this kind of decision for this team.
+    pub historical_accuracy: f64,
+    /// Support of matching patterns.
+    pub pattern_strength: f64,
+    /// How recent the evidence is.
+    pub temporal_relevance: f64,
+    /// Agreement between engines.
+    pub consensus_score: f64,
+}
+
+impl Default for ConfidenceWeights {
+    fn default() -> Self {
+        ConfidenceWeights {
+            data_quality: 0.30,
+            historical_accuracy: 0.25,
+            pattern_strength: 0.20,
+            temporal_relevance: 0.15,
+            consensus_score: 0.10,
+        }
+    }
+}
+
+/// Sprint-risk category weights and the score thresholds between risk levels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskSettings {
+    /// Weight of each risk category; must sum to 1.
+    pub categories: BTreeMap<String, f64>,
+    /// A score at or above this is at least medium risk.
+    pub medium_threshold: f64,
+    /// A score at or above this is at least high risk.
+    pub high_threshold: f64,
+    /// A score at or above this is critical.
+    pub critical_threshold: f64,
+}
+
+impl Default for RiskSettings {
+    fn default() -> Self {
+        let categories = [
+            ("scope_change", 0.25),
+            ("velocity", 0.25),
+            ("blockers", 0.20),
+            ("dependencies", 0.15),
+            ("capacity", 0.15),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        RiskSettings {
+            categories,
+            medium_threshold: 0.3,
+            high_threshold: 0.6,
+            critical_threshold: 0.8,
+        }
+    }
+}
+
+/// Who approves what, and how long they have.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprovalRules {
+    /// The first role that must approve an action of each impact level.
+    pub route: BTreeMap<ImpactLevel, Role>,
+    /// Hours each role has to decide before the request escalates or expires.
+    pub deadline_hours: BTreeMap<Role, f64>,
+    /// Impact levels the engine may approve alone (when policy and confidence allow).
+    pub auto_approve_levels: Vec<ImpactLevel>,
+    /// Calibrated confidence needed for auto-approval.
+    pub auto_approval_threshold: f64,
+}
+
+impl Default for ApprovalRules {
+    fn default() -> Self {
+        ApprovalRules {
+            route: [
+                (ImpactLevel::Low, Role::TeamLead),
+                (ImpactLevel::Medium, Role::TeamLead),
+                (ImpactLevel::High, Role::ProjectManager),
+                (ImpactLevel::Critical, Role::EngineeringManager),
+            ]
+            .into_iter()
+            .collect(),
+            deadline_hours: [
+                (Role::TeamLead, 24.0),
+                (Role::ProjectManager, 12.0),
+                (Role::EngineeringManager, 4.0),
+                (Role::Director, 24.0),
+            ]
+            .into_iter()
+            .collect(),
+            auto_approve_levels: vec![ImpactLevel::Low, ImpactLevel::Medium],
+            auto_approval_threshold: 0.9,
+        }
+    }
+}
+
+/// A secret string that never prints.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Every JUNO setting. `Config::default()` is the deployment guide's defaults.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Config {
+    /// `DATABASE_URL` (default `sqlite:///juno.db`).
+    pub database_url: DatabaseUrl,
+    /// `MEMORY_ENABLED` (default true).
+    pub memory_enabled: bool,
+    /// `MEMORY_RETENTION_DAYS` (default 365): memories untouched this long are cleaned up.
+    pub memory_retention_days: u32,
+    /// `MEMORY_CLEANUP_INTERVAL` in hours (default 24).
+    pub memory_cleanup_interval_hours: u32,
+    /// `PATTERN_RECOGNITION_THRESHOLD` (default 0.7): share of episodes that makes a pattern.
+    pub pattern_recognition_threshold: f64,
+    /// `TEAM_PREFERENCE_LEARNING` (default true).
+    pub team_preference_learning: bool,
+    /// `AUTONOMOUS_ACTIONS` (default false): may the engine act without a human.
+    pub autonomous_actions: bool,
+    /// `SUPERVISOR_MODE` (default false): send everything to humans.
+    pub supervisor_mode: bool,
+    /// `APPROVAL_TIMEOUT_HOURS` (default 24).
+    pub approval_timeout_hours: u32,
+    /// `AUTO_ESCALATION` (default true).
+    pub auto_escalation: bool,
+    /// `COMPLIANCE_MONITORING` (default true).
+    pub compliance_monitoring: bool,
+    /// `CONFIDENCE_THRESHOLD` (default 0.9).
+    pub confidence_threshold: f64,
+    /// `JIRA_URL`.
+    pub jira_url: Option<String>,
+    /// `JIRA_USERNAME`.
+    pub jira_username: Option<String>,
+    /// `JIRA_API_TOKEN`.
+    pub jira_api_token: Option<Secret>,
+    /// `OPENAI_API_KEY`.
+    pub openai_api_key: Option<Secret>,
+    /// `OPENAI_MODEL`.
+    pub openai_model: Option<String>,
+    /// `AZURE_OPENAI_ENDPOINT`.
+    pub azure_openai_endpoint: Option<String>,
+    /// `AZURE_OPENAI_API_KEY`.
+    pub azure_openai_api_key: Option<Secret>,
+    /// `AZURE_OPENAI_DEPLOYMENT`.
+    pub azure_openai_deployment: Option<String>,
+    /// `AZURE_OPENAI_API_VERSION`.
+    pub azure_openai_api_version: Option<String>,
+    /// Nested: the reasoning engine's factor weights.
+    pub confidence_weights: ConfidenceWeights,
+    /// Nested: sprint-risk categories and thresholds.
+    pub risk: RiskSettings,
+    /// Nested: governance routing, deadlines and auto-approval.
+    pub approval_rules: ApprovalRules,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: DatabaseUrl::Sqlite(PathBuf::from("juno.db")),
+            memory_enabled: true,
+            memory_retention_days: 365,
+            memory_cleanup_interval_hours: 24,
+            pattern_recognition_threshold: 0.7,
+            team_preference_learning: true,
+            autonomous_actions: false,
+            supervisor_mode: false,
+            approval_timeout_hours: 24,
+            auto_escalation: true,
+            compliance_monitoring: true,
+            confidence_threshold: 0.9,
+            jira_url: None,
+            jira_username: None,
+            jira_api_token: None,
+            openai_api_key: None,
+            openai_model: None,
+            azure_openai_endpoint: None,
+            azure_openai_api_key: None,
+            azure_openai_deployment: None,
+            azure_openai_api_version: None,
+            confidence_weights: ConfidenceWeights::default(),
+            risk: RiskSettings::default(),
+            approval_rules: ApprovalRules::default(),
+        }
+    }
+}
+
+/// The shape of the optional config file: nested sections plus any flat setting
+/// under its lower-case name.
+// No deny_unknown_fields: serde cannot combine it with flatten; `flat` catches unknown keys.
+#[derive(Debug, Default, Deserialize)]
+struct FileConfig {
+    #[serde(default)]
+    confidence_weights: Option<ConfidenceWeights>,
+    #[serde(default)]
+    risk: Option<RiskSettings>,
+    #[serde(default)]
+    approval_rules: Option<ApprovalRules>,
+    #[serde(flatten)]
+    flat: BTreeMap<String, toml::Value>,
+}
+
+const FLAT_KEYS: &[&str] = &[
+    "DATABASE_URL",
+    "MEMORY_ENABLED",
+    "MEMORY_RETENTION_DAYS",
+    "MEMORY_CLEANUP_INTERVAL",
+    "PATTERN_RECOGNITION_THRESHOLD",
+    "TEAM_PREFERENCE_LEARNING",
+    "AUTONOMOUS_ACTIONS",
+    "SUPERVISOR_MODE",
+    "APPROVAL_TIMEOUT_HOURS",
+    "AUTO_ESCALATION",
+    "COMPLIANCE_MONITORING",
+    "CONFIDENCE_THRESHOLD",
+    "JIRA_URL",
+    "JIRA_USERNAME",
+    "JIRA_API_TOKEN",
+    "OPENAI_API_KEY",
+    "OPENAI_MODEL",
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_DEPLOYMENT",
+    "AZURE_OPENAI_API_VERSION",
+];
+
+impl Config {
+    /// Loads settings the way a deployed host does: config file named by
+    /// `JUNO_CONFIG_FILE` (if set), then `./.env` (if present), then the process environment.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first bad setting; [`Error::Io`] if a named file is unreadable.
+    pub fn from_env() -> Result<Self> {
+        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        let file = vars.get("JUNO_CONFIG_FILE").map(PathBuf::from);
+        let dotenv = Path::new(".env");
+        Self::load(file.as_deref(), dotenv.exists().then_some(dotenv), &vars)
+    }
+
+    /// Loads settings from an optional config file, an optional `.env` file and a map of
+    /// environment variables (later sources win). Nothing here reads the process environment,
+    /// so tests can pass exactly what they mean.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first bad setting; [`Error::Io`] if a file is unreadable.
+    pub fn load(
+        config_file: Option<&Path>,
+        dotenv_file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Self> {
+        let mut cfg = Config::default();
+        if let Some(path) = config_file {
+            cfg.apply_file(path)?;
+        }
+        if let Some(path) = dotenv_file {
+            let iter = dotenvy::from_path_iter(path).map_err(|e| Error::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            for item in iter {
+                let (k, v) =
+                    item.map_err(|e| Error::config(path.display().to_string(), e.to_string()))?;
+                cfg.apply_var(&k, &v)?;
+            }
+        }
+        for (k, v) in env {
+            cfg.apply_var(k, v)?;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let setting = path.display().to_string();
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let file: FileConfig = if is_json {
+            serde_json::from_str(&text).map_err(|e| Error::config(&setting, e.to_string()))?
+        } else {
+            toml::from_str(&text).map_err(|e| Error::config(&setting, e.to_string()))?
+        };
+        if let Some(w) = file.confidence_weights {
+            self.confidence_weights = w;
+        }
+        if let Some(r) = file.risk {
+            self.risk = r;
+        }
+        if let Some(a) = file.approval_rules {
+            self.approval_rules = a;
+        }
+        for (key, value) in file.flat {
+            let upper = key.to_ascii_uppercase();
+            if !FLAT_KEYS.contains(&upper.as_str()) {
+                return Err(Error::config(key, "unknown setting in config file"));
+            }
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                _ => return Err(Error::config(key, "expected a string, number or boolean")),
+            };
+            self.apply_var(&upper, &text)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one `NAME=value` setting; unknown names are ignored (the environment holds
+    /// much that is not ours).
+    fn apply_var(&mut self, name: &str, value: &str) -> Result<()> {
+        let v = value.trim();
+        let opt = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        match name {
+            "DATABASE_URL" => self.database_url = DatabaseUrl::parse(v)?,
+            "MEMORY_ENABLED" => self.memory_enabled = parse_bool(name, v)?,
+            "MEMORY_RETENTION_DAYS" => self.memory_retention_days = parse_num(name, v)?,
+            "MEMORY_CLEANUP_INTERVAL" => self.memory_cleanup_interval_hours = parse_num(name, v)?,
+            "PATTERN_RECOGNITION_THRESHOLD" => {
+                self.pattern_recognition_threshold = parse_unit(name, v)?;
+            }
+            "TEAM_PREFERENCE_LEARNING" => self.team_preference_learning = parse_bool(name, v)?,
+            "AUTONOMOUS_ACTIONS" => self.autonomous_actions = parse_bool(name, v)?,
+            "SUPERVISOR_MODE" => self.supervisor_mode = parse_bool(name, v)?,
+            "APPROVAL_TIMEOUT_HOURS" => self.approval_timeout_hours = parse_num(name, v)?,
+            "AUTO_ESCALATION" => self.auto_escalation = parse_bool(name, v)?,
+            "COMPLIANCE_MONITORING" => self.compliance_monitoring = parse_bool(name, v)?,
+            "CONFIDENCE_THRESHOLD" => self.confidence_threshold = parse_unit(name, v)?,
+            "JIRA_URL" => self.jira_url = opt(v),
+            "JIRA_USERNAME" => self.jira_username = opt(v),
+            "JIRA_API_TOKEN" => self.jira_api_token = opt(v).map(Secret),
+            "OPENAI_API_KEY" => self.openai_api_key = opt(v).map(Secret),
+            "OPENAI_MODEL" => self.openai_model = opt(v),
+            "AZURE_OPENAI_ENDPOINT" => self.azure_openai_endpoint = opt(v),
+            "AZURE_OPENAI_API_KEY" => self.azure_openai_api_key = opt(v).map(Secret),
+            "AZURE_OPENAI_DEPLOYMENT" => self.azure_openai_deployment = opt(v),
+            "AZURE_OPENAI_API_VERSION" => self.azure_openai_api_version = opt(v),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Checks the cross-field rules (weights sum to 1, thresholds ordered, …).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the offending setting.
+    pub fn validate(&self) -> Result<()> {
+        let w = &self.confidence_weights;
+        let parts = [
+            ("confidence_weights.data_quality", w.data_quality),
+            (
+                "confidence_weights.historical_accuracy",
+                w.historical_accuracy,
+            ),
+            ("confidence_weights.pattern_strength", w.pattern_strength),
+            (
+                "confidence_weights.temporal_relevance",
+                w.temporal_relevance,
+            ),
+            ("confidence_weights.consensus_score", w.consensus_score),
+        ];
+        for (name, v) in parts {
+            check_unit(name, v)?;
+        }
+        let sum: f64 = parts.iter().map(|(_, v)| v).sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(Error::config(
+                "confidence_weights",
+                format!("weights must sum to 1, they sum to {sum:.4}"),
+            ));
+        }
+        let r = &self.risk;
+        if r.categories.is_empty() {
+            return Err(Error::config(
+                "risk.categories",
+                "at least one category is needed",
+            ));
+        }
+        for (name, v) in &r.categories {
+            check_unit(&format!("risk.categories.{name}"), *v)?;
+        }
+        let rsum: f64 = r.categories.values().sum();
+        if (rsum - 1.0).abs() > 1e-6 {
+            return Err(Error::config(
+                "risk.categories",
+                format!("weights must sum to 1, they sum to {rsum:.4}"),
+            ));
+        }
+        check_unit("risk.medium_threshold", r.medium_threshold)?;
+        check_unit("risk.high_threshold", r.high_threshold)?;
+        check_unit("risk.critical_threshold", r.critical_threshold)?;
+        if !(r.medium_threshold < r.high_threshold && r.high_threshold < r.critical_threshold) {
+            return Err(Error::config(
+                "risk",
+                "thresholds must rise: medium < high < critical",
+            ));
+        }
+        let a = &self.approval_rules;
+        for level in [
+            ImpactLevel::Low,
+            ImpactLevel::Medium,
+            ImpactLevel::High,
+            ImpactLevel::Critical,
+        ] {
+            match a.route.get(&level) {
+                None => {
+                    return Err(Error::config(
+                        format!("approval_rules.route.{level}"),
+                        "no approver role for this impact level",
+                    ));
+                }
+                Some(Role::Admin) => {
+                    return Err(Error::config(
+                        format!("approval_rules.route.{level}"),
+                        "ADMIN cannot approve actions",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for (role, hours) in &a.deadline_hours {
+            if !hours.is_finite() || *hours <= 0.0 {
+                return Err(Error::config(
+                    format!("approval_rules.deadline_hours.{role}"),
+                    "must be a positive number of hours",
+                ));
+            }
+        }
+        check_unit(
+            "approval_rules.auto_approval_threshold",
+            a.auto_approval_threshold,
+        )?;
+        if self.memory_retention_days == 0 {
+            return Err(Error::config("MEMORY_RETENTION_DAYS", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::config(
+            name,
+            format!("expected true or false, got `{v}`"),
+        )),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
+    v.parse::<T>().map_err(|_| {
+        Error::config(
+            name,
+            format!("expected a whole non-negative number, got `{v}`"),
+        )
+    })
+}
+
+fn parse_unit(name: &str, v: &str) -> Result<f64> {
+    let x: f64 = v.parse().map_err(|_| {
+        Error::config(
+            name,
+            format!("expected a number between 0 and 1, got `{v}`"),
+        )
+    })?;
+    check_unit(name, x)?;
+    Ok(x)
+}
+
+fn check_unit(name: &str, x: f64) -> Result<()> {
+    if x.is_finite() && (0.0..=1.0).contains(&x) {
+        Ok(())
+    } else {
+        Err(Error::config(
+            name,
+            format!("expected a number between 0 and 1, got {x}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_guides() {
+        let c = Config::load(None, None, &BTreeMap::new()).ok();
+        let c = c.as_ref();
+        assert_eq!(c.map(|c| c.memory_retention_days), Some(365));
+        assert_eq!(c.map(|c| c.pattern_recognition_threshold), Some(0.7));
+        assert_eq!(c.map(|c| c.approval_timeout_hours), Some(24));
+    }
+
+    #[test]
+    fn bad_number_names_the_setting() {
+        let err = Config::load(None, None, &env(&[("MEMORY_RETENTION_DAYS", "abc")]))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "bad setting `MEMORY_RETENTION_DAYS`: expected a whole non-negative number, got `abc`"
+            )
+        );
+    }
+
+    #[test]
+    fn weights_must_sum_to_one() {
+        let dir = tempfile::tempdir().ok();
+        let Some(dir) = dir else { return };
+        let path = dir.path().join("juno.toml");
+        let written = std::fs::write(
+            &path,
+            "[confidence_weights]\ndata_quality = 0.5\nhistorical_accuracy = 0.25\npattern_strength = 0.2\ntemporal_relevance = 0.15\nconsensus_score = 0.1\n",
+        );
+        assert!(written.is_ok());
+        let err = Config::load(Some(&path), None, &BTreeMap::new()).err();
+        assert!(
+            matches!(&err, Some(Error::Config { setting, .. }) if setting == "confidence_weights"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn env_beats_dotenv_beats_file() {
+        let Some(dir) = tempfile::tempdir().ok() else {
+            return;
+        };
+        let file = dir.path().join("juno.json");
+        let dotenv = dir.path().join(".env");
+        assert!(
+            std::fs::write(
+                &file,
+                r#"{"memory_retention_days": 30, "confidence_threshold": 0.5}"#
+            )
+            .is_ok()
+        );
+        assert!(
+            std::fs::write(
+                &dotenv,
+                "MEMORY_RETENTION_DAYS=60\nDATABASE_URL=sqlite::memory:\n"
+            )
+            .is_ok()
+        );
+        let c = Config::load(
+            Some(&file),
+            Some(&dotenv),
+            &env(&[("MEMORY_RETENTION_DAYS", "90")]),
+        )
+        .ok();
+        assert_eq!(c.as_ref().map(|c| c.memory_retention_days), Some(90));
+        assert_eq!(c.as_ref().map(|c| c.confidence_threshold), Some(0.5));
+        assert_eq!(
+            c.as_ref().map(|c| c.database_url.clone()),
+            Some(DatabaseUrl::Memory)
+        );
+    }
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:////var/lib/juno.db").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("/var/lib/juno.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///juno.db").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("juno.db")))
+        );
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Config::load(None, None, &env(&[("OPENAI_API_KEY", "sk-very-secret")])).ok();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("sk-very-secret"));
+    }
+}

@@ -1,0 +1,133 @@
+//! The [`Juno`] facade: one store, one config, one clock.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, DatabaseUrl};
+use crate::error::Result;
+use crate::memory::Memories;
+use crate::store::{IntegrityReport, Location, Store};
+
+/// An open JUNO engine. `Send + Sync`: share it between threads behind an `Arc`.
+///
+/// # Examples
+///
+/// ```
+/// use juno_core::{Juno, memory::{MemoryKind, NewMemory, RecallQuery}};
+/// let juno = Juno::open_in_memory()?;
+/// juno.memory().store(NewMemory::new(MemoryKind::Episodic, "team_alpha", "deploy failed on flaky tests"))?;
+/// let hits = juno.memory().recall(&RecallQuery::text("flaky").team("team_alpha"))?;
+/// assert_eq!(hits.len(), 1);
+/// # Ok::<(), juno_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Juno {
+    store: Store,
+    config: Config,
+    clock: RwLock<Arc<dyn Clock>>,
+}
+
+impl Juno {
+    /// Opens the store named by `config.database_url`, creating and migrating it as needed.
+    ///
+    /// # Errors
+    /// See [`Store::open`]: not a database, schema too new, unwritable path, corrupt file.
+    pub fn open(config: Config) -> Result<Self> {
+        config.validate()?;
+        let location = match &config.database_url {
+            DatabaseUrl::Sqlite(p) => Location::File(p.clone()),
+            DatabaseUrl::Memory => Location::Memory,
+        };
+        Ok(Juno {
+            store: Store::open(location)?,
+            config,
+            clock: RwLock::new(Arc::new(SystemClock)),
+        })
+    }
+
+    /// Opens an SQLite file with default settings.
+    ///
+    /// # Errors
+    /// As [`Juno::open`].
+    pub fn open_path(path: impl AsRef<Path>) -> Result<Self> {
+        let config = Config {
+            database_url: DatabaseUrl::Sqlite(PathBuf::from(path.as_ref())),
+            ..Config::default()
+        };
+        Self::open(config)
+    }
+
+    /// A private in-memory engine with default settings (tests, examples).
+    ///
+    /// # Errors
+    /// Only if SQLite cannot allocate.
+    pub fn open_in_memory() -> Result<Self> {
+        let config = Config {
+            database_url: DatabaseUrl::Memory,
+            ..Config::default()
+        };
+        Self::open(config)
+    }
+
+    /// Replaces the clock (builder style).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        self.set_clock(clock);
+        self
+    }
+
+    /// Replaces the clock of a shared engine.
+    pub fn set_clock(&self, clock: Arc<dyn Clock>) {
+        *self.clock.write().unwrap_or_else(|p| p.into_inner()) = clock;
+    }
+
+    /// The current time according to the injected clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.read().unwrap_or_else(|p| p.into_inner()).now()
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The store (for backup, checks and size).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The memory layer.
+    pub fn memory(&self) -> Memories<'_> {
+        Memories::new(self)
+    }
+
+    /// Copies the database to `dest` while it stays in use.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] if `dest` cannot be written.
+    pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
+        self.store.backup_to(dest.as_ref())
+    }
+
+    /// Integrity check and size.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn check(&self) -> Result<IntegrityReport> {
+        self.store.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn juno_is_send_and_sync() {
+        assert_send_sync::<Juno>();
+    }
+}

@@ -1,0 +1,67 @@
+//! # JUNO core
+//!
+//! Governed, explainable automation of agile delivery: the pure-Rust core that the C ABI
+//! (`juno-ffi`) and the Python package (`juno`) wrap.
+//!
+//! Today the core holds the foundation — settings, the injected clock, the SQLite store —
+//! and the **memory layer**, where JUNO keeps what it learns about each team.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use std::sync::Arc;
+//! use juno_core::{Juno, ManualClock};
+//! use juno_core::memory::{MemoryKind, NewMemory, Outcome, OutcomeRecord, RecallQuery, Stance};
+//!
+//! let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000)); // 2026-01-01
+//! let juno = Juno::open_in_memory()?.with_clock(clock.clone());
+//! let memory = juno.memory();
+//!
+//! // Store what the team knows.
+//! memory.store(
+//!     NewMemory::new(MemoryKind::Semantic, "team_alpha", "alpha splits stories above 8 points")
+//!         .with_tags(["estimation"])
+//!         .with_importance(0.8),
+//! )?;
+//!
+//! // Learn from outcomes: alpha rejected 4 of 5 auto-reassign proposals.
+//! for outcome in [Outcome::Rejected, Outcome::Rejected, Outcome::Approved, Outcome::Rejected, Outcome::Rejected] {
+//!     memory.record_outcome(&OutcomeRecord {
+//!         team: "team_alpha".into(),
+//!         action: "auto_reassign".into(),
+//!         outcome,
+//!         subject: None,
+//!         note: None,
+//!     })?;
+//! }
+//! let pref = memory.preference("team_alpha", "auto_reassign")?.expect("learned");
+//! assert_eq!(pref.stance, Stance::Avoids);
+//!
+//! // Repeated episodes become a pattern once their support reaches the threshold (0.7).
+//! let patterns = memory.recognize_patterns(Some("team_alpha"))?;
+//! assert_eq!(patterns[0].result, "rejected");
+//!
+//! // Recall, ranked and explained.
+//! let hits = memory.recall(&RecallQuery::text("split stories").team("team_alpha"))?;
+//! println!("{}", hits[0].explanation.render());
+//! assert!(hits[0].memory.text.contains("splits stories"));
+//! # Ok::<(), juno_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod config;
+pub mod error;
+mod juno;
+pub mod memory;
+pub mod model;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;
+pub use error::{Error, ErrorKind, Result};
+pub use juno::Juno;
+pub use memory::{Memories, Memory, MemoryKind, NewMemory, RecallHit, RecallQuery};
+
+/// The library version (from `Cargo.toml`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

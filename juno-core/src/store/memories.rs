@@ -1,0 +1,769 @@
+//! SQL for the memory layer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
+
+use super::{Store, from_ms, to_ms};
+use crate::error::{Error, Result};
+use crate::memory::{
+    HistoryEntry, HistoryEvent, Memory, MemoryId, MemoryKind, MemorySnapshot, MemoryUpdate,
+    Provenance, Scope, ValidMemory,
+};
+
+const COLS: &str = "id, kind, team, user_id, project, mkey, content, text, tags, importance, \
+    confidence, created_at, updated_at, last_accessed_at, access_count, expires_at, session, \
+    provenance, version";
+
+/// Filters shared by every recall path.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecallFilter<'a> {
+    pub team: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub project: Option<&'a str>,
+    pub kinds: &'a [MemoryKind],
+    pub tags: &'a [String],
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    pub min_confidence: Option<f64>,
+    pub session: Option<&'a str>,
+    pub now_ms: i64,
+    pub retention_cutoff_ms: i64,
+}
+
+/// What ranking needs to know about a candidate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate {
+    pub id: MemoryId,
+    /// BM25 relevance, positive, larger is better (0 without a text query).
+    pub bm25: f64,
+    pub importance: f64,
+    pub updated_at_ms: i64,
+    pub access_count: u64,
+}
+
+/// Per-team, per-kind counts plus the global bounds, for `stats`.
+#[derive(Debug, Default)]
+pub(crate) struct RawStats {
+    pub by_team: BTreeMap<String, BTreeMap<String, u64>>,
+    pub expired: u64,
+    pub oldest_ms: Option<i64>,
+    pub newest_ms: Option<i64>,
+}
+
+/// An episodic memory as pattern recognition sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct EpisodeRow {
+    pub id: MemoryId,
+    pub tags: Vec<String>,
+}
+
+fn hex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for b in s.as_bytes() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Scope words indexed in the FTS `scope` column: hex keeps them single alphanumeric tokens,
+/// so no team name can collide with a word of text or with FTS syntax.
+fn scope_tokens(scope: &Scope) -> String {
+    let mut s = format!("t{}", hex(&scope.team));
+    if let Some(u) = &scope.user {
+        let _ = write!(s, " u{}", hex(u));
+    }
+    if let Some(p) = &scope.project {
+        let _ = write!(s, " p{}", hex(p));
+    }
+    s
+}
+
+/// Builds an FTS5 MATCH expression from already-tokenised words (alphanumeric only, so the
+/// quoting below cannot be escaped) and the scope filter.
+pub(crate) fn fts_match(filter: &RecallFilter<'_>, terms: &[String]) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = filter.team {
+        parts.push(format!("scope : \"t{}\"", hex(t)));
+    }
+    if let Some(u) = filter.user {
+        parts.push(format!("scope : \"u{}\"", hex(u)));
+    }
+    if let Some(p) = filter.project {
+        parts.push(format!("scope : \"p{}\"", hex(p)));
+    }
+    let words: Vec<String> = terms.iter().map(|t| format!("text : \"{t}\"")).collect();
+    parts.push(format!("({})", words.join(" OR ")));
+    parts.join(" AND ")
+}
+
+fn kind_from_sql(s: &str) -> rusqlite::Result<MemoryKind> {
+    s.parse::<MemoryKind>().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(idx: usize, s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn row_to_memory(r: &Row<'_>) -> rusqlite::Result<Memory> {
+    let kind: String = r.get(1)?;
+    let content: String = r.get(6)?;
+    let tags: String = r.get(8)?;
+    let provenance: String = r.get(17)?;
+    let access: i64 = r.get(14)?;
+    let version: i64 = r.get(18)?;
+    Ok(Memory {
+        id: r.get(0)?,
+        kind: kind_from_sql(&kind)?,
+        scope: Scope {
+            team: r.get(2)?,
+            user: r.get(3)?,
+            project: r.get(4)?,
+        },
+        key: r.get(5)?,
+        content: json_col(6, &content)?,
+        text: r.get(7)?,
+        tags: json_col(8, &tags)?,
+        importance: r.get(9)?,
+        confidence: r.get(10)?,
+        created_at: from_ms(r.get(11)?),
+        updated_at: from_ms(r.get(12)?),
+        last_accessed_at: r.get::<_, Option<i64>>(13)?.map(from_ms),
+        access_count: u64::try_from(access).unwrap_or(0),
+        expires_at: r.get::<_, Option<i64>>(15)?.map(from_ms),
+        session: r.get(16)?,
+        provenance: json_col::<Provenance>(17, &provenance)?,
+        version: u32::try_from(version).unwrap_or(u32::MAX),
+    })
+}
+
+fn snapshot(m: &Memory) -> MemorySnapshot {
+    MemorySnapshot {
+        text: m.text.clone(),
+        content: m.content.clone(),
+        tags: m.tags.clone(),
+        importance: m.importance,
+        confidence: m.confidence,
+        expires_at: m.expires_at,
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Storage {
+        message: format!("serialising: {e}"),
+    })
+}
+
+fn get_in(tx: &Transaction<'_>, id: MemoryId) -> Result<Option<Memory>> {
+    let sql = format!("SELECT {COLS} FROM memories WHERE id = ?1");
+    let mut stmt = tx.prepare_cached(&sql)?;
+    Ok(stmt.query_row([id], row_to_memory).optional()?)
+}
+
+fn write_history(
+    tx: &Transaction<'_>,
+    id: MemoryId,
+    version: u32,
+    event: HistoryEvent,
+    at_ms: i64,
+    before: Option<&MemorySnapshot>,
+    after: Option<&MemorySnapshot>,
+) -> Result<()> {
+    let event = match event {
+        HistoryEvent::Created => "created",
+        HistoryEvent::Updated => "updated",
+        HistoryEvent::Deleted => "deleted",
+    };
+    let before = before.map(to_json).transpose()?;
+    let after = after.map(to_json).transpose()?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO memory_history (memory_id, version, event, at, before, after) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    stmt.execute(params![id, version, event, at_ms, before, after])?;
+    Ok(())
+}
+
+fn reindex(
+    tx: &Transaction<'_>,
+    id: MemoryId,
+    text: &str,
+    scope: &Scope,
+    fresh: bool,
+) -> Result<()> {
+    if !fresh {
+        tx.prepare_cached("DELETE FROM memory_fts WHERE rowid = ?1")?
+            .execute([id])?;
+    }
+    tx.prepare_cached("INSERT INTO memory_fts (rowid, text, scope) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, text, scope_tokens(scope)])?;
+    Ok(())
+}
+
+/// Applies `item` over the existing memory `old` (an upsert by key).
+fn overwrite(
+    tx: &Transaction<'_>,
+    old: &Memory,
+    item: &ValidMemory,
+    now_ms: i64,
+) -> Result<MemoryId> {
+    let version = old.version.saturating_add(1);
+    tx.prepare_cached(
+        "UPDATE memories SET kind = ?2, user_id = ?3, project = ?4, content = ?5, text = ?6, \
+         tags = ?7, importance = ?8, confidence = ?9, updated_at = ?10, \
+         touched_at = max(touched_at, ?10), expires_at = ?11, session = ?12, provenance = ?13, \
+         version = ?14 WHERE id = ?1",
+    )?
+    .execute(params![
+        old.id,
+        item.kind.as_str(),
+        item.scope.user,
+        item.scope.project,
+        to_json(&item.content)?,
+        item.text,
+        to_json(&item.tags)?,
+        item.importance,
+        item.confidence,
+        now_ms,
+        item.expires_at.map(to_ms),
+        item.session,
+        to_json(&item.provenance)?,
+        version,
+    ])?;
+    reindex(tx, old.id, &item.text, &item.scope, false)?;
+    let after = MemorySnapshot {
+        text: item.text.clone(),
+        content: item.content.clone(),
+        tags: item.tags.clone(),
+        importance: item.importance,
+        confidence: item.confidence,
+        expires_at: item.expires_at,
+    };
+    write_history(
+        tx,
+        old.id,
+        version,
+        HistoryEvent::Updated,
+        now_ms,
+        Some(&snapshot(old)),
+        Some(&after),
+    )?;
+    Ok(old.id)
+}
+
+impl Store {
+    /// Stores every item in one transaction; items with a key that already exists in their
+    /// team update that memory. Returns the ids in input order.
+    pub(crate) fn insert_memories(
+        &self,
+        items: &[ValidMemory],
+        now_ms: i64,
+    ) -> Result<Vec<MemoryId>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut ids = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(key) = &item.key {
+                let existing: Option<MemoryId> = tx
+                    .prepare_cached("SELECT id FROM memories WHERE team = ?1 AND mkey = ?2")?
+                    .query_row(params![item.scope.team, key], |r| r.get(0))
+                    .optional()?;
+                if let Some(id) = existing {
+                    let old = get_in(&tx, id)?.ok_or(Error::NotFound {
+                        entity: "memory",
+                        id: id.to_string(),
+                    })?;
+                    ids.push(overwrite(&tx, &old, item, now_ms)?);
+                    continue;
+                }
+            }
+            let content = to_json(&item.content)?;
+            let tags = to_json(&item.tags)?;
+            let provenance = to_json(&item.provenance)?;
+            tx.prepare_cached(
+                "INSERT INTO memories (kind, team, user_id, project, mkey, content, text, tags, \
+                 importance, confidence, created_at, updated_at, touched_at, expires_at, session, \
+                 provenance, version) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12, ?13, ?14, 1)",
+            )?
+            .execute(params![
+                item.kind.as_str(),
+                item.scope.team,
+                item.scope.user,
+                item.scope.project,
+                item.key,
+                content,
+                item.text,
+                tags,
+                item.importance,
+                item.confidence,
+                now_ms,
+                item.expires_at.map(to_ms),
+                item.session,
+                provenance,
+            ])?;
+            let id = tx.last_insert_rowid();
+            reindex(&tx, id, &item.text, &item.scope, true)?;
+            // The creation entry stores no snapshot: the first `updated` entry's `before`
+            // holds it, and until then the live row is the snapshot. This halves the bytes
+            // a bulk load writes.
+            write_history(&tx, id, 1, HistoryEvent::Created, now_ms, None, None)?;
+            ids.push(id);
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// One memory by id, whatever its expiry.
+    pub(crate) fn get_memory(&self, id: MemoryId) -> Result<Option<Memory>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {COLS} FROM memories WHERE id = ?1");
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_row([id], row_to_memory)
+            .optional()?)
+    }
+
+    /// One memory by team and key.
+    pub(crate) fn get_memory_by_key(&self, team: &str, key: &str) -> Result<Option<Memory>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {COLS} FROM memories WHERE team = ?1 AND mkey = ?2");
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_row(params![team, key], row_to_memory)
+            .optional()?)
+    }
+
+    /// Applies a validated partial update.
+    pub(crate) fn update_memory(
+        &self,
+        id: MemoryId,
+        up: &MemoryUpdate,
+        now_ms: i64,
+    ) -> Result<Memory> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let old = get_in(&tx, id)?.ok_or(Error::NotFound {
+            entity: "memory",
+            id: id.to_string(),
+        })?;
+        let mut new = old.clone();
+        if let Some(t) = &up.text {
+            new.text.clone_from(t);
+        }
+        if let Some(c) = &up.content {
+            new.content = c.clone();
+        }
+        if let Some(t) = &up.tags {
+            new.tags.clone_from(t);
+        }
+        if let Some(i) = up.importance {
+            new.importance = i;
+        }
+        if let Some(c) = up.confidence {
+            new.confidence = c;
+        }
+        if let Some(ttl) = up.ttl_seconds {
+            new.expires_at = Some(from_ms(now_ms) + chrono::Duration::seconds(ttl));
+        }
+        let item = ValidMemory {
+            kind: new.kind,
+            scope: new.scope.clone(),
+            key: new.key.clone(),
+            content: new.content.clone(),
+            text: new.text.clone(),
+            tags: new.tags.clone(),
+            importance: new.importance,
+            confidence: new.confidence,
+            expires_at: new.expires_at,
+            session: new.session.clone(),
+            provenance: new.provenance.clone(),
+        };
+        overwrite(&tx, &old, &item, now_ms)?;
+        let out = get_in(&tx, id)?.ok_or(Error::NotFound {
+            entity: "memory",
+            id: id.to_string(),
+        })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Deletes one memory, keeping its history. Returns false when it did not exist.
+    pub(crate) fn delete_memory(&self, id: MemoryId, now_ms: i64) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let Some(old) = get_in(&tx, id)? else {
+            return Ok(false);
+        };
+        tx.execute("DELETE FROM memory_fts WHERE rowid = ?1", [id])?;
+        tx.execute("DELETE FROM memories WHERE id = ?1", [id])?;
+        write_history(
+            &tx,
+            id,
+            old.version.saturating_add(1),
+            HistoryEvent::Deleted,
+            now_ms,
+            Some(&snapshot(&old)),
+            None,
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// A memory's history, oldest first. Creation entries get their `after` snapshot from
+    /// the next entry's `before`, or from the live row.
+    pub(crate) fn memory_history(&self, id: MemoryId) -> Result<Vec<HistoryEntry>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT version, event, at, before, after FROM memory_history \
+             WHERE memory_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            let event: String = r.get(1)?;
+            let before: Option<String> = r.get(3)?;
+            let after: Option<String> = r.get(4)?;
+            let version: i64 = r.get(0)?;
+            Ok((version, event, r.get::<_, i64>(2)?, before, after))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (version, event, at, before, after) = row?;
+            let event = match event.as_str() {
+                "created" => HistoryEvent::Created,
+                "updated" => HistoryEvent::Updated,
+                _ => HistoryEvent::Deleted,
+            };
+            let parse = |s: Option<String>| -> Result<Option<MemorySnapshot>> {
+                s.map(|s| {
+                    serde_json::from_str(&s).map_err(|e| Error::Corrupt {
+                        detail: format!("memory history: {e}"),
+                    })
+                })
+                .transpose()
+            };
+            out.push(HistoryEntry {
+                memory_id: id,
+                version: u32::try_from(version).unwrap_or(u32::MAX),
+                event,
+                at: from_ms(at),
+                before: parse(before)?,
+                after: parse(after)?,
+            });
+        }
+        drop(stmt);
+        drop(conn);
+        if out
+            .first()
+            .is_some_and(|e| e.event == HistoryEvent::Created && e.after.is_none())
+        {
+            let after = match out.get(1) {
+                Some(next) => next.before.clone(),
+                None => self.get_memory(id)?.as_ref().map(snapshot),
+            };
+            if let Some(first) = out.first_mut() {
+                first.after = after;
+            }
+        }
+        Ok(out)
+    }
+
+    fn filter_sql(
+        filter: &RecallFilter<'_>,
+        with_scope: bool,
+        sql: &mut String,
+        args: &mut Vec<Value>,
+    ) {
+        sql.push_str(" AND (m.expires_at IS NULL OR m.expires_at > ?) AND m.touched_at >= ?");
+        args.push(Value::Integer(filter.now_ms));
+        args.push(Value::Integer(filter.retention_cutoff_ms));
+        if with_scope {
+            if let Some(t) = filter.team {
+                sql.push_str(" AND m.team = ?");
+                args.push(Value::Text(t.to_owned()));
+            }
+            if let Some(u) = filter.user {
+                sql.push_str(" AND m.user_id = ?");
+                args.push(Value::Text(u.to_owned()));
+            }
+            if let Some(p) = filter.project {
+                sql.push_str(" AND m.project = ?");
+                args.push(Value::Text(p.to_owned()));
+            }
+        }
+        if !filter.kinds.is_empty() {
+            sql.push_str(" AND m.kind IN (");
+            for (i, k) in filter.kinds.iter().enumerate() {
+                sql.push_str(if i == 0 { "?" } else { ", ?" });
+                args.push(Value::Text(k.as_str().to_owned()));
+            }
+            sql.push(')');
+        }
+        for tag in filter.tags {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = ?)");
+            args.push(Value::Text(tag.clone()));
+        }
+        if let Some(s) = filter.since_ms {
+            sql.push_str(" AND m.created_at >= ?");
+            args.push(Value::Integer(s));
+        }
+        if let Some(u) = filter.until_ms {
+            sql.push_str(" AND m.created_at < ?");
+            args.push(Value::Integer(u));
+        }
+        if let Some(c) = filter.min_confidence {
+            sql.push_str(" AND m.confidence >= ?");
+            args.push(Value::Real(c));
+        }
+        if let Some(s) = filter.session {
+            sql.push_str(" AND m.session = ?");
+            args.push(Value::Text(s.to_owned()));
+        }
+    }
+
+    /// The `pool` best BM25 matches for `terms` that pass `filter`.
+    pub(crate) fn text_candidates(
+        &self,
+        filter: &RecallFilter<'_>,
+        terms: &[String],
+        pool: usize,
+    ) -> Result<Vec<Candidate>> {
+        let mut sql = String::from(
+            "SELECT m.id, -bm25(memory_fts, 1.0, 0.0), m.importance, m.updated_at, m.access_count \
+             FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid \
+             WHERE memory_fts MATCH ?",
+        );
+        let mut args = vec![Value::Text(fts_match(filter, terms))];
+        Self::filter_sql(filter, false, &mut sql, &mut args);
+        sql.push_str(" ORDER BY bm25(memory_fts, 1.0, 0.0), m.id LIMIT ?");
+        args.push(Value::Integer(i64::try_from(pool).unwrap_or(i64::MAX)));
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), candidate_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Streams every memory that passes `filter` (no text query) to `each`.
+    pub(crate) fn scan_candidates(
+        &self,
+        filter: &RecallFilter<'_>,
+        mut each: impl FnMut(Candidate),
+    ) -> Result<()> {
+        let mut sql = String::from(
+            "SELECT m.id, 0.0, m.importance, m.updated_at, m.access_count FROM memories m WHERE 1",
+        );
+        let mut args = Vec::new();
+        Self::filter_sql(filter, true, &mut sql, &mut args);
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            each(candidate_row(row)?);
+        }
+        Ok(())
+    }
+
+    /// BM25 of one query term (an FTS expression) for each of `ids`, restricted to `filter`'s
+    /// scope so the match set stays small.
+    pub(crate) fn term_scores(
+        &self,
+        filter: &RecallFilter<'_>,
+        term: &str,
+        ids: &[MemoryId],
+    ) -> Result<HashMap<MemoryId, f64>> {
+        let expr = fts_match(filter, std::slice::from_ref(&term.to_owned()));
+        let conn = self.conn();
+        let mut out = HashMap::new();
+        if filter.team.is_some() {
+            // One pass over the team's matches: cheaper than one FTS query per id.
+            let mut stmt = conn.prepare_cached(
+                "SELECT rowid, -bm25(memory_fts, 1.0, 0.0) FROM memory_fts WHERE memory_fts MATCH ?1",
+            )?;
+            let wanted: std::collections::HashSet<MemoryId> = ids.iter().copied().collect();
+            let mut rows = stmt.query([expr])?;
+            while let Some(r) = rows.next()? {
+                let id: MemoryId = r.get(0)?;
+                if wanted.contains(&id) {
+                    out.insert(id, r.get(1)?);
+                }
+            }
+        } else {
+            let mut stmt = conn.prepare_cached(
+                "SELECT -bm25(memory_fts, 1.0, 0.0) FROM memory_fts WHERE memory_fts MATCH ?1 AND rowid = ?2",
+            )?;
+            for id in ids {
+                if let Some(score) = stmt
+                    .query_row(params![expr, id], |r| r.get::<_, f64>(0))
+                    .optional()?
+                {
+                    out.insert(*id, score);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Full rows for `ids`, in the order given (missing ids are skipped).
+    pub(crate) fn load_memories(&self, ids: &[MemoryId]) -> Result<Vec<Memory>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {COLS} FROM memories WHERE id = ?1");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(m) = stmt.query_row([id], row_to_memory).optional()? {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records that recall returned `ids` at `now_ms`.
+    pub(crate) fn touch_memories(&self, ids: &[MemoryId], now_ms: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ?2, \
+                 touched_at = max(touched_at, ?2) WHERE id = ?1",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, now_ms])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes memories past expiry or untouched since `retention_cutoff_ms`, with their
+    /// index entries and history. Returns how many memories went.
+    pub(crate) fn cleanup_memories(&self, now_ms: i64, retention_cutoff_ms: i64) -> Result<u64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY); DELETE FROM temp.doomed;",
+        )?;
+        let n = tx.execute(
+            "INSERT INTO temp.doomed (id) SELECT id FROM memories \
+             WHERE (expires_at IS NOT NULL AND expires_at <= ?1) OR touched_at < ?2",
+            params![now_ms, retention_cutoff_ms],
+        )?;
+        if n > 0 {
+            tx.execute_batch(
+                "DELETE FROM memory_fts WHERE rowid IN (SELECT id FROM temp.doomed);
+                 DELETE FROM memory_history WHERE memory_id IN (SELECT id FROM temp.doomed);
+                 DELETE FROM memories WHERE id IN (SELECT id FROM temp.doomed);
+                 DELETE FROM temp.doomed;",
+            )?;
+        }
+        // History of memories deleted by callers ages out with the same retention.
+        tx.execute(
+            "DELETE FROM memory_history WHERE at < ?1 AND memory_id NOT IN (SELECT id FROM memories)",
+            [retention_cutoff_ms],
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
+    /// Deletes a session's working memories. Returns how many went.
+    pub(crate) fn end_session(&self, session: &str) -> Result<u64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM memory_fts WHERE rowid IN \
+             (SELECT id FROM memories WHERE session = ?1 AND kind = 'working')",
+            [session],
+        )?;
+        tx.execute(
+            "DELETE FROM memory_history WHERE memory_id IN \
+             (SELECT id FROM memories WHERE session = ?1 AND kind = 'working')",
+            [session],
+        )?;
+        let n = tx.execute(
+            "DELETE FROM memories WHERE session = ?1 AND kind = 'working'",
+            [session],
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
+    /// Counts for the dashboard.
+    pub(crate) fn memory_stats(&self, now_ms: i64, retention_cutoff_ms: i64) -> Result<RawStats> {
+        let conn = self.conn();
+        let mut stats = RawStats::default();
+        let mut stmt = conn.prepare_cached(
+            "SELECT team, kind, count(*), min(created_at), max(created_at) FROM memories \
+             GROUP BY team, kind ORDER BY team, kind",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let team: String = r.get(0)?;
+            let kind: String = r.get(1)?;
+            let n: i64 = r.get(2)?;
+            let lo: i64 = r.get(3)?;
+            let hi: i64 = r.get(4)?;
+            stats
+                .by_team
+                .entry(team)
+                .or_default()
+                .insert(kind, u64::try_from(n).unwrap_or(0));
+            stats.oldest_ms = Some(stats.oldest_ms.map_or(lo, |o| o.min(lo)));
+            stats.newest_ms = Some(stats.newest_ms.map_or(hi, |o| o.max(hi)));
+        }
+        let expired: i64 = conn.query_row(
+            "SELECT count(*) FROM memories WHERE (expires_at IS NOT NULL AND expires_at <= ?1) OR touched_at < ?2",
+            params![now_ms, retention_cutoff_ms],
+            |r| r.get(0),
+        )?;
+        stats.expired = u64::try_from(expired).unwrap_or(0);
+        Ok(stats)
+    }
+
+    /// A team's live episodic memories (id and tags), oldest first.
+    pub(crate) fn episodes(
+        &self,
+        team: &str,
+        now_ms: i64,
+        retention_cutoff_ms: i64,
+    ) -> Result<Vec<EpisodeRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, tags FROM memories WHERE team = ?1 AND kind = 'episodic' \
+             AND (expires_at IS NULL OR expires_at > ?2) AND touched_at >= ?3 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![team, now_ms, retention_cutoff_ms], |r| {
+            let tags: String = r.get(1)?;
+            Ok(EpisodeRow {
+                id: r.get(0)?,
+                tags: json_col(1, &tags)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Every team that has memories, sorted.
+    pub(crate) fn memory_teams(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT DISTINCT team FROM memories ORDER BY team")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+fn candidate_row(r: &Row<'_>) -> rusqlite::Result<Candidate> {
+    let access: i64 = r.get(4)?;
+    Ok(Candidate {
+        id: r.get(0)?,
+        bm25: r.get(1)?,
+        importance: r.get(2)?,
+        updated_at_ms: r.get(3)?,
+        access_count: u64::try_from(access).unwrap_or(0),
+    })
+}

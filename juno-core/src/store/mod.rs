@@ -1,0 +1,238 @@
+//! SQLite persistence: schema, versioned migrations, transactions, backup.
+//!
+//! **The only module with SQL.** Other modules call typed functions here; a second backend
+//! (PostgreSQL) would be a sibling of this module, not a rewrite of its callers.
+//!
+//! One [`Store`] owns one connection behind a mutex, so a `Juno` is `Send + Sync`; several
+//! processes share a file through WAL mode and a busy timeout.
+
+mod memories;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub(crate) use memories::{Candidate, EpisodeRow, RecallFilter};
+pub use schema::SCHEMA_VERSION;
+
+/// How long a connection waits for another's lock before giving up with [`Error::Busy`].
+pub const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+/// Where a store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A file on disk.
+    File(PathBuf),
+    /// Private, in memory, gone on close.
+    Memory,
+}
+
+/// The result of `juno db check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrityReport {
+    /// True when SQLite's integrity check and the full-text index check both pass.
+    pub ok: bool,
+    /// What the checks reported (`["ok"]` when healthy).
+    pub messages: Vec<String>,
+    /// The schema version recorded in the database.
+    pub schema_version: i64,
+    /// Database size in bytes (pages × page size).
+    pub size_bytes: u64,
+    /// The journal mode (`wal` for files).
+    pub journal_mode: String,
+}
+
+/// The SQLite store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+    location: Location,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `location` and migrates it to
+    /// [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    /// [`Error::NotADatabase`] for a file that is not SQLite, [`Error::SchemaTooNew`] for a
+    /// database written by a newer JUNO, [`Error::Io`] for a path that cannot be opened,
+    /// [`Error::Corrupt`] for a damaged file.
+    pub fn open(location: Location) -> Result<Self> {
+        let conn = match &location {
+            Location::Memory => Connection::open_in_memory()?,
+            Location::File(path) => open_file(path)?,
+        };
+        let path_str = match &location {
+            Location::File(p) => p.display().to_string(),
+            Location::Memory => String::from(":memory:"),
+        };
+        let label = |e: Error| label_path(e, &path_str);
+        configure(&conn, &location).map_err(label)?;
+        schema::migrate(&conn, now_ms_system()).map_err(label)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            location,
+        })
+    }
+
+    /// Where this store lives.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-applied transaction behind
+        // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Copies the live database to `dest` with SQLite's online backup; writers may keep going.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if `dest` cannot be written.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        let conn = self.conn();
+        let io = |e: rusqlite::Error| Error::Io {
+            path: dest.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut target = Connection::open(dest).map_err(io)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&conn, &mut target).map_err(io)?;
+            backup
+                .run_to_completion(256, StdDuration::from_millis(0), None)
+                .map_err(io)?;
+        }
+        Ok(())
+    }
+
+    /// Runs SQLite's integrity check and the full-text index's own check.
+    ///
+    /// # Errors
+    /// Storage errors only; a damaged database is reported in the result, not as an error.
+    pub fn check(&self) -> Result<IntegrityReport> {
+        let conn = self.conn();
+        let mut messages = Vec::new();
+        {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            for row in rows {
+                messages.push(row?);
+            }
+        }
+        let mut ok = messages.len() == 1 && messages[0] == "ok";
+        if let Err(e) = conn.execute(
+            "INSERT INTO memory_fts(memory_fts, rank) VALUES ('integrity-check', 0)",
+            [],
+        ) {
+            ok = false;
+            messages.push(format!("full-text index: {e}"));
+        }
+        let schema_version = schema::current_version(&conn)?;
+        let journal_mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        drop(conn);
+        Ok(IntegrityReport {
+            ok,
+            messages,
+            schema_version,
+            size_bytes: self.size_bytes()?,
+            journal_mode,
+        })
+    }
+
+    /// Database size in bytes (pages × page size).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn size_bytes(&self) -> Result<u64> {
+        let conn = self.conn();
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok(u64::try_from(pages.saturating_mul(size)).unwrap_or(0))
+    }
+
+    /// The schema version recorded in the database.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn schema_version(&self) -> Result<i64> {
+        schema::current_version(&self.conn())
+    }
+}
+
+fn open_file(path: &Path) -> Result<Connection> {
+    let io = |msg: String| Error::Io {
+        path: path.display().to_string(),
+        message: msg,
+    };
+    if path.is_dir() {
+        return Err(io(String::from("is a directory")));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(io(format!(
+                "directory `{}` does not exist",
+                parent.display()
+            )));
+        }
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    Connection::open_with_flags(path, flags).map_err(|e| io(e.to_string()))
+}
+
+fn configure(conn: &Connection, location: &Location) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The first statement that reads the file: a non-database fails here, cleanly.
+    let _: i64 = conn.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    if matches!(location, Location::File(_)) {
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Storage {
+                message: format!("could not switch to WAL journal mode (got `{mode}`)"),
+            });
+        }
+        // NORMAL is durable in WAL mode except for the last transactions on power loss,
+        // which is the trade-off SQLite recommends for WAL.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// Replaces the placeholder path in errors raised below `configure`/`migrate`.
+fn label_path(e: Error, path: &str) -> Error {
+    match e {
+        Error::NotADatabase { .. } => Error::NotADatabase {
+            path: path.to_owned(),
+        },
+        Error::Io { message, .. } => Error::Io {
+            path: path.to_owned(),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// The system time, used only to stamp migrations (not domain data).
+fn now_ms_system() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}

@@ -1,0 +1,105 @@
+//! Versioned migrations, recorded in `schema_migrations` and mirrored in `PRAGMA user_version`.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// The newest schema this library writes and understands.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Each migration: version, name, SQL. Append only; never edit a released one.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "memory layer",
+    r#"
+CREATE TABLE memories (
+    id               INTEGER PRIMARY KEY,
+    kind             TEXT    NOT NULL CHECK (kind IN ('episodic','semantic','procedural','working')),
+    team             TEXT    NOT NULL,
+    user_id          TEXT,
+    project          TEXT,
+    mkey             TEXT,
+    content          TEXT    NOT NULL,
+    text             TEXT    NOT NULL,
+    tags             TEXT    NOT NULL,
+    importance       REAL    NOT NULL CHECK (importance BETWEEN 0 AND 1),
+    confidence       REAL    NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    last_accessed_at INTEGER,
+    touched_at       INTEGER NOT NULL,
+    access_count     INTEGER NOT NULL DEFAULT 0,
+    expires_at       INTEGER,
+    session          TEXT,
+    provenance       TEXT    NOT NULL,
+    version          INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX memories_team_kind ON memories (team, kind);
+CREATE UNIQUE INDEX memories_team_key ON memories (team, mkey) WHERE mkey IS NOT NULL;
+CREATE INDEX memories_session ON memories (session) WHERE session IS NOT NULL;
+-- Contentless: the text lives in `memories`; contentless_delete lets cleanup drop rows
+-- by rowid without re-tokenising them.
+CREATE VIRTUAL TABLE memory_fts USING fts5 (
+    text, scope,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE memory_history (
+    id        INTEGER PRIMARY KEY,
+    memory_id INTEGER NOT NULL,
+    version   INTEGER NOT NULL,
+    event     TEXT    NOT NULL CHECK (event IN ('created','updated','deleted')),
+    at        INTEGER NOT NULL,
+    before    TEXT,
+    after     TEXT
+);
+CREATE INDEX memory_history_memory ON memory_history (memory_id);
+"#,
+)];
+
+/// The version recorded in the database (0 for a new file).
+pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the database up to [`SCHEMA_VERSION`], refusing one that is newer.
+///
+/// Runs under `BEGIN IMMEDIATE`, so processes opening a new file together migrate it once.
+pub(crate) fn migrate(conn: &Connection, now_ms: i64) -> Result<()> {
+    let found = current_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT    NOT NULL,
+            applied_at INTEGER NOT NULL
+        )",
+    )?;
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    let found = current_version(&tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > found) {
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![version, name, now_ms],
+        )?;
+        tx.pragma_update(None, "user_version", version)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,1 +1,30 @@
-//! placeholder
+//! # JUNO C ABI
+//!
+//! The C interface of JUNO (`include/juno.h`, generated from this crate by cbindgen).
+//!
+//! Conventions (after rustls-ffi, see `STYLE.md`):
+//! - opaque handles (`juno`, `juno_error`), constructors `_open`, destructors `_free`;
+//!   `_free(NULL)` is a no-op;
+//! - every fallible call returns a `juno_status` (`JUNO_STATUS_OK` = 0; misuse codes below
+//!   100; domain errors from 100, one per `juno_core::ErrorKind`) and takes a trailing,
+//!   optional `juno_error **err` that receives the message;
+//! - strings in are `const char *ptr, size_t len` UTF-8 (a NULL `ptr` is always
+//!   `JUNO_STATUS_NULL_PARAMETER`, even with `len` 0, unless documented optional);
+//!   nested data crosses as JSON; output bytes are a library-owned `juno_buf`;
+//! - outputs are written only on success; every body runs inside `ffi_boundary!`, so a
+//!   panic returns `JUNO_STATUS_PANIC` instead of unwinding into C.
+
+mod boundary;
+mod buf;
+mod engine;
+mod error;
+mod memory;
+mod status;
+
+pub(crate) use boundary::ffi_boundary;
+
+pub use buf::*;
+pub use engine::*;
+pub use error::{juno_error, juno_error_free, juno_error_message, juno_error_status, juno_str};
+pub use memory::*;
+pub use status::juno_status;

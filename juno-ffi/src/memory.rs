@@ -1,0 +1,335 @@
+//! `juno_memory_*`: the memory layer — store, get, recall, learn, clean up.
+//!
+//! Inputs and outputs are JSON in the shapes of `juno_core::memory`'s serde types, the
+//! same JSON the Python package and the HTTP API use.
+
+use std::ffi::c_char;
+
+use juno_core::memory::{NewMemory, OutcomeRecord, RecallQuery};
+use serde::Serialize;
+
+use crate::boundary::{Out, handle, opt_str_in, str_in};
+use crate::buf::juno_buf;
+use crate::error::{Failure, juno_error};
+use crate::ffi_boundary;
+use crate::engine::juno;
+use crate::status::juno_status;
+
+/// Encodes `value` as a caller-owned JSON buffer.
+fn json_buf<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<juno_buf, Failure> {
+    serde_json::to_vec(value)
+        .map(juno_buf::from_vec)
+        .map_err(|e| Failure::encode(what, &e))
+}
+
+/// Stores one memory, or updates the memory with the same team and `key` (upsert).
+///
+/// - `j`: must not be NULL.
+/// - `json`/`json_len`: one `NewMemory` object as UTF-8 JSON, e.g.
+///   `{"kind":"semantic","scope":{"team":"team_alpha"},"text":"…","tags":["x"]}`;
+///   must not be NULL.
+/// - `out_id`: on success receives the memory's id; untouched on failure. Must not be NULL.
+/// - `err`: optional (may be NULL); on failure receives a `juno_error` the caller frees
+///   with `juno_error_free`; untouched on success.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field or kind, or
+///   any invalid value; nothing is written then.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_store(
+    j: *mut juno,
+    json: *const c_char,
+    json_len: usize,
+    out_id: *mut i64,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `json` is NULL or `json_len` readable bytes.
+        let json = unsafe { str_in("json", json, json_len) }?;
+        let out_id = Out::new("out_id", out_id)?;
+        let memory = j.inner.memory().store(NewMemory::from_json(json)?)?;
+        // SAFETY: `out_id` points to a writable `int64_t`.
+        unsafe { out_id.write(memory.id) };
+        Ok(())
+    })
+}
+
+/// Stores many memories in one transaction: all or nothing.
+///
+/// - `j`: must not be NULL.
+/// - `json`/`json_len`: a JSON array of `NewMemory` objects (as for `juno_memory_store`);
+///   must not be NULL.
+/// - `out_ids_json`: on success receives a JSON array of the ids, in input order, e.g.
+///   `[1,2,3]`; the caller frees it with `juno_buf_free`. Untouched on failure. Must not
+///   be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming the first bad item (`items[3].importance`);
+///   nothing is written then.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_store_many(
+    j: *mut juno,
+    json: *const c_char,
+    json_len: usize,
+    out_ids_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `json` is NULL or `json_len` readable bytes.
+        let json = unsafe { str_in("json", json, json_len) }?;
+        let out = Out::new("out_ids_json", out_ids_json)?;
+        let ids = j.inner.memory().store_many(NewMemory::many_from_json(json)?)?;
+        let buf = json_buf("memory ids", &ids)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}
+
+/// One memory by id, as a JSON `Memory` object (`id`, `kind`, `scope`, `key`, `text`,
+/// `tags`, `version`, timestamps as RFC 3339 strings, …).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_NOT_FOUND` if there is no memory `id`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_get(
+    j: *const juno,
+    id: i64,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let buf = json_buf("memory", &j.inner.memory().get(id)?)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}
+
+/// A memory's change history, oldest first, as a JSON array of `HistoryEntry` objects
+/// (`memory_id`, `version`, `event` — `"created"`, `"updated"` or `"deleted"` —, `at`,
+/// `before`, `after`).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: as for `juno_memory_get`.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_NOT_FOUND` when there is no history for `id`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_history(
+    j: *const juno,
+    id: i64,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let buf = json_buf("memory history", &j.inner.memory().history(id)?)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}
+
+/// Finds the memories that best match a query, best first, each with its score explained.
+///
+/// - `j`: must not be NULL. Not `const`: unless the query says `"touch": false`, recall
+///   counts as an access of the returned memories.
+/// - `query_json`/`query_len`: a `RecallQuery` object, e.g.
+///   `{"text":"flaky deploy","team":"team_alpha","kinds":["episodic"],"tags":["ci"],"limit":5}`
+///   (every field optional; `{}` lists everything); must not be NULL.
+/// - `out_hits_json`: on success receives a JSON array of `RecallHit` objects
+///   (`memory`, `score`, `explanation`); the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON or a bad query (limit 0, a
+///   text with no words, …).
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_recall(
+    j: *mut juno,
+    query_json: *const c_char,
+    query_len: usize,
+    out_hits_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `query_json` is NULL or `query_len` readable bytes.
+        let query = unsafe { str_in("query_json", query_json, query_len) }?;
+        let out = Out::new("out_hits_json", out_hits_json)?;
+        let hits = j.inner.memory().recall(&RecallQuery::from_json(query)?)?;
+        let buf = json_buf("recall hits", &hits)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}
+
+/// Deletes every memory past its expiry or untouched for the retention period, as of the
+/// engine's clock.
+///
+/// - `j`: must not be NULL.
+/// - `out_deleted`: on success receives how many memories were deleted; untouched on
+///   failure. Must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: storage errors; on error nothing is deleted.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_cleanup(
+    j: *mut juno,
+    out_deleted: *mut u64,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        let out = Out::new("out_deleted", out_deleted)?;
+        let deleted = j.inner.memory().cleanup()?;
+        // SAFETY: `out` points to a writable `uint64_t`.
+        unsafe { out.write(deleted) };
+        Ok(())
+    })
+}
+
+/// Counts and sizes, as a JSON `MemoryStats` object: `total`, `by_kind` (every kind,
+/// zeros included), `by_team`, `expired`, `database_bytes`, `oldest`, `newest`.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: as for `juno_memory_get`.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_stats(
+    j: *const juno,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let buf = json_buf("memory stats", &j.inner.memory().stats()?)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}
+
+/// Records what became of a proposed action: an episodic memory and the team's updated
+/// preference for that action.
+///
+/// - `j`: must not be NULL.
+/// - `json`/`json_len`: an `OutcomeRecord` object, e.g.
+///   `{"team":"team_alpha","action":"auto_reassign","outcome":"rejected","subject":"ABC-12"}`
+///   (`outcome` is `"approved"`, `"rejected"` or `"reverted"`); must not be NULL.
+/// - `out_json`: on success receives `{"episode_id":…,"preference":{…}|null}`; the caller
+///   frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON or a bad team or action name.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_record_outcome(
+    j: *mut juno,
+    json: *const c_char,
+    json_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `json` is NULL or `json_len` readable bytes.
+        let json = unsafe { str_in("json", json, json_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let record: OutcomeRecord = serde_json::from_str(json)
+            .map_err(|e| juno_core::Error::json("outcome record", &e))?;
+        let learned = j.inner.memory().record_outcome(&record)?;
+        let buf = json_buf("learned outcome", &learned)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}
+
+/// The team's learned preference about `action`, as a JSON `TeamPreference` object
+/// (`stance` — `"favours"`, `"avoids"` or `"undecided"` —, `approved`, `rejected`,
+/// `reverted`, `total`, `acceptance_rate`, `confidence`, …), or the JSON text `null` when
+/// no outcome was ever recorded for that team and action.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `team`/`team_len`, `action`/`action_len`: UTF-8; must not be NULL.
+/// - `out_json`: as for `juno_memory_get`.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_preference(
+    j: *const juno,
+    team: *const c_char,
+    team_len: usize,
+    action: *const c_char,
+    action_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let team = unsafe { str_in("team", team, team_len) }?;
+        // SAFETY: as above.
+        let action = unsafe { str_in("action", action, action_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let pref = j.inner.memory().preference(team, action)?;
+        let buf = json_buf("team preference", &pref)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}
+
+/// Recognises patterns in a team's episodes and stores each as a procedural memory.
+///
+/// - `j`: must not be NULL.
+/// - `team`/`team_len`: UTF-8 team name; **optional**: NULL (with any length) means every
+///   team.
+/// - `out_json`: on success receives a JSON array of `Pattern` objects (`memory_id`,
+///   `team`, `event`, `result`, `support`, `supporting`, `total`, `episode_ids`), sorted by
+///   team and event; the caller frees it with `juno_buf_free`. Untouched on failure. Must
+///   not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub extern "C" fn juno_memory_recognize_patterns(
+    j: *mut juno,
+    team: *const c_char,
+    team_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `team` is NULL or `team_len` readable bytes.
+        let team = unsafe { opt_str_in("team", team, team_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let patterns = j.inner.memory().recognize_patterns(team)?;
+        let buf = json_buf("patterns", &patterns)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write(buf) };
+        Ok(())
+    })
+}

@@ -136,7 +136,9 @@ pub(crate) struct Out<T>(NonNull<T>);
 
 impl<T> Out<T> {
     pub(crate) fn new(param: &str, ptr: *mut T) -> Result<Self, Failure> {
-        NonNull::new(ptr).map(Out).ok_or_else(|| Failure::null(param))
+        NonNull::new(ptr)
+            .map(Out)
+            .ok_or_else(|| Failure::null(param))
     }
 
     /// Writes the result without reading or dropping what was there (it may be
@@ -198,9 +200,7 @@ mod tests {
 
     #[test]
     fn null_err_is_allowed() {
-        let status = ffi_boundary!(ptr::null_mut(), {
-            Err(Failure::null("x"))
-        });
+        let status = ffi_boundary!(ptr::null_mut(), { Err(Failure::null("x")) });
         assert_eq!(status, juno_status::NullParameter);
     }
 
@@ -214,7 +214,9 @@ mod tests {
             );
             let bad = [0x66u8, 0xff, 0x6f];
             assert_eq!(
-                str_in("s", bad.as_ptr().cast(), bad.len()).unwrap_err().status,
+                str_in("s", bad.as_ptr().cast(), bad.len())
+                    .unwrap_err()
+                    .status,
                 juno_status::InvalidUtf8
             );
             let ok = "héllo";

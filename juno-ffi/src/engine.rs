@@ -182,13 +182,24 @@ mod tests {
         let s = juno_open(ptr::null(), 0, &mut out, &mut err);
         assert_eq!(s, juno_status::NullParameter);
         assert_eq!(out, sentinel);
-        assert_eq!(crate::error::juno_error_status(err), juno_status::NullParameter);
+        assert_eq!(
+            crate::error::juno_error_status(err),
+            juno_status::NullParameter
+        );
         crate::error::juno_error_free(err);
 
         let path = "x.db";
-        let s = juno_open(path.as_ptr().cast(), path.len(), ptr::null_mut(), ptr::null_mut());
+        let s = juno_open(
+            path.as_ptr().cast(),
+            path.len(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
         assert_eq!(s, juno_status::NullParameter);
-        assert_eq!(juno_open_in_memory(ptr::null_mut(), ptr::null_mut()), juno_status::NullParameter);
+        assert_eq!(
+            juno_open_in_memory(ptr::null_mut(), ptr::null_mut()),
+            juno_status::NullParameter
+        );
 
         let bad = b"\xc3(";
         let s = juno_open(bad.as_ptr().cast(), bad.len(), &mut out, ptr::null_mut());
@@ -199,10 +210,22 @@ mod tests {
     #[test]
     fn clock_rejects_out_of_range_times() {
         let mut j = ptr::null_mut();
-        assert_eq!(juno_open_in_memory(&mut j, ptr::null_mut()), juno_status::Ok);
-        assert_eq!(juno_clock_set(j, 1_767_225_600_000, ptr::null_mut()), juno_status::Ok);
-        assert_eq!(juno_clock_set(j, i64::MAX, ptr::null_mut()), juno_status::InvalidInput);
-        assert_eq!(juno_clock_set(ptr::null_mut(), 0, ptr::null_mut()), juno_status::NullParameter);
+        assert_eq!(
+            juno_open_in_memory(&mut j, ptr::null_mut()),
+            juno_status::Ok
+        );
+        assert_eq!(
+            juno_clock_set(j, 1_767_225_600_000, ptr::null_mut()),
+            juno_status::Ok
+        );
+        assert_eq!(
+            juno_clock_set(j, i64::MAX, ptr::null_mut()),
+            juno_status::InvalidInput
+        );
+        assert_eq!(
+            juno_clock_set(ptr::null_mut(), 0, ptr::null_mut()),
+            juno_status::NullParameter
+        );
         juno_free(j);
         juno_free(ptr::null_mut());
     }

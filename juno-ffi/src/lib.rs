@@ -14,12 +14,19 @@
 //! - outputs are written only on success; every body runs inside `ffi_boundary!`, so a
 //!   panic returns `JUNO_STATUS_PANIC` instead of unwinding into C.
 
+// Declared in the order the header presents them (cbindgen keeps source order):
+// status codes, errors, buffers, the engine handle, then the memory layer.
 mod boundary;
-mod buf;
-mod engine;
-mod error;
-mod memory;
+
 mod status;
+
+mod error;
+
+mod buf;
+
+mod engine;
+
+mod memory;
 
 pub(crate) use boundary::ffi_boundary;
 

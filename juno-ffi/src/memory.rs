@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
 use crate::buf::juno_buf;
+use crate::engine::juno;
 use crate::error::{Failure, juno_error};
 use crate::ffi_boundary;
-use crate::engine::juno;
 use crate::status::juno_status;
 
 /// Encodes `value` as a caller-owned JSON buffer.
@@ -81,7 +81,10 @@ pub extern "C" fn juno_memory_store_many(
         // SAFETY: `json` is NULL or `json_len` readable bytes.
         let json = unsafe { str_in("json", json, json_len) }?;
         let out = Out::new("out_ids_json", out_ids_json)?;
-        let ids = j.inner.memory().store_many(NewMemory::many_from_json(json)?)?;
+        let ids = j
+            .inner
+            .memory()
+            .store_many(NewMemory::many_from_json(json)?)?;
         let buf = json_buf("memory ids", &ids)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write(buf) };
@@ -255,8 +258,8 @@ pub extern "C" fn juno_memory_record_outcome(
         // SAFETY: `json` is NULL or `json_len` readable bytes.
         let json = unsafe { str_in("json", json, json_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let record: OutcomeRecord = serde_json::from_str(json)
-            .map_err(|e| juno_core::Error::json("outcome record", &e))?;
+        let record: OutcomeRecord =
+            serde_json::from_str(json).map_err(|e| juno_core::Error::json("outcome record", &e))?;
         let learned = j.inner.memory().record_outcome(&record)?;
         let buf = json_buf("learned outcome", &learned)?;
         // SAFETY: `out` points to a writable `juno_buf`.

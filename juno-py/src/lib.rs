@@ -1,1 +1,74 @@
-//! placeholder
+//! Python bindings for JUNO: the native module `juno._juno`.
+//!
+//! Binds `juno-core` directly. The Python package `juno` (in `python/juno/`) re-exports
+//! these classes, defines the `juno.errors` hierarchy the errors here are raised as, and
+//! carries the typed stub (`_juno.pyi`) and the command-line tool.
+//!
+//! Conventions (see the workspace STYLE.md):
+//! - classes are named after the core's nouns (`PyJuno` is `juno.Juno`, `PyMemory` is
+//!   `juno.Memory`, the core's `Memory` record is `juno.MemoryRecord`);
+//! - every call that reaches SQLite copies its arguments into Rust values and runs with
+//!   the GIL released (`py.detach`);
+//! - core errors become the `juno.errors` class for their `ErrorKind`, never a bare
+//!   `ValueError` or `RuntimeError`.
+
+mod convert;
+mod errors;
+mod juno;
+mod memory;
+
+use std::time::Instant;
+
+use juno_core::memory::RecallQuery;
+use pyo3::prelude::*;
+
+use crate::errors::CoreResultExt;
+pub use crate::juno::{PyIntegrityReport, PyJuno};
+pub use crate::memory::{
+    PyHistoryEntry, PyMemory, PyMemoryRecord, PyMemorySnapshot, PyMemoryStats, PyOutcomeLearned,
+    PyPattern, PyProvenance, PyRecallHit, PyScope, PyScoreComponent, PyScoreExplanation,
+    PyTeamPreference, PyTermContribution,
+};
+
+/// Times `n` recalls of `team` (limit 1, no touch) entirely in Rust and returns the total
+/// nanoseconds: the baseline that `benches/python_overhead.py` subtracts from a Python call.
+///
+/// The GIL stays held, as it is for the Python call being compared, minus the release.
+#[pyfunction]
+#[pyo3(signature = (juno, team, n))]
+fn _bench_recall_ns(py: Python<'_>, juno: &PyJuno, team: &str, n: u64) -> PyResult<u64> {
+    let engine = juno.engine.get().py(py)?;
+    let memory = engine.memory();
+    let mut query = RecallQuery::default().team(team).limit(1);
+    query.touch = false;
+    let start = Instant::now();
+    for _ in 0..n {
+        let hits = memory.recall(&query).py(py)?;
+        std::hint::black_box(hits);
+    }
+    Ok(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// The native module `juno._juno`.
+#[pymodule]
+fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", juno_core::VERSION)?;
+    m.add_class::<PyJuno>()?;
+    m.add_class::<PyIntegrityReport>()?;
+    m.add_class::<PyMemory>()?;
+    m.add_class::<PyMemoryRecord>()?;
+    m.add_class::<PyScope>()?;
+    m.add_class::<PyProvenance>()?;
+    m.add_class::<PyMemorySnapshot>()?;
+    m.add_class::<PyHistoryEntry>()?;
+    m.add_class::<PyMemoryStats>()?;
+    m.add_class::<PyRecallHit>()?;
+    m.add_class::<PyScoreExplanation>()?;
+    m.add_class::<PyScoreComponent>()?;
+    m.add_class::<PyTermContribution>()?;
+    m.add_class::<PyTeamPreference>()?;
+    m.add_class::<PyPattern>()?;
+    m.add_class::<PyOutcomeLearned>()?;
+    m.add_function(wrap_pyfunction!(_bench_recall_ns, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! `juno.Juno`: an open engine (the core's [`juno_core::Juno`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+use juno_core::config::DatabaseUrl;
+use juno_core::store::IntegrityReport;
+use juno_core::{Config, Error, ManualClock};
+use pyo3::prelude::*;
+
+use crate::convert::{datetime_from_py, opt_datetime, serde_to_py};
+use crate::errors::CoreResultExt;
+use crate::memory::PyMemory;
+
+/// The state shared by a `Juno` and the `Memory` components it hands out.
+///
+/// `close()` takes the engine out; calls already running (with the GIL released) keep
+/// their own `Arc` and finish, and the SQLite connection closes when the last one ends.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    juno: RwLock<Option<Arc<juno_core::Juno>>>,
+    clock: Mutex<Option<Arc<ManualClock>>>,
+    label: String,
+}
+
+impl Engine {
+    /// The open engine, or `InvalidState` once closed.
+    pub(crate) fn get(&self) -> Result<Arc<juno_core::Juno>, Error> {
+        self.juno
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Error::InvalidState {
+                reason: String::from("the engine is closed"),
+            })
+    }
+
+    fn close(&self) {
+        let taken = self.juno.write().unwrap_or_else(|p| p.into_inner()).take();
+        drop(taken);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.juno
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+}
+
+/// Where `path` points: `:memory:`, an `sqlite:` URL, or a file path.
+fn database_url(path: &Path) -> Result<DatabaseUrl, Error> {
+    match path.to_str() {
+        Some(":memory:") => Ok(DatabaseUrl::Memory),
+        Some(s) if s.starts_with("sqlite:") => DatabaseUrl::parse(s),
+        _ => Ok(DatabaseUrl::Sqlite(path.to_path_buf())),
+    }
+}
+
+fn open_engine(
+    py: Python<'_>,
+    mut config: Config,
+    path: Option<PathBuf>,
+    now: Option<&Bound<'_, PyAny>>,
+    create: bool,
+) -> PyResult<Engine> {
+    if let Some(p) = path {
+        config.database_url = database_url(&p).py(py)?;
+    }
+    let now = opt_datetime(now, "now").py(py)?;
+    let label = match &config.database_url {
+        DatabaseUrl::Memory => String::from(":memory:"),
+        DatabaseUrl::Sqlite(p) => p.display().to_string(),
+    };
+    if let DatabaseUrl::Sqlite(p) = &config.database_url {
+        if !create && !p.exists() {
+            return Err(Error::NotFound {
+                entity: "database",
+                id: p.display().to_string(),
+            })
+            .py(py);
+        }
+    }
+    let clock = now.map(|t| Arc::new(ManualClock::new(t)));
+    let juno = py.detach(move || juno_core::Juno::open(config)).py(py)?;
+    if let Some(c) = &clock {
+        juno.set_clock(c.clone());
+    }
+    Ok(Engine {
+        juno: RwLock::new(Some(Arc::new(juno))),
+        clock: Mutex::new(clock),
+        label,
+    })
+}
+
+/// An open JUNO engine: one SQLite store, one configuration, one clock.
+#[pyclass(frozen, name = "Juno", module = "juno._juno")]
+pub struct PyJuno {
+    pub(crate) engine: Arc<Engine>,
+}
+
+#[pymethods]
+impl PyJuno {
+    #[new]
+    #[pyo3(
+        signature = (path, *, now=None, create=true),
+        text_signature = "(path, *, now=None, create=True)"
+    )]
+    fn new(
+        py: Python<'_>,
+        path: PathBuf,
+        now: Option<&Bound<'_, PyAny>>,
+        create: bool,
+    ) -> PyResult<Self> {
+        let engine = open_engine(py, Config::default(), Some(path), now, create)?;
+        Ok(PyJuno {
+            engine: Arc::new(engine),
+        })
+    }
+
+    /// Opens the engine configured by the environment (`DATABASE_URL`, `.env`,
+    /// `JUNO_CONFIG_FILE`, …); `path` overrides `DATABASE_URL`.
+    #[staticmethod]
+    #[pyo3(signature = (*, path=None, now=None, create=true))]
+    fn from_env(
+        py: Python<'_>,
+        path: Option<PathBuf>,
+        now: Option<&Bound<'_, PyAny>>,
+        create: bool,
+    ) -> PyResult<Self> {
+        let config = Config::from_env().py(py)?;
+        let engine = open_engine(py, config, path, now, create)?;
+        Ok(PyJuno {
+            engine: Arc::new(engine),
+        })
+    }
+
+    /// Fixes the engine's clock at `now` (an aware datetime).
+    fn set_time(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<()> {
+        let now = datetime_from_py(now, "now").py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let mut clock = self.engine.clock.lock().unwrap_or_else(|p| p.into_inner());
+        match clock.as_ref() {
+            Some(c) => c.set(now),
+            None => {
+                let c = Arc::new(ManualClock::new(now));
+                juno.set_clock(c.clone());
+                *clock = Some(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// The engine's current time.
+    fn now(&self, py: Python<'_>) -> PyResult<DateTime<Utc>> {
+        Ok(self.engine.get().py(py)?.now())
+    }
+
+    /// The memory layer.
+    #[getter]
+    fn memory(&self) -> PyMemory {
+        PyMemory {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The database file, or `None` for an in-memory engine.
+    #[getter]
+    fn path(&self) -> Option<String> {
+        (self.engine.label != ":memory:").then(|| self.engine.label.clone())
+    }
+
+    /// True once `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.engine.is_closed()
+    }
+
+    /// The library version.
+    #[getter]
+    fn version(&self) -> &'static str {
+        juno_core::VERSION
+    }
+
+    /// Closes the engine. Idempotent.
+    fn close(&self) {
+        self.engine.close();
+    }
+
+    /// Copies the live database to `path` with SQLite's online backup.
+    fn backup(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let juno = self.engine.get().py(py)?;
+        py.detach(move || juno.backup(&path)).py(py)
+    }
+
+    /// SQLite's integrity check, the full-text index check and the database size.
+    fn check(&self, py: Python<'_>) -> PyResult<PyIntegrityReport> {
+        let juno = self.engine.get().py(py)?;
+        let report = py.detach(move || juno.check()).py(py)?;
+        Ok(PyIntegrityReport(report))
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        _exc_type: &Bound<'_, PyAny>,
+        _exc_value: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> bool {
+        self.engine.close();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.engine.is_closed() {
+            ", closed"
+        } else {
+            ""
+        };
+        format!("Juno({:?}{state})", self.engine.label)
+    }
+}
+
+/// The result of `Juno.check()`.
+#[pyclass(frozen, name = "IntegrityReport", module = "juno._juno")]
+pub struct PyIntegrityReport(pub(crate) IntegrityReport);
+
+#[pymethods]
+impl PyIntegrityReport {
+    #[getter]
+    fn ok(&self) -> bool {
+        self.0.ok
+    }
+    #[getter]
+    fn messages(&self) -> Vec<String> {
+        self.0.messages.clone()
+    }
+    #[getter]
+    fn schema_version(&self) -> i64 {
+        self.0.schema_version
+    }
+    #[getter]
+    fn size_bytes(&self) -> u64 {
+        self.0.size_bytes
+    }
+    #[getter]
+    fn journal_mode(&self) -> &str {
+        &self.0.journal_mode
+    }
+    /// The report in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "IntegrityReport(ok={}, schema_version={}, size_bytes={}, journal_mode={:?})",
+            if self.0.ok { "True" } else { "False" },
+            self.0.schema_version,
+            self.0.size_bytes,
+            self.0.journal_mode
+        )
+    }
+}

@@ -160,22 +160,25 @@ mod tests {
 
     #[test]
     fn panic_becomes_a_status_and_a_message() {
-        let mut err: *mut juno_error = ptr::null_mut();
-        let explode = true;
-        let status = ffi_boundary!(&mut err, {
-            if explode {
-                panic!("boom");
-            }
-            Ok(())
-        });
-        assert_eq!(status, juno_status::Panic);
-        assert!(!err.is_null());
-        let msg = crate::error::juno_error_message(err);
-        // SAFETY: a view of a live error.
-        let text = unsafe { std::slice::from_raw_parts(msg.data.cast::<u8>(), msg.len) };
-        assert!(std::str::from_utf8(text).unwrap().contains("boom"));
-        assert_eq!(crate::error::juno_error_status(err), juno_status::Panic);
-        crate::error::juno_error_free(err);
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let mut err: *mut juno_error = ptr::null_mut();
+            let explode = true;
+            let status = ffi_boundary!(&mut err, {
+                if explode {
+                    panic!("boom");
+                }
+                Ok(())
+            });
+            assert_eq!(status, juno_status::Panic);
+            assert!(!err.is_null());
+            let msg = crate::error::juno_error_message(err);
+            // SAFETY: a view of a live error.
+            let text = std::slice::from_raw_parts(msg.data.cast::<u8>(), msg.len);
+            assert!(std::str::from_utf8(text).unwrap().contains("boom"));
+            assert_eq!(crate::error::juno_error_status(err), juno_status::Panic);
+            crate::error::juno_error_free(err);
+        }
     }
 
     #[test]

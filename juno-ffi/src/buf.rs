@@ -40,7 +40,7 @@ impl juno_buf {
 /// - Do not change `data` or `len` before freeing; do not free a buffer from two threads
 ///   at once.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_buf_free(buf: *mut juno_buf) {
+pub unsafe extern "C" fn juno_buf_free(buf: *mut juno_buf) {
     crate::ffi_boundary!(@infallible (), {
         // SAFETY: the caller passes NULL or a valid, exclusively used `juno_buf`.
         let Some(buf) = (unsafe { buf.as_mut() }) else {
@@ -64,22 +64,28 @@ mod tests {
 
     #[test]
     fn free_resets_and_is_idempotent() {
-        let mut b = juno_buf::from_vec(b"[1,2]".to_vec());
-        assert_eq!(b.len, 5);
-        // SAFETY: `b` was just filled by `from_vec`.
-        assert_eq!(unsafe { *b.data.add(5) }, 0, "trailing NUL");
-        juno_buf_free(&mut b);
-        assert!(b.data.is_null());
-        assert_eq!(b.len, 0);
-        juno_buf_free(&mut b);
-        juno_buf_free(ptr::null_mut());
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let mut b = juno_buf::from_vec(b"[1,2]".to_vec());
+            assert_eq!(b.len, 5);
+            // SAFETY: `b` was just filled by `from_vec`.
+            assert_eq!(*b.data.add(5), 0, "trailing NUL");
+            juno_buf_free(&mut b);
+            assert!(b.data.is_null());
+            assert_eq!(b.len, 0);
+            juno_buf_free(&mut b);
+            juno_buf_free(ptr::null_mut());
+        }
     }
 
     #[test]
     fn empty_output_still_has_a_nul() {
-        let mut b = juno_buf::from_vec(Vec::new());
-        assert!(!b.data.is_null());
-        assert_eq!(b.len, 0);
-        juno_buf_free(&mut b);
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let mut b = juno_buf::from_vec(Vec::new());
+            assert!(!b.data.is_null());
+            assert_eq!(b.len, 0);
+            juno_buf_free(&mut b);
+        }
     }
 }

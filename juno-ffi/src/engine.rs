@@ -50,7 +50,7 @@ pub extern "C" fn juno_version() -> *const c_char {
 ///   created (e.g. in a missing directory), `JUNO_STATUS_CORRUPT`.
 /// - Thread safety: any thread.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_open(
+pub unsafe extern "C" fn juno_open(
     path: *const c_char,
     path_len: usize,
     out: *mut *mut juno,
@@ -75,7 +75,7 @@ pub extern "C" fn juno_open(
 /// - `err`: optional, as for `juno_open`.
 /// - Thread safety: any thread.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_open_in_memory(
+pub unsafe extern "C" fn juno_open_in_memory(
     out: *mut *mut juno,
     err: *mut *mut juno_error,
 ) -> juno_status {
@@ -94,7 +94,7 @@ pub extern "C" fn juno_open_in_memory(
 /// - NULL: `juno_free(NULL)` does nothing.
 /// - Thread safety: must be the last call on `j`: no other thread may be using it.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_free(j: *mut juno) {
+pub unsafe extern "C" fn juno_free(j: *mut juno) {
     ffi_boundary!(@infallible (), {
         if !j.is_null() {
             // SAFETY: a non-NULL `j` came from `juno::boxed` and has not been freed, and
@@ -117,7 +117,7 @@ pub extern "C" fn juno_free(j: *mut juno) {
 /// - Thread safety: safe to call while other threads use `j`; they see the old or the new
 ///   time.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_clock_set(
+pub unsafe extern "C" fn juno_clock_set(
     j: *mut juno,
     unix_ms: i64,
     err: *mut *mut juno_error,
@@ -145,7 +145,7 @@ pub extern "C" fn juno_clock_set(
 /// - Errors: `JUNO_STATUS_IO` if `path` cannot be written.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_backup(
+pub unsafe extern "C" fn juno_backup(
     j: *const juno,
     path: *const c_char,
     path_len: usize,
@@ -176,57 +176,63 @@ mod tests {
 
     #[test]
     fn open_checks_its_pointers_and_leaves_out_untouched() {
-        let sentinel = 0x20 as *mut juno;
-        let mut out = sentinel;
-        let mut err: *mut juno_error = ptr::null_mut();
-        let s = juno_open(ptr::null(), 0, &mut out, &mut err);
-        assert_eq!(s, juno_status::NullParameter);
-        assert_eq!(out, sentinel);
-        assert_eq!(
-            crate::error::juno_error_status(err),
-            juno_status::NullParameter
-        );
-        crate::error::juno_error_free(err);
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let sentinel = 0x20 as *mut juno;
+            let mut out = sentinel;
+            let mut err: *mut juno_error = ptr::null_mut();
+            let s = juno_open(ptr::null(), 0, &mut out, &mut err);
+            assert_eq!(s, juno_status::NullParameter);
+            assert_eq!(out, sentinel);
+            assert_eq!(
+                crate::error::juno_error_status(err),
+                juno_status::NullParameter
+            );
+            crate::error::juno_error_free(err);
 
-        let path = "x.db";
-        let s = juno_open(
-            path.as_ptr().cast(),
-            path.len(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-        );
-        assert_eq!(s, juno_status::NullParameter);
-        assert_eq!(
-            juno_open_in_memory(ptr::null_mut(), ptr::null_mut()),
-            juno_status::NullParameter
-        );
+            let path = "x.db";
+            let s = juno_open(
+                path.as_ptr().cast(),
+                path.len(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            );
+            assert_eq!(s, juno_status::NullParameter);
+            assert_eq!(
+                juno_open_in_memory(ptr::null_mut(), ptr::null_mut()),
+                juno_status::NullParameter
+            );
 
-        let bad = b"\xc3(";
-        let s = juno_open(bad.as_ptr().cast(), bad.len(), &mut out, ptr::null_mut());
-        assert_eq!(s, juno_status::InvalidUtf8);
-        assert_eq!(out, sentinel);
+            let bad = b"\xc3(";
+            let s = juno_open(bad.as_ptr().cast(), bad.len(), &mut out, ptr::null_mut());
+            assert_eq!(s, juno_status::InvalidUtf8);
+            assert_eq!(out, sentinel);
+        }
     }
 
     #[test]
     fn clock_rejects_out_of_range_times() {
-        let mut j = ptr::null_mut();
-        assert_eq!(
-            juno_open_in_memory(&mut j, ptr::null_mut()),
-            juno_status::Ok
-        );
-        assert_eq!(
-            juno_clock_set(j, 1_767_225_600_000, ptr::null_mut()),
-            juno_status::Ok
-        );
-        assert_eq!(
-            juno_clock_set(j, i64::MAX, ptr::null_mut()),
-            juno_status::InvalidInput
-        );
-        assert_eq!(
-            juno_clock_set(ptr::null_mut(), 0, ptr::null_mut()),
-            juno_status::NullParameter
-        );
-        juno_free(j);
-        juno_free(ptr::null_mut());
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let mut j = ptr::null_mut();
+            assert_eq!(
+                juno_open_in_memory(&mut j, ptr::null_mut()),
+                juno_status::Ok
+            );
+            assert_eq!(
+                juno_clock_set(j, 1_767_225_600_000, ptr::null_mut()),
+                juno_status::Ok
+            );
+            assert_eq!(
+                juno_clock_set(j, i64::MAX, ptr::null_mut()),
+                juno_status::InvalidInput
+            );
+            assert_eq!(
+                juno_clock_set(ptr::null_mut(), 0, ptr::null_mut()),
+                juno_status::NullParameter
+            );
+            juno_free(j);
+            juno_free(ptr::null_mut());
+        }
     }
 }

@@ -103,7 +103,7 @@ impl juno_error {
 /// - NULL: if `err` is NULL, returns an empty string (never a NULL `data`).
 /// - Thread safety: `err` is immutable; any thread may read it.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_error_message(err: *const juno_error) -> juno_str {
+pub unsafe extern "C" fn juno_error_message(err: *const juno_error) -> juno_str {
     const EMPTY: &[u8] = b"\0";
     crate::ffi_boundary!(@infallible juno_str { data: EMPTY.as_ptr().cast(), len: 0 }, {
         // SAFETY: the caller passes NULL or a pointer from a JUNO call that it has not freed.
@@ -122,7 +122,7 @@ pub extern "C" fn juno_error_message(err: *const juno_error) -> juno_str {
 /// - NULL: if `err` is NULL, returns `JUNO_STATUS_NULL_PARAMETER`.
 /// - Thread safety: `err` is immutable; any thread may read it.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_error_status(err: *const juno_error) -> juno_status {
+pub unsafe extern "C" fn juno_error_status(err: *const juno_error) -> juno_status {
     crate::ffi_boundary!(@infallible juno_status::Panic, {
         // SAFETY: the caller passes NULL or a pointer from a JUNO call that it has not freed.
         match unsafe { err.as_ref() } {
@@ -139,7 +139,7 @@ pub extern "C" fn juno_error_status(err: *const juno_error) -> juno_status {
 /// - NULL: `juno_error_free(NULL)` does nothing.
 /// - Free each error exactly once; do not use it from another thread at the same time.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_error_free(err: *mut juno_error) {
+pub unsafe extern "C" fn juno_error_free(err: *mut juno_error) {
     crate::ffi_boundary!(@infallible (), {
         if !err.is_null() {
             // SAFETY: a non-NULL `err` came from `Box::into_raw` in `boundary::report` and

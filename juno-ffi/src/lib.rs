@@ -13,6 +13,11 @@
 //!   nested data crosses as JSON; output bytes are a library-owned `juno_buf`;
 //! - outputs are written only on success; every body runs inside `ffi_boundary!`, so a
 //!   panic returns `JUNO_STATUS_PANIC` instead of unwinding into C.
+// The exported functions are `unsafe extern "C"`: their pointer parameters must satisfy
+// contracts Rust cannot check (a non-NULL pointer must be valid). Each function's doc
+// states that contract (ownership, NULL behaviour, lifetime, thread safety) for the C
+// reader, who sees it in include/juno.h; a separate `# Safety` section would only repeat it.
+#![allow(clippy::missing_safety_doc)]
 
 // Declared in the order the header presents them (cbindgen keeps source order):
 // status codes, errors, buffers, the engine handle, then the memory layer.

@@ -35,7 +35,7 @@ fn json_buf<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<juno_buf, Fa
 ///   any invalid value; nothing is written then.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_store(
+pub unsafe extern "C" fn juno_memory_store(
     j: *mut juno,
     json: *const c_char,
     json_len: usize,
@@ -68,7 +68,7 @@ pub extern "C" fn juno_memory_store(
 ///   nothing is written then.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_store_many(
+pub unsafe extern "C" fn juno_memory_store_many(
     j: *mut juno,
     json: *const c_char,
     json_len: usize,
@@ -102,7 +102,7 @@ pub extern "C" fn juno_memory_store_many(
 /// - Errors: `JUNO_STATUS_NOT_FOUND` if there is no memory `id`.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_get(
+pub unsafe extern "C" fn juno_memory_get(
     j: *const juno,
     id: i64,
     out_json: *mut juno_buf,
@@ -129,7 +129,7 @@ pub extern "C" fn juno_memory_get(
 /// - Errors: `JUNO_STATUS_NOT_FOUND` when there is no history for `id`.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_history(
+pub unsafe extern "C" fn juno_memory_history(
     j: *const juno,
     id: i64,
     out_json: *mut juno_buf,
@@ -161,7 +161,7 @@ pub extern "C" fn juno_memory_history(
 ///   text with no words, …).
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_recall(
+pub unsafe extern "C" fn juno_memory_recall(
     j: *mut juno,
     query_json: *const c_char,
     query_len: usize,
@@ -192,7 +192,7 @@ pub extern "C" fn juno_memory_recall(
 /// - Errors: storage errors; on error nothing is deleted.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_cleanup(
+pub unsafe extern "C" fn juno_memory_cleanup(
     j: *mut juno,
     out_deleted: *mut u64,
     err: *mut *mut juno_error,
@@ -216,7 +216,7 @@ pub extern "C" fn juno_memory_cleanup(
 /// - `err`: optional, as for `juno_memory_store`.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_stats(
+pub unsafe extern "C" fn juno_memory_stats(
     j: *const juno,
     out_json: *mut juno_buf,
     err: *mut *mut juno_error,
@@ -245,7 +245,7 @@ pub extern "C" fn juno_memory_stats(
 /// - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON or a bad team or action name.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_record_outcome(
+pub unsafe extern "C" fn juno_memory_record_outcome(
     j: *mut juno,
     json: *const c_char,
     json_len: usize,
@@ -279,7 +279,7 @@ pub extern "C" fn juno_memory_record_outcome(
 /// - `err`: optional, as for `juno_memory_store`.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_preference(
+pub unsafe extern "C" fn juno_memory_preference(
     j: *const juno,
     team: *const c_char,
     team_len: usize,
@@ -316,7 +316,7 @@ pub extern "C" fn juno_memory_preference(
 /// - `err`: optional, as for `juno_memory_store`.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
-pub extern "C" fn juno_memory_recognize_patterns(
+pub unsafe extern "C" fn juno_memory_recognize_patterns(
     j: *mut juno,
     team: *const c_char,
     team_len: usize,
@@ -351,39 +351,51 @@ mod tests {
 
     impl Engine {
         fn new() -> Self {
-            let mut j = ptr::null_mut();
-            assert_eq!(
-                juno_open_in_memory(&mut j, ptr::null_mut()),
-                juno_status::Ok
-            );
-            Engine(j)
+            // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+            unsafe {
+                let mut j = ptr::null_mut();
+                assert_eq!(
+                    juno_open_in_memory(&mut j, ptr::null_mut()),
+                    juno_status::Ok
+                );
+                Engine(j)
+            }
         }
 
         fn total(&self) -> u64 {
-            let mut buf = juno_buf {
-                data: ptr::null_mut(),
-                len: 0,
-            };
-            assert_eq!(
-                juno_memory_stats(self.0, &mut buf, ptr::null_mut()),
-                juno_status::Ok
-            );
-            let v: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
-            v["total"].as_u64().unwrap()
+            // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+            unsafe {
+                let mut buf = juno_buf {
+                    data: ptr::null_mut(),
+                    len: 0,
+                };
+                assert_eq!(
+                    juno_memory_stats(self.0, &mut buf, ptr::null_mut()),
+                    juno_status::Ok
+                );
+                let v: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
+                v["total"].as_u64().unwrap()
+            }
         }
     }
 
     impl Drop for Engine {
         fn drop(&mut self) {
-            juno_free(self.0);
+            // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+            unsafe {
+                juno_free(self.0);
+            }
         }
     }
 
     fn take(buf: &mut juno_buf) -> String {
-        // SAFETY: `buf` was filled by a successful JUNO call.
-        let bytes = unsafe { std::slice::from_raw_parts(buf.data, buf.len) }.to_vec();
-        juno_buf_free(buf);
-        String::from_utf8(bytes).unwrap()
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            // SAFETY: `buf` was filled by a successful JUNO call.
+            let bytes = std::slice::from_raw_parts(buf.data, buf.len).to_vec();
+            juno_buf_free(buf);
+            String::from_utf8(bytes).unwrap()
+        }
     }
 
     /// A buffer holding a recognisable value that no JUNO call produces.
@@ -395,264 +407,295 @@ mod tests {
     }
 
     fn message(err: *mut juno_error) -> String {
-        let m = juno_error_message(err);
-        // SAFETY: a view of a live error.
-        let bytes = unsafe { std::slice::from_raw_parts(m.data.cast::<u8>(), m.len) };
-        String::from_utf8(bytes.to_vec()).unwrap()
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let m = juno_error_message(err);
+            // SAFETY: a view of a live error.
+            let bytes = std::slice::from_raw_parts(m.data.cast::<u8>(), m.len);
+            String::from_utf8(bytes.to_vec()).unwrap()
+        }
     }
 
     const MEMORY: &str = r#"{"kind":"semantic","scope":{"team":"team_alpha"},"key":"k1","text":"alpha splits big stories","tags":["estimation"]}"#;
 
     #[test]
     fn store_get_recall_round_trip() {
-        let e = Engine::new();
-        let mut id = 0i64;
-        let s = juno_memory_store(
-            e.0,
-            MEMORY.as_ptr().cast(),
-            MEMORY.len(),
-            &mut id,
-            ptr::null_mut(),
-        );
-        assert_eq!(s, juno_status::Ok);
-        assert!(id > 0);
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let e = Engine::new();
+            let mut id = 0i64;
+            let s = juno_memory_store(
+                e.0,
+                MEMORY.as_ptr().cast(),
+                MEMORY.len(),
+                &mut id,
+                ptr::null_mut(),
+            );
+            assert_eq!(s, juno_status::Ok);
+            assert!(id > 0);
 
-        let mut buf = sentinel_buf();
-        assert_eq!(
-            juno_memory_get(e.0, id, &mut buf, ptr::null_mut()),
-            juno_status::Ok
-        );
-        let m: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
-        assert_eq!(m["key"], "k1");
-        assert_eq!(m["version"], 1);
+            let mut buf = sentinel_buf();
+            assert_eq!(
+                juno_memory_get(e.0, id, &mut buf, ptr::null_mut()),
+                juno_status::Ok
+            );
+            let m: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
+            assert_eq!(m["key"], "k1");
+            assert_eq!(m["version"], 1);
 
-        let q = r#"{"text":"stories","team":"team_alpha"}"#;
-        let mut buf = sentinel_buf();
-        let s = juno_memory_recall(e.0, q.as_ptr().cast(), q.len(), &mut buf, ptr::null_mut());
-        assert_eq!(s, juno_status::Ok);
-        let hits: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
-        assert_eq!(hits[0]["memory"]["id"], id);
-        assert!(hits[0]["score"].as_f64().unwrap() > 0.0);
-        assert_eq!(e.total(), 1);
+            let q = r#"{"text":"stories","team":"team_alpha"}"#;
+            let mut buf = sentinel_buf();
+            let s = juno_memory_recall(e.0, q.as_ptr().cast(), q.len(), &mut buf, ptr::null_mut());
+            assert_eq!(s, juno_status::Ok);
+            let hits: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
+            assert_eq!(hits[0]["memory"]["id"], id);
+            assert!(hits[0]["score"].as_f64().unwrap() > 0.0);
+            assert_eq!(e.total(), 1);
+        }
     }
 
     #[test]
     fn malformed_json_is_invalid_input_and_touches_nothing() {
-        let e = Engine::new();
-        let mut id = -7i64;
-        let mut err: *mut juno_error = ptr::null_mut();
-        let bad = r#"{"kind": "semantic", "#;
-        let s = juno_memory_store(e.0, bad.as_ptr().cast(), bad.len(), &mut id, &mut err);
-        assert_eq!(s, juno_status::InvalidInput);
-        assert_eq!(id, -7, "out_id written on failure");
-        assert_eq!(juno_error_status(err), juno_status::InvalidInput);
-        assert!(
-            message(err).starts_with("malformed JSON for memory"),
-            "{}",
-            message(err)
-        );
-        juno_error_free(err);
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let e = Engine::new();
+            let mut id = -7i64;
+            let mut err: *mut juno_error = ptr::null_mut();
+            let bad = r#"{"kind": "semantic", "#;
+            let s = juno_memory_store(e.0, bad.as_ptr().cast(), bad.len(), &mut id, &mut err);
+            assert_eq!(s, juno_status::InvalidInput);
+            assert_eq!(id, -7, "out_id written on failure");
+            assert_eq!(juno_error_status(err), juno_status::InvalidInput);
+            assert!(
+                message(err).starts_with("malformed JSON for memory"),
+                "{}",
+                message(err)
+            );
+            juno_error_free(err);
 
-        let mut buf = sentinel_buf();
-        let s = juno_memory_store_many(
-            e.0,
-            bad.as_ptr().cast(),
-            bad.len(),
-            &mut buf,
-            ptr::null_mut(),
-        );
-        assert_eq!(s, juno_status::InvalidInput);
-        assert_eq!(
-            (buf.data as usize, buf.len),
-            (0x40, 77),
-            "out buffer written on failure"
-        );
+            let mut buf = sentinel_buf();
+            let s = juno_memory_store_many(
+                e.0,
+                bad.as_ptr().cast(),
+                bad.len(),
+                &mut buf,
+                ptr::null_mut(),
+            );
+            assert_eq!(s, juno_status::InvalidInput);
+            assert_eq!(
+                (buf.data as usize, buf.len),
+                (0x40, 77),
+                "out buffer written on failure"
+            );
 
-        let s = juno_memory_recall(
-            e.0,
-            bad.as_ptr().cast(),
-            bad.len(),
-            &mut buf,
-            ptr::null_mut(),
-        );
-        assert_eq!(s, juno_status::InvalidInput);
-        assert_eq!((buf.data as usize, buf.len), (0x40, 77));
+            let s = juno_memory_recall(
+                e.0,
+                bad.as_ptr().cast(),
+                bad.len(),
+                &mut buf,
+                ptr::null_mut(),
+            );
+            assert_eq!(s, juno_status::InvalidInput);
+            assert_eq!((buf.data as usize, buf.len), (0x40, 77));
 
-        let s = juno_memory_record_outcome(
-            e.0,
-            bad.as_ptr().cast(),
-            bad.len(),
-            &mut buf,
-            ptr::null_mut(),
-        );
-        assert_eq!(s, juno_status::InvalidInput);
-        assert_eq!(e.total(), 0);
+            let s = juno_memory_record_outcome(
+                e.0,
+                bad.as_ptr().cast(),
+                bad.len(),
+                &mut buf,
+                ptr::null_mut(),
+            );
+            assert_eq!(s, juno_status::InvalidInput);
+            assert_eq!(e.total(), 0);
+        }
     }
 
     #[test]
     fn invalid_values_name_the_field() {
-        let e = Engine::new();
-        let many = r#"[{"kind":"semantic","scope":{"team":"t"},"text":"ok"},
-                      {"kind":"semantic","scope":{"team":"t"},"text":"x","importance":1.5}]"#;
-        let mut buf = sentinel_buf();
-        let mut err = ptr::null_mut();
-        let s = juno_memory_store_many(e.0, many.as_ptr().cast(), many.len(), &mut buf, &mut err);
-        assert_eq!(s, juno_status::InvalidInput);
-        assert!(
-            message(err).contains("items[1].importance"),
-            "{}",
-            message(err)
-        );
-        juno_error_free(err);
-        assert_eq!(e.total(), 0, "a batch is all or nothing");
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let e = Engine::new();
+            let many = r#"[{"kind":"semantic","scope":{"team":"t"},"text":"ok"},
+                          {"kind":"semantic","scope":{"team":"t"},"text":"x","importance":1.5}]"#;
+            let mut buf = sentinel_buf();
+            let mut err = ptr::null_mut();
+            let s =
+                juno_memory_store_many(e.0, many.as_ptr().cast(), many.len(), &mut buf, &mut err);
+            assert_eq!(s, juno_status::InvalidInput);
+            assert!(
+                message(err).contains("items[1].importance"),
+                "{}",
+                message(err)
+            );
+            juno_error_free(err);
+            assert_eq!(e.total(), 0, "a batch is all or nothing");
+        }
     }
 
     #[test]
     fn null_pointers_are_refused_before_any_work() {
-        let e = Engine::new();
-        let mut id = 0i64;
-        let mut buf = sentinel_buf();
-        let null = juno_status::NullParameter;
-        let (m, n) = (MEMORY.as_ptr().cast(), MEMORY.len());
-        assert_eq!(
-            juno_memory_store(ptr::null_mut(), m, n, &mut id, ptr::null_mut()),
-            null
-        );
-        assert_eq!(
-            juno_memory_store(e.0, ptr::null(), 0, &mut id, ptr::null_mut()),
-            null
-        );
-        // A NULL output must not leave a stored memory behind.
-        assert_eq!(
-            juno_memory_store(e.0, m, n, ptr::null_mut(), ptr::null_mut()),
-            null
-        );
-        assert_eq!(
-            juno_memory_store_many(e.0, m, n, ptr::null_mut(), ptr::null_mut()),
-            null
-        );
-        assert_eq!(e.total(), 0);
-        assert_eq!(
-            juno_memory_get(ptr::null(), 1, &mut buf, ptr::null_mut()),
-            null
-        );
-        assert_eq!(
-            juno_memory_get(e.0, 1, ptr::null_mut(), ptr::null_mut()),
-            null
-        );
-        assert_eq!(
-            juno_memory_history(e.0, 1, ptr::null_mut(), ptr::null_mut()),
-            null
-        );
-        assert_eq!(
-            juno_memory_recall(e.0, ptr::null(), 0, &mut buf, ptr::null_mut()),
-            null
-        );
-        assert_eq!(
-            juno_memory_cleanup(e.0, ptr::null_mut(), ptr::null_mut()),
-            null
-        );
-        assert_eq!(
-            juno_memory_stats(ptr::null(), &mut buf, ptr::null_mut()),
-            null
-        );
-        let t = "team_alpha";
-        let s = juno_memory_preference(
-            e.0,
-            t.as_ptr().cast(),
-            t.len(),
-            ptr::null(),
-            0,
-            &mut buf,
-            ptr::null_mut(),
-        );
-        assert_eq!(s, null);
-        assert_eq!(
-            juno_memory_recognize_patterns(e.0, ptr::null(), 0, ptr::null_mut(), ptr::null_mut()),
-            null
-        );
-        assert_eq!((buf.data as usize, buf.len), (0x40, 77));
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let e = Engine::new();
+            let mut id = 0i64;
+            let mut buf = sentinel_buf();
+            let null = juno_status::NullParameter;
+            let (m, n) = (MEMORY.as_ptr().cast(), MEMORY.len());
+            assert_eq!(
+                juno_memory_store(ptr::null_mut(), m, n, &mut id, ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                juno_memory_store(e.0, ptr::null(), 0, &mut id, ptr::null_mut()),
+                null
+            );
+            // A NULL output must not leave a stored memory behind.
+            assert_eq!(
+                juno_memory_store(e.0, m, n, ptr::null_mut(), ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                juno_memory_store_many(e.0, m, n, ptr::null_mut(), ptr::null_mut()),
+                null
+            );
+            assert_eq!(e.total(), 0);
+            assert_eq!(
+                juno_memory_get(ptr::null(), 1, &mut buf, ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                juno_memory_get(e.0, 1, ptr::null_mut(), ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                juno_memory_history(e.0, 1, ptr::null_mut(), ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                juno_memory_recall(e.0, ptr::null(), 0, &mut buf, ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                juno_memory_cleanup(e.0, ptr::null_mut(), ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                juno_memory_stats(ptr::null(), &mut buf, ptr::null_mut()),
+                null
+            );
+            let t = "team_alpha";
+            let s = juno_memory_preference(
+                e.0,
+                t.as_ptr().cast(),
+                t.len(),
+                ptr::null(),
+                0,
+                &mut buf,
+                ptr::null_mut(),
+            );
+            assert_eq!(s, null);
+            assert_eq!(
+                juno_memory_recognize_patterns(
+                    e.0,
+                    ptr::null(),
+                    0,
+                    ptr::null_mut(),
+                    ptr::null_mut()
+                ),
+                null
+            );
+            assert_eq!((buf.data as usize, buf.len), (0x40, 77));
+        }
     }
 
     #[test]
     fn invalid_utf8_is_refused() {
-        let e = Engine::new();
-        let mut id = 0i64;
-        let bad = b"{\"kind\":\"semantic\",\"scope\":{\"team\":\"t\"},\"text\":\"\xff\"}";
-        let mut err = ptr::null_mut();
-        let s = juno_memory_store(e.0, bad.as_ptr().cast(), bad.len(), &mut id, &mut err);
-        assert_eq!(s, juno_status::InvalidUtf8);
-        assert!(
-            message(err).contains("`json` is not valid UTF-8"),
-            "{}",
-            message(err)
-        );
-        juno_error_free(err);
-        assert_eq!(e.total(), 0);
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let e = Engine::new();
+            let mut id = 0i64;
+            let bad = b"{\"kind\":\"semantic\",\"scope\":{\"team\":\"t\"},\"text\":\"\xff\"}";
+            let mut err = ptr::null_mut();
+            let s = juno_memory_store(e.0, bad.as_ptr().cast(), bad.len(), &mut id, &mut err);
+            assert_eq!(s, juno_status::InvalidUtf8);
+            assert!(
+                message(err).contains("`json` is not valid UTF-8"),
+                "{}",
+                message(err)
+            );
+            juno_error_free(err);
+            assert_eq!(e.total(), 0);
+        }
     }
 
     #[test]
     fn missing_memory_is_not_found() {
-        let e = Engine::new();
-        let mut buf = sentinel_buf();
-        let mut err = ptr::null_mut();
-        assert_eq!(
-            juno_memory_get(e.0, 42, &mut buf, &mut err),
-            juno_status::NotFound
-        );
-        assert_eq!(message(err), "memory `42` not found");
-        juno_error_free(err);
-        assert_eq!(
-            juno_memory_history(e.0, 42, &mut buf, ptr::null_mut()),
-            juno_status::NotFound
-        );
-        assert_eq!((buf.data as usize, buf.len), (0x40, 77));
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let e = Engine::new();
+            let mut buf = sentinel_buf();
+            let mut err = ptr::null_mut();
+            assert_eq!(
+                juno_memory_get(e.0, 42, &mut buf, &mut err),
+                juno_status::NotFound
+            );
+            assert_eq!(message(err), "memory `42` not found");
+            juno_error_free(err);
+            assert_eq!(
+                juno_memory_history(e.0, 42, &mut buf, ptr::null_mut()),
+                juno_status::NotFound
+            );
+            assert_eq!((buf.data as usize, buf.len), (0x40, 77));
+        }
     }
 
     #[test]
     fn outcomes_teach_a_preference() {
-        let e = Engine::new();
-        let (t, a) = ("team_alpha", "auto_reassign");
-        let mut buf = sentinel_buf();
-        let s = juno_memory_preference(
-            e.0,
-            t.as_ptr().cast(),
-            t.len(),
-            a.as_ptr().cast(),
-            a.len(),
-            &mut buf,
-            ptr::null_mut(),
-        );
-        assert_eq!(s, juno_status::Ok);
-        assert_eq!(take(&mut buf), "null");
-        for outcome in ["rejected", "rejected", "approved", "rejected", "rejected"] {
-            let rec = format!(r#"{{"team":"{t}","action":"{a}","outcome":"{outcome}"}}"#);
-            let s = juno_memory_record_outcome(
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let e = Engine::new();
+            let (t, a) = ("team_alpha", "auto_reassign");
+            let mut buf = sentinel_buf();
+            let s = juno_memory_preference(
                 e.0,
-                rec.as_ptr().cast(),
-                rec.len(),
+                t.as_ptr().cast(),
+                t.len(),
+                a.as_ptr().cast(),
+                a.len(),
                 &mut buf,
                 ptr::null_mut(),
             );
             assert_eq!(s, juno_status::Ok);
-            take(&mut buf);
+            assert_eq!(take(&mut buf), "null");
+            for outcome in ["rejected", "rejected", "approved", "rejected", "rejected"] {
+                let rec = format!(r#"{{"team":"{t}","action":"{a}","outcome":"{outcome}"}}"#);
+                let s = juno_memory_record_outcome(
+                    e.0,
+                    rec.as_ptr().cast(),
+                    rec.len(),
+                    &mut buf,
+                    ptr::null_mut(),
+                );
+                assert_eq!(s, juno_status::Ok);
+                take(&mut buf);
+            }
+            let s = juno_memory_preference(
+                e.0,
+                t.as_ptr().cast(),
+                t.len(),
+                a.as_ptr().cast(),
+                a.len(),
+                &mut buf,
+                ptr::null_mut(),
+            );
+            assert_eq!(s, juno_status::Ok);
+            let p: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
+            assert_eq!(p["stance"], "avoids");
+            assert_eq!(p["rejected"], 4);
+            let s = juno_memory_recognize_patterns(e.0, ptr::null(), 0, &mut buf, ptr::null_mut());
+            assert_eq!(s, juno_status::Ok);
+            let pats: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
+            assert_eq!(pats[0]["result"], "rejected");
         }
-        let s = juno_memory_preference(
-            e.0,
-            t.as_ptr().cast(),
-            t.len(),
-            a.as_ptr().cast(),
-            a.len(),
-            &mut buf,
-            ptr::null_mut(),
-        );
-        assert_eq!(s, juno_status::Ok);
-        let p: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
-        assert_eq!(p["stance"], "avoids");
-        assert_eq!(p["rejected"], 4);
-        let s = juno_memory_recognize_patterns(e.0, ptr::null(), 0, &mut buf, ptr::null_mut());
-        assert_eq!(s, juno_status::Ok);
-        let pats: serde_json::Value = serde_json::from_str(&take(&mut buf)).unwrap();
-        assert_eq!(pats[0]["result"], "rejected");
     }
 }

@@ -1,1 +1,143 @@
-//! Shared helpers for the benchmarks.
+//! Shared helpers for the benchmarks: a seeded, realistic memory corpus.
+//!
+//! Texts are drawn from a vocabulary of agile-delivery words with a Zipf-like skew, so
+//! full-text queries see a realistic mix of common and rare terms.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use juno_core::memory::{MemoryKind, NewMemory};
+
+/// splitmix64: a tiny seeded generator, enough for reproducible corpora.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Index skewed towards small values (roughly Zipf with s ≈ 1).
+    pub fn zipf(&mut self, n: usize) -> usize {
+        let u = self.unit();
+        (((n as f64 + 1.0).powf(u) - 1.0) as usize).min(n - 1)
+    }
+}
+
+const STEMS: &[&str] = &[
+    "deploy",
+    "review",
+    "estimate",
+    "sprint",
+    "story",
+    "ticket",
+    "blocked",
+    "flaky",
+    "test",
+    "release",
+    "staging",
+    "incident",
+    "retro",
+    "standup",
+    "backlog",
+    "refine",
+    "pairing",
+    "merge",
+    "pipeline",
+    "build",
+    "rollback",
+    "hotfix",
+    "velocity",
+    "scope",
+    "capacity",
+    "vacation",
+    "oncall",
+    "handover",
+    "design",
+    "spike",
+    "dependency",
+    "api",
+    "schema",
+    "migration",
+    "database",
+    "cache",
+    "latency",
+    "timeout",
+    "alert",
+    "dashboard",
+    "customer",
+    "support",
+    "bug",
+    "regression",
+    "feature",
+    "flag",
+    "canary",
+    "approval",
+    "reassign",
+    "priority",
+    "epic",
+    "points",
+    "split",
+    "carryover",
+];
+
+/// A vocabulary of `n` words: the stems, then numbered variants (`deploy7`, …).
+pub fn vocabulary(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let stem = STEMS[i % STEMS.len()];
+            if i < STEMS.len() {
+                stem.to_owned()
+            } else {
+                format!("{stem}{}", i / STEMS.len())
+            }
+        })
+        .collect()
+}
+
+/// `n` memories spread over `teams` teams, seeded. `ttl` sets a TTL on every memory.
+pub fn corpus(seed: u64, n: usize, teams: usize, ttl: Option<i64>) -> Vec<NewMemory> {
+    let vocab = vocabulary(2000);
+    let mut rng = Rng::new(seed);
+    let kinds = [
+        MemoryKind::Episodic,
+        MemoryKind::Semantic,
+        MemoryKind::Procedural,
+    ];
+    (0..n)
+        .map(|_| {
+            let words = 8 + rng.below(8);
+            let text: Vec<&str> = (0..words)
+                .map(|_| vocab[rng.zipf(vocab.len())].as_str())
+                .collect();
+            let team = format!("team_{:03}", rng.below(teams));
+            let kind = kinds[rng.below(kinds.len())];
+            let tag = STEMS[rng.below(STEMS.len())];
+            let mut m = NewMemory::new(kind, team, text.join(" "))
+                .with_tags([tag])
+                .with_importance((rng.below(100) as f64) / 100.0);
+            if let Some(t) = ttl {
+                m = m.with_ttl_seconds(t);
+            }
+            m
+        })
+        .collect()
+}
+
+/// A two-word query of mid-frequency words.
+pub fn query_words(rng: &mut Rng) -> String {
+    let vocab = vocabulary(2000);
+    let a = &vocab[10 + rng.below(200)];
+    let b = &vocab[10 + rng.below(200)];
+    format!("{a} {b}")
+}

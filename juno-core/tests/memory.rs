@@ -411,3 +411,46 @@ proptest! {
         prop_assert_eq!(m.cleanup().unwrap(), expected_expired);
     }
 }
+
+/// Cleanup has two strategies (re-index survivors when most rows go, delete index rows one
+/// by one otherwise); both must leave a consistent, searchable index.
+#[test]
+fn cleanup_keeps_the_index_consistent_either_way() {
+    for (expiring, live) in [(90usize, 10usize), (10, 90)] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::at_millis(T0));
+        let juno = Juno::open_path(dir.path().join("c.db"))
+            .unwrap()
+            .with_clock(clock.clone());
+        let m = juno.memory();
+        let mut batch: Vec<NewMemory> = (0..expiring)
+            .map(|i| {
+                NewMemory::new(MemoryKind::Episodic, "a", format!("temporary note {i}"))
+                    .with_ttl_seconds(60)
+            })
+            .collect();
+        batch.extend((0..live).map(|i| {
+            NewMemory::new(
+                MemoryKind::Semantic,
+                if i % 2 == 0 { "a" } else { "b" },
+                format!("durable note {i}"),
+            )
+            .with_user("ana")
+        }));
+        m.store_many(batch).unwrap();
+        clock.advance(Duration::seconds(120));
+        assert_eq!(m.cleanup().unwrap(), expiring as u64);
+        assert!(juno.check().unwrap().ok, "index check after cleanup");
+        let mut q = RecallQuery::text("note").limit(1000);
+        assert_eq!(m.recall(&q).unwrap().len(), live);
+        q.team = Some("a".into());
+        assert_eq!(m.recall(&q).unwrap().len(), live / 2);
+        q.user = Some("ana".into());
+        assert_eq!(m.recall(&q).unwrap().len(), live / 2);
+        assert!(
+            m.recall(&RecallQuery::text("temporary"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

@@ -69,32 +69,85 @@ fn hex(s: &str) -> String {
 }
 
 /// Scope words indexed in the FTS `scope` column: hex keeps them single alphanumeric tokens,
-/// so no team name can collide with a word of text or with FTS syntax.
+/// so no name can collide with a word of text or with FTS syntax.
 fn scope_tokens(scope: &Scope) -> String {
-    let mut s = format!("t{}", hex(&scope.team));
+    let mut s = String::new();
     if let Some(u) = &scope.user {
-        let _ = write!(s, " u{}", hex(u));
+        let _ = write!(s, "u{} ", hex(u));
     }
     if let Some(p) = &scope.project {
-        let _ = write!(s, " p{}", hex(p));
+        let _ = write!(s, "p{}", hex(p));
     }
     s
+}
+
+/// The team's token prefix: `k` and the team name's 64-bit FNV-1a hash in base 36, padded
+/// to 13 characters. A hash collision between two teams would only merge their word
+/// statistics; recall still filters on the team column, so results stay correct.
+fn team_prefix(team: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in team.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut digits = [b'0'; 13];
+    for d in digits.iter_mut().rev() {
+        let v = (h % 36) as u8;
+        *d = if v < 10 { b'0' + v } else { b'a' + v - 10 };
+        h /= 36;
+    }
+    let mut out = String::with_capacity(14);
+    out.push('k');
+    out.extend(digits.iter().map(|b| char::from(*b)));
+    out
+}
+
+/// The `team_text` column: each word of `text`, prefixed with the team's token prefix.
+fn team_text(team: &str, text: &str) -> String {
+    let prefix = team_prefix(team);
+    let mut out = String::with_capacity(text.len() * 2);
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push_str(&prefix);
+        for c in word.chars() {
+            out.extend(c.to_lowercase());
+        }
+        out.push(' ');
+    }
+    out
+}
+
+/// The bm25() call for a query: the team column when scoped to a team, else the text column.
+pub(crate) fn bm25_sql(filter: &RecallFilter<'_>) -> &'static str {
+    if filter.team.is_some() {
+        "bm25(memory_fts, 0.0, 1.0, 0.0)"
+    } else {
+        "bm25(memory_fts, 1.0, 0.0, 0.0)"
+    }
 }
 
 /// Builds an FTS5 MATCH expression from already-tokenised words (alphanumeric only, so the
 /// quoting below cannot be escaped) and the scope filter.
 pub(crate) fn fts_match(filter: &RecallFilter<'_>, terms: &[String]) -> String {
     let mut parts = Vec::new();
-    if let Some(t) = filter.team {
-        parts.push(format!("scope : \"t{}\"", hex(t)));
-    }
     if let Some(u) = filter.user {
         parts.push(format!("scope : \"u{}\"", hex(u)));
     }
     if let Some(p) = filter.project {
         parts.push(format!("scope : \"p{}\"", hex(p)));
     }
-    let words: Vec<String> = terms.iter().map(|t| format!("text : \"{t}\"")).collect();
+    let words: Vec<String> = match filter.team {
+        Some(team) => {
+            let prefix = team_prefix(team);
+            terms
+                .iter()
+                .map(|t| format!("team_text : \"{prefix}{t}\""))
+                .collect()
+        }
+        None => terms.iter().map(|t| format!("text : \"{t}\"")).collect(),
+    };
     parts.push(format!("({})", words.join(" OR ")));
     parts.join(" AND ")
 }
@@ -166,27 +219,32 @@ fn get_in(tx: &Transaction<'_>, id: MemoryId) -> Result<Option<Memory>> {
     Ok(stmt.query_row([id], row_to_memory).optional()?)
 }
 
+/// Records a change (`updated` or `deleted`; creation is implied by `created_at`).
 fn write_history(
     tx: &Transaction<'_>,
-    id: MemoryId,
+    old: &Memory,
     version: u32,
     event: HistoryEvent,
     at_ms: i64,
-    before: Option<&MemorySnapshot>,
     after: Option<&MemorySnapshot>,
 ) -> Result<()> {
     let event = match event {
-        HistoryEvent::Created => "created",
         HistoryEvent::Updated => "updated",
-        HistoryEvent::Deleted => "deleted",
+        HistoryEvent::Created | HistoryEvent::Deleted => "deleted",
     };
+    let id = old.id;
+    let created_ms = to_ms(old.created_at);
+    let before = Some(snapshot(old));
+    let before = before.as_ref();
     let before = before.map(to_json).transpose()?;
     let after = after.map(to_json).transpose()?;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO memory_history (memory_id, version, event, at, before, after) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO memory_history (memory_id, version, event, at, created_at, before, after) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    stmt.execute(params![id, version, event, at_ms, before, after])?;
+    stmt.execute(params![
+        id, version, event, at_ms, created_ms, before, after
+    ])?;
     Ok(())
 }
 
@@ -201,8 +259,15 @@ fn reindex(
         tx.prepare_cached("DELETE FROM memory_fts WHERE rowid = ?1")?
             .execute([id])?;
     }
-    tx.prepare_cached("INSERT INTO memory_fts (rowid, text, scope) VALUES (?1, ?2, ?3)")?
-        .execute(params![id, text, scope_tokens(scope)])?;
+    tx.prepare_cached(
+        "INSERT INTO memory_fts (rowid, text, team_text, scope) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id,
+        text,
+        team_text(&scope.team, text),
+        scope_tokens(scope)
+    ])?;
     Ok(())
 }
 
@@ -247,11 +312,10 @@ fn overwrite(
     };
     write_history(
         tx,
-        old.id,
+        old,
         version,
         HistoryEvent::Updated,
         now_ms,
-        Some(&snapshot(old)),
         Some(&after),
     )?;
     Ok(old.id)
@@ -310,10 +374,6 @@ impl Store {
             ])?;
             let id = tx.last_insert_rowid();
             reindex(&tx, id, &item.text, &item.scope, true)?;
-            // The creation entry stores no snapshot: the first `updated` entry's `before`
-            // holds it, and until then the live row is the snapshot. This halves the bytes
-            // a bulk load writes.
-            write_history(&tx, id, 1, HistoryEvent::Created, now_ms, None, None)?;
             ids.push(id);
         }
         tx.commit()?;
@@ -405,52 +465,54 @@ impl Store {
         tx.execute("DELETE FROM memories WHERE id = ?1", [id])?;
         write_history(
             &tx,
-            id,
+            &old,
             old.version.saturating_add(1),
             HistoryEvent::Deleted,
             now_ms,
-            Some(&snapshot(&old)),
             None,
         )?;
         tx.commit()?;
         Ok(true)
     }
 
-    /// A memory's history, oldest first. Creation entries get their `after` snapshot from
-    /// the next entry's `before`, or from the live row.
+    /// A memory's history, oldest first. The `created` entry is rebuilt from the creation
+    /// time; its snapshot is the first change's `before`, or the live row.
     pub(crate) fn memory_history(&self, id: MemoryId) -> Result<Vec<HistoryEntry>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT version, event, at, before, after FROM memory_history \
+            "SELECT version, event, at, created_at, before, after FROM memory_history \
              WHERE memory_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([id], |r| {
-            let event: String = r.get(1)?;
-            let before: Option<String> = r.get(3)?;
-            let after: Option<String> = r.get(4)?;
             let version: i64 = r.get(0)?;
-            Ok((version, event, r.get::<_, i64>(2)?, before, after))
+            let event: String = r.get(1)?;
+            let at: i64 = r.get(2)?;
+            let created: i64 = r.get(3)?;
+            let before: Option<String> = r.get(4)?;
+            let after: Option<String> = r.get(5)?;
+            Ok((version, event, at, created, before, after))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (version, event, at, before, after) = row?;
-            let event = match event.as_str() {
-                "created" => HistoryEvent::Created,
-                "updated" => HistoryEvent::Updated,
-                _ => HistoryEvent::Deleted,
-            };
-            let parse = |s: Option<String>| -> Result<Option<MemorySnapshot>> {
-                s.map(|s| {
-                    serde_json::from_str(&s).map_err(|e| Error::Corrupt {
-                        detail: format!("memory history: {e}"),
-                    })
+        let parse = |s: Option<String>| -> Result<Option<MemorySnapshot>> {
+            s.map(|s| {
+                serde_json::from_str(&s).map_err(|e| Error::Corrupt {
+                    detail: format!("memory history: {e}"),
                 })
-                .transpose()
-            };
-            out.push(HistoryEntry {
+            })
+            .transpose()
+        };
+        let mut changes = Vec::new();
+        let mut created_ms = None;
+        for row in rows {
+            let (version, event, at, created, before, after) = row?;
+            created_ms.get_or_insert(created);
+            changes.push(HistoryEntry {
                 memory_id: id,
                 version: u32::try_from(version).unwrap_or(u32::MAX),
-                event,
+                event: if event == "updated" {
+                    HistoryEvent::Updated
+                } else {
+                    HistoryEvent::Deleted
+                },
                 at: from_ms(at),
                 before: parse(before)?,
                 after: parse(after)?,
@@ -458,18 +520,26 @@ impl Store {
         }
         drop(stmt);
         drop(conn);
-        if out
-            .first()
-            .is_some_and(|e| e.event == HistoryEvent::Created && e.after.is_none())
-        {
-            let after = match out.get(1) {
-                Some(next) => next.before.clone(),
-                None => self.get_memory(id)?.as_ref().map(snapshot),
-            };
-            if let Some(first) = out.first_mut() {
-                first.after = after;
-            }
-        }
+        let live = self.get_memory(id)?;
+        let created_at = match (&live, created_ms) {
+            (Some(m), _) => m.created_at,
+            (None, Some(ms)) => from_ms(ms),
+            (None, None) => return Ok(Vec::new()),
+        };
+        let first_after = match changes.first() {
+            Some(c) => c.before.clone(),
+            None => live.as_ref().map(snapshot),
+        };
+        let mut out = Vec::with_capacity(changes.len() + 1);
+        out.push(HistoryEntry {
+            memory_id: id,
+            version: 1,
+            event: HistoryEvent::Created,
+            at: created_at,
+            before: None,
+            after: first_after,
+        });
+        out.extend(changes);
         Ok(out)
     }
 
@@ -533,14 +603,15 @@ impl Store {
         terms: &[String],
         pool: usize,
     ) -> Result<Vec<Candidate>> {
-        let mut sql = String::from(
-            "SELECT m.id, -bm25(memory_fts, 1.0, 0.0), m.importance, m.updated_at, m.access_count \
+        let bm25 = bm25_sql(filter);
+        let mut sql = format!(
+            "SELECT m.id, -{bm25}, m.importance, m.updated_at, m.access_count \
              FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid \
-             WHERE memory_fts MATCH ?",
+             WHERE memory_fts MATCH ?"
         );
         let mut args = vec![Value::Text(fts_match(filter, terms))];
-        Self::filter_sql(filter, false, &mut sql, &mut args);
-        sql.push_str(" ORDER BY bm25(memory_fts, 1.0, 0.0), m.id LIMIT ?");
+        Self::filter_sql(filter, true, &mut sql, &mut args);
+        let _ = write!(sql, " ORDER BY {bm25}, m.id LIMIT ?");
         args.push(Value::Integer(i64::try_from(pool).unwrap_or(i64::MAX)));
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -577,13 +648,13 @@ impl Store {
         ids: &[MemoryId],
     ) -> Result<HashMap<MemoryId, f64>> {
         let expr = fts_match(filter, std::slice::from_ref(&term.to_owned()));
+        let bm25 = bm25_sql(filter);
         let conn = self.conn();
         let mut out = HashMap::new();
         if filter.team.is_some() {
-            // One pass over the team's matches: cheaper than one FTS query per id.
-            let mut stmt = conn.prepare_cached(
-                "SELECT rowid, -bm25(memory_fts, 1.0, 0.0) FROM memory_fts WHERE memory_fts MATCH ?1",
-            )?;
+            // One pass over the team's postings for this word: cheaper than one query per id.
+            let sql = format!("SELECT rowid, -{bm25} FROM memory_fts WHERE memory_fts MATCH ?1");
+            let mut stmt = conn.prepare_cached(&sql)?;
             let wanted: std::collections::HashSet<MemoryId> = ids.iter().copied().collect();
             let mut rows = stmt.query([expr])?;
             while let Some(r) = rows.next()? {
@@ -593,9 +664,9 @@ impl Store {
                 }
             }
         } else {
-            let mut stmt = conn.prepare_cached(
-                "SELECT -bm25(memory_fts, 1.0, 0.0) FROM memory_fts WHERE memory_fts MATCH ?1 AND rowid = ?2",
-            )?;
+            let sql =
+                format!("SELECT -{bm25} FROM memory_fts WHERE memory_fts MATCH ?1 AND rowid = ?2");
+            let mut stmt = conn.prepare_cached(&sql)?;
             for id in ids {
                 if let Some(score) = stmt
                     .query_row(params![expr, id], |r| r.get::<_, f64>(0))
@@ -656,10 +727,44 @@ impl Store {
             params![now_ms, retention_cutoff_ms],
         )?;
         if n > 0 {
+            let total: i64 = tx.query_row("SELECT count(*) FROM memories", [], |r| r.get(0))?;
+            let kept = usize::try_from(total).unwrap_or(0).saturating_sub(n);
+            if n >= kept {
+                // Deleting most of the index: dropping it and re-indexing the survivors costs
+                // O(kept), deleting row by row costs O(deleted) and is several times slower
+                // per row.
+                tx.execute_batch(
+                    "DELETE FROM memories WHERE id IN (SELECT id FROM temp.doomed);
+                     INSERT INTO memory_fts (memory_fts) VALUES ('delete-all');",
+                )?;
+                let mut read =
+                    tx.prepare("SELECT id, text, team, user_id, project FROM memories")?;
+                let mut write =
+                    tx.prepare("INSERT INTO memory_fts (rowid, text, team_text, scope) VALUES (?1, ?2, ?3, ?4)")?;
+                let mut rows = read.query([])?;
+                while let Some(r) = rows.next()? {
+                    let id: MemoryId = r.get(0)?;
+                    let text: String = r.get(1)?;
+                    let scope = Scope {
+                        team: r.get(2)?,
+                        user: r.get(3)?,
+                        project: r.get(4)?,
+                    };
+                    write.execute(params![
+                        id,
+                        text,
+                        team_text(&scope.team, &text),
+                        scope_tokens(&scope)
+                    ])?;
+                }
+            } else {
+                tx.execute_batch(
+                    "DELETE FROM memory_fts WHERE rowid IN (SELECT id FROM temp.doomed);
+                     DELETE FROM memories WHERE id IN (SELECT id FROM temp.doomed);",
+                )?;
+            }
             tx.execute_batch(
-                "DELETE FROM memory_fts WHERE rowid IN (SELECT id FROM temp.doomed);
-                 DELETE FROM memory_history WHERE memory_id IN (SELECT id FROM temp.doomed);
-                 DELETE FROM memories WHERE id IN (SELECT id FROM temp.doomed);
+                "DELETE FROM memory_history WHERE memory_id IN (SELECT id FROM temp.doomed);
                  DELETE FROM temp.doomed;",
             )?;
         }

@@ -39,17 +39,23 @@ CREATE UNIQUE INDEX memories_team_key ON memories (team, mkey) WHERE mkey IS NOT
 CREATE INDEX memories_session ON memories (session) WHERE session IS NOT NULL;
 -- Contentless: the text lives in `memories`; contentless_delete lets cleanup drop rows
 -- by rowid without re-tokenising them.
+-- `text` holds the words as written (cross-team search); `team_text` holds the same words
+-- prefixed with a hash of the team, so a team-scoped query reads and counts only that
+-- team's postings; `scope` holds user and project tokens.
 CREATE VIRTUAL TABLE memory_fts USING fts5 (
-    text, scope,
+    text, team_text, scope,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+-- Only changes are rows here; the creation entry is rebuilt from `created_at`, which keeps
+-- bulk loads and bulk cleanup free of one history row per memory.
 CREATE TABLE memory_history (
     id        INTEGER PRIMARY KEY,
     memory_id INTEGER NOT NULL,
     version   INTEGER NOT NULL,
-    event     TEXT    NOT NULL CHECK (event IN ('created','updated','deleted')),
+    event     TEXT    NOT NULL CHECK (event IN ('updated','deleted')),
     at        INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
     before    TEXT,
     after     TEXT
 );

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Python package (debug profile, shared target dir) into .venv and runs its
-# checks: pytest, stubtest on the hand-written stub, mypy --strict on the package.
+# checks: pytest, stubtest on the hand-written stub, mypy --strict on the package and tests.
 #
 # Needs only python3.11+, a Rust toolchain and a C compiler; everything else comes from
 # PyPI (maturin from pyproject's [build-system], pytest and mypy from its `test` extra).
@@ -60,7 +60,10 @@ python -m pytest
 echo "==> stubtest juno._juno"
 python -m mypy.stubtest juno._juno
 
-echo "==> mypy --strict python/juno"
+echo "==> mypy --strict python/juno python/tests"
 python -m mypy
+
+echo "==> benches/python_overhead.py (smoke run; figures from a debug build mean little)"
+python benches/python_overhead.py --repeat 3 --number 200
 
 echo "==> python checks passed"

@@ -161,7 +161,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     # The sub-commands accept --db too; SUPPRESS keeps a top-level --db when they omit it.
     db_opt = _Parser(add_help=False)
-    db_opt.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    db_opt.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="database file (default: $DATABASE_URL, else juno.db; for demo: juno-demo.db)",
+    )
 
     groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ def test_invalid_fixture_entries_raise_the_mapped_class(
 ) -> None:
     before = _snapshot(seeded)
     cls = ERRORS_BY_KIND[case["error_kind"]]
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: seeded.memory.store_json(case["json"]),
         lambda: seeded.memory.store_many_json("[" + case["json"] + "]"),
     ]

@@ -72,7 +72,10 @@ def test_upsert_update_delete_and_history(engine: juno.Juno) -> None:
 
 def test_recall_filters(seeded: juno.Juno) -> None:
     mem = seeded.memory
-    keys = lambda hits: [h.memory.key for h in hits]  # noqa: E731
+
+    def keys(hits: list[juno.RecallHit]) -> list[str | None]:
+        return [h.memory.key for h in hits]
+
     assert keys(mem.recall(team="team_alpha", kinds=["procedural"], touch=False)) == ["alpha-split"]
     assert set(keys(mem.recall(tags=["deploy", "ci"], touch=False))) == {
         "alpha-deploy-flaky",
@@ -225,10 +228,16 @@ def test_store_many_and_recall_release_the_gil(engine: juno.Juno) -> None:
     assert len(ids) == 20_000
     assert progress > 0, "a Python thread made no progress during store_many"
 
-    progress, hits = _other_thread_progress(
-        lambda: engine.memory.recall(tags=["review"], limit=1000, touch=False)
-    )
-    assert len(hits) == 1000
+    # A recall is shorter (tens of ms); on a loaded machine the counter thread may not be
+    # scheduled inside one window, so allow a few tries. A call that kept the GIL would
+    # show no progress in any of them (see the control test below).
+    for _ in range(5):
+        progress, hits = _other_thread_progress(
+            lambda: engine.memory.recall(tags=["review"], limit=1000, touch=False)
+        )
+        assert len(hits) == 1000
+        if progress > 0:
+            break
     assert progress > 0, "a Python thread made no progress during recall"
 
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use juno_core::memory::{HistoryEvent, NewMemory, Outcome, OutcomeRecord, RecallQuery};
-use juno_core::{ErrorKind, Juno, ManualClock};
+use juno_core::{Juno, ManualClock};
 use serde_json::Value;
 
 fn fixture() -> Value {

@@ -288,7 +288,8 @@ impl NewMemory {
         if self.content.is_null() {
             self.content = serde_json::Value::Object(serde_json::Map::new());
         }
-        let content_len = self.content.to_string().len();
+        let content_json = self.content.to_string();
+        let content_len = content_json.len();
         if content_len > MAX_CONTENT_BYTES {
             return Err(Error::invalid(
                 "content",
@@ -336,6 +337,7 @@ impl NewMemory {
             scope: self.scope,
             key: self.key,
             content: self.content,
+            content_json,
             text: self.text,
             tags,
             importance: self.importance,
@@ -354,6 +356,8 @@ pub(crate) struct ValidMemory {
     pub scope: Scope,
     pub key: Option<String>,
     pub content: serde_json::Value,
+    /// `content` serialised once, at validation.
+    pub content_json: String,
     pub text: String,
     pub tags: Vec<String>,
     pub importance: f64,
@@ -442,6 +446,15 @@ impl MemoryUpdate {
         }
         if let Some(ttl) = self.ttl_seconds {
             ttl_duration(ttl)?;
+        }
+        if let Some(c) = &self.content {
+            let len = c.to_string().len();
+            if len > MAX_CONTENT_BYTES {
+                return Err(Error::invalid(
+                    "content",
+                    format!("content is {len} bytes, the limit is {MAX_CONTENT_BYTES}"),
+                ));
+            }
         }
         Ok(self)
     }
@@ -619,6 +632,24 @@ fn check_provenance(p: &Provenance) -> Result<()> {
     Ok(())
 }
 
+impl NewMemory {
+    /// Parses one memory from JSON.
+    ///
+    /// # Errors
+    /// [`Error::Json`] for malformed JSON, a missing field, an unknown field or an unknown kind.
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| Error::json("memory", &e))
+    }
+
+    /// Parses a JSON array of memories.
+    ///
+    /// # Errors
+    /// [`Error::Json`] as for [`NewMemory::from_json`].
+    pub fn many_from_json(json: &str) -> Result<Vec<Self>> {
+        serde_json::from_str(json).map_err(|e| Error::json("memories", &e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,23 +718,5 @@ mod tests {
             v.ok().map(|v| v.tags),
             Some(vec!["a".to_string(), "b".to_string()])
         );
-    }
-}
-
-impl NewMemory {
-    /// Parses one memory from JSON.
-    ///
-    /// # Errors
-    /// [`Error::Json`] for malformed JSON, a missing field, an unknown field or an unknown kind.
-    pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| Error::json("memory", &e))
-    }
-
-    /// Parses a JSON array of memories.
-    ///
-    /// # Errors
-    /// [`Error::Json`] as for [`NewMemory::from_json`].
-    pub fn many_from_json(json: &str) -> Result<Vec<Self>> {
-        serde_json::from_str(json).map_err(|e| Error::json("memories", &e))
     }
 }

@@ -81,39 +81,43 @@ fn scope_tokens(scope: &Scope) -> String {
     s
 }
 
-/// The team's token prefix: `k` and the team name's 64-bit FNV-1a hash in base 36, padded
-/// to 13 characters. A hash collision between two teams would only merge their word
-/// statistics; recall still filters on the team column, so results stay correct.
-fn team_prefix(team: &str) -> String {
+/// The team's token suffix: `k` and the team name's FNV-1a hash in base 36, 7 digits.
+///
+/// Word first, team second: terms then differ from their first byte, which keeps the
+/// index's sorting and prefix compression cheap, and the fixed length keeps the split
+/// unambiguous. A hash collision between two teams (about one in 78 billion per pair)
+/// would only merge their word statistics; recall still filters on the team column, so
+/// results stay correct.
+fn team_suffix(team: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in team.as_bytes() {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    let mut digits = [b'0'; 13];
+    let mut out = String::with_capacity(8);
+    out.push('k');
+    let mut digits = [b'0'; 7];
     for d in digits.iter_mut().rev() {
         let v = (h % 36) as u8;
         *d = if v < 10 { b'0' + v } else { b'a' + v - 10 };
         h /= 36;
     }
-    let mut out = String::with_capacity(14);
-    out.push('k');
     out.extend(digits.iter().map(|b| char::from(*b)));
     out
 }
 
-/// The `team_text` column: each word of `text`, prefixed with the team's token prefix.
+/// The `team_text` column: each word of `text`, lower-cased, followed by the team suffix.
 fn team_text(team: &str, text: &str) -> String {
-    let prefix = team_prefix(team);
+    let suffix = team_suffix(team);
     let mut out = String::with_capacity(text.len() * 2);
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        out.push_str(&prefix);
         for c in word.chars() {
             out.extend(c.to_lowercase());
         }
+        out.push_str(&suffix);
         out.push(' ');
     }
     out
@@ -140,10 +144,10 @@ pub(crate) fn fts_match(filter: &RecallFilter<'_>, terms: &[String]) -> String {
     }
     let words: Vec<String> = match filter.team {
         Some(team) => {
-            let prefix = team_prefix(team);
+            let suffix = team_suffix(team);
             terms
                 .iter()
-                .map(|t| format!("team_text : \"{prefix}{t}\""))
+                .map(|t| format!("team_text : \"{t}{suffix}\""))
                 .collect()
         }
         None => terms.iter().map(|t| format!("text : \"{t}\"")).collect(),
@@ -290,7 +294,7 @@ fn overwrite(
         item.kind.as_str(),
         item.scope.user,
         item.scope.project,
-        to_json(&item.content)?,
+        item.content_json,
         item.text,
         to_json(&item.tags)?,
         item.importance,
@@ -332,49 +336,58 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut ids = Vec::with_capacity(items.len());
-        for item in items {
-            if let Some(key) = &item.key {
-                let existing: Option<MemoryId> = tx
-                    .prepare_cached("SELECT id FROM memories WHERE team = ?1 AND mkey = ?2")?
-                    .query_row(params![item.scope.team, key], |r| r.get(0))
-                    .optional()?;
-                if let Some(id) = existing {
-                    let old = get_in(&tx, id)?.ok_or(Error::NotFound {
-                        entity: "memory",
-                        id: id.to_string(),
-                    })?;
-                    ids.push(overwrite(&tx, &old, item, now_ms)?);
-                    continue;
-                }
-            }
-            let content = to_json(&item.content)?;
-            let tags = to_json(&item.tags)?;
-            let provenance = to_json(&item.provenance)?;
-            tx.prepare_cached(
+        {
+            // Prepared once per batch: a bulk load spends its time in SQLite, not in
+            // statement-cache lookups.
+            let mut by_key = tx.prepare("SELECT id FROM memories WHERE team = ?1 AND mkey = ?2")?;
+            let mut insert = tx.prepare(
                 "INSERT INTO memories (kind, team, user_id, project, mkey, content, text, tags, \
                  importance, confidence, created_at, updated_at, touched_at, expires_at, session, \
                  provenance, version) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12, ?13, ?14, 1)",
-            )?
-            .execute(params![
-                item.kind.as_str(),
-                item.scope.team,
-                item.scope.user,
-                item.scope.project,
-                item.key,
-                content,
-                item.text,
-                tags,
-                item.importance,
-                item.confidence,
-                now_ms,
-                item.expires_at.map(to_ms),
-                item.session,
-                provenance,
-            ])?;
-            let id = tx.last_insert_rowid();
-            reindex(&tx, id, &item.text, &item.scope, true)?;
-            ids.push(id);
+            )?;
+            let mut index = tx.prepare(
+                "INSERT INTO memory_fts (rowid, text, team_text, scope) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for item in items {
+                if let Some(key) = &item.key {
+                    let existing: Option<MemoryId> = by_key
+                        .query_row(params![item.scope.team, key], |r| r.get(0))
+                        .optional()?;
+                    if let Some(id) = existing {
+                        let old = get_in(&tx, id)?.ok_or(Error::NotFound {
+                            entity: "memory",
+                            id: id.to_string(),
+                        })?;
+                        ids.push(overwrite(&tx, &old, item, now_ms)?);
+                        continue;
+                    }
+                }
+                insert.execute(params![
+                    item.kind.as_str(),
+                    item.scope.team,
+                    item.scope.user,
+                    item.scope.project,
+                    item.key,
+                    item.content_json,
+                    item.text,
+                    to_json(&item.tags)?,
+                    item.importance,
+                    item.confidence,
+                    now_ms,
+                    item.expires_at.map(to_ms),
+                    item.session,
+                    to_json(&item.provenance)?,
+                ])?;
+                let id = tx.last_insert_rowid();
+                index.execute(params![
+                    id,
+                    item.text,
+                    team_text(&item.scope.team, &item.text),
+                    scope_tokens(&item.scope)
+                ])?;
+                ids.push(id);
+            }
         }
         tx.commit()?;
         Ok(ids)
@@ -437,6 +450,7 @@ impl Store {
             scope: new.scope.clone(),
             key: new.key.clone(),
             content: new.content.clone(),
+            content_json: to_json(&new.content)?,
             text: new.text.clone(),
             tags: new.tags.clone(),
             importance: new.importance,
@@ -603,20 +617,60 @@ impl Store {
         terms: &[String],
         pool: usize,
     ) -> Result<Vec<Candidate>> {
+        // Two stages: rank matches inside the full-text index alone, then read and filter
+        // only the best of them. Joining every match to `memories` first costs one random
+        // row read per match, which dominated recall latency on large stores. If filters
+        // reject too many of the first batch, the batch grows until `pool` pass or the
+        // matches run out, so the result is exactly "the `pool` best matches that pass".
         let bm25 = bm25_sql(filter);
-        let mut sql = format!(
-            "SELECT m.id, -{bm25}, m.importance, m.updated_at, m.access_count \
-             FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid \
-             WHERE memory_fts MATCH ?"
+        let rank_sql = format!(
+            "SELECT rowid, -{bm25} FROM memory_fts WHERE memory_fts MATCH ?1 ORDER BY {bm25}, rowid LIMIT ?2"
         );
-        let mut args = vec![Value::Text(fts_match(filter, terms))];
-        Self::filter_sql(filter, true, &mut sql, &mut args);
-        let _ = write!(sql, " ORDER BY {bm25}, m.id LIMIT ?");
-        args.push(Value::Integer(i64::try_from(pool).unwrap_or(i64::MAX)));
+        let mut filter_sql = String::from(
+            "SELECT m.id, 0.0, m.importance, m.updated_at, m.access_count FROM memories m \
+             WHERE m.id IN (SELECT value FROM json_each(?))",
+        );
+        let mut filter_args = vec![Value::Null];
+        Self::filter_sql(filter, true, &mut filter_sql, &mut filter_args);
+        let expr = fts_match(filter, terms);
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), candidate_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        // Filters rarely reject a match, so a small margin usually does it in one round.
+        let mut batch = pool + pool / 8 + 8;
+        loop {
+            let ranked: Vec<(MemoryId, f64)> = conn
+                .prepare_cached(&rank_sql)?
+                .query_map(
+                    params![expr, i64::try_from(batch).unwrap_or(i64::MAX)],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            let ids: Vec<MemoryId> = ranked.iter().map(|(id, _)| *id).collect();
+            filter_args[0] = Value::Text(to_json(&ids)?);
+            let mut passing: HashMap<MemoryId, Candidate> = HashMap::with_capacity(ids.len());
+            {
+                let mut stmt = conn.prepare_cached(&filter_sql)?;
+                let rows = stmt.query_map(params_from_iter(filter_args.iter()), candidate_row)?;
+                for c in rows {
+                    let c = c?;
+                    passing.insert(c.id, c);
+                }
+            }
+            let exhausted = ranked.len() < batch;
+            if passing.len() >= pool || exhausted {
+                let mut out = Vec::with_capacity(pool.min(passing.len()));
+                for (id, score) in ranked {
+                    if let Some(mut c) = passing.remove(&id) {
+                        c.bm25 = score;
+                        out.push(c);
+                        if out.len() == pool {
+                            break;
+                        }
+                    }
+                }
+                return Ok(out);
+            }
+            batch = batch.saturating_mul(4);
+        }
     }
 
     /// Streams every memory that passes `filter` (no text query) to `each`.

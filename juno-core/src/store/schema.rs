@@ -40,7 +40,7 @@ CREATE INDEX memories_session ON memories (session) WHERE session IS NOT NULL;
 -- Contentless: the text lives in `memories`; contentless_delete lets cleanup drop rows
 -- by rowid without re-tokenising them.
 -- `text` holds the words as written (cross-team search); `team_text` holds the same words
--- prefixed with a hash of the team, so a team-scoped query reads and counts only that
+-- suffixed with a hash of the team, so a team-scoped query reads and counts only that
 -- team's postings; `scope` holds user and project tokens.
 CREATE VIRTUAL TABLE memory_fts USING fts5 (
     text, team_text, scope,
@@ -49,6 +49,9 @@ CREATE VIRTUAL TABLE memory_fts USING fts5 (
 );
 -- Only changes are rows here; the creation entry is rebuilt from `created_at`, which keeps
 -- bulk loads and bulk cleanup free of one history row per memory.
+-- A larger in-memory term buffer (default 1 MiB) means fewer, bigger segment flushes and
+-- merges during bulk loads.
+INSERT INTO memory_fts (memory_fts, rank) VALUES ('hashsize', 16777216);
 CREATE TABLE memory_history (
     id        INTEGER PRIMARY KEY,
     memory_id INTEGER NOT NULL,

@@ -141,3 +141,36 @@ pub fn query_words(rng: &mut Rng) -> String {
     let b = &vocab[10 + rng.below(200)];
     format!("{a} {b}")
 }
+
+/// The benchmarks' fixed "now": 2026-01-01T00:00:00Z.
+pub const T0: i64 = 1_767_225_600_000;
+
+/// Builds a file database of `n` corpus memories (in 100k batches) at [`T0`].
+pub fn build_db(path: &std::path::Path, n: usize, teams: usize, ttl: Option<i64>, seed: u64) {
+    use std::sync::Arc;
+    let juno = juno_core::Juno::open_path(path)
+        .unwrap()
+        .with_clock(Arc::new(juno_core::ManualClock::at_millis(T0)));
+    let mut left = n;
+    let mut s = seed;
+    while left > 0 {
+        let k = left.min(100_000);
+        juno.memory().store_many(corpus(s, k, teams, ttl)).unwrap();
+        s += 1;
+        left -= k;
+    }
+}
+
+/// Prints p50/p90/p99/max of latency samples (criterion reports means, the targets are p99).
+pub fn print_percentiles(label: &str, mut samples: Vec<std::time::Duration>) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "{label}: n={} p50={:?} p90={:?} p99={:?} max={:?}",
+        samples.len(),
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        at(1.0)
+    );
+}

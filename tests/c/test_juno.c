@@ -655,6 +655,95 @@ static void test_files(const char *scratch) {
   remove(copy);
 }
 
+/* Writes a big-endian 32-bit value at `offset` of `path` (SQLite's header is big-endian). */
+static int poke_u32(const char *path, long offset, unsigned long value) {
+  unsigned char b[4];
+  FILE *f = fopen(path, "r+b");
+  if (f == NULL) return 0;
+  b[0] = (unsigned char)(value >> 24);
+  b[1] = (unsigned char)(value >> 16);
+  b[2] = (unsigned char)(value >> 8);
+  b[3] = (unsigned char)value;
+  if (fseek(f, offset, SEEK_SET) != 0 || fwrite(b, 1, 4, f) != 4) {
+    fclose(f);
+    return 0;
+  }
+  return fclose(f) == 0;
+}
+
+/* A database written by a newer JUNO is refused with SCHEMA_TOO_NEW and loses nothing;
+ * a damaged file is reported with a status, never a crash. */
+static void test_damaged_and_newer_files(const char *scratch) {
+  char db[1024];
+  juno *j = NULL;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  int64_t id = 0;
+  long size = 0;
+  FILE *f;
+  int k;
+
+  path_join(db, sizeof db, scratch, "c-newer.db");
+  remove(db);
+  if (!ok(juno_open(db, strlen(db), &j, &err), &err, "open for newer-schema test")) return;
+  ok(juno_memory_store(j, MEMORY, strlen(MEMORY), &id, &err), &err, "store before bump");
+  juno_free(j); /* the last close folds the WAL into the file */
+  j = NULL;
+  /* PRAGMA user_version lives at byte 60 of the file header. */
+  CHECK(poke_u32(db, 60, 99), "cannot edit %s", db);
+  fails_with(juno_open(db, strlen(db), &j, &err), &err, JUNO_STATUS_SCHEMA_TOO_NEW,
+             "open(newer schema)");
+  CHECK(j == NULL, "out written on failure");
+  CHECK(poke_u32(db, 60, 1), "cannot restore %s", db);
+  if (ok(juno_open(db, strlen(db), &j, &err), &err, "reopen after restoring the version")) {
+    CHECK(total_of(j) == 1, "the refused database lost its memory");
+    juno_free(j);
+    j = NULL;
+  }
+
+  /* Damage: fill everything after the first 8 KiB with a byte pattern. */
+  if (ok(juno_open(db, strlen(db), &j, &err), &err, "open for damage test")) {
+    char many[64];
+    for (k = 0; k < 300; k++) {
+      int len = snprintf(many, sizeof many, "[{\"kind\":\"semantic\",\"scope\":{\"team\":\"d\"},"
+                                            "\"text\":\"filler %d\"}]",
+                         k);
+      ok(juno_memory_store_many(j, many, (size_t)len, &buf, &err), &err, "fill");
+      juno_buf_free(&buf);
+    }
+    juno_free(j);
+    j = NULL;
+  }
+  f = fopen(db, "r+b");
+  CHECK(f != NULL, "cannot open %s for damage", db);
+  if (f != NULL) {
+    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+    CHECK(size > 16384, "database too small to damage (%ld bytes)", size);
+    if (size > 16384 && fseek(f, 8192, SEEK_SET) == 0) {
+      long i;
+      for (i = 8192; i < size; i++) fputc(0xA5, f);
+    }
+    fclose(f);
+  }
+  {
+    juno_status s = juno_open(db, strlen(db), &j, &err);
+    if (s == JUNO_STATUS_OK) {
+      const char *q = "{\"text\":\"filler\",\"limit\":5}";
+      juno_error_free(err);
+      err = NULL;
+      s = juno_memory_recall(j, q, strlen(q), &buf, &err);
+      juno_buf_free(&buf);
+      juno_free(j);
+      j = NULL;
+    }
+    CHECK(s == JUNO_STATUS_CORRUPT || s == JUNO_STATUS_NOT_A_DATABASE,
+          "damaged file: got %s, want CORRUPT or NOT_A_DATABASE", status_name(s));
+    CHECK(err != NULL || s == JUNO_STATUS_OK, "no error message for a damaged file");
+    juno_error_free(err);
+  }
+  remove(db);
+}
+
 /* ---- concurrent use of one handle ----------------------------------------------------- */
 
 #define THREADS 4
@@ -734,6 +823,7 @@ int main(int argc, char **argv) {
   test_null_parameters();
   test_invalid_input();
   test_files(argv[2]);
+  test_damaged_and_newer_files(argv[2]);
   test_threads();
 
   printf("%d passed, %d failed\n", passed, failed);

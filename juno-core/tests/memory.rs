@@ -206,6 +206,14 @@ fn store_many_is_all_or_nothing_and_names_the_bad_item() {
     let err = m.store_many(batch).unwrap_err();
     assert!(err.to_string().contains("items[1].importance"), "{err}");
     assert_eq!(m.stats().unwrap().total, 1);
+    // A single store names the field without a batch index.
+    let err = m
+        .store(NewMemory::new(MemoryKind::Semantic, "a", "bad").with_importance(2.0))
+        .unwrap_err();
+    assert!(
+        matches!(err, juno_core::Error::InvalidInput { ref field, .. } if field == "importance"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -64,9 +64,11 @@ impl<'a> Memories<'a> {
     /// # Ok::<(), juno_core::Error>(())
     /// ```
     pub fn store(&self, memory: NewMemory) -> Result<Memory> {
-        let ids = self.store_many(vec![memory])?;
-        let id = ids.first().copied().unwrap_or_default();
-        self.get(id)
+        self.enabled()?;
+        let now = self.now();
+        let valid = memory.validate(now)?;
+        let ids = self.juno.store().insert_memories(&[valid], to_ms(now))?;
+        self.get(ids.first().copied().unwrap_or_default())
     }
 
     /// Stores many memories in one transaction: all or nothing. Returns ids in input order.

@@ -103,6 +103,16 @@ impl Juno {
         Memories::new(self)
     }
 
+    /// The governance workflow: roles, requests, approvals, deadlines, execution.
+    pub fn governance(&self) -> crate::governance::Governance<'_> {
+        crate::governance::Governance::new(self)
+    }
+
+    /// The tamper-evident audit log.
+    pub fn audit(&self) -> crate::audit::Audit<'_> {
+        crate::audit::Audit::new(self)
+    }
+
     /// Copies the database to `dest` while it stays in use.
     ///
     /// # Errors

@@ -49,9 +49,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod governance;
 mod juno;
 pub mod memory;
 pub mod model;

@@ -6,7 +6,9 @@
 //! One [`Store`] owns one connection behind a mutex, so a `Juno` is `Send + Sync`; several
 //! processes share a file through WAL mode and a busy timeout.
 
+pub(crate) mod audit;
 mod checkpoint;
+pub(crate) mod governance;
 mod memories;
 mod schema;
 

@@ -5,13 +5,14 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "memory layer",
-    r#"
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "memory layer",
+        r#"
 CREATE TABLE memories (
     id               INTEGER PRIMARY KEY,
     kind             TEXT    NOT NULL CHECK (kind IN ('episodic','semantic','procedural','working')),
@@ -64,7 +65,74 @@ CREATE TABLE memory_history (
 );
 CREATE INDEX memory_history_memory ON memory_history (memory_id);
 "#,
-)];
+    ),
+    (
+        2,
+        "governance and audit",
+        r#"
+CREATE TABLE audit_log (
+    seq            INTEGER PRIMARY KEY,
+    at             INTEGER NOT NULL,
+    actor          TEXT    NOT NULL,
+    event          TEXT    NOT NULL,
+    subject        TEXT    NOT NULL,
+    payload        TEXT    NOT NULL,
+    payload_digest BLOB    NOT NULL,
+    prev_hash      BLOB    NOT NULL,
+    hash           BLOB    NOT NULL
+);
+-- Append-only through SQL too; edits by other means are what verification detects.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE audit_checkpoints (
+    size INTEGER PRIMARY KEY,
+    root BLOB    NOT NULL,
+    at   INTEGER NOT NULL
+);
+CREATE TABLE role_assignments (
+    id         INTEGER PRIMARY KEY,
+    user_id    TEXT    NOT NULL,
+    role       TEXT    NOT NULL,
+    team       TEXT    NOT NULL,
+    granted_at INTEGER NOT NULL,
+    granted_by TEXT    NOT NULL,
+    revoked_at INTEGER,
+    revoked_by TEXT
+);
+CREATE INDEX role_assignments_user ON role_assignments (user_id);
+CREATE UNIQUE INDEX role_assignments_active ON role_assignments (user_id, role, team)
+    WHERE revoked_at IS NULL;
+CREATE TABLE approval_requests (
+    id          INTEGER PRIMARY KEY,
+    action      TEXT    NOT NULL,
+    digest      TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    team        TEXT    NOT NULL,
+    target      TEXT,
+    impact      TEXT    NOT NULL,
+    confidence  REAL    NOT NULL,
+    explanation TEXT    NOT NULL,
+    requester   TEXT    NOT NULL,
+    status      TEXT    NOT NULL,
+    role        TEXT    NOT NULL,
+    escalations INTEGER NOT NULL DEFAULT 0,
+    deadline    INTEGER,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    decided_by  TEXT,
+    decided_at  INTEGER,
+    reason      TEXT,
+    decision    TEXT,
+    executed_at INTEGER,
+    result      TEXT
+);
+CREATE INDEX approval_requests_due ON approval_requests (deadline) WHERE status = 'pending';
+CREATE INDEX approval_requests_queue ON approval_requests (status, role, team);
+"#,
+    ),
+];
 
 /// The version recorded in the database (0 for a new file).
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

@@ -1,0 +1,499 @@
+//! The tamper-evident audit log: an append-only, SHA-256 hash-chained table with Merkle
+//! checkpoints.
+//!
+//! Every entry stores its sequence number, time, actor, event, subject, payload and the
+//! payload's digest, plus the previous entry's hash and its own:
+//!
+//! ```text
+//! hash = SHA-256("juno-audit-v1" ‖ seq ‖ at ‖ len‖actor ‖ len‖event ‖ len‖subject ‖ payload_digest ‖ prev_hash)
+//! ```
+//!
+//! (integers big-endian; `len` a 4-byte big-endian length, so no field can bleed into the
+//! next). The first entry's `prev_hash` is 32 zero bytes.
+//!
+//! A **checkpoint** is a tree size and the RFC 6962 Merkle root over the first `size` entry
+//! hashes. A host copies checkpoints elsewhere. [`crate::Juno::audit`]'s `verify` re-walks
+//! the chain and reports the first bad entry; given a checkpoint it also detects truncation
+//! (fewer entries than the checkpoint covers) and rewritten history (a different root even
+//! when the chain was recomputed to look consistent). [`InclusionProof`]s show that one
+//! entry is covered by a checkpoint without the rest of the log.
+//!
+//! The library has no way to edit or delete entries, and SQL triggers refuse `UPDATE` and
+//! `DELETE` on the table; edits made to the file by other means are what `verify` detects.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A 32-byte SHA-256 value.
+pub type Hash = [u8; 32];
+
+/// The hash before the first entry.
+pub const GENESIS: Hash = [0; 32];
+
+/// Lower-case hex of a hash (how hashes appear in JSON).
+pub fn hex(h: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(h.len() * 2);
+    for b in h {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// Parses 64 hex digits.
+///
+/// # Errors
+/// [`crate::Error::InvalidInput`] for anything else.
+pub fn parse_hex(field: &str, s: &str) -> crate::Result<Hash> {
+    let bytes = s.as_bytes();
+    if bytes.len() != 64 {
+        return Err(crate::Error::invalid(field, "expected 64 hex digits"));
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let d = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        };
+        match (d(pair[0]), d(pair[1])) {
+            (Some(h), Some(l)) => out[i] = (h << 4) | l,
+            _ => return Err(crate::Error::invalid(field, "expected 64 hex digits")),
+        }
+    }
+    Ok(out)
+}
+
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> Hash {
+    Sha256::digest(data).into()
+}
+
+/// SHA-256 of a JSON value's canonical form: compact, object keys sorted (serde_json's
+/// default map is ordered), which is what approvals bind to.
+pub fn json_digest(value: &serde_json::Value) -> Hash {
+    sha256(value.to_string().as_bytes())
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// 1, 2, 3, … with no gaps.
+    pub seq: u64,
+    /// When it was appended.
+    pub at: DateTime<Utc>,
+    /// Who did it (a user, or `juno` for the engine).
+    pub actor: String,
+    /// What happened (`request_submitted`, `request_approved`, `role_assigned`, …).
+    pub event: String,
+    /// What it happened to (`request:42`, `user:ana@company.com`).
+    pub subject: String,
+    /// Details.
+    pub payload: serde_json::Value,
+    /// SHA-256 of the payload's canonical JSON, hex.
+    pub payload_digest: String,
+    /// The previous entry's hash, hex.
+    pub prev_hash: String,
+    /// This entry's hash, hex.
+    pub hash: String,
+}
+
+/// The fields that an entry's hash covers.
+pub(crate) struct EntryFields<'a> {
+    pub seq: u64,
+    pub at_ms: i64,
+    pub actor: &'a str,
+    pub event: &'a str,
+    pub subject: &'a str,
+    pub payload_digest: &'a Hash,
+    pub prev_hash: &'a Hash,
+}
+
+/// The entry hash (see the module docs for the encoding).
+pub(crate) fn entry_hash(f: &EntryFields<'_>) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"juno-audit-v1");
+    h.update(f.seq.to_be_bytes());
+    h.update(f.at_ms.to_be_bytes());
+    for s in [f.actor, f.event, f.subject] {
+        h.update(u32::try_from(s.len()).unwrap_or(u32::MAX).to_be_bytes());
+        h.update(s.as_bytes());
+    }
+    h.update(f.payload_digest);
+    h.update(f.prev_hash);
+    h.finalize().into()
+}
+
+fn leaf(entry_hash: &Hash) -> Hash {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(entry_hash);
+    h.finalize().into()
+}
+
+fn node(left: &Hash, right: &Hash) -> Hash {
+    let mut h = Sha256::new();
+    h.update([1u8]);
+    h.update(left);
+    h.update(right);
+    h.finalize().into()
+}
+
+/// Builds an RFC 6962 Merkle root incrementally, one entry hash at a time, in O(log n) memory.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct MerkleBuilder {
+    /// Roots of perfect subtrees, largest (leftmost) first, with their heights.
+    stack: Vec<(u32, Hash)>,
+    size: u64,
+}
+
+impl MerkleBuilder {
+    pub fn push(&mut self, entry_hash: &Hash) {
+        let mut cur = (0u32, leaf(entry_hash));
+        while let Some(&(h, top)) = self.stack.last() {
+            if h != cur.0 {
+                break;
+            }
+            self.stack.pop();
+            cur = (h + 1, node(&top, &cur.1));
+        }
+        self.stack.push(cur);
+        self.size += 1;
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The root of everything pushed so far (SHA-256 of nothing for an empty tree).
+    pub fn root(&self) -> Hash {
+        let mut iter = self.stack.iter().rev();
+        let Some(&(_, mut acc)) = iter.next() else {
+            return sha256(b"");
+        };
+        for (_, left) in iter {
+            acc = node(left, &acc);
+        }
+        acc
+    }
+}
+
+/// The RFC 6962 Merkle root of `entry_hashes`.
+pub fn merkle_root(entry_hashes: &[Hash]) -> Hash {
+    let mut b = MerkleBuilder::default();
+    for h in entry_hashes {
+        b.push(h);
+    }
+    b.root()
+}
+
+fn largest_power_of_two_below(n: usize) -> usize {
+    let mut k = 1;
+    while k << 1 < n {
+        k <<= 1;
+    }
+    k
+}
+
+fn subtree_root(entry_hashes: &[Hash]) -> Hash {
+    merkle_root(entry_hashes)
+}
+
+fn audit_path(m: usize, d: &[Hash], out: &mut Vec<Hash>) {
+    let n = d.len();
+    if n <= 1 {
+        return;
+    }
+    let k = largest_power_of_two_below(n);
+    if m < k {
+        audit_path(m, &d[..k], out);
+        out.push(subtree_root(&d[k..]));
+    } else {
+        audit_path(m - k, &d[k..], out);
+        out.push(subtree_root(&d[..k]));
+    }
+}
+
+/// A saved checkpoint: a tree size and its Merkle root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// How many entries it covers (entries 1..=size).
+    pub size: u64,
+    /// RFC 6962 Merkle root of their hashes, hex.
+    pub root: String,
+    /// When it was taken.
+    pub at: DateTime<Utc>,
+}
+
+/// Proof that one entry is among the first `tree_size` entries of a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProof {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The entry's hash, hex.
+    pub entry_hash: String,
+    /// The checkpoint's size.
+    pub tree_size: u64,
+    /// Sibling subtree roots from the leaf up, hex.
+    pub path: Vec<String>,
+}
+
+/// Computes the inclusion proof for entry `seq` (1-based) among `entry_hashes`
+/// (entries 1..=len).
+pub(crate) fn inclusion_proof(seq: u64, entry_hashes: &[Hash]) -> Option<InclusionProof> {
+    let index = usize::try_from(seq.checked_sub(1)?).ok()?;
+    let entry = entry_hashes.get(index)?;
+    let mut path = Vec::new();
+    audit_path(index, entry_hashes, &mut path);
+    Some(InclusionProof {
+        seq,
+        entry_hash: hex(entry),
+        tree_size: entry_hashes.len() as u64,
+        path: path.iter().map(|h| hex(h)).collect(),
+    })
+}
+
+impl InclusionProof {
+    /// Checks the proof against a checkpoint root (RFC 9162 §2.1.3.2).
+    pub fn verify(&self, root_hex: &str) -> bool {
+        let (Ok(entry), Ok(root)) = (
+            parse_hex("entry_hash", &self.entry_hash),
+            parse_hex("root", root_hex),
+        ) else {
+            return false;
+        };
+        let Some(mut f) = self.seq.checked_sub(1) else {
+            return false;
+        };
+        if f >= self.tree_size {
+            return false;
+        }
+        let mut s = self.tree_size - 1;
+        let mut r = leaf(&entry);
+        for p in &self.path {
+            let Ok(p) = parse_hex("path", p) else {
+                return false;
+            };
+            if s == 0 {
+                return false;
+            }
+            if f & 1 == 1 || f == s {
+                r = node(&p, &r);
+                while f & 1 == 0 && f != 0 {
+                    f >>= 1;
+                    s >>= 1;
+                }
+            } else {
+                r = node(&r, &p);
+            }
+            f >>= 1;
+            s >>= 1;
+        }
+        s == 0 && r == root
+    }
+}
+
+/// What [`crate::Juno::audit`]'s `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// True when every check passed.
+    pub ok: bool,
+    /// Entries read.
+    pub entries: u64,
+    /// The first entry that failed, if any.
+    pub first_bad_seq: Option<u64>,
+    /// What was wrong, in words.
+    pub problems: Vec<String>,
+    /// Checkpoints (stored and given) that were checked.
+    pub checkpoints_checked: u64,
+    /// The Merkle root over all entries, hex.
+    pub root: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hashes(n: usize) -> Vec<Hash> {
+        (0..n).map(|i| sha256(&i.to_be_bytes())).collect()
+    }
+
+    /// The recursive definition of RFC 6962, to check the incremental builder against.
+    fn mth(d: &[Hash]) -> Hash {
+        match d.len() {
+            0 => sha256(b""),
+            1 => leaf(&d[0]),
+            n => {
+                let k = largest_power_of_two_below(n);
+                node(&mth(&d[..k]), &mth(&d[k..]))
+            }
+        }
+    }
+
+    #[test]
+    fn incremental_root_matches_the_rfc_definition() {
+        for n in 0..70 {
+            let d = hashes(n);
+            assert_eq!(merkle_root(&d), mth(&d), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn every_inclusion_proof_verifies_and_a_wrong_one_does_not() {
+        for n in 1..40 {
+            let d = hashes(n);
+            let root = hex(&merkle_root(&d));
+            for seq in 1..=n as u64 {
+                let p = inclusion_proof(seq, &d).unwrap_or_else(|| panic!("proof {seq}/{n}"));
+                assert!(p.verify(&root), "seq {seq} of {n}");
+                let mut wrong = p.clone();
+                wrong.entry_hash = hex(&sha256(b"forged"));
+                assert!(!wrong.verify(&root));
+                if n > 1 {
+                    let mut moved = p.clone();
+                    moved.seq = if seq == 1 { 2 } else { seq - 1 };
+                    assert!(!moved.verify(&root), "moved {seq} of {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        let h = sha256(b"x");
+        assert_eq!(parse_hex("h", &hex(&h)).ok(), Some(h));
+        assert!(parse_hex("h", "zz").is_err());
+    }
+}
+
+/// The audit component of one [`crate::Juno`]: `juno.audit()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a> {
+    juno: &'a crate::Juno,
+}
+
+impl<'a> Audit<'a> {
+    pub(crate) fn new(juno: &'a crate::Juno) -> Self {
+        Audit { juno }
+    }
+
+    /// Re-walks the whole chain and checks every stored checkpoint, plus `saved` (a
+    /// checkpoint the host kept elsewhere) if given. Reports the first bad entry.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] for a malformed saved checkpoint; storage errors.
+    pub fn verify(&self, saved: Option<&Checkpoint>) -> crate::Result<VerifyReport> {
+        let store = self.juno.store();
+        let mut checks: Vec<(u64, Hash, &'static str)> = store
+            .audit_checkpoints()?
+            .into_iter()
+            .map(|(size, root, _)| (size, root, "stored"))
+            .collect();
+        if let Some(c) = saved {
+            checks.push((c.size, parse_hex("checkpoint.root", &c.root)?, "saved"));
+        }
+        let sizes: Vec<u64> = checks.iter().map(|(s, _, _)| *s).collect();
+        let walk = store.audit_walk(&sizes)?;
+        let mut problems = Vec::new();
+        let mut first_bad = walk.first_bad.as_ref().map(|(s, _)| *s);
+        if let Some((_, p)) = &walk.first_bad {
+            problems.push(p.clone());
+        }
+        for ((size, root, origin), (_, got)) in checks.iter().zip(&walk.roots_at) {
+            match got {
+                None => {
+                    problems.push(format!(
+                        "the log has {} entries but a {origin} checkpoint covers {size}: it was truncated",
+                        walk.entries
+                    ));
+                    first_bad =
+                        Some(first_bad.map_or(walk.entries + 1, |f| f.min(walk.entries + 1)));
+                }
+                Some(r) if r != root => {
+                    problems.push(format!(
+                        "the first {size} entries do not match the {origin} checkpoint: history was rewritten"
+                    ));
+                    first_bad.get_or_insert(1);
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(VerifyReport {
+            ok: problems.is_empty(),
+            entries: walk.entries,
+            first_bad_seq: first_bad,
+            problems,
+            checkpoints_checked: checks.len() as u64,
+            root: hex(&walk.root),
+        })
+    }
+
+    /// Records and returns a checkpoint of the whole log as it is now. Copy it somewhere
+    /// the database's writers cannot reach.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn checkpoint(&self) -> crate::Result<Checkpoint> {
+        let at = self.juno.now();
+        let (size, root) = self.juno.store().audit_checkpoint(at.timestamp_millis())?;
+        Ok(Checkpoint {
+            size,
+            root: hex(&root),
+            at,
+        })
+    }
+
+    /// Entries from `from_seq` on, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn entries(&self, from_seq: u64, limit: usize) -> crate::Result<Vec<AuditEntry>> {
+        self.juno.store().audit_entries(from_seq, limit)
+    }
+
+    /// Entries about one subject (`request:42`), oldest first.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn entries_for(&self, subject: &str) -> crate::Result<Vec<AuditEntry>> {
+        self.juno.store().audit_entries_for(subject)
+    }
+
+    /// How many entries the log holds.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn len(&self) -> crate::Result<u64> {
+        self.juno.store().audit_len()
+    }
+
+    /// Whether the log is empty.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn is_empty(&self) -> crate::Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Proof that entry `seq` is covered by the checkpoint of size `tree_size`.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] when `seq` is not within `1..=tree_size` or the log is
+    /// shorter than `tree_size`.
+    pub fn inclusion_proof(&self, seq: u64, tree_size: u64) -> crate::Result<InclusionProof> {
+        let hashes = self.juno.store().audit_hashes(tree_size)?;
+        if (hashes.len() as u64) < tree_size {
+            return Err(crate::Error::NotFound {
+                entity: "audit entry",
+                id: tree_size.to_string(),
+            });
+        }
+        inclusion_proof(seq, &hashes).ok_or(crate::Error::NotFound {
+            entity: "audit entry",
+            id: seq.to_string(),
+        })
+    }
+}

@@ -1,0 +1,813 @@
+//! [`Governance`]: the approval workflow of one [`Juno`].
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::{
+    Action, ApprovalRequest, DeadlineReport, GovernanceDashboard, NewRequest, RequestId,
+    RequestStatus, RoleAssignment, next_role, rank,
+};
+use crate::error::{Error, Result};
+use crate::juno::Juno;
+use crate::model::Role;
+use crate::store::audit::Appender;
+use crate::store::governance::{self as sql, Transition, ms};
+
+/// Runs approved actions: the Jira client in production, a recording executor in tests.
+pub trait Executor {
+    /// Performs `action`. `Ok` carries what happened (recorded as the request's result);
+    /// `Err` carries why it failed (recorded, and the request ends `execution_failed`).
+    ///
+    /// # Errors
+    /// A message describing the failure.
+    fn execute(&mut self, action: &Action) -> std::result::Result<serde_json::Value, String>;
+}
+
+/// The governance component of one [`Juno`]: `juno.governance()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Governance<'a> {
+    juno: &'a Juno,
+}
+
+fn subject(id: RequestId) -> String {
+    format!("request:{id}")
+}
+
+fn not_found(id: RequestId) -> Error {
+    Error::NotFound {
+        entity: "request",
+        id: id.to_string(),
+    }
+}
+
+impl<'a> Governance<'a> {
+    pub(crate) fn new(juno: &'a Juno) -> Self {
+        Governance { juno }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.juno.now()
+    }
+
+    fn deadline_for(&self, role: Role, from: DateTime<Utc>) -> i64 {
+        let hours = self
+            .juno
+            .config()
+            .approval_rules
+            .deadline_hours
+            .get(&role)
+            .copied()
+            .unwrap_or(f64::from(self.juno.config().approval_timeout_hours));
+        ms(from + Duration::milliseconds((hours * 3_600_000.0) as i64))
+    }
+
+    /// Records a refused operation in the audit log, then returns the refusal.
+    fn refuse(&self, actor: &str, op: &str, id: RequestId, err: Error) -> Error {
+        let payload =
+            json!({ "operation": op, "error": err.kind().as_str(), "message": err.to_string() });
+        match self.juno.store().audit_append(
+            ms(self.now()),
+            actor,
+            "refused",
+            &subject(id),
+            &payload,
+        ) {
+            Ok(_) => err,
+            // The refusal stands either way; a failure to record it is reported instead,
+            // because an unrecorded refusal is itself a compliance problem.
+            Err(audit_err) => audit_err,
+        }
+    }
+
+    /// Grants `role` to `user` for each of `teams` (`*` = all teams). Re-granting an active
+    /// grant is a no-op. Audited as `role_assigned`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty user or team list.
+    pub fn assign_role(&self, user: &str, role: Role, teams: &[&str], by: &str) -> Result<()> {
+        crate::memory::check_name("user", user)?;
+        crate::memory::check_name("by", by)?;
+        if teams.is_empty() {
+            return Err(Error::invalid(
+                "teams",
+                "give at least one team, or `*` for all",
+            ));
+        }
+        for t in teams {
+            crate::memory::check_name("teams", t)?;
+        }
+        let now = ms(self.now());
+        self.juno.store().write(|tx| {
+            let mut audit = Appender::new(tx)?;
+            for team in teams {
+                if sql::grant(tx, user, role, team, now, by)? {
+                    audit.append(
+                        tx,
+                        now,
+                        by,
+                        "role_assigned",
+                        &format!("user:{user}"),
+                        &json!({ "user": user, "role": role, "team": team }),
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Revokes `role` from `user` for `team` (all teams when `None`). Returns the teams
+    /// revoked. Audited as `role_revoked`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when the user held no such active grant.
+    pub fn revoke_role(
+        &self,
+        user: &str,
+        role: Role,
+        team: Option<&str>,
+        by: &str,
+    ) -> Result<Vec<String>> {
+        crate::memory::check_name("by", by)?;
+        let now = ms(self.now());
+        let teams = self.juno.store().write(|tx| {
+            let teams = sql::revoke(tx, user, role, team, now, by)?;
+            let mut audit = Appender::new(tx)?;
+            for t in &teams {
+                audit.append(
+                    tx,
+                    now,
+                    by,
+                    "role_revoked",
+                    &format!("user:{user}"),
+                    &json!({ "user": user, "role": role, "team": t }),
+                )?;
+            }
+            Ok(teams)
+        })?;
+        if teams.is_empty() {
+            return Err(Error::NotFound {
+                entity: "role assignment",
+                id: format!("{user} {role}"),
+            });
+        }
+        Ok(teams)
+    }
+
+    /// Role assignments, optionally of one user, optionally with revoked ones.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn roles(&self, user: Option<&str>, include_revoked: bool) -> Result<Vec<RoleAssignment>> {
+        self.juno
+            .store()
+            .read(|c| sql::assignments(c, user, include_revoked))
+    }
+
+    /// Submits a request: auto-approved when policy allows, else queued for the role that
+    /// the impact level routes to, with that role's deadline.
+    ///
+    /// Auto-approval needs all of: `AUTONOMOUS_ACTIONS` on, `SUPERVISOR_MODE` off, the impact
+    /// level among `auto_approve_levels`, and confidence ≥ `auto_approval_threshold`. The
+    /// decision records the rule and the numbers.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a bad request.
+    pub fn submit(&self, request: NewRequest) -> Result<ApprovalRequest> {
+        let ids = self.submit_many(vec![request])?;
+        self.get(ids.first().copied().unwrap_or_default())
+    }
+
+    /// Submits many requests in one transaction (all or nothing). Returns their ids.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first bad item.
+    pub fn submit_many(&self, requests: Vec<NewRequest>) -> Result<Vec<RequestId>> {
+        for (i, r) in requests.iter().enumerate() {
+            r.validate().map_err(|e| match e {
+                Error::InvalidInput { field, reason } if requests.len() > 1 => {
+                    Error::InvalidInput {
+                        field: format!("items[{i}].{field}"),
+                        reason,
+                    }
+                }
+                other => other,
+            })?;
+        }
+        let now = self.now();
+        let now_ms = ms(now);
+        let cfg = self.juno.config();
+        let rules = &cfg.approval_rules;
+        self.juno.store().write(|tx| {
+            let mut audit = Appender::new(tx)?;
+            let mut ids = Vec::with_capacity(requests.len());
+            for r in &requests {
+                let digest = r.action.digest();
+                let role = rules
+                    .route
+                    .get(&r.impact)
+                    .copied()
+                    .unwrap_or(Role::TeamLead);
+                let auto = cfg.autonomous_actions
+                    && !cfg.supervisor_mode
+                    && rules.auto_approve_levels.contains(&r.impact)
+                    && r.confidence >= rules.auto_approval_threshold;
+                let (status, deadline, decision) = if auto {
+                    let d = json!({
+                        "rule": "auto_approval",
+                        "impact": r.impact,
+                        "confidence": r.confidence,
+                        "threshold": rules.auto_approval_threshold,
+                        "allowed_levels": rules.auto_approve_levels,
+                    });
+                    (RequestStatus::AutoApproved, None, Some(d))
+                } else {
+                    (
+                        RequestStatus::Pending,
+                        Some(self.deadline_for(role, now)),
+                        None,
+                    )
+                };
+                let id = sql::insert_request(
+                    tx,
+                    &r.action,
+                    &digest,
+                    r.impact,
+                    r.confidence,
+                    &r.explanation,
+                    &r.requester,
+                    status,
+                    role,
+                    deadline,
+                    now_ms,
+                    decision.as_ref(),
+                )?;
+                audit.append(
+                    tx,
+                    now_ms,
+                    &r.requester,
+                    "request_submitted",
+                    &subject(id),
+                    &json!({
+                        "action_digest": digest, "action": r.action, "impact": r.impact,
+                        "confidence": r.confidence, "role": role, "deadline": deadline,
+                    }),
+                )?;
+                if let Some(d) = &decision {
+                    audit.append(
+                        tx,
+                        now_ms,
+                        "juno",
+                        "request_auto_approved",
+                        &subject(id),
+                        &json!({ "action_digest": digest, "decision": d }),
+                    )?;
+                }
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+    }
+
+    /// One request.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`].
+    pub fn get(&self, id: RequestId) -> Result<ApprovalRequest> {
+        self.juno
+            .store()
+            .read(|c| sql::get_request(c, id))?
+            .ok_or_else(|| not_found(id))
+    }
+
+    /// Pending requests, optionally for one role's queue and/or one team, oldest first.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn pending(&self, role: Option<Role>, team: Option<&str>) -> Result<Vec<ApprovalRequest>> {
+        self.juno.store().read(|c| sql::pending(c, role, team))
+    }
+
+    /// Checks that `user` may decide request `req` now; the error says why not.
+    fn authorise(
+        &self,
+        conn: &rusqlite::Connection,
+        req: &ApprovalRequest,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if req.status != RequestStatus::Pending {
+            return Err(Error::InvalidState {
+                reason: format!("request {} is {}, not pending", req.id, req.status),
+            });
+        }
+        if req.deadline.is_some_and(|d| now >= d) {
+            return Err(Error::InvalidState {
+                reason: format!("request {}'s deadline for {} has passed", req.id, req.role),
+            });
+        }
+        if user == req.requester {
+            return Err(Error::PermissionDenied {
+                reason: format!(
+                    "`{user}` requested {} and cannot decide it",
+                    subject(req.id)
+                ),
+            });
+        }
+        let needed = rank(req.role).unwrap_or(u8::MAX);
+        let held = crate::store::governance::roles_for(conn, user, &req.action.team)?;
+        if !held.iter().any(|r| rank(*r).is_some_and(|k| k >= needed)) {
+            return Err(Error::PermissionDenied {
+                reason: format!(
+                    "`{user}` holds no role at or above {} for team `{}`",
+                    req.role, req.action.team
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Decides a pending request (approve or reject) after every check, in one transaction
+    /// with its audit entry; a refusal is audited separately.
+    fn decide(
+        &self,
+        id: RequestId,
+        user: &str,
+        approve: bool,
+        digest: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<ApprovalRequest> {
+        let op = if approve { "approve" } else { "reject" };
+        let now = self.now();
+        let now_ms = ms(now);
+        let outcome = self.juno.store().write(|tx| {
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            self.authorise(tx, &req, user, now)?;
+            if let Some(d) = digest {
+                if d != req.digest {
+                    return Err(Error::PermissionDenied {
+                        reason: format!(
+                            "the approval is for action digest {d}, but {} proposes {}",
+                            subject(id),
+                            req.digest
+                        ),
+                    });
+                }
+            }
+            let to = if approve { RequestStatus::Approved } else { RequestStatus::Rejected };
+            let t = Transition {
+                deadline: Some(None),
+                decided_by: Some(user),
+                reason,
+                ..Transition::default()
+            };
+            if !sql::transition(tx, id, &[RequestStatus::Pending], to, now_ms, &t)? {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id} changed while it was being decided"),
+                });
+            }
+            let roles = crate::store::governance::roles_for(tx, user, &req.action.team)?;
+            Appender::new(tx)?.append(
+                tx,
+                now_ms,
+                user,
+                if approve { "request_approved" } else { "request_rejected" },
+                &subject(id),
+                &json!({
+                    "action_digest": req.digest, "role": req.role, "approver_roles": roles,
+                    "reason": reason, "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
+                }),
+            )?;
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => self.get(id),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
+                ) =>
+            {
+                Err(self.refuse(user, op, id, e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Approves request `id`'s action, identified by its digest: the approval authorises
+    /// exactly that digest.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] (no qualifying role for the team, own request, wrong
+    /// digest), [`Error::InvalidState`] (not pending, deadline passed), [`Error::NotFound`].
+    /// Every refusal is audited.
+    pub fn approve(&self, id: RequestId, approver: &str, digest: &str) -> Result<ApprovalRequest> {
+        self.decide(id, approver, true, Some(digest), None)
+    }
+
+    /// Rejects request `id`, with a reason that teaches team preferences.
+    ///
+    /// # Errors
+    /// As [`Governance::approve`], without the digest check.
+    pub fn reject(&self, id: RequestId, user: &str, reason: &str) -> Result<ApprovalRequest> {
+        self.decide(id, user, false, None, Some(reason))
+    }
+
+    /// Moves a pending request to the next role now (by someone entitled to decide it).
+    ///
+    /// # Errors
+    /// As [`Governance::reject`]; [`Error::InvalidState`] at the top of the chain.
+    pub fn escalate(&self, id: RequestId, user: &str, reason: &str) -> Result<ApprovalRequest> {
+        let now = self.now();
+        let outcome = self.juno.store().write(|tx| {
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            self.authorise(tx, &req, user, now)?;
+            let Some(next) = next_role(req.role) else {
+                return Err(Error::InvalidState {
+                    reason: format!(
+                        "request {id} is already with {}, the top of the chain",
+                        req.role
+                    ),
+                });
+            };
+            self.escalate_in(
+                tx,
+                &mut Appender::new(tx)?,
+                id,
+                &req.digest,
+                req.role,
+                next,
+                user,
+                Some(reason),
+                now,
+            )
+        });
+        match outcome {
+            Ok(()) => self.get(id),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
+                ) =>
+            {
+                Err(self.refuse(user, "escalate", id, e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn escalate_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        audit: &mut Appender,
+        id: RequestId,
+        digest: &str,
+        from: Role,
+        to: Role,
+        actor: &str,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now_ms = ms(now);
+        let deadline = self.deadline_for(to, now);
+        let t = Transition {
+            role: Some(to),
+            escalate: true,
+            deadline: Some(Some(deadline)),
+            ..Transition::default()
+        };
+        if !sql::transition(
+            tx,
+            id,
+            &[RequestStatus::Pending],
+            RequestStatus::Pending,
+            now_ms,
+            &t,
+        )? {
+            return Err(Error::InvalidState {
+                reason: format!("request {id} changed while it was being escalated"),
+            });
+        }
+        audit.append(
+            tx,
+            now_ms,
+            actor,
+            "request_escalated",
+            &subject(id),
+            &json!({ "action_digest": digest, "from": from, "to": to, "deadline": deadline, "reason": reason }),
+        )?;
+        Ok(())
+    }
+
+    /// Withdraws a pending request; only its requester may.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] for anyone else, [`Error::InvalidState`] if not pending.
+    pub fn cancel(&self, id: RequestId, user: &str) -> Result<ApprovalRequest> {
+        let now_ms = ms(self.now());
+        let outcome = self.juno.store().write(|tx| {
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            if req.requester != user {
+                return Err(Error::PermissionDenied {
+                    reason: format!("only `{}` can cancel {}", req.requester, subject(id)),
+                });
+            }
+            let t = Transition {
+                deadline: Some(None),
+                decided_by: Some(user),
+                ..Transition::default()
+            };
+            if !sql::transition(
+                tx,
+                id,
+                &[RequestStatus::Pending],
+                RequestStatus::Cancelled,
+                now_ms,
+                &t,
+            )? {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id} is {}, not pending", req.status),
+                });
+            }
+            Appender::new(tx)?.append(
+                tx,
+                now_ms,
+                user,
+                "request_cancelled",
+                &subject(id),
+                &json!({ "action_digest": req.digest }),
+            )?;
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => self.get(id),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
+                ) =>
+            {
+                Err(self.refuse(user, "cancel", id, e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves every pending request whose deadline has passed: to the next role (with
+    /// `AUTO_ESCALATION`) or to `expired` (at the top of the chain, or without
+    /// auto-escalation). Idempotent, and safe to run from several processes at once: each
+    /// move is guarded by the request's current state.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn process_deadlines(&self) -> Result<DeadlineReport> {
+        self.process_deadlines_at(self.now())
+    }
+
+    /// [`Governance::process_deadlines`] as of `now`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn process_deadlines_at(&self, now: DateTime<Utc>) -> Result<DeadlineReport> {
+        let now_ms = ms(now);
+        let auto_escalation = self.juno.config().auto_escalation;
+        self.juno.store().write(|tx| {
+            let mut report = DeadlineReport::default();
+            let mut audit = Appender::new(tx)?;
+            for (id, role, digest) in sql::due(tx, now_ms)? {
+                match next_role(role).filter(|_| auto_escalation) {
+                    Some(next) => {
+                        self.escalate_in(
+                            tx,
+                            &mut audit,
+                            id,
+                            &digest,
+                            role,
+                            next,
+                            "juno",
+                            Some("deadline passed"),
+                            now,
+                        )?;
+                        report.escalated.push(id);
+                    }
+                    None => {
+                        let t = Transition {
+                            deadline: Some(None),
+                            decided_by: Some("juno"),
+                            reason: Some("deadline passed"),
+                            ..Transition::default()
+                        };
+                        if sql::transition(
+                            tx,
+                            id,
+                            &[RequestStatus::Pending],
+                            RequestStatus::Expired,
+                            now_ms,
+                            &t,
+                        )? {
+                            audit.append(
+                                tx,
+                                now_ms,
+                                "juno",
+                                "request_expired",
+                                &subject(id),
+                                &json!({ "action_digest": digest, "role": role }),
+                            )?;
+                            report.expired.push(id);
+                        }
+                    }
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    /// Executes request `id`'s action exactly once, if and only if it was approved (by a
+    /// human or policy) for the digest of exactly `action`.
+    ///
+    /// The request is first claimed (`executing`) in its own transaction, so a second
+    /// caller — another thread or process — gets [`Error::InvalidState`]; then `executor`
+    /// runs; then the outcome (`executed` or `execution_failed`) is recorded.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] when `action` is not the approved action,
+    /// [`Error::InvalidState`] when the request is not approved or already claimed.
+    pub fn execute(
+        &self,
+        id: RequestId,
+        action: &Action,
+        executor: &mut dyn Executor,
+    ) -> Result<ApprovalRequest> {
+        let actor = "juno";
+        let now_ms = ms(self.now());
+        let digest = action.digest();
+        let claim = self.juno.store().write(|tx| {
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            if digest != req.digest {
+                return Err(Error::PermissionDenied {
+                    reason: format!(
+                        "{} was approved for action digest {}, not {digest}",
+                        subject(id),
+                        req.digest
+                    ),
+                });
+            }
+            let approved = [RequestStatus::Approved, RequestStatus::AutoApproved];
+            if !sql::transition(
+                tx,
+                id,
+                &approved,
+                RequestStatus::Executing,
+                now_ms,
+                &Transition::default(),
+            )? {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id} is {}, not approved", req.status),
+                });
+            }
+            Appender::new(tx)?.append(
+                tx,
+                now_ms,
+                actor,
+                "request_executing",
+                &subject(id),
+                &json!({ "action_digest": digest }),
+            )?;
+            Ok(())
+        });
+        if let Err(e) = claim {
+            return Err(match e.kind() {
+                crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState => {
+                    self.refuse(actor, "execute", id, e)
+                }
+                _ => e,
+            });
+        }
+        let result = executor.execute(action);
+        let done_ms = ms(self.now());
+        self.juno.store().write(|tx| {
+            let (to, event, value) = match &result {
+                Ok(v) => (RequestStatus::Executed, "request_executed", v.clone()),
+                Err(msg) => (
+                    RequestStatus::ExecutionFailed,
+                    "request_execution_failed",
+                    json!({ "error": msg }),
+                ),
+            };
+            let t = Transition {
+                executed: true,
+                result: Some(&value),
+                ..Transition::default()
+            };
+            sql::transition(tx, id, &[RequestStatus::Executing], to, done_ms, &t)?;
+            Appender::new(tx)?.append(
+                tx,
+                done_ms,
+                actor,
+                event,
+                &subject(id),
+                &json!({ "action_digest": digest, "result": value }),
+            )?;
+            Ok(())
+        })?;
+        self.get(id)
+    }
+
+    /// The governance dashboard's numbers.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn dashboard(&self) -> Result<GovernanceDashboard> {
+        let now = self.now();
+        let requests = self.juno.store().read(sql::all_requests)?;
+        let mut pending: std::collections::BTreeMap<
+            String,
+            std::collections::BTreeMap<String, u64>,
+        > = std::collections::BTreeMap::new();
+        let mut by_status: std::collections::BTreeMap<String, u64> =
+            std::collections::BTreeMap::new();
+        let (mut overdue, mut approved, mut rejected, mut auto, mut escalations) =
+            (0, 0, 0, 0, 0u64);
+        let mut waits = Vec::new();
+        for r in &requests {
+            *by_status.entry(r.status.as_str().to_owned()).or_default() += 1;
+            escalations += u64::from(r.escalations);
+            if r.status == RequestStatus::Pending {
+                *pending
+                    .entry(r.role.as_str().to_owned())
+                    .or_default()
+                    .entry(r.action.team.clone())
+                    .or_default() += 1;
+                if r.deadline.is_some_and(|d| d <= now) {
+                    overdue += 1;
+                }
+            }
+            let human = r.decided_by.as_deref().is_some_and(|d| d != "juno");
+            match r.status {
+                RequestStatus::AutoApproved => auto += 1,
+                RequestStatus::Rejected => rejected += 1,
+                RequestStatus::Approved => approved += 1,
+                RequestStatus::Executing
+                | RequestStatus::Executed
+                | RequestStatus::ExecutionFailed => {
+                    if r.decision.is_some() {
+                        auto += 1
+                    } else {
+                        approved += 1
+                    }
+                }
+                _ => {}
+            }
+            if human
+                && matches!(
+                    r.status,
+                    RequestStatus::Approved
+                        | RequestStatus::Rejected
+                        | RequestStatus::Executing
+                        | RequestStatus::Executed
+                        | RequestStatus::ExecutionFailed
+                )
+            {
+                if let Some(at) = r.decided_at {
+                    waits.push((at - r.created_at).num_milliseconds() as f64 / 1000.0);
+                }
+            }
+        }
+        let decided = approved + rejected + auto;
+        let rate = |n: u64| {
+            if decided == 0 {
+                0.0
+            } else {
+                n as f64 / decided as f64
+            }
+        };
+        waits.sort_by(f64::total_cmp);
+        let median = match waits.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(waits[n / 2]),
+            n => Some((waits[n / 2 - 1] + waits[n / 2]) / 2.0),
+        };
+        let verify = self.juno.audit().verify(None)?;
+        Ok(GovernanceDashboard {
+            pending,
+            overdue,
+            decided,
+            approval_rate: rate(approved),
+            rejection_rate: rate(rejected),
+            auto_approval_rate: rate(auto),
+            median_seconds_to_decision: median,
+            escalations,
+            by_status,
+            audit_ok: verify.ok,
+            audit_entries: verify.entries,
+        })
+    }
+
+    /// The compliance report (see [`super::compliance`]).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn compliance_report(&self) -> Result<super::ComplianceReport> {
+        super::compliance::report(self.juno)
+    }
+}

@@ -1,0 +1,310 @@
+//! Governance: who may approve what, how requests move and escalate, when the engine may
+//! act alone — every transition recorded in the tamper-evident [`crate::audit`] log.
+//!
+//! # Requests and their states
+//!
+//! A request proposes one [`Action`]; its **digest** (SHA-256 of the action's canonical
+//! JSON) is what an approval authorises, and nothing else executes under that approval.
+//!
+//! ```text
+//! submit ─┬─► auto_approved ──────────────┐
+//!         └─► pending ─┬─► approved ──────┼─► executing ─┬─► executed
+//!              ▲  │    ├─► rejected       │              └─► execution_failed
+//!              └──┘    ├─► expired        │
+//!           escalated  └─► cancelled      │
+//! ```
+//!
+//! Escalation moves a pending request to the next role of the chain TEAM_LEAD →
+//! PROJECT_MANAGER → ENGINEERING_MANAGER → DIRECTOR with a fresh deadline; a missed
+//! deadline at the top ends in `expired`. With `AUTO_ESCALATION` off, a missed deadline
+//! expires the request. A timeout never approves anything. `executing` is the claim that
+//! makes execution happen exactly once, even with several processes.
+//!
+//! # Authorisation
+//!
+//! An approver must hold a role at or above the request's current role for its team
+//! (DIRECTOR spans all teams; ADMIN configures and never approves), must not be the
+//! requester, and must approve the request's exact digest before its deadline while it is
+//! pending. Every refusal is a typed error ([`crate::Error::PermissionDenied`] or
+//! [`crate::Error::InvalidState`]) and is itself audited.
+
+mod api;
+pub mod compliance;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::model::{ImpactLevel, Role};
+
+pub use api::{Executor, Governance};
+pub use compliance::{ComplianceFinding, ComplianceReport, Severity};
+
+/// A request's identifier.
+pub type RequestId = i64;
+
+/// What the engine (or a user) proposes to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    /// The kind of action (`reassign`, `update_priority`, `close`, …).
+    pub kind: String,
+    /// The team it concerns; approvals are scoped by team.
+    pub team: String,
+    /// What it acts on (a ticket key, a sprint id).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Its parameters (the new assignee, the new priority, …).
+    #[serde(default)]
+    pub parameters: serde_json::Value,
+}
+
+impl Action {
+    /// The canonical JSON the digest is computed over: compact, keys sorted.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_value(self)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    }
+
+    /// SHA-256 of [`Action::canonical_json`], hex.
+    pub fn digest(&self) -> String {
+        audit::hex(&audit::sha256(self.canonical_json().as_bytes()))
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        crate::memory::check_name("action.kind", &self.kind)?;
+        crate::memory::check_name("action.team", &self.team)?;
+        if let Some(t) = &self.target {
+            crate::memory::check_name("action.target", t)?;
+        }
+        Ok(())
+    }
+}
+
+/// A request to submit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// The proposed action.
+    pub action: Action,
+    /// Its impact level, which decides the first approver role.
+    pub impact: ImpactLevel,
+    /// The engine's (calibrated) confidence in [0, 1].
+    pub confidence: f64,
+    /// Why the engine proposes it.
+    #[serde(default)]
+    pub explanation: String,
+    /// Who asks: `juno` for the engine, or a user.
+    pub requester: String,
+}
+
+impl NewRequest {
+    /// Parses a request from JSON.
+    ///
+    /// # Errors
+    /// [`Error::Json`] for malformed JSON, unknown fields or unknown impact levels.
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| Error::json("request", &e))
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.action.validate()?;
+        crate::memory::check_unit("confidence", self.confidence)?;
+        crate::memory::check_name("requester", &self.requester)?;
+        Ok(())
+    }
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Waiting in a role's queue.
+    Pending,
+    /// A human approved it.
+    Approved,
+    /// Policy approved it (autonomous actions, allowed impact, confidence over threshold).
+    AutoApproved,
+    /// A human rejected it.
+    Rejected,
+    /// Its deadline passed with nobody left to escalate to (or escalation off).
+    Expired,
+    /// The requester withdrew it.
+    Cancelled,
+    /// An executor has claimed it.
+    Executing,
+    /// The action ran.
+    Executed,
+    /// The action was attempted and failed.
+    ExecutionFailed,
+}
+
+impl RequestStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::AutoApproved => "auto_approved",
+            RequestStatus::Rejected => "rejected",
+            RequestStatus::Expired => "expired",
+            RequestStatus::Cancelled => "cancelled",
+            RequestStatus::Executing => "executing",
+            RequestStatus::Executed => "executed",
+            RequestStatus::ExecutionFailed => "execution_failed",
+        }
+    }
+}
+
+impl fmt::Display for RequestStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RequestStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "pending" => RequestStatus::Pending,
+            "approved" => RequestStatus::Approved,
+            "auto_approved" => RequestStatus::AutoApproved,
+            "rejected" => RequestStatus::Rejected,
+            "expired" => RequestStatus::Expired,
+            "cancelled" => RequestStatus::Cancelled,
+            "executing" => RequestStatus::Executing,
+            "executed" => RequestStatus::Executed,
+            "execution_failed" => RequestStatus::ExecutionFailed,
+            _ => {
+                return Err(Error::invalid(
+                    "status",
+                    format!("unknown request status `{s}`"),
+                ));
+            }
+        })
+    }
+}
+
+/// A stored request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRequest {
+    /// Its identifier.
+    pub id: RequestId,
+    /// The proposed action.
+    pub action: Action,
+    /// SHA-256 of the action's canonical JSON, hex.
+    pub digest: String,
+    /// Impact level.
+    pub impact: ImpactLevel,
+    /// The engine's confidence.
+    pub confidence: f64,
+    /// Why.
+    pub explanation: String,
+    /// Who asked.
+    pub requester: String,
+    /// Where it stands.
+    pub status: RequestStatus,
+    /// The role whose queue it is in (or was last in).
+    pub role: Role,
+    /// How many times it escalated.
+    pub escalations: u32,
+    /// When the current role's time runs out (pending only).
+    pub deadline: Option<DateTime<Utc>>,
+    /// Submitted.
+    pub created_at: DateTime<Utc>,
+    /// Last transition.
+    pub updated_at: DateTime<Utc>,
+    /// Who decided (approver, rejecter, `juno` for policy and timeouts).
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// A human's reason.
+    pub reason: Option<String>,
+    /// For auto-approval: the rule that allowed it and the numbers.
+    pub decision: Option<serde_json::Value>,
+    /// When it executed.
+    pub executed_at: Option<DateTime<Utc>>,
+    /// What the executor reported.
+    pub result: Option<serde_json::Value>,
+}
+
+/// One role held by one user for one team (`*` = all teams).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    /// The user.
+    pub user: String,
+    /// The role.
+    pub role: Role,
+    /// The team, or `*`.
+    pub team: String,
+    /// When granted.
+    pub granted_at: DateTime<Utc>,
+    /// By whom.
+    pub granted_by: String,
+    /// When revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// By whom.
+    pub revoked_by: Option<String>,
+}
+
+/// What `process_deadlines` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineReport {
+    /// Requests moved to the next role.
+    pub escalated: Vec<RequestId>,
+    /// Requests that expired.
+    pub expired: Vec<RequestId>,
+}
+
+/// Numbers for the governance dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GovernanceDashboard {
+    /// Pending requests per role, then per team.
+    pub pending: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
+    /// Pending requests past their deadline (waiting for `process_deadlines`).
+    pub overdue: u64,
+    /// Requests decided by a human or policy.
+    pub decided: u64,
+    /// approved / decided.
+    pub approval_rate: f64,
+    /// rejected / decided.
+    pub rejection_rate: f64,
+    /// auto_approved / decided.
+    pub auto_approval_rate: f64,
+    /// Median seconds from submission to a human decision.
+    pub median_seconds_to_decision: Option<f64>,
+    /// Total escalations.
+    pub escalations: u64,
+    /// Requests per status.
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    /// Whether the audit chain verifies, and its length.
+    pub audit_ok: bool,
+    /// Audit entries.
+    pub audit_entries: u64,
+}
+
+/// The rank of a role in the approval chain (ADMIN has none).
+pub(crate) fn rank(role: Role) -> Option<u8> {
+    match role {
+        Role::TeamLead => Some(1),
+        Role::ProjectManager => Some(2),
+        Role::EngineeringManager => Some(3),
+        Role::Director => Some(4),
+        Role::Admin => None,
+    }
+}
+
+/// The next role up the chain.
+pub(crate) fn next_role(role: Role) -> Option<Role> {
+    match role {
+        Role::TeamLead => Some(Role::ProjectManager),
+        Role::ProjectManager => Some(Role::EngineeringManager),
+        Role::EngineeringManager => Some(Role::Director),
+        Role::Director | Role::Admin => None,
+    }
+}

@@ -1,0 +1,306 @@
+//! SQL for governance: role assignments and approval requests.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::{Store, from_ms, to_ms};
+use crate::error::{Error, Result};
+use crate::governance::{Action, ApprovalRequest, RequestId, RequestStatus, RoleAssignment};
+use crate::model::{ImpactLevel, Role};
+
+const REQ_COLS: &str = "id, action, digest, impact, confidence, explanation, requester, status, role, \
+    escalations, deadline, created_at, updated_at, decided_by, decided_at, reason, decision, \
+    executed_at, result";
+
+fn conv<T, E: std::error::Error + Send + Sync + 'static>(
+    idx: usize,
+    r: std::result::Result<T, E>,
+) -> rusqlite::Result<T> {
+    r.map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn row_request(r: &Row<'_>) -> rusqlite::Result<ApprovalRequest> {
+    let action: String = r.get(1)?;
+    let impact: String = r.get(3)?;
+    let status: String = r.get(7)?;
+    let role: String = r.get(8)?;
+    let escalations: i64 = r.get(9)?;
+    let json_opt = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
+        let s: Option<String> = r.get(i)?;
+        s.map(|s| conv(i, serde_json::from_str(&s))).transpose()
+    };
+    Ok(ApprovalRequest {
+        id: r.get(0)?,
+        action: conv(1, serde_json::from_str::<Action>(&action))?,
+        digest: r.get(2)?,
+        impact: conv(3, impact.parse::<ImpactLevel>())?,
+        confidence: r.get(4)?,
+        explanation: r.get(5)?,
+        requester: r.get(6)?,
+        status: conv(7, status.parse::<RequestStatus>())?,
+        role: conv(8, role.parse::<Role>())?,
+        escalations: u32::try_from(escalations).unwrap_or(0),
+        deadline: r.get::<_, Option<i64>>(10)?.map(from_ms),
+        created_at: from_ms(r.get(11)?),
+        updated_at: from_ms(r.get(12)?),
+        decided_by: r.get(13)?,
+        decided_at: r.get::<_, Option<i64>>(14)?.map(from_ms),
+        reason: r.get(15)?,
+        decision: json_opt(16)?,
+        executed_at: r.get::<_, Option<i64>>(17)?.map(from_ms),
+        result: json_opt(18)?,
+    })
+}
+
+fn row_assignment(r: &Row<'_>) -> rusqlite::Result<RoleAssignment> {
+    let role: String = r.get(1)?;
+    Ok(RoleAssignment {
+        user: r.get(0)?,
+        role: conv(1, role.parse::<Role>())?,
+        team: r.get(2)?,
+        granted_at: from_ms(r.get(3)?),
+        granted_by: r.get(4)?,
+        revoked_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+        revoked_by: r.get(6)?,
+    })
+}
+
+/// The fields a state transition may set.
+#[derive(Debug, Default)]
+pub(crate) struct Transition<'a> {
+    pub role: Option<Role>,
+    pub escalate: bool,
+    pub deadline: Option<Option<i64>>,
+    pub decided_by: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub decision: Option<&'a serde_json::Value>,
+    pub executed: bool,
+    pub result: Option<&'a serde_json::Value>,
+}
+
+impl Store {
+    /// Runs `f` in one IMMEDIATE transaction: committed on `Ok`, rolled back on `Err`.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` with the connection, for reads.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.conn();
+        f(&conn)
+    }
+}
+
+/// Grants `role` to `user` for `team` unless an active identical grant exists.
+/// Returns whether a row was added.
+pub(crate) fn grant(
+    tx: &Transaction<'_>,
+    user: &str,
+    role: Role,
+    team: &str,
+    at_ms: i64,
+    by: &str,
+) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO role_assignments (user_id, role, team, granted_at, granted_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![user, role.as_str(), team, at_ms, by])?;
+    Ok(n > 0)
+}
+
+/// Revokes active grants of `role` to `user` (for `team`, or all teams when `None`).
+/// Returns the teams revoked.
+pub(crate) fn revoke(
+    tx: &Transaction<'_>,
+    user: &str,
+    role: Role,
+    team: Option<&str>,
+    at_ms: i64,
+    by: &str,
+) -> Result<Vec<String>> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE role_assignments SET revoked_at = ?4, revoked_by = ?5 \
+         WHERE user_id = ?1 AND role = ?2 AND (?3 IS NULL OR team = ?3) AND revoked_at IS NULL \
+         RETURNING team",
+    )?;
+    let rows = stmt.query_map(params![user, role.as_str(), team, at_ms, by], |r| r.get(0))?;
+    let mut teams: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
+    teams.sort();
+    Ok(teams)
+}
+
+/// Assignments (optionally one user's; optionally including revoked ones), ordered.
+pub(crate) fn assignments(
+    conn: &Connection,
+    user: Option<&str>,
+    include_revoked: bool,
+) -> Result<Vec<RoleAssignment>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, role, team, granted_at, granted_by, revoked_at, revoked_by FROM role_assignments \
+         WHERE (?1 IS NULL OR user_id = ?1) AND (?2 OR revoked_at IS NULL) ORDER BY user_id, role, team, id",
+    )?;
+    let rows = stmt.query_map(params![user, include_revoked], row_assignment)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Active roles of `user` that cover `team` (a grant for that team or for `*`).
+pub(crate) fn roles_for(conn: &Connection, user: &str, team: &str) -> Result<Vec<Role>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT role FROM role_assignments WHERE user_id = ?1 AND revoked_at IS NULL \
+         AND (team = ?2 OR team = '*' OR role = 'DIRECTOR')",
+    )?;
+    let rows = stmt.query_map(params![user, team], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r?.parse::<Role>()?);
+    }
+    Ok(out)
+}
+
+/// Inserts a request; returns its id.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_request(
+    tx: &Transaction<'_>,
+    action: &Action,
+    digest: &str,
+    impact: ImpactLevel,
+    confidence: f64,
+    explanation: &str,
+    requester: &str,
+    status: RequestStatus,
+    role: Role,
+    deadline_ms: Option<i64>,
+    now_ms: i64,
+    decision: Option<&serde_json::Value>,
+) -> Result<RequestId> {
+    let action_json = serde_json::to_string(action).map_err(|e| Error::Storage {
+        message: format!("serialising action: {e}"),
+    })?;
+    let auto = status == RequestStatus::AutoApproved;
+    tx.prepare_cached(
+        "INSERT INTO approval_requests (action, digest, kind, team, target, impact, confidence, \
+         explanation, requester, status, role, deadline, created_at, updated_at, decided_by, \
+         decided_at, decision) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        action_json,
+        digest,
+        action.kind,
+        action.team,
+        action.target,
+        impact.as_str(),
+        confidence,
+        explanation,
+        requester,
+        status.as_str(),
+        role.as_str(),
+        deadline_ms,
+        now_ms,
+        auto.then_some("juno"),
+        auto.then_some(now_ms),
+        decision.map(ToString::to_string),
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// One request.
+pub(crate) fn get_request(conn: &Connection, id: RequestId) -> Result<Option<ApprovalRequest>> {
+    let sql = format!("SELECT {REQ_COLS} FROM approval_requests WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], row_request)
+        .optional()?)
+}
+
+/// Moves request `id` from `from` to `to`, setting the transition's fields. Returns false
+/// (and changes nothing) if the request is no longer in `from`: the guard that makes
+/// concurrent transitions safe.
+pub(crate) fn transition(
+    tx: &Transaction<'_>,
+    id: RequestId,
+    from: &[RequestStatus],
+    to: RequestStatus,
+    now_ms: i64,
+    t: &Transition<'_>,
+) -> Result<bool> {
+    let from_list: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    // The status names are fixed identifiers from the enum, never caller text.
+    let sql = format!(
+        "UPDATE approval_requests SET status = ?2, updated_at = ?3, \
+         role = coalesce(?4, role), escalations = escalations + ?5, \
+         deadline = CASE WHEN ?6 THEN ?7 ELSE deadline END, \
+         decided_by = coalesce(?8, decided_by), decided_at = CASE WHEN ?8 IS NULL THEN decided_at ELSE ?3 END, \
+         reason = coalesce(?9, reason), decision = coalesce(?10, decision), \
+         executed_at = CASE WHEN ?11 THEN ?3 ELSE executed_at END, result = coalesce(?12, result) \
+         WHERE id = ?1 AND status IN ({})",
+        from_list.join(", ")
+    );
+    let n = tx.prepare_cached(&sql)?.execute(params![
+        id,
+        to.as_str(),
+        now_ms,
+        t.role.map(Role::as_str),
+        i64::from(t.escalate),
+        t.deadline.is_some(),
+        t.deadline.flatten(),
+        t.decided_by,
+        t.reason,
+        t.decision.map(ToString::to_string),
+        t.executed,
+        t.result.map(ToString::to_string),
+    ])?;
+    Ok(n == 1)
+}
+
+/// Pending requests, optionally for one role and/or team, oldest first.
+pub(crate) fn pending(
+    conn: &Connection,
+    role: Option<Role>,
+    team: Option<&str>,
+) -> Result<Vec<ApprovalRequest>> {
+    let sql = format!(
+        "SELECT {REQ_COLS} FROM approval_requests WHERE status = 'pending' \
+         AND (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR team = ?2) ORDER BY id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![role.map(Role::as_str), team], row_request)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Pending requests whose deadline is at or before `now_ms`, oldest deadline first.
+pub(crate) fn due(tx: &Transaction<'_>, now_ms: i64) -> Result<Vec<(RequestId, Role, String)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, role, digest FROM approval_requests WHERE status = 'pending' AND deadline <= ?1 \
+         ORDER BY deadline, id",
+    )?;
+    let rows = stmt.query_map([now_ms], |r| {
+        let role: String = r.get(1)?;
+        Ok((
+            r.get::<_, i64>(0)?,
+            conv(1, role.parse::<Role>())?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every request (for dashboards and compliance), oldest first.
+pub(crate) fn all_requests(conn: &Connection) -> Result<Vec<ApprovalRequest>> {
+    let sql = format!("SELECT {REQ_COLS} FROM approval_requests ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], row_request)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// `now` in the store's time unit.
+pub(crate) fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    to_ms(t)
+}

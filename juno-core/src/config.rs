@@ -314,6 +314,22 @@ impl Config {
         Self::load(file.as_deref(), dotenv.exists().then_some(dotenv), &vars)
     }
 
+    /// Settings from a map of the environment-variable names (`{"AUTONOMOUS_ACTIONS":
+    /// "true"}`) over the defaults, ignoring the process environment: how the C and Python
+    /// surfaces pass settings explicitly.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first bad setting, or an unknown name.
+    pub fn from_settings(settings: &BTreeMap<String, String>) -> Result<Self> {
+        for name in settings.keys() {
+            if !FLAT_KEYS.contains(&name.as_str()) && name != "JUNO_CONFIG_FILE" {
+                return Err(Error::config(name.clone(), "unknown setting"));
+            }
+        }
+        let file = settings.get("JUNO_CONFIG_FILE").map(PathBuf::from);
+        Self::load(file.as_deref(), None, settings)
+    }
+
     /// Loads settings from an optional config file, an optional `.env` file and a map of
     /// environment variables (later sources win). Nothing here reads the process environment,
     /// so tests can pass exactly what they mean.

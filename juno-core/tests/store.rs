@@ -128,7 +128,8 @@ fn a_newer_schema_is_refused_and_its_data_kept() {
             .query_row("SELECT count(*) FROM memories", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
-        conn.pragma_update(None, "user_version", juno_core::store::SCHEMA_VERSION).unwrap();
+        conn.pragma_update(None, "user_version", juno_core::store::SCHEMA_VERSION)
+            .unwrap();
     }
     assert_eq!(
         Juno::open_path(&path)

@@ -1,0 +1,736 @@
+//! Governance and audit through the public API: the authorisation matrix, policy paths,
+//! a state-machine property test, races between processes, and tampering.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::Duration;
+use juno_core::config::DatabaseUrl;
+use juno_core::governance::{Action, ApprovalRequest, Executor, NewRequest, RequestStatus};
+use juno_core::model::{ImpactLevel, Role};
+use juno_core::{Config, ErrorKind, Juno, ManualClock};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const T0: i64 = 1_767_225_600_000;
+
+fn engine_with(settings: &[(&str, &str)]) -> (Juno, Arc<ManualClock>) {
+    let map: BTreeMap<String, String> = settings
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut config = Config::from_settings(&map).unwrap();
+    config.database_url = DatabaseUrl::Memory;
+    let clock = Arc::new(ManualClock::at_millis(T0));
+    (Juno::open(config).unwrap().with_clock(clock.clone()), clock)
+}
+
+fn action(team: &str, target: &str) -> Action {
+    Action {
+        kind: "reassign".into(),
+        team: team.into(),
+        target: Some(target.into()),
+        parameters: json!({ "assignee": "ana" }),
+    }
+}
+
+fn request(team: &str, impact: ImpactLevel, confidence: f64, requester: &str) -> NewRequest {
+    NewRequest {
+        action: action(team, "T-1"),
+        impact,
+        confidence,
+        explanation: String::new(),
+        requester: requester.into(),
+    }
+}
+
+#[derive(Default)]
+struct Recorder(Vec<Action>);
+
+impl Executor for Recorder {
+    fn execute(&mut self, action: &Action) -> Result<Value, String> {
+        self.0.push(action.clone());
+        Ok(json!({ "ok": true }))
+    }
+}
+
+const ROLES: [Role; 5] = [
+    Role::TeamLead,
+    Role::ProjectManager,
+    Role::EngineeringManager,
+    Role::Director,
+    Role::Admin,
+];
+const IMPACTS: [ImpactLevel; 4] = [
+    ImpactLevel::Low,
+    ImpactLevel::Medium,
+    ImpactLevel::High,
+    ImpactLevel::Critical,
+];
+
+fn rank(r: Role) -> u8 {
+    match r {
+        Role::TeamLead => 1,
+        Role::ProjectManager => 2,
+        Role::EngineeringManager => 3,
+        Role::Director => 4,
+        _ => 0,
+    }
+}
+
+/// Every role × impact × team scope: who may approve is exactly who should.
+#[test]
+fn authorisation_matrix_in_full() {
+    let (juno, _) = engine_with(&[]);
+    let gov = juno.governance();
+    for role in ROLES {
+        gov.assign_role(&format!("{role}@home"), role, &["team_a"], "admin")
+            .unwrap();
+        gov.assign_role(&format!("{role}@away"), role, &["team_b"], "admin")
+            .unwrap();
+    }
+    let rules = juno.config().approval_rules.clone();
+    let mut refused = 0;
+    for impact in IMPACTS {
+        let needed = rules.route[&impact];
+        for role in ROLES {
+            for (scope, same_team) in [("home", true), ("away", false)] {
+                let req = gov.submit(request("team_a", impact, 0.5, "juno")).unwrap();
+                assert_eq!(req.role, needed);
+                let user = format!("{role}@{scope}");
+                let allowed = rank(role) >= rank(needed)
+                    && rank(role) > 0
+                    && (same_team || role == Role::Director);
+                let res = gov.approve(req.id, &user, &req.digest);
+                if allowed {
+                    assert_eq!(
+                        res.unwrap().status,
+                        RequestStatus::Approved,
+                        "{user} {impact}"
+                    );
+                } else {
+                    let e = res.unwrap_err();
+                    assert_eq!(
+                        e.kind(),
+                        ErrorKind::PermissionDenied,
+                        "{user} {impact}: {e}"
+                    );
+                    assert_eq!(gov.get(req.id).unwrap().status, RequestStatus::Pending);
+                    refused += 1;
+                }
+            }
+        }
+    }
+    // Every refusal is in the audit log.
+    let logged = juno
+        .audit()
+        .entries(1, 100_000)
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == "refused")
+        .count();
+    assert_eq!(logged, refused);
+    assert!(juno.audit().verify(None).unwrap().ok);
+}
+
+#[test]
+fn auto_approval_needs_every_condition_and_says_why() {
+    // Off by default.
+    let (juno, _) = engine_with(&[]);
+    let r = juno
+        .governance()
+        .submit(request("a", ImpactLevel::Low, 0.99, "juno"))
+        .unwrap();
+    assert_eq!(r.status, RequestStatus::Pending);
+    // On, but below threshold, or at a level not allowed.
+    let (juno, _) = engine_with(&[("AUTONOMOUS_ACTIONS", "true")]);
+    let gov = juno.governance();
+    assert_eq!(
+        gov.submit(request("a", ImpactLevel::Low, 0.89, "juno"))
+            .unwrap()
+            .status,
+        RequestStatus::Pending
+    );
+    assert_eq!(
+        gov.submit(request("a", ImpactLevel::High, 0.99, "juno"))
+            .unwrap()
+            .status,
+        RequestStatus::Pending
+    );
+    let auto = gov
+        .submit(request("a", ImpactLevel::Medium, 0.9, "juno"))
+        .unwrap();
+    assert_eq!(auto.status, RequestStatus::AutoApproved);
+    let d = auto.decision.unwrap();
+    assert_eq!(d["rule"], "auto_approval");
+    assert_eq!(d["confidence"], 0.9);
+    assert_eq!(d["threshold"], 0.9);
+    // Supervisor mode sends everything to humans.
+    let (juno, _) = engine_with(&[("AUTONOMOUS_ACTIONS", "true"), ("SUPERVISOR_MODE", "true")]);
+    assert_eq!(
+        juno.governance()
+            .submit(request("a", ImpactLevel::Low, 1.0, "juno"))
+            .unwrap()
+            .status,
+        RequestStatus::Pending
+    );
+}
+
+#[test]
+fn deadlines_escalate_up_the_chain_then_expire_and_never_approve() {
+    let (juno, clock) = engine_with(&[]);
+    let gov = juno.governance();
+    let r = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    let mut seen = vec![r.role];
+    for _ in 0..3 {
+        let before = gov.get(r.id).unwrap().deadline.unwrap();
+        clock.set(before);
+        let rep = gov.process_deadlines().unwrap();
+        assert_eq!(rep.escalated, vec![r.id]);
+        let now = gov.get(r.id).unwrap();
+        assert_eq!(now.status, RequestStatus::Pending);
+        assert!(now.deadline.unwrap() > before, "fresh deadline");
+        // In exactly one queue: its new role's.
+        for role in ROLES {
+            let in_queue = gov
+                .pending(Some(role), None)
+                .unwrap()
+                .iter()
+                .any(|p| p.id == r.id);
+            assert_eq!(in_queue, role == now.role);
+        }
+        seen.push(now.role);
+    }
+    assert_eq!(
+        seen,
+        vec![
+            Role::TeamLead,
+            Role::ProjectManager,
+            Role::EngineeringManager,
+            Role::Director
+        ]
+    );
+    clock.set(gov.get(r.id).unwrap().deadline.unwrap());
+    assert_eq!(gov.process_deadlines().unwrap().expired, vec![r.id]);
+    assert_eq!(gov.get(r.id).unwrap().status, RequestStatus::Expired);
+    assert!(gov.pending(None, None).unwrap().is_empty());
+    // Idempotent.
+    assert_eq!(gov.process_deadlines().unwrap(), Default::default());
+
+    let (juno, clock) = engine_with(&[("AUTO_ESCALATION", "false")]);
+    let r = juno
+        .governance()
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    clock.advance(Duration::hours(24));
+    assert_eq!(
+        juno.governance().process_deadlines().unwrap().expired,
+        vec![r.id]
+    );
+}
+
+#[test]
+fn a_late_or_repeated_decision_is_refused_and_audited() {
+    let (juno, clock) = engine_with(&[]);
+    let gov = juno.governance();
+    gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
+        .unwrap();
+    let r = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    clock.advance(Duration::hours(25));
+    let e = gov.approve(r.id, "tl", &r.digest).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidState, "{e}");
+    let entries = juno
+        .audit()
+        .entries_for(&format!("request:{}", r.id))
+        .unwrap();
+    assert_eq!(entries.last().unwrap().event, "refused");
+    assert_eq!(entries.last().unwrap().actor, "tl");
+    assert_eq!(gov.get(999).unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn a_revoked_role_no_longer_approves_and_an_approval_before_revocation_is_flagged() {
+    let (juno, clock) = engine_with(&[]);
+    let gov = juno.governance();
+    gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
+        .unwrap();
+    let first = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    let second = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    clock.advance(Duration::minutes(10));
+    gov.approve(first.id, "tl", &first.digest).unwrap();
+    assert_eq!(
+        gov.revoke_role("tl", Role::TeamLead, None, "admin")
+            .unwrap(),
+        vec!["a".to_string()]
+    );
+    assert_eq!(
+        gov.approve(second.id, "tl", &second.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    gov.execute(first.id, &first.action, &mut Recorder::default())
+        .unwrap();
+    let report = gov.compliance_report().unwrap();
+    assert_eq!(report.violations, 0);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "approver_role_revoked")
+        .unwrap();
+    assert_eq!(f.subject, format!("request:{}", first.id));
+    assert_eq!(f.evidence.len(), 2);
+}
+
+#[test]
+fn compliance_catches_an_execution_forged_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let id = {
+        let juno = Juno::open_path(&path).unwrap();
+        juno.governance()
+            .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+            .unwrap()
+            .id
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE approval_requests SET status = 'executed' WHERE id = ?1",
+        [id],
+    )
+    .unwrap();
+    drop(conn);
+    let juno = Juno::open_path(&path).unwrap();
+    let report = juno.governance().compliance_report().unwrap();
+    assert_eq!(report.violations, 1);
+    assert_eq!(report.findings[0].rule, "executed_without_approval");
+}
+
+// ---- tampering ------------------------------------------------------------------------
+
+fn logged_db(
+    dir: &std::path::Path,
+    name: &str,
+    requests: usize,
+    confidence: f64,
+) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let juno = Juno::open_path(&path)
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::at_millis(T0)));
+    let reqs = (0..requests)
+        .map(|_| request("a", ImpactLevel::Low, confidence, "juno"))
+        .collect();
+    juno.governance().submit_many(reqs).unwrap();
+    path
+}
+
+fn attacker(path: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    // Someone with the file can drop the triggers; verification must not rely on them.
+    conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+        .unwrap();
+    conn
+}
+
+#[test]
+fn the_triggers_refuse_edits_through_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = logged_db(dir.path(), "t.db", 3, 0.5);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert!(
+        conn.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1", [])
+            .is_err()
+    );
+    assert!(
+        conn.execute("DELETE FROM audit_log WHERE seq = 1", [])
+            .is_err()
+    );
+    drop(conn);
+    assert!(
+        Juno::open_path(&path)
+            .unwrap()
+            .audit()
+            .verify(None)
+            .unwrap()
+            .ok
+    );
+}
+
+#[test]
+fn one_changed_byte_is_detected_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = logged_db(dir.path(), "t.db", 10, 0.5);
+    let conn = attacker(&path);
+    conn.execute("UPDATE audit_log SET actor = 'juna' WHERE seq = 6", [])
+        .unwrap();
+    drop(conn);
+    let report = Juno::open_path(&path)
+        .unwrap()
+        .audit()
+        .verify(None)
+        .unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_bad_seq, Some(6), "{report:?}");
+
+    let path = logged_db(dir.path(), "p.db", 10, 0.5);
+    let conn = attacker(&path);
+    conn.execute(
+        "UPDATE audit_log SET payload = replace(payload, '0.5', '0.9') WHERE seq = 4",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let report = Juno::open_path(&path)
+        .unwrap()
+        .audit()
+        .verify(None)
+        .unwrap();
+    assert_eq!(report.first_bad_seq, Some(4), "{report:?}");
+}
+
+#[test]
+fn a_deleted_row_is_detected_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = logged_db(dir.path(), "t.db", 10, 0.5);
+    attacker(&path)
+        .execute("DELETE FROM audit_log WHERE seq = 7", [])
+        .unwrap();
+    let report = Juno::open_path(&path)
+        .unwrap()
+        .audit()
+        .verify(None)
+        .unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_bad_seq, Some(7), "{report:?}");
+}
+
+#[test]
+fn a_truncated_tail_is_detected_by_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = logged_db(dir.path(), "t.db", 10, 0.5);
+    let saved = Juno::open_path(&path)
+        .unwrap()
+        .audit()
+        .checkpoint()
+        .unwrap();
+    assert_eq!(saved.size, 10);
+    let conn = attacker(&path);
+    conn.execute("DELETE FROM audit_log WHERE seq > 7", [])
+        .unwrap();
+    // A careful attacker removes the stored checkpoint too; the saved copy still tells.
+    conn.execute("DELETE FROM audit_checkpoints", []).unwrap();
+    drop(conn);
+    let juno = Juno::open_path(&path).unwrap();
+    assert!(
+        juno.audit().verify(None).unwrap().ok,
+        "the chain itself is consistent"
+    );
+    let report = juno.audit().verify(Some(&saved)).unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_bad_seq, Some(8), "{report:?}");
+    assert!(report.problems[0].contains("truncated"));
+}
+
+#[test]
+fn rewritten_history_is_detected_by_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = logged_db(dir.path(), "victim.db", 10, 0.5);
+    let saved = Juno::open_path(&path)
+        .unwrap()
+        .audit()
+        .checkpoint()
+        .unwrap();
+    // A consistent alternative history of the same length, built by the library itself.
+    let forged = logged_db(dir.path(), "forged.db", 10, 0.7);
+    let conn = attacker(&path);
+    conn.execute("ATTACH DATABASE ?1 AS forged", [forged.to_str().unwrap()])
+        .unwrap();
+    conn.execute_batch(
+        "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM forged.audit_log; DELETE FROM audit_checkpoints;",
+    )
+    .unwrap();
+    drop(conn);
+    let juno = Juno::open_path(&path).unwrap();
+    assert!(
+        juno.audit().verify(None).unwrap().ok,
+        "the forged chain is internally consistent"
+    );
+    let report = juno.audit().verify(Some(&saved)).unwrap();
+    assert!(!report.ok);
+    assert!(report.problems[0].contains("rewritten"), "{report:?}");
+}
+
+#[test]
+fn inclusion_proofs_check_out_against_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = logged_db(dir.path(), "t.db", 13, 0.5);
+    let juno = Juno::open_path(&path).unwrap();
+    let cp = juno.audit().checkpoint().unwrap();
+    for seq in 1..=cp.size {
+        let proof = juno.audit().inclusion_proof(seq, cp.size).unwrap();
+        assert!(proof.verify(&cp.root), "seq {seq}");
+        assert!(!proof.verify(&"0".repeat(64)));
+    }
+    assert_eq!(
+        juno.audit()
+            .inclusion_proof(cp.size + 1, cp.size)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+}
+
+// ---- processes racing -----------------------------------------------------------------
+
+/// Child half of the race tests: does nothing unless spawned by them.
+#[test]
+fn race_child() {
+    let (Ok(db), Ok(op), Ok(id)) = (
+        std::env::var("JUNO_RACE_DB"),
+        std::env::var("JUNO_RACE_OP"),
+        std::env::var("JUNO_RACE_ID"),
+    ) else {
+        return;
+    };
+    let id: i64 = id.parse().unwrap();
+    let mut config =
+        Config::from_settings(&[("AUTO_ESCALATION".to_string(), "false".to_string())].into())
+            .unwrap();
+    config.database_url = DatabaseUrl::Sqlite(db.into());
+    let at = if op == "expire" {
+        T0 + 25 * 3_600_000
+    } else {
+        T0 + 60_000
+    };
+    let juno = Juno::open(config)
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::at_millis(at)));
+    let gov = juno.governance();
+    let digest = gov.get(id).unwrap().digest;
+    let outcome = match op.as_str() {
+        "approve" => gov.approve(id, "tl", &digest).map(|_| ()),
+        "reject" => gov.reject(id, "pm", "no").map(|_| ()),
+        _ => gov.process_deadlines().map(|_| ()),
+    };
+    if let Err(e) = outcome {
+        // The loser gets a clear, typed error.
+        assert_eq!(e.kind(), ErrorKind::InvalidState, "{e}");
+    }
+}
+
+fn race(ops: [&str; 2], rounds: usize) -> Vec<(RequestStatus, Vec<String>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("race.db");
+    let ids: Vec<i64> = {
+        let juno = Juno::open_path(&db)
+            .unwrap()
+            .with_clock(Arc::new(ManualClock::at_millis(T0)));
+        juno.governance()
+            .assign_role("tl", Role::TeamLead, &["a"], "admin")
+            .unwrap();
+        juno.governance()
+            .assign_role("pm", Role::ProjectManager, &["a"], "admin")
+            .unwrap();
+        (0..rounds)
+            .map(|_| {
+                juno.governance()
+                    .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+                    .unwrap()
+                    .id
+            })
+            .collect()
+    };
+    let exe = std::env::current_exe().unwrap();
+    let mut out = Vec::new();
+    for id in ids {
+        let children: Vec<_> = ops
+            .iter()
+            .map(|op| {
+                std::process::Command::new(&exe)
+                    .args(["--exact", "race_child", "--test-threads=1"])
+                    .env("JUNO_RACE_DB", &db)
+                    .env("JUNO_RACE_OP", op)
+                    .env("JUNO_RACE_ID", id.to_string())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        let juno = Juno::open_path(&db).unwrap();
+        let req: ApprovalRequest = juno.governance().get(id).unwrap();
+        let events = juno
+            .audit()
+            .entries_for(&format!("request:{id}"))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        assert!(juno.audit().verify(None).unwrap().ok);
+        out.push((req.status, events));
+    }
+    out
+}
+
+#[test]
+fn two_processes_racing_to_approve_and_reject_one_request() {
+    for (status, events) in race(["approve", "reject"], 4) {
+        assert!(matches!(
+            status,
+            RequestStatus::Approved | RequestStatus::Rejected
+        ));
+        let decided = events
+            .iter()
+            .filter(|e| *e == "request_approved" || *e == "request_rejected")
+            .count();
+        assert_eq!(decided, 1, "{events:?}");
+        // Both attempts are in the log: the winner's decision and the loser's refusal.
+        assert_eq!(
+            events.iter().filter(|e| *e == "refused").count(),
+            1,
+            "{events:?}"
+        );
+    }
+}
+
+#[test]
+fn two_processes_racing_to_approve_and_expire_one_request() {
+    for (status, events) in race(["approve", "expire"], 4) {
+        match status {
+            RequestStatus::Approved => {
+                assert!(events.contains(&"request_approved".to_string()));
+                assert!(!events.contains(&"request_expired".to_string()));
+            }
+            RequestStatus::Expired => {
+                assert!(!events.contains(&"request_approved".to_string()));
+                // The approver lost, got InvalidState, and the attempt is recorded.
+                assert!(events.contains(&"refused".to_string()), "{events:?}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+}
+
+// ---- the state machine, at random -------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum Op {
+    Submit(usize, u8, bool),
+    Approve(usize, usize, bool),
+    Reject(usize, usize),
+    Escalate(usize, usize),
+    Cancel(usize, usize),
+    Revoke(usize),
+    Advance(u8),
+    Deadlines,
+    Execute(usize, bool),
+}
+
+const USERS: [(&str, Role, &str); 6] = [
+    ("tl_a", Role::TeamLead, "a"),
+    ("tl_b", Role::TeamLead, "b"),
+    ("pm", Role::ProjectManager, "a"),
+    ("em", Role::EngineeringManager, "a"),
+    ("dir", Role::Director, "*"),
+    ("admin", Role::Admin, "*"),
+];
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0usize..4, 0u8..=100, prop::bool::ANY).prop_map(|(i, c, t)| Op::Submit(i, c, t)),
+        4 => (0usize..16, 0usize..7, prop::bool::weighted(0.8)).prop_map(|(r, u, d)| Op::Approve(r, u, d)),
+        1 => (0usize..16, 0usize..7).prop_map(|(r, u)| Op::Reject(r, u)),
+        1 => (0usize..16, 0usize..7).prop_map(|(r, u)| Op::Escalate(r, u)),
+        1 => (0usize..16, 0usize..7).prop_map(|(r, u)| Op::Cancel(r, u)),
+        1 => (0usize..6).prop_map(Op::Revoke),
+        2 => (1u8..30).prop_map(Op::Advance),
+        2 => Just(Op::Deadlines),
+        3 => (0usize..16, prop::bool::weighted(0.8)).prop_map(|(r, a)| Op::Execute(r, a)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Random sequences by random users never execute without a valid approval for that
+    /// digest, never leave a request in two queues or none, and always verify.
+    #[test]
+    fn the_state_machine_stays_safe(ops in prop::collection::vec(op(), 1..40)) {
+        let (juno, clock) = engine_with(&[("AUTONOMOUS_ACTIONS", "true")]);
+        let gov = juno.governance();
+        for (u, role, team) in USERS {
+            gov.assign_role(u, role, &[team], "root").unwrap();
+        }
+        let users: Vec<&str> = USERS.iter().map(|u| u.0).chain(["juno"]).collect();
+        let mut ids = Vec::new();
+        let mut recorder = Recorder::default();
+        for op in ops {
+            let pick = |i: usize| (!ids.is_empty()).then(|| ids[i % ids.len()]);
+            match op {
+                Op::Submit(i, c, team_a) => {
+                    let r = request(if team_a { "a" } else { "b" }, IMPACTS[i], f64::from(c) / 100.0, users[i % users.len()]);
+                    ids.push(gov.submit(r).unwrap().id);
+                }
+                Op::Approve(r, u, right) => if let Some(id) = pick(r) {
+                    let digest = if right { gov.get(id).unwrap().digest } else { "f".repeat(64) };
+                    let _ = gov.approve(id, users[u % users.len()], &digest);
+                },
+                Op::Reject(r, u) => if let Some(id) = pick(r) { let _ = gov.reject(id, users[u % users.len()], "no"); },
+                Op::Escalate(r, u) => if let Some(id) = pick(r) { let _ = gov.escalate(id, users[u % users.len()], "up"); },
+                Op::Cancel(r, u) => if let Some(id) = pick(r) { let _ = gov.cancel(id, users[u % users.len()]); },
+                Op::Revoke(u) => { let _ = gov.revoke_role(USERS[u].0, USERS[u].1, None, "root"); }
+                Op::Advance(h) => clock.advance(Duration::hours(i64::from(h))),
+                Op::Deadlines => { gov.process_deadlines().unwrap(); }
+                Op::Execute(r, right) => if let Some(id) = pick(r) {
+                    let mut a = gov.get(id).unwrap().action;
+                    if !right { a.parameters = json!({ "assignee": "mallory" }); }
+                    let before = gov.get(id).unwrap().status;
+                    let res = gov.execute(id, &a, &mut recorder);
+                    let approved = matches!(before, RequestStatus::Approved | RequestStatus::AutoApproved);
+                    prop_assert_eq!(res.is_ok(), approved && right, "execute {:?} from {:?}", id, before);
+                },
+            }
+            // Queues: every pending request is in exactly its role's queue; nothing else is queued.
+            let mut seen: BTreeMap<i64, usize> = BTreeMap::new();
+            for role in ROLES {
+                for p in gov.pending(Some(role), None).unwrap() {
+                    prop_assert_eq!(p.role, role);
+                    *seen.entry(p.id).or_default() += 1;
+                }
+            }
+            for id in &ids {
+                let r = gov.get(*id).unwrap();
+                let expected = usize::from(r.status == RequestStatus::Pending);
+                prop_assert_eq!(seen.get(id).copied().unwrap_or(0), expected, "request {} is {}", id, r.status);
+            }
+        }
+        // Everything executed was approved for exactly that digest, and only that ran.
+        let report = gov.compliance_report().unwrap();
+        prop_assert_eq!(report.violations, 0, "{:?}", report.findings);
+        for a in &recorder.0 {
+            prop_assert_eq!(&a.parameters, &json!({ "assignee": "ana" }));
+        }
+        // Nobody decided their own request.
+        for id in &ids {
+            let r = gov.get(*id).unwrap();
+            if matches!(r.status, RequestStatus::Approved | RequestStatus::Rejected) {
+                prop_assert_ne!(r.decided_by.as_deref(), Some(r.requester.as_str()));
+            }
+        }
+        let executed = ids.iter().filter(|id| gov.get(**id).unwrap().status == RequestStatus::Executed).count();
+        prop_assert_eq!(executed, recorder.0.len());
+        prop_assert!(juno.audit().verify(None).unwrap().ok);
+    }
+}

@@ -118,12 +118,7 @@ impl Store {
         subject: &str,
         payload: &serde_json::Value,
     ) -> Result<u64> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut a = Appender::new(&tx)?;
-        let seq = a.append(&tx, at_ms, actor, event, subject, payload)?;
-        tx.commit()?;
-        Ok(seq)
+        self.write(|tx| Appender::new(tx)?.append(tx, at_ms, actor, event, subject, payload))
     }
 
     /// Entries with `from <= seq < from + limit`, oldest first.

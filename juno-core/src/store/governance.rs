@@ -80,13 +80,26 @@ pub(crate) struct Transition<'a> {
 }
 
 impl Store {
-    /// Runs `f` in one IMMEDIATE transaction: committed on `Ok`, rolled back on `Err`.
+    /// Runs `f` in one IMMEDIATE transaction, committed on `Ok` (rolled back on `Err`)
+    /// with `synchronous = FULL`: a governance decision or audit entry that was reported as
+    /// made is on disk, power loss included. (Memory writes keep WAL's NORMAL, which can
+    /// lose the last transactions on power loss but never corrupts.)
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let durable = matches!(self.location, super::Location::File(_));
+        if durable {
+            conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        if durable {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        result
     }
 
     /// Runs `f` with the connection, for reads.

@@ -520,7 +520,7 @@ fn race_child() {
     let outcome = match op.as_str() {
         "approve" => gov.approve(id, "tl", &digest).map(|_| ()),
         "reject" => gov.reject(id, "pm", "no").map(|_| ()),
-        _ => gov.process_deadlines().map(|_| ()),
+        _ => gov.process_deadline(id, "scheduler").map(|_| ()),
     };
     if let Err(e) = outcome {
         // The loser gets a clear, typed error.
@@ -612,6 +612,8 @@ fn two_processes_racing_to_approve_and_expire_one_request() {
             RequestStatus::Approved => {
                 assert!(events.contains(&"request_approved".to_string()));
                 assert!(!events.contains(&"request_expired".to_string()));
+                // The expiry lost, got InvalidState, and the attempt is recorded.
+                assert!(events.contains(&"refused".to_string()), "{events:?}");
             }
             RequestStatus::Expired => {
                 assert!(!events.contains(&"request_approved".to_string()));

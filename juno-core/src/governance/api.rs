@@ -622,6 +622,84 @@ impl<'a> Governance<'a> {
         })
     }
 
+    /// Applies the deadline rule to one request now (what [`Governance::process_deadlines`]
+    /// does for every due request): escalate with `AUTO_ESCALATION`, else expire; expire at
+    /// the top of the chain. For a host that handles one overdue request at a time.
+    ///
+    /// # Errors
+    /// [`Error::InvalidState`] when the request is no longer pending or its deadline has not
+    /// passed — audited, like every refusal.
+    pub fn process_deadline(&self, id: RequestId, by: &str) -> Result<ApprovalRequest> {
+        let now = self.now();
+        let now_ms = ms(now);
+        let auto_escalation = self.juno.config().auto_escalation;
+        let outcome = self.juno.store().write(|tx| {
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            if req.status != RequestStatus::Pending {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id} is {}, not pending", req.status),
+                });
+            }
+            if req.deadline.is_none_or(|d| d > now) {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id}'s deadline has not passed"),
+                });
+            }
+            let mut audit = Appender::new(tx)?;
+            match next_role(req.role).filter(|_| auto_escalation) {
+                Some(next) => self.escalate_in(
+                    tx,
+                    &mut audit,
+                    id,
+                    &req.digest,
+                    req.role,
+                    next,
+                    by,
+                    Some("deadline passed"),
+                    now,
+                ),
+                None => {
+                    let t = Transition {
+                        deadline: Some(None),
+                        decided_by: Some(by),
+                        reason: Some("deadline passed"),
+                        ..Transition::default()
+                    };
+                    if !sql::transition(
+                        tx,
+                        id,
+                        &[RequestStatus::Pending],
+                        RequestStatus::Expired,
+                        now_ms,
+                        &t,
+                    )? {
+                        return Err(Error::InvalidState {
+                            reason: format!(
+                                "request {id} changed while its deadline was processed"
+                            ),
+                        });
+                    }
+                    audit.append(
+                        tx,
+                        now_ms,
+                        by,
+                        "request_expired",
+                        &subject(id),
+                        &json!({ "action_digest": req.digest, "role": req.role }),
+                    )?;
+                    Ok(())
+                }
+            }
+        });
+        match outcome {
+            Ok(()) => self.get(id),
+            Err(e) if e.kind() == crate::ErrorKind::InvalidState => {
+                Err(self.refuse(by, "process_deadline", id, e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Executes request `id`'s action exactly once, if and only if it was approved (by a
     /// human or policy) for the digest of exactly `action`.
     ///

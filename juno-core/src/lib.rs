@@ -57,6 +57,7 @@ pub mod governance;
 mod juno;
 pub mod memory;
 pub mod model;
+pub mod reasoning;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -179,6 +179,20 @@ typedef struct juno_buf {
   size_t len;
 } juno_buf;
 
+/**
+ * Runs an approved action for `juno_governance_execute`.
+ *
+ * Called with the caller's `ctx` and the approved action as canonical JSON (compact, keys
+ * sorted): `action_len` bytes at `action_json`, followed by a NUL that is not counted.
+ * The bytes are borrowed and valid only during the call. Return 0 when the action was
+ * performed (recorded as the result `{"ok":true}`), anything else when it failed
+ * (recorded as the failure `"executor returned N"`).
+ *
+ * The function must return normally: no `longjmp` out of it and no C++ exception through
+ * it.
+ */
+typedef int32_t (*juno_executor_fn)(void *ctx, const char *action_json, size_t action_len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -246,6 +260,30 @@ const char *juno_version(void);
  * - Thread safety: any thread.
  */
 juno_status juno_open(const char *path, size_t path_len, struct juno **out, struct juno_error **err);
+
+/**
+ * Opens the JUNO database at `path` with explicit settings instead of the defaults.
+ *
+ * Nothing is read from the process environment or a `.env` file: the settings are exactly
+ * the defaults overlaid with `settings_json`.
+ *
+ * - `path`: `path_len` bytes of UTF-8; must not be NULL. `":memory:"` opens a private
+ *   in-memory engine (as `juno_open_in_memory`); anything else is a file, as for
+ *   `juno_open`. The path wins over any `DATABASE_URL` in the settings.
+ * - `settings_json`/`settings_len`: a JSON object of environment-variable names to string
+ *   values, e.g. `{"AUTONOMOUS_ACTIONS":"true","APPROVAL_TIMEOUT_HOURS":"48"}` (`{}` for the
+ *   defaults); must not be NULL. `JUNO_CONFIG_FILE` names a TOML or JSON config file that
+ *   is read first, the other settings override it.
+ * - `out`: on success receives a new handle the caller owns and releases with
+ *   `juno_free`; untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_open`.
+ * - Errors: `JUNO_STATUS_CONFIG` naming the first unknown setting, a bad value, or a
+ *   value that is not a JSON string; `JUNO_STATUS_INVALID_INPUT` when `settings_json` is
+ *   not JSON or not an object; `JUNO_STATUS_IO` for an unreadable `JUNO_CONFIG_FILE`;
+ *   then the errors of `juno_open`.
+ * - Thread safety: any thread.
+ */
+juno_status juno_open_with_settings(const char *path, size_t path_len, const char *settings_json, size_t settings_len, struct juno **out, struct juno_error **err);
 
 /**
  * Opens a private, empty in-memory engine (for tests and examples); it vanishes with
@@ -439,6 +477,323 @@ juno_status juno_memory_preference(const struct juno *j, const char *team, size_
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_memory_recognize_patterns(struct juno *j, const char *team, size_t team_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Grants `role` to `user` for each team in `teams_json`. Re-granting an active grant is a
+ * no-op. Audited as `role_assigned` (one entry per new grant).
+ *
+ * - `j`: must not be NULL.
+ * - `user`/`user_len`: the user id, e.g. `ana@company.com`; must not be NULL.
+ * - `role`/`role_len`: a role name (`TEAM_LEAD`, …, `ADMIN`); must not be NULL.
+ * - `teams_json`/`teams_len`: a JSON array of team names, e.g. `["team_alpha"]`, or
+ *   `["*"]` for all teams; must not be NULL.
+ * - `by`/`by_len`: who grants it (recorded in the audit log); must not be NULL.
+ * - `err`: optional (may be NULL); on failure receives a `juno_error` the caller frees
+ *   with `juno_error_free`; untouched on success.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for an unknown role, malformed `teams_json`, an
+ *   empty team list or a bad name; nothing is granted then.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_assign_role(struct juno *j, const char *user, size_t user_len, const char *role, size_t role_len, const char *teams_json, size_t teams_len, const char *by, size_t by_len, struct juno_error **err);
+
+/**
+ * Revokes `role` from `user` for one team, or for every team. Audited as `role_revoked`.
+ *
+ * - `j`: must not be NULL.
+ * - `user`/`user_len`, `role`/`role_len`, `by`/`by_len`: as for
+ *   `juno_governance_assign_role`; must not be NULL.
+ * - `team`/`team_len`: **optional**: NULL (with any length) revokes the role for all the
+ *   teams the user holds it for.
+ * - `out_teams_json`: on success receives a JSON array of the teams revoked, e.g.
+ *   `["team_alpha"]`; the caller frees it with `juno_buf_free`. Untouched on failure. Must
+ *   not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND` when the user held no such active grant;
+ *   `JUNO_STATUS_INVALID_INPUT` for an unknown role.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_revoke_role(struct juno *j, const char *user, size_t user_len, const char *role, size_t role_len, const char *team, size_t team_len, const char *by, size_t by_len, struct juno_buf *out_teams_json, struct juno_error **err);
+
+/**
+ * Role assignments as a JSON array of `RoleAssignment` objects (`user`, `role`, `team` —
+ * `"*"` for all teams —, `granted_at`, `granted_by`, `revoked_at`, `revoked_by`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `user`/`user_len`: **optional**: NULL (with any length) lists every user's grants.
+ * - `include_revoked`: whether revoked grants are listed too.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_roles(const struct juno *j, const char *user, size_t user_len, bool include_revoked, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Submits an approval request: auto-approved when policy allows (`AUTONOMOUS_ACTIONS` on,
+ * `SUPERVISOR_MODE` off, an auto-approvable impact level and enough confidence), else
+ * queued for the role its impact level routes to, with that role's deadline.
+ *
+ * - `j`: must not be NULL.
+ * - `request_json`/`request_len`: a `NewRequest` object, e.g.
+ *   `{"action":{"kind":"reassign","team":"team_alpha","target":"ALPHA-12",
+ *   "parameters":{"assignee":"ana"}},"impact":"low","confidence":0.62,
+ *   "explanation":"idle 9 days","requester":"juno"}` (`impact` is `low`, `medium`, `high`
+ *   or `critical`; `explanation`, `target` and `parameters` are optional); must not be
+ *   NULL.
+ * - `out_request_json`: on success receives the stored request as a JSON
+ *   `ApprovalRequest` object: `id`, `action`, `digest` (SHA-256 of the action's canonical
+ *   JSON, hex — what an approval authorises), `impact`, `confidence`, `explanation`,
+ *   `requester`, `status` (`pending`, `approved`, `auto_approved`, `rejected`, `expired`,
+ *   `cancelled`, `executing`, `executed` or `execution_failed`), `role` (whose queue),
+ *   `escalations`, `deadline`, `created_at`, `updated_at`, `decided_by`, `decided_at`,
+ *   `reason`, `decision` (the auto-approval rule and numbers), `executed_at`, `result`;
+ *   times are RFC 3339 strings or null. The caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field or impact
+ *   level, a confidence outside [0, 1] or a bad name; nothing is stored then.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_submit(struct juno *j, const char *request_json, size_t request_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * One request by id, as a JSON `ApprovalRequest` (see `juno_governance_submit`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_request_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND` if there is no request `id`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_get(const struct juno *j, int64_t id, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * Approves request `id`'s action, identified by its digest: the approval authorises
+ * exactly that action and nothing else. Audited as `request_approved`; a refusal is
+ * audited as `refused`.
+ *
+ * - `j`: must not be NULL.
+ * - `approver`/`approver_len`: who approves; must hold a role at or above the request's
+ *   current role for its team and must not be its requester. Must not be NULL.
+ * - `digest`/`digest_len`: the request's `digest` as the approver saw it (64 hex digits);
+ *   must not be NULL.
+ * - `out_request_json`: on success receives the updated request (see
+ *   `juno_governance_submit`); the caller frees it with `juno_buf_free`. Untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_PERMISSION_DENIED` (no qualifying role for the team, ADMIN, own
+ *   request, another digest), `JUNO_STATUS_INVALID_STATE` (not pending, deadline passed),
+ *   `JUNO_STATUS_NOT_FOUND`.
+ * - Thread safety: safe to call while other threads use `j`; of two concurrent decisions
+ *   on one request, one wins and the other gets `JUNO_STATUS_INVALID_STATE`.
+ */
+juno_status juno_governance_approve(struct juno *j, int64_t id, const char *approver, size_t approver_len, const char *digest, size_t digest_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * Rejects request `id` with a reason. Audited as `request_rejected`; a refusal is audited
+ * as `refused`.
+ *
+ * - `j`: must not be NULL.
+ * - `user`/`user_len`: who rejects; the same rules as an approver. Must not be NULL.
+ * - `reason`/`reason_len`: why, in words; must not be NULL (may be `""`).
+ * - `out_request_json`: as for `juno_governance_approve`.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: as `juno_governance_approve`, without the digest check.
+ * - Thread safety: as `juno_governance_approve`.
+ */
+juno_status juno_governance_reject(struct juno *j, int64_t id, const char *user, size_t user_len, const char *reason, size_t reason_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * Moves pending request `id` to the next role of the chain now, with that role's fresh
+ * deadline. Audited as `request_escalated`; a refusal is audited as `refused`.
+ *
+ * - `j`: must not be NULL.
+ * - `user`/`user_len`: who escalates; must be entitled to decide the request. Must not be
+ *   NULL.
+ * - `reason`/`reason_len`: why; must not be NULL (may be `""`).
+ * - `out_request_json`: as for `juno_governance_approve`.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: as `juno_governance_reject`; `JUNO_STATUS_INVALID_STATE` when the request is
+ *   already with DIRECTOR, the top of the chain.
+ * - Thread safety: as `juno_governance_approve`.
+ */
+juno_status juno_governance_escalate(struct juno *j, int64_t id, const char *user, size_t user_len, const char *reason, size_t reason_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * Withdraws pending request `id`; only its requester may. Audited as
+ * `request_cancelled`; a refusal is audited as `refused`.
+ *
+ * - `j`: must not be NULL.
+ * - `user`/`user_len`: who cancels; must not be NULL.
+ * - `out_request_json`: as for `juno_governance_approve`.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_PERMISSION_DENIED` for anyone but the requester,
+ *   `JUNO_STATUS_INVALID_STATE` if not pending, `JUNO_STATUS_NOT_FOUND`.
+ * - Thread safety: as `juno_governance_approve`.
+ */
+juno_status juno_governance_cancel(struct juno *j, int64_t id, const char *user, size_t user_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * Pending requests, oldest first, as a JSON array of `ApprovalRequest` objects (see
+ * `juno_governance_submit`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `role`/`role_len`: **optional**: NULL (with any length) means every role's queue;
+ *   otherwise a role name.
+ * - `team`/`team_len`: **optional**: NULL (with any length) means every team.
+ * - `out_requests_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for an unknown role.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_pending(const struct juno *j, const char *role, size_t role_len, const char *team, size_t team_len, struct juno_buf *out_requests_json, struct juno_error **err);
+
+/**
+ * Moves every pending request whose deadline has passed (by the engine's clock): to the
+ * next role with `AUTO_ESCALATION` on, else — or at the top of the chain — to `expired`.
+ * A timeout never approves anything. Idempotent.
+ *
+ * - `j`: must not be NULL.
+ * - `out_report_json`: on success receives `{"escalated":[ids],"expired":[ids]}`; the
+ *   caller frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: storage errors; on error nothing moves.
+ * - Thread safety: safe to call while other threads use `j`, and from several processes
+ *   on one file: each move is guarded by the request's current state.
+ */
+juno_status juno_governance_process_deadlines(struct juno *j, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * Executes request `id`'s action exactly once, if and only if it was approved (by a human
+ * or by policy) for the digest of exactly `action_json`.
+ *
+ * The request is first claimed (`executing`, audited) in its own transaction, so a second
+ * caller — another thread or process — gets `JUNO_STATUS_INVALID_STATE`; then `executor`
+ * runs; then the outcome is recorded: `executed` with the result `{"ok":true}` when it
+ * returned 0, else `execution_failed` with `{"error":"executor returned N"}`. Both are
+ * successful calls: read the outcome from the returned request's `status`.
+ *
+ * - `j`: must not be NULL.
+ * - `action_json`/`action_len`: the action to run, as an `Action` object (`kind`, `team`,
+ *   `target`, `parameters`) — normally the request's own `action`; its digest must equal
+ *   the approved one. Must not be NULL.
+ * - `executor`: must not be NULL. Called exactly once if the claim succeeds, never
+ *   otherwise, **on the calling thread**, before this function returns, with the approved
+ *   action's canonical JSON. JUNO holds none of its locks while the executor runs (the
+ *   claim's transaction has committed and the store is released), so the executor may call
+ *   JUNO, on this handle too — it then sees the request as `executing`, and executing it
+ *   again gets `JUNO_STATUS_INVALID_STATE`. It must not call `juno_free` on `j`.
+ * - `ctx`: passed unchanged to `executor`; may be NULL; JUNO never dereferences it.
+ * - `out_request_json`: on success receives the updated request (see
+ *   `juno_governance_submit`); the caller frees it with `juno_buf_free`. Untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_PERMISSION_DENIED` when `action_json` is not the approved action,
+ *   `JUNO_STATUS_INVALID_STATE` when the request is not approved or already claimed (both
+ *   audited as `refused`, and the executor is not called), `JUNO_STATUS_NOT_FOUND`,
+ *   `JUNO_STATUS_INVALID_INPUT` for malformed `action_json`. If recording the outcome fails
+ *   after the executor ran (a storage error), the error is returned and the request stays
+ *   `executing`: it is never executed twice.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_execute(struct juno *j, int64_t id, const char *action_json, size_t action_len, juno_executor_fn executor, void *ctx, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * The governance dashboard's numbers, as a JSON `GovernanceDashboard` object: `pending`
+ * (per role, then per team), `overdue`, `decided`, `approval_rate`, `rejection_rate`,
+ * `auto_approval_rate`, `median_seconds_to_decision` (or null), `escalations`,
+ * `by_status`, `audit_ok`, `audit_entries`.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_dashboard(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * The compliance report, as a JSON `ComplianceReport` object: `generated_at`,
+ * `monitoring_enabled`, `audit_ok`, `findings` (violations first, each with `severity` —
+ * `"violation"` or `"warning"` —, `rule`, `subject`, `message` and `evidence`, the audit
+ * sequence numbers that prove it), `violations`, `warnings`. Rules:
+ * `executed_without_approval`, `approver_role_revoked`, `past_deadline`, `rubber_stamp`,
+ * `unusual_authority`.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_report_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_compliance_report(const struct juno *j, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * Re-walks the whole audit chain and checks every stored checkpoint, plus a checkpoint the
+ * caller kept elsewhere if given.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `checkpoint_json`/`checkpoint_len`: **optional**: NULL (with any length) checks only
+ *   the chain and the stored checkpoints; otherwise a `Checkpoint` object as returned by
+ *   `juno_audit_checkpoint` (`{"size":…,"root":"<64 hex digits>","at":"<RFC 3339>"}`).
+ * - `out_report_json`: on success receives a JSON `VerifyReport` object: `ok` (true when
+ *   every check passed), `entries`, `first_bad_seq` (or null), `problems` (in words),
+ *   `checkpoints_checked`, `root` (the Merkle root over all entries, hex). A log that
+ *   fails verification is still a successful call: read `ok`. The caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional (may be NULL); on failure receives a `juno_error` the caller frees
+ *   with `juno_error_free`; untouched on success.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for a malformed checkpoint (bad JSON, a missing
+ *   field, a root that is not 64 hex digits).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_verify(const struct juno *j, const char *checkpoint_json, size_t checkpoint_len, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * Records and returns a checkpoint of the whole log as it is now, as a JSON `Checkpoint`
+ * object `{"size":…,"root":"<hex>","at":"<RFC 3339>"}`. Copy it somewhere the database's
+ * writers cannot reach, and pass it to `juno_audit_verify` later.
+ *
+ * - `j`: must not be NULL.
+ * - `out_checkpoint_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_checkpoint(struct juno *j, struct juno_buf *out_checkpoint_json, struct juno_error **err);
+
+/**
+ * Audit entries with sequence numbers from `from_seq` on (the first entry is 1), at most
+ * `limit`, oldest first, as a JSON array of `AuditEntry` objects: `seq`, `at`, `actor`,
+ * `event` (`request_submitted`, `request_approved`, `role_assigned`, `refused`, …),
+ * `subject` (`request:42`, `user:ana@company.com`), `payload`, `payload_digest`,
+ * `prev_hash`, `hash`.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `limit`: the most entries to return; `SIZE_MAX` for all. 0 gives `[]`.
+ * - `out_entries_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_entries(const struct juno *j, uint64_t from_seq, size_t limit, struct juno_buf *out_entries_json, struct juno_error **err);
+
+/**
+ * Proof that entry `seq` is covered by the checkpoint of size `tree_size`, as a JSON
+ * `InclusionProof` object: `seq`, `entry_hash`, `tree_size`, `path` (sibling subtree roots
+ * from the leaf up, hex; RFC 9162 §2.1.3). Check it against the checkpoint's `root`.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_proof_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND` when `seq` is not within `1..=tree_size` or the log is
+ *   shorter than `tree_size`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_inclusion_proof(const struct juno *j, uint64_t seq, uint64_t tree_size, struct juno_buf *out_proof_json, struct juno_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

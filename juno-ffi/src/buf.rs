@@ -2,6 +2,10 @@
 
 use std::ptr;
 
+use serde::Serialize;
+
+use crate::error::Failure;
+
 /// Library-owned output bytes (JSON text, for every function here).
 ///
 /// Filled by JUNO on success only; owned by the caller from then on, who must release it
@@ -29,6 +33,13 @@ impl juno_buf {
             len,
         }
     }
+}
+
+/// Encodes `value` as a caller-owned JSON buffer; `what` names it in the (internal) error.
+pub(crate) fn json_buf<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<juno_buf, Failure> {
+    serde_json::to_vec(value)
+        .map(juno_buf::from_vec)
+        .map_err(|e| Failure::encode(what, &e))
 }
 
 /// Frees the bytes of `buf` and resets it to `{NULL, 0}`.

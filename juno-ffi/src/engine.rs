@@ -1,9 +1,12 @@
 //! `juno`: the engine handle — open, free, back up, version and the injected clock.
 
+use std::collections::BTreeMap;
 use std::ffi::c_char;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use juno_core::{Juno, ManualClock};
+use juno_core::config::DatabaseUrl;
+use juno_core::{Config, Juno, ManualClock};
 
 use crate::boundary::{Out, handle, str_in};
 use crate::error::{Failure, juno_error};
@@ -65,6 +68,78 @@ pub unsafe extern "C" fn juno_open(
         unsafe { out.write(juno::boxed(engine)) };
         Ok(())
     })
+}
+
+/// Opens the JUNO database at `path` with explicit settings instead of the defaults.
+///
+/// Nothing is read from the process environment or a `.env` file: the settings are exactly
+/// the defaults overlaid with `settings_json`.
+///
+/// - `path`: `path_len` bytes of UTF-8; must not be NULL. `":memory:"` opens a private
+///   in-memory engine (as `juno_open_in_memory`); anything else is a file, as for
+///   `juno_open`. The path wins over any `DATABASE_URL` in the settings.
+/// - `settings_json`/`settings_len`: a JSON object of environment-variable names to string
+///   values, e.g. `{"AUTONOMOUS_ACTIONS":"true","APPROVAL_TIMEOUT_HOURS":"48"}` (`{}` for the
+///   defaults); must not be NULL. `JUNO_CONFIG_FILE` names a TOML or JSON config file that
+///   is read first, the other settings override it.
+/// - `out`: on success receives a new handle the caller owns and releases with
+///   `juno_free`; untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_open`.
+/// - Errors: `JUNO_STATUS_CONFIG` naming the first unknown setting, a bad value, or a
+///   value that is not a JSON string; `JUNO_STATUS_INVALID_INPUT` when `settings_json` is
+///   not JSON or not an object; `JUNO_STATUS_IO` for an unreadable `JUNO_CONFIG_FILE`;
+///   then the errors of `juno_open`.
+/// - Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_open_with_settings(
+    path: *const c_char,
+    path_len: usize,
+    settings_json: *const c_char,
+    settings_len: usize,
+    out: *mut *mut juno,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `path` is NULL or `path_len` readable bytes (the documented contract).
+        let path = unsafe { str_in("path", path, path_len) }?;
+        // SAFETY: `settings_json` is NULL or `settings_len` readable bytes.
+        let settings = unsafe { str_in("settings_json", settings_json, settings_len) }?;
+        let out = Out::new("out", out)?;
+        let mut config = Config::from_settings(&parse_settings(settings)?)?;
+        config.database_url = if path == ":memory:" {
+            DatabaseUrl::Memory
+        } else {
+            DatabaseUrl::Sqlite(PathBuf::from(path))
+        };
+        let engine = Juno::open(config)?;
+        // SAFETY: `out` points to storage for one `juno *` (the documented contract).
+        unsafe { out.write(juno::boxed(engine)) };
+        Ok(())
+    })
+}
+
+/// Parses `{"NAME":"value",…}`: malformed JSON or a non-object is invalid input, a value
+/// that is not a string is a bad setting.
+fn parse_settings(json: &str) -> Result<BTreeMap<String, String>, Failure> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| juno_core::Error::json("settings", &e))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(juno_core::Error::invalid(
+            "settings_json",
+            "expected a JSON object of setting names to string values",
+        )
+        .into());
+    };
+    map.into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(s) => Ok((name, s)),
+            other => Err(juno_core::Error::config(
+                name,
+                format!("expected a string value, got `{other}`"),
+            )
+            .into()),
+        })
+        .collect()
 }
 
 /// Opens a private, empty in-memory engine (for tests and examples); it vanishes with
@@ -207,6 +282,88 @@ mod tests {
             let s = juno_open(bad.as_ptr().cast(), bad.len(), &mut out, ptr::null_mut());
             assert_eq!(s, juno_status::InvalidUtf8);
             assert_eq!(out, sentinel);
+        }
+    }
+
+    #[test]
+    fn open_with_settings_maps_bad_settings() {
+        // SAFETY: every pointer passed is NULL on purpose or valid for the call.
+        unsafe {
+            let open = |path: &str, settings: &str, out: *mut *mut juno| {
+                let mut err: *mut juno_error = ptr::null_mut();
+                let s = juno_open_with_settings(
+                    path.as_ptr().cast(),
+                    path.len(),
+                    settings.as_ptr().cast(),
+                    settings.len(),
+                    out,
+                    &mut err,
+                );
+                let msg = if err.is_null() {
+                    String::new()
+                } else {
+                    let m = crate::error::juno_error_message(err);
+                    let bytes = std::slice::from_raw_parts(m.data.cast::<u8>(), m.len);
+                    let text = String::from_utf8(bytes.to_vec()).unwrap();
+                    crate::error::juno_error_free(err);
+                    text
+                };
+                (s, msg)
+            };
+            let sentinel = 0x20 as *mut juno;
+            let mut out = sentinel;
+            for (settings, status, says) in [
+                (
+                    r#"{"NO_SUCH_SETTING":"1"}"#,
+                    juno_status::Config,
+                    "NO_SUCH_SETTING",
+                ),
+                (
+                    r#"{"AUTONOMOUS_ACTIONS":"maybe"}"#,
+                    juno_status::Config,
+                    "AUTONOMOUS_ACTIONS",
+                ),
+                (
+                    r#"{"AUTONOMOUS_ACTIONS":true}"#,
+                    juno_status::Config,
+                    "expected a string",
+                ),
+                (
+                    r#"{"APPROVAL_TIMEOUT_HOURS":"-3"}"#,
+                    juno_status::Config,
+                    "APPROVAL_TIMEOUT_HOURS",
+                ),
+                (
+                    r#"{"AUTONOMOUS_ACTIONS":"#,
+                    juno_status::InvalidInput,
+                    "settings",
+                ),
+                (
+                    r#"["AUTONOMOUS_ACTIONS"]"#,
+                    juno_status::InvalidInput,
+                    "object",
+                ),
+            ] {
+                let (s, msg) = open(":memory:", settings, &mut out);
+                assert_eq!(s, status, "{settings}: {msg}");
+                assert!(msg.contains(says), "{settings}: {msg}");
+                assert_eq!(out, sentinel, "out written on failure");
+            }
+            let path = ":memory:";
+            let s = juno_open_with_settings(
+                path.as_ptr().cast(),
+                path.len(),
+                ptr::null(),
+                0,
+                &mut out,
+                ptr::null_mut(),
+            );
+            assert_eq!(s, juno_status::NullParameter);
+            let (s, msg) = open(":memory:", r#"{"AUTONOMOUS_ACTIONS":"true"}"#, &mut out);
+            assert_eq!(s, juno_status::Ok, "{msg}");
+            assert!((*out).inner.config().autonomous_actions);
+            assert_eq!((*out).inner.config().database_url, DatabaseUrl::Memory);
+            juno_free(out);
         }
     }
 

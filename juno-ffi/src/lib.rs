@@ -20,7 +20,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 // Declared in the order the header presents them (cbindgen keeps source order):
-// status codes, errors, buffers, the engine handle, then the memory layer.
+// status codes, errors, buffers, the engine handle, the memory layer, governance, audit.
 mod boundary;
 
 mod status;
@@ -33,10 +33,19 @@ mod engine;
 
 mod memory;
 
+mod governance;
+
+mod audit;
+
+#[cfg(test)]
+mod test_util;
+
 pub(crate) use boundary::ffi_boundary;
 
+pub use audit::*;
 pub use buf::*;
 pub use engine::*;
 pub use error::{juno_error, juno_error_free, juno_error_message, juno_error_status, juno_str};
+pub use governance::*;
 pub use memory::*;
 pub use status::juno_status;

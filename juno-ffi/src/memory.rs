@@ -6,21 +6,13 @@
 use std::ffi::c_char;
 
 use juno_core::memory::{NewMemory, OutcomeRecord, RecallQuery};
-use serde::Serialize;
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
-use crate::buf::juno_buf;
+use crate::buf::{json_buf, juno_buf};
 use crate::engine::juno;
-use crate::error::{Failure, juno_error};
+use crate::error::juno_error;
 use crate::ffi_boundary;
 use crate::status::juno_status;
-
-/// Encodes `value` as a caller-owned JSON buffer.
-fn json_buf<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<juno_buf, Failure> {
-    serde_json::to_vec(value)
-        .map(juno_buf::from_vec)
-        .map_err(|e| Failure::encode(what, &e))
-}
 
 /// Stores one memory, or updates the memory with the same team and `key` (upsert).
 ///

@@ -1,5 +1,6 @@
 //! `juno.Juno`: an open engine (the core's [`juno_core::Juno`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -8,9 +9,12 @@ use juno_core::config::DatabaseUrl;
 use juno_core::store::IntegrityReport;
 use juno_core::{Config, Error, ManualClock};
 use pyo3::prelude::*;
+use pyo3::types::{PyMapping, PyString};
 
+use crate::audit::PyAudit;
 use crate::convert::{datetime_from_py, opt_datetime, serde_to_py};
 use crate::errors::CoreResultExt;
+use crate::governance::PyGovernance;
 use crate::memory::PyMemory;
 
 /// The state shared by a `Juno` and the `Memory` components it hands out.
@@ -56,6 +60,44 @@ fn database_url(path: &Path) -> Result<DatabaseUrl, Error> {
         Some(s) if s.starts_with("sqlite:") => DatabaseUrl::parse(s),
         _ => Ok(DatabaseUrl::Sqlite(path.to_path_buf())),
     }
+}
+
+/// `settings`: a mapping of environment-variable names to string values.
+fn settings_from(obj: &Bound<'_, PyAny>) -> Result<BTreeMap<String, String>, Error> {
+    let mapping = obj.cast::<PyMapping>().map_err(|_| {
+        Error::invalid(
+            "settings",
+            "expected a dict of setting names to strings, e.g. {\"AUTONOMOUS_ACTIONS\": \"true\"}",
+        )
+    })?;
+    let items = mapping
+        .items()
+        .map_err(|e| Error::invalid("settings", e.to_string()))?;
+    let mut out = BTreeMap::new();
+    for item in items.iter() {
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item
+            .extract()
+            .map_err(|e: PyErr| Error::invalid("settings", e.to_string()))?;
+        let Ok(name) = k.cast::<PyString>() else {
+            return Err(Error::invalid("settings", "setting names must be strings"));
+        };
+        let name = name
+            .to_str()
+            .map_err(|_| Error::invalid("settings", "name is not valid UTF-8"))?
+            .to_owned();
+        let Ok(value) = v.cast::<PyString>() else {
+            return Err(Error::invalid(
+                format!("settings.{name}"),
+                "values must be strings, as in the environment (\"true\", \"24\")",
+            ));
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| Error::invalid(format!("settings.{name}"), "not valid UTF-8"))?
+            .to_owned();
+        out.insert(name, value);
+    }
+    Ok(out)
 }
 
 fn open_engine(
@@ -104,16 +146,26 @@ pub struct PyJuno {
 impl PyJuno {
     #[new]
     #[pyo3(
-        signature = (path, *, now=None, create=true),
-        text_signature = "(path, *, now=None, create=True)"
+        signature = (path, *, now=None, create=true, settings=None),
+        text_signature = "(path, *, now=None, create=True, settings=None)"
     )]
     fn new(
         py: Python<'_>,
         path: PathBuf,
         now: Option<&Bound<'_, PyAny>>,
         create: bool,
+        settings: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let engine = open_engine(py, Config::default(), Some(path), now, create)?;
+        // `settings` never reads the process environment: exactly what the caller passes,
+        // over the defaults. `path` wins over a `DATABASE_URL` among them.
+        let config = match settings {
+            Some(s) if !s.is_none() => {
+                let map = settings_from(s).py(py)?;
+                Config::from_settings(&map).py(py)?
+            }
+            _ => Config::default(),
+        };
+        let engine = open_engine(py, config, Some(path), now, create)?;
         Ok(PyJuno {
             engine: Arc::new(engine),
         })
@@ -161,6 +213,22 @@ impl PyJuno {
     #[getter]
     fn memory(&self) -> PyMemory {
         PyMemory {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The governance workflow: roles, requests, approvals, deadlines, execution.
+    #[getter]
+    fn governance(&self) -> PyGovernance {
+        PyGovernance {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The tamper-evident audit log.
+    #[getter]
+    fn audit(&self) -> PyAudit {
+        PyAudit {
             engine: self.engine.clone(),
         }
     }

@@ -6,14 +6,17 @@
 //!
 //! Conventions (see the workspace STYLE.md):
 //! - classes are named after the core's nouns (`PyJuno` is `juno.Juno`, `PyMemory` is
-//!   `juno.Memory`, the core's `Memory` record is `juno.MemoryRecord`);
+//!   `juno.Memory`, `PyGovernance` is `juno.Governance`, `PyAudit` is `juno.Audit`, the
+//!   core's `Memory` record is `juno.MemoryRecord`);
 //! - every call that reaches SQLite copies its arguments into Rust values and runs with
 //!   the GIL released (`py.detach`);
 //! - core errors become the `juno.errors` class for their `ErrorKind`, never a bare
 //!   `ValueError` or `RuntimeError`.
 
+mod audit;
 mod convert;
 mod errors;
+mod governance;
 mod juno;
 mod memory;
 
@@ -22,7 +25,12 @@ use std::time::Instant;
 use juno_core::memory::RecallQuery;
 use pyo3::prelude::*;
 
+pub use crate::audit::{PyAudit, PyAuditEntry, PyCheckpoint, PyInclusionProof, PyVerifyReport};
 use crate::errors::CoreResultExt;
+pub use crate::governance::{
+    PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyGovernance,
+    PyGovernanceDashboard, PyRoleAssignment,
+};
 pub use crate::juno::{PyIntegrityReport, PyJuno};
 pub use crate::memory::{
     PyHistoryEntry, PyMemory, PyMemoryRecord, PyMemorySnapshot, PyMemoryStats, PyOutcomeLearned,
@@ -69,6 +77,18 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTeamPreference>()?;
     m.add_class::<PyPattern>()?;
     m.add_class::<PyOutcomeLearned>()?;
+    m.add_class::<PyGovernance>()?;
+    m.add_class::<PyApprovalRequest>()?;
+    m.add_class::<PyRoleAssignment>()?;
+    m.add_class::<PyDeadlineReport>()?;
+    m.add_class::<PyGovernanceDashboard>()?;
+    m.add_class::<PyComplianceReport>()?;
+    m.add_class::<PyComplianceFinding>()?;
+    m.add_class::<PyAudit>()?;
+    m.add_class::<PyAuditEntry>()?;
+    m.add_class::<PyCheckpoint>()?;
+    m.add_class::<PyVerifyReport>()?;
+    m.add_class::<PyInclusionProof>()?;
     m.add_function(wrap_pyfunction!(_bench_recall_ns, m)?)?;
     Ok(())
 }

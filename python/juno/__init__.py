@@ -11,13 +11,36 @@ Quick start::
             print(hit.memory.text)
             print(hit.explain())
 
+Governance and the audit log::
+
+    with juno.Juno("juno.db", settings={"AUTONOMOUS_ACTIONS": "true"}) as j:
+        j.governance.assign_role("lead@company.com", "TEAM_LEAD", ["team_alpha"], by="admin")
+        r = j.governance.submit({
+            "action": {"kind": "reassign", "team": "team_alpha", "target": "ALPHA-12",
+                       "parameters": {"assignee": "ana"}},
+            "impact": "low", "confidence": 0.62, "requester": "juno",
+        })
+        r = j.governance.approve(r.id, "lead@company.com", r.digest)
+        j.governance.execute(r.id, r.action, lambda action: {"done": True})
+        assert j.audit.verify().ok
+
 The classes are native (``juno._juno``, built from the Rust core); errors are the
 :mod:`juno.errors` hierarchy; ``juno`` on the command line is :mod:`juno.cli`.
 """
 
 from juno import errors
 from juno._juno import (
+    ApprovalRequest,
+    Audit,
+    AuditEntry,
+    Checkpoint,
+    ComplianceFinding,
+    ComplianceReport,
+    DeadlineReport,
+    Governance,
+    GovernanceDashboard,
     HistoryEntry,
+    InclusionProof,
     IntegrityReport,
     Juno,
     Memory,
@@ -28,17 +51,29 @@ from juno._juno import (
     Pattern,
     Provenance,
     RecallHit,
+    RoleAssignment,
     Scope,
     ScoreComponent,
     ScoreExplanation,
     TeamPreference,
     TermContribution,
+    VerifyReport,
     __version__,
 )
 from juno.errors import JunoError
 
 __all__ = [
+    "ApprovalRequest",
+    "Audit",
+    "AuditEntry",
+    "Checkpoint",
+    "ComplianceFinding",
+    "ComplianceReport",
+    "DeadlineReport",
+    "Governance",
+    "GovernanceDashboard",
     "HistoryEntry",
+    "InclusionProof",
     "IntegrityReport",
     "Juno",
     "JunoError",
@@ -50,11 +85,13 @@ __all__ = [
     "Pattern",
     "Provenance",
     "RecallHit",
+    "RoleAssignment",
     "Scope",
     "ScoreComponent",
     "ScoreExplanation",
     "TeamPreference",
     "TermContribution",
+    "VerifyReport",
     "__version__",
     "errors",
 ]

@@ -5,7 +5,7 @@ releases the GIL while it runs. Errors are raised as :mod:`juno.errors` classes.
 """
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Self, TypeAlias, final
@@ -29,6 +29,18 @@ __all__ = [
     "TeamPreference",
     "Pattern",
     "OutcomeLearned",
+    "Governance",
+    "ApprovalRequest",
+    "RoleAssignment",
+    "DeadlineReport",
+    "GovernanceDashboard",
+    "ComplianceReport",
+    "ComplianceFinding",
+    "Audit",
+    "AuditEntry",
+    "Checkpoint",
+    "VerifyReport",
+    "InclusionProof",
     "_bench_recall_ns",
 ]
 
@@ -37,6 +49,9 @@ __version__: str
 _StrPath: TypeAlias = str | os.PathLike[str]
 _Kind: TypeAlias = Literal["episodic", "semantic", "procedural", "working"]
 _OutcomeName: TypeAlias = Literal["approved", "rejected", "reverted"]
+_RoleName: TypeAlias = Literal[
+    "TEAM_LEAD", "PROJECT_MANAGER", "ENGINEERING_MANAGER", "DIRECTOR", "ADMIN"
+]
 
 @final
 class Juno:
@@ -47,11 +62,24 @@ class Juno:
     an aware datetime (a manual clock: tests, demos, replays); ``create=False`` raises
     :class:`juno.errors.NotFoundError` instead of creating a missing file.
 
+    ``settings`` maps environment-variable names to string values
+    (``{"AUTONOMOUS_ACTIONS": "true", "APPROVAL_TIMEOUT_HOURS": "8"}``) over the
+    defaults; the process environment is not read, and ``path`` wins over a
+    ``DATABASE_URL`` among them. A bad value or an unknown name raises
+    :class:`juno.errors.ConfigError`; a value that is not a string raises
+    :class:`juno.errors.InvalidInputError`. Without ``settings`` the defaults apply
+    (:meth:`from_env` reads the environment instead).
+
     Use it as a context manager to close it on exit.
     """
 
     def __new__(
-        cls, path: _StrPath, *, now: datetime | None = None, create: bool = True
+        cls,
+        path: _StrPath,
+        *,
+        now: datetime | None = None,
+        create: bool = True,
+        settings: Mapping[str, str] | None = None,
     ) -> Self: ...
     @staticmethod
     def from_env(
@@ -73,6 +101,14 @@ class Juno:
     @property
     def memory(self) -> Memory:
         """The memory layer."""
+
+    @property
+    def governance(self) -> Governance:
+        """The governance workflow: roles, requests, approvals, deadlines, execution."""
+
+    @property
+    def audit(self) -> Audit:
+        """The tamper-evident audit log."""
 
     @property
     def path(self) -> str | None:
@@ -589,6 +625,496 @@ class OutcomeLearned:
 
     def to_dict(self) -> dict[str, Any]:
         """The result in the core's JSON shape."""
+
+@final
+class Governance:
+    """The governance workflow of one engine (``juno.governance``).
+
+    A request proposes one action (``{"kind", "team", "target", "parameters"}``); its
+    :attr:`ApprovalRequest.digest` (SHA-256 of the action's canonical JSON) is what an
+    approval authorises. States::
+
+        submit ─┬─► auto_approved ──────────────┐
+                └─► pending ─┬─► approved ──────┼─► executing ─┬─► executed
+                     ▲  │    ├─► rejected       │              └─► execution_failed
+                     └──┘    ├─► expired        │
+                  escalated  └─► cancelled      │
+
+    Roles are the strings ``TEAM_LEAD``, ``PROJECT_MANAGER``, ``ENGINEERING_MANAGER``,
+    ``DIRECTOR`` and ``ADMIN`` (case-insensitive; an unknown one raises
+    :class:`juno.errors.InvalidInputError`). A refused operation raises
+    :class:`juno.errors.PermissionDeniedError` or :class:`juno.errors.InvalidStateError`
+    and is itself recorded in the audit log.
+    """
+
+    def assign_role(
+        self, user: str, role: _RoleName | str, teams: Sequence[str], *, by: str
+    ) -> None:
+        """Grants ``role`` to ``user`` for each of ``teams`` (``"*"`` = all teams).
+
+        Re-granting an active grant does nothing. Audited as ``role_assigned``.
+        """
+
+    def revoke_role(
+        self, user: str, role: _RoleName | str, team: str | None = None, *, by: str
+    ) -> list[str]:
+        """Revokes ``role`` from ``user`` for ``team`` (every team when ``None``).
+
+        Returns the teams revoked; :class:`juno.errors.NotFoundError` when the user held no
+        such active grant. Audited as ``role_revoked``.
+        """
+
+    def roles(
+        self, user: str | None = None, *, include_revoked: bool = False
+    ) -> list[RoleAssignment]:
+        """Role assignments, optionally of one user, optionally with revoked ones."""
+
+    def submit(self, request: Mapping[str, Any]) -> ApprovalRequest:
+        """Submits a request and returns it as stored.
+
+        ``request`` is the core's JSON shape::
+
+            {"action": {"kind": "reassign", "team": "team_alpha", "target": "ALPHA-12",
+                        "parameters": {"assignee": "ana"}},
+             "impact": "low", "confidence": 0.62, "explanation": "idle 9 days",
+             "requester": "juno"}
+
+        It is ``auto_approved`` when policy allows (``AUTONOMOUS_ACTIONS`` on,
+        ``SUPERVISOR_MODE`` off, an allowed impact level, confidence over the threshold),
+        else ``pending`` with the role its impact routes to and that role's deadline.
+        Unknown fields or a bad value raise :class:`juno.errors.InvalidInputError`.
+        """
+
+    def submit_many(self, requests: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Submits many requests in one transaction — all or nothing — and returns their ids.
+
+        The error for a bad item names it (``items[3]``).
+        """
+
+    def get(self, id: int) -> ApprovalRequest:
+        """One request by id; :class:`juno.errors.NotFoundError` if there is none."""
+
+    def approve(self, id: int, approver: str, digest: str) -> ApprovalRequest:
+        """Approves request ``id``'s action, identified by its ``digest``.
+
+        The approver needs a role at or above the request's current role for its team
+        (DIRECTOR spans all teams; ADMIN never approves), must not be the requester, and
+        must act before the deadline while the request is pending.
+        :class:`juno.errors.PermissionDeniedError` or
+        :class:`juno.errors.InvalidStateError` otherwise (a wrong digest is a permission
+        error).
+        """
+
+    def reject(self, id: int, user: str, reason: str) -> ApprovalRequest:
+        """Rejects request ``id``; the same checks as :meth:`approve`, without the digest."""
+
+    def escalate(self, id: int, user: str, reason: str) -> ApprovalRequest:
+        """Moves a pending request to the next role now, with a fresh deadline.
+
+        Needs the same standing as :meth:`reject`;
+        :class:`juno.errors.InvalidStateError` at the top of the chain (DIRECTOR).
+        """
+
+    def cancel(self, id: int, user: str) -> ApprovalRequest:
+        """Withdraws a pending request; only its requester may."""
+
+    def pending(
+        self, role: _RoleName | str | None = None, team: str | None = None
+    ) -> list[ApprovalRequest]:
+        """Pending requests, optionally of one role's queue and/or one team, oldest first."""
+
+    def process_deadlines(self) -> DeadlineReport:
+        """Moves every pending request whose deadline has passed, as of the engine's clock.
+
+        To the next role with ``AUTO_ESCALATION``, else (or at the top of the chain) to
+        ``expired``. A timeout never approves. Idempotent; safe from several processes.
+        """
+
+    def execute(
+        self, id: int, action: Mapping[str, Any], executor: Callable[[dict[str, Any]], object]
+    ) -> ApprovalRequest:
+        """Executes request ``id``'s approved ``action`` exactly once.
+
+        ``action`` must be the approved action itself (its digest is checked:
+        :class:`juno.errors.PermissionDeniedError` otherwise); the request must be
+        ``approved`` or ``auto_approved`` (:class:`juno.errors.InvalidStateError`
+        otherwise, including a second execution). The request is claimed
+        (``executing``), then ``executor(action_dict)`` is called — with the GIL held, on
+        this thread — and the request ends ``executed`` with the returned value as its
+        :attr:`ApprovalRequest.result` (a value that is not JSON is recorded as its
+        ``repr()``), or ``execution_failed`` with ``{"error": "Type: message"}`` if it
+        raised. The exception is not re-raised; the engine stays usable. A
+        ``KeyboardInterrupt`` or ``SystemExit`` is recorded the same way, then re-raised.
+        """
+
+    def dashboard(self) -> GovernanceDashboard:
+        """Queue sizes, decision rates, escalations and the audit chain's state."""
+
+    def compliance_report(self) -> ComplianceReport:
+        """What the audit log proves went wrong or looks wrong (violations, then warnings)."""
+
+@final
+class ApprovalRequest:
+    """A stored approval request."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def action(self) -> dict[str, Any]:
+        """The proposed action: ``kind``, ``team``, ``target``, ``parameters`` (a fresh copy)."""
+
+    @property
+    def team(self) -> str:
+        """Shorthand for ``action["team"]``."""
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the action's canonical JSON, hex: what an approval authorises."""
+
+    @property
+    def impact(self) -> str:
+        """``low``, ``medium``, ``high`` or ``critical``."""
+
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def explanation(self) -> str: ...
+    @property
+    def requester(self) -> str: ...
+    @property
+    def status(self) -> str:
+        """``pending``, ``approved``, ``auto_approved``, ``rejected``, ``expired``,
+        ``cancelled``, ``executing``, ``executed`` or ``execution_failed``."""
+
+    @property
+    def role(self) -> str:
+        """The role whose queue it is in (or was last in)."""
+
+    @property
+    def escalations(self) -> int: ...
+    @property
+    def deadline(self) -> datetime | None:
+        """When the current role's time runs out (pending requests only)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def decided_by(self) -> str | None:
+        """Who decided (``juno`` for policy and timeouts)."""
+
+    @property
+    def decided_at(self) -> datetime | None: ...
+    @property
+    def reason(self) -> str | None:
+        """A human's reason (rejection), or why the engine decided (``deadline passed``)."""
+
+    @property
+    def decision(self) -> dict[str, Any] | None:
+        """For auto-approval: the rule that allowed it and the numbers."""
+
+    @property
+    def executed_at(self) -> datetime | None: ...
+    @property
+    def result(self) -> Any:
+        """What the executor returned, ``{"error": ...}`` after a failure, or ``None``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request in the core's JSON shape."""
+
+@final
+class RoleAssignment:
+    """One role held by one user for one team (``*`` = all teams)."""
+
+    @property
+    def user(self) -> str: ...
+    @property
+    def role(self) -> str:
+        """``TEAM_LEAD``, ``PROJECT_MANAGER``, ``ENGINEERING_MANAGER``, ``DIRECTOR`` or ``ADMIN``."""
+
+    @property
+    def team(self) -> str: ...
+    @property
+    def granted_at(self) -> datetime: ...
+    @property
+    def granted_by(self) -> str: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def revoked_by(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The assignment in the core's JSON shape."""
+
+@final
+class DeadlineReport:
+    """What :meth:`Governance.process_deadlines` did."""
+
+    @property
+    def escalated(self) -> list[int]:
+        """Requests moved to the next role."""
+
+    @property
+    def expired(self) -> list[int]:
+        """Requests that expired."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class GovernanceDashboard:
+    """The governance dashboard's numbers."""
+
+    @property
+    def pending(self) -> dict[str, dict[str, int]]:
+        """Pending requests per role, then per team."""
+
+    @property
+    def overdue(self) -> int:
+        """Pending requests past their deadline (waiting for ``process_deadlines``)."""
+
+    @property
+    def decided(self) -> int:
+        """Requests decided by a human or policy."""
+
+    @property
+    def approval_rate(self) -> float: ...
+    @property
+    def rejection_rate(self) -> float: ...
+    @property
+    def auto_approval_rate(self) -> float: ...
+    @property
+    def median_seconds_to_decision(self) -> float | None:
+        """Median seconds from submission to a human decision."""
+
+    @property
+    def escalations(self) -> int: ...
+    @property
+    def by_status(self) -> dict[str, int]:
+        """Requests per status."""
+
+    @property
+    def audit_ok(self) -> bool:
+        """Whether the audit chain verifies."""
+
+    @property
+    def audit_entries(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The dashboard in the core's JSON shape."""
+
+@final
+class ComplianceReport:
+    """The compliance report: findings proven by the audit log."""
+
+    @property
+    def generated_at(self) -> datetime: ...
+    @property
+    def monitoring_enabled(self) -> bool:
+        """Whether ``COMPLIANCE_MONITORING`` is on (the report is computed either way)."""
+
+    @property
+    def audit_ok(self) -> bool:
+        """Whether the audit chain verifies; findings from a broken chain are not trustworthy."""
+
+    @property
+    def findings(self) -> list[ComplianceFinding]:
+        """Violations first, then warnings; each group by subject."""
+
+    @property
+    def violations(self) -> int: ...
+    @property
+    def warnings(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class ComplianceFinding:
+    """One compliance finding."""
+
+    @property
+    def severity(self) -> str:
+        """``violation`` or ``warning``."""
+
+    @property
+    def rule(self) -> str:
+        """``executed_without_approval``, ``approver_role_revoked``, ``past_deadline``,
+        ``rubber_stamp`` or ``unusual_authority``."""
+
+    @property
+    def subject(self) -> str:
+        """What it concerns (``request:42``, ``user:ana@company.com``)."""
+
+    @property
+    def message(self) -> str: ...
+    @property
+    def evidence(self) -> list[int]:
+        """The audit sequence numbers that prove it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding in the core's JSON shape."""
+
+@final
+class Audit:
+    """The tamper-evident audit log of one engine (``juno.audit``).
+
+    Append-only and SHA-256 hash-chained; a :class:`Checkpoint` (size and Merkle root)
+    kept outside the database lets :meth:`verify` detect truncation and rewritten
+    history too. ``len(audit)`` is the number of entries; the component itself is always
+    true.
+    """
+
+    def verify(self, checkpoint: Checkpoint | Mapping[str, Any] | None = None) -> VerifyReport:
+        """Re-walks the whole chain and checks every stored checkpoint.
+
+        ``checkpoint`` is one kept elsewhere: a :class:`Checkpoint` or its
+        :meth:`Checkpoint.to_dict` (e.g. read back from a JSON file). A malformed one
+        raises :class:`juno.errors.InvalidInputError`. Damage is reported, not raised.
+        """
+
+    def checkpoint(self) -> Checkpoint:
+        """Records and returns a checkpoint of the whole log as it is now.
+
+        Copy it somewhere the database's writers cannot reach.
+        """
+
+    def entries(self, from_seq: int = 1, limit: int = 1000) -> list[AuditEntry]:
+        """Entries from ``from_seq`` on, at most ``limit``, oldest first."""
+
+    def entries_for(self, subject: str) -> list[AuditEntry]:
+        """Entries about one subject (``request:42``, ``user:ana@company.com``), oldest first."""
+
+    def inclusion_proof(self, seq: int, tree_size: int) -> InclusionProof:
+        """Proof that entry ``seq`` is covered by the checkpoint of size ``tree_size``.
+
+        :class:`juno.errors.NotFoundError` when ``seq`` is outside ``1..tree_size`` or the
+        log is shorter than ``tree_size``.
+        """
+
+    def count(self) -> int:
+        """How many entries the log holds (``len(audit)`` gives the same)."""
+
+    def __len__(self) -> int: ...
+    def __bool__(self) -> bool: ...
+
+@final
+class AuditEntry:
+    """One audit log entry."""
+
+    @property
+    def seq(self) -> int:
+        """1, 2, 3, … with no gaps."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str:
+        """Who did it (a user, or ``juno`` for the engine)."""
+
+    @property
+    def event(self) -> str:
+        """``request_submitted``, ``request_approved``, ``role_assigned``, ``refused``, …"""
+
+    @property
+    def subject(self) -> str:
+        """What it happened to (``request:42``, ``user:ana@company.com``)."""
+
+    @property
+    def payload(self) -> Any:
+        """Details (JSON values; a fresh copy on each access)."""
+
+    @property
+    def payload_digest(self) -> str:
+        """SHA-256 of the payload's canonical JSON, hex."""
+
+    @property
+    def prev_hash(self) -> str:
+        """The previous entry's hash, hex (zeros for the first)."""
+
+    @property
+    def hash(self) -> str:
+        """This entry's hash, hex."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry in the core's JSON shape."""
+
+@final
+class Checkpoint:
+    """A tree size and the RFC 6962 Merkle root over the first ``size`` entry hashes."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Checkpoint:
+        """A checkpoint from :meth:`to_dict`'s shape (``{"size", "root", "at"}``).
+
+        :class:`juno.errors.InvalidInputError` if it is malformed.
+        """
+
+    @property
+    def size(self) -> int:
+        """How many entries it covers (entries ``1..size``)."""
+
+    @property
+    def root(self) -> str:
+        """The Merkle root, hex."""
+
+    @property
+    def at(self) -> datetime:
+        """When it was taken."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The checkpoint in the core's JSON shape (save this)."""
+
+@final
+class VerifyReport:
+    """What :meth:`Audit.verify` found."""
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+
+    @property
+    def entries(self) -> int:
+        """Entries read."""
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        """The first entry that failed (one past the end for a truncated log)."""
+
+    @property
+    def problems(self) -> list[str]:
+        """What was wrong, in words."""
+
+    @property
+    def checkpoints_checked(self) -> int:
+        """Checkpoints (stored and given) that were checked."""
+
+    @property
+    def root(self) -> str:
+        """The Merkle root over all entries, hex."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class InclusionProof:
+    """Proof that one entry is among the first ``tree_size`` entries of a checkpoint."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def entry_hash(self) -> str:
+        """The entry's hash, hex."""
+
+    @property
+    def tree_size(self) -> int: ...
+    @property
+    def path(self) -> list[str]:
+        """Sibling subtree roots from the leaf up, hex."""
+
+    def verify(self, root: str) -> bool:
+        """True when the proof leads to ``root`` (a checkpoint's root, hex)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The proof in the core's JSON shape."""
 
 def _bench_recall_ns(juno: Juno, team: str, n: int) -> int:
     """Times ``n`` recalls (``team``, limit 1, no touch) in Rust; returns total nanoseconds.

@@ -14,6 +14,7 @@ import juno
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_PATH = REPO / "tests" / "fixtures" / "memory_fixture.json"
+GOVERNANCE_FIXTURE_PATH = REPO / "tests" / "fixtures" / "governance_fixture.json"
 
 #: 2026-01-01T00:00:00Z, the fixture's "now".
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -21,6 +22,12 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 def load_fixture() -> dict[str, Any]:
     with FIXTURE_PATH.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def load_governance_fixture() -> dict[str, Any]:
+    with GOVERNANCE_FIXTURE_PATH.open(encoding="utf-8") as f:
         data: dict[str, Any] = json.load(f)
     return data
 
@@ -50,3 +57,24 @@ def seeded(engine: juno.Juno, fixture_data: dict[str, Any]) -> juno.Juno:
     """The engine holding the fixture's memories."""
     engine.memory.store_many(fixture_data["memories"])
     return engine
+
+
+def populate_governance(j: juno.Juno) -> dict[str, int]:
+    """Roles, requests and decisions from the governance fixture; returns request ids by name.
+
+    Leaves an audit log of 18 entries: 7 role grants, 5 submissions, an approval, a
+    rejection, a refusal, a cancellation, and one execution (claim and outcome).
+    """
+    f = load_governance_fixture()
+    gov = j.governance
+    for r in f["roles"]:
+        gov.assign_role(r["user"], r["role"], r["teams"], by="admin@company.com")
+    ids = {r["name"]: gov.submit(r["request"]).id for r in f["requests"]}
+    reassign = gov.get(ids["reassign"])
+    gov.approve(reassign.id, "tl.alpha@company.com", reassign.digest)
+    gov.reject(ids["descope"], "pm@company.com", "not this sprint")
+    with pytest.raises(juno.errors.PermissionDeniedError):  # own request: refused, audited
+        gov.approve(ids["close"], "tl.beta@company.com", gov.get(ids["close"]).digest)
+    gov.cancel(ids["close"], "tl.beta@company.com")
+    gov.execute(reassign.id, reassign.action, lambda action: {"ok": True})
+    return ids

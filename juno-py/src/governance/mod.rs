@@ -1,0 +1,329 @@
+//! `juno.Governance`: the approval workflow (the core's [`juno_core::governance`]), its
+//! records, and the bridge that lets a Python callable execute an approved action.
+
+mod records;
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use juno_core::Error;
+use juno_core::governance::{Action, Executor, NewRequest, RequestId};
+use juno_core::model::Role;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde::de::DeserializeOwned;
+
+use crate::convert::{serde_to_py, to_json};
+use crate::errors::CoreResultExt;
+use crate::juno::Engine;
+
+pub use records::{
+    PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport,
+    PyGovernanceDashboard, PyRoleAssignment,
+};
+
+/// The governance component of one engine: `juno.governance`.
+#[pyclass(frozen, name = "Governance", module = "juno._juno")]
+pub struct PyGovernance {
+    pub(crate) engine: Arc<Engine>,
+}
+
+fn parse_role(s: &str) -> Result<Role, Error> {
+    Role::from_str(s)
+}
+
+fn opt_role(s: Option<&str>) -> Result<Option<Role>, Error> {
+    s.map(parse_role).transpose()
+}
+
+/// A dict in one of the core's JSON shapes (`NewRequest`, `Action`), named `field` in errors.
+fn from_dict<T: DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    shape: &str,
+) -> Result<T, Error> {
+    if !obj.is_instance_of::<PyDict>() {
+        return Err(Error::invalid(
+            field,
+            format!("expected a dict in the {shape} JSON shape"),
+        ));
+    }
+    let value = to_json(obj, field)?;
+    serde_json::from_value(value).map_err(|e| Error::invalid(field, e.to_string()))
+}
+
+/// `Type: message` for a Python exception (just `Type` when the message is empty).
+fn describe(py: Python<'_>, err: &PyErr) -> String {
+    let name = err
+        .get_type(py)
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| String::from("Exception"));
+    let msg = err
+        .value(py)
+        .str()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    if msg.is_empty() {
+        name
+    } else {
+        format!("{name}: {msg}")
+    }
+}
+
+/// Runs an approved action by calling a Python callable with the action as a dict.
+///
+/// The core calls it with the GIL released (from inside `py.detach`); it takes the GIL
+/// back for the call. Nothing Python does escapes as a Rust panic: an exception becomes
+/// the failure the core records (`execution_failed`, with `Type: message`). An exception
+/// that is not an `Exception` (`KeyboardInterrupt`, `SystemExit`) is recorded the same
+/// way and kept, to be re-raised once the outcome is stored.
+struct PyExecutor {
+    callable: Py<PyAny>,
+    interrupt: Option<PyErr>,
+}
+
+impl Executor for PyExecutor {
+    fn execute(&mut self, action: &Action) -> Result<serde_json::Value, String> {
+        Python::attach(|py| {
+            let returned = serde_to_py(py, action)
+                .and_then(|arg| self.callable.bind(py).call1((arg,)).map(Bound::unbind));
+            match returned {
+                Ok(value) => {
+                    let value = value.bind(py);
+                    // The action ran: a result that is not JSON is still a success, recorded
+                    // as its repr() rather than turned into a failure.
+                    Ok(to_json(value, "result").unwrap_or_else(|_| {
+                        serde_json::Value::String(
+                            value
+                                .repr()
+                                .map(|r| r.to_string())
+                                .unwrap_or_else(|_| String::from("<unrepresentable result>")),
+                        )
+                    }))
+                }
+                Err(err) => {
+                    let message = describe(py, &err);
+                    if !err.is_instance_of::<PyException>(py) {
+                        self.interrupt = Some(err);
+                    }
+                    Err(message)
+                }
+            }
+        })
+    }
+}
+
+#[pymethods]
+impl PyGovernance {
+    /// Grants `role` to `user` for each of `teams` (`*` = all teams).
+    #[pyo3(signature = (user, role, teams, *, by))]
+    fn assign_role(
+        &self,
+        py: Python<'_>,
+        user: String,
+        role: &str,
+        teams: Vec<String>,
+        by: String,
+    ) -> PyResult<()> {
+        let role = parse_role(role).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        py.detach(move || {
+            let teams: Vec<&str> = teams.iter().map(String::as_str).collect();
+            juno.governance().assign_role(&user, role, &teams, &by)
+        })
+        .py(py)
+    }
+
+    /// Revokes `role` from `user` for `team` (every team when `None`); returns the teams.
+    #[pyo3(signature = (user, role, team=None, *, by))]
+    fn revoke_role(
+        &self,
+        py: Python<'_>,
+        user: String,
+        role: &str,
+        team: Option<String>,
+        by: String,
+    ) -> PyResult<Vec<String>> {
+        let role = parse_role(role).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        py.detach(move || {
+            juno.governance()
+                .revoke_role(&user, role, team.as_deref(), &by)
+        })
+        .py(py)
+    }
+
+    /// Role assignments, optionally of one user, optionally with revoked ones.
+    #[pyo3(signature = (user=None, *, include_revoked=false))]
+    fn roles(
+        &self,
+        py: Python<'_>,
+        user: Option<String>,
+        include_revoked: bool,
+    ) -> PyResult<Vec<PyRoleAssignment>> {
+        let juno = self.engine.get().py(py)?;
+        let roles = py
+            .detach(move || juno.governance().roles(user.as_deref(), include_revoked))
+            .py(py)?;
+        Ok(roles.into_iter().map(PyRoleAssignment).collect())
+    }
+
+    /// Submits one request (a dict in the core's `NewRequest` JSON shape).
+    fn submit(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<PyApprovalRequest> {
+        let request: NewRequest = from_dict(request, "request", "request").py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let stored = py
+            .detach(move || juno.governance().submit(request))
+            .py(py)?;
+        Ok(PyApprovalRequest(stored))
+    }
+
+    /// Submits many requests in one transaction (all or nothing); returns their ids.
+    fn submit_many(&self, py: Python<'_>, requests: &Bound<'_, PyAny>) -> PyResult<Vec<RequestId>> {
+        let mut batch = Vec::new();
+        for (i, item) in requests.try_iter()?.enumerate() {
+            let field = format!("items[{i}]");
+            batch.push(from_dict::<NewRequest>(&item?, &field, "request").py(py)?);
+        }
+        let juno = self.engine.get().py(py)?;
+        py.detach(move || juno.governance().submit_many(batch))
+            .py(py)
+    }
+
+    /// One request by id.
+    fn get(&self, py: Python<'_>, id: RequestId) -> PyResult<PyApprovalRequest> {
+        let juno = self.engine.get().py(py)?;
+        let r = py.detach(move || juno.governance().get(id)).py(py)?;
+        Ok(PyApprovalRequest(r))
+    }
+
+    /// Approves request `id`'s action, identified by its digest.
+    fn approve(
+        &self,
+        py: Python<'_>,
+        id: RequestId,
+        approver: String,
+        digest: String,
+    ) -> PyResult<PyApprovalRequest> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.governance().approve(id, &approver, &digest))
+            .py(py)?;
+        Ok(PyApprovalRequest(r))
+    }
+
+    /// Rejects request `id` with a reason.
+    fn reject(
+        &self,
+        py: Python<'_>,
+        id: RequestId,
+        user: String,
+        reason: String,
+    ) -> PyResult<PyApprovalRequest> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.governance().reject(id, &user, &reason))
+            .py(py)?;
+        Ok(PyApprovalRequest(r))
+    }
+
+    /// Moves a pending request to the next role now.
+    fn escalate(
+        &self,
+        py: Python<'_>,
+        id: RequestId,
+        user: String,
+        reason: String,
+    ) -> PyResult<PyApprovalRequest> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.governance().escalate(id, &user, &reason))
+            .py(py)?;
+        Ok(PyApprovalRequest(r))
+    }
+
+    /// Withdraws a pending request (its requester only).
+    fn cancel(&self, py: Python<'_>, id: RequestId, user: String) -> PyResult<PyApprovalRequest> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.governance().cancel(id, &user))
+            .py(py)?;
+        Ok(PyApprovalRequest(r))
+    }
+
+    /// Pending requests, optionally of one role's queue and/or one team, oldest first.
+    #[pyo3(signature = (role=None, team=None))]
+    fn pending(
+        &self,
+        py: Python<'_>,
+        role: Option<&str>,
+        team: Option<String>,
+    ) -> PyResult<Vec<PyApprovalRequest>> {
+        let role = opt_role(role).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let rs = py
+            .detach(move || juno.governance().pending(role, team.as_deref()))
+            .py(py)?;
+        Ok(rs.into_iter().map(PyApprovalRequest).collect())
+    }
+
+    /// Escalates or expires every pending request past its deadline.
+    fn process_deadlines(&self, py: Python<'_>) -> PyResult<PyDeadlineReport> {
+        let juno = self.engine.get().py(py)?;
+        let report = py
+            .detach(move || juno.governance().process_deadlines())
+            .py(py)?;
+        Ok(PyDeadlineReport(report))
+    }
+
+    /// Executes request `id`'s approved `action` once, by calling `executor(action_dict)`.
+    fn execute(
+        &self,
+        py: Python<'_>,
+        id: RequestId,
+        action: &Bound<'_, PyAny>,
+        executor: &Bound<'_, PyAny>,
+    ) -> PyResult<PyApprovalRequest> {
+        let action: Action = from_dict(action, "action", "action").py(py)?;
+        if !executor.is_callable() {
+            return Err(Error::invalid(
+                "executor",
+                "must be callable with the action as a dict",
+            ))
+            .py(py);
+        }
+        let mut bridge = PyExecutor {
+            callable: executor.clone().unbind(),
+            interrupt: None,
+        };
+        let juno = self.engine.get().py(py)?;
+        let outcome = py.detach(|| juno.governance().execute(id, &action, &mut bridge));
+        // The outcome is stored; now a KeyboardInterrupt or SystemExit goes on its way.
+        if let Some(interrupt) = bridge.interrupt.take() {
+            return Err(interrupt);
+        }
+        Ok(PyApprovalRequest(outcome.py(py)?))
+    }
+
+    /// The governance dashboard's numbers.
+    fn dashboard(&self, py: Python<'_>) -> PyResult<PyGovernanceDashboard> {
+        let juno = self.engine.get().py(py)?;
+        let d = py.detach(move || juno.governance().dashboard()).py(py)?;
+        Ok(PyGovernanceDashboard(d))
+    }
+
+    /// The compliance report.
+    fn compliance_report(&self, py: Python<'_>) -> PyResult<PyComplianceReport> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.governance().compliance_report())
+            .py(py)?;
+        Ok(PyComplianceReport(r))
+    }
+
+    fn __repr__(&self) -> String {
+        String::from("<juno.Governance>")
+    }
+}

@@ -8,12 +8,20 @@
     juno db backup DEST [--db PATH]
     juno memory stats [--db PATH] [--json]
     juno maintenance cleanup-memory [--db PATH]
+    juno roles assign USER ROLE TEAM [TEAM ...] --by USER [--db PATH]
+    juno roles revoke USER ROLE [--team TEAM] --by USER [--db PATH]
+    juno roles list [--user USER] [--include-revoked] [--db PATH] [--json]
+    juno governance pending [--role ROLE] [--team TEAM] [--db PATH] [--json]
+    juno governance process-deadlines [--db PATH] [--json]
+    juno audit verify [--checkpoint FILE.json] [--db PATH] [--json]
+    juno audit checkpoint [--out FILE.json] [--db PATH]
     juno demo [--db PATH]
 
 The database is ``--db PATH`` if given, else ``DATABASE_URL`` (``sqlite:///path.db``),
 else ``juno.db`` in the current directory; other settings come from the environment as
 for :meth:`juno.Juno.from_env`. Errors print ``juno: error: <message>`` and exit with
-status 1 (2 for usage errors); a failed integrity check exits with 1.
+status 1 (2 for usage errors); a failed integrity check or audit verification exits
+with 1.
 """
 
 from __future__ import annotations
@@ -23,9 +31,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, NoReturn
 
-from juno._juno import Juno, __version__
+from juno._juno import ApprovalRequest, Checkpoint, Juno, __version__
 from juno.errors import JunoError, NotFoundError
 
 PROG = "juno"
@@ -54,6 +63,10 @@ def _human_bytes(n: int) -> str:
             return f"{n} bytes" if unit == "bytes" else f"{size:.1f} {unit} ({n} bytes)"
         size /= 1024
     return f"{n} bytes"  # pragma: no cover - the loop always returns
+
+
+def _when(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _print_json(value: Any) -> None:
@@ -133,6 +146,150 @@ def cmd_cleanup_memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    line = "  ".join(f"{h:<{w}}" for h, w in zip(headers, widths)).rstrip()
+    print(line)
+    print("-" * len(line))
+    for r in rows:
+        print("  ".join(f"{c:<{w}}" for c, w in zip(r, widths)).rstrip())
+
+
+def cmd_roles_assign(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        j.governance.assign_role(args.user, args.role, args.teams, by=args.by)
+    role = args.role.upper()
+    print(f"{args.user} is {role} for {', '.join(args.teams)}")
+    return 0
+
+
+def cmd_roles_revoke(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        teams = j.governance.revoke_role(args.user, args.role, args.team, by=args.by)
+    print(f"revoked {args.role.upper()} from {args.user} for {', '.join(teams)}")
+    return 0
+
+
+def cmd_roles_list(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        roles = j.governance.roles(args.user, include_revoked=args.include_revoked)
+    if args.json:
+        _print_json([r.to_dict() for r in roles])
+        return 0
+    if not roles:
+        print("no role assignments")
+        return 0
+    rows = [
+        [
+            r.user,
+            r.role,
+            r.team,
+            _when(r.granted_at),
+            r.granted_by,
+            *([_when(r.revoked_at) if r.revoked_at else ""] if args.include_revoked else []),
+        ]
+        for r in roles
+    ]
+    headers = ["user", "role", "team", "granted", "by"]
+    _table([*headers, "revoked"] if args.include_revoked else headers, rows)
+    return 0
+
+
+def _pending_row(r: ApprovalRequest) -> list[str]:
+    action = r.action
+    return [
+        str(r.id),
+        r.role,
+        r.team,
+        str(action["kind"]),
+        str(action.get("target") or ""),
+        r.impact,
+        f"{r.confidence:.2f}",
+        _when(r.deadline) if r.deadline else "",
+        r.requester,
+    ]
+
+
+def cmd_governance_pending(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        pending = j.governance.pending(args.role, args.team)
+    if args.json:
+        _print_json([r.to_dict() for r in pending])
+        return 0
+    if not pending:
+        print("no pending requests")
+        return 0
+    headers = ["id", "role", "team", "kind", "target", "impact", "conf", "deadline", "requester"]
+    _table(headers, [_pending_row(r) for r in pending])
+    return 0
+
+
+def cmd_governance_process_deadlines(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        report = j.governance.process_deadlines()
+    if args.json:
+        _print_json(report.to_dict())
+        return 0
+
+    def ids(v: list[int]) -> str:
+        return ": " + ", ".join(str(i) for i in v) if v else ""
+
+    print(f"escalated {len(report.escalated)}{ids(report.escalated)}")
+    print(f"expired   {len(report.expired)}{ids(report.expired)}")
+    return 0
+
+
+def _read_checkpoint(path: str) -> Checkpoint:
+    with open(path, encoding="utf-8") as f:
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as e:
+            raise _Failure(f"`{path}` is not JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise _Failure(f"`{path}` is not a checkpoint: expected a JSON object")
+    try:
+        return Checkpoint.from_dict(data)
+    except JunoError as e:
+        raise _Failure(f"`{path}` is not a checkpoint: {e}") from None
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    saved = _read_checkpoint(args.checkpoint) if args.checkpoint is not None else None
+    with _open(args, create=False) as j:
+        report = j.audit.verify(saved)
+        where = j.path or ":memory:"
+    if args.json:
+        _print_json(report.to_dict())
+        return 0 if report.ok else 1
+    print(f"database:      {where}")
+    print(f"audit log:     {'ok' if report.ok else 'FAILED'}")
+    print(f"entries:       {report.entries}")
+    print(f"checkpoints:   {report.checkpoints_checked} checked")
+    print(f"root:          {report.root}")
+    if not report.ok:
+        if report.first_bad_seq is not None:
+            print(f"first bad seq: {report.first_bad_seq}")
+        for problem in report.problems:
+            print(f"  {problem}")
+    return 0 if report.ok else 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    out: str | None = args.out
+    if out is not None and os.path.exists(out):
+        raise _Failure(f"`{out}` already exists; remove it or choose another path")
+    with _open(args, create=False) as j:
+        checkpoint = j.audit.checkpoint()
+    text = json.dumps(checkpoint.to_dict(), indent=2, sort_keys=True) + "\n"
+    if out is None:
+        print(text, end="")
+    else:
+        with open(out, "x", encoding="utf-8") as f:
+            f.write(text)
+        print(f"checkpoint of {checkpoint.size} entries written to {out}; keep a copy off this host")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from juno._demo import run_demo
 
@@ -197,6 +354,60 @@ def _parser() -> argparse.ArgumentParser:
         help="delete expired memories and those past MEMORY_RETENTION_DAYS",
     )
     p.set_defaults(func=cmd_cleanup_memory)
+
+    roles = groups.add_parser("roles", help="grant, revoke and list approver roles")
+    role_cmds = roles.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    role_names = "TEAM_LEAD, PROJECT_MANAGER, ENGINEERING_MANAGER, DIRECTOR or ADMIN"
+    p = role_cmds.add_parser("assign", parents=[db_opt], help="grant ROLE to USER for TEAMs")
+    p.add_argument("user", metavar="USER")
+    p.add_argument("role", metavar="ROLE", help=role_names)
+    p.add_argument("teams", metavar="TEAM", nargs="+", help="a team, or * for all teams")
+    p.add_argument("--by", metavar="USER", required=True, help="who grants it (audited)")
+    p.set_defaults(func=cmd_roles_assign)
+    p = role_cmds.add_parser("revoke", parents=[db_opt], help="revoke ROLE from USER")
+    p.add_argument("user", metavar="USER")
+    p.add_argument("role", metavar="ROLE", help=role_names)
+    p.add_argument("--team", metavar="TEAM", help="only for this team (default: every team)")
+    p.add_argument("--by", metavar="USER", required=True, help="who revokes it (audited)")
+    p.set_defaults(func=cmd_roles_revoke)
+    p = role_cmds.add_parser("list", parents=[db_opt], help="role assignments")
+    p.add_argument("--user", metavar="USER", help="only this user's")
+    p.add_argument("--include-revoked", action="store_true", help="revoked ones too")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_roles_list)
+
+    gov = groups.add_parser("governance", help="approval queues and deadlines")
+    gov_cmds = gov.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    p = gov_cmds.add_parser("pending", parents=[db_opt], help="pending requests, oldest first")
+    p.add_argument("--role", metavar="ROLE", help=f"only this role's queue ({role_names})")
+    p.add_argument("--team", metavar="TEAM", help="only this team's")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_governance_pending)
+    p = gov_cmds.add_parser(
+        "process-deadlines",
+        parents=[db_opt],
+        help="escalate or expire requests past their deadline (run it periodically)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_governance_process_deadlines)
+
+    audit = groups.add_parser("audit", help="verify and checkpoint the audit log")
+    audit_cmds = audit.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    p = audit_cmds.add_parser(
+        "verify", parents=[db_opt], help="re-walk the hash chain (exit 1 when it fails)"
+    )
+    p.add_argument(
+        "--checkpoint",
+        metavar="FILE.json",
+        help="also check against a checkpoint saved by `juno audit checkpoint --out`",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_audit_verify)
+    p = audit_cmds.add_parser(
+        "checkpoint", parents=[db_opt], help="record a checkpoint and print or save it"
+    )
+    p.add_argument("--out", metavar="FILE.json", help="write it to a new file instead of stdout")
+    p.set_defaults(func=cmd_audit_checkpoint)
 
     p = groups.add_parser(
         "demo",

@@ -15,7 +15,7 @@ import pytest
 
 import juno
 
-from conftest import load_fixture
+from conftest import load_fixture, populate_governance
 
 
 def _script() -> str:
@@ -202,3 +202,171 @@ def test_errors_exit_non_zero_without_traceback(
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     stderr = failed(run(tmp_path, *args), code=2)
     assert "\njuno: error: " in stderr
+
+
+# ---------------------------------------------------------------- roles, governance, audit
+
+
+@pytest.fixture
+def governed_db(tmp_path: Path) -> Path:
+    """A database with the governance fixture's roles and a short decision history."""
+    path = tmp_path / "gov.db"
+    with juno.Juno(path) as j:
+        populate_governance(j)
+    return path
+
+
+def test_roles_assign_list_revoke(tmp_path: Path) -> None:
+    db = str(tmp_path / "roles.db")
+    ok(run(tmp_path, "db", "init", "--db", db))
+    out = ok(run(tmp_path, "roles", "assign", "ana@x", "team_lead", "team_a", "team_b", "--by", "root@x", "--db", db))
+    assert out.strip() == "ana@x is TEAM_LEAD for team_a, team_b"
+    ok(run(tmp_path, "roles", "assign", "dir@x", "DIRECTOR", "*", "--by", "root@x", "--db", db))
+
+    out = ok(run(tmp_path, "roles", "list", "--db", db))
+    lines = out.splitlines()
+    assert lines[0].split() == ["user", "role", "team", "granted", "by"]
+    assert sum("ana@x  TEAM_LEAD" in line for line in lines) == 2
+    assert any(line.startswith("dir@x") and " * " in line for line in lines)
+    listed = json.loads(ok(run(tmp_path, "roles", "list", "--user", "ana@x", "--json", "--db", db)))
+    assert [(r["role"], r["team"], r["granted_by"]) for r in listed] == [
+        ("TEAM_LEAD", "team_a", "root@x"),
+        ("TEAM_LEAD", "team_b", "root@x"),
+    ]
+
+    out = ok(run(tmp_path, "roles", "revoke", "ana@x", "TEAM_LEAD", "--team", "team_b", "--by", "root@x", "--db", db))
+    assert out.strip() == "revoked TEAM_LEAD from ana@x for team_b"
+    listed = json.loads(ok(run(tmp_path, "roles", "list", "--user", "ana@x", "--json", "--db", db)))
+    assert [r["team"] for r in listed] == ["team_a"]
+    out = ok(run(tmp_path, "roles", "list", "--user", "ana@x", "--include-revoked", "--db", db))
+    assert out.splitlines()[0].split()[-1] == "revoked"
+    with juno.Juno(db, create=False) as j:
+        assert [e.event for e in j.audit.entries_for("user:ana@x")] == [
+            "role_assigned", "role_assigned", "role_revoked"
+        ]  # fmt: skip
+    assert ok(run(tmp_path, "roles", "list", "--user", "nobody", "--db", db)).strip() == "no role assignments"
+
+    stderr = failed(run(tmp_path, "roles", "assign", "ana@x", "BOSS", "team_a", "--by", "root@x", "--db", db))
+    assert "unknown role `BOSS`" in stderr
+    stderr = failed(run(tmp_path, "roles", "revoke", "ana@x", "DIRECTOR", "--by", "root@x", "--db", db))
+    assert "not found" in stderr
+    # --by is required, and so is a team.
+    failed(run(tmp_path, "roles", "assign", "ana@x", "TEAM_LEAD", "team_a", "--db", db), code=2)
+    failed(run(tmp_path, "roles", "assign", "ana@x", "TEAM_LEAD", "--by", "root@x", "--db", db), code=2)
+    # Like the other commands, a missing database is not created.
+    stderr = failed(run(tmp_path, "roles", "list", "--db", "missing.db"))
+    assert "does not exist" in stderr
+
+
+def test_governance_pending(tmp_path: Path, governed_db: Path) -> None:
+    db = str(governed_db)
+    out = ok(run(tmp_path, "governance", "pending", "--db", db))
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "role", "team", "kind", "target", "impact", "conf", "deadline", "requester"]
+    rows = [line.split() for line in lines[2:]]
+    # priority (TEAM_LEAD) and replan (ENGINEERING_MANAGER) are still pending.
+    assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+        ("2", "TEAM_LEAD", "update_priority", "ALPHA-40"),
+        ("4", "ENGINEERING_MANAGER", "move_sprint_goal", "sprint-31"),
+    ]
+    listed = json.loads(ok(run(tmp_path, "governance", "pending", "--role", "engineering_manager", "--json", "--db", db)))
+    assert [r["id"] for r in listed] == [4]
+    assert listed[0]["status"] == "pending" and len(listed[0]["digest"]) == 64
+    out = ok(run(tmp_path, "governance", "pending", "--team", "team_beta", "--db", db))
+    assert out.strip() == "no pending requests"
+    stderr = failed(run(tmp_path, "governance", "pending", "--role", "BOSS", "--db", db))
+    assert "unknown role `BOSS`" in stderr
+
+
+def test_governance_process_deadlines(tmp_path: Path) -> None:
+    path = tmp_path / "due.db"
+    long_ago = datetime.now(timezone.utc) - timedelta(days=2)
+    with juno.Juno(path, now=long_ago) as j:
+        ids = populate_governance(j)
+    # With AUTO_ESCALATION (the default) both pending requests move up a role.
+    out = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path)))
+    # Most overdue first: replan's ENGINEERING_MANAGER had 4 h, priority's TEAM_LEAD 24 h.
+    assert out.splitlines() == [f"escalated 2: {ids['replan']}, {ids['priority']}", "expired   0"]
+    report = json.loads(ok(run(tmp_path, "governance", "process-deadlines", "--json", "--db", str(path))))
+    assert report == {"escalated": [], "expired": []}
+    with juno.Juno(path) as j:
+        assert j.governance.get(ids["replan"]).role == "DIRECTOR"
+    # Without AUTO_ESCALATION, a missed deadline expires.
+    with juno.Juno(path, now=long_ago) as j:
+        late = j.governance.submit({
+            "action": {"kind": "close", "team": "team_alpha", "target": "ALPHA-9"},
+            "impact": "low", "confidence": 0.5, "requester": "juno",
+        }).id  # fmt: skip
+    out = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path), env={"AUTO_ESCALATION": "false"}))
+    # (The two escalated above have fresh deadlines.)
+    assert out.splitlines() == ["escalated 0", f"expired   1: {late}"]
+
+
+def test_audit_verify_and_checkpoint(tmp_path: Path, governed_db: Path) -> None:
+    db = str(governed_db)
+    out = ok(run(tmp_path, "audit", "verify", "--db", db))
+    assert "audit log:     ok" in out and "entries:       18" in out
+    assert "checkpoints:   0 checked" in out
+
+    # To stdout: the checkpoint as JSON (and recorded in the database).
+    printed = json.loads(ok(run(tmp_path, "audit", "checkpoint", "--db", db)))
+    assert printed["size"] == 18 and len(printed["root"]) == 64
+    out = ok(run(tmp_path, "audit", "checkpoint", "--out", "cp.json", "--db", db))
+    assert "checkpoint of 18 entries written to cp.json" in out
+    saved = json.loads((tmp_path / "cp.json").read_text())
+    assert saved["root"] == printed["root"]
+    stderr = failed(run(tmp_path, "audit", "checkpoint", "--out", "cp.json", "--db", db))
+    assert "already exists" in stderr
+    out = ok(run(tmp_path, "audit", "verify", "--checkpoint", "cp.json", "--db", db))
+    assert "checkpoints:   2 checked" in out  # the stored one (one per size) and the file
+    report = json.loads(ok(run(tmp_path, "audit", "verify", "--json", "--db", db)))
+    assert report["ok"] is True and report["entries"] == 18 and report["root"] == printed["root"]
+
+    # Truncate the tail and remove the stored checkpoints: only the saved file sees it.
+    con = sqlite3.connect(governed_db)
+    con.execute("DROP TRIGGER audit_log_no_delete")
+    con.execute("DELETE FROM audit_log WHERE seq > 15")
+    con.execute("DELETE FROM audit_checkpoints")
+    con.commit()
+    con.close()
+    ok(run(tmp_path, "audit", "verify", "--db", db))
+    result = run(tmp_path, "audit", "verify", "--checkpoint", "cp.json", "--db", db)
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr
+    assert "audit log:     FAILED" in result.stdout
+    assert "first bad seq: 16" in result.stdout
+    assert "truncated" in result.stdout
+    result = run(tmp_path, "audit", "verify", "--checkpoint", "cp.json", "--json", "--db", db)
+    assert result.returncode == 1 and json.loads(result.stdout)["first_bad_seq"] == 16
+
+
+def test_audit_verify_finds_an_edited_entry(tmp_path: Path, governed_db: Path) -> None:
+    con = sqlite3.connect(governed_db)
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 9")
+    con.commit()
+    con.close()
+    result = run(tmp_path, "audit", "verify", "--db", str(governed_db))
+    assert result.returncode == 1
+    assert "first bad seq: 9" in result.stdout
+    assert "entry 9's hash does not match its contents" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "is not JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"size": 3}', "is not a checkpoint"),
+        ('{"size": 3, "root": "zz", "at": "2026-01-01T00:00:00Z"}', "expected 64 hex digits"),
+    ],
+)
+def test_audit_verify_refuses_a_bad_checkpoint_file(
+    tmp_path: Path, governed_db: Path, content: str, message: str
+) -> None:
+    (tmp_path / "bad.json").write_text(content)
+    stderr = failed(run(tmp_path, "audit", "verify", "--checkpoint", "bad.json", "--db", str(governed_db)))
+    assert message in stderr
+    stderr = failed(run(tmp_path, "audit", "verify", "--checkpoint", "missing.json", "--db", str(governed_db)))
+    assert "No such file or directory: missing.json" in stderr

@@ -303,7 +303,8 @@ pub struct VerifyReport {
     pub ok: bool,
     /// Entries read.
     pub entries: u64,
-    /// The first entry that failed, if any.
+    /// The first entry that failed, if any. A checkpoint whose root no longer matches
+    /// cannot say which of the entries it covers changed, so that case reports entry 1.
     pub first_bad_seq: Option<u64>,
     /// What was wrong, in words.
     pub problems: Vec<String>,
@@ -434,9 +435,21 @@ impl<'a> Audit<'a> {
     /// Records and returns a checkpoint of the whole log as it is now. Copy it somewhere
     /// the database's writers cannot reach.
     ///
+    /// The log is verified first, so a checkpoint never vouches for a tampered log, and a
+    /// stored checkpoint is never replaced by a different root for the same size.
+    ///
     /// # Errors
-    /// Storage errors.
+    /// [`crate::Error::Corrupt`] when the log fails verification; storage errors.
     pub fn checkpoint(&self) -> crate::Result<Checkpoint> {
+        let report = self.verify(None)?;
+        if !report.ok {
+            return Err(crate::Error::Corrupt {
+                detail: format!(
+                    "the audit log fails verification, refusing to checkpoint it: {}",
+                    report.problems.join("; ")
+                ),
+            });
+        }
         let at = self.juno.now();
         let (size, root) = self.juno.store().audit_checkpoint(at.timestamp_millis())?;
         Ok(Checkpoint {

@@ -736,3 +736,66 @@ proptest! {
         prop_assert!(juno.audit().verify(None).unwrap().ok);
     }
 }
+
+#[test]
+fn a_checkpoint_never_vouches_for_a_tampered_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = logged_db(dir.path(), "t.db", 10, 0.5);
+    Juno::open_path(&path)
+        .unwrap()
+        .audit()
+        .checkpoint()
+        .unwrap();
+    let forged = logged_db(dir.path(), "forged.db", 10, 0.7);
+    let conn = attacker(&path);
+    conn.execute("ATTACH DATABASE ?1 AS forged", [forged.to_str().unwrap()])
+        .unwrap();
+    conn.execute_batch(
+        "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM forged.audit_log;",
+    )
+    .unwrap();
+    drop(conn);
+    let juno = Juno::open_path(&path).unwrap();
+    // The stored checkpoint catches the rewrite, and taking a new one cannot paper over it.
+    assert!(!juno.audit().verify(None).unwrap().ok);
+    assert_eq!(
+        juno.audit().checkpoint().unwrap_err().kind(),
+        ErrorKind::Corrupt
+    );
+    assert!(!juno.audit().verify(None).unwrap().ok);
+}
+
+#[test]
+fn a_request_stuck_in_executing_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let id = {
+        let juno = Juno::open_path(&path)
+            .unwrap()
+            .with_clock(Arc::new(ManualClock::at_millis(T0)));
+        juno.governance()
+            .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+            .unwrap()
+            .id
+    };
+    // As if the process died between claiming the request and recording the outcome.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE approval_requests SET status = 'executing' WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let juno = Juno::open_path(&path)
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::at_millis(T0 + 2 * 3_600_000)));
+    let report = juno.governance().compliance_report().unwrap();
+    assert!(
+        report.findings.iter().any(|f| f.rule == "stuck_executing"),
+        "{report:?}"
+    );
+    let again = juno
+        .governance()
+        .execute(id, &action("a", "T-1"), &mut Recorder::default());
+    assert_eq!(again.unwrap_err().kind(), ErrorKind::InvalidState);
+}

@@ -763,31 +763,47 @@ impl<'a> Governance<'a> {
         }
         let result = executor.execute(action);
         let done_ms = ms(self.now());
-        self.juno.store().write(|tx| {
-            let (to, event, value) = match &result {
-                Ok(v) => (RequestStatus::Executed, "request_executed", v.clone()),
-                Err(msg) => (
-                    RequestStatus::ExecutionFailed,
-                    "request_execution_failed",
-                    json!({ "error": msg }),
-                ),
-            };
-            let t = Transition {
-                executed: true,
-                result: Some(&value),
-                ..Transition::default()
-            };
-            sql::transition(tx, id, &[RequestStatus::Executing], to, done_ms, &t)?;
-            Appender::new(tx)?.append(
-                tx,
-                done_ms,
-                actor,
-                event,
-                &subject(id),
-                &json!({ "action_digest": digest, "result": value }),
-            )?;
-            Ok(())
-        })?;
+        let (to, event, value) = match &result {
+            Ok(v) => (RequestStatus::Executed, "request_executed", v.clone()),
+            Err(msg) => (
+                RequestStatus::ExecutionFailed,
+                "request_execution_failed",
+                json!({ "error": msg }),
+            ),
+        };
+        let record = || {
+            self.juno.store().write(|tx| {
+                let t = Transition {
+                    executed: true,
+                    result: Some(&value),
+                    ..Transition::default()
+                };
+                if !sql::transition(tx, id, &[RequestStatus::Executing], to, done_ms, &t)? {
+                    return Err(Error::InvalidState {
+                        reason: format!("request {id} left `executing` while its action ran"),
+                    });
+                }
+                Appender::new(tx)?.append(
+                    tx,
+                    done_ms,
+                    actor,
+                    event,
+                    &subject(id),
+                    &json!({ "action_digest": digest, "result": value }),
+                )?;
+                Ok(())
+            })
+        };
+        // The action has run: recording that must not be lost to a briefly busy database.
+        // A request left `executing` (the process died here) is reported by the compliance
+        // report as `stuck_executing` and is never executed again.
+        let mut attempt = 0;
+        loop {
+            match record() {
+                Err(e) if e.kind() == crate::ErrorKind::Busy && attempt < 5 => attempt += 1,
+                other => break other?,
+            }
+        }
         self.get(id)
     }
 

@@ -5,6 +5,7 @@
 //! | `executed_without_approval` | violation | an execution entry with no earlier approval (human or policy) for the same request and the same action digest; or a request the table says executed that the log never saw execute |
 //! | `approver_role_revoked` | warning | the approver lost a role between approving and execution (or since, if not yet executed) |
 //! | `past_deadline` | warning | a pending request past its deadline (run `process_deadlines`) |
+//! | `stuck_executing` | warning | claimed for execution over an hour ago with no recorded outcome (the process died mid-action) |
 //! | `rubber_stamp` | warning | a human approval less than [`RUBBER_STAMP_SECONDS`] after submission |
 //! | `unusual_authority` | warning | one user holds ADMIN and an approving role at once, or one approver made more than half of all human approvals (at least [`DOMINANT_APPROVER_MIN`]) |
 //!
@@ -202,6 +203,20 @@ pub(crate) fn report(juno: &Juno) -> Result<ComplianceReport> {
                     .and_then(|t| t.first_seq)
                     .into_iter()
                     .collect(),
+            });
+        }
+        if r.status == crate::governance::RequestStatus::Executing
+            && now - r.updated_at > chrono::Duration::hours(1)
+        {
+            findings.push(ComplianceFinding {
+                severity: Severity::Warning,
+                rule: "stuck_executing".into(),
+                subject: subject.clone(),
+                message: "claimed for execution over an hour ago with no recorded outcome; check whether the action ran".into(),
+                evidence: trails
+                    .get(&subject)
+                    .map(|t| t.executions.iter().map(|(s, _)| *s).collect())
+                    .unwrap_or_default(),
             });
         }
         if r.status == crate::governance::RequestStatus::Pending

@@ -264,10 +264,23 @@ impl Store {
         let size = hashes.len() as u64;
         let root = audit::merkle_root(&hashes);
         let conn = self.conn();
+        // Never replace a stored root: if one exists for this size it must agree.
         conn.execute(
-            "INSERT OR REPLACE INTO audit_checkpoints (size, root, at) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO audit_checkpoints (size, root, at) VALUES (?1, ?2, ?3)",
             params![i64::try_from(size).unwrap_or(i64::MAX), &root[..], at_ms],
         )?;
+        let stored: Vec<u8> = conn.query_row(
+            "SELECT root FROM audit_checkpoints WHERE size = ?1",
+            [i64::try_from(size).unwrap_or(i64::MAX)],
+            |r| r.get(0),
+        )?;
+        if stored != root {
+            return Err(Error::Corrupt {
+                detail: format!(
+                    "a stored checkpoint of size {size} has a different root: history was rewritten"
+                ),
+            });
+        }
         Ok((size, root))
     }
 

@@ -462,3 +462,38 @@ fn cleanup_keeps_the_index_consistent_either_way() {
         );
     }
 }
+
+/// BM25's IDF is (almost) zero for a word in more than half of a team's memories; a
+/// matching memory must still earn text relevance for the words it contains.
+#[test]
+fn a_matching_memory_in_a_small_team_earns_text_relevance() {
+    let (juno, _) = engine();
+    let m = juno.memory();
+    m.store(NewMemory::new(
+        MemoryKind::Semantic,
+        "solo",
+        "alpha splits stories above 8 points",
+    ))
+    .unwrap();
+    let hits = m
+        .recall(&RecallQuery::text("split stories").team("solo"))
+        .unwrap();
+    let text = &hits[0].explanation.components[0];
+    assert!(
+        (text.value - 0.25).abs() < 1e-3,
+        "one of two words present: {}",
+        text.value
+    );
+    let terms = &hits[0].explanation.terms;
+    assert_eq!(terms[0].term, "split");
+    assert!(
+        terms[0].contribution < 1e-6,
+        "`split` is not a word of the memory"
+    );
+    assert!(terms[1].contribution > 0.1, "`stories` is");
+    assert!(
+        text.detail.contains("1 of 2 query words"),
+        "{}",
+        text.detail
+    );
+}

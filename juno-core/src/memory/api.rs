@@ -175,8 +175,13 @@ impl<'a> Memories<'a> {
         let mut top = TopK::new(query.limit);
         let mut by_id = std::collections::HashMap::new();
         let mut consider = |c: crate::store::Candidate| {
+            let cov = c
+                .text
+                .as_deref()
+                .map_or(0.0, |t| recall::coverage(&terms, t).0);
             let comps = recall::components(
                 c.bm25,
+                cov,
                 c.importance,
                 c.updated_at_ms,
                 c.access_count,
@@ -207,8 +212,10 @@ impl<'a> Memories<'a> {
             let Some(c) = by_id.get(&memory.id) else {
                 continue;
             };
+            let (cov, present) = recall::coverage(&terms, &memory.text);
             let comps = recall::components(
                 c.bm25,
+                cov,
                 c.importance,
                 c.updated_at_ms,
                 c.access_count,
@@ -216,7 +223,14 @@ impl<'a> Memories<'a> {
             );
             let term_parts = per_term
                 .iter()
-                .map(|(t, scores)| (t.clone(), scores.get(&memory.id).copied().unwrap_or(0.0)))
+                .zip(present)
+                .map(|((t, scores), here)| {
+                    (
+                        t.clone(),
+                        scores.get(&memory.id).copied().unwrap_or(0.0),
+                        here,
+                    )
+                })
                 .collect();
             let explanation = recall::explain(c.bm25, &comps, &w, c.access_count, term_parts);
             hits.push(RecallHit {

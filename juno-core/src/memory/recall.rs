@@ -6,7 +6,7 @@
 //!
 //! | component | formula |
 //! |---|---|
-//! | `text` | `b / (b + 2)` where `b` is the FTS5 BM25 relevance of the query (k1 = 1.2, b = 0.75) |
+//! | `text` | `0.5 × coverage + 0.5 × b / (b + 2)`: coverage is the share of the query's words the memory contains; `b` is the FTS5 BM25 relevance of the query (k1 = 1.2, b = 0.75) |
 //! | `recency` | `0.5 ^ (age_days / 30)`, age since the memory last changed |
 //! | `importance` | the memory's importance |
 //! | `access` | `n / (n + 5)` where `n` is how often recall has returned it |
@@ -17,8 +17,12 @@
 //! form the candidate pool that is re-ranked. Ties break by lower id, so results are
 //! deterministic.
 //!
-//! The text component is explained term by term: BM25 is a sum over query terms, and each
-//! term's share of `b` is reported with its share of the score.
+//! Coverage keeps a matching memory from scoring zero where BM25 cannot tell: a word in more
+//! than half of a team's memories has an IDF of (almost) zero, and a team-scoped recall
+//! computes IDF over that team only.
+//!
+//! The text component is explained term by term: each present word earns its share of the
+//! coverage half, and, BM25 being a sum over query terms, its share of `b` in the other half.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -314,8 +318,25 @@ pub(crate) struct Components {
     pub age_days: f64,
 }
 
+/// The share of `terms` among the words of `text` (same tokenisation as the query), and
+/// which terms are present.
+pub(crate) fn coverage(terms: &[String], text: &str) -> (f64, Vec<bool>) {
+    if terms.is_empty() {
+        return (0.0, Vec::new());
+    }
+    let words: std::collections::HashSet<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let present: Vec<bool> = terms.iter().map(|t| words.contains(t)).collect();
+    let share = present.iter().filter(|p| **p).count() as f64 / terms.len() as f64;
+    (share, present)
+}
+
 pub(crate) fn components(
     bm25: f64,
+    coverage: f64,
     importance: f64,
     updated_at_ms: i64,
     access: u64,
@@ -325,7 +346,7 @@ pub(crate) fn components(
     let age_days = ((now_ms - updated_at_ms).max(0) as f64) / 86_400_000.0;
     let n = access as f64;
     Components {
-        text: b / (b + TEXT_HALF_POINT),
+        text: 0.5 * coverage + 0.5 * b / (b + TEXT_HALF_POINT),
         recency: 0.5_f64.powf(age_days / RECENCY_HALF_LIFE_DAYS),
         importance,
         access: n / (n + ACCESS_HALF_POINT),
@@ -362,15 +383,20 @@ pub(crate) fn explain(
     c: &Components,
     w: &[f64; 4],
     access: u64,
-    terms: Vec<(String, f64)>,
+    terms: Vec<(String, f64, bool)>,
 ) -> ScoreExplanation {
+    let n_terms = terms.len().max(1) as f64;
+    let present = terms.iter().filter(|t| t.2).count();
     let comps = vec![
         ScoreComponent {
             name: "text".into(),
             value: c.text,
             weight: w[0],
             contribution: w[0] * c.text,
-            detail: format!("bm25 {bm25:.4}"),
+            detail: format!(
+                "bm25 {bm25:.4}, {present} of {} query words present",
+                terms.len()
+            ),
         },
         ScoreComponent {
             name: "recency".into(),
@@ -397,15 +423,17 @@ pub(crate) fn explain(
             detail: format!("recalled {access} times"),
         },
     ];
-    let text_contrib = w[0] * c.text;
+    let b_total = bm25.max(0.0);
+    let bm25_half = w[0] * 0.5 * b_total / (b_total + TEXT_HALF_POINT);
     let terms = terms
         .into_iter()
-        .map(|(term, b)| TermContribution {
-            contribution: if bm25 > 0.0 {
-                text_contrib * b / bm25
-            } else {
-                0.0
-            },
+        .map(|(term, b, here)| TermContribution {
+            contribution: if here { w[0] * 0.5 / n_terms } else { 0.0 }
+                + if b_total > 0.0 {
+                    bm25_half * b / b_total
+                } else {
+                    0.0
+                },
             term,
             bm25: b,
         })
@@ -514,7 +542,7 @@ mod tests {
     #[test]
     fn recency_halves_every_half_life() {
         let now = 100 * 86_400_000;
-        let c = components(0.0, 0.5, now - 30 * 86_400_000, 0, now);
+        let c = components(0.0, 0.0, 0.5, now - 30 * 86_400_000, 0, now);
         assert!((c.recency - 0.5).abs() < 1e-12);
     }
 

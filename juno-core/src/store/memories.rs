@@ -34,7 +34,7 @@ pub(crate) struct RecallFilter<'a> {
 }
 
 /// What ranking needs to know about a candidate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Candidate {
     pub id: MemoryId,
     /// BM25 relevance, positive, larger is better (0 without a text query).
@@ -42,6 +42,8 @@ pub(crate) struct Candidate {
     pub importance: f64,
     pub updated_at_ms: i64,
     pub access_count: u64,
+    /// The memory's text, for text queries (query-term coverage); `None` for scans.
+    pub text: Option<String>,
 }
 
 /// Per-team, per-kind counts plus the global bounds, for `stats`.
@@ -627,7 +629,7 @@ impl Store {
             "SELECT rowid, -{bm25} FROM memory_fts WHERE memory_fts MATCH ?1 ORDER BY {bm25}, rowid LIMIT ?2"
         );
         let mut filter_sql = String::from(
-            "SELECT m.id, 0.0, m.importance, m.updated_at, m.access_count FROM memories m \
+            "SELECT m.id, 0.0, m.importance, m.updated_at, m.access_count, m.text FROM memories m \
              WHERE m.id IN (SELECT value FROM json_each(?))",
         );
         let mut filter_args = vec![Value::Null];
@@ -680,7 +682,7 @@ impl Store {
         mut each: impl FnMut(Candidate),
     ) -> Result<()> {
         let mut sql = String::from(
-            "SELECT m.id, 0.0, m.importance, m.updated_at, m.access_count FROM memories m WHERE 1",
+            "SELECT m.id, 0.0, m.importance, m.updated_at, m.access_count, NULL FROM memories m WHERE 1",
         );
         let mut args = Vec::new();
         Self::filter_sql(filter, true, &mut sql, &mut args);
@@ -924,5 +926,6 @@ fn candidate_row(r: &Row<'_>) -> rusqlite::Result<Candidate> {
         importance: r.get(2)?,
         updated_at_ms: r.get(3)?,
         access_count: u64::try_from(access).unwrap_or(0),
+        text: r.get(5)?,
     })
 }

@@ -23,6 +23,12 @@ pub trait Executor {
     fn execute(&mut self, action: &Action) -> std::result::Result<serde_json::Value, String>;
 }
 
+/// What the deadline rule did to one request.
+enum DeadlineMove {
+    Escalated,
+    Expired,
+}
+
 /// The governance component of one [`Juno`]: `juno.governance()`.
 #[derive(Debug, Clone, Copy)]
 pub struct Governance<'a> {
@@ -59,6 +65,29 @@ impl<'a> Governance<'a> {
             .copied()
             .unwrap_or(f64::from(self.juno.config().approval_timeout_hours));
         ms(from + Duration::milliseconds((hours * 3_600_000.0) as i64))
+    }
+
+    /// The end of every decision-like operation: the updated request, or the refusal
+    /// (permission or state) recorded in the audit log and returned.
+    fn conclude(
+        &self,
+        outcome: Result<()>,
+        actor: &str,
+        op: &str,
+        id: RequestId,
+    ) -> Result<ApprovalRequest> {
+        match outcome {
+            Ok(()) => self.get(id),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
+                ) =>
+            {
+                Err(self.refuse(actor, op, id, e))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Records a refused operation in the audit log, then returns the refusal.
@@ -379,18 +408,7 @@ impl<'a> Governance<'a> {
             )?;
             Ok(())
         });
-        match outcome {
-            Ok(()) => self.get(id),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
-                ) =>
-            {
-                Err(self.refuse(user, op, id, e))
-            }
-            Err(e) => Err(e),
-        }
+        self.conclude(outcome, user, op, id)
     }
 
     /// Approves request `id`'s action, identified by its digest: the approval authorises
@@ -441,18 +459,7 @@ impl<'a> Governance<'a> {
                 now,
             )
         });
-        match outcome {
-            Ok(()) => self.get(id),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
-                ) =>
-            {
-                Err(self.refuse(user, "escalate", id, e))
-            }
-            Err(e) => Err(e),
-        }
+        self.conclude(outcome, user, "escalate", id)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -539,18 +546,7 @@ impl<'a> Governance<'a> {
             )?;
             Ok(())
         });
-        match outcome {
-            Ok(()) => self.get(id),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
-                ) =>
-            {
-                Err(self.refuse(user, "cancel", id, e))
-            }
-            Err(e) => Err(e),
-        }
+        self.conclude(outcome, user, "cancel", id)
     }
 
     /// Moves every pending request whose deadline has passed: to the next role (with
@@ -570,52 +566,15 @@ impl<'a> Governance<'a> {
     /// Storage errors.
     pub fn process_deadlines_at(&self, now: DateTime<Utc>) -> Result<DeadlineReport> {
         let now_ms = ms(now);
-        let auto_escalation = self.juno.config().auto_escalation;
         self.juno.store().write(|tx| {
             let mut report = DeadlineReport::default();
             let mut audit = Appender::new(tx)?;
             for (id, role, digest) in sql::due(tx, now_ms)? {
-                match next_role(role).filter(|_| auto_escalation) {
-                    Some(next) => {
-                        self.escalate_in(
-                            tx,
-                            &mut audit,
-                            id,
-                            &digest,
-                            role,
-                            next,
-                            "juno",
-                            Some("deadline passed"),
-                            now,
-                        )?;
-                        report.escalated.push(id);
-                    }
-                    None => {
-                        let t = Transition {
-                            deadline: Some(None),
-                            decided_by: Some("juno"),
-                            reason: Some("deadline passed"),
-                            ..Transition::default()
-                        };
-                        if sql::transition(
-                            tx,
-                            id,
-                            &[RequestStatus::Pending],
-                            RequestStatus::Expired,
-                            now_ms,
-                            &t,
-                        )? {
-                            audit.append(
-                                tx,
-                                now_ms,
-                                "juno",
-                                "request_expired",
-                                &subject(id),
-                                &json!({ "action_digest": digest, "role": role }),
-                            )?;
-                            report.expired.push(id);
-                        }
-                    }
+                // Inside this write transaction nothing else moves the due requests, so
+                // every guarded transition applies.
+                match self.apply_deadline(tx, &mut audit, id, &digest, role, "juno", now)? {
+                    DeadlineMove::Escalated => report.escalated.push(id),
+                    DeadlineMove::Expired => report.expired.push(id),
                 }
             }
             Ok(report)
@@ -631,8 +590,6 @@ impl<'a> Governance<'a> {
     /// passed — audited, like every refusal.
     pub fn process_deadline(&self, id: RequestId, by: &str) -> Result<ApprovalRequest> {
         let now = self.now();
-        let now_ms = ms(now);
-        let auto_escalation = self.juno.config().auto_escalation;
         let outcome = self.juno.store().write(|tx| {
             let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
             if req.status != RequestStatus::Pending {
@@ -645,59 +602,75 @@ impl<'a> Governance<'a> {
                     reason: format!("request {id}'s deadline has not passed"),
                 });
             }
-            let mut audit = Appender::new(tx)?;
-            match next_role(req.role).filter(|_| auto_escalation) {
-                Some(next) => self.escalate_in(
-                    tx,
-                    &mut audit,
-                    id,
-                    &req.digest,
-                    req.role,
-                    next,
-                    by,
-                    Some("deadline passed"),
-                    now,
-                ),
-                None => {
-                    let t = Transition {
-                        deadline: Some(None),
-                        decided_by: Some(by),
-                        reason: Some("deadline passed"),
-                        ..Transition::default()
-                    };
-                    if !sql::transition(
-                        tx,
-                        id,
-                        &[RequestStatus::Pending],
-                        RequestStatus::Expired,
-                        now_ms,
-                        &t,
-                    )? {
-                        return Err(Error::InvalidState {
-                            reason: format!(
-                                "request {id} changed while its deadline was processed"
-                            ),
-                        });
-                    }
-                    audit.append(
-                        tx,
-                        now_ms,
-                        by,
-                        "request_expired",
-                        &subject(id),
-                        &json!({ "action_digest": req.digest, "role": req.role }),
-                    )?;
-                    Ok(())
-                }
-            }
+            self.apply_deadline(
+                tx,
+                &mut Appender::new(tx)?,
+                id,
+                &req.digest,
+                req.role,
+                by,
+                now,
+            )?;
+            Ok(())
         });
-        match outcome {
-            Ok(()) => self.get(id),
-            Err(e) if e.kind() == crate::ErrorKind::InvalidState => {
-                Err(self.refuse(by, "process_deadline", id, e))
-            }
-            Err(e) => Err(e),
+        self.conclude(outcome, by, "process_deadline", id)
+    }
+
+    /// The deadline rule for one due, pending request: the next role with
+    /// `AUTO_ESCALATION` and a role above, else `expired`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_deadline(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        audit: &mut Appender,
+        id: RequestId,
+        digest: &str,
+        role: Role,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DeadlineMove> {
+        if let Some(next) = next_role(role).filter(|_| self.juno.config().auto_escalation) {
+            self.escalate_in(
+                tx,
+                audit,
+                id,
+                digest,
+                role,
+                next,
+                by,
+                Some("deadline passed"),
+                now,
+            )?;
+            return Ok(DeadlineMove::Escalated);
         }
+        let now_ms = ms(now);
+        let t = Transition {
+            deadline: Some(None),
+            decided_by: Some(by),
+            reason: Some("deadline passed"),
+            ..Transition::default()
+        };
+        if !sql::transition(
+            tx,
+            id,
+            &[RequestStatus::Pending],
+            RequestStatus::Expired,
+            now_ms,
+            &t,
+        )? {
+            return Err(Error::InvalidState {
+                reason: format!("request {id} changed while its deadline was processed"),
+            });
+        }
+        audit.append(
+            tx,
+            now_ms,
+            by,
+            "request_expired",
+            &subject(id),
+            &json!({ "action_digest": digest, "role": role }),
+        )?;
+        Ok(DeadlineMove::Expired)
     }
 
     /// Executes request `id`'s action exactly once, if and only if it was approved (by a

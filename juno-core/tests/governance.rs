@@ -507,7 +507,7 @@ fn race_child() {
         Config::from_settings(&[("AUTO_ESCALATION".to_string(), "false".to_string())].into())
             .unwrap();
     config.database_url = DatabaseUrl::Sqlite(db.into());
-    let at = if op == "expire" {
+    let at = if op == "expire" || op == "sweep" {
         T0 + 25 * 3_600_000
     } else {
         T0 + 60_000
@@ -516,10 +516,11 @@ fn race_child() {
         .unwrap()
         .with_clock(Arc::new(ManualClock::at_millis(at)));
     let gov = juno.governance();
-    let digest = gov.get(id).unwrap().digest;
+    let digest = gov.get(id).map(|r| r.digest).unwrap_or_default();
     let outcome = match op.as_str() {
         "approve" => gov.approve(id, "tl", &digest).map(|_| ()),
         "reject" => gov.reject(id, "pm", "no").map(|_| ()),
+        "sweep" => gov.process_deadlines().map(|_| ()),
         _ => gov.process_deadline(id, "scheduler").map(|_| ()),
     };
     if let Err(e) = outcome {
@@ -798,4 +799,19 @@ fn a_request_stuck_in_executing_is_reported() {
         .governance()
         .execute(id, &action("a", "T-1"), &mut Recorder::default());
     assert_eq!(again.unwrap_err().kind(), ErrorKind::InvalidState);
+}
+
+#[test]
+fn two_processes_sweeping_deadlines_at_once_move_each_request_once() {
+    // Each round's two sweeps see every still-pending request due; the first round expires
+    // them all, later rounds find nothing. Either way: one expiry per request, never two.
+    let results = race(["sweep", "sweep"], 3);
+    for (status, events) in results {
+        assert_eq!(status, RequestStatus::Expired);
+        assert_eq!(
+            events.iter().filter(|e| *e == "request_expired").count(),
+            1,
+            "{events:?}"
+        );
+    }
 }

@@ -59,6 +59,7 @@ pub mod memory;
 pub mod model;
 pub mod reasoning;
 pub mod store;
+pub mod velocity;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

@@ -1,0 +1,344 @@
+//! The velocity analyzer: per-team delivery statistics, trend and next-sprint forecast.
+//!
+//! Pure: the same sprints give the same report, byte for byte.
+//!
+//! | output | definition |
+//! |---|---|
+//! | mean, median, stdev | of delivered points per sprint (stdev: sample, n − 1) |
+//! | `cv` | stdev / mean (0 when the mean is 0) |
+//! | `stability` | 1 / (1 + cv) |
+//! | OLS trend | least-squares line over sprint index 0…n−1; `r_squared` = 1 − SS_res / SS_tot, `None` when every sprint delivered the same |
+//! | Theil–Sen trend | median of all pairwise slopes; intercept = median of yᵢ − slope·xᵢ (robust to a few outlier sprints) |
+//! | `classification` | fewer than [`MIN_SPRINTS`] sprints → `insufficient_data`; cv > [`VOLATILE_CV`] → `volatile`; Theil–Sen slope / mean above +[`TREND_THRESHOLD`] per sprint → `improving`, below −[`TREND_THRESHOLD`] → `declining`; else `stable` |
+//! | forecast | OLS prediction for the next sprint with an 80% prediction interval (Student's t, n − 2 degrees of freedom), floored at 0 |
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Fewer sprints than this cannot be classified.
+pub const MIN_SPRINTS: usize = 3;
+/// A coefficient of variation above this is volatile.
+pub const VOLATILE_CV: f64 = 0.35;
+/// A relative Theil–Sen slope beyond ±this per sprint is a trend (3% of the mean).
+pub const TREND_THRESHOLD: f64 = 0.03;
+
+/// One finished sprint of one team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SprintRecord {
+    /// The sprint's id or name.
+    pub sprint: String,
+    /// Points committed.
+    pub committed: f64,
+    /// Points delivered.
+    pub delivered: f64,
+}
+
+/// How a team's velocity is moving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VelocityClass {
+    /// Rising by more than the trend threshold.
+    Improving,
+    /// Neither rising nor falling, and not volatile.
+    Stable,
+    /// Falling by more than the trend threshold.
+    Declining,
+    /// Too variable for a trend to mean much.
+    Volatile,
+    /// Fewer than [`MIN_SPRINTS`] sprints.
+    InsufficientData,
+}
+
+/// A fitted line over sprint index.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// Points per sprint.
+    pub slope: f64,
+    /// Points at sprint index 0.
+    pub intercept: f64,
+}
+
+/// The next sprint's expected delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Expected points.
+    pub expected: f64,
+    /// Lower end of the 80% prediction interval (≥ 0).
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+/// One team's velocity analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VelocityReport {
+    /// Sprints analysed.
+    pub sprints: usize,
+    /// Mean delivered points.
+    pub mean: f64,
+    /// Median delivered points.
+    pub median: f64,
+    /// Sample standard deviation.
+    pub stdev: f64,
+    /// Coefficient of variation.
+    pub cv: f64,
+    /// 1 / (1 + cv).
+    pub stability: f64,
+    /// Mean of delivered / committed over sprints with a commitment.
+    pub completion_ratio: Option<f64>,
+    /// Least-squares trend.
+    pub ols: Option<Line>,
+    /// Coefficient of determination of the OLS line.
+    pub r_squared: Option<f64>,
+    /// Robust trend.
+    pub theil_sen: Option<Line>,
+    /// The verdict.
+    pub classification: VelocityClass,
+    /// The next sprint.
+    pub forecast: Option<Forecast>,
+}
+
+fn median_of(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Student's t quantile at 0.90 (one-sided), i.e. the 80% two-sided interval, by degrees
+/// of freedom; the normal quantile beyond 30.
+fn t90(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397, 1.383, 1.372, 1.363, 1.356, 1.350,
+        1.345, 1.341, 1.337, 1.333, 1.330, 1.328, 1.325, 1.323, 1.321, 1.319, 1.318, 1.316, 1.315,
+        1.314, 1.313, 1.311, 1.310,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        d if d <= 30 => T[d - 1],
+        _ => 1.2816,
+    }
+}
+
+/// Analyses one team's sprints, oldest first.
+pub fn analyze(sprints: &[SprintRecord]) -> VelocityReport {
+    let y: Vec<f64> = sprints
+        .iter()
+        .map(|s| {
+            if s.delivered.is_finite() {
+                s.delivered.max(0.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let n = y.len();
+    let nf = n as f64;
+    let mean = if n == 0 {
+        0.0
+    } else {
+        y.iter().sum::<f64>() / nf
+    };
+    let stdev = if n < 2 {
+        0.0
+    } else {
+        (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (nf - 1.0)).sqrt()
+    };
+    let cv = if mean > 0.0 { stdev / mean } else { 0.0 };
+    let ratios: Vec<f64> = sprints
+        .iter()
+        .filter(|s| s.committed > 0.0 && s.committed.is_finite() && s.delivered.is_finite())
+        .map(|s| s.delivered.max(0.0) / s.committed)
+        .collect();
+    let completion_ratio =
+        (!ratios.is_empty()).then(|| ratios.iter().sum::<f64>() / ratios.len() as f64);
+
+    let (mut ols, mut r_squared, mut theil_sen, mut forecast) = (None, None, None, None);
+    if n >= 2 {
+        let xbar = (nf - 1.0) / 2.0;
+        let sxx: f64 = (0..n).map(|i| (i as f64 - xbar).powi(2)).sum();
+        let sxy: f64 = (0..n).map(|i| (i as f64 - xbar) * (y[i] - mean)).sum();
+        let slope = sxy / sxx;
+        let intercept = mean - slope * xbar;
+        ols = Some(Line { slope, intercept });
+        let ss_tot: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+        let ss_res: f64 = (0..n)
+            .map(|i| (y[i] - (intercept + slope * i as f64)).powi(2))
+            .sum();
+        r_squared = (ss_tot > 0.0).then(|| 1.0 - ss_res / ss_tot);
+
+        let mut slopes = Vec::with_capacity(n * (n - 1) / 2);
+        for i in 0..n {
+            for j in i + 1..n {
+                slopes.push((y[j] - y[i]) / (j - i) as f64);
+            }
+        }
+        let ts_slope = median_of(&mut slopes);
+        let mut residuals: Vec<f64> = (0..n).map(|i| y[i] - ts_slope * i as f64).collect();
+        theil_sen = Some(Line {
+            slope: ts_slope,
+            intercept: median_of(&mut residuals),
+        });
+
+        if n >= 3 {
+            let x_next = nf;
+            let expected = intercept + slope * x_next;
+            let s = (ss_res / (nf - 2.0)).sqrt();
+            let se = s * (1.0 + 1.0 / nf + (x_next - xbar).powi(2) / sxx).sqrt();
+            let half = t90(n - 2) * se;
+            forecast = Some(Forecast {
+                expected: expected.max(0.0),
+                low: (expected - half).max(0.0),
+                high: (expected + half).max(0.0),
+            });
+        }
+    }
+    let classification = if n < MIN_SPRINTS {
+        VelocityClass::InsufficientData
+    } else if cv > VOLATILE_CV {
+        VelocityClass::Volatile
+    } else {
+        let rel = match (theil_sen, mean > 0.0) {
+            (Some(l), true) => l.slope / mean,
+            _ => 0.0,
+        };
+        if rel > TREND_THRESHOLD {
+            VelocityClass::Improving
+        } else if rel < -TREND_THRESHOLD {
+            VelocityClass::Declining
+        } else {
+            VelocityClass::Stable
+        }
+    };
+    VelocityReport {
+        sprints: n,
+        mean,
+        median: median_of(&mut y.clone()),
+        stdev,
+        cv,
+        stability: 1.0 / (1.0 + cv),
+        completion_ratio,
+        ols,
+        r_squared,
+        theil_sen,
+        classification,
+        forecast,
+    }
+}
+
+/// Analyses many teams; the result is ordered by team.
+pub fn analyze_teams(
+    teams: &BTreeMap<String, Vec<SprintRecord>>,
+) -> BTreeMap<String, VelocityReport> {
+    teams.iter().map(|(t, s)| (t.clone(), analyze(s))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sprints(v: &[f64]) -> Vec<SprintRecord> {
+        v.iter()
+            .enumerate()
+            .map(|(i, d)| SprintRecord {
+                sprint: format!("s{i}"),
+                committed: 30.0,
+                delivered: *d,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_perfect_line_is_improving_with_r_squared_one() {
+        let r = analyze(&sprints(&[20.0, 22.0, 24.0, 26.0, 28.0, 30.0]));
+        let ols = r.ols.unwrap_or(Line {
+            slope: 0.0,
+            intercept: 0.0,
+        });
+        assert!((ols.slope - 2.0).abs() < 1e-12 && (ols.intercept - 20.0).abs() < 1e-12);
+        assert!((r.r_squared.unwrap_or(0.0) - 1.0).abs() < 1e-12);
+        assert!((r.theil_sen.map_or(0.0, |l| l.slope) - 2.0).abs() < 1e-12);
+        assert_eq!(r.classification, VelocityClass::Improving);
+        let f = r.forecast.unwrap_or(Forecast {
+            expected: 0.0,
+            low: 0.0,
+            high: 0.0,
+        });
+        assert!(
+            (f.expected - 32.0).abs() < 1e-9 && (f.high - f.low).abs() < 1e-9,
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn r_squared_matches_a_hand_computation() {
+        // y = 1, 3, 2, 5: x̄ = 1.5, ȳ = 2.75, Sxy = 5.5, Sxx = 5 → slope 1.1, intercept 1.1;
+        // SS_tot = 8.75, SS_res = 2.7 → R² = 1 − 2.7/8.75 = 0.691428…
+        let r = analyze(&sprints(&[1.0, 3.0, 2.0, 5.0]));
+        assert!((r.r_squared.unwrap_or(0.0) - (1.0 - 2.7 / 8.75)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_flat_series_is_stable_with_undefined_r_squared() {
+        let r = analyze(&sprints(&[25.0; 8]));
+        assert_eq!(r.classification, VelocityClass::Stable);
+        assert_eq!(r.r_squared, None);
+        assert_eq!(r.cv, 0.0);
+        assert_eq!(r.stability, 1.0);
+    }
+
+    #[test]
+    fn theil_sen_shrugs_off_one_outlier_sprint() {
+        let r = analyze(&sprints(&[30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 120.0]));
+        assert_eq!(r.theil_sen.map(|l| l.slope), Some(0.0));
+        assert!(r.ols.map_or(0.0, |l| l.slope) > 5.0);
+    }
+
+    #[test]
+    fn few_sprints_and_zero_commitment_do_not_break() {
+        assert_eq!(analyze(&[]).classification, VelocityClass::InsufficientData);
+        let r = analyze(&[SprintRecord {
+            sprint: "a".into(),
+            committed: 0.0,
+            delivered: 0.0,
+        }]);
+        assert_eq!(r.completion_ratio, None);
+        assert_eq!(r.classification, VelocityClass::InsufficientData);
+    }
+
+    #[test]
+    fn a_noisy_team_is_volatile() {
+        assert_eq!(
+            analyze(&sprints(&[10.0, 40.0, 12.0, 38.0, 9.0, 41.0])).classification,
+            VelocityClass::Volatile
+        );
+    }
+
+    proptest! {
+        /// Velocity in different units (scaled by k > 0) gives the same verdict and CV.
+        #[test]
+        fn classification_is_scale_free(v in prop::collection::vec(1.0f64..100.0, 3..30), k in 0.1f64..10.0) {
+            let a = analyze(&sprints(&v));
+            let scaled: Vec<f64> = v.iter().map(|x| x * k).collect();
+            let b = analyze(&sprints(&scaled));
+            prop_assert_eq!(a.classification, b.classification);
+            prop_assert!((a.cv - b.cv).abs() < 1e-9);
+        }
+
+        /// The forecast interval contains the expectation.
+        #[test]
+        fn forecast_interval_is_ordered(v in prop::collection::vec(0.0f64..100.0, 3..30)) {
+            if let Some(f) = analyze(&sprints(&v)).forecast {
+                prop_assert!(f.low <= f.expected && f.expected <= f.high);
+            }
+        }
+    }
+}

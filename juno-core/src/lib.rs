@@ -60,6 +60,7 @@ pub mod memory;
 pub mod model;
 pub mod reasoning;
 pub mod store;
+pub mod triage;
 pub mod velocity;
 
 pub use clock::{Clock, ManualClock, SystemClock};

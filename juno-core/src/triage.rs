@@ -1,0 +1,539 @@
+//! Stale-ticket triage: which open tickets need attention, and what to propose for each.
+//!
+//! Pure: the same tickets, settings and `now` give the same proposals, in the same order.
+//!
+//! # Staleness
+//!
+//! A ticket's last real activity is the latest of its update, comment and change-event
+//! times. Days since then are compared with the thresholds for its priority (defaults:
+//! aging ≥ 3, stale ≥ 7, critical ≥ 14 days). Tickets with an exempt label (`pinned`,
+//! `security` by default) and fresh tickets get no proposal.
+//!
+//! # Actions, in precedence order (the first rule that applies wins)
+//!
+//! | action | when | impact |
+//! |---|---|---|
+//! | `escalate` | critical staleness and (priority High/Highest, or blocked) — an unassigned blocked critical ticket escalates rather than being reassigned | high |
+//! | `reassign` | stale, not blocked, and either unassigned with priority Medium or higher, or assigned to someone who has not touched it in the stale window | medium |
+//! | `request_info` | aging or worse and missing what work needs (no description or no estimate) | low |
+//! | `update_priority` | aging or worse, priority Low/Lowest, and blocking other tickets | medium |
+//! | `defer` | stale but idle less than twice the critical threshold, priority Medium or lower, not in an active sprint | low |
+//! | `close` | idle at least twice the critical threshold, priority Low/Lowest, unassigned, not blocked, not blocking | medium |
+//!
+//! **Urgency** = min(1, 0.5 × min(idle days / (2 × critical days), 1) + 0.4 × priority weight
+//! + 0.1 × blocked), with priority weights Highest 1, High 0.75, Medium 0.5, Low 0.25,
+//! Lowest 0. **Confidence** is the reasoning engine's, from the ticket's evidence (how
+//! complete and how recent its data is, and the team's track record for that action when
+//! given) — not the rule's own score. Proposals are ordered by urgency (then key) and capped.
+
+use std::collections::{BTreeMap, BinaryHeap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::ConfidenceWeights;
+use crate::model::ImpactLevel;
+use crate::reasoning::{self, Confidence, Evidence};
+
+/// A Jira priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Priority {
+    /// Highest.
+    Highest,
+    /// High.
+    High,
+    /// Medium (the default).
+    Medium,
+    /// Low.
+    Low,
+    /// Lowest.
+    Lowest,
+}
+
+impl Priority {
+    fn weight(self) -> f64 {
+        match self {
+            Priority::Highest => 1.0,
+            Priority::High => 0.75,
+            Priority::Medium => 0.5,
+            Priority::Low => 0.25,
+            Priority::Lowest => 0.0,
+        }
+    }
+}
+
+/// An open ticket as triage sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Its key (`ALPHA-12`).
+    pub key: String,
+    /// Its team.
+    pub team: String,
+    /// Its priority.
+    pub priority: Priority,
+    /// The assignee, if any.
+    pub assignee: Option<String>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Last update.
+    pub updated: DateTime<Utc>,
+    /// Last comment.
+    #[serde(default)]
+    pub last_comment: Option<DateTime<Utc>>,
+    /// Last change event (status, assignee, …).
+    #[serde(default)]
+    pub last_change: Option<DateTime<Utc>>,
+    /// When the assignee last touched it.
+    #[serde(default)]
+    pub assignee_last_activity: Option<DateTime<Utc>>,
+    /// Blocked by another ticket.
+    #[serde(default)]
+    pub blocked: bool,
+    /// How many tickets it blocks.
+    #[serde(default)]
+    pub blocking: u32,
+    /// Has a description.
+    #[serde(default)]
+    pub has_description: bool,
+    /// Has an estimate.
+    #[serde(default)]
+    pub estimated: bool,
+    /// In an active sprint.
+    #[serde(default)]
+    pub in_active_sprint: bool,
+}
+
+/// Staleness thresholds in days.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Aging from here.
+    pub aging: f64,
+    /// Stale from here.
+    pub stale: f64,
+    /// Critical from here.
+    pub critical: f64,
+}
+
+/// Triage settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageSettings {
+    /// Default thresholds.
+    pub thresholds: Thresholds,
+    /// Per-priority overrides.
+    pub by_priority: BTreeMap<Priority, Thresholds>,
+    /// Tickets with any of these labels are never proposed.
+    pub exempt_labels: Vec<String>,
+    /// At most this many proposals per run.
+    pub max_proposals: usize,
+}
+
+impl Default for TriageSettings {
+    fn default() -> Self {
+        TriageSettings {
+            thresholds: Thresholds {
+                aging: 3.0,
+                stale: 7.0,
+                critical: 14.0,
+            },
+            by_priority: BTreeMap::new(),
+            exempt_labels: vec!["pinned".into(), "security".into()],
+            max_proposals: 50,
+        }
+    }
+}
+
+/// How idle a ticket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Staleness {
+    /// Below the aging threshold.
+    Fresh,
+    /// Aging.
+    Aging,
+    /// Stale.
+    Stale,
+    /// Critical.
+    Critical,
+}
+
+/// The six triage actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriageAction {
+    /// Raise to the next level of management.
+    Escalate,
+    /// Give it to someone active.
+    Reassign,
+    /// Ask the reporter for what is missing.
+    RequestInfo,
+    /// Raise its priority.
+    UpdatePriority,
+    /// Move it out of the way.
+    Defer,
+    /// Close it.
+    Close,
+}
+
+impl TriageAction {
+    /// The snake_case name (also the governance action kind).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageAction::Escalate => "escalate",
+            TriageAction::Reassign => "reassign",
+            TriageAction::RequestInfo => "request_info",
+            TriageAction::UpdatePriority => "update_priority",
+            TriageAction::Defer => "defer",
+            TriageAction::Close => "close",
+        }
+    }
+
+    fn impact(self) -> ImpactLevel {
+        match self {
+            TriageAction::Escalate => ImpactLevel::High,
+            TriageAction::Reassign | TriageAction::UpdatePriority | TriageAction::Close => {
+                ImpactLevel::Medium
+            }
+            TriageAction::RequestInfo | TriageAction::Defer => ImpactLevel::Low,
+        }
+    }
+}
+
+/// One proposal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageProposal {
+    /// The ticket.
+    pub key: String,
+    /// Its team.
+    pub team: String,
+    /// What to do.
+    pub action: TriageAction,
+    /// How idle it is.
+    pub staleness: Staleness,
+    /// Days since the last real activity.
+    pub idle_days: f64,
+    /// How soon, in [0, 1].
+    pub urgency: f64,
+    /// The reasoning engine's confidence in this proposal.
+    pub confidence: Confidence,
+    /// Why, in words.
+    pub evidence: Vec<String>,
+    /// What governance routes on.
+    pub impact: ImpactLevel,
+}
+
+/// Per-team, per-action track record from memory (right, decided), for confidence.
+pub type TrackRecords = BTreeMap<(String, TriageAction), (u64, u64)>;
+
+fn last_activity(t: &Ticket) -> DateTime<Utc> {
+    let mut last = t.updated;
+    for d in [t.last_comment, t.last_change].into_iter().flatten() {
+        last = last.max(d);
+    }
+    last
+}
+
+/// Decides the action for one ticket, if any (no confidence yet: that is computed only for
+/// the proposals that survive the cap).
+fn decide(
+    t: &Ticket,
+    s: &TriageSettings,
+    now: DateTime<Utc>,
+) -> Option<(TriageAction, Staleness, f64, f64)> {
+    if t.labels
+        .iter()
+        .any(|l| s.exempt_labels.iter().any(|e| e.eq_ignore_ascii_case(l)))
+    {
+        return None;
+    }
+    let th = s
+        .by_priority
+        .get(&t.priority)
+        .copied()
+        .unwrap_or(s.thresholds);
+    let idle = ((now - last_activity(t)).num_seconds().max(0) as f64) / 86_400.0;
+    let staleness = if idle >= th.critical {
+        Staleness::Critical
+    } else if idle >= th.stale {
+        Staleness::Stale
+    } else if idle >= th.aging {
+        Staleness::Aging
+    } else {
+        return None;
+    };
+    let low = matches!(t.priority, Priority::Low | Priority::Lowest);
+    let assignee_idle = t
+        .assignee_last_activity
+        .is_none_or(|a| ((now - a).num_seconds() as f64) / 86_400.0 >= th.stale);
+    let stale = staleness >= Staleness::Stale;
+    let ancient = idle >= 2.0 * th.critical;
+    let unassigned_and_worth_it = t.assignee.is_none() && !low;
+    let assignee_gone = t.assignee.is_some() && assignee_idle;
+    // The precedence of issue #4: escalate, reassign, request_info, update_priority, defer, close.
+    let action = if staleness == Staleness::Critical
+        && (matches!(t.priority, Priority::High | Priority::Highest) || t.blocked)
+    {
+        TriageAction::Escalate
+    } else if stale && !t.blocked && (unassigned_and_worth_it || assignee_gone) {
+        TriageAction::Reassign
+    } else if !t.has_description || !t.estimated {
+        TriageAction::RequestInfo
+    } else if low && t.blocking > 0 {
+        TriageAction::UpdatePriority
+    } else if stale && !ancient && t.priority >= Priority::Medium && !t.in_active_sprint {
+        TriageAction::Defer
+    } else if ancient && low && t.assignee.is_none() && !t.blocked && t.blocking == 0 {
+        TriageAction::Close
+    } else {
+        return None;
+    };
+    let s_part = (idle / (2.0 * th.critical)).min(1.0);
+    let urgency =
+        (0.5 * s_part + 0.4 * t.priority.weight() + 0.1 * f64::from(u8::from(t.blocked))).min(1.0);
+    Some((action, staleness, idle, urgency))
+}
+
+#[derive(PartialEq)]
+struct Candidate<'a> {
+    urgency: f64,
+    ticket: &'a Ticket,
+    action: TriageAction,
+    staleness: Staleness,
+    idle: f64,
+}
+
+impl Eq for Candidate<'_> {}
+impl PartialOrd for Candidate<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate<'_> {
+    /// "Greater" = worse (lower urgency, then later key), so the heap evicts the worst.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .urgency
+            .total_cmp(&self.urgency)
+            .then_with(|| self.ticket.key.cmp(&other.ticket.key))
+    }
+}
+
+/// Triage `tickets` as of `now`: the `max_proposals` most urgent proposals, most urgent
+/// first (ties by key).
+pub fn triage(
+    tickets: &[Ticket],
+    settings: &TriageSettings,
+    now: DateTime<Utc>,
+    weights: &ConfidenceWeights,
+    track: &TrackRecords,
+) -> Vec<TriageProposal> {
+    let cap = settings.max_proposals;
+    let mut heap: BinaryHeap<Candidate<'_>> = BinaryHeap::with_capacity(cap + 1);
+    for t in tickets {
+        if let Some((action, staleness, idle, urgency)) = decide(t, settings, now) {
+            heap.push(Candidate {
+                urgency,
+                ticket: t,
+                action,
+                staleness,
+                idle,
+            });
+            if heap.len() > cap {
+                heap.pop();
+            }
+        }
+    }
+    let mut chosen = heap.into_vec();
+    chosen.sort();
+    chosen
+        .into_iter()
+        .map(|c| {
+            let t = c.ticket;
+            let known = [
+                t.assignee.is_some(),
+                t.last_comment.is_some(),
+                t.last_change.is_some(),
+                t.has_description,
+                t.estimated,
+            ];
+            let (right, total) = track
+                .get(&(t.team.clone(), c.action))
+                .copied()
+                .unwrap_or((0, 0));
+            let mut evidence =
+                vec![format!("idle {:.1} days ({:?})", c.idle, c.staleness).to_lowercase()];
+            if t.blocked {
+                evidence.push("blocked by another ticket".into());
+            }
+            if t.blocking > 0 {
+                evidence.push(format!("blocks {} tickets", t.blocking));
+            }
+            if t.assignee.is_none() {
+                evidence.push("unassigned".into());
+            }
+            if !t.has_description || !t.estimated {
+                evidence.push("missing description or estimate".into());
+            }
+            let ev = Evidence {
+                completeness: known.iter().filter(|k| **k).count() as f64 / known.len() as f64,
+                observations: 1
+                    + u64::from(t.last_comment.is_some())
+                    + u64::from(t.last_change.is_some()),
+                newest_evidence_age_hours: Some(0.0),
+                track_record_right: right,
+                track_record_total: total,
+                items: evidence.clone(),
+                ..Evidence::default()
+            };
+            TriageProposal {
+                key: t.key.clone(),
+                team: t.team.clone(),
+                action: c.action,
+                staleness: c.staleness,
+                idle_days: c.idle,
+                urgency: c.urgency,
+                confidence: reasoning::score(&ev, weights, None),
+                evidence,
+                impact: c.action.impact(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default()
+    }
+
+    fn ticket(key: &str, idle_days: i64) -> Ticket {
+        Ticket {
+            key: key.into(),
+            team: "alpha".into(),
+            priority: Priority::Medium,
+            assignee: Some("ana".into()),
+            labels: Vec::new(),
+            updated: now() - Duration::days(idle_days),
+            last_comment: None,
+            last_change: None,
+            assignee_last_activity: Some(now()),
+            blocked: false,
+            blocking: 0,
+            has_description: true,
+            estimated: true,
+            in_active_sprint: true,
+        }
+    }
+
+    fn run(tickets: &[Ticket]) -> Vec<TriageProposal> {
+        triage(
+            tickets,
+            &TriageSettings::default(),
+            now(),
+            &ConfidenceWeights::default(),
+            &TrackRecords::new(),
+        )
+    }
+
+    #[test]
+    fn a_critical_unassigned_blocked_ticket_escalates() {
+        let mut t = ticket("A-1", 20);
+        t.assignee = None;
+        t.blocked = true;
+        t.priority = Priority::Low;
+        let p = run(&[t]);
+        assert_eq!(p[0].action, TriageAction::Escalate);
+        assert_eq!(p[0].impact, ImpactLevel::High);
+    }
+
+    #[test]
+    fn the_latest_real_activity_counts() {
+        let mut t = ticket("A-2", 30);
+        t.last_comment = Some(now() - Duration::days(1));
+        assert!(run(&[t]).is_empty());
+    }
+
+    #[test]
+    fn exempt_labels_and_fresh_tickets_are_left_alone() {
+        let mut t = ticket("A-3", 30);
+        t.labels = vec!["Security".into()];
+        assert!(run(&[t, ticket("A-4", 1)]).is_empty());
+    }
+
+    #[test]
+    fn each_action_has_its_case() {
+        let mut reassign = ticket("R", 8);
+        reassign.assignee_last_activity = Some(now() - Duration::days(10));
+        let mut info = ticket("I", 4);
+        info.estimated = false;
+        let mut prio = ticket("P", 4);
+        prio.priority = Priority::Low;
+        prio.blocking = 2;
+        let mut defer = ticket("D", 8);
+        defer.in_active_sprint = false;
+        let mut close = ticket("C", 40);
+        close.priority = Priority::Lowest;
+        close.assignee = None;
+        close.in_active_sprint = false;
+        let got: BTreeMap<String, TriageAction> = run(&[reassign, info, prio, defer, close])
+            .into_iter()
+            .map(|p| (p.key, p.action))
+            .collect();
+        assert_eq!(got["R"], TriageAction::Reassign);
+        assert_eq!(got["I"], TriageAction::RequestInfo);
+        assert_eq!(got["P"], TriageAction::UpdatePriority);
+        assert_eq!(got["D"], TriageAction::Defer);
+        assert_eq!(got["C"], TriageAction::Close);
+    }
+
+    #[test]
+    fn proposals_are_capped_ordered_and_carry_their_own_confidence() {
+        let mut s = TriageSettings::default();
+        s.max_proposals = 3;
+        let tickets: Vec<Ticket> = (0..10)
+            .map(|i| {
+                let mut t = ticket(&format!("K-{i}"), 8 + i);
+                t.in_active_sprint = false;
+                t
+            })
+            .collect();
+        let p = triage(
+            &tickets,
+            &s,
+            now(),
+            &ConfidenceWeights::default(),
+            &TrackRecords::new(),
+        );
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].key, "K-9");
+        assert!(p.windows(2).all(|w| w[0].urgency >= w[1].urgency));
+        assert!(p[0].confidence.raw > 0.0 && p[0].confidence.raw < 1.0);
+        assert!(p[0].urgency != p[0].confidence.raw);
+    }
+
+    #[test]
+    fn input_order_does_not_matter() {
+        let mut tickets: Vec<Ticket> = (0..40)
+            .map(|i| {
+                let mut t = ticket(&format!("T-{i:02}"), 3 + (i * 7) % 30);
+                t.priority = [
+                    Priority::Highest,
+                    Priority::High,
+                    Priority::Medium,
+                    Priority::Low,
+                    Priority::Lowest,
+                ][i as usize % 5];
+                t.blocked = i % 3 == 0;
+                t.in_active_sprint = i % 2 == 0;
+                t
+            })
+            .collect();
+        let forward = run(&tickets);
+        tickets.reverse();
+        assert_eq!(run(&tickets), forward);
+        assert!(!forward.is_empty());
+    }
+}

@@ -20,9 +20,9 @@
 //! | `defer` | stale but idle less than twice the critical threshold, priority Medium or lower, not in an active sprint | low |
 //! | `close` | idle at least twice the critical threshold, priority Low/Lowest, unassigned, not blocked, not blocking | medium |
 //!
-//! **Urgency** = min(1, 0.5 × min(idle days / (2 × critical days), 1) + 0.4 × priority weight
-//! + 0.1 × blocked), with priority weights Highest 1, High 0.75, Medium 0.5, Low 0.25,
-//! Lowest 0. **Confidence** is the reasoning engine's, from the ticket's evidence (how
+//! **Urgency** = min(1, 0.5 × min(idle days / (2 × critical days), 1) + 0.4 × priority
+//! weight plus 0.1 when blocked), with priority weights Highest 1, High 0.75, Medium 0.5,
+//! Low 0.25, Lowest 0. **Confidence** is the reasoning engine's, from the ticket's evidence (how
 //! complete and how recent its data is, and the team's track record for that action when
 //! given) — not the rule's own score. Proposals are ordered by urgency (then key) and capped.
 

@@ -491,8 +491,10 @@ mod tests {
 
     #[test]
     fn proposals_are_capped_ordered_and_carry_their_own_confidence() {
-        let mut s = TriageSettings::default();
-        s.max_proposals = 3;
+        let s = TriageSettings {
+            max_proposals: 3,
+            ..TriageSettings::default()
+        };
         let tickets: Vec<Ticket> = (0..10)
             .map(|i| {
                 let mut t = ticket(&format!("K-{i}"), 8 + i);

@@ -10,7 +10,7 @@ use std::ffi::c_char;
 use juno_core::audit::Checkpoint;
 
 use crate::boundary::{Out, handle, opt_str_in};
-use crate::buf::{json_buf, juno_buf};
+use crate::buf::juno_buf;
 use crate::engine::juno;
 use crate::error::juno_error;
 use crate::ffi_boundary;
@@ -51,10 +51,8 @@ pub unsafe extern "C" fn juno_audit_verify(
             .map(|s| serde_json::from_str(s).map_err(|e| juno_core::Error::json("checkpoint", &e)))
             .transpose()?;
         let report = j.inner.audit().verify(saved.as_ref())?;
-        let buf = json_buf("verify report", &report)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("verify report", &report) }
     })
 }
 
@@ -78,10 +76,8 @@ pub unsafe extern "C" fn juno_audit_checkpoint(
         let j = unsafe { handle("j", j.cast_const()) }?;
         let out = Out::new("out_checkpoint_json", out_checkpoint_json)?;
         let checkpoint = j.inner.audit().checkpoint()?;
-        let buf = json_buf("checkpoint", &checkpoint)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("checkpoint", &checkpoint) }
     })
 }
 
@@ -110,10 +106,8 @@ pub unsafe extern "C" fn juno_audit_entries(
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_entries_json", out_entries_json)?;
         let entries = j.inner.audit().entries(from_seq, limit)?;
-        let buf = json_buf("audit entries", &entries)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("audit entries", &entries) }
     })
 }
 
@@ -141,10 +135,8 @@ pub unsafe extern "C" fn juno_audit_inclusion_proof(
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_proof_json", out_proof_json)?;
         let proof = j.inner.audit().inclusion_proof(seq, tree_size)?;
-        let buf = json_buf("inclusion proof", &proof)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("inclusion proof", &proof) }
     })
 }
 

@@ -42,6 +42,24 @@ pub(crate) fn json_buf<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<j
         .map_err(|e| Failure::encode(what, &e))
 }
 
+impl crate::boundary::Out<juno_buf> {
+    /// Encodes `value` as JSON and writes it out: the last step of every call that returns
+    /// JSON. Nothing is written when encoding fails.
+    ///
+    /// # Safety
+    /// As [`crate::boundary::Out::write`]: the pointer points to a writable `juno_buf`.
+    pub(crate) unsafe fn write_json<T: Serialize + ?Sized>(
+        self,
+        what: &str,
+        value: &T,
+    ) -> Result<(), Failure> {
+        let buf = json_buf(what, value)?;
+        // SAFETY: forwarded to the caller.
+        unsafe { self.write(buf) };
+        Ok(())
+    }
+}
+
 /// Frees the bytes of `buf` and resets it to `{NULL, 0}`.
 ///
 /// - Ownership: releases `buf->data`, which must have come from a JUNO call; `buf` itself

@@ -10,7 +10,7 @@ use juno_core::governance::{Action, Executor, NewRequest};
 use juno_core::model::Role;
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
-use crate::buf::{json_buf, juno_buf};
+use crate::buf::juno_buf;
 use crate::engine::juno;
 use crate::error::{Failure, juno_error};
 use crate::ffi_boundary;
@@ -133,10 +133,8 @@ pub unsafe extern "C" fn juno_governance_revoke_role(
         let out = Out::new("out_teams_json", out_teams_json)?;
         let role = role_in("role", role)?;
         let teams = j.inner.governance().revoke_role(user, role, team, by)?;
-        let buf = json_buf("revoked teams", &teams)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("revoked teams", &teams) }
     })
 }
 
@@ -166,10 +164,8 @@ pub unsafe extern "C" fn juno_governance_roles(
         let user = unsafe { opt_str_in("user", user, user_len) }?;
         let out = Out::new("out_json", out_json)?;
         let roles = j.inner.governance().roles(user, include_revoked)?;
-        let buf = json_buf("role assignments", &roles)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("role assignments", &roles) }
     })
 }
 
@@ -212,10 +208,8 @@ pub unsafe extern "C" fn juno_governance_submit(
         let json = unsafe { str_in("request_json", request_json, request_len) }?;
         let out = Out::new("out_request_json", out_request_json)?;
         let request = j.inner.governance().submit(NewRequest::from_json(json)?)?;
-        let buf = json_buf("request", &request)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("request", &request) }
     })
 }
 
@@ -239,10 +233,8 @@ pub unsafe extern "C" fn juno_governance_get(
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_request_json", out_request_json)?;
         let request = j.inner.governance().get(id)?;
-        let buf = json_buf("request", &request)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("request", &request) }
     })
 }
 
@@ -284,10 +276,8 @@ pub unsafe extern "C" fn juno_governance_approve(
         let digest = unsafe { str_in("digest", digest, digest_len) }?;
         let out = Out::new("out_request_json", out_request_json)?;
         let request = j.inner.governance().approve(id, approver, digest)?;
-        let buf = json_buf("request", &request)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("request", &request) }
     })
 }
 
@@ -321,10 +311,8 @@ pub unsafe extern "C" fn juno_governance_reject(
         let reason = unsafe { str_in("reason", reason, reason_len) }?;
         let out = Out::new("out_request_json", out_request_json)?;
         let request = j.inner.governance().reject(id, user, reason)?;
-        let buf = json_buf("request", &request)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("request", &request) }
     })
 }
 
@@ -360,10 +348,8 @@ pub unsafe extern "C" fn juno_governance_escalate(
         let reason = unsafe { str_in("reason", reason, reason_len) }?;
         let out = Out::new("out_request_json", out_request_json)?;
         let request = j.inner.governance().escalate(id, user, reason)?;
-        let buf = json_buf("request", &request)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("request", &request) }
     })
 }
 
@@ -393,10 +379,8 @@ pub unsafe extern "C" fn juno_governance_cancel(
         let user = unsafe { str_in("user", user, user_len) }?;
         let out = Out::new("out_request_json", out_request_json)?;
         let request = j.inner.governance().cancel(id, user)?;
-        let buf = json_buf("request", &request)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("request", &request) }
     })
 }
 
@@ -432,10 +416,8 @@ pub unsafe extern "C" fn juno_governance_pending(
         let out = Out::new("out_requests_json", out_requests_json)?;
         let role = role.map(|r| role_in("role", r)).transpose()?;
         let pending = j.inner.governance().pending(role, team)?;
-        let buf = json_buf("pending requests", &pending)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("pending requests", &pending) }
     })
 }
 
@@ -461,10 +443,8 @@ pub unsafe extern "C" fn juno_governance_process_deadlines(
         let j = unsafe { handle("j", j.cast_const()) }?;
         let out = Out::new("out_report_json", out_report_json)?;
         let report = j.inner.governance().process_deadlines()?;
-        let buf = json_buf("deadline report", &report)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("deadline report", &report) }
     })
 }
 
@@ -544,10 +524,8 @@ pub unsafe extern "C" fn juno_governance_execute(
             serde_json::from_str(json).map_err(|e| juno_core::Error::json("action", &e))?;
         let mut executor = CExecutor { f, ctx };
         let request = j.inner.governance().execute(id, &action, &mut executor)?;
-        let buf = json_buf("request", &request)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("request", &request) }
     })
 }
 
@@ -572,10 +550,8 @@ pub unsafe extern "C" fn juno_governance_dashboard(
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_json", out_json)?;
         let dashboard = j.inner.governance().dashboard()?;
-        let buf = json_buf("dashboard", &dashboard)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("dashboard", &dashboard) }
     })
 }
 
@@ -602,10 +578,8 @@ pub unsafe extern "C" fn juno_governance_compliance_report(
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_report_json", out_report_json)?;
         let report = j.inner.governance().compliance_report()?;
-        let buf = json_buf("compliance report", &report)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("compliance report", &report) }
     })
 }
 

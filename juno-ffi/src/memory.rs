@@ -8,7 +8,7 @@ use std::ffi::c_char;
 use juno_core::memory::{NewMemory, OutcomeRecord, RecallQuery};
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
-use crate::buf::{json_buf, juno_buf};
+use crate::buf::juno_buf;
 use crate::engine::juno;
 use crate::error::juno_error;
 use crate::ffi_boundary;
@@ -77,10 +77,8 @@ pub unsafe extern "C" fn juno_memory_store_many(
             .inner
             .memory()
             .store_many(NewMemory::many_from_json(json)?)?;
-        let buf = json_buf("memory ids", &ids)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("memory ids", &ids) }
     })
 }
 
@@ -104,10 +102,9 @@ pub unsafe extern "C" fn juno_memory_get(
         // SAFETY: `j` is NULL or a live handle (the documented contract).
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_json", out_json)?;
-        let buf = json_buf("memory", &j.inner.memory().get(id)?)?;
+        let value = j.inner.memory().get(id)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("memory", &value) }
     })
 }
 
@@ -131,10 +128,9 @@ pub unsafe extern "C" fn juno_memory_history(
         // SAFETY: `j` is NULL or a live handle (the documented contract).
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_json", out_json)?;
-        let buf = json_buf("memory history", &j.inner.memory().history(id)?)?;
+        let value = j.inner.memory().history(id)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("memory history", &value) }
     })
 }
 
@@ -167,10 +163,8 @@ pub unsafe extern "C" fn juno_memory_recall(
         let query = unsafe { str_in("query_json", query_json, query_len) }?;
         let out = Out::new("out_hits_json", out_hits_json)?;
         let hits = j.inner.memory().recall(&RecallQuery::from_json(query)?)?;
-        let buf = json_buf("recall hits", &hits)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("recall hits", &hits) }
     })
 }
 
@@ -217,10 +211,9 @@ pub unsafe extern "C" fn juno_memory_stats(
         // SAFETY: `j` is NULL or a live handle (the documented contract).
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_json", out_json)?;
-        let buf = json_buf("memory stats", &j.inner.memory().stats()?)?;
+        let value = j.inner.memory().stats()?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("memory stats", &value) }
     })
 }
 
@@ -253,10 +246,8 @@ pub unsafe extern "C" fn juno_memory_record_outcome(
         let record: OutcomeRecord =
             serde_json::from_str(json).map_err(|e| juno_core::Error::json("outcome record", &e))?;
         let learned = j.inner.memory().record_outcome(&record)?;
-        let buf = json_buf("learned outcome", &learned)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("learned outcome", &learned) }
     })
 }
 
@@ -289,10 +280,8 @@ pub unsafe extern "C" fn juno_memory_preference(
         let action = unsafe { str_in("action", action, action_len) }?;
         let out = Out::new("out_json", out_json)?;
         let pref = j.inner.memory().preference(team, action)?;
-        let buf = json_buf("team preference", &pref)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("team preference", &pref) }
     })
 }
 
@@ -322,10 +311,8 @@ pub unsafe extern "C" fn juno_memory_recognize_patterns(
         let team = unsafe { opt_str_in("team", team, team_len) }?;
         let out = Out::new("out_json", out_json)?;
         let patterns = j.inner.memory().recognize_patterns(team)?;
-        let buf = json_buf("patterns", &patterns)?;
         // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write(buf) };
-        Ok(())
+        unsafe { out.write_json("patterns", &patterns) }
     })
 }
 

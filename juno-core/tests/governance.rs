@@ -441,6 +441,23 @@ fn a_truncated_tail_is_detected_by_a_checkpoint() {
     assert!(report.problems[0].contains("truncated"));
 }
 
+/// Replaces `path`'s audit log with a consistent alternative history of the same length,
+/// built by the library itself (every hash checks out), optionally dropping the stored
+/// checkpoints too.
+fn replace_history(dir: &std::path::Path, path: &std::path::Path, drop_checkpoints: bool) {
+    let forged = logged_db(dir, "forged.db", 10, 0.7);
+    let conn = attacker(path);
+    conn.execute("ATTACH DATABASE ?1 AS forged", [forged.to_str().unwrap()])
+        .unwrap();
+    conn.execute_batch(
+        "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM forged.audit_log;",
+    )
+    .unwrap();
+    if drop_checkpoints {
+        conn.execute("DELETE FROM audit_checkpoints", []).unwrap();
+    }
+}
+
 #[test]
 fn rewritten_history_is_detected_by_a_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
@@ -450,16 +467,8 @@ fn rewritten_history_is_detected_by_a_checkpoint() {
         .audit()
         .checkpoint()
         .unwrap();
-    // A consistent alternative history of the same length, built by the library itself.
-    let forged = logged_db(dir.path(), "forged.db", 10, 0.7);
-    let conn = attacker(&path);
-    conn.execute("ATTACH DATABASE ?1 AS forged", [forged.to_str().unwrap()])
-        .unwrap();
-    conn.execute_batch(
-        "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM forged.audit_log; DELETE FROM audit_checkpoints;",
-    )
-    .unwrap();
-    drop(conn);
+    // Also drop the stored checkpoint: only the saved copy can tell.
+    replace_history(dir.path(), &path, true);
     let juno = Juno::open_path(&path).unwrap();
     assert!(
         juno.audit().verify(None).unwrap().ok,
@@ -747,15 +756,7 @@ fn a_checkpoint_never_vouches_for_a_tampered_log() {
         .audit()
         .checkpoint()
         .unwrap();
-    let forged = logged_db(dir.path(), "forged.db", 10, 0.7);
-    let conn = attacker(&path);
-    conn.execute("ATTACH DATABASE ?1 AS forged", [forged.to_str().unwrap()])
-        .unwrap();
-    conn.execute_batch(
-        "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM forged.audit_log;",
-    )
-    .unwrap();
-    drop(conn);
+    replace_history(dir.path(), &path, false);
     let juno = Juno::open_path(&path).unwrap();
     // The stored checkpoint catches the rewrite, and taking a new one cannot paper over it.
     assert!(!juno.audit().verify(None).unwrap().ok);

@@ -4,23 +4,22 @@
 //! full-text queries see a realistic mix of common and rare terms.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use juno_core::forecast::SplitMix64;
 use juno_core::memory::{MemoryKind, NewMemory};
 
-/// splitmix64: a tiny seeded generator, enough for reproducible corpora.
+/// The core's seeded SplitMix64, with the helpers the corpora need.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng(SplitMix64::new(seed))
     }
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
+    /// Modulo (not the core's multiply-shift) so the corpora, and with them the reported
+    /// figures, stay exactly what they were.
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }

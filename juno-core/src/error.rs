@@ -189,6 +189,18 @@ impl Error {
         }
     }
 
+    /// Places an input error inside item `i` of a batch (`items[3].importance`); other
+    /// errors pass through unchanged.
+    pub fn in_item(self, i: usize) -> Self {
+        match self {
+            Error::InvalidInput { field, reason } => Error::InvalidInput {
+                field: format!("items[{i}].{field}"),
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// Wraps a serde_json error met while parsing `what`.
     pub fn json(what: impl Into<String>, err: &serde_json::Error) -> Self {
         Error::Json {

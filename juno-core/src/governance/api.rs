@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::juno::Juno;
 use crate::model::Role;
 use crate::store::audit::Appender;
-use crate::store::governance::{self as sql, Transition, ms};
+use crate::store::governance::{self as sql, Transition};
+use crate::store::to_ms as ms;
 
 /// Runs approved actions: the Jira client in production, a recording executor in tests.
 pub trait Executor {
@@ -212,15 +213,9 @@ impl<'a> Governance<'a> {
     /// [`Error::InvalidInput`] naming the first bad item.
     pub fn submit_many(&self, requests: Vec<NewRequest>) -> Result<Vec<RequestId>> {
         for (i, r) in requests.iter().enumerate() {
-            r.validate().map_err(|e| match e {
-                Error::InvalidInput { field, reason } if requests.len() > 1 => {
-                    Error::InvalidInput {
-                        field: format!("items[{i}].{field}"),
-                        reason,
-                    }
-                }
-                other => other,
-            })?;
+            // A single request (from `submit`) names its field plainly.
+            r.validate()
+                .map_err(|e| if requests.len() > 1 { e.in_item(i) } else { e })?;
         }
         let now = self.now();
         let now_ms = ms(now);

@@ -81,7 +81,7 @@ impl<'a> Memories<'a> {
         let now = self.now();
         let mut valid = Vec::with_capacity(memories.len());
         for (i, m) in memories.into_iter().enumerate() {
-            valid.push(m.validate(now).map_err(|e| index_error(e, i))?);
+            valid.push(m.validate(now).map_err(|e| e.in_item(i))?);
         }
         self.juno.store().insert_memories(&valid, to_ms(now))
     }
@@ -433,16 +433,5 @@ impl<'a> Memories<'a> {
             }
         }
         Ok(out)
-    }
-}
-
-/// Prefixes an item's field with its index in a batch (`items[3].importance`).
-fn index_error(e: Error, i: usize) -> Error {
-    match e {
-        Error::InvalidInput { field, reason } => Error::InvalidInput {
-            field: format!("items[{i}].{field}"),
-            reason,
-        },
-        other => other,
     }
 }

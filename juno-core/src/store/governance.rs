@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::{Store, from_ms, to_ms};
+use super::{Store, from_ms};
 use crate::error::{Error, Result};
 use crate::governance::{Action, ApprovalRequest, RequestId, RequestStatus, RoleAssignment};
 use crate::model::{ImpactLevel, Role};
@@ -311,9 +311,4 @@ pub(crate) fn all_requests(conn: &Connection) -> Result<Vec<ApprovalRequest>> {
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], row_request)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// `now` in the store's time unit.
-pub(crate) fn ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
-    to_ms(t)
 }

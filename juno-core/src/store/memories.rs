@@ -63,11 +63,7 @@ pub(crate) struct EpisodeRow {
 }
 
 fn hex(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 2);
-    for b in s.as_bytes() {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    crate::audit::hex(s.as_bytes())
 }
 
 /// Scope words indexed in the FTS `scope` column: hex keeps them single alphanumeric tokens,
@@ -559,28 +555,22 @@ impl Store {
         Ok(out)
     }
 
-    fn filter_sql(
-        filter: &RecallFilter<'_>,
-        with_scope: bool,
-        sql: &mut String,
-        args: &mut Vec<Value>,
-    ) {
+    fn filter_sql(filter: &RecallFilter<'_>, sql: &mut String, args: &mut Vec<Value>) {
         sql.push_str(" AND (m.expires_at IS NULL OR m.expires_at > ?) AND m.touched_at >= ?");
         args.push(Value::Integer(filter.now_ms));
         args.push(Value::Integer(filter.retention_cutoff_ms));
-        if with_scope {
-            if let Some(t) = filter.team {
-                sql.push_str(" AND m.team = ?");
-                args.push(Value::Text(t.to_owned()));
-            }
-            if let Some(u) = filter.user {
-                sql.push_str(" AND m.user_id = ?");
-                args.push(Value::Text(u.to_owned()));
-            }
-            if let Some(p) = filter.project {
-                sql.push_str(" AND m.project = ?");
-                args.push(Value::Text(p.to_owned()));
-            }
+        // The team check also guards against a team-hash collision in the index.
+        if let Some(t) = filter.team {
+            sql.push_str(" AND m.team = ?");
+            args.push(Value::Text(t.to_owned()));
+        }
+        if let Some(u) = filter.user {
+            sql.push_str(" AND m.user_id = ?");
+            args.push(Value::Text(u.to_owned()));
+        }
+        if let Some(p) = filter.project {
+            sql.push_str(" AND m.project = ?");
+            args.push(Value::Text(p.to_owned()));
         }
         if !filter.kinds.is_empty() {
             sql.push_str(" AND m.kind IN (");
@@ -633,7 +623,7 @@ impl Store {
              WHERE m.id IN (SELECT value FROM json_each(?))",
         );
         let mut filter_args = vec![Value::Null];
-        Self::filter_sql(filter, true, &mut filter_sql, &mut filter_args);
+        Self::filter_sql(filter, &mut filter_sql, &mut filter_args);
         let expr = fts_match(filter, terms);
         let conn = self.conn();
         // Filters rarely reject a match, so a small margin usually does it in one round.
@@ -685,7 +675,7 @@ impl Store {
             "SELECT m.id, 0.0, m.importance, m.updated_at, m.access_count, NULL FROM memories m WHERE 1",
         );
         let mut args = Vec::new();
-        Self::filter_sql(filter, true, &mut sql, &mut args);
+        Self::filter_sql(filter, &mut sql, &mut args);
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;

@@ -53,6 +53,7 @@ pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod forecast;
 pub mod governance;
 mod juno;

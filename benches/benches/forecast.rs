@@ -10,6 +10,7 @@ use juno_core::forecast::{MonteCarloInput, monte_carlo};
 fn mc(c: &mut Criterion) {
     let input = MonteCarloInput {
         committed: 42.0,
+        scope: None,
         done: 6.0,
         days_remaining: 10,
         planned_days: 10,

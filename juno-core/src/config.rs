@@ -85,34 +85,79 @@ impl Default for ConfidenceWeights {
     }
 }
 
-/// Sprint-risk category weights and the score thresholds between risk levels.
+/// One sprint-risk category's weight in the overall score and the score at which the
+/// category is flagged (and its recommendations are given).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskCategory {
+    /// Weight in the overall score; the five weights sum to 1.
+    pub weight: f64,
+    /// A category score at or above this flags the category.
+    pub threshold: f64,
+}
+
+/// The five sprint-risk categories (the deployment guide's defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskCategories {
+    /// Pace needed versus pace shown (weight 0.25, threshold 0.7).
+    pub velocity: RiskCategory,
+    /// Scope added or removed since the start (0.20, 0.6).
+    pub scope: RiskCategory,
+    /// People and work in progress per person (0.20, 0.8).
+    pub capacity: RiskCategory,
+    /// Defects and the review queue (0.20, 0.7).
+    pub quality: RiskCategory,
+    /// Blocked and dependent work (0.15, 0.6).
+    pub dependencies: RiskCategory,
+}
+
+impl Default for RiskCategories {
+    fn default() -> Self {
+        let c = |weight, threshold| RiskCategory { weight, threshold };
+        RiskCategories {
+            velocity: c(0.25, 0.7),
+            scope: c(0.20, 0.6),
+            capacity: c(0.20, 0.8),
+            quality: c(0.20, 0.7),
+            dependencies: c(0.15, 0.6),
+        }
+    }
+}
+
+impl RiskCategories {
+    /// The categories by name, in the fixed order velocity, scope, capacity, quality,
+    /// dependencies.
+    pub fn named(&self) -> [(&'static str, RiskCategory); 5] {
+        [
+            ("velocity", self.velocity),
+            ("scope", self.scope),
+            ("capacity", self.capacity),
+            ("quality", self.quality),
+            ("dependencies", self.dependencies),
+        ]
+    }
+}
+
+/// Sprint-risk category weights and thresholds, and the overall score's level thresholds:
+/// low below `medium_threshold`, then medium, high, and critical from `critical_threshold`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RiskSettings {
-    /// Weight of each risk category; must sum to 1.
-    pub categories: BTreeMap<String, f64>,
-    /// A score at or above this is at least medium risk.
+    /// The five categories.
+    pub categories: RiskCategories,
+    /// An overall score at or above this is at least medium risk (default 0.3).
     pub medium_threshold: f64,
-    /// A score at or above this is at least high risk.
+    /// …at least high risk (default 0.6).
     pub high_threshold: f64,
-    /// A score at or above this is critical.
+    /// …critical (default 0.8).
     pub critical_threshold: f64,
 }
 
 impl Default for RiskSettings {
     fn default() -> Self {
-        let categories = [
-            ("scope_change", 0.25),
-            ("velocity", 0.25),
-            ("blockers", 0.20),
-            ("dependencies", 0.15),
-            ("capacity", 0.15),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
         RiskSettings {
-            categories,
+            categories: RiskCategories::default(),
             medium_threshold: 0.3,
             high_threshold: 0.6,
             critical_threshold: 0.8,
@@ -467,16 +512,11 @@ impl Config {
             ));
         }
         let r = &self.risk;
-        if r.categories.is_empty() {
-            return Err(Error::config(
-                "risk.categories",
-                "at least one category is needed",
-            ));
+        for (name, c) in r.categories.named() {
+            check_unit(&format!("risk.categories.{name}.weight"), c.weight)?;
+            check_unit(&format!("risk.categories.{name}.threshold"), c.threshold)?;
         }
-        for (name, v) in &r.categories {
-            check_unit(&format!("risk.categories.{name}"), *v)?;
-        }
-        let rsum: f64 = r.categories.values().sum();
+        let rsum: f64 = r.categories.named().iter().map(|(_, c)| c.weight).sum();
         if (rsum - 1.0).abs() > 1e-6 {
             return Err(Error::config(
                 "risk.categories",

@@ -1,7 +1,4 @@
-//! Sprint forecasting. Today: the seeded Monte Carlo simulation of the rest of a sprint.
-//! (The trained risk model and category scores of issue #4 are still to come.)
-//!
-//! # Monte Carlo
+//! The seeded Monte Carlo simulation of the rest of a sprint.
 //!
 //! Each trial walks the sprint's remaining days. Every day it draws one day of throughput
 //! and one day of scope growth from the team's history (bootstrap, with replacement). Done
@@ -44,8 +41,12 @@ impl SplitMix64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MonteCarloInput {
-    /// Points committed (after scope changes so far).
+    /// Points committed: the target is 80% of this.
     pub committed: f64,
+    /// Points in the sprint now, when scope has changed since the commitment (default:
+    /// `committed`). Done points never exceed the scope.
+    #[serde(default)]
+    pub scope: Option<f64>,
     /// Points done so far.
     pub done: f64,
     /// Whole working days left.
@@ -118,7 +119,7 @@ pub fn monte_carlo(input: &MonteCarloInput) -> MonteCarloResult {
         // more days never deliver less, trial by trial.
         let mut rng =
             SplitMix64::new(input.seed ^ u64::from(t).wrapping_mul(0xA076_1D64_78BD_642F));
-        let mut scope = committed.max(done0);
+        let mut scope = input.scope.map_or(committed, finite_nonneg).max(done0);
         let mut done = done0;
         for _ in 0..input.days_remaining {
             if !growth.is_empty() {
@@ -151,6 +152,7 @@ mod tests {
     fn input(days: u32) -> MonteCarloInput {
         MonteCarloInput {
             committed: 40.0,
+            scope: None,
             done: 0.0,
             days_remaining: days,
             planned_days: 10,

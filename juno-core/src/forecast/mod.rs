@@ -1,0 +1,678 @@
+//! Sprint risk forecasting: will this sprint deliver what the team committed to?
+//!
+//! [`sprint`] takes a sprint's state at some moment ([`SprintState`]) and the team's past
+//! sprints ([`TeamHistory`]) and returns a [`SprintForecast`]:
+//!
+//! - **P(deliver ≥ 80% of the commitment)**: from the trained model ([`RiskModel`], a
+//!   logistic regression fitted with `linfa` on recorded sprints) when one is given, else
+//!   from the Monte Carlo simulation — the forecast says which (`probability_basis`);
+//! - delivered points P10 / P50 / P90 from the seeded [`monte_carlo`] simulation of the
+//!   team's throughput (scope growth included);
+//! - the five category scores, the monotone overall score and its level, and the
+//!   recommendations ([`risk`]);
+//! - the reasoning engine's confidence in the forecast and its explanation.
+//!
+//! The commitment is the points committed at the start (`committed_points`); points added
+//! later and finished count as delivered, as in Jira's velocity chart.
+//!
+//! Day 0 never predicts near-zero delivery: with nothing done yet the simulation still runs
+//! every remaining day at the team's pace. A commitment of 0 points never divides by zero:
+//! the ratios it feeds are defined as 0 and the probability is 1 (nothing to miss).
+
+pub mod features;
+pub mod model;
+mod monte_carlo;
+pub mod risk;
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfidenceWeights, RiskSettings};
+use crate::error::{Error, Result};
+use crate::reasoning::{self, Calibration, Confidence, Evidence, ExplanationLevel};
+
+pub use self::model::{ModelEvaluation, RiskModel};
+pub use self::monte_carlo::{MonteCarloInput, MonteCarloResult, SplitMix64, monte_carlo};
+pub use self::risk::{CategoryScore, Recommendation, RiskLevel};
+
+/// Trials the sprint forecast's simulation runs.
+pub const FORECAST_TRIALS: u32 = 10_000;
+
+/// A sprint's state at one moment. Points are story points; counts are issues.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SprintState {
+    /// The team.
+    pub team: String,
+    /// The sprint's name or id.
+    pub sprint: String,
+    /// Points committed at the start.
+    pub committed_points: f64,
+    /// Points added since the start.
+    pub added_points: f64,
+    /// Points removed since the start.
+    pub removed_points: f64,
+    /// Points not started.
+    pub todo_points: f64,
+    /// Points in progress.
+    pub in_progress_points: f64,
+    /// Points done.
+    pub done_points: f64,
+    /// Issues committed at the start.
+    pub committed_issues: u32,
+    /// Issues added since the start.
+    pub added_issues: u32,
+    /// Issues removed since the start.
+    pub removed_issues: u32,
+    /// Issues not started.
+    pub todo_issues: u32,
+    /// Issues in progress.
+    pub in_progress_issues: u32,
+    /// Issues done.
+    pub done_issues: u32,
+    /// Working days elapsed.
+    pub days_elapsed: f64,
+    /// Working days planned.
+    pub days_planned: f64,
+    /// People working on the sprint.
+    pub team_size: u32,
+    /// Issues blocked by others.
+    pub blocked: u32,
+    /// Issues with links to work outside the sprint.
+    pub dependencies: u32,
+    /// Defects (bugs) in the sprint.
+    pub defects: u32,
+    /// Issues waiting for review.
+    pub review_queue: u32,
+}
+
+/// One finished sprint of the team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PastSprint {
+    /// Points committed at the start.
+    pub committed_points: f64,
+    /// Points delivered.
+    pub delivered_points: f64,
+    /// Working days it ran.
+    pub days: f64,
+    /// People on it (0: unknown).
+    #[serde(default)]
+    pub team_size: u32,
+}
+
+/// The team's history, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamHistory {
+    /// Finished sprints.
+    pub sprints: Vec<PastSprint>,
+    /// Points finished per working day, when known day by day. Without it, each past
+    /// sprint's average day (delivered ÷ days) is a sample.
+    pub daily_throughput: Vec<f64>,
+    /// Points added per working day (negative for removals).
+    pub daily_scope_change: Vec<f64>,
+}
+
+/// A sprint forecast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SprintForecast {
+    /// The team.
+    pub team: String,
+    /// The sprint.
+    pub sprint: String,
+    /// P(delivered ≥ 80% of the commitment).
+    pub p_deliver_80: f64,
+    /// `model v<N>` or `monte_carlo`.
+    pub probability_basis: String,
+    /// Delivered points by simulation (P10 / P50 / P90).
+    pub delivery: MonteCarloResult,
+    /// The five categories.
+    pub categories: Vec<CategoryScore>,
+    /// Σ weight × category score.
+    pub overall: f64,
+    /// Its level.
+    pub level: RiskLevel,
+    /// What to do, tied to the categories that drive the risk.
+    pub recommendations: Vec<Recommendation>,
+    /// The reasoning engine's confidence in this forecast.
+    pub confidence: Confidence,
+    /// Caveats (fallbacks taken, data missing).
+    pub notes: Vec<String>,
+}
+
+/// Everything [`sprint`] needs besides the sprint: settings, the model and the seed.
+#[derive(Debug, Clone, Copy)]
+pub struct ForecastContext<'a> {
+    /// Category weights and thresholds.
+    pub risk: &'a RiskSettings,
+    /// Confidence weights.
+    pub weights: &'a ConfidenceWeights,
+    /// The trained model, if any.
+    pub model: Option<&'a RiskModel>,
+    /// The calibration map for this kind of forecast, if fitted.
+    pub calibration: Option<&'a Calibration>,
+    /// This kind of forecast for this team: (came true, decided).
+    pub track_record: (u64, u64),
+    /// The simulation's seed.
+    pub seed: u64,
+}
+
+impl SprintState {
+    /// Points committed now: start + added − removed (never below 0).
+    pub fn commitment_now(&self) -> f64 {
+        (nn(self.committed_points) + nn(self.added_points) - nn(self.removed_points)).max(0.0)
+    }
+
+    /// Issues in the sprint now.
+    pub fn issues_now(&self) -> u32 {
+        (self.committed_issues + self.added_issues).saturating_sub(self.removed_issues)
+    }
+
+    /// Open issues now (to do + in progress).
+    pub fn open_issues(&self) -> u32 {
+        self.todo_issues + self.in_progress_issues
+    }
+
+    /// Whole working days left (never negative).
+    pub fn days_left(&self) -> f64 {
+        (nn(self.days_planned) - nn(self.days_elapsed)).max(0.0)
+    }
+
+    /// Checks the numbers: finite and non-negative, elapsed within the plan (a sprint past
+    /// its planned end is allowed and has 0 days left).
+    pub fn validate(&self) -> Result<()> {
+        let fields = [
+            ("committed_points", self.committed_points),
+            ("added_points", self.added_points),
+            ("removed_points", self.removed_points),
+            ("todo_points", self.todo_points),
+            ("in_progress_points", self.in_progress_points),
+            ("done_points", self.done_points),
+            ("days_elapsed", self.days_elapsed),
+            ("days_planned", self.days_planned),
+        ];
+        for (name, v) in fields {
+            if !v.is_finite() || v < 0.0 {
+                return Err(Error::invalid(
+                    name,
+                    format!("must be a finite number ≥ 0, got {v}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TeamHistory {
+    /// Checks the numbers: finite, non-negative points and days.
+    pub fn validate(&self) -> Result<()> {
+        for (i, s) in self.sprints.iter().enumerate() {
+            for (name, v) in [
+                ("committed_points", s.committed_points),
+                ("delivered_points", s.delivered_points),
+                ("days", s.days),
+            ] {
+                if !v.is_finite() || v < 0.0 {
+                    return Err(Error::invalid(
+                        format!("history.sprints[{i}].{name}"),
+                        format!("must be a finite number ≥ 0, got {v}"),
+                    ));
+                }
+            }
+        }
+        for (name, xs) in [
+            ("history.daily_throughput", &self.daily_throughput),
+            ("history.daily_scope_change", &self.daily_scope_change),
+        ] {
+            if let Some(i) = xs.iter().position(|x| !x.is_finite()) {
+                return Err(Error::invalid(format!("{name}[{i}]"), "must be finite"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Daily throughput samples: the recorded days, else each past sprint's average day.
+    pub fn throughput_samples(&self) -> Vec<f64> {
+        if !self.daily_throughput.is_empty() {
+            return self.daily_throughput.iter().map(|x| nn(*x)).collect();
+        }
+        self.sprints
+            .iter()
+            .filter(|s| s.days > 0.0)
+            .map(|s| nn(s.delivered_points) / s.days)
+            .collect()
+    }
+
+    /// The median points per day, if there is any history.
+    pub fn pace(&self) -> Option<f64> {
+        median(self.throughput_samples())
+    }
+
+    /// The median team size over past sprints that recorded one.
+    pub fn usual_team_size(&self) -> Option<f64> {
+        median(
+            self.sprints
+                .iter()
+                .filter(|s| s.team_size > 0)
+                .map(|s| f64::from(s.team_size))
+                .collect(),
+        )
+    }
+
+    /// The median share of the commitment delivered, over past sprints with a commitment.
+    pub fn delivery_ratio(&self) -> Option<f64> {
+        median(
+            self.sprints
+                .iter()
+                .filter(|s| s.committed_points > 0.0)
+                .map(|s| (nn(s.delivered_points) / s.committed_points).min(3.0))
+                .collect(),
+        )
+    }
+}
+
+pub(crate) fn nn(x: f64) -> f64 {
+    if x.is_finite() { x.max(0.0) } else { 0.0 }
+}
+
+pub(crate) fn median(mut xs: Vec<f64>) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    Some(if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    })
+}
+
+/// The five raw category scores of the [`risk`] table.
+pub fn category_scores(state: &SprintState, history: &TeamHistory) -> risk::RawScores {
+    let commit = state.commitment_now();
+    let left = (commit - nn(state.done_points)).max(0.0);
+    let days_left = state.days_left();
+    let (pace, pace_basis) = match history.pace() {
+        Some(p) => (p, "the team's median pace"),
+        None if state.days_planned > 0.0 => (
+            nn(state.committed_points) / state.days_planned,
+            "the plan's pace (no history)",
+        ),
+        None => (0.0, "no pace known"),
+    };
+    let capacity_left = pace * days_left;
+    let velocity = if left <= 0.0 {
+        0.0
+    } else if capacity_left <= 0.0 {
+        1.0
+    } else {
+        risk::sigmoid(4.0 * (left / capacity_left - 1.0))
+    };
+    let start = nn(state.committed_points);
+    let churn = if start > 0.0 {
+        (nn(state.added_points) + 0.5 * nn(state.removed_points)) / start
+    } else if state.added_points > 0.0 {
+        1.0
+    } else {
+        0.0
+    };
+    let scope = 1.0 - (-2.0 * churn).exp();
+    let size = f64::from(state.team_size);
+    let shrink = match history.usual_team_size() {
+        Some(usual) if usual > 0.0 && size > 0.0 => (1.0 - size / usual).max(0.0),
+        _ => 0.0,
+    };
+    let wip_per_person = if size > 0.0 {
+        f64::from(state.in_progress_issues) / size
+    } else {
+        0.0
+    };
+    let overload = 1.0 - (-(wip_per_person - 2.0).max(0.0) / 2.0).exp();
+    let capacity = shrink.max(overload);
+    let issues = f64::from(state.issues_now().max(1));
+    let quality = 1.0 - (-3.0 * f64::from(state.defects + state.review_queue) / issues).exp();
+    let open = f64::from(state.open_issues().max(1));
+    let dependencies = 1.0
+        - (-3.0 * (f64::from(state.blocked) + 0.5 * f64::from(state.dependencies)) / open).exp();
+    [
+        (
+            velocity,
+            format!(
+                "{left:.1} points left in {days_left:.1} days at {pace:.2} points/day ({pace_basis})"
+            ),
+        ),
+        (
+            scope,
+            format!(
+                "{:.1} points added and {:.1} removed against {start:.1} committed",
+                nn(state.added_points),
+                nn(state.removed_points)
+            ),
+        ),
+        (
+            capacity,
+            format!(
+                "{} people ({}), {wip_per_person:.1} issues in progress per person",
+                state.team_size,
+                history
+                    .usual_team_size()
+                    .map_or("usual size unknown".to_owned(), |u| format!(
+                        "usually {u:.0}"
+                    ))
+            ),
+        ),
+        (
+            quality,
+            format!(
+                "{} defects and {} awaiting review among {} issues",
+                state.defects,
+                state.review_queue,
+                state.issues_now()
+            ),
+        ),
+        (
+            dependencies,
+            format!(
+                "{} blocked and {} with outside dependencies among {} open issues",
+                state.blocked,
+                state.dependencies,
+                state.open_issues()
+            ),
+        ),
+    ]
+}
+
+/// The Monte Carlo input for the rest of this sprint.
+pub fn simulation_input(state: &SprintState, history: &TeamHistory, seed: u64) -> MonteCarloInput {
+    MonteCarloInput {
+        committed: nn(state.committed_points),
+        scope: Some(state.commitment_now()),
+        done: nn(state.done_points),
+        days_remaining: state.days_left().ceil() as u32,
+        planned_days: nn(state.days_planned).ceil() as u32,
+        daily_throughput: history.throughput_samples(),
+        daily_scope_change: history.daily_scope_change.clone(),
+        trials: FORECAST_TRIALS,
+        seed,
+    }
+}
+
+/// Forecasts one sprint. Pure: the same input, history, context and seed give the same
+/// forecast.
+pub fn sprint(
+    state: &SprintState,
+    history: &TeamHistory,
+    ctx: &ForecastContext<'_>,
+) -> Result<SprintForecast> {
+    state.validate()?;
+    history.validate()?;
+    let mut notes = Vec::new();
+    let delivery = monte_carlo(&simulation_input(state, history, ctx.seed));
+    if delivery.basis == "plan_pace" {
+        notes.push(
+            "no throughput history: the simulation assumes the plan's pace (commitment ÷ planned days)"
+                .to_owned(),
+        );
+    }
+    let (p_deliver_80, probability_basis) = if state.committed_points <= 0.0 {
+        notes.push("nothing committed: there is nothing to miss".to_owned());
+        (1.0, "no_commitment".to_owned())
+    } else {
+        match ctx.model {
+            Some(m) => (
+                m.predict(&features::extract(state, history)),
+                format!("model v{}", m.version),
+            ),
+            None => {
+                notes.push(
+                    "no trained model: the probability is the simulation's share of trials reaching 80%"
+                        .to_owned(),
+                );
+                (delivery.p_deliver_80, "monte_carlo".to_owned())
+            }
+        }
+    };
+    let (categories, overall, level) = risk::combine(category_scores(state, history), ctx.risk);
+    let recommendations = risk::recommend(&categories, level);
+    let known = [
+        state.committed_points > 0.0,
+        state.days_planned > 0.0,
+        state.team_size > 0,
+        state.issues_now() > 0,
+        !history.sprints.is_empty() || !history.daily_throughput.is_empty(),
+    ];
+    let completeness = known.iter().filter(|k| **k).count() as f64 / known.len() as f64;
+    let mut signals = vec![1.0 - p_deliver_80, overall];
+    if ctx.model.is_some() {
+        signals.push(1.0 - delivery.p_deliver_80);
+    }
+    let evidence = Evidence {
+        completeness,
+        observations: history.sprints.len() as u64 + u64::from(state.issues_now()),
+        newest_evidence_age_hours: Some(0.0),
+        track_record_right: ctx.track_record.0,
+        track_record_total: ctx.track_record.1,
+        pattern_support: None,
+        pattern_episodes: 0,
+        engine_signals: signals,
+        items: categories
+            .iter()
+            .map(|c| format!("{}: {:.2} — {}", c.name, c.score, c.evidence))
+            .collect(),
+    };
+    let confidence = reasoning::score(&evidence, ctx.weights, ctx.calibration);
+    Ok(SprintForecast {
+        team: state.team.clone(),
+        sprint: state.sprint.clone(),
+        p_deliver_80,
+        probability_basis,
+        delivery,
+        categories,
+        overall,
+        level,
+        recommendations,
+        confidence,
+        notes,
+    })
+}
+
+impl SprintForecast {
+    /// The forecast in words at `level`: the headline at `basic`; plus the categories and
+    /// recommendations at `detailed`; plus the confidence's factors and notes at `verbose`.
+    pub fn explain(&self, level: ExplanationLevel) -> String {
+        let mut s = format!(
+            "{} {}: {} risk ({:.2}); P(deliver ≥ 80%) = {:.2} ({}); delivered points P10/P50/P90 = {:.1}/{:.1}/{:.1}.",
+            self.team,
+            self.sprint,
+            self.level,
+            self.overall,
+            self.p_deliver_80,
+            self.probability_basis,
+            self.delivery.p10,
+            self.delivery.p50,
+            self.delivery.p90
+        );
+        if level == ExplanationLevel::Basic {
+            return s;
+        }
+        for c in &self.categories {
+            let _ = write!(
+                s,
+                "\n- {}: {:.2} × {:.2} = {:.3}{} ({})",
+                c.name,
+                c.score,
+                c.weight,
+                c.contribution,
+                if c.flagged { " [flagged]" } else { "" },
+                c.evidence
+            );
+        }
+        for r in &self.recommendations {
+            let _ = write!(s, "\n→ {}: {}", r.category, r.text);
+        }
+        let _ = write!(s, "\n{}", self.confidence.explain(level));
+        if level == ExplanationLevel::Verbose {
+            for n in &self.notes {
+                let _ = write!(s, "\nnote: {n}");
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> SprintState {
+        SprintState {
+            team: "alpha".into(),
+            sprint: "S1".into(),
+            committed_points: 40.0,
+            todo_points: 40.0,
+            committed_issues: 10,
+            todo_issues: 10,
+            days_planned: 10.0,
+            team_size: 4,
+            ..SprintState::default()
+        }
+    }
+
+    fn history() -> TeamHistory {
+        TeamHistory {
+            sprints: (0..6)
+                .map(|i| PastSprint {
+                    committed_points: 40.0,
+                    delivered_points: 34.0 + f64::from(i),
+                    days: 10.0,
+                    team_size: 4,
+                })
+                .collect(),
+            ..TeamHistory::default()
+        }
+    }
+
+    fn run(s: &SprintState, h: &TeamHistory, model: Option<&RiskModel>) -> SprintForecast {
+        let (risk, weights) = (RiskSettings::default(), ConfidenceWeights::default());
+        let ctx = ForecastContext {
+            risk: &risk,
+            weights: &weights,
+            model,
+            calibration: None,
+            track_record: (0, 0),
+            seed: 42,
+        };
+        match sprint(s, h, &ctx) {
+            Ok(f) => f,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn day_zero_forecasts_the_usual_delivery_not_zero() {
+        let f = run(&state(), &history(), None);
+        // Pace 3.4–3.9 points/day × 10 days ≈ 36.5 points.
+        assert!(
+            f.delivery.p50 > 30.0 && f.delivery.p50 <= 40.0,
+            "{:?}",
+            f.delivery
+        );
+        assert!(f.p_deliver_80 > 0.9);
+        assert_eq!(f.probability_basis, "monte_carlo");
+        assert!(f.notes.iter().any(|n| n.contains("no trained model")));
+        assert_eq!(f.level, RiskLevel::Low);
+    }
+
+    #[test]
+    fn zero_commitment_is_not_a_division_by_zero() {
+        let mut s = state();
+        s.committed_points = 0.0;
+        s.todo_points = 0.0;
+        let f = run(&s, &TeamHistory::default(), None);
+        assert_eq!(f.p_deliver_80, 1.0);
+        assert!(f.overall.is_finite());
+        assert!(f.categories.iter().all(|c| c.score.is_finite()));
+    }
+
+    #[test]
+    fn a_late_sprint_with_churn_and_blockers_is_high_risk_with_reasons() {
+        let mut s = state();
+        s.days_elapsed = 8.0;
+        s.done_points = 8.0;
+        s.todo_points = 38.0;
+        s.added_points = 10.0;
+        s.added_issues = 3;
+        s.todo_issues = 8;
+        s.in_progress_issues = 3;
+        s.done_issues = 2;
+        s.blocked = 4;
+        s.dependencies = 2;
+        let f = run(&s, &history(), None);
+        assert!(
+            f.level >= RiskLevel::Medium,
+            "{}",
+            f.explain(ExplanationLevel::Verbose)
+        );
+        assert!(f.p_deliver_80 < 0.05);
+        let recs: Vec<&str> = f
+            .recommendations
+            .iter()
+            .map(|r| r.category.as_str())
+            .collect();
+        assert!(
+            recs.contains(&"velocity") && recs.contains(&"dependencies"),
+            "{recs:?}"
+        );
+        let text = f.explain(ExplanationLevel::Detailed);
+        assert!(text.contains("velocity") && text.contains("[flagged]"));
+        assert!(f.explain(ExplanationLevel::Basic).lines().count() == 1);
+    }
+
+    #[test]
+    fn a_trained_model_supplies_the_probability() {
+        let mut rows = Vec::new();
+        for i in 0..60 {
+            let mut s = state();
+            s.days_elapsed = 3.0;
+            s.done_points = f64::from(i % 20);
+            s.todo_points = 40.0 - s.done_points;
+            rows.push((features::extract(&s, &history()), i % 20 >= 8));
+        }
+        let m = match model::train(&rows, None) {
+            Ok(m) => m,
+            Err(e) => panic!("{e}"),
+        };
+        let mut s = state();
+        s.days_elapsed = 3.0;
+        s.done_points = 18.0;
+        s.todo_points = 22.0;
+        let f = run(&s, &history(), Some(&m));
+        assert_eq!(f.probability_basis, "model v0");
+        assert!(f.p_deliver_80 > 0.5);
+        assert_eq!(f.confidence.factors[4].name, "consensus_score");
+    }
+
+    #[test]
+    fn bad_numbers_are_refused_by_name() {
+        let mut s = state();
+        s.days_planned = f64::NAN;
+        let (risk, weights) = (RiskSettings::default(), ConfidenceWeights::default());
+        let ctx = ForecastContext {
+            risk: &risk,
+            weights: &weights,
+            model: None,
+            calibration: None,
+            track_record: (0, 0),
+            seed: 1,
+        };
+        let e = sprint(&s, &history(), &ctx).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|m| m.contains("days_planned")));
+        let mut h = history();
+        h.sprints[2].delivered_points = -1.0;
+        let e = sprint(&state(), &h, &ctx).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|m| m.contains("history.sprints[2].delivered_points")));
+    }
+}

@@ -108,6 +108,11 @@ impl Juno {
         crate::governance::Governance::new(self)
     }
 
+    /// Sprint forecasting: forecasts, recorded sprints, the trained model.
+    pub fn forecast(&self) -> crate::forecast::Forecaster<'_> {
+        crate::forecast::Forecaster::new(self)
+    }
+
     /// The tamper-evident audit log.
     pub fn audit(&self) -> crate::audit::Audit<'_> {
         crate::audit::Audit::new(self)

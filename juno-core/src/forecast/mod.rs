@@ -19,6 +19,7 @@
 //! every remaining day at the team's pace. A commitment of 0 points never divides by zero:
 //! the ratios it feeds are defined as 0 and the probability is 1 (nothing to miss).
 
+mod api;
 pub mod features;
 pub mod model;
 mod monte_carlo;
@@ -32,6 +33,7 @@ use crate::config::{ConfidenceWeights, RiskSettings};
 use crate::error::{Error, Result};
 use crate::reasoning::{self, Calibration, Confidence, Evidence, ExplanationLevel};
 
+pub use self::api::{FORECAST_ACTION, Forecaster, RetrainReport, SprintObservation, seed_for};
 pub use self::model::{ModelEvaluation, RiskModel};
 pub use self::monte_carlo::{MonteCarloInput, MonteCarloResult, SplitMix64, monte_carlo};
 pub use self::risk::{CategoryScore, Recommendation, RiskLevel};

@@ -8,6 +8,7 @@
 
 pub(crate) mod audit;
 mod checkpoint;
+pub(crate) mod forecasts;
 pub(crate) mod governance;
 mod memories;
 mod schema;

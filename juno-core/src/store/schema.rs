@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -130,6 +130,39 @@ CREATE TABLE approval_requests (
 );
 CREATE INDEX approval_requests_due ON approval_requests (deadline) WHERE status = 'pending';
 CREATE INDEX approval_requests_queue ON approval_requests (status, role, team);
+"#,
+    ),
+    (
+        3,
+        "sprint forecasts",
+        r#"
+-- A finished sprint as it looked at prediction time, with what it delivered: the training
+-- rows of the sprint-risk model. The state and history are kept whole (JSON) so a later
+-- model version can compute new features from them.
+CREATE TABLE sprint_observations (
+    id               INTEGER PRIMARY KEY,
+    team             TEXT    NOT NULL,
+    sprint           TEXT    NOT NULL,
+    ended_at         INTEGER NOT NULL,
+    state            TEXT    NOT NULL,
+    history          TEXT    NOT NULL,
+    delivered_points REAL    NOT NULL CHECK (delivered_points >= 0),
+    recorded_at      INTEGER NOT NULL,
+    UNIQUE (team, sprint)
+);
+CREATE INDEX sprint_observations_ended ON sprint_observations (ended_at);
+-- Every trained model version; the newest is the one in use.
+CREATE TABLE risk_models (
+    version       INTEGER PRIMARY KEY,
+    kind          TEXT    NOT NULL,
+    features      TEXT    NOT NULL,
+    model         TEXT    NOT NULL,
+    trained_on    INTEGER NOT NULL,
+    training_from TEXT,
+    training_to   TEXT,
+    evaluation    TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL
+);
 "#,
     ),
 ];

@@ -1,0 +1,163 @@
+//! The forecaster on a real SQLite file: recorded sprints, retraining, stored model versions,
+//! the fallback with too little history, and bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use juno_core::forecast::{
+    PastSprint, SplitMix64, SprintObservation, SprintState, TeamHistory, seed_for,
+};
+use juno_core::{ErrorKind, Juno, ManualClock};
+
+fn history() -> TeamHistory {
+    TeamHistory {
+        sprints: (0..5)
+            .map(|i| PastSprint {
+                committed_points: 30.0,
+                delivered_points: 24.0 + f64::from(i),
+                days: 10.0,
+                team_size: 5,
+            })
+            .collect(),
+        ..TeamHistory::default()
+    }
+}
+
+/// A sprint at 30% of its plan; teams that are further along deliver (plus noise).
+fn observation(i: u32, rng: &mut SplitMix64) -> SprintObservation {
+    let committed = 20.0 + f64::from(i % 7) * 3.0;
+    let done_share = (rng.next_u64() % 1000) as f64 / 1000.0 * 0.6;
+    let done = committed * done_share;
+    let noise = (rng.next_u64() % 1000) as f64 / 1000.0 * 0.4 - 0.2;
+    let delivered_share = (0.45 + done_share * 1.2 + noise).max(0.0);
+    SprintObservation {
+        state: SprintState {
+            team: format!("team{}", i % 4),
+            sprint: format!("S{i}"),
+            committed_points: committed,
+            done_points: done,
+            todo_points: committed - done,
+            committed_issues: 8,
+            done_issues: (8.0 * done_share) as u32,
+            todo_issues: 8 - (8.0 * done_share) as u32,
+            days_elapsed: 3.0,
+            days_planned: 10.0,
+            team_size: 5,
+            ..SprintState::default()
+        },
+        history: history(),
+        delivered_points: committed * delivered_share,
+        ended_at: Utc
+            .timestamp_opt(1_700_000_000 + i64::from(i) * 14 * 86_400, 0)
+            .single()
+            .unwrap_or_default(),
+    }
+}
+
+fn open(path: &std::path::Path) -> Juno {
+    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
+    Juno::open_path(path).unwrap().with_clock(clock)
+}
+
+#[test]
+fn retrain_stores_versions_that_survive_reopening_and_drive_forecasts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("juno.db");
+    let juno = open(&path);
+    let f = juno.forecast();
+    let mut rng = SplitMix64::new(9);
+    // Too little history: nothing stored, the reason given, forecasts use the simulation.
+    for i in 0..10 {
+        f.record(&observation(i, &mut rng)).unwrap();
+    }
+    let r = f.retrain().unwrap();
+    assert!(!r.trained);
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("10 recorded sprints"),
+        "{r:?}"
+    );
+    let live = observation(999, &mut rng).state;
+    let fc = f.sprint(&live, &history()).unwrap();
+    assert_eq!(fc.probability_basis, "monte_carlo");
+
+    for i in 10..120 {
+        f.record(&observation(i, &mut rng)).unwrap();
+    }
+    let r = f.retrain().unwrap();
+    assert!(r.trained, "{r:?}");
+    let m = r.model.unwrap();
+    assert_eq!(m.version, 1);
+    assert_eq!(m.trained_on, 120);
+    assert_eq!(m.evaluation.n_test, 36);
+    assert!(m.evaluation.auc.unwrap() > 0.7, "{:?}", m.evaluation);
+    let (from, to) = m.training_period.clone().unwrap();
+    assert!(from < to);
+    assert_eq!(f.retrain().unwrap().model.unwrap().version, 2);
+    drop(juno);
+
+    let juno = open(&path);
+    let f = juno.forecast();
+    assert_eq!(f.model_versions().unwrap(), 2);
+    assert_eq!(f.model().unwrap().unwrap().version, 2);
+    assert_eq!(f.observations().unwrap().len(), 120);
+    let fc = f.sprint(&live, &history()).unwrap();
+    assert_eq!(fc.probability_basis, "model v2");
+    // The model sees more done as better odds.
+    let mut ahead = live.clone();
+    ahead.done_points = ahead.committed_points * 0.6;
+    ahead.todo_points = ahead.committed_points - ahead.done_points;
+    let mut behind = live.clone();
+    behind.done_points = 0.0;
+    behind.todo_points = behind.committed_points;
+    let pa = f.sprint(&ahead, &history()).unwrap().p_deliver_80;
+    let pb = f.sprint(&behind, &history()).unwrap().p_deliver_80;
+    assert!(pa > pb, "{pa} vs {pb}");
+}
+
+#[test]
+fn the_same_sprint_gets_the_same_forecast() {
+    let juno = Juno::open_in_memory().unwrap();
+    let mut rng = SplitMix64::new(1);
+    let s = observation(3, &mut rng).state;
+    let a = juno.forecast().sprint(&s, &history()).unwrap();
+    let b = juno.forecast().sprint(&s, &history()).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(seed_for("a", "bc"), seed_for("ab", "c"));
+    let batch = juno
+        .forecast()
+        .sprints(&[(s.clone(), history()), (s, history())])
+        .unwrap();
+    assert_eq!(batch[0], a);
+}
+
+#[test]
+fn bad_records_are_refused_and_nothing_is_lost() {
+    let juno = Juno::open_in_memory().unwrap();
+    let f = juno.forecast();
+    let mut rng = SplitMix64::new(2);
+    let good = observation(1, &mut rng);
+    f.record(&good).unwrap();
+    let mut bad = observation(2, &mut rng);
+    bad.delivered_points = f64::NAN;
+    assert_eq!(f.record(&bad).unwrap_err().kind(), ErrorKind::InvalidInput);
+    let mut bad = observation(3, &mut rng);
+    bad.state.team = " ".into();
+    assert_eq!(f.record(&bad).unwrap_err().kind(), ErrorKind::InvalidInput);
+    let mut bad = observation(4, &mut rng);
+    bad.state.days_planned = -1.0;
+    let e = f.record(&bad).unwrap_err();
+    assert!(e.to_string().contains("days_planned"), "{e}");
+    assert_eq!(f.observations().unwrap(), vec![good.clone()]);
+    // Recording the same sprint again replaces it.
+    assert!(f.record(&good).unwrap());
+    let mut s = good.state.clone();
+    s.committed_points = f64::INFINITY;
+    let e = f
+        .sprints(&[(good.state.clone(), history()), (s, history())])
+        .unwrap_err();
+    assert!(e.to_string().contains("items[1].committed_points"), "{e}");
+}

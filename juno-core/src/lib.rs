@@ -54,6 +54,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod flow;
 pub mod forecast;
 pub mod governance;
 mod juno;

@@ -5,6 +5,8 @@
 //! whose every number is computed here. Nothing is tuned to the test folds: the models'
 //! settings are fixed constants in this module tree.
 
+pub mod data;
+pub mod forest;
 pub mod metrics;
 pub mod sprint_risk;
 pub mod triage;

@@ -1,1 +1,729 @@
-//! `juno eval sprint-risk`: the sprint-risk model on TSE2017 / Porru8 files.
+//! `juno eval sprint-risk`: the sprint-risk models on TSE2017-schema (and Porru8-schema)
+//! files, per project, under two protocols.
+//!
+//! # Protocols
+//!
+//! - `paper-cv` — the TSE2017 paper's: a project's iterations at the prediction time
+//!   (default 30% of the sprint) sorted by `sprint_order` (then board), ten folds where fold
+//!   *i* holds every row whose position ≡ *i* (mod 10). Each fold is predicted by models
+//!   fitted on the other nine; the metrics are computed once over all out-of-fold
+//!   predictions of the project.
+//! - `forward` — the deployment setting: fit on the oldest 70% of a project's rows, predict
+//!   the newest 30%.
+//!
+//! # Targets, models, metrics
+//!
+//! | target | model | metrics | baseline |
+//! |---|---|---|---|
+//! | 3-class `paper_class` (under / achieved / over) | probability forest ([`super::forest`]) on the evaluation features | macro precision, recall, F1; macro one-vs-rest AUC; MCC; MMAE | the training folds' majority class |
+//! | delivered ≥ 80% of the commitment at sprint start (`committed_sp` of the 0% row; rows with commitment 0 are skipped) | JUNO's deployed model: the logistic regression of [`crate::forecast::model`] on [`crate::forecast::features`] | AUC, Brier, calibration error (ECE, 10 bins), accuracy at 0.5 | the training folds' majority outcome (accuracy) and base rate (Brier) |
+//! | `vel_diff` (delivered − committed points) | regression forest | NMAE = mean \|actual − predicted\| ÷ IQR(`vel_diff` of the project at this prediction time) | the training folds' mean and median |
+//!
+//! MMAE is the macro-averaged mean absolute error over the ordered classes
+//! (under = 0 < achieved = 1 < over = 2): for each actual class, the mean distance of the
+//! predicted class, averaged over the classes.
+//!
+//! # Features
+//!
+//! The evaluation features are the deployed model's twenty ([`crate::forecast::features`],
+//! which include the board's history: its earlier sprints' delivery) plus the iteration's
+//! own numbers (points and issues at start, added, removed, to do, in progress, done;
+//! planned days, admins, team members, committed points), derived sizes (open points,
+//! points left, points left per remaining day and per member, points per member and per
+//! issue, issues now) and, when `--issues` is given, per-sprint aggregates of the issue
+//! features (issues, bugs, blocker/critical, blocked, blocking, linked, sub-tasks, mean
+//! comments, mean field changes, share of hard-to-read descriptions). Nothing known only
+//! after the prediction time is read: `vel_diff`, `delivered_sp`, the class columns and
+//! later prediction times' rows are outcomes, used only as labels and baselines.
+//!
+//! # Porru8 sprints
+//!
+//! A `porru8_sprints.csv`-shaped file holds no mid-sprint state, so only the binary target
+//! is evaluated, at sprint start: `completion_ratio_sp ≥ 0.8` on CLOSED sprints, from
+//! the sprint's size, planned length and the project's earlier sprints. Its `sp_total` is
+//! the scope at close, not the commitment at start (see the data README), which flatters
+//! nothing but blurs the label.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::data::{self, IssueAggregate, Iteration, PorruSprint};
+use super::forest::{self, Classifier, Regressor};
+use super::metrics::{self, Confusion};
+use crate::error::{Error, Result};
+use crate::forecast::features;
+use crate::forecast::model::{L2_PENALTY, Logistic};
+use crate::forecast::{PastSprint, SprintState, TeamHistory};
+
+/// How rows are split into training and test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// The paper's 10-fold interleaved cross-validation.
+    PaperCv,
+    /// Oldest 70% → newest 30%.
+    Forward,
+}
+
+impl Protocol {
+    /// `paper-cv` or `forward`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::PaperCv => "paper-cv",
+            Protocol::Forward => "forward",
+        }
+    }
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "paper-cv" => Ok(Protocol::PaperCv),
+            "forward" => Ok(Protocol::Forward),
+            other => Err(Error::invalid(
+                "protocol",
+                format!("expected `paper-cv` or `forward`, got `{other}`"),
+            )),
+        }
+    }
+}
+
+/// Evaluation options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SprintRiskEvalOptions {
+    /// The protocol.
+    pub protocol: Protocol,
+    /// Prediction time in % of the sprint (TSE2017 rows: 0, 30, 50 or 80; default 30).
+    pub pred_time_pct: u32,
+    /// The delivery ratio that counts as delivered (default 0.8).
+    pub delivered_ratio: f64,
+}
+
+impl Default for SprintRiskEvalOptions {
+    fn default() -> Self {
+        SprintRiskEvalOptions {
+            protocol: Protocol::PaperCv,
+            pred_time_pct: 30,
+            delivered_ratio: 0.8,
+        }
+    }
+}
+
+/// 3-class results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassReport {
+    /// Macro precision.
+    pub precision: f64,
+    /// Macro recall.
+    pub recall: f64,
+    /// Macro F1.
+    pub f1: f64,
+    /// Macro one-vs-rest AUC.
+    pub auc: Option<f64>,
+    /// Multiclass MCC.
+    pub mcc: f64,
+    /// Macro mean absolute error over the ordered classes.
+    pub mmae: f64,
+    /// Accuracy.
+    pub accuracy: f64,
+    /// The majority-class baseline's macro F1.
+    pub baseline_f1: f64,
+    /// Its accuracy.
+    pub baseline_accuracy: f64,
+}
+
+/// Binary (delivered ≥ ratio) results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinaryReport {
+    /// Rows scored.
+    pub n: usize,
+    /// Share delivered among them.
+    pub delivered_share: f64,
+    /// AUC.
+    pub auc: Option<f64>,
+    /// Brier score.
+    pub brier: f64,
+    /// Expected calibration error.
+    pub calibration_error: f64,
+    /// Accuracy at p ≥ 0.5.
+    pub accuracy: f64,
+    /// Majority-outcome baseline accuracy.
+    pub baseline_accuracy: f64,
+    /// Base-rate baseline Brier score (predicting the training share for every row).
+    pub baseline_brier: f64,
+}
+
+/// `vel_diff` regression results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressionReport {
+    /// NMAE of the forest.
+    pub nmae: f64,
+    /// NMAE of predicting the training mean.
+    pub mean_baseline: f64,
+    /// NMAE of predicting the training median.
+    pub median_baseline: f64,
+    /// The IQR used to normalise.
+    pub iqr: f64,
+}
+
+/// One project's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectReport {
+    /// The project.
+    pub project: String,
+    /// Rows (sprints on boards) at the prediction time.
+    pub sprints: usize,
+    /// 3-class results (TSE2017 only).
+    pub class3: Option<ClassReport>,
+    /// Binary results.
+    pub binary: Option<BinaryReport>,
+    /// Regression results (TSE2017 only).
+    pub regression: Option<RegressionReport>,
+}
+
+/// The whole evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SprintRiskEvalReport {
+    /// `tse2017` or `porru8`.
+    pub schema: String,
+    /// The options used.
+    pub options: SprintRiskEvalOptions,
+    /// Per project, by name.
+    pub projects: Vec<ProjectReport>,
+}
+
+/// A prepared row: the evaluation features and the labels.
+struct Row {
+    x: Vec<f64>,
+    class: Option<usize>,
+    vel_diff: Option<f64>,
+}
+
+fn class_index(c: &str) -> Option<usize> {
+    match c {
+        "under" => Some(0),
+        "achieved" => Some(1),
+        "over" => Some(2),
+        _ => None,
+    }
+}
+
+fn state_of(it: &Iteration, agg: Option<&IssueAggregate>) -> SprintState {
+    let n = |x: f64| {
+        if x.is_finite() && x > 0.0 {
+            x.round() as u32
+        } else {
+            0
+        }
+    };
+    SprintState {
+        team: format!("{}/{}", it.project, it.boardid),
+        sprint: it.sprintid.to_string(),
+        committed_points: it.vel_starttime.max(0.0),
+        added_points: it.vel_added.max(0.0),
+        removed_points: it.vel_removed.max(0.0),
+        todo_points: it.vel_todo.max(0.0),
+        in_progress_points: it.vel_inprogress.max(0.0),
+        done_points: it.vel_done.max(0.0),
+        committed_issues: n(it.no_issue_starttime),
+        added_issues: n(it.no_issue_added),
+        removed_issues: n(it.no_issue_removed),
+        todo_issues: n(it.no_issuetodo),
+        in_progress_issues: n(it.no_issueinprogress),
+        done_issues: n(it.no_issuedone),
+        days_elapsed: it.planday.max(0.0) * f64::from(it.pred_time_pct) / 100.0,
+        days_planned: it.planday.max(0.0),
+        team_size: n(it.no_teammember),
+        blocked: agg.map_or(0, |a| n(a.blocked)),
+        dependencies: agg.map_or(0, |a| n(a.linked)),
+        defects: agg.map_or(0, |a| n(a.bugs)),
+        review_queue: 0,
+    }
+}
+
+fn eval_features(
+    it: &Iteration,
+    agg: Option<&IssueAggregate>,
+    shared: &[f64; features::FEATURE_COUNT],
+) -> Vec<f64> {
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let open = it.vel_todo + it.vel_inprogress;
+    let left = (it.committed_sp - it.vel_done).max(0.0);
+    let days_left = it.planday * (1.0 - f64::from(it.pred_time_pct) / 100.0);
+    let issues_now = it.no_issue_starttime + it.no_issue_added - it.no_issue_removed;
+    let mut x = shared.to_vec();
+    x.extend([
+        it.planday,
+        it.no_issue_starttime,
+        it.vel_starttime,
+        it.no_issue_added,
+        it.vel_added,
+        it.no_issue_removed,
+        it.vel_removed,
+        it.no_issuetodo,
+        it.vel_todo,
+        it.no_issueinprogress,
+        it.vel_inprogress,
+        it.no_issuedone,
+        it.vel_done,
+        it.no_admin,
+        it.no_teammember,
+        it.committed_sp,
+        open,
+        left,
+        ratio(left, days_left),
+        ratio(left, it.no_teammember),
+        ratio(it.committed_sp, it.no_teammember),
+        ratio(it.committed_sp, issues_now),
+        issues_now,
+    ]);
+    let a = agg.cloned().unwrap_or_default();
+    x.extend([
+        a.issues,
+        a.bugs,
+        a.urgent,
+        a.blocked,
+        a.blocking,
+        a.linked,
+        a.subtasks,
+        a.mean_comments,
+        a.mean_changes,
+        a.hard_share,
+    ]);
+    x.iter()
+        .map(|v| if v.is_finite() { *v } else { 0.0 })
+        .collect()
+}
+
+/// Splits row indices 0..n into (train, test) pairs.
+fn splits(protocol: Protocol, n: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
+    match protocol {
+        Protocol::PaperCv => (0..10)
+            .map(|f| {
+                let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| i % 10 == f);
+                (train, test)
+            })
+            .filter(|(_, test)| !test.is_empty())
+            .collect(),
+        Protocol::Forward => {
+            let cut = n * 7 / 10;
+            vec![((0..cut).collect(), (cut..n).collect())]
+        }
+    }
+}
+
+fn pick<T: Clone>(xs: &[T], idx: &[usize]) -> Vec<T> {
+    idx.iter().map(|i| xs[*i].clone()).collect()
+}
+
+fn class_report(rows: &[Row], protocol: Protocol) -> Result<Option<ClassReport>> {
+    let usable: Vec<&Row> = rows.iter().filter(|r| r.class.is_some()).collect();
+    if usable.len() < 10 {
+        return Ok(None);
+    }
+    let x: Vec<Vec<f64>> = usable.iter().map(|r| r.x.clone()).collect();
+    let y: Vec<usize> = usable.iter().filter_map(|r| r.class).collect();
+    let (mut actual, mut predicted, mut probs, mut base) = (vec![], vec![], vec![], vec![]);
+    for (train, test) in splits(protocol, usable.len()) {
+        let ty = pick(&y, &train);
+        let model = Classifier::fit(&pick(&x, &train), &ty, 3)?;
+        let p = model.predict_proba(&pick(&x, &test))?;
+        let mut counts = [0usize; 3];
+        for c in &ty {
+            counts[*c] += 1;
+        }
+        let majority = forest::argmax(&counts.map(|c| c as f64));
+        for (i, pi) in test.iter().zip(p) {
+            actual.push(y[*i]);
+            predicted.push(forest::argmax(&pi));
+            probs.push(pi);
+            base.push(majority);
+        }
+    }
+    let cm = Confusion::new(3, &actual, &predicted);
+    let (precision, recall, f1) = cm.macro_prf();
+    let bm = Confusion::new(3, &actual, &base);
+    let mut mmae = 0.0;
+    let mut classes = 0.0;
+    for c in 0..3 {
+        let errs: Vec<f64> = actual
+            .iter()
+            .zip(&predicted)
+            .filter(|(a, _)| **a == c)
+            .map(|(a, p)| (*a as f64 - *p as f64).abs())
+            .collect();
+        if !errs.is_empty() {
+            mmae += errs.iter().sum::<f64>() / errs.len() as f64;
+            classes += 1.0;
+        }
+    }
+    Ok(Some(ClassReport {
+        precision,
+        recall,
+        f1,
+        auc: metrics::macro_auc(&probs, &actual, 3),
+        mcc: cm.mcc(),
+        mmae: if classes > 0.0 { mmae / classes } else { 0.0 },
+        accuracy: cm.accuracy(),
+        baseline_f1: bm.macro_prf().2,
+        baseline_accuracy: bm.accuracy(),
+    }))
+}
+
+fn binary_report(
+    shared: &[Vec<f64>],
+    y: &[bool],
+    protocol: Protocol,
+) -> Result<Option<BinaryReport>> {
+    if y.len() < 10 {
+        return Ok(None);
+    }
+    let (mut probs, mut labels, mut base_p, mut base_y) = (vec![], vec![], vec![], vec![]);
+    for (train, test) in splits(protocol, y.len()) {
+        let ty = pick(y, &train);
+        let share = ty.iter().filter(|v| **v).count() as f64 / ty.len().max(1) as f64;
+        let model = if share > 0.0 && share < 1.0 {
+            Some(Logistic::fit(&pick(shared, &train), &ty, L2_PENALTY)?)
+        } else {
+            None
+        };
+        for i in test {
+            probs.push(model.as_ref().map_or(share, |m| m.predict(&shared[i])));
+            labels.push(y[i]);
+            base_p.push(share);
+            base_y.push(share >= 0.5);
+        }
+    }
+    let pairs: Vec<(f64, bool)> = probs.iter().copied().zip(labels.iter().copied()).collect();
+    let base_pairs: Vec<(f64, bool)> = base_p.iter().copied().zip(labels.iter().copied()).collect();
+    let n = labels.len() as f64;
+    Ok(Some(BinaryReport {
+        n: labels.len(),
+        delivered_share: labels.iter().filter(|v| **v).count() as f64 / n,
+        auc: metrics::auc(&probs, &labels),
+        brier: metrics::brier(&pairs),
+        calibration_error: metrics::expected_calibration_error(&pairs),
+        accuracy: pairs.iter().filter(|(p, l)| (*p >= 0.5) == *l).count() as f64 / n,
+        baseline_accuracy: base_y.iter().zip(&labels).filter(|(b, l)| b == l).count() as f64 / n,
+        baseline_brier: metrics::brier(&base_pairs),
+    }))
+}
+
+fn regression_report(rows: &[Row], protocol: Protocol) -> Result<Option<RegressionReport>> {
+    let usable: Vec<&Row> = rows.iter().filter(|r| r.vel_diff.is_some()).collect();
+    if usable.len() < 10 {
+        return Ok(None);
+    }
+    let x: Vec<Vec<f64>> = usable.iter().map(|r| r.x.clone()).collect();
+    let y: Vec<f64> = usable.iter().filter_map(|r| r.vel_diff).collect();
+    let iqr = metrics::quantile(&y, 0.75) - metrics::quantile(&y, 0.25);
+    let (mut actual, mut pred, mut mean_p, mut median_p) = (vec![], vec![], vec![], vec![]);
+    for (train, test) in splits(protocol, usable.len()) {
+        let ty = pick(&y, &train);
+        let model = Regressor::fit(&pick(&x, &train), &ty)?;
+        let p = model.predict(&pick(&x, &test))?;
+        let mean = ty.iter().sum::<f64>() / ty.len().max(1) as f64;
+        let median = metrics::quantile(&ty, 0.5);
+        for (i, pi) in test.iter().zip(p) {
+            actual.push(y[*i]);
+            pred.push(pi);
+            mean_p.push(mean);
+            median_p.push(median);
+        }
+    }
+    let norm = if iqr > 0.0 { iqr } else { 1.0 };
+    Ok(Some(RegressionReport {
+        nmae: metrics::mae(&actual, &pred) / norm,
+        mean_baseline: metrics::mae(&actual, &mean_p) / norm,
+        median_baseline: metrics::mae(&actual, &median_p) / norm,
+        iqr,
+    }))
+}
+
+/// Evaluates TSE2017-schema iterations (with optional issue features).
+pub fn evaluate_tse(
+    iterations: &[Iteration],
+    issues: Option<&[data::IssueFeatures]>,
+    options: &SprintRiskEvalOptions,
+) -> Result<SprintRiskEvalReport> {
+    if !(options.delivered_ratio.is_finite() && options.delivered_ratio > 0.0) {
+        return Err(Error::invalid(
+            "delivered_ratio",
+            format!("must be a number > 0, got {}", options.delivered_ratio),
+        ));
+    }
+    let aggs = issues.map(data::aggregate).unwrap_or_default();
+    let commit_t0: BTreeMap<(&str, i64, i64), f64> = iterations
+        .iter()
+        .filter(|r| r.pred_time_pct == 0)
+        .map(|r| ((r.project.as_str(), r.boardid, r.sprintid), r.committed_sp))
+        .collect();
+    let mut by_project: BTreeMap<&str, Vec<&Iteration>> = BTreeMap::new();
+    for r in iterations
+        .iter()
+        .filter(|r| r.pred_time_pct == options.pred_time_pct)
+    {
+        by_project.entry(r.project.as_str()).or_default().push(r);
+    }
+    if by_project.is_empty() {
+        return Err(Error::invalid(
+            "iterations",
+            format!("no rows at pred_time_pct = {}", options.pred_time_pct),
+        ));
+    }
+    let mut projects = Vec::new();
+    for (project, mut its) in by_project {
+        its.sort_by_key(|r| (r.sprint_order, r.boardid, r.sprintid));
+        // Each board's finished sprints so far, in order: the history a forecast sees.
+        let mut board_history: BTreeMap<i64, Vec<PastSprint>> = BTreeMap::new();
+        let mut rows = Vec::with_capacity(its.len());
+        let mut binary_shared = Vec::new();
+        let mut binary_y = Vec::new();
+        for it in &its {
+            let key = (it.project.clone(), it.boardid, it.sprintid);
+            let agg = aggs.get(&key);
+            let state = state_of(it, agg);
+            let past = board_history.entry(it.boardid).or_default();
+            let history = TeamHistory {
+                sprints: past.iter().rev().take(10).rev().cloned().collect(),
+                ..TeamHistory::default()
+            };
+            let shared = features::extract(&state, &history);
+            let c0 = commit_t0
+                .get(&(it.project.as_str(), it.boardid, it.sprintid))
+                .copied()
+                .unwrap_or(it.committed_sp);
+            let delivered = (c0 > 0.0).then(|| it.delivered_sp >= options.delivered_ratio * c0);
+            if let Some(d) = delivered {
+                binary_shared.push(shared.to_vec());
+                binary_y.push(d);
+            }
+            rows.push(Row {
+                x: eval_features(it, agg, &shared),
+                class: class_index(&it.paper_class),
+                vel_diff: it.vel_diff.is_finite().then_some(it.vel_diff),
+            });
+            past.push(PastSprint {
+                committed_points: c0.max(0.0),
+                delivered_points: it.delivered_sp.max(0.0),
+                days: it.planday.max(0.0),
+                team_size: it.no_teammember.max(0.0).round() as u32,
+            });
+        }
+        projects.push(ProjectReport {
+            project: project.to_owned(),
+            sprints: rows.len(),
+            class3: class_report(&rows, options.protocol)?,
+            binary: binary_report(&binary_shared, &binary_y, options.protocol)?,
+            regression: regression_report(&rows, options.protocol)?,
+        });
+    }
+    Ok(SprintRiskEvalReport {
+        schema: "tse2017".to_owned(),
+        options: options.clone(),
+        projects,
+    })
+}
+
+fn days_between(a: &str, b: &str) -> Option<f64> {
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    let (a, b) = (parse(a)?, parse(b)?);
+    Some((b - a).num_seconds() as f64 / 86_400.0)
+}
+
+/// Evaluates Porru8-schema sprints: the binary target at sprint start.
+pub fn evaluate_porru(
+    sprints: &[PorruSprint],
+    options: &SprintRiskEvalOptions,
+) -> Result<SprintRiskEvalReport> {
+    let mut by_project: BTreeMap<&str, Vec<&PorruSprint>> = BTreeMap::new();
+    for s in sprints.iter().filter(|s| s.state == "CLOSED") {
+        by_project.entry(s.project.as_str()).or_default().push(s);
+    }
+    let mut projects = Vec::new();
+    for (project, mut ss) in by_project {
+        ss.sort_by(|a, b| a.start.cmp(&b.start).then(a.sprint_id.cmp(&b.sprint_id)));
+        let mut past: Vec<PastSprint> = Vec::new();
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for s in &ss {
+            let days = days_between(&s.start, &s.end).unwrap_or(0.0).max(0.0);
+            let state = SprintState {
+                team: project.to_owned(),
+                sprint: s.sprint_id.to_string(),
+                committed_points: s.sp_total.max(0.0),
+                todo_points: s.sp_total.max(0.0),
+                committed_issues: s.n_issues.max(0.0) as u32,
+                todo_issues: s.n_issues.max(0.0) as u32,
+                days_planned: days,
+                ..SprintState::default()
+            };
+            let history = TeamHistory {
+                sprints: past.iter().rev().take(10).rev().cloned().collect(),
+                ..TeamHistory::default()
+            };
+            let ratio = s.completion_ratio_sp;
+            if let Some(r) = ratio.filter(|_| s.sp_total > 0.0) {
+                x.push(features::extract(&state, &history).to_vec());
+                y.push(r >= options.delivered_ratio);
+                past.push(PastSprint {
+                    committed_points: s.sp_total,
+                    delivered_points: r * s.sp_total,
+                    days,
+                    team_size: 0,
+                });
+            }
+        }
+        projects.push(ProjectReport {
+            project: project.to_owned(),
+            sprints: y.len(),
+            class3: None,
+            binary: binary_report(&x, &y, options.protocol)?,
+            regression: None,
+        });
+    }
+    Ok(SprintRiskEvalReport {
+        schema: "porru8".to_owned(),
+        options: options.clone(),
+        projects,
+    })
+}
+
+/// Runs the evaluation on files: `iterations` in the TSE2017 or Porru8 sprint schema
+/// (detected from the header), `issues` the optional TSE2017 issue features.
+///
+/// # Errors
+/// `InvalidInput` naming the file (and line) for unreadable or wrongly shaped files.
+pub fn run(
+    iterations: &Path,
+    issues: Option<&Path>,
+    options: &SprintRiskEvalOptions,
+) -> Result<SprintRiskEvalReport> {
+    if data::is_porru_schema(iterations)? {
+        return evaluate_porru(&data::porru_sprints_file(iterations)?, options);
+    }
+    let its = data::iterations_file(iterations)?;
+    let issue_rows = issues.map(data::issue_features_file).transpose()?;
+    evaluate_tse(&its, issue_rows.as_deref(), options)
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or("   –  ".to_owned(), |v| format!("{v:6.3}"))
+}
+
+impl SprintRiskEvalReport {
+    /// The report as plain-text tables, with a mean row per table.
+    pub fn render_table(&self) -> String {
+        let at = if self.schema == "porru8" {
+            "sprint start".to_owned()
+        } else {
+            format!("{}% of the sprint", self.options.pred_time_pct)
+        };
+        let mut s = format!(
+            "sprint-risk evaluation — schema {}, protocol {}, prediction at {at}, delivered = ≥ {:.0}% of the commitment\n",
+            self.schema,
+            self.options.protocol.as_str(),
+            self.options.delivered_ratio * 100.0
+        );
+        let n = |f: &dyn Fn(&ProjectReport) -> Option<f64>| -> Option<f64> {
+            let v: Vec<f64> = self.projects.iter().filter_map(f).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        if self.projects.iter().any(|p| p.class3.is_some()) {
+            s.push_str("\n3-class outcome (under / achieved / over)\n");
+            s.push_str("project      sprints  precision recall     F1    AUC    MCC   MMAE | majority F1\n");
+            for p in &self.projects {
+                if let Some(c) = &p.class3 {
+                    let _ = writeln!(
+                        s,
+                        "{:<12} {:>7}  {:>9.3} {:>6.3} {:>6.3} {} {:>6.3} {:>6.3} | {:>11.3}",
+                        p.project,
+                        p.sprints,
+                        c.precision,
+                        c.recall,
+                        c.f1,
+                        opt(c.auc),
+                        c.mcc,
+                        c.mmae,
+                        c.baseline_f1
+                    );
+                }
+            }
+            let _ = writeln!(
+                s,
+                "{:<12} {:>7}  {} {} {} {} {} {} | {}",
+                "mean",
+                "",
+                opt(n(&|p| p.class3.as_ref().map(|c| c.precision))),
+                opt(n(&|p| p.class3.as_ref().map(|c| c.recall))),
+                opt(n(&|p| p.class3.as_ref().map(|c| c.f1))),
+                opt(n(&|p| p.class3.as_ref().and_then(|c| c.auc))),
+                opt(n(&|p| p.class3.as_ref().map(|c| c.mcc))),
+                opt(n(&|p| p.class3.as_ref().map(|c| c.mmae))),
+                opt(n(&|p| p.class3.as_ref().map(|c| c.baseline_f1))),
+            );
+        }
+        s.push_str(&format!(
+            "\ndelivered ≥ {:.0}% of the commitment (JUNO's deployed logistic model)\n",
+            self.options.delivered_ratio * 100.0
+        ));
+        s.push_str("project      sprints delivered    AUC  Brier    ECE    acc | majority acc  base-rate Brier\n");
+        for p in &self.projects {
+            if let Some(b) = &p.binary {
+                let _ = writeln!(
+                    s,
+                    "{:<12} {:>7} {:>9.3} {} {:>6.3} {:>6.3} {:>6.3} | {:>12.3} {:>16.3}",
+                    p.project,
+                    b.n,
+                    b.delivered_share,
+                    opt(b.auc),
+                    b.brier,
+                    b.calibration_error,
+                    b.accuracy,
+                    b.baseline_accuracy,
+                    b.baseline_brier
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "{:<12} {:>7} {:>9} {} {} {} {} | {:>12} {:>16}",
+            "mean",
+            "",
+            "",
+            opt(n(&|p| p.binary.as_ref().and_then(|b| b.auc))),
+            opt(n(&|p| p.binary.as_ref().map(|b| b.brier))),
+            opt(n(&|p| p.binary.as_ref().map(|b| b.calibration_error))),
+            opt(n(&|p| p.binary.as_ref().map(|b| b.accuracy))),
+            opt(n(&|p| p.binary.as_ref().map(|b| b.baseline_accuracy))).trim(),
+            opt(n(&|p| p.binary.as_ref().map(|b| b.baseline_brier))).trim(),
+        );
+        if self.projects.iter().any(|p| p.regression.is_some()) {
+            s.push_str("\nvel_diff regression (NMAE = MAE ÷ IQR; lower is better)\n");
+            s.push_str("project      sprints    IQR   NMAE | mean baseline  median baseline\n");
+            for p in &self.projects {
+                if let Some(r) = &p.regression {
+                    let _ = writeln!(
+                        s,
+                        "{:<12} {:>7} {:>6.1} {:>6.3} | {:>13.3} {:>16.3}",
+                        p.project, p.sprints, r.iqr, r.nmae, r.mean_baseline, r.median_baseline
+                    );
+                }
+            }
+            let _ = writeln!(
+                s,
+                "{:<12} {:>7} {:>6} {} | {:>13} {:>16}",
+                "mean",
+                "",
+                "",
+                opt(n(&|p| p.regression.as_ref().map(|r| r.nmae))),
+                opt(n(&|p| p.regression.as_ref().map(|r| r.mean_baseline))).trim(),
+                opt(n(&|p| p.regression.as_ref().map(|r| r.median_baseline))).trim(),
+            );
+        }
+        s
+    }
+}

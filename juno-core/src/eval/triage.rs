@@ -1,1 +1,1147 @@
 //! `juno eval triage`: stale-ticket triage replayed over MSR2015 issue histories.
+//!
+//! Reads `msr2015_*`-schema CSV files (see `../shared/data/README.md` §3), replays the
+//! history, runs [`crate::triage::triage`] at regular points in time on the tickets open
+//! then, and scores every proposal against what *later* happened to that ticket.
+//!
+//! # Replay
+//!
+//! Points in time: `tₖ = first event + k × step` (k ≥ 1, step [`TriageEvalOptions::step_days`],
+//! default 14 days) for as long as `tₖ + horizon ≤ data end` (the last event), so every
+//! point has a full horizon of future to be scored on.
+//!
+//! At each point `t`, a ticket is **open** when it was created at or before `t` and its
+//! status then is not done (by [`crate::flow::StatusCategories`]' default vocabulary:
+//! `Closed`, `Resolved`, … are done). Its state as of `t` is rebuilt from events at or
+//! before `t` only: a field's value is the `to` of its last change at or before `t`; with
+//! no such change, the `from` of its first later change (the value it had at `t`); with no
+//! change at all, the issues file's value (which then never changed). Mapped into
+//! [`crate::triage::Ticket`]:
+//!
+//! | triage field | as of `t` |
+//! |---|---|
+//! | team | the project |
+//! | priority | Blocker → Highest, Critical → High, Major → Medium, Minor → Low, Trivial → Lowest (the five Jira names also accepted; empty → Medium) |
+//! | assignee | the assignee field |
+//! | labels | the `labels` field (space-separated); labels set at creation are not in the history |
+//! | updated | the last event of any field, or creation |
+//! | last_comment / last_change | the last `comment` / last non-comment event |
+//! | assignee_last_activity | the assignee's last event (any field, comments included) on the ticket |
+//! | blocked | an active `depends on` / `is blocked by` link to a ticket not done at `t` (tickets outside the file count as not done) |
+//! | blocking | active `is depended on by` / `required by` / `blocks` links to tickets not done at `t` |
+//! | has_description | always true: description text is not in the data |
+//! | estimated | a non-empty, non-zero `Story Points`, `timeestimate` or `timeoriginalestimate` (or always, with [`TriageEvalOptions::assume_estimated`]) |
+//! | in_active_sprint | a non-empty `Sprint` field (whether that sprint was active is not in the data) |
+//!
+//! Triage runs with [`TriageEvalOptions::settings`] (default [`TriageSettings::default`]),
+//! except that the proposal cap is raised to the number of open tickets so every ticket is
+//! scored, with `now = t`, default confidence weights and no track record.
+//!
+//! # Outcomes (what counts as a hit), from events strictly after `t` only
+//!
+//! `H` = [`TriageEvalOptions::horizon_days`] (default 30).
+//!
+//! | action | hit when |
+//! |---|---|
+//! | `escalate` | within H days the priority is raised, or the ticket moves to a done status |
+//! | `reassign` | within H days the assignee changes |
+//! | `request_info` | within H days someone comments |
+//! | `update_priority` | within H days the priority changes (either way) |
+//! | `defer` | nothing at all happens to the ticket for the next H days |
+//! | `close` | its next move to a done status (any time later) carries a resolution other than a delivered one (delivered = Fixed, Done, Ready for Test, Ready for Release, Will Fix, Implemented, Complete(d), Resolved, Delivered), or nothing happens to it ever again up to the data end |
+//!
+//! # The numbers of [`ActionScore`]
+//!
+//! A *snapshot* is one open ticket at one point; a ticket open at 20 points is 20 snapshots.
+//!
+//! - `proposals`: snapshots for which triage proposed the action; `tickets`: distinct tickets among them.
+//! - `hits`: those proposals whose outcome (above) came true; `precision` = hits / proposals.
+//! - `base_rate`: the share of *all* open snapshots (proposed or not, fresh ones included)
+//!   for which the same outcome came true — the precision of proposing the action for
+//!   every open ticket.
+//! - `band_base_rate`: the same share within each staleness band (fresh / aging / stale /
+//!   critical, computed exactly as triage does), averaged with the weights of the
+//!   proposals' own band mix: Σ_band (proposals in band / proposals) × (outcome rate
+//!   among open snapshots in band). It is the precision of picking tickets at random
+//!   from the same staleness bands — the baseline the rule must beat.
+//! - `lift` = precision / band_base_rate (> 1: the rule picks better than staleness alone).
+//! - `by_band`: the counts behind those numbers.
+//!
+//! Events of a ticket dated before its creation (imported comments) are tolerated and
+//! counted in [`TriageEvalReport::events_before_created`]. The run is deterministic.
+//!
+//! # Examples
+//!
+//! ```
+//! use juno_core::eval::triage::{run_readers, TriageEvalOptions};
+//!
+//! let issues = "key,project,priority,status,resolution,created,assignee\n\
+//!               A-1,A,Minor,Open,,2020-01-01T00:00:00Z,\n";
+//! let events = "key,at,author,field,from,to\n\
+//!               A-1,2020-01-02T00:00:00Z,u1,comment,,\n\
+//!               A-1,2020-06-01T00:00:00Z,u1,status,Open,Closed\n";
+//! let report = run_readers(issues.as_bytes(), events.as_bytes(), &TriageEvalOptions::default())?;
+//! assert!(report.points > 0);
+//! println!("{}", report.render_table());
+//! # Ok::<(), juno_core::Error>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::ConfidenceWeights;
+use crate::error::{Error, Result};
+use crate::flow::{FlowEvent, FlowTicket, StatusCategories, StatusCategory};
+use crate::triage::{
+    Priority, Staleness, Ticket, TrackRecords, TriageAction, TriageSettings, triage,
+};
+
+/// How the replay runs.
+///
+/// Missing fields take their defaults when deserialised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TriageEvalOptions {
+    /// Days between replay points (default 14).
+    pub step_days: u32,
+    /// Days of future an outcome is looked for in (default 30).
+    pub horizon_days: u32,
+    /// Treat every ticket as estimated (default false: estimates come from the history).
+    pub assume_estimated: bool,
+    /// Triage settings; `max_proposals` is ignored (every open ticket is scored).
+    pub settings: TriageSettings,
+}
+
+impl Default for TriageEvalOptions {
+    fn default() -> Self {
+        TriageEvalOptions {
+            step_days: 14,
+            horizon_days: 30,
+            assume_estimated: false,
+            settings: TriageSettings::default(),
+        }
+    }
+}
+
+/// One row of the issues file (the columns the replay reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueRow {
+    /// Issue key.
+    pub key: String,
+    /// Project (the team).
+    pub project: String,
+    /// Final priority.
+    pub priority: Priority,
+    /// Final status.
+    pub status: String,
+    /// Final resolution (empty = none).
+    pub resolution: String,
+    /// Creation time.
+    pub created: DateTime<Utc>,
+    /// Final assignee.
+    pub assignee: Option<String>,
+    /// Final sprint field (empty = none; optional column).
+    pub sprints: String,
+}
+
+/// One row of the events file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    /// Issue key.
+    pub key: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (pseudonym; empty = unknown).
+    pub author: String,
+    /// Which field (`status`, `assignee`, `priority`, `comment`, …).
+    pub field: String,
+    /// Value before.
+    pub from: String,
+    /// Value after.
+    pub to: String,
+}
+
+/// A parsed pair of MSR2015-schema files.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct History {
+    /// Issues, in file order.
+    pub issues: Vec<IssueRow>,
+    /// Events, in file order.
+    pub events: Vec<EventRow>,
+}
+
+/// What one action's proposals came to (see the module docs for each number).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionScore {
+    /// The action.
+    pub action: TriageAction,
+    /// What counts as a hit, in words.
+    pub outcome: String,
+    /// Snapshots it was proposed for.
+    pub proposals: usize,
+    /// Distinct tickets it was proposed for.
+    pub tickets: usize,
+    /// Proposals whose outcome came true.
+    pub hits: usize,
+    /// hits / proposals.
+    pub precision: Option<f64>,
+    /// Outcome rate among all open snapshots.
+    pub base_rate: Option<f64>,
+    /// Outcome rate among open snapshots, weighted by the proposals' staleness bands.
+    pub band_base_rate: Option<f64>,
+    /// precision / band_base_rate.
+    pub lift: Option<f64>,
+    /// The counts per staleness band.
+    pub by_band: BTreeMap<Staleness, BandCounts>,
+}
+
+/// One action's counts in one staleness band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BandCounts {
+    /// Proposals in the band.
+    pub proposals: usize,
+    /// Of which hits.
+    pub hits: usize,
+    /// Open snapshots in the band.
+    pub open: usize,
+    /// Of which the outcome came true.
+    pub open_hits: usize,
+}
+
+/// The result of `juno eval triage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageEvalReport {
+    /// Issues read.
+    pub issues: usize,
+    /// Events read.
+    pub events: usize,
+    /// Events dated before their issue's creation (tolerated).
+    pub events_before_created: usize,
+    /// Days between points.
+    pub step_days: u32,
+    /// Outcome horizon in days.
+    pub horizon_days: u32,
+    /// Whether every ticket was treated as estimated.
+    pub assume_estimated: bool,
+    /// The last event.
+    pub data_end: Option<DateTime<Utc>>,
+    /// Replay points.
+    pub points: usize,
+    /// The first point.
+    pub first_point: Option<DateTime<Utc>>,
+    /// The last point.
+    pub last_point: Option<DateTime<Utc>>,
+    /// Open tickets summed over points.
+    pub open_snapshots: usize,
+    /// Open snapshots per staleness band.
+    pub open_by_band: BTreeMap<Staleness, usize>,
+    /// Proposals summed over points.
+    pub proposals: usize,
+    /// Per action, in precedence order.
+    pub actions: Vec<ActionScore>,
+}
+
+const ACTIONS: [TriageAction; 6] = [
+    TriageAction::Escalate,
+    TriageAction::Reassign,
+    TriageAction::RequestInfo,
+    TriageAction::UpdatePriority,
+    TriageAction::Defer,
+    TriageAction::Close,
+];
+
+const DELIVERED: [&str; 10] = [
+    "fixed",
+    "done",
+    "ready for test",
+    "ready for release",
+    "will fix",
+    "implemented",
+    "complete",
+    "completed",
+    "resolved",
+    "delivered",
+];
+
+fn fmt_rate(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"))
+}
+
+impl TriageEvalReport {
+    /// The report as a plain-text table, as `juno eval triage` prints it.
+    pub fn render_table(&self) -> String {
+        let day = |d: Option<DateTime<Utc>>| {
+            d.map_or_else(|| "-".to_owned(), |d| d.format("%Y-%m-%d").to_string())
+        };
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "triage replay: {} issues, {} events; {} points every {} days, {} … {}; outcomes within {} days{}",
+            self.issues,
+            self.events,
+            self.points,
+            self.step_days,
+            day(self.first_point),
+            day(self.last_point),
+            self.horizon_days,
+            if self.assume_estimated {
+                " (every ticket treated as estimated)"
+            } else {
+                ""
+            }
+        );
+        let bands: Vec<String> = self
+            .open_by_band
+            .iter()
+            .map(|(b, n)| format!("{} {n}", staleness_name(*b)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "open ticket snapshots: {} ({}); proposals: {}",
+            self.open_snapshots,
+            bands.join(", "),
+            self.proposals
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "{:<16}{:>10}{:>9}{:>7}{:>11}{:>11}{:>12}{:>7}  hit = …",
+            "action",
+            "proposals",
+            "tickets",
+            "hits",
+            "precision",
+            "base(all)",
+            "base(band)",
+            "lift"
+        );
+        for a in &self.actions {
+            let _ = writeln!(
+                s,
+                "{:<16}{:>10}{:>9}{:>7}{:>11}{:>11}{:>12}{:>7}  {}",
+                a.action.as_str(),
+                a.proposals,
+                a.tickets,
+                a.hits,
+                fmt_rate(a.precision),
+                fmt_rate(a.base_rate),
+                fmt_rate(a.band_base_rate),
+                a.lift.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}")),
+                a.outcome
+            );
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "precision = hits / proposals; base(all) = outcome rate among all open snapshots;"
+        );
+        let _ = writeln!(
+            s,
+            "base(band) = outcome rate among open snapshots of the proposals' staleness bands; lift = precision / base(band)"
+        );
+        s
+    }
+}
+
+fn staleness_name(s: Staleness) -> &'static str {
+    match s {
+        Staleness::Fresh => "fresh",
+        Staleness::Aging => "aging",
+        Staleness::Stale => "stale",
+        Staleness::Critical => "critical",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading.
+
+fn at_cell(file: &str, line: u64, col: usize, name: &str, reason: impl Into<String>) -> Error {
+    Error::invalid(
+        format!("{file} line {line}, column {} ({name})", col + 1),
+        reason,
+    )
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> Error {
+    match e.kind() {
+        csv::ErrorKind::Io(err) => Error::Io {
+            path: file.to_owned(),
+            message: err.to_string(),
+        },
+        csv::ErrorKind::Utf8 { pos, err } => Error::invalid(
+            format!(
+                "{file} line {}, column {}",
+                pos.as_ref().map_or(0, csv::Position::line),
+                err.field() + 1
+            ),
+            "not valid UTF-8",
+        ),
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => Error::invalid(
+            format!(
+                "{file} line {}, column {}",
+                pos.as_ref().map_or(0, csv::Position::line),
+                (*len).min(*expected_len) + 1
+            ),
+            format!("expected {expected_len} fields, found {len}"),
+        ),
+        _ => Error::invalid(file.to_owned(), e.to_string()),
+    }
+}
+
+/// A CSV file with its columns located by header name.
+struct Table<R: Read> {
+    file: String,
+    reader: csv::Reader<R>,
+    cols: Vec<Option<usize>>,
+}
+
+impl<R: Read> Table<R> {
+    fn open(input: R, file: &str, wanted: &[(&str, bool)]) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+        let headers = reader.headers().map_err(|e| csv_error(file, &e))?.clone();
+        let mut cols = Vec::with_capacity(wanted.len());
+        for (name, required) in wanted {
+            let idx = headers.iter().position(|h| h.trim() == *name);
+            if idx.is_none() && *required {
+                return Err(Error::invalid(
+                    format!("{file} line 1"),
+                    format!("missing column `{name}`"),
+                ));
+            }
+            cols.push(idx);
+        }
+        Ok(Table {
+            file: file.to_owned(),
+            reader,
+            cols,
+        })
+    }
+
+    /// Calls `each(line, row)` for every record.
+    fn for_each(&mut self, mut each: impl FnMut(u64, Row<'_>) -> Result<()>) -> Result<()> {
+        let mut record = csv::StringRecord::new();
+        loop {
+            match self.reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {}
+                Err(e) => return Err(csv_error(&self.file, &e)),
+            }
+            let line = record.position().map_or(0, csv::Position::line);
+            each(
+                line,
+                Row {
+                    record: &record,
+                    cols: &self.cols,
+                },
+            )?;
+        }
+    }
+}
+
+/// One record, its cells addressed by the position of the column in the wanted list.
+#[derive(Clone, Copy)]
+struct Row<'r> {
+    record: &'r csv::StringRecord,
+    cols: &'r [Option<usize>],
+}
+
+impl<'r> Row<'r> {
+    /// The cell and its 0-based column (an absent optional column reads as "").
+    fn cell(self, i: usize) -> (&'r str, usize) {
+        match self.cols.get(i).copied().flatten() {
+            Some(c) => (self.record.get(c).unwrap_or(""), c),
+            None => ("", 0),
+        }
+    }
+}
+
+fn parse_time(file: &str, line: u64, (s, col): (&str, usize), name: &str) -> Result<DateTime<Utc>> {
+    s.trim().parse::<DateTime<Utc>>().map_err(|_| {
+        at_cell(
+            file,
+            line,
+            col,
+            name,
+            format!("expected a UTC timestamp like 2014-08-18T22:40:46Z, found `{s}`"),
+        )
+    })
+}
+
+/// Maps a Jira priority name (classic or current scheme, case-insensitive) to [`Priority`];
+/// empty means Medium (Jira's default).
+pub fn parse_priority(s: &str) -> Option<Priority> {
+    Some(match s.trim().to_ascii_lowercase().as_str() {
+        "blocker" | "highest" => Priority::Highest,
+        "critical" | "high" => Priority::High,
+        "major" | "medium" | "" => Priority::Medium,
+        "minor" | "low" => Priority::Low,
+        "trivial" | "lowest" => Priority::Lowest,
+        _ => return None,
+    })
+}
+
+fn priority_cell(file: &str, line: u64, (s, col): (&str, usize), name: &str) -> Result<Priority> {
+    parse_priority(s).ok_or_else(|| {
+        at_cell(
+            file,
+            line,
+            col,
+            name,
+            format!("unknown priority `{s}` (expected Blocker, Critical, Major, Minor, Trivial or Highest … Lowest)"),
+        )
+    })
+}
+
+impl History {
+    /// Reads the two files.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the file when it cannot be opened or read;
+    /// [`Error::InvalidInput`] naming the file, line and column of a missing column, a
+    /// malformed row, a bad timestamp, an unknown priority, a duplicate issue or an event
+    /// for an issue not in the issues file.
+    pub fn read(issues: &Path, events: &Path) -> Result<History> {
+        let open = |p: &Path| {
+            std::fs::File::open(p).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                message: e.to_string(),
+            })
+        };
+        Self::from_readers_named(
+            open(issues)?,
+            &issues.display().to_string(),
+            open(events)?,
+            &events.display().to_string(),
+        )
+    }
+
+    /// Reads from any readers; errors name them `issues` and `events`.
+    ///
+    /// # Errors
+    ///
+    /// As [`History::read`].
+    pub fn from_readers<I: Read, E: Read>(issues: I, events: E) -> Result<History> {
+        Self::from_readers_named(issues, "issues", events, "events")
+    }
+
+    fn from_readers_named<I: Read, E: Read>(
+        issues: I,
+        issues_name: &str,
+        events: E,
+        events_name: &str,
+    ) -> Result<History> {
+        let mut t = Table::open(
+            issues,
+            issues_name,
+            &[
+                ("key", true),
+                ("project", true),
+                ("priority", true),
+                ("status", true),
+                ("resolution", true),
+                ("created", true),
+                ("assignee", true),
+                ("sprints", false),
+            ],
+        )?;
+        let mut rows = Vec::new();
+        let mut seen = BTreeSet::new();
+        let file = t.file.clone();
+        t.for_each(|line, row| {
+            let cell = |i| row.cell(i);
+            let (key, kcol) = cell(0);
+            if key.trim().is_empty() {
+                return Err(at_cell(&file, line, kcol, "key", "empty issue key"));
+            }
+            if !seen.insert(key.to_owned()) {
+                return Err(at_cell(
+                    &file,
+                    line,
+                    kcol,
+                    "key",
+                    format!("duplicate issue `{key}`"),
+                ));
+            }
+            let assignee = cell(6).0.trim();
+            rows.push(IssueRow {
+                key: key.to_owned(),
+                project: cell(1).0.to_owned(),
+                priority: priority_cell(&file, line, cell(2), "priority")?,
+                status: cell(3).0.to_owned(),
+                resolution: cell(4).0.to_owned(),
+                created: parse_time(&file, line, cell(5), "created")?,
+                assignee: (!assignee.is_empty()).then(|| assignee.to_owned()),
+                sprints: cell(7).0.to_owned(),
+            });
+            Ok(())
+        })?;
+
+        let mut t = Table::open(
+            events,
+            events_name,
+            &[
+                ("key", true),
+                ("at", true),
+                ("author", false),
+                ("field", true),
+                ("from", true),
+                ("to", true),
+            ],
+        )?;
+        let file = t.file.clone();
+        let mut evs = Vec::new();
+        t.for_each(|line, row| {
+            let cell = |i| row.cell(i);
+            let (key, kcol) = cell(0);
+            if !seen.contains(key) {
+                return Err(at_cell(
+                    &file,
+                    line,
+                    kcol,
+                    "key",
+                    format!("event for issue `{key}`, which is not in the issues file"),
+                ));
+            }
+            let field = cell(3).0;
+            if field.eq_ignore_ascii_case("priority") {
+                priority_cell(&file, line, cell(4), "from")?;
+                priority_cell(&file, line, cell(5), "to")?;
+            }
+            evs.push(EventRow {
+                key: key.to_owned(),
+                at: parse_time(&file, line, cell(1), "at")?,
+                author: cell(2).0.to_owned(),
+                field: field.to_owned(),
+                from: cell(4).0.to_owned(),
+                to: cell(5).0.to_owned(),
+            });
+            Ok(())
+        })?;
+        Ok(History {
+            issues: rows,
+            events: evs,
+        })
+    }
+
+    /// The last event's time (the data end).
+    pub fn end(&self) -> Option<DateTime<Utc>> {
+        self.events.iter().map(|e| e.at).max()
+    }
+
+    /// The issues as [`crate::flow`] input: team = project, with their status and
+    /// assignee events (other fields are left out).
+    pub fn flow_tickets(&self) -> Vec<FlowTicket> {
+        let mut events: BTreeMap<&str, Vec<FlowEvent>> = BTreeMap::new();
+        for e in &self.events {
+            if e.field.eq_ignore_ascii_case("status") || e.field.eq_ignore_ascii_case("assignee") {
+                events.entry(e.key.as_str()).or_default().push(FlowEvent {
+                    at: e.at,
+                    field: e.field.clone(),
+                    from: e.from.clone(),
+                    to: e.to.clone(),
+                });
+            }
+        }
+        self.issues
+            .iter()
+            .map(|i| FlowTicket {
+                key: i.key.clone(),
+                team: i.project.clone(),
+                created: i.created,
+                status: Some(i.status.clone()),
+                assignee: i.assignee.clone(),
+                events: events.remove(i.key.as_str()).unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Replay.
+
+/// One issue with its events in time order.
+struct Issue<'a> {
+    row: &'a IssueRow,
+    events: Vec<&'a EventRow>,
+}
+
+fn is(field: &str, name: &str) -> bool {
+    field.eq_ignore_ascii_case(name)
+}
+
+impl<'a> Issue<'a> {
+    /// The field's value at `t` (see the module docs), `fallback` when it never changed.
+    fn value_at(&self, field: &str, t: DateTime<Utc>, fallback: &'a str) -> &'a str {
+        let mut last = None;
+        for e in self.events.iter().filter(|e| is(&e.field, field)) {
+            if e.at <= t {
+                last = Some(e.to.as_str());
+            } else {
+                return last.unwrap_or(e.from.as_str());
+            }
+        }
+        last.unwrap_or(fallback)
+    }
+
+    fn status_at(&self, t: DateTime<Utc>) -> &'a str {
+        self.value_at("status", t, &self.row.status)
+    }
+}
+
+struct Replay<'a> {
+    issues: Vec<Issue<'a>>,
+    by_key: BTreeMap<&'a str, usize>,
+    /// Whether each status name seen in the files is done.
+    done: BTreeMap<&'a str, bool>,
+}
+
+impl<'a> Replay<'a> {
+    fn done(&self, status: &str) -> bool {
+        self.done.get(status).copied().unwrap_or(false)
+    }
+
+    fn open_at(&self, i: usize, t: DateTime<Utc>) -> bool {
+        self.issues
+            .get(i)
+            .is_none_or(|issue| !self.done(issue.status_at(t)))
+    }
+
+    /// The ticket as triage would have seen it at `t`.
+    fn ticket_at(&self, i: usize, t: DateTime<Utc>, assume_estimated: bool) -> Ticket {
+        let issue = &self.issues[i];
+        let row = issue.row;
+        let past: Vec<&EventRow> = issue.events.iter().copied().filter(|e| e.at <= t).collect();
+        let assignee = issue
+            .value_at("assignee", t, row.assignee.as_deref().unwrap_or(""))
+            .trim();
+        let assignee = (!assignee.is_empty()).then(|| assignee.to_owned());
+        // Priority values in events were checked when the file was read.
+        let priority = if issue.events.iter().any(|e| is(&e.field, "priority")) {
+            parse_priority(issue.value_at("priority", t, "")).unwrap_or(row.priority)
+        } else {
+            row.priority
+        };
+        let last_comment = past
+            .iter()
+            .filter(|e| is(&e.field, "comment"))
+            .map(|e| e.at)
+            .max();
+        let last_change = past
+            .iter()
+            .filter(|e| !is(&e.field, "comment"))
+            .map(|e| e.at)
+            .max();
+        let assignee_last_activity = assignee
+            .as_deref()
+            .and_then(|a| past.iter().filter(|e| e.author == a).map(|e| e.at).max());
+        let labels: Vec<String> = issue
+            .value_at("labels", t, "")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let estimated = assume_estimated
+            || ["Story Points", "timeestimate", "timeoriginalestimate"]
+                .iter()
+                .any(|f| {
+                    let v = issue.value_at(f, t, "").trim();
+                    !v.is_empty() && !v.parse::<f64>().is_ok_and(|x| x == 0.0)
+                });
+        let in_sprint = !issue.value_at("Sprint", t, &row.sprints).trim().is_empty();
+        // Links active at t: added by `to`, removed by `from`.
+        let mut links = BTreeSet::new();
+        for e in past.iter().filter(|e| is(&e.field, "Link")) {
+            if !e.from.is_empty() {
+                links.remove(e.from.as_str());
+            }
+            if !e.to.is_empty() {
+                links.insert(e.to.as_str());
+            }
+        }
+        let updated = past
+            .iter()
+            .map(|e| e.at)
+            .max()
+            .unwrap_or(row.created)
+            .max(row.created);
+        let key = row.key.clone();
+        let team = row.project.clone();
+        let (mut blocked, mut blocking) = (false, 0u32);
+        for link in links {
+            let Some((relation, target)) = parse_link(link) else {
+                continue;
+            };
+            let target_open = match self.by_key.get(target) {
+                Some(&j) => self.open_at(j, t),
+                None => true,
+            };
+            if !target_open {
+                continue;
+            }
+            match relation {
+                "depends on" | "is blocked by" => blocked = true,
+                "is depended on by" | "required by" | "blocks" => blocking += 1,
+                _ => {}
+            }
+        }
+        Ticket {
+            key,
+            team,
+            priority,
+            assignee,
+            labels,
+            updated,
+            last_comment,
+            last_change,
+            assignee_last_activity,
+            blocked,
+            blocking,
+            has_description: true,
+            estimated,
+            in_active_sprint: in_sprint,
+        }
+    }
+
+    /// Which outcomes came true after `t` (indexed like [`ACTIONS`]).
+    fn outcomes(&self, i: usize, t: DateTime<Utc>, horizon: Duration) -> [bool; 6] {
+        let issue = &self.issues[i];
+        let future: Vec<&'a EventRow> = issue.events.iter().copied().filter(|e| e.at > t).collect();
+        let within: Vec<&'a EventRow> = future
+            .iter()
+            .copied()
+            .filter(|e| e.at <= t + horizon)
+            .collect();
+        let rank = |s: &str| parse_priority(s).unwrap_or(Priority::Medium);
+        let raised = within
+            .iter()
+            .any(|e| is(&e.field, "priority") && rank(&e.to) < rank(&e.from));
+        let prio_changed = within
+            .iter()
+            .any(|e| is(&e.field, "priority") && rank(&e.to) != rank(&e.from));
+        let reassigned = within
+            .iter()
+            .any(|e| is(&e.field, "assignee") && e.to.trim() != e.from.trim());
+        let commented = within.iter().any(|e| is(&e.field, "comment"));
+        let row_resolution = issue.row.resolution.as_str();
+        let first_done = future
+            .iter()
+            .copied()
+            .filter(|e| is(&e.field, "status"))
+            .find(|e| self.done(&e.to) && !self.done(&e.from));
+        let resolved_within = first_done.is_some_and(|e| e.at <= t + horizon);
+        let closed_unfixed = first_done.is_some_and(|e| {
+            let r = issue.value_at("resolution", e.at, row_resolution).trim();
+            !r.is_empty() && !DELIVERED.iter().any(|d| d.eq_ignore_ascii_case(r))
+        });
+        [
+            raised || resolved_within,
+            reassigned,
+            commented,
+            prio_changed,
+            within.is_empty(),
+            closed_unfixed || future.is_empty(),
+        ]
+    }
+}
+
+impl<'a> Replay<'a> {
+    /// Indexes the history; also returns how many events predate their issue.
+    fn new(history: &'a History) -> (Self, usize) {
+        let mut by_key = BTreeMap::new();
+        let mut issues: Vec<Issue<'_>> = history
+            .issues
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                by_key.insert(row.key.as_str(), i);
+                Issue {
+                    row,
+                    events: Vec::new(),
+                }
+            })
+            .collect();
+        let mut before_created = 0;
+        for e in &history.events {
+            if let Some(&i) = by_key.get(e.key.as_str()) {
+                if e.at < issues[i].row.created {
+                    before_created += 1;
+                }
+                issues[i].events.push(e);
+            }
+        }
+        for issue in &mut issues {
+            // Stable: events at the same instant keep their file order.
+            issue.events.sort_by_key(|e| e.at);
+        }
+        let categories = StatusCategories::default();
+        let mut done = BTreeMap::new();
+        let statuses = history.issues.iter().map(|r| r.status.as_str()).chain(
+            history
+                .events
+                .iter()
+                .filter(|e| is(&e.field, "status"))
+                .flat_map(|e| [e.from.as_str(), e.to.as_str()]),
+        );
+        for s in statuses {
+            done.entry(s)
+                .or_insert_with(|| categories.classify(s) == StatusCategory::Done);
+        }
+        (
+            Replay {
+                issues,
+                by_key,
+                done,
+            },
+            before_created,
+        )
+    }
+
+    /// The tickets open at `t` (created by then, status not done), as of `t`.
+    fn open_tickets(&self, t: DateTime<Utc>, assume_estimated: bool) -> (Vec<usize>, Vec<Ticket>) {
+        let open: Vec<usize> = (0..self.issues.len())
+            .filter(|&i| self.issues[i].row.created <= t && self.open_at(i, t))
+            .collect();
+        let tickets = open
+            .iter()
+            .map(|&i| self.ticket_at(i, t, assume_estimated))
+            .collect();
+        (open, tickets)
+    }
+}
+
+/// The link's relation and target key: `This issue depends on FCREPO-12` →
+/// (`depends on`, `FCREPO-12`).
+fn parse_link(s: &str) -> Option<(&str, &str)> {
+    let rest = s.trim().strip_prefix("This issue ")?;
+    let (relation, target) = rest.rsplit_once(' ')?;
+    Some((relation.trim(), target.trim()))
+}
+
+fn band(t: &Ticket, settings: &TriageSettings, now: DateTime<Utc>) -> Staleness {
+    let th = settings
+        .by_priority
+        .get(&t.priority)
+        .copied()
+        .unwrap_or(settings.thresholds);
+    let mut last = t.updated;
+    for d in [t.last_comment, t.last_change].into_iter().flatten() {
+        last = last.max(d);
+    }
+    let idle = ((now - last).num_seconds().max(0) as f64) / 86_400.0;
+    if idle >= th.critical {
+        Staleness::Critical
+    } else if idle >= th.stale {
+        Staleness::Stale
+    } else if idle >= th.aging {
+        Staleness::Aging
+    } else {
+        Staleness::Fresh
+    }
+}
+
+fn outcome_words(a: TriageAction, h: u32) -> String {
+    match a {
+        TriageAction::Escalate => format!("priority raised or resolved within {h} days"),
+        TriageAction::Reassign => format!("assignee changed within {h} days"),
+        TriageAction::RequestInfo => format!("commented within {h} days"),
+        TriageAction::UpdatePriority => format!("priority changed within {h} days"),
+        TriageAction::Defer => format!("no activity for {h} days"),
+        TriageAction::Close => "later resolved without a fix, or never touched again".to_owned(),
+    }
+}
+
+fn ratio(a: usize, b: usize) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// Replays `history` (see the module docs).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] when `step_days` or `horizon_days` is zero or the triage
+/// thresholds are not finite.
+pub fn evaluate(history: &History, options: &TriageEvalOptions) -> Result<TriageEvalReport> {
+    if options.step_days == 0 {
+        return Err(Error::invalid("step_days", "must be at least 1"));
+    }
+    if options.horizon_days == 0 {
+        return Err(Error::invalid("horizon_days", "must be at least 1"));
+    }
+    let th = &options.settings.thresholds;
+    let all_th = std::iter::once(th).chain(options.settings.by_priority.values());
+    for t in all_th {
+        if ![t.aging, t.stale, t.critical].iter().all(|x| x.is_finite()) {
+            return Err(Error::invalid("settings.thresholds", "must be finite"));
+        }
+    }
+    let (replay, before_created) = Replay::new(history);
+
+    let data_end = history.end();
+    let first = history.events.iter().map(|e| e.at).min();
+    let step = Duration::days(i64::from(options.step_days));
+    let horizon = Duration::days(i64::from(options.horizon_days));
+    let mut points = Vec::new();
+    if let (Some(first), Some(end)) = (first, data_end) {
+        let mut t = first + step;
+        while t + horizon <= end {
+            points.push(t);
+            t += step;
+        }
+    }
+
+    let weights = ConfidenceWeights::default();
+    let track = TrackRecords::new();
+    let mut counts: BTreeMap<TriageAction, BTreeMap<Staleness, BandCounts>> = BTreeMap::new();
+    let mut tickets_by_action: BTreeMap<TriageAction, BTreeSet<&str>> = BTreeMap::new();
+    let mut open_by_band: BTreeMap<Staleness, usize> = BTreeMap::new();
+    let (mut open_snapshots, mut proposals_total) = (0, 0);
+    for &t in &points {
+        let (open, tickets) = replay.open_tickets(t, options.assume_estimated);
+        let settings = TriageSettings {
+            max_proposals: tickets.len().max(1),
+            ..options.settings.clone()
+        };
+        let proposals = triage(&tickets, &settings, t, &weights, &track);
+        proposals_total += proposals.len();
+        let proposed: BTreeMap<&str, TriageAction> = proposals
+            .iter()
+            .map(|p| (p.key.as_str(), p.action))
+            .collect();
+        for (&i, ticket) in open.iter().zip(&tickets) {
+            let b = band(ticket, &options.settings, t);
+            *open_by_band.entry(b).or_default() += 1;
+            open_snapshots += 1;
+            let outcome = replay.outcomes(i, t, horizon);
+            let action = proposed.get(ticket.key.as_str()).copied();
+            for (a, hit) in ACTIONS.iter().zip(outcome) {
+                let c = counts.entry(*a).or_default().entry(b).or_default();
+                c.open += 1;
+                c.open_hits += usize::from(hit);
+                if action == Some(*a) {
+                    c.proposals += 1;
+                    c.hits += usize::from(hit);
+                    tickets_by_action
+                        .entry(*a)
+                        .or_default()
+                        .insert(replay.issues[i].row.key.as_str());
+                }
+            }
+        }
+    }
+
+    let actions = ACTIONS
+        .iter()
+        .map(|a| {
+            let by_band = counts.remove(a).unwrap_or_default();
+            let proposals: usize = by_band.values().map(|c| c.proposals).sum();
+            let hits: usize = by_band.values().map(|c| c.hits).sum();
+            let open_hits: usize = by_band.values().map(|c| c.open_hits).sum();
+            let band_base_rate = (proposals > 0).then(|| {
+                by_band
+                    .values()
+                    .filter(|c| c.proposals > 0)
+                    .map(|c| {
+                        c.proposals as f64 / proposals as f64 * c.open_hits as f64 / c.open as f64
+                    })
+                    .sum::<f64>()
+            });
+            let precision = ratio(hits, proposals);
+            ActionScore {
+                action: *a,
+                outcome: outcome_words(*a, options.horizon_days),
+                proposals,
+                tickets: tickets_by_action.get(a).map_or(0, BTreeSet::len),
+                hits,
+                precision,
+                base_rate: ratio(open_hits, open_snapshots),
+                band_base_rate,
+                lift: precision
+                    .zip(band_base_rate)
+                    .and_then(|(p, b)| (b > 0.0).then(|| p / b)),
+                by_band,
+            }
+        })
+        .collect();
+    Ok(TriageEvalReport {
+        issues: history.issues.len(),
+        events: history.events.len(),
+        events_before_created: before_created,
+        step_days: options.step_days,
+        horizon_days: options.horizon_days,
+        assume_estimated: options.assume_estimated,
+        data_end,
+        points: points.len(),
+        first_point: points.first().copied(),
+        last_point: points.last().copied(),
+        open_snapshots,
+        open_by_band,
+        proposals: proposals_total,
+        actions,
+    })
+}
+
+/// The tickets open at `at`, each as triage would have seen it then (see the module
+/// docs), ordered by key: the state the replay scores, built from events up to `at` only.
+pub fn snapshot(history: &History, at: DateTime<Utc>, options: &TriageEvalOptions) -> Vec<Ticket> {
+    let (replay, _) = Replay::new(history);
+    let mut tickets = replay.open_tickets(at, options.assume_estimated).1;
+    tickets.sort_by(|a, b| a.key.cmp(&b.key));
+    tickets
+}
+
+/// `juno eval triage --issues FILE --events FILE`: reads both files and replays them.
+///
+/// # Errors
+///
+/// As [`History::read`] and [`evaluate`].
+pub fn run(issues: &Path, events: &Path, options: &TriageEvalOptions) -> Result<TriageEvalReport> {
+    evaluate(&History::read(issues, events)?, options)
+}
+
+/// [`run`] over readers (errors name them `issues` and `events`).
+///
+/// # Errors
+///
+/// As [`History::from_readers`] and [`evaluate`].
+pub fn run_readers<I: Read, E: Read>(
+    issues: I,
+    events: E,
+    options: &TriageEvalOptions,
+) -> Result<TriageEvalReport> {
+    evaluate(&History::from_readers(issues, events)?, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_parse_into_relation_and_target() {
+        assert_eq!(
+            parse_link("This issue depends on FCREPO-12"),
+            Some(("depends on", "FCREPO-12"))
+        );
+        assert_eq!(
+            parse_link("This issue is depended on by DS-1"),
+            Some(("is depended on by", "DS-1"))
+        );
+        assert_eq!(parse_link(""), None);
+    }
+
+    #[test]
+    fn classic_priorities_map_onto_the_five_levels() {
+        assert_eq!(parse_priority("Blocker"), Some(Priority::Highest));
+        assert_eq!(parse_priority("trivial"), Some(Priority::Lowest));
+        assert_eq!(parse_priority(""), Some(Priority::Medium));
+        assert_eq!(parse_priority("P1"), None);
+    }
+}

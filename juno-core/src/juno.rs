@@ -118,6 +118,22 @@ impl Juno {
         crate::audit::Audit::new(self)
     }
 
+    /// The reasoning engine: confidence with the configured weights, track records from
+    /// memory, calibration.
+    pub fn reasoning(&self) -> crate::reasoning::Reasoning<'_> {
+        crate::reasoning::Reasoning::new(self)
+    }
+
+    /// The velocity analyzer.
+    pub fn velocity(&self) -> crate::velocity::Velocity<'_> {
+        crate::velocity::Velocity::new(self)
+    }
+
+    /// Stale-ticket triage, with the engine's clock, weights and memory.
+    pub fn triage(&self) -> crate::triage::Triage<'_> {
+        crate::triage::Triage::new(self)
+    }
+
     /// Copies the database to `dest` while it stays in use.
     ///
     /// # Errors

@@ -25,11 +25,15 @@
 //! expected calibration error (10 equal-width bins) before and after. With fewer than
 //! [`MIN_CALIBRATION_OUTCOMES`] outcomes the map is the identity and explanations say so.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfidenceWeights;
+use crate::error::{Error, Result};
+use crate::juno::Juno;
+use crate::memory::check_name;
 use crate::memory::learning::wilson_lower_bound;
 
 /// Outcomes needed before a calibration map is fitted.
@@ -93,6 +97,86 @@ pub enum ExplanationLevel {
     Detailed,
     /// The factor table, the formulas and every evidence item.
     Verbose,
+}
+
+impl ExplanationLevel {
+    /// The lower-case name (`basic`, `detailed`, `verbose`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExplanationLevel::Basic => "basic",
+            ExplanationLevel::Detailed => "detailed",
+            ExplanationLevel::Verbose => "verbose",
+        }
+    }
+}
+
+impl fmt::Display for ExplanationLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ExplanationLevel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "basic" => Ok(ExplanationLevel::Basic),
+            "detailed" => Ok(ExplanationLevel::Detailed),
+            "verbose" => Ok(ExplanationLevel::Verbose),
+            _ => Err(Error::invalid(
+                "level",
+                format!("unknown explanation level `{s}` (expected basic, detailed or verbose)"),
+            )),
+        }
+    }
+}
+
+/// `x` is a finite number in [0, 1].
+fn check_unit(field: impl Into<String>, x: f64) -> Result<()> {
+    if x.is_finite() && (0.0..=1.0).contains(&x) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("must be a number in [0, 1], got {x}"),
+        ))
+    }
+}
+
+impl Evidence {
+    /// Checks the values: completeness, pattern support and engine signals in [0, 1], an
+    /// evidence age that is finite and not negative, and no more right decisions than
+    /// decided ones. [`score`] clamps instead; the surfaces refuse.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first bad field (`engine_signals[2]`).
+    pub fn validate(&self) -> Result<()> {
+        check_unit("completeness", self.completeness)?;
+        if let Some(a) = self.newest_evidence_age_hours {
+            if !a.is_finite() || a < 0.0 {
+                return Err(Error::invalid(
+                    "newest_evidence_age_hours",
+                    format!("must be a finite number of hours ≥ 0, got {a}"),
+                ));
+            }
+        }
+        if self.track_record_right > self.track_record_total {
+            return Err(Error::invalid(
+                "track_record_right",
+                format!(
+                    "{} right of {} decided: cannot exceed the decided count",
+                    self.track_record_right, self.track_record_total
+                ),
+            ));
+        }
+        if let Some(s) = self.pattern_support {
+            check_unit("pattern_support", s)?;
+        }
+        for (i, s) in self.engine_signals.iter().enumerate() {
+            check_unit(format!("engine_signals[{i}]"), *s)?;
+        }
+        Ok(())
+    }
 }
 
 /// A scored decision.
@@ -232,6 +316,19 @@ pub fn score(
 }
 
 impl Confidence {
+    /// This confidence mapped through `calibration`: `calibrated` becomes the map's value
+    /// of `raw` when the map is fitted; an unfitted map leaves it uncalibrated.
+    pub fn with_calibration(mut self, calibration: &Calibration) -> Confidence {
+        if calibration.is_fitted() {
+            self.calibrated = calibration.apply(self.raw);
+            self.is_calibrated = true;
+        } else {
+            self.calibrated = self.raw;
+            self.is_calibrated = false;
+        }
+        self
+    }
+
     /// The explanation as text at `level`.
     pub fn explain(&self, level: ExplanationLevel) -> String {
         let strongest = self
@@ -399,6 +496,37 @@ impl Calibration {
         map
     }
 
+    /// Checks a map that came from outside (JSON): finite values in [0, 1], block bounds
+    /// strictly rising and block values never falling, so that the map stays monotone.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first bad block (`blocks[2]`).
+    pub fn validate(&self) -> Result<()> {
+        let mut last: Option<(f64, f64)> = None;
+        for (i, (hi, v)) in self.blocks.iter().enumerate() {
+            check_unit(format!("blocks[{i}]"), *hi)?;
+            check_unit(format!("blocks[{i}]"), *v)?;
+            if let Some((h0, v0)) = last {
+                if *hi <= h0 || *v < v0 {
+                    return Err(Error::invalid(
+                        format!("blocks[{i}]"),
+                        "bounds must rise and values must not fall (a calibration map is monotone)",
+                    ));
+                }
+            }
+            last = Some((*hi, *v));
+        }
+        for (name, x) in [
+            ("brier_raw", self.brier_raw),
+            ("brier_calibrated", self.brier_calibrated),
+            ("ece_raw", self.ece_raw),
+            ("ece_calibrated", self.ece_calibrated),
+        ] {
+            check_unit(name, x)?;
+        }
+        Ok(())
+    }
+
     /// Maps a raw confidence (identity while not fitted).
     pub fn apply(&self, raw: f64) -> f64 {
         if !self.is_fitted() {
@@ -411,6 +539,114 @@ impl Calibration {
             }
         }
         self.blocks.last().map_or(raw, |(_, v)| *v)
+    }
+}
+
+/// The reasoning component of one [`Juno`]: `juno.reasoning()`.
+///
+/// Scores evidence with the deployment's configured [`ConfidenceWeights`] and, for a
+/// decision about a team, takes the track record from what memory learned about that team
+/// and action ([`crate::memory::Memories::preference`]: approved outcomes are right, every
+/// recorded outcome is decided).
+///
+/// # Examples
+///
+/// ```
+/// use juno_core::Juno;
+/// use juno_core::reasoning::{Evidence, ExplanationLevel};
+/// let juno = Juno::open_in_memory()?;
+/// let evidence = Evidence { completeness: 1.0, observations: 5, ..Evidence::default() };
+/// let c = juno.reasoning().confidence(&evidence)?;
+/// // data_quality = 1 × (1 − e^(−5/5)), weighted 0.30; every other factor is 0.
+/// assert!((c.raw - 0.30 * (1.0 - (-1.0f64).exp())).abs() < 1e-12);
+/// println!("{}", c.explain(ExplanationLevel::Detailed));
+/// # Ok::<(), juno_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Reasoning<'a> {
+    juno: &'a Juno,
+}
+
+impl<'a> Reasoning<'a> {
+    pub(crate) fn new(juno: &'a Juno) -> Self {
+        Reasoning { juno }
+    }
+
+    /// The factor weights in force (`[confidence_weights]` in the config file).
+    pub fn weights(&self) -> &'a ConfidenceWeights {
+        &self.juno.config().confidence_weights
+    }
+
+    /// Scores `evidence` as given, with the configured weights; uncalibrated.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a value out of range (see [`Evidence::validate`]).
+    pub fn confidence(&self, evidence: &Evidence) -> Result<Confidence> {
+        evidence.validate()?;
+        Ok(score(evidence, self.weights(), None))
+    }
+
+    /// Scores a decision of kind `action` about `team`: the evidence's track record is
+    /// replaced by memory's (see [`Reasoning::track_record`]), then scored as by
+    /// [`Reasoning::confidence`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a bad value or an empty team or action; storage errors.
+    pub fn confidence_for(
+        &self,
+        evidence: &Evidence,
+        team: &str,
+        action: &str,
+    ) -> Result<Confidence> {
+        let (right, total) = self.track_record(team, action)?;
+        let evidence = Evidence {
+            track_record_right: right,
+            track_record_total: total,
+            ..evidence.clone()
+        };
+        self.confidence(&evidence)
+    }
+
+    /// `confidence` mapped through `calibration`, a map that may come from outside (JSON):
+    /// it is checked first (see [`Calibration::validate`]). An unfitted map (fewer than
+    /// [`MIN_CALIBRATION_OUTCOMES`] outcomes) leaves the confidence uncalibrated.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a map that is not monotone or has values outside [0, 1].
+    pub fn calibrated(
+        &self,
+        confidence: Confidence,
+        calibration: &Calibration,
+    ) -> Result<Confidence> {
+        calibration.validate()?;
+        Ok(confidence.with_calibration(calibration))
+    }
+
+    /// The track record of decisions of kind `action` about `team`, as (right, decided):
+    /// the approved outcomes and all outcomes memory recorded for them; (0, 0) when none.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty team or action; storage errors.
+    pub fn track_record(&self, team: &str, action: &str) -> Result<(u64, u64)> {
+        check_name("team", team)?;
+        check_name("action", action)?;
+        Ok(self
+            .juno
+            .memory()
+            .preference(team, action)?
+            .map_or((0, 0), |p| (p.approved, p.total)))
+    }
+
+    /// Fits a calibration map to recorded (confidence, was it right) pairs, with its Brier
+    /// score and expected calibration error before and after (see [`Calibration::fit`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a confidence outside [0, 1] (`pairs[3]`).
+    pub fn calibrate(&self, pairs: &[(f64, bool)]) -> Result<Calibration> {
+        for (i, (p, _)) in pairs.iter().enumerate() {
+            check_unit(format!("pairs[{i}]"), *p)?;
+        }
+        Ok(Calibration::fit(pairs))
     }
 }
 
@@ -476,6 +712,135 @@ mod tests {
         let cal = Calibration::fit(&[(0.9, false); 10]);
         assert!(!cal.is_fitted());
         assert_eq!(cal.apply(0.9), 0.9);
+    }
+
+    #[test]
+    fn explanation_levels_parse_and_unknown_ones_are_named() {
+        assert_eq!(
+            "verbose".parse::<ExplanationLevel>().ok(),
+            Some(ExplanationLevel::Verbose)
+        );
+        let err = "loud"
+            .parse::<ExplanationLevel>()
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("`loud`")));
+    }
+
+    #[test]
+    fn out_of_range_evidence_is_refused_by_name() {
+        let field = |e: Evidence| match e.validate() {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => format!("{other:?}"),
+        };
+        let ok = Evidence::default();
+        assert!(ok.validate().is_ok());
+        let cases = [
+            (
+                Evidence {
+                    completeness: 1.5,
+                    ..ok.clone()
+                },
+                "completeness",
+            ),
+            (
+                Evidence {
+                    newest_evidence_age_hours: Some(-1.0),
+                    ..ok.clone()
+                },
+                "newest_evidence_age_hours",
+            ),
+            (
+                Evidence {
+                    track_record_right: 3,
+                    track_record_total: 2,
+                    ..ok.clone()
+                },
+                "track_record_right",
+            ),
+            (
+                Evidence {
+                    engine_signals: vec![0.5, f64::NAN],
+                    ..ok.clone()
+                },
+                "engine_signals[1]",
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(field(e), want);
+        }
+    }
+
+    #[test]
+    fn a_calibration_from_outside_must_be_monotone() {
+        let mut pairs = Vec::new();
+        for i in 0..60 {
+            pairs.push((0.8, i % 4 != 0));
+            pairs.push((0.2, i % 4 == 0));
+        }
+        let mut cal = Calibration::fit(&pairs);
+        assert!(cal.validate().is_ok());
+        cal.blocks.reverse();
+        assert!(cal.validate().is_err());
+    }
+
+    #[test]
+    fn an_unfitted_calibration_leaves_confidence_uncalibrated() {
+        let c = score(
+            &Evidence {
+                completeness: 1.0,
+                observations: 5,
+                ..Evidence::default()
+            },
+            &w(),
+            None,
+        );
+        let same = c
+            .clone()
+            .with_calibration(&Calibration::fit(&[(0.5, true); 5]));
+        assert!(!same.is_calibrated && same.calibrated == c.raw);
+    }
+
+    #[test]
+    fn the_component_uses_configured_weights_and_memorys_track_record() -> Result<()> {
+        use crate::config::DatabaseUrl;
+        use crate::memory::{Outcome, OutcomeRecord};
+        let config = crate::Config {
+            database_url: DatabaseUrl::Memory,
+            confidence_weights: ConfidenceWeights {
+                data_quality: 0.0,
+                historical_accuracy: 1.0,
+                pattern_strength: 0.0,
+                temporal_relevance: 0.0,
+                consensus_score: 0.0,
+            },
+            ..crate::Config::default()
+        };
+        let juno = Juno::open(config)?;
+        for outcome in [Outcome::Approved, Outcome::Approved, Outcome::Rejected] {
+            juno.memory().record_outcome(&OutcomeRecord {
+                team: "alpha".into(),
+                action: "reassign".into(),
+                outcome,
+                subject: None,
+                note: None,
+            })?;
+        }
+        let r = juno.reasoning();
+        assert_eq!(r.track_record("alpha", "reassign")?, (2, 3));
+        assert_eq!(r.track_record("alpha", "close")?, (0, 0));
+        // Memory replaces whatever track record the evidence carried.
+        let e = Evidence {
+            track_record_right: 90,
+            track_record_total: 90,
+            ..Evidence::default()
+        };
+        let c = r.confidence_for(&e, "alpha", "reassign")?;
+        assert!((c.raw - wilson_lower_bound(2, 3)).abs() < 1e-12);
+        assert!((r.confidence(&e)?.raw - wilson_lower_bound(90, 90)).abs() < 1e-12);
+        assert!(r.confidence_for(&e, "", "reassign").is_err());
+        assert!(r.calibrate(&[(1.2, true)]).is_err());
+        Ok(())
     }
 
     proptest! {

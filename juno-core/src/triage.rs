@@ -26,14 +26,18 @@
 //! complete and how recent its data is, and the team's track record for that action when
 //! given) — not the rule's own score. Proposals are ordered by urgency (then key) and capped.
 
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfidenceWeights;
+use crate::error::{Error, Result};
+use crate::juno::Juno;
+use crate::memory::check_name;
 use crate::model::ImpactLevel;
-use crate::reasoning::{self, Confidence, Evidence};
+use crate::reasoning::{self, Confidence, Evidence, ExplanationLevel};
 
 /// A Jira priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -51,6 +55,17 @@ pub enum Priority {
 }
 
 impl Priority {
+    /// The Jira name (`Highest`, …, `Lowest`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Highest => "Highest",
+            Priority::High => "High",
+            Priority::Medium => "Medium",
+            Priority::Low => "Low",
+            Priority::Lowest => "Lowest",
+        }
+    }
+
     fn weight(self) -> f64 {
         match self {
             Priority::Highest => 1.0,
@@ -64,6 +79,7 @@ impl Priority {
 
 /// An open ticket as triage sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Ticket {
     /// Its key (`ALPHA-12`).
     pub key: String,
@@ -106,6 +122,7 @@ pub struct Ticket {
 
 /// Staleness thresholds in days.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// Aging from here.
     pub aging: f64,
@@ -115,16 +132,18 @@ pub struct Thresholds {
     pub critical: f64,
 }
 
-/// Triage settings.
+/// Triage settings. In JSON every field is optional and defaults as below.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TriageSettings {
-    /// Default thresholds.
+    /// Default thresholds (aging 3, stale 7, critical 14 days).
     pub thresholds: Thresholds,
     /// Per-priority overrides.
     pub by_priority: BTreeMap<Priority, Thresholds>,
-    /// Tickets with any of these labels are never proposed.
+    /// Tickets with any of these labels (compared without regard to ASCII case) are never
+    /// proposed (`pinned`, `security`).
     pub exempt_labels: Vec<String>,
-    /// At most this many proposals per run.
+    /// At most this many proposals per run (50).
     pub max_proposals: usize,
 }
 
@@ -328,7 +347,9 @@ pub fn triage(
     track: &TrackRecords,
 ) -> Vec<TriageProposal> {
     let cap = settings.max_proposals;
-    let mut heap: BinaryHeap<Candidate<'_>> = BinaryHeap::with_capacity(cap + 1);
+    // Sized by what can arrive, not by the cap: a generous cap must not allocate up front.
+    let mut heap: BinaryHeap<Candidate<'_>> =
+        BinaryHeap::with_capacity(cap.min(tickets.len()).saturating_add(1));
     for t in tickets {
         if let Some((action, staleness, idle, urgency)) = decide(t, settings, now) {
             heap.push(Candidate {
@@ -398,6 +419,249 @@ pub fn triage(
             }
         })
         .collect()
+}
+
+impl Thresholds {
+    fn validate(&self, field: &str) -> Result<()> {
+        for (name, v) in [
+            ("aging", self.aging),
+            ("stale", self.stale),
+            ("critical", self.critical),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(Error::invalid(
+                    format!("{field}.{name}"),
+                    format!("must be a finite number of days ≥ 0, got {v}"),
+                ));
+            }
+        }
+        if self.critical <= 0.0 || !(self.aging <= self.stale && self.stale <= self.critical) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "thresholds must satisfy aging ≤ stale ≤ critical with critical > 0, got {} / {} / {}",
+                    self.aging, self.stale, self.critical
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl TriageSettings {
+    /// Checks the settings: every threshold finite, aging ≤ stale ≤ critical, critical
+    /// above 0 (urgency divides by it), and a cap of at least one proposal.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the setting (`by_priority.High.stale`).
+    pub fn validate(&self) -> Result<()> {
+        self.thresholds.validate("thresholds")?;
+        for (p, t) in &self.by_priority {
+            t.validate(&format!("by_priority.{}", p.as_str()))?;
+        }
+        if self.max_proposals == 0 {
+            return Err(Error::invalid(
+                "max_proposals",
+                "must be at least 1 (a run that may propose nothing is a misconfiguration)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Ticket {
+    /// Checks the ticket: a key and a team (not empty, no control characters).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        check_name("key", &self.key)?;
+        check_name("team", &self.team)
+    }
+}
+
+impl Staleness {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Staleness::Fresh => "fresh",
+            Staleness::Aging => "aging",
+            Staleness::Stale => "stale",
+            Staleness::Critical => "critical",
+        }
+    }
+}
+
+impl TriageAction {
+    /// The rule that chose this action, in words (the table in the module docs).
+    fn rule(self) -> &'static str {
+        match self {
+            TriageAction::Escalate => {
+                "escalate: critical staleness and priority High/Highest, or blocked"
+            }
+            TriageAction::Reassign => {
+                "reassign: stale, not blocked, and unassigned at priority Medium or higher, or its assignee idle for the stale window"
+            }
+            TriageAction::RequestInfo => {
+                "request_info: aging or worse and missing a description or an estimate"
+            }
+            TriageAction::UpdatePriority => {
+                "update_priority: aging or worse, priority Low/Lowest, and blocking other tickets"
+            }
+            TriageAction::Defer => {
+                "defer: stale but idle less than twice the critical threshold, priority Medium or lower, not in an active sprint"
+            }
+            TriageAction::Close => {
+                "close: idle at least twice the critical threshold, priority Low/Lowest, unassigned, neither blocked nor blocking"
+            }
+        }
+    }
+}
+
+impl TriageProposal {
+    /// The proposal in words at `level`: the headline at `basic`; plus the evidence and the
+    /// confidence's factors at `detailed`; plus the rule that chose the action (after the
+    /// rules that take precedence did not apply), the urgency formula and the confidence's
+    /// formulas at `verbose`.
+    pub fn explain(&self, level: ExplanationLevel) -> String {
+        let mut s = format!(
+            "{} {} ({}): idle {:.1} days ({}); urgency {:.2}, confidence {:.2}, impact {}",
+            self.action.as_str(),
+            self.key,
+            self.team,
+            self.idle_days,
+            self.staleness.as_str(),
+            self.urgency,
+            self.confidence.calibrated,
+            self.impact
+        );
+        if level == ExplanationLevel::Basic {
+            return s;
+        }
+        for e in &self.evidence {
+            let _ = write!(s, "\n- {e}");
+        }
+        if level == ExplanationLevel::Verbose {
+            let _ = write!(
+                s,
+                "\nrule (precedence escalate, reassign, request_info, update_priority, defer, close): {}\n\
+                 urgency = min(1, 0.5 × min(idle days ÷ (2 × critical days), 1) + 0.4 × priority weight + 0.1 if blocked)",
+                self.action.rule()
+            );
+        }
+        let _ = write!(s, "\n{}", self.confidence.explain(level));
+        s
+    }
+}
+
+/// The triage component of one [`Juno`]: `juno.triage()`.
+///
+/// Runs [`triage`] with the configured confidence weights, `now` from the engine's clock
+/// (or given), and each proposal's track record from memory: for team `t` and action `a`,
+/// the outcomes recorded for `t` under the action's name (`escalate`, `reassign`, …), approved
+/// ones counting as right.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use juno_core::{Juno, ManualClock};
+/// use juno_core::triage::{Priority, Ticket, TriageAction, TriageSettings};
+/// let juno = Juno::open_in_memory()?.with_clock(Arc::new(ManualClock::at_millis(1_767_225_600_000)));
+/// let ticket: Ticket = serde_json::from_str(r#"{"key": "ALPHA-1", "team": "team_alpha",
+///     "priority": "Low", "assignee": null, "updated": "2025-12-12T00:00:00Z",
+///     "blocked": true, "has_description": true, "estimated": true}"#).unwrap();
+/// let proposals = juno.triage().scan(&[ticket], &TriageSettings::default())?;
+/// assert_eq!(proposals[0].action, TriageAction::Escalate); // critical, unassigned, blocked
+/// # Ok::<(), juno_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Triage<'a> {
+    juno: &'a Juno,
+}
+
+impl<'a> Triage<'a> {
+    pub(crate) fn new(juno: &'a Juno) -> Self {
+        Triage { juno }
+    }
+
+    /// Triage `tickets` as of the engine's clock: the most urgent proposals first.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for bad settings or a ticket without a key or team
+    /// (`tickets[3].key`); storage errors reading track records.
+    pub fn scan(
+        &self,
+        tickets: &[Ticket],
+        settings: &TriageSettings,
+    ) -> Result<Vec<TriageProposal>> {
+        self.scan_at(tickets, settings, self.juno.now())
+    }
+
+    /// As [`Triage::scan`], as of `now`.
+    ///
+    /// # Errors
+    /// As [`Triage::scan`].
+    pub fn scan_at(
+        &self,
+        tickets: &[Ticket],
+        settings: &TriageSettings,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TriageProposal>> {
+        settings.validate().map_err(|e| within(e, "settings."))?;
+        for (i, t) in tickets.iter().enumerate() {
+            t.validate()
+                .map_err(|e| within(e, &format!("tickets[{i}].")))?;
+        }
+        let track = self.track_records(tickets)?;
+        Ok(triage(
+            tickets,
+            settings,
+            now,
+            &self.juno.config().confidence_weights,
+            &track,
+        ))
+    }
+
+    /// The track record from memory of every action for every team among `tickets`
+    /// (teams and actions with no recorded outcome are left out).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn track_records(&self, tickets: &[Ticket]) -> Result<TrackRecords> {
+        let teams: BTreeSet<&str> = tickets.iter().map(|t| t.team.as_str()).collect();
+        let memory = self.juno.memory();
+        let mut track = TrackRecords::new();
+        for team in teams {
+            for action in ALL_ACTIONS {
+                if let Some(p) = memory.preference(team, action.as_str())? {
+                    track.insert((team.to_owned(), action), (p.approved, p.total));
+                }
+            }
+        }
+        Ok(track)
+    }
+}
+
+/// The six actions, in precedence order.
+const ALL_ACTIONS: [TriageAction; 6] = [
+    TriageAction::Escalate,
+    TriageAction::Reassign,
+    TriageAction::RequestInfo,
+    TriageAction::UpdatePriority,
+    TriageAction::Defer,
+    TriageAction::Close,
+];
+
+/// Places an input error inside `prefix` (`tickets[3].` + `key`); other errors pass through.
+fn within(err: Error, prefix: &str) -> Error {
+    match err {
+        Error::InvalidInput { field, reason } => Error::InvalidInput {
+            field: format!("{prefix}{field}"),
+            reason,
+        },
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -514,6 +778,131 @@ mod tests {
         assert!(p.windows(2).all(|w| w[0].urgency >= w[1].urgency));
         assert!(p[0].confidence.raw > 0.0 && p[0].confidence.raw < 1.0);
         assert!(p[0].urgency != p[0].confidence.raw);
+    }
+
+    #[test]
+    fn settings_are_checked_and_partial_json_takes_the_defaults() -> Result<()> {
+        let s: TriageSettings = serde_json::from_str(r#"{"max_proposals": 3}"#)
+            .map_err(|e| Error::json("settings", &e))?;
+        assert_eq!(s.max_proposals, 3);
+        assert_eq!(s.thresholds, TriageSettings::default().thresholds);
+        assert!(serde_json::from_str::<TriageSettings>(r#"{"max_proposal": 3}"#).is_err());
+        let field = |s: TriageSettings| match s.validate() {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => format!("{other:?}"),
+        };
+        let mut bad = TriageSettings::default();
+        bad.thresholds.stale = 20.0;
+        assert_eq!(field(bad), "thresholds");
+        let mut bad = TriageSettings::default();
+        bad.by_priority.insert(
+            Priority::High,
+            Thresholds {
+                aging: 1.0,
+                stale: f64::INFINITY,
+                critical: 3.0,
+            },
+        );
+        assert_eq!(field(bad), "by_priority.High.stale");
+        assert_eq!(
+            field(TriageSettings {
+                max_proposals: 0,
+                ..TriageSettings::default()
+            }),
+            "max_proposals"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_huge_cap_is_not_allocated_up_front() {
+        let s = TriageSettings {
+            max_proposals: usize::MAX,
+            ..TriageSettings::default()
+        };
+        let mut t = ticket("A", 20);
+        t.blocked = true;
+        let p = triage(
+            &[t],
+            &s,
+            now(),
+            &ConfidenceWeights::default(),
+            &TrackRecords::new(),
+        );
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn the_component_takes_track_records_from_memory_and_the_clock() -> Result<()> {
+        use crate::memory::{Outcome, OutcomeRecord};
+        let clock = std::sync::Arc::new(crate::ManualClock::new(now()));
+        let juno = Juno::open_in_memory()?.with_clock(clock.clone());
+        for outcome in [Outcome::Approved, Outcome::Approved, Outcome::Approved] {
+            juno.memory().record_outcome(&OutcomeRecord {
+                team: "alpha".into(),
+                action: "defer".into(),
+                outcome,
+                subject: None,
+                note: None,
+            })?;
+        }
+        let mut t = ticket("D", 8);
+        t.in_active_sprint = false;
+        let settings = TriageSettings::default();
+        let with_memory = juno.triage().scan(std::slice::from_ref(&t), &settings)?;
+        let without = run(std::slice::from_ref(&t));
+        assert_eq!(with_memory[0].action, TriageAction::Defer);
+        let ha = |p: &TriageProposal| p.confidence.factors[1].value;
+        assert!(
+            (ha(&with_memory[0])
+                - reasoning::score(
+                    &Evidence {
+                        track_record_right: 3,
+                        track_record_total: 3,
+                        ..Evidence::default()
+                    },
+                    &ConfidenceWeights::default(),
+                    None
+                )
+                .factors[1]
+                    .value)
+                .abs()
+                < 1e-12
+        );
+        assert_eq!(ha(&without[0]), 0.0);
+        // A week later the same ticket is critical; `scan_at` overrides the clock.
+        clock.advance(chrono::Duration::days(7));
+        assert_eq!(
+            juno.triage().scan(std::slice::from_ref(&t), &settings)?[0].staleness,
+            Staleness::Critical
+        );
+        assert_eq!(
+            juno.triage()
+                .scan_at(std::slice::from_ref(&t), &settings, now())?[0]
+                .staleness,
+            Staleness::Stale
+        );
+        t.key = String::new();
+        match juno.triage().scan(&[t], &settings) {
+            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "tickets[0].key"),
+            other => panic!("{other:?}"),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn explanations_name_the_rule_at_verbose() {
+        let mut t = ticket("A-1", 20);
+        t.assignee = None;
+        t.blocked = true;
+        let p = &run(&[t])[0];
+        let basic = p.explain(ExplanationLevel::Basic);
+        assert!(basic.starts_with("escalate A-1 (alpha): idle 20.0 days (critical)"));
+        assert!(!basic.contains('\n'));
+        let detailed = p.explain(ExplanationLevel::Detailed);
+        assert!(detailed.contains("- blocked by another ticket") && !detailed.contains("rule"));
+        let verbose = p.explain(ExplanationLevel::Verbose);
+        assert!(verbose.contains("rule (precedence") && verbose.contains("formulas"));
     }
 
     #[test]

@@ -13,8 +13,13 @@
 //! | forecast | OLS prediction for the next sprint with an 80% prediction interval (Student's t, n − 2 degrees of freedom), floored at 0 |
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::juno::Juno;
+use crate::reasoning::ExplanationLevel;
 
 /// Fewer sprints than this cannot be classified.
 pub const MIN_SPRINTS: usize = 3;
@@ -22,9 +27,14 @@ pub const MIN_SPRINTS: usize = 3;
 pub const VOLATILE_CV: f64 = 0.35;
 /// A relative Theil–Sen slope beyond ±this per sprint is a trend (3% of the mean).
 pub const TREND_THRESHOLD: f64 = 0.03;
+/// The most sprints [`Velocity`] analyses for one team: Theil–Sen looks at every pair of
+/// sprints, so the work grows with the square of the count (1,000 weekly sprints are
+/// nineteen years).
+pub const MAX_SPRINTS_PER_TEAM: usize = 1000;
 
 /// One finished sprint of one team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SprintRecord {
     /// The sprint's id or name.
     pub sprint: String,
@@ -240,6 +250,185 @@ pub fn analyze_teams(
     teams.iter().map(|(t, s)| (t.clone(), analyze(s))).collect()
 }
 
+impl SprintRecord {
+    /// Checks the numbers: committed and delivered points finite and not negative.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        for (name, v) in [("committed", self.committed), ("delivered", self.delivered)] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(Error::invalid(
+                    name,
+                    format!("must be a finite number of points ≥ 0, got {v}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl VelocityClass {
+    /// The snake_case name (`improving`, …, `insufficient_data`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VelocityClass::Improving => "improving",
+            VelocityClass::Stable => "stable",
+            VelocityClass::Declining => "declining",
+            VelocityClass::Volatile => "volatile",
+            VelocityClass::InsufficientData => "insufficient_data",
+        }
+    }
+}
+
+impl VelocityReport {
+    /// The report in words at `level`: the headline (mean, verdict, next sprint) at
+    /// `basic`; plus the statistics and both trends at `detailed`; plus the definitions and
+    /// thresholds behind the verdict at `verbose`.
+    pub fn explain(&self, level: ExplanationLevel) -> String {
+        let mut s = format!(
+            "velocity {:.1} points per sprint over {} sprints: {}",
+            self.mean,
+            self.sprints,
+            self.classification.as_str().replace('_', " ")
+        );
+        match self.forecast {
+            Some(f) => {
+                let _ = write!(
+                    s,
+                    "; next sprint {:.1} (80% interval {:.1}–{:.1})",
+                    f.expected, f.low, f.high
+                );
+            }
+            None => s.push_str("; no forecast (fewer than 3 sprints)"),
+        }
+        if level == ExplanationLevel::Basic {
+            return s;
+        }
+        let _ = write!(
+            s,
+            "\n  mean {:.2}, median {:.2}, stdev {:.2}\n  cv {:.3}, stability {:.3}",
+            self.mean, self.median, self.stdev, self.cv, self.stability
+        );
+        if let Some(r) = self.completion_ratio {
+            let _ = write!(s, "\n  delivered / committed {r:.2} on average");
+        }
+        if let Some(l) = self.ols {
+            let _ = write!(
+                s,
+                "\n  OLS trend {:+.2} points per sprint (intercept {:.2}, R² {})",
+                l.slope,
+                l.intercept,
+                self.r_squared.map_or_else(
+                    || "undefined: every sprint the same".to_owned(),
+                    |r| format!("{r:.3}")
+                )
+            );
+        }
+        if let Some(l) = self.theil_sen {
+            let _ = write!(
+                s,
+                "\n  Theil–Sen trend {:+.2} points per sprint (intercept {:.2})",
+                l.slope, l.intercept
+            );
+        }
+        if level == ExplanationLevel::Verbose {
+            let rel = match (self.theil_sen, self.mean > 0.0) {
+                (Some(l), true) => format!("{:+.3}", l.slope / self.mean),
+                _ => "undefined".to_owned(),
+            };
+            let _ = write!(
+                s,
+                "\n  verdict: insufficient data below {MIN_SPRINTS} sprints; volatile when cv > {VOLATILE_CV}; \
+                 improving / declining when the Theil–Sen slope ÷ mean is beyond ±{TREND_THRESHOLD} per sprint \
+                 (here {rel}); else stable\n  forecast: the OLS line at the next sprint, with an 80% \
+                 prediction interval (Student's t, n − 2 degrees of freedom), floored at 0"
+            );
+        }
+        s
+    }
+}
+
+/// Checks one team's sprints; `name` is what errors call the list (`sprints`, a team).
+fn check_sprints(name: &str, sprints: &[SprintRecord]) -> Result<()> {
+    if sprints.len() > MAX_SPRINTS_PER_TEAM {
+        return Err(Error::invalid(
+            name,
+            format!(
+                "{} sprints for one team; at most {MAX_SPRINTS_PER_TEAM} are analysed",
+                sprints.len()
+            ),
+        ));
+    }
+    for (i, s) in sprints.iter().enumerate() {
+        if let Err(Error::InvalidInput { field, reason }) = s.validate() {
+            return Err(Error::InvalidInput {
+                field: format!("{name}[{i}].{field}"),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The velocity component of one [`Juno`]: `juno.velocity()`.
+///
+/// [`analyze`] and [`analyze_teams`] with their input checked first.
+///
+/// # Examples
+///
+/// ```
+/// use juno_core::Juno;
+/// use juno_core::velocity::{SprintRecord, VelocityClass};
+/// let juno = Juno::open_in_memory()?;
+/// let sprints: Vec<SprintRecord> = [20.0, 22.0, 24.0, 26.0]
+///     .iter()
+///     .enumerate()
+///     .map(|(i, d)| SprintRecord { sprint: format!("s{i}"), committed: 25.0, delivered: *d })
+///     .collect();
+/// let report = juno.velocity().analyze(&sprints)?;
+/// assert_eq!(report.classification, VelocityClass::Improving);
+/// assert!((report.mean - 23.0).abs() < 1e-12);
+/// # Ok::<(), juno_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Velocity<'a> {
+    // Nothing here reads the engine yet; the component exists so that velocity is reached
+    // like every other stage (and can take team settings from it later).
+    #[allow(dead_code)]
+    juno: &'a Juno,
+}
+
+impl<'a> Velocity<'a> {
+    pub(crate) fn new(juno: &'a Juno) -> Self {
+        Velocity { juno }
+    }
+
+    /// Analyses one team's sprints, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a negative or non-finite number (`sprints[3].delivered`)
+    /// or more than [`MAX_SPRINTS_PER_TEAM`] sprints.
+    pub fn analyze(&self, sprints: &[SprintRecord]) -> Result<VelocityReport> {
+        check_sprints("sprints", sprints)?;
+        Ok(analyze(sprints))
+    }
+
+    /// Analyses many teams; the result is ordered by team.
+    ///
+    /// # Errors
+    /// As [`Velocity::analyze`], the field named after the team (`team_alpha[0].delivered`).
+    pub fn analyze_teams(
+        &self,
+        teams: &BTreeMap<String, Vec<SprintRecord>>,
+    ) -> Result<BTreeMap<String, VelocityReport>> {
+        for (team, sprints) in teams {
+            check_sprints(team, sprints)?;
+        }
+        Ok(analyze_teams(teams))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +508,47 @@ mod tests {
         assert_eq!(
             analyze(&sprints(&[10.0, 40.0, 12.0, 38.0, 9.0, 41.0])).classification,
             VelocityClass::Volatile
+        );
+    }
+
+    #[test]
+    fn the_component_refuses_bad_numbers_by_name() -> Result<()> {
+        let juno = Juno::open_in_memory()?;
+        let mut v = sprints(&[20.0, 21.0, 22.0]);
+        assert_eq!(
+            juno.velocity().analyze(&v)?.classification,
+            VelocityClass::Improving
+        );
+        v[1].delivered = -3.0;
+        let field = |r: Result<VelocityReport>| match r {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(field(juno.velocity().analyze(&v)), "sprints[1].delivered");
+        let teams = BTreeMap::from([("alpha".to_owned(), v)]);
+        match juno.velocity().analyze_teams(&teams) {
+            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "alpha[1].delivered"),
+            other => panic!("{other:?}"),
+        }
+        let too_many = sprints(&vec![1.0; MAX_SPRINTS_PER_TEAM + 1]);
+        assert_eq!(field(juno.velocity().analyze(&too_many)), "sprints");
+        Ok(())
+    }
+
+    #[test]
+    fn explanations_grow_with_the_level() {
+        let r = analyze(&sprints(&[1.0, 3.0, 2.0, 5.0]));
+        let basic = r.explain(ExplanationLevel::Basic);
+        assert!(basic.starts_with("velocity 2.8 points per sprint over 4 sprints: volatile"));
+        assert!(basic.contains("next sprint 5.5"));
+        let detailed = r.explain(ExplanationLevel::Detailed);
+        assert!(detailed.contains("R² 0.691") && detailed.contains("Theil–Sen"));
+        let verbose = r.explain(ExplanationLevel::Verbose);
+        assert!(verbose.len() > detailed.len() && verbose.contains("cv > 0.35"));
+        assert!(
+            analyze(&[])
+                .explain(ExplanationLevel::Basic)
+                .contains("no forecast")
         );
     }
 

@@ -330,4 +330,20 @@ fn full_msr2015_duraspace_replay() {
             assert!((0.0..=1.0).contains(&p) && (0.0..=1.0).contains(&b));
         }
     }
+    // Sensitivity: estimates set at creation are not in the history, so also replay as if
+    // every ticket were estimated (request_info then no longer shadows defer and close).
+    let start = Instant::now();
+    let all = run(
+        &dir.join("msr2015_duraspace_issues.csv"),
+        &dir.join("msr2015_duraspace_events.csv"),
+        &TriageEvalOptions {
+            assume_estimated: true,
+            ..TriageEvalOptions::default()
+        },
+    )
+    .unwrap();
+    println!("{}", all.render_table());
+    println!("replay took {:.2} s", start.elapsed().as_secs_f64());
+    assert_eq!(all.open_snapshots, r.open_snapshots);
+    assert_eq!(action(&all, TriageAction::RequestInfo).proposals, 0);
 }

@@ -968,7 +968,7 @@ fn ratio(a: usize, b: usize) -> Option<f64> {
 /// # Errors
 ///
 /// [`Error::InvalidInput`] when `step_days` or `horizon_days` is zero or the triage
-/// thresholds are not finite.
+/// thresholds are invalid (see [`TriageSettings::validate`]).
 pub fn evaluate(history: &History, options: &TriageEvalOptions) -> Result<TriageEvalReport> {
     if options.step_days == 0 {
         return Err(Error::invalid("step_days", "must be at least 1"));
@@ -976,13 +976,12 @@ pub fn evaluate(history: &History, options: &TriageEvalOptions) -> Result<Triage
     if options.horizon_days == 0 {
         return Err(Error::invalid("horizon_days", "must be at least 1"));
     }
-    let th = &options.settings.thresholds;
-    let all_th = std::iter::once(th).chain(options.settings.by_priority.values());
-    for t in all_th {
-        if ![t.aging, t.stale, t.critical].iter().all(|x| x.is_finite()) {
-            return Err(Error::invalid("settings.thresholds", "must be finite"));
-        }
+    // The cap is replaced per point, so only the thresholds are checked.
+    TriageSettings {
+        max_proposals: 1,
+        ..options.settings.clone()
     }
+    .validate()?;
     let (replay, before_created) = Replay::new(history);
 
     let data_end = history.end();

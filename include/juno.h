@@ -161,11 +161,11 @@ typedef struct juno_str {
 } juno_str;
 
 /**
- * Library-owned output bytes (JSON text, for every function here).
+ * Library-owned output bytes: JSON text, or plain UTF-8 text for the `_explain` calls.
  *
  * Filled by JUNO on success only; owned by the caller from then on, who must release it
  * with `juno_buf_free` (never `free()`). `data[len]` is a NUL byte that is not counted in
- * `len`, so JSON output can also be read as a C string. An empty, never-filled buffer is
+ * `len`, so the output can also be read as a C string. An empty, never-filled buffer is
  * `{NULL, 0}`; initialise yours that way so freeing it unconditionally is safe.
  */
 typedef struct juno_buf {
@@ -794,6 +794,181 @@ juno_status juno_audit_entries(const struct juno *j, uint64_t from_seq, size_t l
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_audit_inclusion_proof(const struct juno *j, uint64_t seq, uint64_t tree_size, struct juno_buf *out_proof_json, struct juno_error **err);
+
+/**
+ * Scores evidence for a decision: a confidence in [0, 1] from five weighted factors, with
+ * the engine's configured weights (`[confidence_weights]`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `evidence_json`/`evidence_len`: an `Evidence` object, every field optional, e.g.
+ *   `{"completeness":1.0,"observations":5,"newest_evidence_age_hours":72,
+ *   "track_record_right":8,"track_record_total":10,"pattern_support":0.9,
+ *   "pattern_episodes":3,"engine_signals":[0.6,0.4],"items":["ALPHA-12 idle 9 days"]}`
+ *   (`{}` is no evidence: confidence 0); must not be NULL.
+ * - `team`/`team_len`, `action`/`action_len`: **optional**, together: when both are given
+ *   the track record is memory's for that team and kind of action (approved outcomes of
+ *   all recorded), replacing the evidence's. Both NULL: the evidence's own.
+ * - `calibration_json`/`calibration_len`: **optional**: a `Calibration` object from
+ *   `juno_reasoning_calibrate`; when fitted, `calibrated` is its value of `raw`.
+ * - `out_json`: on success receives a `Confidence` object (`raw`, `calibrated`,
+ *   `is_calibrated`, `factors` — each `name`, `value`, `weight`, `contribution`,
+ *   `evidence` —, `items`); the caller frees it with `juno_buf_free`. Untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional (may be NULL); on failure receives a `juno_error` the caller frees
+ *   with `juno_error_free`; untouched on success.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field, a value out
+ *   of range (naming it, e.g. `` `engine_signals[1]` ``), only one of team and action, an
+ *   empty team or action, or a calibration map that is not monotone.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_reasoning_confidence(const struct juno *j, const char *evidence_json, size_t evidence_len, const char *team, size_t team_len, const char *action, size_t action_len, const char *calibration_json, size_t calibration_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * A confidence in words, at one of three levels: `basic` (one sentence), `detailed` (the
+ * factor table) or `verbose` (the table, the formulas and every evidence item).
+ *
+ * - `confidence_json`/`confidence_len`: a `Confidence` object as `juno_reasoning_confidence`
+ *   returns it (or the `confidence` of a triage proposal); must not be NULL.
+ * - `level`/`level_len`: `"basic"`, `"detailed"` or `"verbose"`; **optional**: NULL means
+ *   `"detailed"`.
+ * - `out_text`: on success receives the explanation as UTF-8 text (not JSON; NUL-terminated
+ *   like every `juno_buf`); the caller frees it with `juno_buf_free`. Untouched on failure.
+ *   Must not be NULL.
+ * - `err`: optional, as for `juno_reasoning_confidence`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON or an unknown level.
+ * - Thread safety: any thread; no engine is involved.
+ */
+juno_status juno_reasoning_explain(const char *confidence_json, size_t confidence_len, const char *level, size_t level_len, struct juno_buf *out_text, struct juno_error **err);
+
+/**
+ * Fits a calibration map to recorded outcomes, so that a calibrated 0.9 is right about 9
+ * times in 10 (isotonic regression), and reports the Brier score and expected calibration
+ * error before and after. With fewer than 30 outcomes the map is the identity (no blocks).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `pairs_json`/`pairs_len`: a JSON array of `[confidence, was_right]` pairs, e.g.
+ *   `[[0.9,true],[0.3,false]]`; must not be NULL.
+ * - `out_json`: on success receives a `Calibration` object (`blocks` — `[upper_bound,
+ *   value]` pairs —, `outcomes`, `brier_raw`, `brier_calibrated`, `ece_raw`,
+ *   `ece_calibrated`); pass it to `juno_reasoning_confidence` to apply it. The caller frees
+ *   it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_reasoning_confidence`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an outcome that is not a
+ *   boolean, or a confidence outside [0, 1] (`` `pairs[3]` ``).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_reasoning_calibrate(const struct juno *j, const char *pairs_json, size_t pairs_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Analyses one team's velocity: mean, median, stdev, coefficient of variation, stability,
+ * OLS trend with R², Theil–Sen trend, a verdict and the next sprint's forecast.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `sprints_json`/`sprints_len`: a JSON array of `SprintRecord` objects, oldest first,
+ *   e.g. `[{"sprint":"s1","committed":30,"delivered":28}]` (at most 1000); must not be
+ *   NULL.
+ * - `out_json`: on success receives a `VelocityReport` object (`sprints`, `mean`, `median`,
+ *   `stdev`, `cv`, `stability`, `completion_ratio`, `ols`, `r_squared`, `theil_sen`,
+ *   `classification` — `improving`, `stable`, `declining`, `volatile` or
+ *   `insufficient_data` —, `forecast`; undefined values are `null`); the caller frees it
+ *   with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_reasoning_confidence`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field, a negative
+ *   number (`` `sprints[1].delivered` ``) or too many sprints.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_velocity_analyze(const struct juno *j, const char *sprints_json, size_t sprints_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Analyses many teams' velocity at once.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `teams_json`/`teams_len`: a JSON object of team name to an array of `SprintRecord`
+ *   objects, as for `juno_velocity_analyze`; must not be NULL.
+ * - `out_json`: on success receives a JSON object of team name to `VelocityReport`, keys
+ *   in sorted order; the caller frees it with `juno_buf_free`. Untouched on failure. Must
+ *   not be NULL.
+ * - `err`: optional, as for `juno_reasoning_confidence`.
+ * - Errors: as for `juno_velocity_analyze`, the field named after the team
+ *   (`` `team_alpha[1].delivered` ``).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_velocity_analyze_teams(const struct juno *j, const char *teams_json, size_t teams_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * A velocity report in words: `basic` (the headline), `detailed` (plus the statistics and
+ * trends) or `verbose` (plus the definitions and thresholds behind the verdict).
+ *
+ * - `report_json`/`report_len`: a `VelocityReport` object as `juno_velocity_analyze`
+ *   returns it; must not be NULL.
+ * - `level`/`level_len`, `out_text`, `err`: as for `juno_reasoning_explain`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON or an unknown level.
+ * - Thread safety: any thread; no engine is involved.
+ */
+juno_status juno_velocity_explain(const char *report_json, size_t report_len, const char *level, size_t level_len, struct juno_buf *out_text, struct juno_error **err);
+
+/**
+ * Triage of open tickets: which are aging, stale or critical, and what to propose for
+ * each (escalate, reassign, request_info, update_priority, defer or close, in that
+ * precedence), most urgent first. Each proposal's confidence uses the configured weights
+ * and the team's track record for that action from memory.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `tickets_json`/`tickets_len`: a JSON array of `Ticket` objects, e.g.
+ *   `{"key":"ALPHA-1","team":"team_alpha","priority":"High","assignee":null,
+ *   "updated":"2025-12-12T00:00:00Z","blocked":true,"has_description":true,
+ *   "estimated":true}` (priorities `Highest` … `Lowest`; times RFC 3339; `labels`,
+ *   `last_comment`, `last_change`, `assignee_last_activity`, `blocking`,
+ *   `in_active_sprint` optional); must not be NULL.
+ * - `settings_json`/`settings_len`: **optional**: a `TriageSettings` object, every field
+ *   optional (`thresholds`, `by_priority`, `exempt_labels`, `max_proposals`); NULL means
+ *   the defaults (3 / 7 / 14 days, `pinned` and `security` exempt, 50 proposals).
+ * - `now_unix_ms`: **optional**: the time to triage at, in milliseconds since the epoch;
+ *   NULL means the engine's clock.
+ * - `out_json`: on success receives a JSON array of `TriageProposal` objects (`key`,
+ *   `team`, `action`, `staleness`, `idle_days`, `urgency`, `confidence`, `evidence`,
+ *   `impact`); the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
+ *   NULL.
+ * - `err`: optional, as for `juno_reasoning_confidence`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field or priority,
+ *   a bad time, an empty key or team (`` `tickets[0].key` ``), thresholds out of order
+ *   (`` `settings.thresholds` ``), a cap of 0, or `*now_unix_ms` out of range.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_triage_scan(const struct juno *j, const char *tickets_json, size_t tickets_len, const char *settings_json, size_t settings_len, const int64_t *now_unix_ms, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * A triage proposal in words: `basic` (the headline), `detailed` (plus its evidence and
+ * the confidence's factors) or `verbose` (plus the rule that chose the action, the urgency
+ * formula and the confidence's formulas).
+ *
+ * - `proposal_json`/`proposal_len`: one `TriageProposal` object as `juno_triage_scan`
+ *   returns it; must not be NULL.
+ * - `level`/`level_len`, `out_text`, `err`: as for `juno_reasoning_explain`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON or an unknown level.
+ * - Thread safety: any thread; no engine is involved.
+ */
+juno_status juno_triage_explain(const char *proposal_json, size_t proposal_len, const char *level, size_t level_len, struct juno_buf *out_text, struct juno_error **err);
+
+/**
+ * Simulates the rest of a sprint from the team's history: P10 / P50 / P90 of delivered
+ * points and the share of trials delivering at least 80% of the commitment. Seeded: the
+ * same input gives the same result, on every platform.
+ *
+ * - `input_json`/`input_len`: a `MonteCarloInput` object, e.g.
+ *   `{"committed":40,"done":0,"days_remaining":10,"planned_days":10,
+ *   "daily_throughput":[2,3,4,5,0,6],"daily_scope_change":[0,1],"trials":10000,"seed":7}`
+ *   (`scope`, `daily_throughput` and `daily_scope_change` optional; without throughput
+ *   history the plan's pace is assumed); must not be NULL.
+ * - `out_json`: on success receives a `MonteCarloResult` object (`p10`, `p50`, `p90`,
+ *   `p_deliver_80`, `trials`, `basis` — `history` or `plan_pace`); the caller frees it
+ *   with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_reasoning_confidence`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field, negative
+ *   points, `trials` outside 1 to 1,000,000, or more than 366 `days_remaining`.
+ * - Thread safety: any thread; no engine is involved.
+ */
+juno_status juno_forecast_monte_carlo(const char *input_json, size_t input_len, struct juno_buf *out_json, struct juno_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -249,6 +249,8 @@ fn scan(
     match case["now"].as_str() {
         Some(now) => {
             let now: DateTime<Utc> = now.parse().unwrap();
+            // The C replay reads the same time as milliseconds.
+            assert_eq!(Some(now.timestamp_millis()), case["now_ms"].as_i64());
             juno.triage().scan_at(&tickets, &settings, now)
         }
         None => juno.triage().scan(&tickets, &settings),

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use crate::error::Failure;
 
-/// Library-owned output bytes (JSON text, for every function here).
+/// Library-owned output bytes: JSON text, or plain UTF-8 text for the `_explain` calls.
 ///
 /// Filled by JUNO on success only; owned by the caller from then on, who must release it
 /// with `juno_buf_free` (never `free()`). `data[len]` is a NUL byte that is not counted in
-/// `len`, so JSON output can also be read as a C string. An empty, never-filled buffer is
+/// `len`, so the output can also be read as a C string. An empty, never-filled buffer is
 /// `{NULL, 0}`; initialise yours that way so freeing it unconditionally is safe.
 #[repr(C)]
 #[derive(Debug)]

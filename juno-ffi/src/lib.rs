@@ -20,7 +20,8 @@
 #![allow(clippy::missing_safety_doc)]
 
 // Declared in the order the header presents them (cbindgen keeps source order):
-// status codes, errors, buffers, the engine handle, the memory layer, governance, audit.
+// status codes, errors, buffers, the engine handle, the memory layer, governance, audit,
+// the pure engines.
 mod boundary;
 
 mod status;
@@ -37,6 +38,8 @@ mod governance;
 
 mod audit;
 
+mod engines;
+
 #[cfg(test)]
 mod test_util;
 
@@ -45,6 +48,7 @@ pub(crate) use boundary::ffi_boundary;
 pub use audit::*;
 pub use buf::*;
 pub use engine::*;
+pub use engines::*;
 pub use error::{juno_error, juno_error_free, juno_error_message, juno_error_status, juno_str};
 pub use governance::*;
 pub use memory::*;

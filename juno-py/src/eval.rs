@@ -1,0 +1,39 @@
+//! `juno._juno.eval_sprint_risk`: the evaluation on real Jira files, for `juno eval`.
+//!
+//! Returns the report as JSON text plus the rendered table, so the Python side can print the
+//! table exactly as the core renders it and save the JSON unchanged.
+
+use std::path::PathBuf;
+
+use juno_core::eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions};
+use pyo3::prelude::*;
+
+use crate::errors::CoreResultExt;
+
+/// Runs the sprint-risk evaluation and returns `(report_json, table)`.
+///
+/// Runs with the GIL released: it reads files and trains forests for up to a minute.
+#[pyfunction]
+#[pyo3(signature = (iterations, issues=None, protocol="paper-cv", pred_time_pct=30, delivered_ratio=0.8))]
+pub(crate) fn eval_sprint_risk(
+    py: Python<'_>,
+    iterations: PathBuf,
+    issues: Option<PathBuf>,
+    protocol: &str,
+    pred_time_pct: u32,
+    delivered_ratio: f64,
+) -> PyResult<(String, String)> {
+    let protocol: Protocol = protocol.parse().py(py)?;
+    let options = SprintRiskEvalOptions {
+        protocol,
+        pred_time_pct,
+        delivered_ratio,
+    };
+    let report = py
+        .detach(|| sprint_risk::run(&iterations, issues.as_deref(), &options))
+        .py(py)?;
+    let json = serde_json::to_string_pretty(&report)
+        .map_err(|e| juno_core::Error::json("report", &e))
+        .py(py)?;
+    Ok((json, report.render_table()))
+}

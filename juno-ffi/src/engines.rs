@@ -7,6 +7,7 @@
 //! same JSON the Python package uses. The `_explain` calls take a result back as JSON and
 //! return plain UTF-8 text.
 
+use std::collections::BTreeMap;
 use std::ffi::c_char;
 
 use juno_core::forecast::{MonteCarloInput, monte_carlo};
@@ -25,6 +26,43 @@ use crate::status::juno_status;
 /// Parses caller JSON as `T`; `what` names it in the error.
 fn json_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
     serde_json::from_str(json).map_err(|e| juno_core::Error::json(what, &e).into())
+}
+
+/// Parses caller JSON that must be an object as `T` (serde would also read an array as a
+/// struct's fields in order; a caller never means that).
+fn json_object_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
+    let value: serde_json::Value = json_in(what, json)?;
+    if !value.is_object() {
+        return Err(juno_core::Error::invalid(what, "expected a JSON object").into());
+    }
+    serde_json::from_value(value).map_err(|e| juno_core::Error::json(what, &e).into())
+}
+
+/// Parses caller JSON that must be an array of objects as a list of `T`.
+fn json_objects_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<Vec<T>, Failure> {
+    let value: serde_json::Value = json_in(what, json)?;
+    objects_of(what, value)
+}
+
+/// The items of `value`, an array of objects, as `T`s (`what[3]` in errors).
+fn objects_of<T: DeserializeOwned>(
+    what: &str,
+    value: serde_json::Value,
+) -> Result<Vec<T>, Failure> {
+    let serde_json::Value::Array(items) = value else {
+        return Err(juno_core::Error::invalid(what, "expected a JSON array of objects").into());
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let field = format!("{what}[{i}]");
+            if !item.is_object() {
+                return Err(juno_core::Error::invalid(field, "expected a JSON object").into());
+            }
+            serde_json::from_value(item).map_err(|e| juno_core::Error::json(field, &e).into())
+        })
+        .collect()
 }
 
 /// An optional explanation level: NULL is `detailed`.
@@ -95,9 +133,10 @@ pub unsafe extern "C" fn juno_reasoning_confidence(
         let calibration =
             unsafe { opt_str_in("calibration_json", calibration_json, calibration_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let evidence: Evidence = json_in("evidence", evidence)?;
-        let calibration: Option<Calibration> =
-            calibration.map(|c| json_in("calibration", c)).transpose()?;
+        let evidence: Evidence = json_object_in("evidence", evidence)?;
+        let calibration: Option<Calibration> = calibration
+            .map(|c| json_object_in("calibration", c))
+            .transpose()?;
         let reasoning = j.inner.reasoning();
         let mut confidence = match (team, action) {
             (Some(team), Some(action)) => reasoning.confidence_for(&evidence, team, action)?,
@@ -147,7 +186,7 @@ pub unsafe extern "C" fn juno_reasoning_explain(
         let level = unsafe { opt_str_in("level", level, level_len) }?;
         let out = Out::new("out_text", out_text)?;
         let level = level_in(level)?;
-        let confidence: Confidence = json_in("confidence", json)?;
+        let confidence: Confidence = json_object_in("confidence", json)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { write_text(out, confidence.explain(level)) };
         Ok(())
@@ -220,7 +259,7 @@ pub unsafe extern "C" fn juno_velocity_analyze(
         // SAFETY: `sprints_json` is NULL or `sprints_len` readable bytes.
         let sprints = unsafe { str_in("sprints_json", sprints_json, sprints_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let sprints: Vec<SprintRecord> = json_in("sprints", sprints)?;
+        let sprints: Vec<SprintRecord> = json_objects_in("sprints", sprints)?;
         let report = j.inner.velocity().analyze(&sprints)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("velocity report", &report) }
@@ -253,7 +292,12 @@ pub unsafe extern "C" fn juno_velocity_analyze_teams(
         // SAFETY: `teams_json` is NULL or `teams_len` readable bytes.
         let teams = unsafe { str_in("teams_json", teams_json, teams_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let teams = json_in("teams", teams)?;
+        let raw: BTreeMap<String, serde_json::Value> = json_in("teams", teams)?;
+        let mut teams = BTreeMap::new();
+        for (team, sprints) in raw {
+            let sprints: Vec<SprintRecord> = objects_of(&team, sprints)?;
+            teams.insert(team, sprints);
+        }
         let reports = j.inner.velocity().analyze_teams(&teams)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("velocity reports", &reports) }
@@ -284,7 +328,7 @@ pub unsafe extern "C" fn juno_velocity_explain(
         let level = unsafe { opt_str_in("level", level, level_len) }?;
         let out = Out::new("out_text", out_text)?;
         let level = level_in(level)?;
-        let report: VelocityReport = json_in("velocity report", json)?;
+        let report: VelocityReport = json_object_in("velocity report", json)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { write_text(out, report.explain(level)) };
         Ok(())
@@ -338,9 +382,9 @@ pub unsafe extern "C" fn juno_triage_scan(
         // SAFETY: `now_unix_ms` is NULL or points to a readable `int64_t`.
         let now_ms = unsafe { now_unix_ms.as_ref() }.copied();
         let out = Out::new("out_json", out_json)?;
-        let tickets: Vec<Ticket> = json_in("tickets", tickets)?;
+        let tickets: Vec<Ticket> = json_objects_in("tickets", tickets)?;
         let settings: TriageSettings = match settings {
-            Some(s) => json_in("triage settings", s)?,
+            Some(s) => json_object_in("triage settings", s)?,
             None => TriageSettings::default(),
         };
         let now = match now_ms {
@@ -383,7 +427,7 @@ pub unsafe extern "C" fn juno_triage_explain(
         let level = unsafe { opt_str_in("level", level, level_len) }?;
         let out = Out::new("out_text", out_text)?;
         let level = level_in(level)?;
-        let proposal: TriageProposal = json_in("triage proposal", json)?;
+        let proposal: TriageProposal = json_object_in("triage proposal", json)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { write_text(out, proposal.explain(level)) };
         Ok(())
@@ -475,7 +519,7 @@ pub unsafe extern "C" fn juno_forecast_monte_carlo(
         // SAFETY: `input_json` is NULL or `input_len` readable bytes.
         let input = unsafe { str_in("input_json", input_json, input_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let input: MonteCarloInput = json_in("monte carlo input", input)?;
+        let input: MonteCarloInput = json_object_in("monte carlo input", input)?;
         check_monte_carlo(&input)?;
         let result = monte_carlo(&input);
         // SAFETY: `out` points to a writable `juno_buf`.
@@ -570,6 +614,7 @@ mod tests {
                 "team and action go together",
             ),
             ("{}", Some(""), Some("reassign"), "`team`"),
+            ("[0.5]", None, None, "expected a JSON object"),
         ] {
             let (status, msg) =
                 failure(|err| confidence(&e, evidence, team, action, None, &mut out, err));

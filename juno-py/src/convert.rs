@@ -181,3 +181,52 @@ pub(crate) fn opt_datetime(
         Some(o) => datetime_from_py(o, field).map(Some),
     }
 }
+
+/// A Python value in one of the core's JSON shapes (a dict for an object), as `T`.
+/// `field` names it in errors, which are `InvalidInput`.
+pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+) -> Result<T, Error> {
+    let value = to_json(obj, field)?;
+    serde_json::from_value(value).map_err(|e| Error::invalid(field, e.to_string()))
+}
+
+/// A dict in one of the core's JSON object shapes, as `T` (serde would also read a list
+/// as a struct's fields in order; a caller never means that).
+pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+) -> Result<T, Error> {
+    if !obj.is_instance_of::<PyDict>() {
+        return Err(Error::invalid(field, "expected a dict"));
+    }
+    from_py(obj, field)
+}
+
+/// Each item of a Python iterable (list, tuple, generator, …) as `T`, named `field[i]` in
+/// errors; with `objects`, each item must be a dict. A string or a mapping is refused
+/// rather than iterated.
+pub(crate) fn list_from_py<T: serde::de::DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    objects: bool,
+) -> Result<Vec<T>, Error> {
+    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyDict>() {
+        return Err(Error::invalid(field, "expected a list"));
+    }
+    let iter = obj
+        .try_iter()
+        .map_err(|_| Error::invalid(field, "expected a list"))?;
+    let mut out = Vec::new();
+    for (i, item) in iter.enumerate() {
+        let item = item.map_err(|e| Error::invalid(field, e.to_string()))?;
+        let field = format!("{field}[{i}]");
+        out.push(if objects {
+            object_from_py(&item, &field)?
+        } else {
+            from_py(&item, &field)?
+        });
+    }
+    Ok(out)
+}

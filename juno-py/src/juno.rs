@@ -16,6 +16,9 @@ use crate::convert::{datetime_from_py, opt_datetime, serde_to_py};
 use crate::errors::CoreResultExt;
 use crate::governance::PyGovernance;
 use crate::memory::PyMemory;
+use crate::reasoning::PyReasoning;
+use crate::triage::PyTriage;
+use crate::velocity::PyVelocity;
 
 /// The state shared by a `Juno` and the `Memory` components it hands out.
 ///
@@ -229,6 +232,30 @@ impl PyJuno {
     #[getter]
     fn audit(&self) -> PyAudit {
         PyAudit {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The reasoning engine: confidence, explanations, calibration.
+    #[getter]
+    fn reasoning(&self) -> PyReasoning {
+        PyReasoning {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The velocity analyzer.
+    #[getter]
+    fn velocity(&self) -> PyVelocity {
+        PyVelocity {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// Stale-ticket triage.
+    #[getter]
+    fn triage(&self) -> PyTriage {
+        PyTriage {
             engine: self.engine.clone(),
         }
     }

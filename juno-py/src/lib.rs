@@ -6,8 +6,9 @@
 //!
 //! Conventions (see the workspace STYLE.md):
 //! - classes are named after the core's nouns (`PyJuno` is `juno.Juno`, `PyMemory` is
-//!   `juno.Memory`, `PyGovernance` is `juno.Governance`, `PyAudit` is `juno.Audit`, the
-//!   core's `Memory` record is `juno.MemoryRecord`);
+//!   `juno.Memory`, `PyGovernance` is `juno.Governance`, `PyAudit` is `juno.Audit`,
+//!   `PyReasoning` is `juno.Reasoning`, the core's `Memory` record is `juno.MemoryRecord`
+//!   and its `reasoning::Factor` is `juno.ConfidenceFactor`);
 //! - every call that reaches SQLite copies its arguments into Rust values and runs with
 //!   the GIL released (`py.detach`);
 //! - core errors become the `juno.errors` class for their `ErrorKind`, never a bare
@@ -19,6 +20,10 @@ mod errors;
 mod governance;
 mod juno;
 mod memory;
+mod monte_carlo;
+mod reasoning;
+mod triage;
+mod velocity;
 
 use std::time::Instant;
 
@@ -37,6 +42,10 @@ pub use crate::memory::{
     PyPattern, PyProvenance, PyRecallHit, PyScope, PyScoreComponent, PyScoreExplanation,
     PyTeamPreference, PyTermContribution,
 };
+pub use crate::monte_carlo::PyMonteCarloResult;
+pub use crate::reasoning::{PyCalibration, PyConfidence, PyConfidenceFactor, PyReasoning};
+pub use crate::triage::{PyTriage, PyTriageProposal};
+pub use crate::velocity::{PyVelocity, PyVelocityReport};
 
 /// Times `n` recalls of `team` (limit 1, no touch) entirely in Rust and returns the total
 /// nanoseconds: the baseline that `benches/python_overhead.py` subtracts from a Python call.
@@ -89,6 +98,16 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCheckpoint>()?;
     m.add_class::<PyVerifyReport>()?;
     m.add_class::<PyInclusionProof>()?;
+    m.add_class::<PyReasoning>()?;
+    m.add_class::<PyConfidence>()?;
+    m.add_class::<PyConfidenceFactor>()?;
+    m.add_class::<PyCalibration>()?;
+    m.add_class::<PyVelocity>()?;
+    m.add_class::<PyVelocityReport>()?;
+    m.add_class::<PyTriage>()?;
+    m.add_class::<PyTriageProposal>()?;
+    m.add_class::<PyMonteCarloResult>()?;
+    m.add_function(wrap_pyfunction!(monte_carlo::monte_carlo, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_recall_ns, m)?)?;
     Ok(())
 }

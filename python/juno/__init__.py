@@ -24,6 +24,19 @@ Governance and the audit log::
         j.governance.execute(r.id, r.action, lambda action: {"done": True})
         assert j.audit.verify().ok
 
+The engines::
+
+    with juno.Juno(":memory:") as j:
+        c = j.reasoning.confidence({"completeness": 1.0, "observations": 5},
+                                   team="team_alpha", action="reassign")
+        print(c.explain("verbose"))
+        print(j.velocity.analyze([{"sprint": "s1", "committed": 30, "delivered": 28},
+                                  {"sprint": "s2", "committed": 30, "delivered": 31}]).explain())
+        for p in j.triage.scan(tickets):
+            print(p.action, p.key, p.urgency, float(p.confidence))
+    juno.monte_carlo({"committed": 40, "done": 10, "days_remaining": 5, "planned_days": 10,
+                      "daily_throughput": [2, 3, 5], "trials": 10000, "seed": 7}).p50
+
 The classes are native (``juno._juno``, built from the Rust core); errors are the
 :mod:`juno.errors` hierarchy; ``juno`` on the command line is :mod:`juno.cli`.
 """
@@ -33,9 +46,12 @@ from juno._juno import (
     ApprovalRequest,
     Audit,
     AuditEntry,
+    Calibration,
     Checkpoint,
     ComplianceFinding,
     ComplianceReport,
+    Confidence,
+    ConfidenceFactor,
     DeadlineReport,
     Governance,
     GovernanceDashboard,
@@ -47,9 +63,11 @@ from juno._juno import (
     MemoryRecord,
     MemorySnapshot,
     MemoryStats,
+    MonteCarloResult,
     OutcomeLearned,
     Pattern,
     Provenance,
+    Reasoning,
     RecallHit,
     RoleAssignment,
     Scope,
@@ -57,8 +75,13 @@ from juno._juno import (
     ScoreExplanation,
     TeamPreference,
     TermContribution,
+    Triage,
+    TriageProposal,
+    Velocity,
+    VelocityReport,
     VerifyReport,
     __version__,
+    monte_carlo,
 )
 from juno.errors import JunoError
 
@@ -66,9 +89,12 @@ __all__ = [
     "ApprovalRequest",
     "Audit",
     "AuditEntry",
+    "Calibration",
     "Checkpoint",
     "ComplianceFinding",
     "ComplianceReport",
+    "Confidence",
+    "ConfidenceFactor",
     "DeadlineReport",
     "Governance",
     "GovernanceDashboard",
@@ -81,9 +107,11 @@ __all__ = [
     "MemoryRecord",
     "MemorySnapshot",
     "MemoryStats",
+    "MonteCarloResult",
     "OutcomeLearned",
     "Pattern",
     "Provenance",
+    "Reasoning",
     "RecallHit",
     "RoleAssignment",
     "Scope",
@@ -91,7 +119,12 @@ __all__ = [
     "ScoreExplanation",
     "TeamPreference",
     "TermContribution",
+    "Triage",
+    "TriageProposal",
+    "Velocity",
+    "VelocityReport",
     "VerifyReport",
     "__version__",
     "errors",
+    "monte_carlo",
 ]

@@ -41,6 +41,16 @@ __all__ = [
     "Checkpoint",
     "VerifyReport",
     "InclusionProof",
+    "Reasoning",
+    "Confidence",
+    "ConfidenceFactor",
+    "Calibration",
+    "Velocity",
+    "VelocityReport",
+    "Triage",
+    "TriageProposal",
+    "MonteCarloResult",
+    "monte_carlo",
     "_bench_recall_ns",
 ]
 
@@ -52,6 +62,7 @@ _OutcomeName: TypeAlias = Literal["approved", "rejected", "reverted"]
 _RoleName: TypeAlias = Literal[
     "TEAM_LEAD", "PROJECT_MANAGER", "ENGINEERING_MANAGER", "DIRECTOR", "ADMIN"
 ]
+_Level: TypeAlias = Literal["basic", "detailed", "verbose"]
 
 @final
 class Juno:
@@ -109,6 +120,18 @@ class Juno:
     @property
     def audit(self) -> Audit:
         """The tamper-evident audit log."""
+
+    @property
+    def reasoning(self) -> Reasoning:
+        """The reasoning engine: confidence, explanations, calibration."""
+
+    @property
+    def velocity(self) -> Velocity:
+        """The velocity analyzer."""
+
+    @property
+    def triage(self) -> Triage:
+        """Stale-ticket triage."""
 
     @property
     def path(self) -> str | None:
@@ -1115,6 +1138,344 @@ class InclusionProof:
 
     def to_dict(self) -> dict[str, Any]:
         """The proof in the core's JSON shape."""
+
+@final
+class Reasoning:
+    """The reasoning engine of one engine (``juno.reasoning``).
+
+    A confidence is ``Σ weight × factor`` over five factors in [0, 1], each from the
+    evidence by a fixed formula (missing evidence scores 0, so no evidence is no
+    confidence), with the deployment's weights (``[confidence_weights]``; defaults
+    data_quality 0.30, historical_accuracy 0.25, pattern_strength 0.20,
+    temporal_relevance 0.15, consensus_score 0.10):
+
+    - data_quality = completeness × (1 − e^(−observations / 5));
+    - historical_accuracy = the Wilson 95% lower bound of right / decided;
+    - pattern_strength = support × episodes / (episodes + 3);
+    - temporal_relevance = 0.5 ^ (age of the newest evidence in hours / 72);
+    - consensus_score = 1 − 2 × the standard deviation of ≥ 2 engine signals.
+    """
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The configured factor weights, by factor name."""
+
+    def confidence(
+        self,
+        evidence: Mapping[str, Any],
+        team: str | None = None,
+        action: str | None = None,
+        *,
+        calibration: Calibration | Mapping[str, Any] | None = None,
+    ) -> Confidence:
+        """Scores ``evidence``, a dict in the core's ``Evidence`` shape (every key optional):
+        ``completeness``, ``observations``, ``newest_evidence_age_hours``,
+        ``track_record_right``, ``track_record_total``, ``pattern_support``,
+        ``pattern_episodes``, ``engine_signals``, ``items``.
+
+        With ``team`` and ``action`` (both or neither), the track record is memory's for
+        that team and kind of action — approved outcomes of all recorded — and replaces the
+        evidence's. With ``calibration`` (from :meth:`calibrate`), ``calibrated`` is its
+        value of ``raw``. A value out of range or an unknown key raises
+        :class:`juno.errors.InvalidInputError` naming the field.
+        """
+
+    def track_record(self, team: str, action: str) -> tuple[int, int]:
+        """Memory's track record for ``action`` about ``team``: (approved, all recorded)."""
+
+    def calibrate(self, pairs: Iterable[tuple[float, bool] | Sequence[Any]]) -> Calibration:
+        """Fits a monotone calibration map (isotonic regression) to recorded
+        ``(confidence, was_it_right)`` pairs, so that a calibrated 0.9 is right about 9 times
+        in 10; reports the Brier score and expected calibration error before and after.
+        Fewer than 30 pairs leave the identity (``is_fitted`` false).
+        """
+
+@final
+class Confidence:
+    """A scored decision: the confidence, its five factors and the evidence items."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Confidence:
+        """Rebuilds a confidence from its :meth:`to_dict` form (to explain a stored one)."""
+
+    @property
+    def raw(self) -> float:
+        """The weighted sum of the factors."""
+
+    @property
+    def calibrated(self) -> float:
+        """After calibration; equal to ``raw`` while uncalibrated."""
+
+    @property
+    def is_calibrated(self) -> bool:
+        """Whether a fitted calibration map was applied."""
+
+    @property
+    def factors(self) -> list[ConfidenceFactor]:
+        """data_quality, historical_accuracy, pattern_strength, temporal_relevance,
+        consensus_score, in that order."""
+
+    @property
+    def items(self) -> list[str]:
+        """The evidence items."""
+
+    def explain(self, level: _Level | str = "detailed") -> str:
+        """The explanation as text: ``basic`` (one sentence), ``detailed`` (the factor
+        table) or ``verbose`` (the table, the formulas and every evidence item). An unknown
+        level raises :class:`juno.errors.InvalidInputError`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The confidence in the core's JSON shape."""
+
+    def __float__(self) -> float:
+        """The calibrated confidence."""
+
+@final
+class ConfidenceFactor:
+    """One factor's part in a confidence."""
+
+    @property
+    def name(self) -> str:
+        """``data_quality``, ``historical_accuracy``, ``pattern_strength``,
+        ``temporal_relevance`` or ``consensus_score``."""
+
+    @property
+    def value(self) -> float:
+        """The factor in [0, 1]."""
+
+    @property
+    def weight(self) -> float: ...
+    @property
+    def contribution(self) -> float:
+        """value × weight."""
+
+    @property
+    def evidence(self) -> str:
+        """The inputs, in words."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The factor in the core's JSON shape."""
+
+@final
+class Calibration:
+    """A monotone calibration map with its Brier score and expected calibration error."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Calibration:
+        """Rebuilds a map from its :meth:`to_dict` form; a map that is not monotone raises
+        :class:`juno.errors.InvalidInputError`."""
+
+    @property
+    def outcomes(self) -> int:
+        """The pairs it was fitted on."""
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether enough outcomes (30) were seen for the map to apply."""
+
+    @property
+    def blocks(self) -> list[tuple[float, float]]:
+        """(upper bound of raw confidence, calibrated value) per block."""
+
+    @property
+    def brier_raw(self) -> float: ...
+    @property
+    def brier_calibrated(self) -> float: ...
+    @property
+    def ece_raw(self) -> float:
+        """Expected calibration error of the raw confidences (10 equal-width bins)."""
+
+    @property
+    def ece_calibrated(self) -> float: ...
+    def apply(self, raw: float) -> float:
+        """The calibrated value of ``raw`` in [0, 1] (``raw`` itself while not fitted)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The map in the core's JSON shape."""
+
+@final
+class Velocity:
+    """The velocity analyzer of one engine (``juno.velocity``)."""
+
+    def analyze(self, sprints: Iterable[Mapping[str, Any]]) -> VelocityReport:
+        """Analyses one team's finished sprints, oldest first: dicts
+        ``{"sprint": str, "committed": float, "delivered": float}`` (at most 1000). A
+        negative number raises :class:`juno.errors.InvalidInputError` naming it
+        (``sprints[3].delivered``)."""
+
+    def analyze_teams(
+        self, teams: Mapping[str, Iterable[Mapping[str, Any]]]
+    ) -> dict[str, VelocityReport]:
+        """Analyses many teams: ``{team: [sprint, …]}``; the result is ordered by team."""
+
+@final
+class VelocityReport:
+    """One team's velocity: statistics, trends, verdict and next-sprint forecast.
+
+    The verdict: fewer than 3 sprints → ``insufficient_data``; cv > 0.35 → ``volatile``;
+    Theil–Sen slope / mean beyond ±0.03 per sprint → ``improving`` / ``declining``;
+    else ``stable``.
+    """
+
+    @property
+    def sprints(self) -> int:
+        """How many sprints were analysed."""
+
+    @property
+    def mean(self) -> float: ...
+    @property
+    def median(self) -> float: ...
+    @property
+    def stdev(self) -> float:
+        """Sample standard deviation (n − 1)."""
+
+    @property
+    def cv(self) -> float:
+        """Coefficient of variation, stdev / mean (0 when the mean is 0)."""
+
+    @property
+    def stability(self) -> float:
+        """1 / (1 + cv)."""
+
+    @property
+    def completion_ratio(self) -> float | None:
+        """Mean of delivered / committed over sprints with a commitment."""
+
+    @property
+    def ols(self) -> dict[str, float] | None:
+        """``{"slope", "intercept"}`` of the least-squares line over sprint index."""
+
+    @property
+    def r_squared(self) -> float | None:
+        """R² of the OLS line; ``None`` when every sprint delivered the same."""
+
+    @property
+    def theil_sen(self) -> dict[str, float] | None:
+        """``{"slope", "intercept"}`` of the robust Theil–Sen line."""
+
+    @property
+    def classification(self) -> str:
+        """``improving``, ``stable``, ``declining``, ``volatile`` or ``insufficient_data``."""
+
+    @property
+    def forecast(self) -> dict[str, float] | None:
+        """``{"expected", "low", "high"}``: the next sprint with an 80% prediction interval."""
+
+    def explain(self, level: _Level | str = "detailed") -> str:
+        """The report in words: ``basic``, ``detailed`` or ``verbose``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class Triage:
+    """Stale-ticket triage for one engine (``juno.triage``).
+
+    A ticket's last real activity is the latest of ``updated``, ``last_comment`` and
+    ``last_change``; idle days against the thresholds (aging ≥ 3, stale ≥ 7, critical ≥ 14
+    by default) give its staleness. The first rule that applies chooses the action, in the
+    precedence escalate, reassign, request_info, update_priority, defer, close.
+    """
+
+    def scan(
+        self,
+        tickets: Iterable[Mapping[str, Any]],
+        settings: Mapping[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> list[TriageProposal]:
+        """Proposals for the open ``tickets``, most urgent first.
+
+        Each ticket is a dict in the core's ``Ticket`` shape: ``key``, ``team``,
+        ``priority`` (``Highest`` … ``Lowest``), ``assignee`` (or ``None``), ``updated`` and
+        optionally ``labels``, ``last_comment``, ``last_change``,
+        ``assignee_last_activity``, ``blocked``, ``blocking``, ``has_description``,
+        ``estimated``, ``in_active_sprint``; times are aware datetimes or RFC 3339
+        strings. ``settings`` (every key optional): ``thresholds``, ``by_priority``,
+        ``exempt_labels``, ``max_proposals``. ``now`` defaults to the engine's clock.
+        Each proposal's confidence takes the team's track record for that action from
+        memory. Bad input raises :class:`juno.errors.InvalidInputError`.
+        """
+
+@final
+class TriageProposal:
+    """One proposed action for one ticket."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def action(self) -> str:
+        """``escalate``, ``reassign``, ``request_info``, ``update_priority``, ``defer`` or
+        ``close``."""
+
+    @property
+    def staleness(self) -> str:
+        """``aging``, ``stale`` or ``critical``."""
+
+    @property
+    def idle_days(self) -> float:
+        """Days since the last real activity."""
+
+    @property
+    def urgency(self) -> float:
+        """min(1, 0.5 × min(idle / (2 × critical), 1) + 0.4 × priority weight + 0.1 if
+        blocked)."""
+
+    @property
+    def confidence(self) -> Confidence:
+        """The reasoning engine's confidence in this proposal (not the rule's urgency)."""
+
+    @property
+    def evidence(self) -> list[str]:
+        """Why, in words."""
+
+    @property
+    def impact(self) -> str:
+        """``low``, ``medium``, ``high`` or ``critical``: what governance routes on."""
+
+    def explain(self, level: _Level | str = "detailed") -> str:
+        """The proposal in words: ``basic``, ``detailed`` or ``verbose`` (which also names
+        the rule that chose the action)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The proposal in the core's JSON shape."""
+
+@final
+class MonteCarloResult:
+    """What :func:`monte_carlo` found."""
+
+    @property
+    def p10(self) -> float:
+        """10th percentile of delivered points."""
+
+    @property
+    def p50(self) -> float: ...
+    @property
+    def p90(self) -> float: ...
+    @property
+    def p_deliver_80(self) -> float:
+        """Share of trials delivering at least 80% of the commitment."""
+
+    @property
+    def trials(self) -> int: ...
+    @property
+    def basis(self) -> str:
+        """``history``, or ``plan_pace`` when there was no throughput history."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result in the core's JSON shape."""
+
+def monte_carlo(input: Mapping[str, Any]) -> MonteCarloResult:
+    """Simulates the rest of a sprint from the team's history (seeded: the same input gives
+    the same result on every platform).
+
+    ``input`` is a dict: ``committed``, ``done``, ``days_remaining``, ``planned_days``,
+    ``trials`` (1 to 1,000,000), ``seed``, and optionally ``scope``, ``daily_throughput``
+    and ``daily_scope_change`` (bootstrap samples per working day). Each trial walks the
+    remaining days (at most 366) drawing a day of throughput and of scope change. Bad input
+    raises :class:`juno.errors.InvalidInputError`.
+    """
 
 def _bench_recall_ns(juno: Juno, team: str, n: int) -> int:
     """Times ``n`` recalls (``team``, limit 1, no touch) in Rust; returns total nanoseconds.

@@ -479,6 +479,8 @@ static void replay_fixture(const mj_value *f) {
 
 static void test_boundary(void) {
   static char sentinel_data[] = "untouched";
+  /* A valid MonteCarloInput if arrays were read as structs: every field, in order. */
+  static const char mc_array[] = "[40,null,0,10,10,[],[],100,1]";
   static const char bad_utf8[] = "{\"items\":[\"\xff\"]}";
   juno *j = NULL;
   juno_error *err = NULL;
@@ -526,6 +528,13 @@ static void test_boundary(void) {
              JUNO_STATUS_INVALID_INPUT, "triage(now out of range)");
   fails_with(juno_triage_scan(j, "[]", 2, "{\"max_proposals\":", 17, NULL, &buf, &err), &err,
              JUNO_STATUS_INVALID_INPUT, "triage(malformed settings)");
+  /* serde would read an array as a struct's fields in order; JUNO wants objects. */
+  fails_with(juno_velocity_analyze(j, "[[\"s1\",5,3]]", 12, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "velocity(a sprint as an array)");
+  fails_with(juno_forecast_monte_carlo(mc_array, sizeof mc_array - 1, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "monte carlo(input as an array)");
+  fails_with(juno_velocity_analyze_teams(j, "{\"a\":[[\"s1\",5,3]]}", 18, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "velocity teams(a sprint as an array)");
   fails_with(juno_reasoning_confidence(j, bad_utf8, sizeof bad_utf8 - 1, NULL, 0, NULL, 0, NULL,
                                        0, &buf, &err),
              &err, JUNO_STATUS_INVALID_UTF8, "confidence(invalid UTF-8)");

@@ -30,16 +30,16 @@ fn matrix(rows: &[Vec<f64>]) -> Result<DenseMatrix<f64>> {
         .map_err(|e| Error::invalid("features", format!("feature matrix: {e}")))
 }
 
-fn fit(rows: &[Vec<f64>], y: &[f64], seed: u64, all_features: bool) -> Result<Forest> {
+fn fit(rows: &[Vec<f64>], y: &[f64], seed: u64, regression: bool) -> Result<Forest> {
     let d = rows.first().map_or(1, Vec::len);
     let params = RandomForestRegressorParameters::default()
         .with_n_trees(TREES)
         .with_min_samples_leaf(MIN_LEAF)
         .with_seed(seed)
-        // Regression reads every feature at each split (scikit-learn's default for
-        // regressors); the class forests read √d, as classification forests do.
-        .with_m(if all_features {
-            d
+        // Breiman's defaults: regression forests try d/3 features at each split,
+        // classification (here: class-indicator) forests √d.
+        .with_m(if regression {
+            (d / 3).max(1)
         } else {
             ((d as f64).sqrt().floor() as usize).max(1)
         });

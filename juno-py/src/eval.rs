@@ -1,4 +1,5 @@
-//! `juno._juno.eval_sprint_risk`: the evaluation on real Jira files, for `juno eval`.
+//! `juno._juno.eval_sprint_risk` and `eval_triage`: the evaluations on real Jira files,
+//! for `juno eval`.
 //!
 //! Returns the report as JSON text plus the rendered table, so the Python side can print the
 //! table exactly as the core renders it and save the JSON unchanged.
@@ -6,6 +7,7 @@
 use std::path::PathBuf;
 
 use juno_core::eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions};
+use juno_core::eval::triage::{self, TriageEvalOptions};
 use pyo3::prelude::*;
 
 use crate::errors::CoreResultExt;
@@ -31,6 +33,32 @@ pub(crate) fn eval_sprint_risk(
     };
     let report = py
         .detach(|| sprint_risk::run(&iterations, issues.as_deref(), &options))
+        .py(py)?;
+    let json = serde_json::to_string_pretty(&report)
+        .map_err(|e| juno_core::Error::json("report", &e))
+        .py(py)?;
+    Ok((json, report.render_table()))
+}
+
+/// Runs the triage replay on MSR2015-schema files and returns `(report_json, table)`.
+#[pyfunction]
+#[pyo3(signature = (issues, events, step_days=14, horizon_days=30, assume_estimated=false))]
+pub(crate) fn eval_triage(
+    py: Python<'_>,
+    issues: PathBuf,
+    events: PathBuf,
+    step_days: u32,
+    horizon_days: u32,
+    assume_estimated: bool,
+) -> PyResult<(String, String)> {
+    let options = TriageEvalOptions {
+        step_days,
+        horizon_days,
+        assume_estimated,
+        ..TriageEvalOptions::default()
+    };
+    let report = py
+        .detach(|| triage::run(&issues, &events, &options))
         .py(py)?;
     let json = serde_json::to_string_pretty(&report)
         .map_err(|e| juno_core::Error::json("report", &e))

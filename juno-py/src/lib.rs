@@ -17,6 +17,7 @@
 mod audit;
 mod convert;
 mod errors;
+mod eval;
 mod governance;
 mod juno;
 mod memory;
@@ -109,5 +110,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMonteCarloResult>()?;
     m.add_function(wrap_pyfunction!(monte_carlo::monte_carlo, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_recall_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(eval::eval_sprint_risk, m)?)?;
+    m.add_function(wrap_pyfunction!(eval::eval_triage, m)?)?;
     Ok(())
 }

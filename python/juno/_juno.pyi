@@ -52,6 +52,8 @@ __all__ = [
     "MonteCarloResult",
     "monte_carlo",
     "_bench_recall_ns",
+    "eval_sprint_risk",
+    "eval_triage",
 ]
 
 __version__: str
@@ -1482,3 +1484,18 @@ def _bench_recall_ns(juno: Juno, team: str, n: int) -> int:
 
     For ``benches/python_overhead.py`` only.
     """
+
+def eval_sprint_risk(
+    iterations: str,
+    issues: str | None = None,
+    protocol: str = "paper-cv",
+    pred_time_pct: int = 30,
+    delivered_ratio: float = 0.8,
+) -> tuple[str, str]: ...
+def eval_triage(
+    issues: str,
+    events: str,
+    step_days: int = 14,
+    horizon_days: int = 30,
+    assume_estimated: bool = False,
+) -> tuple[str, str]: ...

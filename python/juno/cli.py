@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
@@ -290,6 +291,48 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_json(path: str | None, data: object) -> None:
+    if path is None:
+        return
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def cmd_eval_sprint_risk(args: argparse.Namespace) -> int:
+    from juno.evaluation import sprint_risk
+
+    start = time.monotonic()
+    result = sprint_risk(
+        args.iterations,
+        issues=args.issues,
+        protocol=args.protocol,
+        pred_time_pct=args.pred_time,
+        delivered_ratio=args.delivered_ratio,
+    )
+    print(result.table, end="")
+    print(f"({time.monotonic() - start:.1f} s)", file=sys.stderr)
+    _write_json(args.json, result.to_dict())
+    return 0
+
+
+def cmd_eval_triage(args: argparse.Namespace) -> int:
+    from juno.evaluation import triage
+
+    start = time.monotonic()
+    result = triage(
+        args.issues,
+        args.events,
+        step_days=args.step_days,
+        horizon_days=args.horizon_days,
+        assume_estimated=args.assume_estimated,
+    )
+    print(result.table, end="")
+    print(f"({time.monotonic() - start:.1f} s)", file=sys.stderr)
+    _write_json(args.json, result.to_dict())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from juno._demo import run_demo
 
@@ -408,6 +451,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", metavar="FILE.json", help="write it to a new file instead of stdout")
     p.set_defaults(func=cmd_audit_checkpoint)
+
+    ev = groups.add_parser("eval", help="measure the engines on real Jira data")
+    ev_cmds = ev.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    p = ev_cmds.add_parser(
+        "sprint-risk",
+        help="train and test the sprint-risk models per project (TSE2017 / Porru8 files)",
+    )
+    p.add_argument("--iterations", required=True, metavar="FILE.csv", help="sprint rows")
+    p.add_argument("--issues", metavar="FILE.csv", help="TSE2017 per-issue features")
+    p.add_argument(
+        "--protocol",
+        choices=["paper-cv", "forward", "sprint-cv"],
+        default="paper-cv",
+        help="paper-cv: the paper's interleaved 10-fold CV; forward: oldest 70%% → newest "
+        "30%%; sprint-cv: 10 folds keeping a sprint's boards together (default paper-cv)",
+    )
+    p.add_argument(
+        "--pred-time", type=int, default=30, metavar="PCT", help="prediction time, %% of sprint"
+    )
+    p.add_argument(
+        "--delivered-ratio",
+        type=float,
+        default=0.8,
+        metavar="X",
+        help="delivered = at least X of the commitment (default 0.8)",
+    )
+    p.add_argument("--json", metavar="OUT.json", help="also write the full report here")
+    p.set_defaults(func=cmd_eval_sprint_risk)
+    p = ev_cmds.add_parser(
+        "triage", help="replay issue histories through triage and score the proposals"
+    )
+    p.add_argument("--issues", required=True, metavar="FILE.csv", help="MSR2015 issues")
+    p.add_argument("--events", required=True, metavar="FILE.csv", help="MSR2015 events")
+    p.add_argument("--step-days", type=int, default=14, metavar="N", help="days between points")
+    p.add_argument(
+        "--horizon-days", type=int, default=30, metavar="N", help="days an outcome counts"
+    )
+    p.add_argument(
+        "--assume-estimated",
+        action="store_true",
+        help="treat every ticket as estimated (the data has no creation-time estimates)",
+    )
+    p.add_argument("--json", metavar="OUT.json", help="also write the full report here")
+    p.set_defaults(func=cmd_eval_triage)
 
     p = groups.add_parser(
         "demo",

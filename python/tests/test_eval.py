@@ -1,0 +1,125 @@
+"""juno.evaluation and `juno eval`: the evaluations on real Jira data (skipped when
+``../shared/data`` is absent) and on small files written here."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from juno.errors import InvalidInputError
+from juno.evaluation import sprint_risk, triage
+
+from test_cli import run
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(os.environ.get("JUNO_SHARED_DATA", REPO.parent / "shared" / "data"))
+needs_data = pytest.mark.skipif(
+    not (DATA / "tse2017_iterations.csv").is_file(), reason=f"no shared data at {DATA}"
+)
+
+HEADER = (
+    "project,pred_time_pct,boardid,sprintid,sprint_order,name,vel_diff,planday,"
+    "no_issue_starttime,vel_starttime,no_issue_added,vel_added,no_issue_removed,vel_removed,"
+    "no_issuetodo,vel_todo,no_issueinprogress,vel_inprogress,no_issuedone,vel_done,no_admin,"
+    "no_teammember,committed_sp,delivered_sp,class_p33,class_p66,paper_class,"
+    "sprintid_on_multiple_boards"
+)
+
+
+def synthetic(n: int) -> str:
+    """The same synthetic project as juno-core/tests/eval_sprint_risk.rs."""
+    lines = [HEADER]
+    for i in range(n):
+        committed = 20.0 + (i % 5) * 4.0
+        done = float(i * 7 % 11)
+        delivered = round(committed * 0.5 + done * 1.5)
+        diff = delivered - committed
+        cls = "under" if diff < -6 else "over" if diff > 0 else "achieved"
+        for pct in (0, 30):
+            d = 0.0 if pct == 0 else done
+            lines.append(
+                f'Demo,{pct},1,{100 + i},{i + 1},"Sprint {i}, demo",{diff},10,8,{committed},'
+                f"0,0,0,0,6,{committed - d - 2.0},1,2,1,{d},1,4,{committed},{delivered},-6,0,{cls},0"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def test_sprint_risk_on_a_small_file(tmp_path: Path) -> None:
+    path = tmp_path / "it.csv"
+    path.write_text(synthetic(60), encoding="utf-8")
+    for protocol in ("paper-cv", "forward", "sprint-cv"):
+        r = sprint_risk(path, protocol=protocol)
+        (p,) = r.report["projects"]
+        assert (p["project"], p["sprints"]) == ("Demo", 60)
+        assert p["class3"]["f1"] > p["class3"]["baseline_f1"]
+        assert r.report["options"]["protocol"] == protocol
+        assert "Demo" in r.table
+
+
+def test_bad_files_and_options_raise_invalid_input(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="nope.csv"):
+        sprint_risk(tmp_path / "nope.csv")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="missing column"):
+        sprint_risk(wrong)
+    good = tmp_path / "it.csv"
+    good.write_text(synthetic(12), encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="paper-cv"):
+        sprint_risk(good, protocol="cv")
+    with pytest.raises(InvalidInputError):
+        triage(wrong, wrong)
+
+
+def test_cli_prints_the_table_and_writes_the_json(tmp_path: Path) -> None:
+    path = tmp_path / "it.csv"
+    path.write_text(synthetic(40), encoding="utf-8")
+    out = tmp_path / "out.json"
+    p = run(tmp_path, "eval", "sprint-risk", "--iterations", str(path), "--protocol", "forward",
+            "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["projects"][0]["project"] == "Demo"
+    # The table printed is exactly the core's rendering of the saved report.
+    assert p.stdout == sprint_risk(path, protocol="forward").table
+    bad = run(tmp_path, "eval", "sprint-risk", "--iterations", str(tmp_path / "missing.csv"))
+    assert bad.returncode == 1
+    assert "missing.csv" in bad.stderr and "Traceback" not in bad.stderr
+    usage = run(tmp_path, "eval", "sprint-risk", "--iterations", str(path), "--protocol", "x")
+    assert usage.returncode == 2
+
+
+@needs_data
+def test_forward_protocol_on_the_real_data_beats_every_baseline() -> None:
+    r = sprint_risk(
+        DATA / "tse2017_iterations.csv",
+        issues=DATA / "tse2017_issue_features_t30.csv",
+        protocol="forward",
+    )
+    assert [p["project"] for p in r.report["projects"]] == ["Apache", "JBoss", "JIRA"]
+    for p in r.report["projects"]:
+        c, b, g = p["class3"], p["binary"], p["regression"]
+        assert c["f1"] > c["baseline_f1"], p
+        assert b["accuracy"] > b["baseline_accuracy"] and b["brier"] < b["baseline_brier"], p
+        assert g["nmae"] < min(g["mean_baseline"], g["median_baseline"]), p
+
+
+@needs_data
+def test_triage_replay_on_the_real_data(tmp_path: Path) -> None:
+    out = tmp_path / "triage.json"
+    p = run(
+        tmp_path, "eval", "triage",
+        "--issues", str(DATA / "msr2015_duraspace_issues.csv"),
+        "--events", str(DATA / "msr2015_duraspace_events.csv"),
+        "--json", str(out),
+    )
+    assert p.returncode == 0, p.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    actions = {a["action"] for a in report["actions"]}
+    assert {"escalate", "reassign", "close"} <= actions
+    assert "precision" in p.stdout
+
+

@@ -667,6 +667,66 @@ mod tests {
     }
 
     #[test]
+    fn risk_categories_default_to_the_guide_and_are_checked() {
+        let c = Config::load(None, None, &BTreeMap::new()).ok();
+        let r = c.map(|c| c.risk);
+        let weights: Option<Vec<(&str, f64, f64)>> = r.as_ref().map(|r| {
+            r.categories
+                .named()
+                .iter()
+                .map(|(n, c)| (*n, c.weight, c.threshold))
+                .collect()
+        });
+        assert_eq!(
+            weights,
+            Some(vec![
+                ("velocity", 0.25, 0.7),
+                ("scope", 0.20, 0.6),
+                ("capacity", 0.20, 0.8),
+                ("quality", 0.20, 0.7),
+                ("dependencies", 0.15, 0.6),
+            ])
+        );
+        let Some(dir) = tempfile::tempdir().ok() else {
+            return;
+        };
+        let path = dir.path().join("juno.toml");
+        // Velocity's weight raised without lowering another: the sum is 1.05.
+        assert!(
+            std::fs::write(
+                &path,
+                "[risk.categories.velocity]\nweight = 0.30\nthreshold = 0.7\n"
+            )
+            .is_ok()
+        );
+        let err = Config::load(Some(&path), None, &BTreeMap::new()).err();
+        assert!(
+            matches!(&err, Some(Error::Config { setting, reason }) if setting == "risk.categories" && reason.contains("1.0500")),
+            "{err:?}"
+        );
+        // A category the guide does not have is refused by name.
+        assert!(
+            std::fs::write(
+                &path,
+                "[risk.categories.blockers]\nweight = 0.1\nthreshold = 0.5\n"
+            )
+            .is_ok()
+        );
+        let err = Config::load(Some(&path), None, &BTreeMap::new()).err();
+        assert!(format!("{err:?}").contains("blockers"), "{err:?}");
+        // A consistent override loads.
+        assert!(
+            std::fs::write(
+                &path,
+                "[risk.categories.velocity]\nweight = 0.20\nthreshold = 0.65\n[risk.categories.scope]\nweight = 0.25\nthreshold = 0.6\n"
+            )
+            .is_ok()
+        );
+        let c = Config::load(Some(&path), None, &BTreeMap::new()).ok();
+        assert_eq!(c.map(|c| c.risk.categories.velocity.threshold), Some(0.65));
+    }
+
+    #[test]
     fn env_beats_dotenv_beats_file() {
         let Some(dir) = tempfile::tempdir().ok() else {
             return;

@@ -519,6 +519,27 @@ impl TriageAction {
 }
 
 impl TriageProposal {
+    /// The governance request for this proposal: action kind `triage.<action>` on the
+    /// ticket for its team, with the staleness and idle days as parameters.
+    pub fn to_request(&self, requester: &str) -> crate::governance::NewRequest {
+        crate::governance::NewRequest {
+            action: crate::governance::Action {
+                kind: format!("triage.{}", self.action.as_str()),
+                team: self.team.clone(),
+                target: Some(self.key.clone()),
+                parameters: serde_json::json!({
+                    "staleness": self.staleness,
+                    "idle_days": self.idle_days,
+                    "urgency": self.urgency,
+                }),
+            },
+            impact: self.impact,
+            confidence: self.confidence.calibrated,
+            explanation: self.explain(ExplanationLevel::Detailed),
+            requester: requester.to_owned(),
+        }
+    }
+
     /// The proposal in words at `level`: the headline at `basic`; plus the evidence and the
     /// confidence's factors at `detailed`; plus the rule that chose the action (after the
     /// rules that take precedence did not apply), the urgency formula and the confidence's
@@ -621,6 +642,26 @@ impl<'a> Triage<'a> {
             &self.juno.config().confidence_weights,
             &track,
         ))
+    }
+
+    /// Hands `proposals` to governance: one approval request each (in one transaction), bound
+    /// to the action's digest, routed by the proposal's impact level, carrying its
+    /// confidence (calibrated when a calibration map was applied) and its detailed
+    /// explanation. Triage itself never acts: a proposal is carried out only through
+    /// [`crate::governance::Governance::execute`] after its request is approved — by a
+    /// person, or by the auto-approval policy when the confidence clears its threshold.
+    ///
+    /// # Errors
+    /// As [`crate::governance::Governance::submit_many`].
+    pub fn propose(
+        &self,
+        proposals: &[TriageProposal],
+        requester: &str,
+    ) -> Result<Vec<crate::governance::ApprovalRequest>> {
+        let governance = self.juno.governance();
+        let ids =
+            governance.submit_many(proposals.iter().map(|p| p.to_request(requester)).collect())?;
+        ids.into_iter().map(|id| governance.get(id)).collect()
     }
 
     /// The track record from memory of every action for every team among `tickets`

@@ -412,7 +412,10 @@ pub fn sprint(
     state.validate()?;
     history.validate()?;
     let mut notes = Vec::new();
-    let delivery = monte_carlo(&simulation_input(state, history, ctx.seed));
+    let input = simulation_input(state, history, ctx.seed);
+    // Every number but the horizon was checked above; a plan of years would walk each day.
+    input.validate()?;
+    let delivery = monte_carlo(&input);
     if delivery.basis == "plan_pace" {
         notes.push(
             "no throughput history: the simulation assumes the plan's pace (commitment ÷ planned days)"
@@ -570,6 +573,47 @@ mod tests {
         match sprint(s, h, &ctx) {
             Ok(f) => f,
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    proptest::proptest! {
+        /// Making a sprint worse in any one way (less done, more added, fewer people, more
+        /// defects or reviews waiting, more blocked) never lowers its overall risk.
+        #[test]
+        fn a_worse_sprint_never_scores_lower(
+            done in 0.0f64..40.0,
+            added in 0.0f64..20.0,
+            elapsed in 0.0f64..10.0,
+            size in 1u32..9,
+            defects in 0u32..5,
+            blocked in 0u32..5,
+            which in 0usize..6,
+            by in 1u32..5,
+        ) {
+            let mut s = state();
+            s.done_points = done;
+            s.todo_points = 40.0 - done;
+            s.added_points = added;
+            s.days_elapsed = elapsed;
+            s.team_size = size;
+            s.defects = defects;
+            s.blocked = blocked;
+            s.todo_issues = 6;
+            s.in_progress_issues = 2;
+            let mut w = s.clone();
+            let k = f64::from(by);
+            match which {
+                0 => w.done_points = (w.done_points - k).max(0.0),
+                1 => w.added_points += k,
+                2 => w.team_size = w.team_size.saturating_sub(by).max(1),
+                3 => w.defects += by,
+                4 => w.review_queue += by,
+                _ => w.blocked += by,
+            }
+            let settings = RiskSettings::default();
+            let (_, before, _) = risk::combine(category_scores(&s, &history()), &settings);
+            let (_, after, _) = risk::combine(category_scores(&w, &history()), &settings);
+            proptest::prop_assert!(after >= before - 1e-12, "{which}: {before} → {after}");
         }
     }
 

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 
+use chrono::{DateTime, Utc};
 use juno_core::forecast::{MonteCarloInput, monte_carlo};
 use juno_core::reasoning::{Calibration, Confidence, Evidence, ExplanationLevel};
 use juno_core::triage::{Ticket, TriageProposal, TriageSettings};
@@ -24,13 +25,13 @@ use crate::ffi_boundary;
 use crate::status::juno_status;
 
 /// Parses caller JSON as `T`; `what` names it in the error.
-fn json_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
+pub(crate) fn json_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
     serde_json::from_str(json).map_err(|e| juno_core::Error::json(what, &e).into())
 }
 
 /// Parses caller JSON that must be an object as `T` (serde would also read an array as a
 /// struct's fields in order; a caller never means that).
-fn json_object_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
+pub(crate) fn json_object_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
     let value: serde_json::Value = json_in(what, json)?;
     if !value.is_object() {
         return Err(juno_core::Error::invalid(what, "expected a JSON object").into());
@@ -39,13 +40,16 @@ fn json_object_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Fail
 }
 
 /// Parses caller JSON that must be an array of objects as a list of `T`.
-fn json_objects_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<Vec<T>, Failure> {
+pub(crate) fn json_objects_in<T: DeserializeOwned>(
+    what: &str,
+    json: &str,
+) -> Result<Vec<T>, Failure> {
     let value: serde_json::Value = json_in(what, json)?;
     objects_of(what, value)
 }
 
 /// The items of `value`, an array of objects, as `T`s (`what[3]` in errors).
-fn objects_of<T: DeserializeOwned>(
+pub(crate) fn objects_of<T: DeserializeOwned>(
     what: &str,
     value: serde_json::Value,
 ) -> Result<Vec<T>, Failure> {
@@ -66,18 +70,33 @@ fn objects_of<T: DeserializeOwned>(
 }
 
 /// An optional explanation level: NULL is `detailed`.
-fn level_in(level: Option<&str>) -> Result<ExplanationLevel, Failure> {
+pub(crate) fn level_in(level: Option<&str>) -> Result<ExplanationLevel, Failure> {
     Ok(level
         .map(str::parse::<ExplanationLevel>)
         .transpose()?
         .unwrap_or_default())
 }
 
+/// An optional time in milliseconds since the epoch (`now_unix_ms`): NULL is the engine's
+/// clock.
+pub(crate) fn time_in(j: &juno, now_ms: Option<i64>) -> Result<DateTime<Utc>, Failure> {
+    match now_ms {
+        Some(ms) => DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+            juno_core::Error::invalid(
+                "now_unix_ms",
+                format!("{ms} is outside the representable time range"),
+            )
+            .into()
+        }),
+        None => Ok(j.inner.now()),
+    }
+}
+
 /// Writes `text` (UTF-8, not JSON) to `out`.
 ///
 /// # Safety
 /// As [`Out::write`].
-unsafe fn write_text(out: Out<juno_buf>, text: String) {
+pub(crate) unsafe fn write_text(out: Out<juno_buf>, text: String) {
     // SAFETY: forwarded to the caller.
     unsafe { out.write(juno_buf::from_vec(text.into_bytes())) }
 }
@@ -387,15 +406,7 @@ pub unsafe extern "C" fn juno_triage_scan(
             Some(s) => json_object_in("triage settings", s)?,
             None => TriageSettings::default(),
         };
-        let now = match now_ms {
-            Some(ms) => chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| {
-                juno_core::Error::invalid(
-                    "now_unix_ms",
-                    format!("{ms} is outside the representable time range"),
-                )
-            })?,
-            None => j.inner.now(),
-        };
+        let now = time_in(j, now_ms)?;
         let proposals = j.inner.triage().scan_at(&tickets, &settings, now)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("triage proposals", &proposals) }
@@ -434,64 +445,6 @@ pub unsafe extern "C" fn juno_triage_explain(
     })
 }
 
-/// The most trials one simulation runs.
-const MAX_TRIALS: u32 = 1_000_000;
-/// The most working days left that one simulation walks.
-const MAX_DAYS_REMAINING: u32 = 366;
-
-/// Refuses what the core's simulation would clamp or could not finish: negative or
-/// non-finite points, no trials, more than [`MAX_TRIALS`] or [`MAX_DAYS_REMAINING`].
-// The same rules as `juno-py`'s `monte_carlo`; both go when the forecast component offers
-// a checked entry point.
-fn check_monte_carlo(input: &MonteCarloInput) -> Result<(), juno_core::Error> {
-    use juno_core::Error;
-    let points = [
-        ("committed", Some(input.committed)),
-        ("done", Some(input.done)),
-        ("scope", input.scope),
-    ];
-    for (name, v) in points {
-        if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0) {
-            return Err(Error::invalid(
-                name,
-                format!("must be a finite number of points ≥ 0, got {v}"),
-            ));
-        }
-    }
-    if let Some(i) = input
-        .daily_throughput
-        .iter()
-        .position(|x| !x.is_finite() || *x < 0.0)
-    {
-        return Err(Error::invalid(
-            format!("daily_throughput[{i}]"),
-            "must be a finite number of points ≥ 0",
-        ));
-    }
-    if let Some(i) = input.daily_scope_change.iter().position(|x| !x.is_finite()) {
-        return Err(Error::invalid(
-            format!("daily_scope_change[{i}]"),
-            "must be finite",
-        ));
-    }
-    if !(1..=MAX_TRIALS).contains(&input.trials) {
-        return Err(Error::invalid(
-            "trials",
-            format!("must be 1 to {MAX_TRIALS}, got {}", input.trials),
-        ));
-    }
-    if input.days_remaining > MAX_DAYS_REMAINING {
-        return Err(Error::invalid(
-            "days_remaining",
-            format!(
-                "must be at most {MAX_DAYS_REMAINING} working days, got {}",
-                input.days_remaining
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Simulates the rest of a sprint from the team's history: P10 / P50 / P90 of delivered
 /// points and the share of trials delivering at least 80% of the commitment. Seeded: the
 /// same input gives the same result, on every platform.
@@ -520,7 +473,7 @@ pub unsafe extern "C" fn juno_forecast_monte_carlo(
         let input = unsafe { str_in("input_json", input_json, input_len) }?;
         let out = Out::new("out_json", out_json)?;
         let input: MonteCarloInput = json_object_in("monte carlo input", input)?;
-        check_monte_carlo(&input)?;
+        input.validate()?;
         let result = monte_carlo(&input);
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("monte carlo result", &result) }

@@ -318,7 +318,7 @@ def test_monte_carlo_cases(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", MONTE_CARLO["invalid"], ids=_names(MONTE_CARLO["invalid"]))
 def test_monte_carlo_invalid_cases(case: dict[str, Any]) -> None:
-    # Refused here, the `refused_by: surfaces` ones included (as in C).
+    # Every case is refused, the `refused_by: validate` ones by the core's one check.
     _check_error(case, lambda: juno.monte_carlo(case["input"]))
 
 

@@ -9,8 +9,21 @@
 //! Randomness is seeded SplitMix64, one stream per trial: the same input and seed give the same
 //! result on every platform and version. Without throughput history the simulation
 //! assumes the plan's pace (commitment / planned days), and the result says so.
+//!
+//! [`monte_carlo`] clamps what it cannot use (negative or non-finite points count as 0,
+//! no trials as one); [`MonteCarloInput::validate`] refuses those inputs instead, and is
+//! what every caller with user-supplied input (the C and Python surfaces, the sprint
+//! forecast) runs first.
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The most trials one simulation runs.
+const MAX_TRIALS: u32 = 1_000_000;
+/// The most working days left that one simulation walks (a year of calendar days: no
+/// sprint is longer, and each day costs one draw per trial).
+const MAX_DAYS_REMAINING: u32 = 366;
 
 /// A seeded SplitMix64 generator (small, fast, and stable across versions by construction).
 #[derive(Debug, Clone)]
@@ -65,6 +78,76 @@ pub struct MonteCarloInput {
     pub seed: u64,
 }
 
+impl MonteCarloInput {
+    /// Checks the input: finite points ≥ 0 (`committed`, `done`, `scope`, each
+    /// `daily_throughput` day), finite scope changes, `trials` from 1 to 1,000,000, and
+    /// at most 366 `days_remaining`.
+    ///
+    /// # Errors
+    /// `InvalidInput` naming the first bad field (`daily_throughput[3]`).
+    ///
+    /// # Examples
+    /// ```
+    /// use juno_core::forecast::MonteCarloInput;
+    ///
+    /// let mut input = MonteCarloInput {
+    ///     committed: 40.0, scope: None, done: 0.0, days_remaining: 10, planned_days: 10,
+    ///     daily_throughput: vec![3.0, 4.0], daily_scope_change: vec![], trials: 0, seed: 7,
+    /// };
+    /// let err = input.validate().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid `trials`: must be 1 to 1000000, got 0");
+    /// input.trials = 10_000;
+    /// assert!(input.validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let points = [
+            ("committed", Some(self.committed)),
+            ("done", Some(self.done)),
+            ("scope", self.scope),
+        ];
+        for (name, v) in points {
+            if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0) {
+                return Err(Error::invalid(
+                    name,
+                    format!("must be a finite number of points ≥ 0, got {v}"),
+                ));
+            }
+        }
+        if let Some(i) = self
+            .daily_throughput
+            .iter()
+            .position(|x| !x.is_finite() || *x < 0.0)
+        {
+            return Err(Error::invalid(
+                format!("daily_throughput[{i}]"),
+                "must be a finite number of points ≥ 0",
+            ));
+        }
+        if let Some(i) = self.daily_scope_change.iter().position(|x| !x.is_finite()) {
+            return Err(Error::invalid(
+                format!("daily_scope_change[{i}]"),
+                "must be finite",
+            ));
+        }
+        if !(1..=MAX_TRIALS).contains(&self.trials) {
+            return Err(Error::invalid(
+                "trials",
+                format!("must be 1 to {MAX_TRIALS}, got {}", self.trials),
+            ));
+        }
+        if self.days_remaining > MAX_DAYS_REMAINING {
+            return Err(Error::invalid(
+                "days_remaining",
+                format!(
+                    "must be at most {MAX_DAYS_REMAINING} working days, got {}",
+                    self.days_remaining
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What the simulation found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonteCarloResult {
@@ -86,7 +169,8 @@ fn finite_nonneg(x: f64) -> f64 {
     if x.is_finite() { x.max(0.0) } else { 0.0 }
 }
 
-/// Runs the simulation.
+/// Runs the simulation. Input that [`MonteCarloInput::validate`] would refuse is clamped
+/// (see the module docs); callers holding user input validate it first.
 pub fn monte_carlo(input: &MonteCarloInput) -> MonteCarloResult {
     let committed = finite_nonneg(input.committed);
     let done0 = finite_nonneg(input.done);
@@ -199,6 +283,35 @@ mod tests {
         let r = monte_carlo(&i);
         assert!(r.p50.is_finite());
         assert_eq!(r.p_deliver_80, 1.0);
+    }
+
+    #[test]
+    fn validate_names_the_first_bad_field() {
+        let field = |i: &MonteCarloInput| match i.validate() {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert!(input(10).validate().is_ok());
+        let mut i = input(10);
+        i.trials = MAX_TRIALS;
+        i.days_remaining = MAX_DAYS_REMAINING;
+        assert!(i.validate().is_ok());
+        i.trials = MAX_TRIALS + 1;
+        assert_eq!(field(&i), "trials");
+        let mut i = input(10);
+        i.days_remaining = MAX_DAYS_REMAINING + 1;
+        assert_eq!(field(&i), "days_remaining");
+        let mut i = input(10);
+        i.scope = Some(f64::INFINITY);
+        assert_eq!(field(&i), "scope");
+        let mut i = input(10);
+        i.daily_throughput[2] = -1.0;
+        assert_eq!(field(&i), "daily_throughput[2]");
+        let mut i = input(10);
+        i.daily_scope_change[1] = f64::NAN;
+        assert_eq!(field(&i), "daily_scope_change[1]");
+        // Negative scope changes are removals, not errors.
+        assert!(input(10).daily_scope_change.contains(&-0.5));
     }
 
     proptest! {

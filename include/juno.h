@@ -970,6 +970,189 @@ juno_status juno_triage_explain(const char *proposal_json, size_t proposal_len, 
  */
 juno_status juno_forecast_monte_carlo(const char *input_json, size_t input_len, struct juno_buf *out_json, struct juno_error **err);
 
+/**
+ * Forecasts one sprint: P(deliver ≥ 80% of the commitment), delivered points P10 / P50 /
+ * P90 from a seeded Monte Carlo simulation of the team's throughput, the five risk
+ * categories with the overall score, level and recommendations, and the reasoning
+ * engine's confidence. The probability comes from the newest model `juno_forecast_retrain`
+ * stored, or from the simulation while there is none (`probability_basis` says which).
+ * The same sprint, history and model always give the same forecast (the simulation's
+ * seed comes from the team and sprint names).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `state_json`/`state_len`: a `SprintState` object, every field optional (numbers
+ *   default to 0), e.g. `{"team":"alpha","sprint":"S7","committed_points":30,
+ *   "done_points":18,"todo_points":12,"committed_issues":10,"days_elapsed":6,
+ *   "days_planned":10,"team_size":5,"blocked":1}` (also `added_points`,
+ *   `removed_points`, `in_progress_points`, `added_issues`, `removed_issues`,
+ *   `todo_issues`, `in_progress_issues`, `done_issues`, `dependencies`, `defects`,
+ *   `review_queue`); must not be NULL.
+ * - `history_json`/`history_len`: **optional**: a `TeamHistory` object (`sprints` — each
+ *   `committed_points`, `delivered_points`, `days`, optional `team_size` —,
+ *   `daily_throughput`, `daily_scope_change`); NULL means no history (the simulation
+ *   assumes the plan's pace and the forecast's notes say so).
+ * - `out_json`: on success receives a `SprintForecast` object (`team`, `sprint`,
+ *   `p_deliver_80`, `probability_basis` — `model v<N>`, `monte_carlo` or
+ *   `no_commitment` —, `delivery`, `categories` — each `name`, `score`, `weight`,
+ *   `contribution`, `threshold`, `flagged`, `evidence` —, `overall`, `level`,
+ *   `recommendations`, `confidence`, `notes`); the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional (may be NULL); on failure receives a `juno_error` the caller frees
+ *   with `juno_error_free`; untouched on success.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field, a negative
+ *   number (`` `committed_points` ``, `` `history.sprints[2].delivered_points` ``) or more
+ *   than 366 working days left (`` `days_remaining` ``); storage errors reading the model.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_forecast_sprint(const struct juno *j, const char *state_json, size_t state_len, const char *history_json, size_t history_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Forecasts many sprints (every active sprint of an organisation) with one read of the
+ * model; results come in input order.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `items_json`/`items_len`: a JSON array of objects `{"state": SprintState,
+ *   "history": TeamHistory}` (`history` optional), as for `juno_forecast_sprint`; must
+ *   not be NULL.
+ * - `out_json`: on success receives a JSON array of `SprintForecast` objects, in input
+ *   order; the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
+ *   NULL.
+ * - `err`: optional, as for `juno_forecast_sprint`.
+ * - Errors: as for `juno_forecast_sprint`, naming the first bad item
+ *   (`` `items[3].committed_points` ``); nothing is forecast then.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_forecast_sprints(const struct juno *j, const char *items_json, size_t items_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * A sprint forecast in words: `basic` (the headline: level, overall score, probability
+ * and its basis, delivered points P10/P50/P90), `detailed` (plus each category's score ×
+ * weight, the flagged ones marked, the recommendations and the confidence's factors) or
+ * `verbose` (plus the confidence's formulas and the forecast's notes).
+ *
+ * - `forecast_json`/`forecast_len`: one `SprintForecast` object as `juno_forecast_sprint`
+ *   returns it; must not be NULL.
+ * - `level`/`level_len`: `"basic"`, `"detailed"` or `"verbose"`; **optional**: NULL means
+ *   `"detailed"`.
+ * - `out_text`: on success receives the explanation as UTF-8 text (not JSON;
+ *   NUL-terminated like every `juno_buf`); the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_forecast_sprint`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON or an unknown level.
+ * - Thread safety: any thread; no engine is involved.
+ */
+juno_status juno_forecast_explain(const char *forecast_json, size_t forecast_len, const char *level, size_t level_len, struct juno_buf *out_text, struct juno_error **err);
+
+/**
+ * Records a finished sprint as a training row for `juno_forecast_retrain`: its state at
+ * prediction time, the team's history then, and what it delivered. A second record of
+ * the same team and sprint replaces the first.
+ *
+ * - `j`: must not be NULL.
+ * - `observation_json`/`observation_len`: a `SprintObservation` object: `state` (a
+ *   `SprintState` with a non-empty `team` and `sprint`), `history` (optional
+ *   `TeamHistory`), `delivered_points` and `ended_at` (RFC 3339), e.g.
+ *   `{"state":{"team":"alpha","sprint":"S7","committed_points":30,"done_points":9,
+ *   "days_elapsed":3,"days_planned":10},"delivered_points":27,
+ *   "ended_at":"2025-06-13T17:00:00Z"}`; must not be NULL.
+ * - `out_json`: on success receives `{"replaced":true}` when an earlier record of the
+ *   same team and sprint was replaced, else `{"replaced":false}`; the caller frees it
+ *   with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_forecast_sprint`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, a missing `ended_at`, a
+ *   negative number (`` `delivered_points` ``), or an empty team or sprint
+ *   (`` `state` ``); storage errors.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_forecast_record(struct juno *j, const char *observation_json, size_t observation_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Every recorded sprint, oldest end first.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives a JSON array of `SprintObservation` objects (as
+ *   `juno_forecast_record` took them); the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_forecast_sprint`.
+ * - Errors: storage errors.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_forecast_observations(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Trains a new model version on every recorded sprint with a commitment (a logistic
+ * regression, first evaluated forward in time: fitted on the oldest 70%, scored on the
+ * newest 30%) and stores it; later forecasts use it. With fewer than 30 recorded sprints,
+ * or one outcome only, nothing is stored and the report says why: forecasts keep the
+ * previous model, or the simulation.
+ *
+ * - `j`: must not be NULL.
+ * - `out_json`: on success receives a `RetrainReport` object (`trained`,
+ *   `observations`, `model` — a `RiskModel` as `juno_forecast_model` returns it, or
+ *   `null` —, `reason` — why nothing was trained, or `null`); the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_forecast_sprint`.
+ * - Errors: storage errors. Too little history is not an error (`trained` is false).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_forecast_retrain(struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * The newest trained model, or JSON `null` when none was trained yet.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives a `RiskModel` object (`version` — 1, 2, … —, `kind`,
+ *   `features`, `logistic` — the standardisation, coefficients and intercept —,
+ *   `trained_on`, `positives`, `training_period` — `[oldest, newest]` sprint end, or
+ *   `null` —, `evaluation` — `protocol`, `n_train`, `n_test`, `auc`, `brier`,
+ *   `calibration_error`, `accuracy`, `majority_accuracy`) or `null`; the caller frees it
+ *   with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_forecast_sprint`.
+ * - Errors: storage errors; `JUNO_STATUS_CORRUPT` if the stored model cannot be read.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_forecast_model(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Analyses the flow of every team in the input as of a moment: per team, the time spent
+ * in each status (which one accumulates the most: the bottleneck, and the work
+ * bottleneck among active statuses), cycle time, ageing work in progress against the
+ * team's own 85th percentiles, weekly review and QA queue counts with their Theil–Sen
+ * trend, each sprint's carry-over and circumstances, and holidays and team changes that
+ * recur in sprints with lower completion. Analysing the same history twice gives the same
+ * report, byte for byte.
+ *
+ * - `j`: must not be NULL; not modified (only its clock is read).
+ * - `input_json`/`input_len`: a `FlowInput` object: `tickets` — each `key`, `team`,
+ *   `created` (RFC 3339), optional `status` and `assignee` (used when it has no events
+ *   of that field), `events` — each `at`, `field` (`status` or `assignee`; others are
+ *   ignored), `from`, `to` —, optional `sprints` — each `id`, `team`, `start`, `end`,
+ *   `members`, optional `completed` —, and optional `holidays` — each `date`
+ *   (`YYYY-MM-DD`), optional `team`; must not be NULL.
+ * - `settings_json`/`settings_len`: **optional**: a `FlowSettings` object, every field
+ *   optional (`categories` — the status phrases of `to_do`, `in_progress`, `review`,
+ *   `qa`, `done` —, `unknown_status_is_error`, `min_samples`, `queue_weeks`,
+ *   `queue_rise_per_week`, `team_change_min_share`, `factor_min_sprints`,
+ *   `factor_min_drop`); NULL means the defaults (5 samples, 8 weeks, 0.25 tickets a week,
+ *   25% turnover, 2 sprints, 10 points of completion).
+ * - `now_unix_ms`: **optional**: the moment to analyse at, in milliseconds since the
+ *   epoch; NULL means the engine's clock.
+ * - `out_json`: on success receives a `FlowReport` object (`now`, `teams` — team name to
+ *   `tickets`, `open_tickets`, `statuses`, `bottleneck`, `work_bottleneck`, `cycle_time`,
+ *   `ageing_wip`, `queues`, `sprints`, `mean_carry_over_rate`, `external_factors` —,
+ *   `unknown_statuses`); the caller frees it with `juno_buf_free`. Untouched on failure.
+ *   Must not be NULL.
+ * - `err`: optional (may be NULL); on failure receives a `juno_error` the caller frees
+ *   with `juno_error_free`; untouched on success.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an empty or duplicate ticket
+ *   key (`` `key` ``), a ticket created or an event dated after the analysed moment, a
+ *   sprint ending before it starts (`` `sprints` ``), a setting out of range
+ *   (`` `queue_weeks` ``), an unknown status when `unknown_status_is_error` is set, or
+ *   `*now_unix_ms` out of range.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_flow_analyze(const struct juno *j, const char *input_json, size_t input_len, const char *settings_json, size_t settings_len, const int64_t *now_unix_ms, struct juno_buf *out_json, struct juno_error **err);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -21,7 +21,7 @@
 
 // Declared in the order the header presents them (cbindgen keeps source order):
 // status codes, errors, buffers, the engine handle, the memory layer, governance, audit,
-// the pure engines.
+// the pure engines, the sprint forecaster, flow analysis.
 mod boundary;
 
 mod status;
@@ -40,6 +40,10 @@ mod audit;
 
 mod engines;
 
+mod forecast;
+
+mod flow;
+
 #[cfg(test)]
 mod test_util;
 
@@ -50,6 +54,8 @@ pub use buf::*;
 pub use engine::*;
 pub use engines::*;
 pub use error::{juno_error, juno_error_free, juno_error_message, juno_error_status, juno_str};
+pub use flow::*;
+pub use forecast::*;
 pub use governance::*;
 pub use memory::*;
 pub use status::juno_status;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds juno-ffi and runs the C tests (test_juno.c, test_governance.c, test_engines.c) and
-# the example (example.c):
+# Builds juno-ffi and runs the C tests (test_juno.c, test_governance.c, test_engines.c,
+# test_forecast.c) and the example (example.c):
 #   (a) under AddressSanitizer + UndefinedBehaviorSanitizer, linked against the static
 #       library target/debug/libjuno.a;
 #   (b) a plain build under valgrind (errors and definite leaks fail the run).
@@ -28,8 +28,9 @@ san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=
 fixture="$root/tests/fixtures/memory_fixture.json"
 gov_fixture="$root/tests/fixtures/governance_fixture.json"
 engines_fixture="$root/tests/fixtures/engines_fixture.json"
+forecast_fixture="$root/tests/fixtures/forecast_fixture.json"
 
-for prog in test_juno test_governance test_engines example; do
+for prog in test_juno test_governance test_engines test_forecast example; do
   gcc "${cflags[@]}" "${san[@]}" -o "$out/$prog-asan" "$here/$prog.c" "$here/mini_json.c" "${libs[@]}"
   gcc "${cflags[@]}" -O1 -o "$out/$prog" "$here/$prog.c" "$here/mini_json.c" "${libs[@]}"
 done
@@ -52,6 +53,7 @@ mkdir -p "$out/asan" "$out/valgrind"
 run "test_juno (ASan+UBSan)" "$out/test_juno-asan" "$fixture" "$out/asan"
 run "test_governance (ASan+UBSan)" "$out/test_governance-asan" "$gov_fixture" "$out/asan"
 run "test_engines (ASan+UBSan)" "$out/test_engines-asan" "$engines_fixture"
+run "test_forecast (ASan+UBSan)" "$out/test_forecast-asan" "$forecast_fixture"
 run "example (ASan+UBSan)" "$out/example-asan" "$out/asan/example.db"
 
 valgrind=(valgrind --quiet --error-exitcode=1 --leak-check=full
@@ -59,6 +61,7 @@ valgrind=(valgrind --quiet --error-exitcode=1 --leak-check=full
 run "test_juno (valgrind)" "${valgrind[@]}" "$out/test_juno" "$fixture" "$out/valgrind"
 run "test_governance (valgrind)" "${valgrind[@]}" "$out/test_governance" "$gov_fixture" "$out/valgrind"
 run "test_engines (valgrind)" "${valgrind[@]}" "$out/test_engines" "$engines_fixture"
+run "test_forecast (valgrind)" "${valgrind[@]}" "$out/test_forecast" "$forecast_fixture"
 run "example (valgrind)" "${valgrind[@]}" "$out/example" "$out/valgrind/example.db"
 
 if [[ $status -eq 0 ]]; then

@@ -1,0 +1,305 @@
+//! Replays `tests/fixtures/forecast_fixture.json`, which the C and Python tests replay too:
+//! sprint forecasts whose category scores follow the formulas of `forecast::risk`, batches,
+//! bad input, a record → retrain → forecast round trip through a stored model, and the
+//! flow analysis of `tests/fixtures/flow_fixture.json`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use juno_core::flow::{FlowInput, FlowReport, FlowSettings, analyze};
+use juno_core::forecast::{SprintForecast, SprintObservation, SprintState, TeamHistory};
+use juno_core::reasoning::ExplanationLevel;
+use juno_core::{Error, Juno, ManualClock};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn read(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join(name)).unwrap()).unwrap()
+}
+
+fn fixture() -> Value {
+    read("forecast_fixture.json")
+}
+
+/// `got` contains `want`: the fixture's subset comparison (see its description).
+fn matches(got: &Value, want: &Value, tol: f64, path: &str) -> Result<(), String> {
+    match (got, want) {
+        (Value::Number(g), Value::Number(w)) => {
+            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+            if (g - w).abs() <= tol {
+                Ok(())
+            } else {
+                Err(format!("{path}: got {g}, want {w}"))
+            }
+        }
+        (Value::Array(g), Value::Array(w)) => {
+            if g.len() != w.len() {
+                return Err(format!("{path}: {} items, want {}", g.len(), w.len()));
+            }
+            g.iter()
+                .zip(w)
+                .enumerate()
+                .try_for_each(|(i, (g, w))| matches(g, w, tol, &format!("{path}[{i}]")))
+        }
+        (Value::Object(g), Value::Object(w)) => w.iter().try_for_each(|(k, w)| match g.get(k) {
+            Some(g) => matches(g, w, tol, &format!("{path}.{k}")),
+            None => Err(format!("{path}: no `{k}`")),
+        }),
+        (g, w) if g == w => Ok(()),
+        (g, w) => Err(format!("{path}: got {g}, want {w}")),
+    }
+}
+
+fn check(name: &Value, got: &impl serde::Serialize, want: &Value, tol: f64) {
+    let got = serde_json::to_value(got).unwrap();
+    if let Err(e) = matches(&got, want, tol, "") {
+        panic!("{name}: {e}\ngot {got}");
+    }
+}
+
+/// The `explain` map: each level's text contains each string.
+fn check_explain(case: &Value, explain: impl Fn(ExplanationLevel) -> String) {
+    let Some(levels) = case["explain"].as_object() else {
+        return;
+    };
+    for (level, wants) in levels {
+        let text = explain(level.parse().unwrap());
+        for want in wants.as_array().unwrap() {
+            let want = want.as_str().unwrap();
+            assert!(
+                text.contains(want),
+                "{} at {level}: `{want}` not in\n{text}",
+                case["name"]
+            );
+        }
+    }
+}
+
+/// Parses a fixture value the way the surfaces parse JSON input (`null` or absent as the
+/// type's default where the surfaces allow it).
+fn parse<T: DeserializeOwned>(v: &Value, what: &str) -> juno_core::Result<T> {
+    serde_json::from_value(v.clone()).map_err(|e| Error::json(what, &e))
+}
+
+fn history(v: &Value) -> juno_core::Result<TeamHistory> {
+    match v {
+        Value::Null => Ok(TeamHistory::default()),
+        h => parse(h, "team history"),
+    }
+}
+
+fn check_error<T: std::fmt::Debug>(case: &Value, res: juno_core::Result<T>) {
+    let name = &case["name"];
+    let err = res.expect_err(&format!("{name}: accepted"));
+    assert_eq!(
+        err.kind().as_str(),
+        case["error_kind"].as_str().unwrap(),
+        "{name}: {err}"
+    );
+    if let Some(field) = case["field"].as_str() {
+        match &err {
+            Error::InvalidInput { field: got, .. } => assert_eq!(got, field, "{name}: {err}"),
+            other => panic!("{name}: {other} names no field"),
+        }
+    }
+}
+
+fn engine(f: &Value) -> Juno {
+    Juno::open_in_memory()
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::at_millis(
+            f["now_ms"].as_i64().unwrap(),
+        )))
+}
+
+fn forecast(juno: &Juno, state: &Value, hist: &Value) -> juno_core::Result<SprintForecast> {
+    let state: SprintState = parse(state, "sprint state")?;
+    juno.forecast().sprint(&state, &history(hist)?)
+}
+
+fn items(v: &Value) -> juno_core::Result<Vec<(SprintState, TeamHistory)>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let what = format!("items[{i}]");
+            Ok((parse(&item["state"], &what)?, history(&item["history"])?))
+        })
+        .collect()
+}
+
+#[test]
+fn sprint_cases_replay() {
+    let f = fixture();
+    let tol = f["tolerance"].as_f64().unwrap();
+    let juno = engine(&f);
+    for case in f["sprint"].as_array().unwrap() {
+        let fc = forecast(&juno, &case["state"], &case["history"]).unwrap();
+        check(&case["name"], &fc, &case["expect"], tol);
+        check_explain(case, |level| fc.explain(level));
+        // Each category's contribution is score × weight and the overall is their sum.
+        let sum: f64 = fc.categories.iter().map(|c| c.contribution).sum();
+        assert!((sum - fc.overall).abs() < 1e-12, "{}", case["name"]);
+        // The forecast crosses the surfaces as JSON and explains the same from there.
+        let back: SprintForecast =
+            serde_json::from_value(serde_json::to_value(&fc).unwrap()).unwrap();
+        assert_eq!(back, fc);
+        assert_eq!(
+            back.explain(ExplanationLevel::Verbose),
+            fc.explain(ExplanationLevel::Verbose)
+        );
+    }
+    for case in f["sprints"].as_array().unwrap() {
+        let batch = juno
+            .forecast()
+            .sprints(&items(&case["items"]).unwrap())
+            .unwrap();
+        check(&case["name"], &batch, &case["expect"], tol);
+        // A batch is the single forecasts, in order.
+        for (fc, item) in batch.iter().zip(case["items"].as_array().unwrap()) {
+            assert_eq!(
+                fc,
+                &forecast(&juno, &item["state"], &item["history"]).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn invalid_cases_are_refused_by_field() {
+    let f = fixture();
+    let juno = engine(&f);
+    let first = &f["sprint"][0];
+    let fc = forecast(&juno, &first["state"], &first["history"]).unwrap();
+    for case in f["invalid"].as_array().unwrap() {
+        match case["call"].as_str().unwrap() {
+            "sprint" => check_error(case, forecast(&juno, &case["state"], &case["history"])),
+            "sprints" => check_error(
+                case,
+                items(&case["items"]).and_then(|i| juno.forecast().sprints(&i)),
+            ),
+            "record" => check_error(
+                case,
+                parse::<SprintObservation>(&case["observation"], "sprint observation")
+                    .and_then(|o| juno.forecast().record(&o)),
+            ),
+            "explain" => check_error(
+                case,
+                case["level"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<ExplanationLevel>()
+                    .map(|l| fc.explain(l)),
+            ),
+            other => panic!("unknown call {other}"),
+        }
+    }
+    // Nothing invalid was recorded.
+    assert!(juno.forecast().observations().unwrap().is_empty());
+}
+
+#[test]
+fn record_retrain_forecast_round_trip() {
+    let f = fixture();
+    let tol = f["tolerance"].as_f64().unwrap();
+    let juno = engine(&f);
+    let rt = &f["round_trip"];
+    let observations: Vec<SprintObservation> = parse(&rt["observations"], "observations").unwrap();
+    assert!(observations.len() >= 30);
+    for (n, step) in rt["steps"].as_array().unwrap().iter().enumerate() {
+        let name = Value::String(format!("round_trip.steps[{n}] {}", step["do"]));
+        match step["do"].as_str().unwrap() {
+            "record" => {
+                let range = step["range"].as_array().unwrap();
+                let (from, to) = (
+                    range[0].as_u64().unwrap() as usize,
+                    range[1].as_u64().unwrap() as usize,
+                );
+                for o in &observations[from..to] {
+                    let replaced = juno.forecast().record(o).unwrap();
+                    check(
+                        &name,
+                        &serde_json::json!({ "replaced": replaced }),
+                        &step["expect"],
+                        tol,
+                    );
+                }
+            }
+            "retrain" => check(
+                &name,
+                &juno.forecast().retrain().unwrap(),
+                &step["expect"],
+                tol,
+            ),
+            "model" => check(
+                &name,
+                &juno.forecast().model().unwrap(),
+                &step["expect"],
+                tol,
+            ),
+            "observations" => {
+                let got: Vec<String> = juno
+                    .forecast()
+                    .observations()
+                    .unwrap()
+                    .into_iter()
+                    .map(|o| o.state.sprint)
+                    .collect();
+                let want: Vec<String> = parse(&step["expect_sprints"], "sprints").unwrap();
+                assert_eq!(got, want);
+            }
+            "forecast" => {
+                let fc = forecast(&juno, &step["state"], &step["history"]).unwrap();
+                check(&name, &fc, &step["expect"], tol);
+                if let Some(range) = step["p_deliver_80_between"].as_array() {
+                    let (lo, hi) = (range[0].as_f64().unwrap(), range[1].as_f64().unwrap());
+                    assert!(
+                        (lo..=hi).contains(&fc.p_deliver_80),
+                        "{name}: p = {} outside [{lo}, {hi}]",
+                        fc.p_deliver_80
+                    );
+                }
+            }
+            other => panic!("unknown step {other}"),
+        }
+    }
+}
+
+fn flow_case(juno: &Juno, case: &Value, base: &Value) -> juno_core::Result<FlowReport> {
+    let input: FlowInput = match case.get("input") {
+        Some(i) => parse(i, "flow input")?,
+        None => parse(&base["input"], "flow input")?,
+    };
+    let settings: FlowSettings = match case.get("settings") {
+        Some(s) => parse(s, "flow settings")?,
+        None => FlowSettings::default(),
+    };
+    let now: DateTime<Utc> = match case["now_ms"].as_i64() {
+        Some(ms) => DateTime::from_timestamp_millis(ms).unwrap(),
+        None => juno.now(),
+    };
+    analyze(&input, &settings, now)
+}
+
+#[test]
+fn flow_cases_replay() {
+    let f = fixture();
+    let tol = f["tolerance"].as_f64().unwrap();
+    let juno = engine(&f);
+    let flow = &f["flow"];
+    let base = read(flow["input_from"].as_str().unwrap());
+    for case in flow["cases"].as_array().unwrap() {
+        let report = flow_case(&juno, case, &base).unwrap();
+        check(&case["name"], &report, &case["expect"], tol);
+    }
+    for case in flow["invalid"].as_array().unwrap() {
+        check_error(case, flow_case(&juno, case, &base));
+    }
+}

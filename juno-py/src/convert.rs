@@ -7,14 +7,14 @@
 use chrono::{DateTime, Utc};
 use juno_core::Error;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 64;
 
 /// A Python value (None, bool, int, float, str, list, tuple, dict with str keys, aware
-/// datetime) as JSON. `field` names the argument in errors.
+/// datetime, date) as JSON. `field` names the argument in errors.
 pub(crate) fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, Error> {
     to_json_at(obj, field, 0)
 }
@@ -82,6 +82,13 @@ fn to_json_at(obj: &Bound<'_, PyAny>, field: &str, depth: usize) -> Result<Value
     }
     if obj.is_instance_of::<PyDateTime>() {
         return datetime_from_py(obj, field).map(|t| Value::String(t.to_rfc3339()));
+    }
+    // After datetime, which is a date subclass: a calendar date is `YYYY-MM-DD`.
+    if obj.is_instance_of::<PyDate>() {
+        return obj
+            .extract::<chrono::NaiveDate>()
+            .map(|d| Value::String(d.to_string()))
+            .map_err(|e| Error::invalid(field, e.to_string()));
     }
     let type_name = obj
         .get_type()

@@ -14,6 +14,8 @@ use pyo3::types::{PyMapping, PyString};
 use crate::audit::PyAudit;
 use crate::convert::{datetime_from_py, opt_datetime, serde_to_py};
 use crate::errors::CoreResultExt;
+use crate::flow::PyFlow;
+use crate::forecast::PyForecast;
 use crate::governance::PyGovernance;
 use crate::memory::PyMemory;
 use crate::reasoning::PyReasoning;
@@ -256,6 +258,22 @@ impl PyJuno {
     #[getter]
     fn triage(&self) -> PyTriage {
         PyTriage {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The sprint forecaster: forecasts, recorded sprints, retraining.
+    #[getter]
+    fn forecast(&self) -> PyForecast {
+        PyForecast {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// Flow bottlenecks from ticket change history.
+    #[getter]
+    fn flow(&self) -> PyFlow {
+        PyFlow {
             engine: self.engine.clone(),
         }
     }

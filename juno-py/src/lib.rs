@@ -7,8 +7,9 @@
 //! Conventions (see the workspace STYLE.md):
 //! - classes are named after the core's nouns (`PyJuno` is `juno.Juno`, `PyMemory` is
 //!   `juno.Memory`, `PyGovernance` is `juno.Governance`, `PyAudit` is `juno.Audit`,
-//!   `PyReasoning` is `juno.Reasoning`, the core's `Memory` record is `juno.MemoryRecord`
-//!   and its `reasoning::Factor` is `juno.ConfidenceFactor`);
+//!   `PyReasoning` is `juno.Reasoning`, `PyForecast` is `juno.Forecast`, `PyFlow` is
+//!   `juno.Flow`, the core's `Memory` record is `juno.MemoryRecord` and its
+//!   `reasoning::Factor` is `juno.ConfidenceFactor`);
 //! - every call that reaches SQLite copies its arguments into Rust values and runs with
 //!   the GIL released (`py.detach`);
 //! - core errors become the `juno.errors` class for their `ErrorKind`, never a bare
@@ -18,6 +19,8 @@ mod audit;
 mod convert;
 mod errors;
 mod eval;
+mod flow;
+mod forecast;
 mod governance;
 mod juno;
 mod memory;
@@ -33,6 +36,11 @@ use pyo3::prelude::*;
 
 pub use crate::audit::{PyAudit, PyAuditEntry, PyCheckpoint, PyInclusionProof, PyVerifyReport};
 use crate::errors::CoreResultExt;
+pub use crate::flow::{PyFlow, PyFlowReport, PyTeamFlow};
+pub use crate::forecast::{
+    PyCategoryScore, PyForecast, PyRecommendation, PyRetrainReport, PyRiskModel, PySprintForecast,
+    PySprintObservation,
+};
 pub use crate::governance::{
     PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyGovernance,
     PyGovernanceDashboard, PyRoleAssignment,
@@ -108,6 +116,16 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTriage>()?;
     m.add_class::<PyTriageProposal>()?;
     m.add_class::<PyMonteCarloResult>()?;
+    m.add_class::<PyForecast>()?;
+    m.add_class::<PySprintForecast>()?;
+    m.add_class::<PyCategoryScore>()?;
+    m.add_class::<PyRecommendation>()?;
+    m.add_class::<PySprintObservation>()?;
+    m.add_class::<PyRetrainReport>()?;
+    m.add_class::<PyRiskModel>()?;
+    m.add_class::<PyFlow>()?;
+    m.add_class::<PyFlowReport>()?;
+    m.add_class::<PyTeamFlow>()?;
     m.add_function(wrap_pyfunction!(monte_carlo::monte_carlo, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_recall_ns, m)?)?;
     m.add_function(wrap_pyfunction!(eval::eval_sprint_risk, m)?)?;

@@ -37,6 +37,21 @@ The engines::
     juno.monte_carlo({"committed": 40, "done": 10, "days_remaining": 5, "planned_days": 10,
                       "daily_throughput": [2, 3, 5], "trials": 10000, "seed": 7}).p50
 
+Sprint forecasts and flow::
+
+    with juno.Juno("juno.db") as j:
+        state = {"team": "alpha", "sprint": "S7", "committed_points": 30, "done_points": 18,
+                 "days_elapsed": 6, "days_planned": 10}
+        history = {"sprints": [{"committed_points": 30, "delivered_points": 27, "days": 10}]}
+        f = j.forecast.sprint(state, history)
+        print(f.p_deliver_80, f.level, [r.category for r in f.recommendations])
+        print(f.explain("verbose"))
+        j.forecast.record({"state": state, "history": history, "delivered_points": 27,
+                           "ended_at": datetime(2026, 1, 9, tzinfo=timezone.utc)})
+        j.forecast.retrain()        # from 30 recorded sprints on: model v1
+        report = j.flow.analyze({"tickets": tickets})
+        print(report.teams["alpha"].bottleneck)
+
 The classes are native (``juno._juno``, built from the Rust core); errors are the
 :mod:`juno.errors` hierarchy; ``juno`` on the command line is :mod:`juno.cli`.
 """
@@ -47,12 +62,16 @@ from juno._juno import (
     Audit,
     AuditEntry,
     Calibration,
+    CategoryScore,
     Checkpoint,
     ComplianceFinding,
     ComplianceReport,
     Confidence,
     ConfidenceFactor,
     DeadlineReport,
+    Flow,
+    FlowReport,
+    Forecast,
     Governance,
     GovernanceDashboard,
     HistoryEntry,
@@ -69,10 +88,16 @@ from juno._juno import (
     Provenance,
     Reasoning,
     RecallHit,
+    Recommendation,
+    RetrainReport,
+    RiskModel,
     RoleAssignment,
     Scope,
     ScoreComponent,
     ScoreExplanation,
+    SprintForecast,
+    SprintObservation,
+    TeamFlow,
     TeamPreference,
     TermContribution,
     Triage,
@@ -90,12 +115,16 @@ __all__ = [
     "Audit",
     "AuditEntry",
     "Calibration",
+    "CategoryScore",
     "Checkpoint",
     "ComplianceFinding",
     "ComplianceReport",
     "Confidence",
     "ConfidenceFactor",
     "DeadlineReport",
+    "Flow",
+    "FlowReport",
+    "Forecast",
     "Governance",
     "GovernanceDashboard",
     "HistoryEntry",
@@ -113,10 +142,16 @@ __all__ = [
     "Provenance",
     "Reasoning",
     "RecallHit",
+    "Recommendation",
+    "RetrainReport",
+    "RiskModel",
     "RoleAssignment",
     "Scope",
     "ScoreComponent",
     "ScoreExplanation",
+    "SprintForecast",
+    "SprintObservation",
+    "TeamFlow",
     "TeamPreference",
     "TermContribution",
     "Triage",

@@ -51,6 +51,16 @@ __all__ = [
     "TriageProposal",
     "MonteCarloResult",
     "monte_carlo",
+    "Forecast",
+    "SprintForecast",
+    "CategoryScore",
+    "Recommendation",
+    "SprintObservation",
+    "RetrainReport",
+    "RiskModel",
+    "Flow",
+    "FlowReport",
+    "TeamFlow",
     "_bench_recall_ns",
     "eval_sprint_risk",
     "eval_triage",
@@ -134,6 +144,14 @@ class Juno:
     @property
     def triage(self) -> Triage:
         """Stale-ticket triage."""
+
+    @property
+    def forecast(self) -> Forecast:
+        """The sprint forecaster: forecasts, recorded sprints, retraining."""
+
+    @property
+    def flow(self) -> Flow:
+        """Flow bottlenecks from ticket change history."""
 
     @property
     def path(self) -> str | None:
@@ -1478,6 +1496,345 @@ def monte_carlo(input: Mapping[str, Any]) -> MonteCarloResult:
     remaining days (at most 366) drawing a day of throughput and of scope change. Bad input
     raises :class:`juno.errors.InvalidInputError`.
     """
+
+@final
+class Forecast:
+    """The sprint forecaster of one engine (``juno.forecast``).
+
+    A forecast gives P(deliver ≥ 80% of the commitment at the start) — from the newest
+    model :meth:`retrain` stored, or from the Monte Carlo simulation while there is none
+    (``probability_basis`` says which) —, delivered points P10 / P50 / P90 from 10,000
+    seeded trials over the team's daily throughput (scope growth included; without
+    history the plan's pace is assumed and the notes say so), and five risk categories
+    in [0, 1] with the deployment's weights and thresholds (defaults velocity 0.25 / 0.7,
+    scope 0.20 / 0.6, capacity 0.20 / 0.8, quality 0.20 / 0.7, dependencies 0.15 / 0.6):
+
+    - velocity = σ(4·(r − 1)), r = points left ÷ (pace × days left);
+    - scope = 1 − e^(−2·churn), churn = (added + ½·removed) ÷ committed at the start;
+    - capacity = max(1 − size ÷ usual size, 1 − e^(−(in progress per person − 2)⁺ / 2));
+    - quality = 1 − e^(−3·(defects + review queue) ÷ issues);
+    - dependencies = 1 − e^(−3·(blocked + ½·dependencies) ÷ open issues).
+
+    The overall score is Σ weight × score (raising any category never lowers it); its
+    level is low < 0.3 ≤ medium < 0.6 ≤ high < 0.8 ≤ critical. A category is flagged at
+    its threshold; recommendations name the flagged ones, largest contribution first.
+    """
+
+    def sprint(
+        self, state: Mapping[str, Any], history: Mapping[str, Any] | None = None
+    ) -> SprintForecast:
+        """Forecasts one sprint.
+
+        ``state`` is a dict in the core's ``SprintState`` shape, every key optional:
+        ``team``, ``sprint``, ``committed_points``, ``added_points``, ``removed_points``,
+        ``todo_points``, ``in_progress_points``, ``done_points``, the same ``*_issues``
+        counts, ``days_elapsed``, ``days_planned``, ``team_size``, ``blocked``,
+        ``dependencies``, ``defects``, ``review_queue``. ``history`` is a ``TeamHistory``
+        dict: ``sprints`` (each ``committed_points``, ``delivered_points``, ``days``,
+        optional ``team_size``), ``daily_throughput``, ``daily_scope_change``; ``None``
+        is no history. A negative number, an unknown key or more than 366 working days
+        left raise :class:`juno.errors.InvalidInputError` naming the field.
+        """
+
+    def sprints(self, items: Iterable[Mapping[str, Any]]) -> list[SprintForecast]:
+        """Forecasts many sprints with one read of the model: ``items`` are dicts
+        ``{"state": …, "history": …}`` (``history`` optional); results in input order.
+        A bad item raises :class:`juno.errors.InvalidInputError` naming it
+        (``items[3].committed_points``)."""
+
+    def record(self, observation: Mapping[str, Any]) -> bool:
+        """Records a finished sprint for training: a dict with ``state`` (a sprint state
+        with a non-empty ``team`` and ``sprint``), optional ``history``,
+        ``delivered_points`` and ``ended_at`` (an aware datetime or an RFC 3339 string).
+        Returns True when it replaced an earlier record of the same team and sprint."""
+
+    def observations(self) -> list[SprintObservation]:
+        """Every recorded sprint, oldest end first."""
+
+    def retrain(self) -> RetrainReport:
+        """Trains a new model version (logistic regression, first evaluated forward in
+        time: fitted on the oldest 70% of the recorded sprints, scored on the newest 30%)
+        and stores it. With fewer than 30 recorded sprints, or one outcome only, nothing
+        is stored and the report says why (``trained`` false, ``reason``)."""
+
+    def model(self) -> RiskModel | None:
+        """The newest trained model, or ``None``."""
+
+    def model_versions(self) -> int:
+        """How many model versions have been trained."""
+
+@final
+class SprintForecast:
+    """A sprint forecast: the probability, the simulation, the categories, what to do."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> SprintForecast:
+        """Rebuilds a forecast from its :meth:`to_dict` form (to explain a stored one)."""
+
+    @property
+    def team(self) -> str: ...
+    @property
+    def sprint(self) -> str: ...
+    @property
+    def p_deliver_80(self) -> float:
+        """P(delivered ≥ 80% of the commitment at the start)."""
+
+    @property
+    def probability_basis(self) -> str:
+        """``model v<N>``, ``monte_carlo`` or ``no_commitment`` (nothing to miss: 1)."""
+
+    @property
+    def delivery(self) -> MonteCarloResult:
+        """Delivered points by simulation: P10 / P50 / P90 and the share reaching 80%."""
+
+    @property
+    def categories(self) -> list[CategoryScore]:
+        """velocity, scope, capacity, quality, dependencies, in that order."""
+
+    @property
+    def overall(self) -> float:
+        """Σ weight × category score."""
+
+    @property
+    def level(self) -> str:
+        """``low``, ``medium``, ``high`` or ``critical``."""
+
+    @property
+    def recommendations(self) -> list[Recommendation]:
+        """The flagged categories' advice, largest contribution first (or the largest
+        contributor's when none is flagged and the level is medium or worse)."""
+
+    @property
+    def confidence(self) -> Confidence:
+        """The reasoning engine's confidence in this forecast."""
+
+    @property
+    def notes(self) -> list[str]:
+        """Caveats: fallbacks taken (no history, no model), nothing committed."""
+
+    def explain(self, level: _Level | str = "detailed") -> str:
+        """The forecast in words: ``basic`` (the headline), ``detailed`` (plus each
+        category's score × weight, the recommendations and the confidence's factors) or
+        ``verbose`` (plus the confidence's formulas and the notes)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The forecast in the core's JSON shape."""
+
+@final
+class CategoryScore:
+    """One risk category's score and its part in the overall score."""
+
+    @property
+    def name(self) -> str:
+        """``velocity``, ``scope``, ``capacity``, ``quality`` or ``dependencies``."""
+
+    @property
+    def score(self) -> float:
+        """The score in [0, 1]."""
+
+    @property
+    def weight(self) -> float: ...
+    @property
+    def contribution(self) -> float:
+        """score × weight."""
+
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def flagged(self) -> bool:
+        """Whether the score reached the threshold."""
+
+    @property
+    def evidence(self) -> str:
+        """The numbers behind the score, in words."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The category in the core's JSON shape."""
+
+@final
+class Recommendation:
+    """What to do, tied to the category that drives the risk."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The recommendation in the core's JSON shape."""
+
+@final
+class SprintObservation:
+    """A recorded, finished sprint: a training row of the model."""
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The state at prediction time (``SprintState`` shape)."""
+
+    @property
+    def history(self) -> dict[str, Any]:
+        """The team's history then (``TeamHistory`` shape)."""
+
+    @property
+    def delivered_points(self) -> float: ...
+    @property
+    def ended_at(self) -> datetime: ...
+    @property
+    def delivered_80(self) -> bool:
+        """Whether it delivered at least 80% of the commitment at the start."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The observation in the core's JSON shape (what :meth:`Forecast.record` takes)."""
+
+@final
+class RetrainReport:
+    """What :meth:`Forecast.retrain` did."""
+
+    @property
+    def trained(self) -> bool:
+        """Whether a new model version was stored."""
+
+    @property
+    def observations(self) -> int:
+        """Recorded sprints available."""
+
+    @property
+    def model(self) -> RiskModel | None:
+        """The new model when trained."""
+
+    @property
+    def reason(self) -> str | None:
+        """Why no model was trained."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class RiskModel:
+    """A trained sprint-risk model with its provenance and forward evaluation."""
+
+    @property
+    def version(self) -> int:
+        """The stored version: 1, 2, …"""
+
+    @property
+    def kind(self) -> str:
+        """``logistic_regression``."""
+
+    @property
+    def features(self) -> list[str]:
+        """The feature names, in order."""
+
+    @property
+    def trained_on(self) -> int:
+        """Rows the model was fitted on."""
+
+    @property
+    def positives(self) -> int:
+        """How many of them delivered ≥ 80%."""
+
+    @property
+    def training_period(self) -> tuple[str, str] | None:
+        """The oldest and newest sprint end of the training rows (RFC 3339)."""
+
+    @property
+    def evaluation(self) -> dict[str, Any]:
+        """The forward evaluation: ``protocol``, ``n_train``, ``n_test``, ``auc``,
+        ``brier``, ``calibration_error``, ``accuracy``, ``majority_accuracy``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model in the core's JSON shape (with its coefficients)."""
+
+@final
+class Flow:
+    """Flow bottlenecks from ticket change history (``juno.flow``)."""
+
+    def analyze(
+        self,
+        input: Mapping[str, Any],
+        settings: Mapping[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> FlowReport:
+        """Analyses the flow of every team in ``input`` as of ``now`` (default: the
+        engine's clock).
+
+        ``input`` is a dict in the core's ``FlowInput`` shape: ``tickets`` (each ``key``,
+        ``team``, ``created``, optional ``status`` and ``assignee``, ``events`` — each
+        ``at``, ``field``, ``from``, ``to``), optional ``sprints`` (each ``id``, ``team``,
+        ``start``, ``end``, ``members``, optional ``completed``) and ``holidays`` (each
+        ``date``, optional ``team``); times are aware datetimes or RFC 3339 strings, dates
+        :class:`datetime.date` or ``YYYY-MM-DD``. ``settings`` (every key optional):
+        ``categories``, ``unknown_status_is_error``, ``min_samples``, ``queue_weeks``,
+        ``queue_rise_per_week``, ``team_change_min_share``, ``factor_min_sprints``,
+        ``factor_min_drop``. Bad input (a duplicate key, an event after ``now``, a setting
+        out of range) raises :class:`juno.errors.InvalidInputError` naming the field.
+        Analysing the same history twice gives the same report.
+        """
+
+@final
+class FlowReport:
+    """The flow of every team as of one moment."""
+
+    @property
+    def now(self) -> datetime:
+        """The moment analysed."""
+
+    @property
+    def teams(self) -> dict[str, TeamFlow]:
+        """Per team, by team name."""
+
+    @property
+    def unknown_statuses(self) -> list[str]:
+        """Status names no phrase matched (tolerated as ``other``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class TeamFlow:
+    """One team's flow: dwell per status, bottlenecks, ageing work, queues, sprints."""
+
+    @property
+    def tickets(self) -> int: ...
+    @property
+    def open_tickets(self) -> int: ...
+    @property
+    def statuses(self) -> dict[str, dict[str, Any]]:
+        """Dwell per non-done status: ``category``, ``visits``, ``ongoing``,
+        ``total_days``, ``median_days``, ``p85_days``."""
+
+    @property
+    def bottleneck(self) -> dict[str, Any] | None:
+        """``{"status", "category", "total_days", "share"}`` of the non-done status with
+        the most dwell."""
+
+    @property
+    def work_bottleneck(self) -> dict[str, Any] | None:
+        """The same among active statuses (in progress, review, qa)."""
+
+    @property
+    def cycle_time(self) -> dict[str, Any]:
+        """``{"count", "median_days", "p85_days"}``: first active → done."""
+
+    @property
+    def ageing_wip(self) -> list[dict[str, Any]]:
+        """Active tickets older than the team's p85 stay or cycle time, oldest first."""
+
+    @property
+    def queues(self) -> list[dict[str, Any]]:
+        """The review and qa queues: weekly counts and their Theil–Sen slope."""
+
+    @property
+    def sprints(self) -> list[dict[str, Any]]:
+        """Each sprint's members, completion, carry-over, holidays and team changes."""
+
+    @property
+    def mean_carry_over_rate(self) -> float | None: ...
+    @property
+    def external_factors(self) -> list[dict[str, Any]]:
+        """Holidays and team changes, with completion with and without them."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The team's flow in the core's JSON shape."""
 
 def _bench_recall_ns(juno: Juno, team: str, n: int) -> int:
     """Times ``n`` recalls (``team``, limit 1, no touch) in Rust; returns total nanoseconds.

@@ -1153,6 +1153,40 @@ juno_status juno_forecast_model(const struct juno *j, struct juno_buf *out_json,
  */
 juno_status juno_flow_analyze(const struct juno *j, const char *input_json, size_t input_len, const char *settings_json, size_t settings_len, const int64_t *now_unix_ms, struct juno_buf *out_json, struct juno_error **err);
 
+/**
+ * Evaluates the sprint-risk models on a TSE2017- or Porru8-schema sprint file (the schema
+ * is read from the header), per project, as `juno eval sprint-risk` does.
+ *
+ * - `iterations_path`/`iterations_len`: the sprint file (UTF-8 path); must not be NULL.
+ * - `issues_path`/`issues_len`: the TSE2017 per-issue feature file, or NULL.
+ * - `options_json`/`options_len`: NULL for the defaults, or an object with any of
+ *   `protocol` (`"paper-cv"`, `"forward"` or `"sprint-cv"`), `pred_time_pct` (30) and
+ *   `delivered_ratio` (0.8).
+ * - `out_json`: receives the report (per project: `class3`, `binary`, `regression` with
+ *   their baselines); free with `juno_buf_free`. Must not be NULL.
+ * - `out_table`: NULL, or receives the report as the plain-text table `juno eval` prints.
+ * - `err`: optional; receives the error on failure (free with `juno_error_free`).
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the file (and line) for a missing file,
+ *   wrong columns or a bad value, and for bad options.
+ * - Runs for up to about a minute on the full data (`paper-cv`); any thread; no engine is
+ *   involved.
+ */
+juno_status juno_eval_sprint_risk(const char *iterations_path, size_t iterations_len, const char *issues_path, size_t issues_len, const char *options_json, size_t options_len, struct juno_buf *out_json, struct juno_buf *out_table, struct juno_error **err);
+
+/**
+ * Replays MSR2015-schema issue histories through triage and scores the proposals against
+ * what later happened, as `juno eval triage` does.
+ *
+ * - `issues_path`/`issues_len`, `events_path`/`events_len`: the two files; not NULL.
+ * - `options_json`/`options_len`: NULL for the defaults, or an object with any of
+ *   `step_days` (14), `horizon_days` (30), `assume_estimated` (false) and `settings`
+ *   (triage settings).
+ * - `out_json`, `out_table`, `err`: as for `juno_eval_sprint_risk`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the file, line and column of a bad value,
+ *   `JUNO_STATUS_IO` for a missing file.
+ */
+juno_status juno_eval_triage(const char *issues_path, size_t issues_len, const char *events_path, size_t events_len, const char *options_json, size_t options_len, struct juno_buf *out_json, struct juno_buf *out_table, struct juno_error **err);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -141,6 +141,11 @@ impl<T> Out<T> {
             .ok_or_else(|| Failure::null(param))
     }
 
+    /// An optional output: NULL means the caller does not want it.
+    pub(crate) fn new_optional(ptr: *mut T) -> Option<Self> {
+        NonNull::new(ptr).map(Out)
+    }
+
     /// Writes the result without reading or dropping what was there (it may be
     /// uninitialised C memory).
     ///

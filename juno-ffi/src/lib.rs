@@ -21,7 +21,7 @@
 
 // Declared in the order the header presents them (cbindgen keeps source order):
 // status codes, errors, buffers, the engine handle, the memory layer, governance, audit,
-// the pure engines, the sprint forecaster, flow analysis.
+// the pure engines, the sprint forecaster, flow analysis, the evaluations on real data.
 mod boundary;
 
 mod status;
@@ -43,6 +43,8 @@ mod engines;
 mod forecast;
 
 mod flow;
+
+mod eval;
 
 #[cfg(test)]
 mod test_util;

@@ -102,8 +102,10 @@ impl std::str::FromStr for Protocol {
     }
 }
 
-/// Evaluation options.
+/// Evaluation options. Missing fields take their defaults when deserialised; unknown ones
+/// are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SprintRiskEvalOptions {
     /// The protocol.
     pub protocol: Protocol,

@@ -101,6 +101,40 @@ pub(crate) unsafe fn write_text(out: Out<juno_buf>, text: String) {
     unsafe { out.write(juno_buf::from_vec(text.into_bytes())) }
 }
 
+/// The rest of every `_explain` call once its JSON string is read: the optional level
+/// (NULL is `detailed`), the output, then the level's value, `json` as a `T` object (named
+/// `what` in errors) and `explain`'s text written to `out_text`. The checks run in that
+/// order, so each call fails the same way on the same bad arguments.
+///
+/// # Safety
+/// `level` is NULL or points to `level_len` readable bytes; `out_text` is NULL or points to
+/// a writable `juno_buf`.
+pub(crate) unsafe fn explain_out<T: DeserializeOwned>(
+    json: &str,
+    what: &str,
+    level: *const c_char,
+    level_len: usize,
+    out_text: *mut juno_buf,
+    explain: impl FnOnce(&T, ExplanationLevel) -> String,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded to the caller.
+    let level = unsafe { opt_str_in("level", level, level_len) }?;
+    let out = Out::new("out_text", out_text)?;
+    let level = level_in(level)?;
+    let value: T = json_object_in(what, json)?;
+    // SAFETY: `out` points to a writable `juno_buf` (the caller's contract).
+    unsafe { write_text(out, explain(&value, level)) };
+    Ok(())
+}
+
+/// A JSON object argument that may be NULL: NULL is `T`'s default.
+pub(crate) fn opt_json_object_in<T: DeserializeOwned + Default>(
+    what: &str,
+    json: Option<&str>,
+) -> Result<T, Failure> {
+    json.map_or_else(|| Ok(T::default()), |j| json_object_in(what, j))
+}
+
 /// Scores evidence for a decision: a confidence in [0, 1] from five weighted factors, with
 /// the engine's configured weights (`[confidence_weights]`).
 ///
@@ -199,16 +233,20 @@ pub unsafe extern "C" fn juno_reasoning_explain(
     err: *mut *mut juno_error,
 ) -> juno_status {
     ffi_boundary!(err, {
-        // SAFETY: each string is NULL or its length in readable bytes.
+        // SAFETY: `confidence_json` is NULL or `confidence_len` readable bytes.
         let json = unsafe { str_in("confidence_json", confidence_json, confidence_len) }?;
-        // SAFETY: as above.
-        let level = unsafe { opt_str_in("level", level, level_len) }?;
-        let out = Out::new("out_text", out_text)?;
-        let level = level_in(level)?;
-        let confidence: Confidence = json_object_in("confidence", json)?;
-        // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { write_text(out, confidence.explain(level)) };
-        Ok(())
+        // SAFETY: `level` is NULL or `level_len` readable bytes; `out_text` is NULL or a
+        // writable `juno_buf` (the documented contract).
+        unsafe {
+            explain_out(
+                json,
+                "confidence",
+                level,
+                level_len,
+                out_text,
+                Confidence::explain,
+            )
+        }
     })
 }
 
@@ -341,16 +379,20 @@ pub unsafe extern "C" fn juno_velocity_explain(
     err: *mut *mut juno_error,
 ) -> juno_status {
     ffi_boundary!(err, {
-        // SAFETY: each string is NULL or its length in readable bytes.
+        // SAFETY: `report_json` is NULL or `report_len` readable bytes.
         let json = unsafe { str_in("report_json", report_json, report_len) }?;
-        // SAFETY: as above.
-        let level = unsafe { opt_str_in("level", level, level_len) }?;
-        let out = Out::new("out_text", out_text)?;
-        let level = level_in(level)?;
-        let report: VelocityReport = json_object_in("velocity report", json)?;
-        // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { write_text(out, report.explain(level)) };
-        Ok(())
+        // SAFETY: `level` is NULL or `level_len` readable bytes; `out_text` is NULL or a
+        // writable `juno_buf` (the documented contract).
+        unsafe {
+            explain_out(
+                json,
+                "velocity report",
+                level,
+                level_len,
+                out_text,
+                VelocityReport::explain,
+            )
+        }
     })
 }
 
@@ -402,10 +444,7 @@ pub unsafe extern "C" fn juno_triage_scan(
         let now_ms = unsafe { now_unix_ms.as_ref() }.copied();
         let out = Out::new("out_json", out_json)?;
         let tickets: Vec<Ticket> = json_objects_in("tickets", tickets)?;
-        let settings: TriageSettings = match settings {
-            Some(s) => json_object_in("triage settings", s)?,
-            None => TriageSettings::default(),
-        };
+        let settings: TriageSettings = opt_json_object_in("triage settings", settings)?;
         let now = time_in(j, now_ms)?;
         let proposals = j.inner.triage().scan_at(&tickets, &settings, now)?;
         // SAFETY: `out` points to a writable `juno_buf`.
@@ -432,16 +471,20 @@ pub unsafe extern "C" fn juno_triage_explain(
     err: *mut *mut juno_error,
 ) -> juno_status {
     ffi_boundary!(err, {
-        // SAFETY: each string is NULL or its length in readable bytes.
+        // SAFETY: `proposal_json` is NULL or `proposal_len` readable bytes.
         let json = unsafe { str_in("proposal_json", proposal_json, proposal_len) }?;
-        // SAFETY: as above.
-        let level = unsafe { opt_str_in("level", level, level_len) }?;
-        let out = Out::new("out_text", out_text)?;
-        let level = level_in(level)?;
-        let proposal: TriageProposal = json_object_in("triage proposal", json)?;
-        // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { write_text(out, proposal.explain(level)) };
-        Ok(())
+        // SAFETY: `level` is NULL or `level_len` readable bytes; `out_text` is NULL or a
+        // writable `juno_buf` (the documented contract).
+        unsafe {
+            explain_out(
+                json,
+                "triage proposal",
+                level,
+                level_len,
+                out_text,
+                TriageProposal::explain,
+            )
+        }
     })
 }
 

@@ -10,7 +10,7 @@ use juno_core::eval::triage::{self, TriageEvalOptions};
 
 use crate::boundary::{Out, opt_str_in, str_in};
 use crate::buf::juno_buf;
-use crate::engines::{json_object_in, write_text};
+use crate::engines::{opt_json_object_in, write_text};
 use crate::error::juno_error;
 use crate::ffi_boundary;
 use crate::status::juno_status;
@@ -53,10 +53,7 @@ pub unsafe extern "C" fn juno_eval_sprint_risk(
         let options = unsafe { opt_str_in("options_json", options_json, options_len) }?;
         let out = Out::new("out_json", out_json)?;
         let table = Out::new_optional(out_table);
-        let options: SprintRiskEvalOptions = match options {
-            Some(json) => json_object_in("options", json)?,
-            None => SprintRiskEvalOptions::default(),
-        };
+        let options: SprintRiskEvalOptions = opt_json_object_in("options", options)?;
         let report = sprint_risk::run(Path::new(iterations), issues.map(Path::new), &options)?;
         if let Some(table) = table {
             // SAFETY: `table` points to a writable `juno_buf`.
@@ -99,10 +96,7 @@ pub unsafe extern "C" fn juno_eval_triage(
         let options = unsafe { opt_str_in("options_json", options_json, options_len) }?;
         let out = Out::new("out_json", out_json)?;
         let table = Out::new_optional(out_table);
-        let options: TriageEvalOptions = match options {
-            Some(json) => json_object_in("options", json)?,
-            None => TriageEvalOptions::default(),
-        };
+        let options: TriageEvalOptions = opt_json_object_in("options", options)?;
         let report = triage::run(Path::new(issues), Path::new(events), &options)?;
         if let Some(table) = table {
             // SAFETY: `table` points to a writable `juno_buf`.

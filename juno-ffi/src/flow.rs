@@ -10,7 +10,7 @@ use juno_core::flow::{FlowInput, FlowSettings, analyze};
 use crate::boundary::{Out, handle, opt_str_in, str_in};
 use crate::buf::juno_buf;
 use crate::engine::juno;
-use crate::engines::{json_object_in, time_in};
+use crate::engines::{json_object_in, opt_json_object_in, time_in};
 use crate::error::juno_error;
 use crate::ffi_boundary;
 use crate::status::juno_status;
@@ -73,10 +73,7 @@ pub unsafe extern "C" fn juno_flow_analyze(
         let now_ms = unsafe { now_unix_ms.as_ref() }.copied();
         let out = Out::new("out_json", out_json)?;
         let input: FlowInput = json_object_in("flow input", input)?;
-        let settings: FlowSettings = match settings {
-            Some(s) => json_object_in("flow settings", s)?,
-            None => FlowSettings::default(),
-        };
+        let settings: FlowSettings = opt_json_object_in("flow settings", settings)?;
         let report = analyze(&input, &settings, time_in(j, now_ms)?)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("flow report", &report) }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::boundary::{Out, handle, opt_str_in, str_in};
 use crate::buf::juno_buf;
 use crate::engine::juno;
-use crate::engines::{json_object_in, json_objects_in, level_in, write_text};
+use crate::engines::{explain_out, json_object_in, json_objects_in, opt_json_object_in};
 use crate::error::juno_error;
 use crate::ffi_boundary;
 use crate::status::juno_status;
@@ -80,10 +80,7 @@ pub unsafe extern "C" fn juno_forecast_sprint(
         let history = unsafe { opt_str_in("history_json", history_json, history_len) }?;
         let out = Out::new("out_json", out_json)?;
         let state: SprintState = json_object_in("sprint state", state)?;
-        let history: TeamHistory = match history {
-            Some(h) => json_object_in("team history", h)?,
-            None => TeamHistory::default(),
-        };
+        let history: TeamHistory = opt_json_object_in("team history", history)?;
         let forecast = j.inner.forecast().sprint(&state, &history)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("sprint forecast", &forecast) }
@@ -152,16 +149,20 @@ pub unsafe extern "C" fn juno_forecast_explain(
     err: *mut *mut juno_error,
 ) -> juno_status {
     ffi_boundary!(err, {
-        // SAFETY: each string is NULL or its length in readable bytes.
+        // SAFETY: `forecast_json` is NULL or `forecast_len` readable bytes.
         let json = unsafe { str_in("forecast_json", forecast_json, forecast_len) }?;
-        // SAFETY: as above.
-        let level = unsafe { opt_str_in("level", level, level_len) }?;
-        let out = Out::new("out_text", out_text)?;
-        let level = level_in(level)?;
-        let forecast: SprintForecast = json_object_in("sprint forecast", json)?;
-        // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { write_text(out, forecast.explain(level)) };
-        Ok(())
+        // SAFETY: `level` is NULL or `level_len` readable bytes; `out_text` is NULL or a
+        // writable `juno_buf` (the documented contract).
+        unsafe {
+            explain_out(
+                json,
+                "sprint forecast",
+                level,
+                level_len,
+                out_text,
+                SprintForecast::explain,
+            )
+        }
     })
 }
 

@@ -3,6 +3,8 @@
 //! simulation, against expected outputs that are checked by hand where possible.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -12,92 +14,19 @@ use juno_core::memory::{Outcome, OutcomeRecord};
 use juno_core::reasoning::{Calibration, Confidence, Evidence, ExplanationLevel};
 use juno_core::triage::{Ticket, TriageSettings};
 use juno_core::velocity::SprintRecord;
-use juno_core::{Error, Juno, ManualClock};
-use serde::de::DeserializeOwned;
+use juno_core::{Juno, ManualClock};
 use serde_json::Value;
 
+use common::{check_error, check_explain, parse};
+
 fn fixture() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/engines_fixture.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    common::read("engines_fixture.json")
 }
 
-/// `got` contains `want`: the fixture's subset comparison (see its description).
-fn matches(got: &Value, want: &Value, tol: f64, path: &str) -> Result<(), String> {
-    match (got, want) {
-        (Value::Number(g), Value::Number(w)) => {
-            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
-            if (g - w).abs() <= tol {
-                Ok(())
-            } else {
-                Err(format!("{path}: got {g}, want {w}"))
-            }
-        }
-        (Value::Array(g), Value::Array(w)) => {
-            if g.len() != w.len() {
-                return Err(format!("{path}: {} items, want {}", g.len(), w.len()));
-            }
-            g.iter()
-                .zip(w)
-                .enumerate()
-                .try_for_each(|(i, (g, w))| matches(g, w, tol, &format!("{path}[{i}]")))
-        }
-        (Value::Object(g), Value::Object(w)) => w.iter().try_for_each(|(k, w)| match g.get(k) {
-            Some(g) => matches(g, w, tol, &format!("{path}.{k}")),
-            None => Err(format!("{path}: no `{k}`")),
-        }),
-        (g, w) if g == w => Ok(()),
-        (g, w) => Err(format!("{path}: got {g}, want {w}")),
-    }
-}
-
+/// `common::check` within `tol`, or exactly when the case says `"exact": true`.
 fn check(case: &Value, got: &impl serde::Serialize, want: &Value, tol: f64) {
     let exact = case["exact"].as_bool().unwrap_or(false);
-    let got = serde_json::to_value(got).unwrap();
-    if let Err(e) = matches(&got, want, if exact { 0.0 } else { tol }, "") {
-        panic!("{}: {e}\ngot {got}", case["name"]);
-    }
-}
-
-/// The `explain` map: each level's text contains each string.
-fn check_explain(case: &Value, explain: impl Fn(ExplanationLevel) -> String) {
-    let Some(levels) = case["explain"].as_object() else {
-        return;
-    };
-    for (level, wants) in levels {
-        let text = explain(level.parse().unwrap());
-        for want in wants.as_array().unwrap() {
-            let want = want.as_str().unwrap();
-            assert!(
-                text.contains(want),
-                "{} at {level}: `{want}` not in\n{text}",
-                case["name"]
-            );
-        }
-    }
-}
-
-/// Parses a fixture value the way the surfaces parse JSON input.
-fn parse<T: DeserializeOwned>(v: &Value, what: &str) -> juno_core::Result<T> {
-    serde_json::from_value(v.clone()).map_err(|e| Error::json(what, &e))
-}
-
-fn check_error<T: std::fmt::Debug>(case: &Value, res: juno_core::Result<T>) {
-    let name = &case["name"];
-    let err = res.expect_err(&format!("{name}: accepted"));
-    assert_eq!(
-        err.kind().as_str(),
-        case["error_kind"].as_str().unwrap(),
-        "{name}: {err}"
-    );
-    if let Some(field) = case["field"].as_str() {
-        match &err {
-            Error::InvalidInput { field: got, .. } => assert_eq!(got, field, "{name}: {err}"),
-            other => panic!("{name}: {other} names no field"),
-        }
-    }
+    common::check(&case["name"], got, want, if exact { 0.0 } else { tol });
 }
 
 fn engine(f: &Value) -> Juno {

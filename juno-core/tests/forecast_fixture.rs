@@ -4,109 +4,28 @@
 //! flow analysis of `tests/fixtures/flow_fixture.json`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use juno_core::flow::{FlowInput, FlowReport, FlowSettings, analyze};
 use juno_core::forecast::{SprintForecast, SprintObservation, SprintState, TeamHistory};
 use juno_core::reasoning::ExplanationLevel;
-use juno_core::{Error, Juno, ManualClock};
-use serde::de::DeserializeOwned;
+use juno_core::{Juno, ManualClock};
 use serde_json::Value;
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
-}
-
-fn read(name: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixtures().join(name)).unwrap()).unwrap()
-}
+use common::{check, check_error, check_explain, parse, read};
 
 fn fixture() -> Value {
     read("forecast_fixture.json")
 }
 
-/// `got` contains `want`: the fixture's subset comparison (see its description).
-fn matches(got: &Value, want: &Value, tol: f64, path: &str) -> Result<(), String> {
-    match (got, want) {
-        (Value::Number(g), Value::Number(w)) => {
-            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
-            if (g - w).abs() <= tol {
-                Ok(())
-            } else {
-                Err(format!("{path}: got {g}, want {w}"))
-            }
-        }
-        (Value::Array(g), Value::Array(w)) => {
-            if g.len() != w.len() {
-                return Err(format!("{path}: {} items, want {}", g.len(), w.len()));
-            }
-            g.iter()
-                .zip(w)
-                .enumerate()
-                .try_for_each(|(i, (g, w))| matches(g, w, tol, &format!("{path}[{i}]")))
-        }
-        (Value::Object(g), Value::Object(w)) => w.iter().try_for_each(|(k, w)| match g.get(k) {
-            Some(g) => matches(g, w, tol, &format!("{path}.{k}")),
-            None => Err(format!("{path}: no `{k}`")),
-        }),
-        (g, w) if g == w => Ok(()),
-        (g, w) => Err(format!("{path}: got {g}, want {w}")),
-    }
-}
-
-fn check(name: &Value, got: &impl serde::Serialize, want: &Value, tol: f64) {
-    let got = serde_json::to_value(got).unwrap();
-    if let Err(e) = matches(&got, want, tol, "") {
-        panic!("{name}: {e}\ngot {got}");
-    }
-}
-
-/// The `explain` map: each level's text contains each string.
-fn check_explain(case: &Value, explain: impl Fn(ExplanationLevel) -> String) {
-    let Some(levels) = case["explain"].as_object() else {
-        return;
-    };
-    for (level, wants) in levels {
-        let text = explain(level.parse().unwrap());
-        for want in wants.as_array().unwrap() {
-            let want = want.as_str().unwrap();
-            assert!(
-                text.contains(want),
-                "{} at {level}: `{want}` not in\n{text}",
-                case["name"]
-            );
-        }
-    }
-}
-
-/// Parses a fixture value the way the surfaces parse JSON input (`null` or absent as the
-/// type's default where the surfaces allow it).
-fn parse<T: DeserializeOwned>(v: &Value, what: &str) -> juno_core::Result<T> {
-    serde_json::from_value(v.clone()).map_err(|e| Error::json(what, &e))
-}
-
+/// A history as the surfaces read one: `null` or absent is no history.
 fn history(v: &Value) -> juno_core::Result<TeamHistory> {
     match v {
         Value::Null => Ok(TeamHistory::default()),
         h => parse(h, "team history"),
-    }
-}
-
-fn check_error<T: std::fmt::Debug>(case: &Value, res: juno_core::Result<T>) {
-    let name = &case["name"];
-    let err = res.expect_err(&format!("{name}: accepted"));
-    assert_eq!(
-        err.kind().as_str(),
-        case["error_kind"].as_str().unwrap(),
-        "{name}: {err}"
-    );
-    if let Some(field) = case["field"].as_str() {
-        match &err {
-            Error::InvalidInput { field: got, .. } => assert_eq!(got, field, "{name}: {err}"),
-            other => panic!("{name}: {other} names no field"),
-        }
     }
 }
 

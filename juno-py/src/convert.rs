@@ -211,6 +211,17 @@ pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
     from_py(obj, field)
 }
 
+/// An optional dict argument as `T`: absent or `None` is `T`'s default.
+pub(crate) fn opt_object_from_py<T: serde::de::DeserializeOwned + Default>(
+    obj: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> Result<T, Error> {
+    match obj {
+        Some(o) if !o.is_none() => object_from_py(o, field),
+        _ => Ok(T::default()),
+    }
+}
+
 /// Each item of a Python iterable (list, tuple, generator, …) as `T`, named `field[i]` in
 /// errors; with `objects`, each item must be a dict. A string or a mapping is refused
 /// rather than iterated.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use juno_core::flow::{FlowInput, FlowReport, FlowSettings, TeamFlow, analyze};
 use pyo3::prelude::*;
 
-use crate::convert::{object_from_py, opt_datetime, serde_to_py};
+use crate::convert::{object_from_py, opt_datetime, opt_object_from_py, serde_to_py};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -33,10 +33,7 @@ impl PyFlow {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyFlowReport> {
         let input: FlowInput = object_from_py(input, "input").py(py)?;
-        let settings: FlowSettings = match settings {
-            Some(s) if !s.is_none() => object_from_py(s, "settings").py(py)?,
-            _ => FlowSettings::default(),
-        };
+        let settings: FlowSettings = opt_object_from_py(settings, "settings").py(py)?;
         let now = opt_datetime(now, "now").py(py)?;
         let juno = self.engine.get().py(py)?;
         let report = py

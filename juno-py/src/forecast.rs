@@ -12,7 +12,7 @@ use juno_core::forecast::{
 use pyo3::prelude::*;
 use serde::Deserialize;
 
-use crate::convert::{list_from_py, object_from_py, serde_to_py};
+use crate::convert::{list_from_py, object_from_py, opt_object_from_py, serde_to_py};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 use crate::monte_carlo::PyMonteCarloResult;
@@ -25,14 +25,6 @@ struct SprintItem {
     state: SprintState,
     #[serde(default)]
     history: TeamHistory,
-}
-
-/// An optional `TeamHistory` dict: `None` is no history.
-fn history_from(obj: Option<&Bound<'_, PyAny>>) -> Result<TeamHistory, juno_core::Error> {
-    match obj {
-        Some(h) if !h.is_none() => object_from_py(h, "history"),
-        _ => Ok(TeamHistory::default()),
-    }
 }
 
 /// The sprint forecaster of one engine: `juno.forecast`.
@@ -53,7 +45,7 @@ impl PyForecast {
         history: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySprintForecast> {
         let state: SprintState = object_from_py(state, "state").py(py)?;
-        let history = history_from(history).py(py)?;
+        let history: TeamHistory = opt_object_from_py(history, "history").py(py)?;
         let juno = self.engine.get().py(py)?;
         let f = py
             .detach(move || juno.forecast().sprint(&state, &history))

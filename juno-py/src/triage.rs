@@ -6,7 +6,7 @@ use std::sync::Arc;
 use juno_core::triage::{Ticket, TriageProposal, TriageSettings};
 use pyo3::prelude::*;
 
-use crate::convert::{list_from_py, object_from_py, opt_datetime, serde_to_py};
+use crate::convert::{list_from_py, opt_datetime, opt_object_from_py, serde_to_py};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 use crate::reasoning::{PyConfidence, level};
@@ -31,10 +31,7 @@ impl PyTriage {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyTriageProposal>> {
         let tickets: Vec<Ticket> = list_from_py(tickets, "tickets", true).py(py)?;
-        let settings: TriageSettings = match settings {
-            Some(s) if !s.is_none() => object_from_py(s, "settings").py(py)?,
-            _ => TriageSettings::default(),
-        };
+        let settings: TriageSettings = opt_object_from_py(settings, "settings").py(py)?;
         let now = opt_datetime(now, "now").py(py)?;
         let juno = self.engine.get().py(py)?;
         let proposals = py

@@ -2,15 +2,15 @@
 //! and on small files written here: bad files and options get clear errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 
 use juno_core::ErrorKind;
 use juno_core::eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions, SprintRiskEvalReport};
 
 fn shared_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("JUNO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let dir = common::shared_data_dir();
     if dir.join("tse2017_iterations.csv").is_file() {
         Some(dir)
     } else {

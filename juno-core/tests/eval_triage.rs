@@ -2,6 +2,8 @@
 //! clear errors for bad files, and the full MSR2015 DuraSpace run when the data is present.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -289,25 +291,9 @@ fn an_empty_history_gives_an_empty_report() {
     assert!(r.render_table().contains("0 points"));
 }
 
-/// `../shared/data` relative to the workspace, or `$JUNO_SHARED_DATA`.
-fn shared_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("JUNO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let ok = dir.join("msr2015_duraspace_issues.csv").is_file()
-        && dir.join("msr2015_duraspace_events.csv").is_file();
-    if !ok {
-        println!(
-            "note: skipping the MSR2015 run: no msr2015_duraspace_*.csv in {}",
-            dir.display()
-        );
-    }
-    ok.then_some(dir)
-}
-
 #[test]
 fn full_msr2015_duraspace_replay() {
-    let Some(dir) = shared_data() else {
+    let Some(dir) = common::msr2015_duraspace("the MSR2015 run") else {
         return;
     };
     let start = Instant::now();

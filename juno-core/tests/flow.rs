@@ -2,6 +2,8 @@
 //! and a run over the real MSR2015 DuraSpace history when `../shared/data` is present.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -440,26 +442,10 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // The real history: MSR2015 DuraSpace (see ../shared/data/README.md §3).
 
-/// `../shared/data` relative to the workspace, or `$JUNO_SHARED_DATA`.
-fn shared_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("JUNO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let ok = dir.join("msr2015_duraspace_issues.csv").is_file()
-        && dir.join("msr2015_duraspace_events.csv").is_file();
-    if !ok {
-        println!(
-            "note: skipping the MSR2015 flow run: no msr2015_duraspace_*.csv in {}",
-            dir.display()
-        );
-    }
-    ok.then_some(dir)
-}
-
 #[test]
 fn msr2015_duraspace_flow() {
     use juno_core::eval::triage::History;
-    let Some(dir) = shared_data() else {
+    let Some(dir) = common::msr2015_duraspace("the MSR2015 flow run") else {
         return;
     };
     let h = History::read(

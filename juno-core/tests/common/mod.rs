@@ -1,8 +1,12 @@
-//! What the fixture replays (`engines_fixture.rs`, `forecast_fixture.rs`) share: reading a
-//! fixture of `tests/fixtures/` and comparing outputs by its rules (see each fixture's
-//! description) — `expect` is a subset, `explain` maps levels to strings the text must
-//! contain, an invalid case fails with its `error_kind` and names its `field`.
+//! What the integration tests share. The fixture replays (`engines_fixture.rs`,
+//! `forecast_fixture.rs`): reading a fixture of `tests/fixtures/` and comparing outputs by
+//! its rules (see each fixture's description) — `expect` is a subset, `explain` maps levels
+//! to strings the text must contain, an invalid case fails with its `error_kind` and names
+//! its `field`. The tests on real data (`eval_sprint_risk.rs`, `eval_triage.rs`,
+//! `flow.rs`): where that data is.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Each test crate that declares `mod common;` uses only part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -94,4 +98,27 @@ pub fn check_error<T: std::fmt::Debug>(case: &Value, res: juno_core::Result<T>) 
             other => panic!("{name}: {other} names no field"),
         }
     }
+}
+
+/// Where the real data sets are: `../shared/data` relative to the workspace, or
+/// `$JUNO_SHARED_DATA`. Tests on them skip when their files are not there.
+pub fn shared_data_dir() -> PathBuf {
+    std::env::var_os("JUNO_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
+}
+
+/// The folder of the MSR2015 DuraSpace issues and events, or `None` after a note that
+/// `run` is skipped when they are not there.
+pub fn msr2015_duraspace(run: &str) -> Option<PathBuf> {
+    let dir = shared_data_dir();
+    let ok = dir.join("msr2015_duraspace_issues.csv").is_file()
+        && dir.join("msr2015_duraspace_events.csv").is_file();
+    if !ok {
+        println!(
+            "note: skipping {run}: no msr2015_duraspace_*.csv in {}",
+            dir.display()
+        );
+    }
+    ok.then_some(dir)
 }

@@ -684,8 +684,8 @@ impl<'a> Triage<'a> {
     }
 }
 
-/// The six actions, in precedence order.
-const ALL_ACTIONS: [TriageAction; 6] = [
+/// The six actions, in precedence order (also the rows of the triage evaluation).
+pub(crate) const ALL_ACTIONS: [TriageAction; 6] = [
     TriageAction::Escalate,
     TriageAction::Reassign,
     TriageAction::RequestInfo,

@@ -246,14 +246,8 @@ pub struct TriageEvalReport {
     pub actions: Vec<ActionScore>,
 }
 
-const ACTIONS: [TriageAction; 6] = [
-    TriageAction::Escalate,
-    TriageAction::Reassign,
-    TriageAction::RequestInfo,
-    TriageAction::UpdatePriority,
-    TriageAction::Defer,
-    TriageAction::Close,
-];
+/// The actions scored, in precedence order: triage's own list.
+const ACTIONS: [TriageAction; 6] = crate::triage::ALL_ACTIONS;
 
 const DELIVERED: [&str; 10] = [
     "fixed",

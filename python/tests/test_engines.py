@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 import juno
-from juno.errors import ERRORS_BY_KIND, InvalidInputError, InvalidStateError, JunoError
+from juno.errors import InvalidInputError, InvalidStateError
 
-from conftest import REPO
+from conftest import REPO, case_names, check_error, check_explain, mismatch
 
 FIXTURE: dict[str, Any] = json.loads(
     (REPO / "tests" / "fixtures" / "engines_fixture.json").read_text(encoding="utf-8")
@@ -30,57 +30,9 @@ TRIAGE = FIXTURE["triage"]
 MONTE_CARLO = FIXTURE["monte_carlo"]
 
 
-def _names(cases: list[dict[str, Any]]) -> list[str]:
-    return [c["name"] for c in cases]
-
-
-def _mismatch(got: Any, want: Any, tol: float, path: str = "") -> str | None:
-    """Where `got` does not contain `want` (the fixture's subset rule), or None."""
-    if isinstance(want, bool) or want is None or isinstance(want, str):
-        return None if got is want or (isinstance(want, str) and got == want) else (
-            f"{path}: got {got!r}, want {want!r}"
-        )
-    if isinstance(want, (int, float)):
-        if isinstance(got, bool) or not isinstance(got, (int, float)) or abs(got - want) > tol:
-            return f"{path}: got {got!r}, want {want!r}"
-        return None
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(got) != len(want):
-            return f"{path}: got {got!r}, want {len(want)} items"
-        for i, (g, w) in enumerate(zip(got, want)):
-            if (m := _mismatch(g, w, tol, f"{path}[{i}]")) is not None:
-                return m
-        return None
-    assert isinstance(want, dict)
-    if not isinstance(got, dict):
-        return f"{path}: got {got!r}, want an object"
-    for k, w in want.items():
-        if k not in got:
-            return f"{path}: no `{k}`"
-        if (m := _mismatch(got[k], w, tol, f"{path}.{k}")) is not None:
-            return m
-    return None
-
-
 def _check(case: dict[str, Any], got: Any, want: Any) -> None:
     tol = 0.0 if case.get("exact") else TOLERANCE
-    assert _mismatch(got, want, tol) is None, f"{case['name']}: {_mismatch(got, want, tol)}"
-
-
-def _check_explain(case: dict[str, Any], explain: Callable[[str], str]) -> None:
-    for level, wants in case.get("explain", {}).items():
-        text = explain(level)
-        for want in wants:
-            assert want in text, f"{case['name']} at {level}: {want!r} not in\n{text}"
-
-
-def _check_error(case: dict[str, Any], call: Callable[[], object]) -> None:
-    cls = ERRORS_BY_KIND[case["error_kind"]]
-    with pytest.raises(JunoError) as caught:
-        call()
-    assert type(caught.value) is cls, f"{case['name']}: {caught.value!r}"
-    if "field" in case:
-        assert caught.value.details.get("field") == case["field"], caught.value.details
+    assert mismatch(got, want, tol) is None, f"{case['name']}: {mismatch(got, want, tol)}"
 
 
 def _pairs(groups: list[dict[str, Any]]) -> list[tuple[float, bool]]:
@@ -120,7 +72,7 @@ def _confidence(
 # ------------------------------------------------------------------------- reasoning
 
 
-@pytest.mark.parametrize("case", REASONING["calibrate"], ids=_names(REASONING["calibrate"]))
+@pytest.mark.parametrize("case", REASONING["calibrate"], ids=case_names(REASONING["calibrate"]))
 def test_calibrate_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     cal = engine.reasoning.calibrate(_pairs(case["groups"]))
     _check(case, cal.to_dict(), case["expect"])
@@ -129,11 +81,11 @@ def test_calibrate_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     assert [list(b) for b in cal.blocks] == cal.to_dict()["blocks"]
 
 
-@pytest.mark.parametrize("case", REASONING["confidence"], ids=_names(REASONING["confidence"]))
+@pytest.mark.parametrize("case", REASONING["confidence"], ids=case_names(REASONING["confidence"]))
 def test_confidence_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     c = _confidence(engine, case, _calibrations(engine))
     _check(case, c.to_dict(), case["expect"])
-    _check_explain(case, c.explain)
+    check_explain(case, c.explain)
     # The typed object says what its dict says.
     d = c.to_dict()
     assert (c.raw, c.calibrated, c.is_calibrated, c.items) == (
@@ -149,17 +101,17 @@ def test_confidence_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     assert juno.Confidence.from_dict(c.to_dict()).explain("verbose") == c.explain("verbose")
 
 
-@pytest.mark.parametrize("case", REASONING["invalid"], ids=_names(REASONING["invalid"]))
+@pytest.mark.parametrize("case", REASONING["invalid"], ids=case_names(REASONING["invalid"]))
 def test_reasoning_invalid_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     call = case["call"]
     if call == "confidence":
         calibrations = _calibrations(engine)
-        _check_error(case, lambda: _confidence(engine, case, calibrations))
+        check_error(case, lambda: _confidence(engine, case, calibrations))
     elif call == "calibrate":
-        _check_error(case, lambda: engine.reasoning.calibrate(case["pairs"]))
+        check_error(case, lambda: engine.reasoning.calibrate(case["pairs"]))
     elif call == "explain":
         c = engine.reasoning.confidence({})
-        _check_error(case, lambda: c.explain(case["level"]))
+        check_error(case, lambda: c.explain(case["level"]))
     else:
         raise AssertionError(f"unknown call {call}")
 
@@ -197,12 +149,12 @@ def test_calibration_applies_and_round_trips(engine: juno.Juno) -> None:
 # -------------------------------------------------------------------------- velocity
 
 
-@pytest.mark.parametrize("case", VELOCITY["analyze"], ids=_names(VELOCITY["analyze"]))
+@pytest.mark.parametrize("case", VELOCITY["analyze"], ids=case_names(VELOCITY["analyze"]))
 def test_velocity_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     report = engine.velocity.analyze(case["sprints"])
     d = report.to_dict()
     _check(case, d, case["expect"])
-    _check_explain(case, report.explain)
+    check_explain(case, report.explain)
     assert (report.sprints, report.mean, report.classification) == (
         d["sprints"], d["mean"], d["classification"],
     )  # fmt: skip
@@ -213,7 +165,7 @@ def test_velocity_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", VELOCITY["analyze_teams"], ids=_names(VELOCITY["analyze_teams"])
+    "case", VELOCITY["analyze_teams"], ids=case_names(VELOCITY["analyze_teams"])
 )
 def test_velocity_teams_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     reports = engine.velocity.analyze_teams(case["teams"])
@@ -221,9 +173,9 @@ def test_velocity_teams_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     _check(case, {t: r.to_dict() for t, r in reports.items()}, case["expect"])
 
 
-@pytest.mark.parametrize("case", VELOCITY["invalid"], ids=_names(VELOCITY["invalid"]))
+@pytest.mark.parametrize("case", VELOCITY["invalid"], ids=case_names(VELOCITY["invalid"]))
 def test_velocity_invalid_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
-    _check_error(case, lambda: engine.velocity.analyze(case["sprints"]))
+    check_error(case, lambda: engine.velocity.analyze(case["sprints"]))
 
 
 def test_velocity_takes_any_iterable_and_names_the_team(engine: juno.Juno) -> None:
@@ -259,7 +211,7 @@ def _scan(j: juno.Juno, tickets: list[dict[str, Any]], case: dict[str, Any]) -> 
     )
 
 
-@pytest.mark.parametrize("case", TRIAGE["scans"], ids=_names(TRIAGE["scans"]))
+@pytest.mark.parametrize("case", TRIAGE["scans"], ids=case_names(TRIAGE["scans"]))
 def test_triage_scan_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     proposals = _scan(engine, TRIAGE["tickets"], case)
     if "expect" in case:
@@ -267,7 +219,7 @@ def test_triage_scan_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     if "expect_keys" in case:
         assert [p.key for p in proposals] == case["expect_keys"]
     if proposals:
-        _check_explain(case, proposals[0].explain)
+        check_explain(case, proposals[0].explain)
     # The same tickets with datetime objects give the same proposals.
     with_datetimes = _scan(engine, [_with_datetimes(t) for t in TRIAGE["tickets"]], case)
     assert [p.to_dict() for p in with_datetimes] == [p.to_dict() for p in proposals]
@@ -280,10 +232,10 @@ def test_triage_scan_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
         assert p.confidence.to_dict() == d["confidence"]
 
 
-@pytest.mark.parametrize("case", TRIAGE["invalid"], ids=_names(TRIAGE["invalid"]))
+@pytest.mark.parametrize("case", TRIAGE["invalid"], ids=case_names(TRIAGE["invalid"]))
 def test_triage_invalid_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     tickets = [case["ticket"]] if "ticket" in case else TRIAGE["tickets"]
-    _check_error(case, lambda: engine.triage.scan(tickets, case.get("settings")))
+    check_error(case, lambda: engine.triage.scan(tickets, case.get("settings")))
 
 
 def test_triage_refuses_naive_datetimes_and_follows_the_clock(engine: juno.Juno) -> None:
@@ -305,7 +257,7 @@ def test_triage_refuses_naive_datetimes_and_follows_the_clock(engine: juno.Juno)
 # ----------------------------------------------------------------------- Monte Carlo
 
 
-@pytest.mark.parametrize("case", MONTE_CARLO["cases"], ids=_names(MONTE_CARLO["cases"]))
+@pytest.mark.parametrize("case", MONTE_CARLO["cases"], ids=case_names(MONTE_CARLO["cases"]))
 def test_monte_carlo_cases(case: dict[str, Any]) -> None:
     result = juno.monte_carlo(case["input"])
     _check(case, result.to_dict(), case["expect"])
@@ -316,10 +268,10 @@ def test_monte_carlo_cases(case: dict[str, Any]) -> None:
     assert (result.trials, result.basis) == (case["expect"]["trials"], case["expect"]["basis"])
 
 
-@pytest.mark.parametrize("case", MONTE_CARLO["invalid"], ids=_names(MONTE_CARLO["invalid"]))
+@pytest.mark.parametrize("case", MONTE_CARLO["invalid"], ids=case_names(MONTE_CARLO["invalid"]))
 def test_monte_carlo_invalid_cases(case: dict[str, Any]) -> None:
     # Every case is refused, the `refused_by: validate` ones by the core's one check.
-    _check_error(case, lambda: juno.monte_carlo(case["input"]))
+    check_error(case, lambda: juno.monte_carlo(case["input"]))
 
 
 # ----------------------------------------------------------------------- the surface

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 import juno
-from juno.errors import ERRORS_BY_KIND, InvalidInputError, InvalidStateError, JunoError
+from juno.errors import InvalidInputError, InvalidStateError
 
-from conftest import REPO
+from conftest import REPO, case_names, check_error, check_explain, mismatch
 
 FIXTURES = REPO / "tests" / "fixtures"
 FIXTURE: dict[str, Any] = json.loads(
@@ -36,49 +36,8 @@ FLOW_BASE: dict[str, Any] = json.loads(
 )
 
 
-def _names(cases: list[dict[str, Any]]) -> list[str]:
-    return [c["name"] for c in cases]
-
-
-def _mismatch(got: Any, want: Any, path: str = "") -> str | None:
-    """Where `got` does not contain `want` (the fixture's subset rule), or None."""
-    if isinstance(want, bool) or want is None or isinstance(want, str):
-        return None if got == want and type(got) is type(want) else (
-            f"{path}: got {got!r}, want {want!r}"
-        )
-    if isinstance(want, (int, float)):
-        if isinstance(got, bool) or not isinstance(got, (int, float)):
-            return f"{path}: got {got!r}, want {want!r}"
-        return None if abs(got - want) <= TOLERANCE else f"{path}: got {got!r}, want {want!r}"
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(got) != len(want):
-            return f"{path}: got {got!r}, want {len(want)} items"
-        for i, (g, w) in enumerate(zip(got, want)):
-            if (m := _mismatch(g, w, f"{path}[{i}]")) is not None:
-                return m
-        return None
-    assert isinstance(want, dict)
-    if not isinstance(got, dict):
-        return f"{path}: got {got!r}, want an object"
-    for k, w in want.items():
-        if k not in got:
-            return f"{path}: no `{k}`"
-        if (m := _mismatch(got[k], w, f"{path}.{k}")) is not None:
-            return m
-    return None
-
-
 def _check(name: str, got: Any, want: Any) -> None:
-    assert _mismatch(got, want) is None, f"{name}: {_mismatch(got, want)}"
-
-
-def _check_error(case: dict[str, Any], call: Callable[[], object]) -> None:
-    cls = ERRORS_BY_KIND[case["error_kind"]]
-    with pytest.raises(JunoError) as caught:
-        call()
-    assert type(caught.value) is cls, f"{case['name']}: {caught.value!r}"
-    if "field" in case:
-        assert caught.value.details.get("field") == case["field"], caught.value.details
+    assert mismatch(got, want, TOLERANCE) is None, f"{name}: {mismatch(got, want, TOLERANCE)}"
 
 
 @pytest.fixture
@@ -91,15 +50,12 @@ def engine() -> Iterator[juno.Juno]:
 # -------------------------------------------------------------------------- forecasts
 
 
-@pytest.mark.parametrize("case", SPRINT, ids=_names(SPRINT))
+@pytest.mark.parametrize("case", SPRINT, ids=case_names(SPRINT))
 def test_sprint_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     f = engine.forecast.sprint(case["state"], case.get("history"))
     d = f.to_dict()
     _check(case["name"], d, case["expect"])
-    for level, wants in case.get("explain", {}).items():
-        text = f.explain(level)
-        for want in wants:
-            assert want in text, f"{case['name']} at {level}: {want!r} not in\n{text}"
+    check_explain(case, f.explain)
     # The typed object says what its dict says.
     assert (f.team, f.sprint, f.p_deliver_80, f.probability_basis) == (
         d["team"], d["sprint"], d["p_deliver_80"], d["probability_basis"],
@@ -124,7 +80,7 @@ def test_sprint_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
         assert back.explain(level) == f.explain(level)
 
 
-@pytest.mark.parametrize("case", FIXTURE["sprints"], ids=_names(FIXTURE["sprints"]))
+@pytest.mark.parametrize("case", FIXTURE["sprints"], ids=case_names(FIXTURE["sprints"]))
 def test_sprints_batch_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     batch = engine.forecast.sprints(case["items"])
     _check(case["name"], [f.to_dict() for f in batch], case["expect"])
@@ -135,18 +91,18 @@ def test_sprints_batch_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     assert [f.to_dict() for f in again] == [f.to_dict() for f in batch]
 
 
-@pytest.mark.parametrize("case", INVALID, ids=_names(INVALID))
+@pytest.mark.parametrize("case", INVALID, ids=case_names(INVALID))
 def test_invalid_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     call = case["call"]
     if call == "sprint":
-        _check_error(case, lambda: engine.forecast.sprint(case["state"], case.get("history")))
+        check_error(case, lambda: engine.forecast.sprint(case["state"], case.get("history")))
     elif call == "sprints":
-        _check_error(case, lambda: engine.forecast.sprints(case["items"]))
+        check_error(case, lambda: engine.forecast.sprints(case["items"]))
     elif call == "record":
-        _check_error(case, lambda: engine.forecast.record(case["observation"]))
+        check_error(case, lambda: engine.forecast.record(case["observation"]))
     elif call == "explain":
         f = engine.forecast.sprint(SPRINT[0]["state"], SPRINT[0].get("history"))
-        _check_error(case, lambda: f.explain(case["level"]))
+        check_error(case, lambda: f.explain(case["level"]))
     else:
         raise AssertionError(f"unknown call {call}")
     assert engine.forecast.observations() == []
@@ -223,7 +179,7 @@ def _flow(j: juno.Juno, case: dict[str, Any]) -> juno.FlowReport:
     return j.flow.analyze(case.get("input", FLOW_BASE["input"]), case.get("settings"), now)
 
 
-@pytest.mark.parametrize("case", FLOW["cases"], ids=_names(FLOW["cases"]))
+@pytest.mark.parametrize("case", FLOW["cases"], ids=case_names(FLOW["cases"]))
 def test_flow_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     report = _flow(engine, case)
     d = report.to_dict()
@@ -247,9 +203,9 @@ def test_flow_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     assert _flow(engine, case).to_dict() == d
 
 
-@pytest.mark.parametrize("case", FLOW["invalid"], ids=_names(FLOW["invalid"]))
+@pytest.mark.parametrize("case", FLOW["invalid"], ids=case_names(FLOW["invalid"]))
 def test_flow_invalid_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
-    _check_error(case, lambda: _flow(engine, case))
+    check_error(case, lambda: _flow(engine, case))
 
 
 def _to_datetimes(value: Any, key: str = "") -> Any:

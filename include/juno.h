@@ -1158,10 +1158,12 @@ juno_status juno_flow_analyze(const struct juno *j, const char *input_json, size
  * is read from the header), per project, as `juno eval sprint-risk` does.
  *
  * - `iterations_path`/`iterations_len`: the sprint file (UTF-8 path); must not be NULL.
- * - `issues_path`/`issues_len`: the TSE2017 per-issue feature file, or NULL.
+ * - `issues_path`/`issues_len`: the TSE2017 per-issue feature file, the Porru8 issues
+ *   file (with `memberships`), or NULL.
  * - `options_json`/`options_len`: NULL for the defaults, or an object with any of
- *   `protocol` (`"paper-cv"`, `"forward"` or `"sprint-cv"`), `pred_time_pct` (30) and
- *   `delivered_ratio` (0.8).
+ *   `protocol` (`"paper-cv"`, `"forward"` or `"sprint-cv"`), `pred_time_pct` (30),
+ *   `delivered_ratio` (0.8) and, for Porru8, `memberships` (the path of
+ *   `porru8_issue_sprints.csv`: each sprint is then rebuilt at the prediction time).
  * - `out_json`: receives the report (per project: `class3`, `binary`, `regression` with
  *   their baselines); free with `juno_buf_free`. Must not be NULL.
  * - `out_table`: NULL, or receives the report as the plain-text table `juno eval` prints.

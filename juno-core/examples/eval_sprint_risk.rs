@@ -1,6 +1,6 @@
 //! Runs the sprint-risk evaluation from Rust (the `juno eval sprint-risk` command does the
 //! same from Python): `cargo run --release --example eval_sprint_risk -- ITERATIONS.csv
-//! [ISSUES.csv] [paper-cv|forward]`.
+//! [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv]`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -10,7 +10,9 @@ use juno_core::eval::sprint_risk::{self, SprintRiskEvalOptions};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(iterations) = args.first().map(PathBuf::from) else {
-        eprintln!("usage: eval_sprint_risk ITERATIONS.csv [ISSUES.csv] [paper-cv|forward]");
+        eprintln!(
+            "usage: eval_sprint_risk ITERATIONS.csv [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv]"
+        );
         std::process::exit(2);
     };
     let issues = args
@@ -21,8 +23,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .find(|a| !a.ends_with(".csv"))
         .map_or(Ok(sprint_risk::Protocol::PaperCv), |p| p.parse())?;
+    let memberships = args
+        .get(2)
+        .filter(|a| a.ends_with(".csv"))
+        .map(PathBuf::from);
     let options = SprintRiskEvalOptions {
         protocol,
+        memberships,
         ..SprintRiskEvalOptions::default()
     };
     let start = Instant::now();

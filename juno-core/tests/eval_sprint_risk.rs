@@ -189,3 +189,51 @@ fn small_files_evaluate_and_bad_files_are_named() {
     .unwrap_err();
     assert!(e.to_string().contains("pred_time_pct = 50"), "{e}");
 }
+
+#[test]
+fn porru_sprints_rebuilt_mid_sprint_from_their_issues() {
+    let Some(dir) = shared_data() else { return };
+    let options = SprintRiskEvalOptions {
+        memberships: Some(dir.join("porru8_issue_sprints.csv")),
+        ..SprintRiskEvalOptions::default()
+    };
+    let issues = dir.join("porru8_issues.csv");
+    let report =
+        sprint_risk::run(&dir.join("porru8_sprints.csv"), Some(&issues), &options).unwrap();
+    println!("{}", report.render_table());
+    assert!(
+        report.prediction_at.starts_with("30% of the sprint"),
+        "{}",
+        report.prediction_at
+    );
+    let start = sprint_risk::run(
+        &dir.join("porru8_sprints.csv"),
+        None,
+        &SprintRiskEvalOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(start.prediction_at, "sprint start");
+    // Knowing what was resolved by 30% of the sprint must help on average.
+    let mean_auc = |r: &SprintRiskEvalReport| {
+        let v: Vec<f64> = r
+            .projects
+            .iter()
+            .filter_map(|p| p.binary.as_ref()?.auc)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(
+        mean_auc(&report) > mean_auc(&start),
+        "{} vs {}",
+        mean_auc(&report),
+        mean_auc(&start)
+    );
+    // One file without the other is refused with what is missing.
+    let e = sprint_risk::run(
+        &dir.join("porru8_sprints.csv"),
+        Some(&issues),
+        &SprintRiskEvalOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("membership"), "{e}");
+}

@@ -16,7 +16,7 @@ use crate::errors::CoreResultExt;
 ///
 /// Runs with the GIL released: it reads files and trains forests for up to a minute.
 #[pyfunction]
-#[pyo3(signature = (iterations, issues=None, protocol="paper-cv", pred_time_pct=30, delivered_ratio=0.8))]
+#[pyo3(signature = (iterations, issues=None, protocol="paper-cv", pred_time_pct=30, delivered_ratio=0.8, memberships=None))]
 pub(crate) fn eval_sprint_risk(
     py: Python<'_>,
     iterations: PathBuf,
@@ -24,12 +24,14 @@ pub(crate) fn eval_sprint_risk(
     protocol: &str,
     pred_time_pct: u32,
     delivered_ratio: f64,
+    memberships: Option<PathBuf>,
 ) -> PyResult<(String, String)> {
     let protocol: Protocol = protocol.parse().py(py)?;
     let options = SprintRiskEvalOptions {
         protocol,
         pred_time_pct,
         delivered_ratio,
+        memberships,
     };
     let report = py
         .detach(|| sprint_risk::run(&iterations, issues.as_deref(), &options))

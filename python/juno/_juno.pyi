@@ -1848,6 +1848,7 @@ def eval_sprint_risk(
     protocol: str = "paper-cv",
     pred_time_pct: int = 30,
     delivered_ratio: float = 0.8,
+    memberships: str | None = None,
 ) -> tuple[str, str]: ...
 def eval_triage(
     issues: str,

@@ -309,6 +309,7 @@ def cmd_eval_sprint_risk(args: argparse.Namespace) -> int:
         protocol=args.protocol,
         pred_time_pct=args.pred_time,
         delivered_ratio=args.delivered_ratio,
+        memberships=args.memberships,
     )
     print(result.table, end="")
     print(f"({time.monotonic() - start:.1f} s)", file=sys.stderr)
@@ -459,7 +460,16 @@ def _parser() -> argparse.ArgumentParser:
         help="train and test the sprint-risk models per project (TSE2017 / Porru8 files)",
     )
     p.add_argument("--iterations", required=True, metavar="FILE.csv", help="sprint rows")
-    p.add_argument("--issues", metavar="FILE.csv", help="TSE2017 per-issue features")
+    p.add_argument(
+        "--issues",
+        metavar="FILE.csv",
+        help="TSE2017 per-issue features, or Porru8 issues (with --memberships)",
+    )
+    p.add_argument(
+        "--memberships",
+        metavar="FILE.csv",
+        help="Porru8 issue-sprint memberships: rebuild each sprint at the prediction time",
+    )
     p.add_argument(
         "--protocol",
         choices=["paper-cv", "forward", "sprint-cv"],

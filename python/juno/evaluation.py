@@ -43,8 +43,13 @@ def sprint_risk(
     protocol: str = "paper-cv",
     pred_time_pct: int = 30,
     delivered_ratio: float = 0.8,
+    memberships: str | os.PathLike[str] | None = None,
 ) -> EvalResult:
     """Evaluates the sprint-risk models on a TSE2017- or Porru8-schema sprint file.
+
+    For Porru8, ``issues`` (``porru8_issues.csv``) with ``memberships``
+    (``porru8_issue_sprints.csv``) rebuild each sprint at the prediction time from its
+    issues' resolutions; without them the prediction is at sprint start.
 
     Raises :class:`juno.errors.InvalidInputError` naming the file (and line) for a file
     that is missing, has the wrong columns or a bad value, and for an unknown protocol.
@@ -55,6 +60,7 @@ def sprint_risk(
         protocol,
         pred_time_pct,
         delivered_ratio,
+        None if memberships is None else os.fspath(memberships),
     )
     report: dict[str, Any] = json.loads(text)
     return EvalResult(report=report, table=table)

@@ -123,3 +123,26 @@ def test_triage_replay_on_the_real_data(tmp_path: Path) -> None:
     assert "precision" in p.stdout
 
 
+
+
+@needs_data
+def test_porru_sprints_rebuilt_mid_sprint(tmp_path: Path) -> None:
+    r = sprint_risk(
+        DATA / "porru8_sprints.csv",
+        issues=DATA / "porru8_issues.csv",
+        memberships=DATA / "porru8_issue_sprints.csv",
+    )
+    assert r.report["schema"] == "porru8"
+    assert r.report["prediction_at"].startswith("30% of the sprint")
+    assert len(r.report["projects"]) == 7
+    with pytest.raises(InvalidInputError, match="membership"):
+        sprint_risk(DATA / "porru8_sprints.csv", issues=DATA / "porru8_issues.csv")
+    p = run(
+        tmp_path, "eval", "sprint-risk",
+        "--iterations", str(DATA / "porru8_sprints.csv"),
+        "--issues", str(DATA / "porru8_issues.csv"),
+        "--memberships", str(DATA / "porru8_issue_sprints.csv"),
+        "--protocol", "forward",
+    )
+    assert p.returncode == 0, p.stderr
+    assert "rebuilt from issue resolutions" in p.stdout

@@ -148,6 +148,35 @@ pub struct PorruSprint {
     pub sp_carried_over: f64,
 }
 
+/// One Porru8 issue ↔ sprint membership row.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PorruMembership {
+    /// Project.
+    pub project: String,
+    /// Issue key.
+    pub key: String,
+    /// Sprint id.
+    pub sprint_id: i64,
+}
+
+/// One Porru8 issue row (the columns the evaluation reads).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PorruIssue {
+    /// Issue key.
+    pub key: String,
+    /// Project.
+    pub project: String,
+    /// Assignee pseudonym (empty: unassigned).
+    pub assignee: Option<String>,
+    /// Resolution time (ISO 8601), if resolved.
+    pub resolved: Option<String>,
+    /// Issue type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Final story points (missing: none).
+    pub story_points: Option<f64>,
+}
+
 fn read_rows<T: DeserializeOwned, R: Read>(reader: R, name: &str, need: &[&str]) -> Result<Vec<T>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -219,6 +248,30 @@ pub fn read_porru_sprints<R: Read>(reader: R, name: &str) -> Result<Vec<PorruSpr
         name,
         &["project", "sprint_id", "sp_total", "completion_ratio_sp"],
     )
+}
+
+/// Reads `porru8_issue_sprints.csv`-shaped rows.
+pub fn read_porru_memberships<R: Read>(reader: R, name: &str) -> Result<Vec<PorruMembership>> {
+    read_rows(reader, name, &["project", "key", "sprint_id"])
+}
+
+/// Reads `porru8_issues.csv`-shaped rows.
+pub fn read_porru_issues<R: Read>(reader: R, name: &str) -> Result<Vec<PorruIssue>> {
+    read_rows(
+        reader,
+        name,
+        &["key", "project", "resolved", "story_points"],
+    )
+}
+
+/// Reads Porru8 memberships from a file.
+pub fn porru_memberships_file(path: &Path) -> Result<Vec<PorruMembership>> {
+    read_porru_memberships(open(path)?, &path.display().to_string())
+}
+
+/// Reads Porru8 issues from a file.
+pub fn porru_issues_file(path: &Path) -> Result<Vec<PorruIssue>> {
+    read_porru_issues(open(path)?, &path.display().to_string())
 }
 
 /// Reads iterations from a file.

@@ -113,6 +113,10 @@ pub struct SprintRiskEvalOptions {
     pub pred_time_pct: u32,
     /// The delivery ratio that counts as delivered (default 0.8).
     pub delivered_ratio: f64,
+    /// Porru8 only: the issue ↔ sprint membership file (`porru8_issue_sprints.csv`).
+    /// Given with the issues file (`porru8_issues.csv` as `issues`), each sprint is
+    /// rebuilt as it stood at the prediction time; without them, at sprint start.
+    pub memberships: Option<std::path::PathBuf>,
 }
 
 impl Default for SprintRiskEvalOptions {
@@ -121,6 +125,7 @@ impl Default for SprintRiskEvalOptions {
             protocol: Protocol::PaperCv,
             pred_time_pct: 30,
             delivered_ratio: 0.8,
+            memberships: None,
         }
     }
 }
@@ -202,6 +207,8 @@ pub struct ProjectReport {
 pub struct SprintRiskEvalReport {
     /// `tse2017` or `porru8`.
     pub schema: String,
+    /// When the predictions are made (`30% of the sprint`, `sprint start`).
+    pub prediction_at: String,
     /// The options used.
     pub options: SprintRiskEvalOptions,
     /// Per project, by name.
@@ -555,6 +562,7 @@ pub fn evaluate_tse(
     }
     Ok(SprintRiskEvalReport {
         schema: "tse2017".to_owned(),
+        prediction_at: format!("{}% of the sprint", options.pred_time_pct),
         options: options.clone(),
         projects,
     })
@@ -566,11 +574,50 @@ fn days_between(a: &str, b: &str) -> Option<f64> {
     Some((b - a).num_seconds() as f64 / 86_400.0)
 }
 
-/// Evaluates Porru8-schema sprints: the binary target at sprint start.
+/// The issues of each Porru8 sprint: (project, sprint id) → [(story points, resolved at,
+/// assignee, is a bug)].
+type SprintIssues<'a> =
+    BTreeMap<(&'a str, i64), Vec<(f64, Option<&'a str>, Option<&'a str>, bool)>>;
+
+fn sprint_issues<'a>(
+    memberships: &'a [data::PorruMembership],
+    issues: &'a [data::PorruIssue],
+) -> SprintIssues<'a> {
+    let by_key: BTreeMap<(&str, &str), &data::PorruIssue> = issues
+        .iter()
+        .map(|i| ((i.project.as_str(), i.key.as_str()), i))
+        .collect();
+    let mut out: SprintIssues<'a> = BTreeMap::new();
+    for m in memberships {
+        if let Some(i) = by_key.get(&(m.project.as_str(), m.key.as_str())) {
+            out.entry((m.project.as_str(), m.sprint_id))
+                .or_default()
+                .push((
+                    i.story_points
+                        .filter(|p| p.is_finite())
+                        .unwrap_or(0.0)
+                        .max(0.0),
+                    i.resolved.as_deref().filter(|r| !r.is_empty()),
+                    i.assignee.as_deref().filter(|a| !a.is_empty()),
+                    i.kind.eq_ignore_ascii_case("bug"),
+                ));
+        }
+    }
+    out
+}
+
+/// Evaluates Porru8-schema sprints on the binary target: at sprint start, or — with the
+/// issues and memberships (`mid`) — at the prediction time, each sprint rebuilt from its
+/// issues: done = the story points of its issues resolved by then (resolution timestamps
+/// are history, known at that moment); the rest is to do (the data has no status history
+/// to tell in-progress apart); team size = distinct assignees; defects = bugs.
 pub fn evaluate_porru(
     sprints: &[PorruSprint],
+    mid: Option<(&[data::PorruMembership], &[data::PorruIssue])>,
     options: &SprintRiskEvalOptions,
 ) -> Result<SprintRiskEvalReport> {
+    let members = mid.map(|(m, i)| sprint_issues(m, i)).unwrap_or_default();
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
     let mut by_project: BTreeMap<&str, Vec<&PorruSprint>> = BTreeMap::new();
     for s in sprints.iter().filter(|s| s.state == "CLOSED") {
         by_project.entry(s.project.as_str()).or_default().push(s);
@@ -582,7 +629,7 @@ pub fn evaluate_porru(
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for s in &ss {
             let days = days_between(&s.start, &s.end).unwrap_or(0.0).max(0.0);
-            let state = SprintState {
+            let mut state = SprintState {
                 team: project.to_owned(),
                 sprint: s.sprint_id.to_string(),
                 committed_points: s.sp_total.max(0.0),
@@ -592,6 +639,42 @@ pub fn evaluate_porru(
                 days_planned: days,
                 ..SprintState::default()
             };
+            if mid.is_some() {
+                let elapsed = days * f64::from(options.pred_time_pct) / 100.0;
+                let cutoff = parse(&s.start)
+                    .map(|t| t + chrono::Duration::seconds((elapsed * 86_400.0) as i64));
+                let list = members
+                    .get(&(project, s.sprint_id))
+                    .map_or(&[][..], Vec::as_slice);
+                let done: Vec<bool> = list
+                    .iter()
+                    .map(
+                        |(_, resolved, _, _)| match (resolved.and_then(parse), cutoff) {
+                            (Some(r), Some(c)) => r <= c,
+                            _ => false,
+                        },
+                    )
+                    .collect();
+                let points: f64 = list.iter().map(|i| i.0).sum();
+                let done_points: f64 = list
+                    .iter()
+                    .zip(&done)
+                    .filter(|(_, d)| **d)
+                    .map(|(i, _)| i.0)
+                    .sum();
+                let done_issues = done.iter().filter(|d| **d).count() as u32;
+                let assignees: std::collections::BTreeSet<&str> =
+                    list.iter().filter_map(|i| i.2).collect();
+                state.committed_points = points;
+                state.done_points = done_points;
+                state.todo_points = points - done_points;
+                state.committed_issues = list.len() as u32;
+                state.done_issues = done_issues;
+                state.todo_issues = list.len() as u32 - done_issues;
+                state.days_elapsed = elapsed;
+                state.team_size = assignees.len() as u32;
+                state.defects = list.iter().filter(|i| i.3).count() as u32;
+            }
             let history = TeamHistory {
                 sprints: past.iter().rev().take(10).rev().cloned().collect(),
                 ..TeamHistory::default()
@@ -604,7 +687,7 @@ pub fn evaluate_porru(
                     committed_points: s.sp_total,
                     delivered_points: r * s.sp_total,
                     days,
-                    team_size: 0,
+                    team_size: state.team_size,
                 });
             }
         }
@@ -618,6 +701,14 @@ pub fn evaluate_porru(
     }
     Ok(SprintRiskEvalReport {
         schema: "porru8".to_owned(),
+        prediction_at: if mid.is_some() {
+            format!(
+                "{}% of the sprint (rebuilt from issue resolutions)",
+                options.pred_time_pct
+            )
+        } else {
+            "sprint start".to_owned()
+        },
         options: options.clone(),
         projects,
     })
@@ -634,7 +725,23 @@ pub fn run(
     options: &SprintRiskEvalOptions,
 ) -> Result<SprintRiskEvalReport> {
     if data::is_porru_schema(iterations)? {
-        return evaluate_porru(&data::porru_sprints_file(iterations)?, options);
+        let sprints = data::porru_sprints_file(iterations)?;
+        return match (issues, options.memberships.as_deref()) {
+            (Some(i), Some(m)) => {
+                let memberships = data::porru_memberships_file(m)?;
+                let issues = data::porru_issues_file(i)?;
+                evaluate_porru(&sprints, Some((&memberships, &issues)), options)
+            }
+            (None, None) => evaluate_porru(&sprints, None, options),
+            (Some(_), None) => Err(Error::invalid(
+                "memberships",
+                "Porru8 issues need the issue ↔ sprint membership file too (porru8_issue_sprints.csv)",
+            )),
+            (None, Some(_)) => Err(Error::invalid(
+                "issues",
+                "the membership file needs the Porru8 issues file too (porru8_issues.csv)",
+            )),
+        };
     }
     let its = data::iterations_file(iterations)?;
     let issue_rows = issues.map(data::issue_features_file).transpose()?;
@@ -648,11 +755,7 @@ fn opt(x: Option<f64>) -> String {
 impl SprintRiskEvalReport {
     /// The report as plain-text tables, with a mean row per table.
     pub fn render_table(&self) -> String {
-        let at = if self.schema == "porru8" {
-            "sprint start".to_owned()
-        } else {
-            format!("{}% of the sprint", self.options.pred_time_pct)
-        };
+        let at = &self.prediction_at;
         let mut s = format!(
             "sprint-risk evaluation — schema {}, protocol {}, prediction at {at}, delivered = ≥ {:.0}% of the commitment\n",
             self.schema,

@@ -88,7 +88,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::velocity::{self, SprintRecord};
+use crate::velocity::{self, SprintRecord, percentile};
 
 /// The percentile that ageing work is compared against (the team's own p85).
 pub const AGEING_PERCENTILE: f64 = 0.85;
@@ -618,18 +618,6 @@ pub struct FlowReport {
     pub teams: BTreeMap<String, TeamFlow>,
     /// Status names no phrase matched (tolerated as `other`).
     pub unknown_statuses: Vec<String>,
-}
-
-/// Linear-interpolation percentile of sorted values (`q` in [0, 1]).
-fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    let n = sorted.len();
-    if n == 0 {
-        return None;
-    }
-    let h = (n - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(n - 1);
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
 /// 100 × share of sorted samples ≤ `x`.

@@ -194,7 +194,8 @@ pub struct Confidence {
     pub items: Vec<String>,
 }
 
-fn clamp01(x: f64) -> f64 {
+/// `x` clamped to [0, 1]; NaN and infinities count as 0. Shared by the engines' scores.
+pub(crate) fn clamp01(x: f64) -> f64 {
     if x.is_finite() {
         x.clamp(0.0, 1.0)
     } else {

@@ -109,17 +109,35 @@ pub struct VelocityReport {
     pub forecast: Option<Forecast>,
 }
 
-fn median_of(v: &mut [f64]) -> f64 {
+/// The median of `v` (sorted in place), `None` when empty. Shared by the engines.
+pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
-        return 0.0;
+        return None;
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 {
+    Some(if n % 2 == 1 {
         v[n / 2]
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn median_of(v: &mut [f64]) -> f64 {
+    median(v).unwrap_or(0.0)
+}
+
+/// The `q` quantile (in [0, 1]) of sorted values by linear interpolation (numpy's
+/// default), `None` when empty. Shared by flow analysis and the evaluation metrics.
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
     }
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
 /// Student's t quantile at 0.90 (one-sided), i.e. the 80% two-sided interval, by degrees

@@ -157,15 +157,9 @@ pub fn macro_auc(probs: &[Vec<f64>], actual: &[usize], k: usize) -> Option<f64> 
 
 /// The value at quantile `q` by linear interpolation (numpy's default), of unsorted `xs`.
 pub fn quantile(xs: &[f64], q: f64) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+    crate::velocity::percentile(&v, q).unwrap_or(0.0)
 }
 
 /// Mean absolute error over the pairs.

@@ -279,17 +279,8 @@ pub(crate) fn nn(x: f64) -> f64 {
     if x.is_finite() { x.max(0.0) } else { 0.0 }
 }
 
-pub(crate) fn median(mut xs: Vec<f64>) -> Option<f64> {
-    if xs.is_empty() {
-        return None;
-    }
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    Some(if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    })
+fn median(mut xs: Vec<f64>) -> Option<f64> {
+    crate::velocity::median(&mut xs)
 }
 
 /// The five raw category scores of the [`risk`] table.

@@ -17,6 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::nn;
 use crate::error::{Error, Result};
 
 /// The most trials one simulation runs.
@@ -165,21 +166,13 @@ pub struct MonteCarloResult {
     pub basis: String,
 }
 
-fn finite_nonneg(x: f64) -> f64 {
-    if x.is_finite() { x.max(0.0) } else { 0.0 }
-}
-
 /// Runs the simulation. Input that [`MonteCarloInput::validate`] would refuse is clamped
 /// (see the module docs); callers holding user input validate it first.
 pub fn monte_carlo(input: &MonteCarloInput) -> MonteCarloResult {
-    let committed = finite_nonneg(input.committed);
-    let done0 = finite_nonneg(input.done);
+    let committed = nn(input.committed);
+    let done0 = nn(input.done);
     let trials = input.trials.max(1);
-    let history: Vec<f64> = input
-        .daily_throughput
-        .iter()
-        .map(|x| finite_nonneg(*x))
-        .collect();
+    let history: Vec<f64> = input.daily_throughput.iter().map(|x| nn(*x)).collect();
     let (throughput, basis) = if history.is_empty() {
         let pace = if input.planned_days > 0 {
             committed / f64::from(input.planned_days)
@@ -203,7 +196,7 @@ pub fn monte_carlo(input: &MonteCarloInput) -> MonteCarloResult {
         // more days never deliver less, trial by trial.
         let mut rng =
             SplitMix64::new(input.seed ^ u64::from(t).wrapping_mul(0xA076_1D64_78BD_642F));
-        let mut scope = input.scope.map_or(committed, finite_nonneg).max(done0);
+        let mut scope = input.scope.map_or(committed, nn).max(done0);
         let mut done = done0;
         for _ in 0..input.days_remaining {
             if !growth.is_empty() {

@@ -28,6 +28,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::RiskSettings;
+// Scores in [0, 1], NaN as 0: the guard every formula's output passes.
+use crate::reasoning::clamp01 as unit;
 
 /// The overall risk level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,15 +107,6 @@ pub struct Recommendation {
 /// The five raw category scores, in the fixed order velocity, scope, capacity, quality,
 /// dependencies, with their evidence.
 pub type RawScores = [(f64, String); 5];
-
-/// Scores in [0, 1] (NaN counts as 0): the guard every formula's output passes.
-pub(crate) fn unit(x: f64) -> f64 {
-    if x.is_finite() {
-        x.clamp(0.0, 1.0)
-    } else {
-        0.0
-    }
-}
 
 /// The logistic function.
 pub(crate) fn sigmoid(x: f64) -> f64 {

@@ -606,13 +606,9 @@ fn parse_unit(name: &str, v: &str) -> Result<f64> {
 }
 
 fn check_unit(name: &str, x: f64) -> Result<()> {
-    if x.is_finite() && (0.0..=1.0).contains(&x) {
-        Ok(())
-    } else {
-        Err(Error::config(
-            name,
-            format!("expected a number between 0 and 1, got {x}"),
-        ))
+    match crate::model::unit_complaint(x) {
+        None => Ok(()),
+        Some(m) => Err(Error::config(name, m)),
     }
 }
 

@@ -36,7 +36,7 @@
 //! | `work_bottleneck` | the same among active statuses only (where started work waits) |
 //! | cycle time | per finished ticket, first entry into an active status → first entry into a done status after it; count, median, p85 |
 //! | ageing WIP | open tickets now in an active status whose time in that status exceeds the team's p85 finished stay in it, or whose time since first becoming active exceeds the team's p85 cycle time; each percentile needs at least [`FlowSettings::min_samples`] samples. Listed with both ages, the thresholds and the ages' percentile ranks (100 × share of samples ≤ the age); oldest WIP first |
-//! | review / qa queues | count of the team's tickets in a review (resp. qa) status at [`FlowSettings::queue_weeks`] weekly snapshots ending at `now`; the Theil–Sen slope (tickets per week, from [`crate::velocity`]); `rising` when the slope ≥ [`FlowSettings::queue_rise_per_week`] |
+//! | review / qa queues | count of the team's tickets in a review (resp. qa) status at [`FlowSettings::queue_weeks`] weekly snapshots ending at `now`; the Theil–Sen slope (tickets per week, [`crate::stats::theil_sen`]); `rising` when the slope ≥ [`FlowSettings::queue_rise_per_week`] |
 //! | sprints | per sprint (ordered by start, end, id): members; completed = the given [`FlowSprint::completed`] set, or else members whose status at sprint end is done; `carry_over_rate` = (members − completed) / members; `completion_rate` = completed / members; holidays = calendar dates (global or the team's) from start date to end date inclusive; assignees = everyone who held a member ticket at some moment in [start, end]; `joined` / `left` against the previous sprint; `team_change` when joined + left ≥ [`FlowSettings::team_change_min_share`] × \|previous ∪ current\| (and > 0) |
 //! | external factors | for `holiday` (≥ 1 holiday date) and `team_change`: the sprints with the factor, mean completion rate with and without it, `difference` = with − without; `recurring` when it touched ≥ [`FlowSettings::factor_min_sprints`] sprints; `associated_with_lower_completion` when recurring, at least one sprint lacks it, and the difference ≤ −[`FlowSettings::factor_min_drop`] |
 //!
@@ -88,7 +88,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::velocity::{self, SprintRecord, percentile};
+use crate::stats::{self, percentile};
 
 /// The percentile that ageing work is compared against (the team's own p85).
 pub const AGEING_PERCENTILE: f64 = 0.85;
@@ -961,17 +961,8 @@ fn team_flow(
                     QueuePoint { at, count }
                 })
                 .collect();
-            let series: Vec<SprintRecord> = weeks
-                .iter()
-                .map(|w| SprintRecord {
-                    sprint: w.at.to_rfc3339(),
-                    committed: 0.0,
-                    delivered: w.count as f64,
-                })
-                .collect();
-            let slope = velocity::analyze(&series)
-                .theil_sen
-                .map_or(0.0, |l| l.slope);
+            let counts: Vec<f64> = weeks.iter().map(|w| w.count as f64).collect();
+            let slope = stats::theil_sen(&counts).map_or(0.0, |(slope, _)| slope);
             QueueTrend {
                 category: cat,
                 weeks,

@@ -1,7 +1,10 @@
 //! Domain types shared by every stage of the agent cycle.
 //!
-//! This module grows with the engines; today it holds the vocabulary that configuration
-//! already needs (roles and impact levels).
+//! The nouns every stage fills and reads: who may approve ([`Role`]), how much an action
+//! can change ([`ImpactLevel`]), what a decision rests on ([`Evidence`]) and how sure it
+//! is ([`Confidence`], made of weighted [`Factor`]s), and how much to say about it
+//! ([`ExplanationLevel`]). It also holds the one validator for names and unit numbers that
+//! every stage applies to caller input.
 
 use std::fmt;
 use std::str::FromStr;
@@ -105,6 +108,189 @@ impl FromStr for ImpactLevel {
             )),
         }
     }
+}
+
+/// The longest name (team, user, action kind, …) accepted anywhere, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// Checks a name given by a caller: not blank, at most [`MAX_NAME_CHARS`] characters, no
+/// control characters.
+pub(crate) fn check_name(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("longer than {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+/// Why `x` is not a finite number in [0, 1], or `None` when it is. The one rule behind
+/// [`check_unit`] and the settings' unit checks (which report a configuration error).
+pub(crate) fn unit_complaint(x: f64) -> Option<String> {
+    (!(x.is_finite() && (0.0..=1.0).contains(&x)))
+        .then(|| format!("must be a number in [0, 1], got {x}"))
+}
+
+/// Checks that `x` is a finite number in [0, 1].
+pub(crate) fn check_unit(field: impl Into<String>, x: f64) -> Result<()> {
+    match unit_complaint(x) {
+        None => Ok(()),
+        Some(m) => Err(Error::invalid(field, m)),
+    }
+}
+
+/// What a decision rests on. Every field is optional evidence; absent evidence scores 0.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Evidence {
+    /// Share of the fields the decision needs that are present, in [0, 1].
+    pub completeness: f64,
+    /// How many data points (tickets, sprints, events) the finding is based on.
+    pub observations: u64,
+    /// Age in hours of the newest evidence (none: unknown, scores 0).
+    pub newest_evidence_age_hours: Option<f64>,
+    /// This kind of decision for this team: how many were right (approved / came true).
+    pub track_record_right: u64,
+    /// …out of how many decided.
+    pub track_record_total: u64,
+    /// The matching pattern's support in [0, 1] and its episode count.
+    pub pattern_support: Option<f64>,
+    /// Episodes behind the matching pattern.
+    pub pattern_episodes: u64,
+    /// Signals in [0, 1] from the engines that looked at the same case (forecast risk,
+    /// triage urgency, …); their agreement is the consensus.
+    pub engine_signals: Vec<f64>,
+    /// Free-text evidence items shown in verbose explanations.
+    pub items: Vec<String>,
+}
+
+/// One factor's part in a confidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    /// `data_quality`, `historical_accuracy`, `pattern_strength`, `temporal_relevance`,
+    /// `consensus_score`.
+    pub name: String,
+    /// The factor's value in [0, 1].
+    pub value: f64,
+    /// Its weight.
+    pub weight: f64,
+    /// value × weight.
+    pub contribution: f64,
+    /// The inputs, in words.
+    pub evidence: String,
+}
+
+/// How much to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExplanationLevel {
+    /// One sentence.
+    Basic,
+    /// The factor table (the default).
+    #[default]
+    Detailed,
+    /// The factor table, the formulas and every evidence item.
+    Verbose,
+}
+
+impl ExplanationLevel {
+    /// The lower-case name (`basic`, `detailed`, `verbose`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExplanationLevel::Basic => "basic",
+            ExplanationLevel::Detailed => "detailed",
+            ExplanationLevel::Verbose => "verbose",
+        }
+    }
+}
+
+impl fmt::Display for ExplanationLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ExplanationLevel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "basic" => Ok(ExplanationLevel::Basic),
+            "detailed" => Ok(ExplanationLevel::Detailed),
+            "verbose" => Ok(ExplanationLevel::Verbose),
+            _ => Err(Error::invalid(
+                "level",
+                format!("unknown explanation level `{s}` (expected basic, detailed or verbose)"),
+            )),
+        }
+    }
+}
+
+impl Evidence {
+    /// Checks the values: completeness, pattern support and engine signals in [0, 1], an
+    /// evidence age that is finite and not negative, and no more right decisions than
+    /// decided ones. [`crate::reasoning::score`] clamps instead; the surfaces refuse.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first bad field (`engine_signals[2]`).
+    pub fn validate(&self) -> Result<()> {
+        check_unit("completeness", self.completeness)?;
+        if let Some(a) = self.newest_evidence_age_hours {
+            if !a.is_finite() || a < 0.0 {
+                return Err(Error::invalid(
+                    "newest_evidence_age_hours",
+                    format!("must be a finite number of hours ≥ 0, got {a}"),
+                ));
+            }
+        }
+        if self.track_record_right > self.track_record_total {
+            return Err(Error::invalid(
+                "track_record_right",
+                format!(
+                    "{} right of {} decided: cannot exceed the decided count",
+                    self.track_record_right, self.track_record_total
+                ),
+            ));
+        }
+        if let Some(s) = self.pattern_support {
+            check_unit("pattern_support", s)?;
+        }
+        for (i, s) in self.engine_signals.iter().enumerate() {
+            check_unit(format!("engine_signals[{i}]"), *s)?;
+        }
+        Ok(())
+    }
+}
+
+/// A scored decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Confidence {
+    /// The raw weighted sum.
+    pub raw: f64,
+    /// After calibration (equal to `raw` while uncalibrated).
+    pub calibrated: f64,
+    /// Whether a calibration map was applied.
+    pub is_calibrated: bool,
+    /// The five factors, in the order of the table above.
+    pub factors: Vec<Factor>,
+    /// The evidence items.
+    pub items: Vec<String>,
+}
+
+/// Turns [`Evidence`] into a [`Confidence`].
+///
+/// The analysis engines (forecast, triage) take a scorer instead of calling the reasoning
+/// engine, so that they stay leaves: the handles pass
+/// [`crate::reasoning::WeightedScorer`] with the deployment's weights.
+pub trait Scorer: fmt::Debug {
+    /// The confidence that `evidence` supports.
+    fn score(&self, evidence: &Evidence) -> Confidence;
 }
 
 #[cfg(test)]

@@ -11,38 +11,7 @@
 //! - **NMAE**: mean |actual − predicted| ÷ the interquartile range of the actual values of
 //!   the whole project (the TSE2017 paper's normalisation).
 
-pub use crate::reasoning::{brier, expected_calibration_error};
-
-/// AUC of `scores` for `labels` (true = positive), by average ranks. `None` if either class
-/// is absent.
-pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
-    let n = scores.len().min(labels.len());
-    let pos = labels[..n].iter().filter(|l| **l).count();
-    let neg = n - pos;
-    if pos == 0 || neg == 0 {
-        return None;
-    }
-    let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|a, b| scores[*a].total_cmp(&scores[*b]));
-    let mut rank_sum = 0.0;
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && scores[idx[j + 1]] == scores[idx[i]] {
-            j += 1;
-        }
-        // Tied block i..=j shares the average rank (1-based).
-        let avg = (i + j) as f64 / 2.0 + 1.0;
-        for k in &idx[i..=j] {
-            if labels[*k] {
-                rank_sum += avg;
-            }
-        }
-        i = j + 1;
-    }
-    let (p, q) = (pos as f64, neg as f64);
-    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * q))
-}
+pub use crate::stats::{auc, brier, expected_calibration_error};
 
 /// A k-class confusion matrix: `m[actual][predicted]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +128,7 @@ pub fn macro_auc(probs: &[Vec<f64>], actual: &[usize], k: usize) -> Option<f64> 
 pub fn quantile(xs: &[f64], q: f64) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
-    crate::velocity::percentile(&v, q).unwrap_or(0.0)
+    crate::stats::percentile(&v, q).unwrap_or(0.0)
 }
 
 /// Mean absolute error over the pairs.

@@ -1003,7 +1003,13 @@ pub fn evaluate(history: &History, options: &TriageEvalOptions) -> Result<Triage
             max_proposals: tickets.len().max(1),
             ..options.settings.clone()
         };
-        let proposals = triage(&tickets, &settings, t, &weights, &track);
+        let proposals = triage(
+            &tickets,
+            &settings,
+            t,
+            &crate::reasoning::WeightedScorer::new(&weights),
+            &track,
+        );
         proposals_total += proposals.len();
         let proposed: BTreeMap<&str, TriageAction> = proposals
             .iter()

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::juno::Juno;
+use crate::reasoning::WeightedScorer;
 use crate::store::{forecasts as sql, to_ms};
 
 /// The memory action whose recorded outcomes are the forecasts' track record: record
@@ -92,9 +93,8 @@ impl<'a> Forecaster<'a> {
         let config = self.juno.config();
         let ctx = ForecastContext {
             risk: &config.risk,
-            weights: &config.confidence_weights,
+            scorer: &WeightedScorer::new(&config.confidence_weights),
             model,
-            calibration: None,
             track_record: self.track_record(&state.team),
             seed: seed_for(&state.team, &state.sprint),
         };

@@ -29,9 +29,9 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfidenceWeights, RiskSettings};
+use crate::config::RiskSettings;
 use crate::error::{Error, Result};
-use crate::reasoning::{self, Calibration, Confidence, Evidence, ExplanationLevel};
+use crate::model::{Confidence, Evidence, ExplanationLevel, Scorer};
 
 pub use self::api::{FORECAST_ACTION, Forecaster, RetrainReport, SprintObservation, seed_for};
 pub use self::model::{ModelEvaluation, RiskModel};
@@ -149,12 +149,10 @@ pub struct SprintForecast {
 pub struct ForecastContext<'a> {
     /// Category weights and thresholds.
     pub risk: &'a RiskSettings,
-    /// Confidence weights.
-    pub weights: &'a ConfidenceWeights,
+    /// Scores the forecast's evidence (the handle passes the reasoning engine's).
+    pub scorer: &'a dyn Scorer,
     /// The trained model, if any.
     pub model: Option<&'a RiskModel>,
-    /// The calibration map for this kind of forecast, if fitted.
-    pub calibration: Option<&'a Calibration>,
     /// This kind of forecast for this team: (came true, decided).
     pub track_record: (u64, u64),
     /// The simulation's seed.
@@ -280,7 +278,7 @@ pub(crate) fn nn(x: f64) -> f64 {
 }
 
 fn median(mut xs: Vec<f64>) -> Option<f64> {
-    crate::velocity::median(&mut xs)
+    crate::stats::median(&mut xs)
 }
 
 /// The five raw category scores of the [`risk`] table.
@@ -459,7 +457,7 @@ pub fn sprint(
             .map(|c| format!("{}: {:.2} — {}", c.name, c.score, c.evidence))
             .collect(),
     };
-    let confidence = reasoning::score(&evidence, ctx.weights, ctx.calibration);
+    let confidence = ctx.scorer.score(&evidence);
     Ok(SprintForecast {
         team: state.team.clone(),
         sprint: state.sprint.clone(),
@@ -522,6 +520,8 @@ impl SprintForecast {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ConfidenceWeights;
+    use crate::reasoning::WeightedScorer;
 
     fn state() -> SprintState {
         SprintState {
@@ -555,9 +555,8 @@ mod tests {
         let (risk, weights) = (RiskSettings::default(), ConfidenceWeights::default());
         let ctx = ForecastContext {
             risk: &risk,
-            weights: &weights,
+            scorer: &WeightedScorer::new(&weights),
             model,
-            calibration: None,
             track_record: (0, 0),
             seed: 42,
         };
@@ -699,9 +698,8 @@ mod tests {
         let (risk, weights) = (RiskSettings::default(), ConfidenceWeights::default());
         let ctx = ForecastContext {
             risk: &risk,
-            weights: &weights,
+            scorer: &WeightedScorer::new(&weights),
             model: None,
-            calibration: None,
             track_record: (0, 0),
             seed: 1,
         };

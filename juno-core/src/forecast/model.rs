@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{FEATURE_COUNT, FEATURE_NAMES};
 use crate::error::{Error, Result};
-use crate::eval::metrics;
+use crate::stats as metrics;
 
 /// Recorded sprints needed before a model is trained.
 pub const MIN_TRAINING_SPRINTS: usize = 30;

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RiskSettings;
 // Scores in [0, 1], NaN as 0: the guard every formula's output passes.
-use crate::reasoning::clamp01 as unit;
+use crate::stats::clamp01 as unit;
 
 /// The overall risk level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -115,8 +115,8 @@ impl<'a> Governance<'a> {
     /// # Errors
     /// [`Error::InvalidInput`] for an empty user or team list.
     pub fn assign_role(&self, user: &str, role: Role, teams: &[&str], by: &str) -> Result<()> {
-        crate::memory::check_name("user", user)?;
-        crate::memory::check_name("by", by)?;
+        crate::model::check_name("user", user)?;
+        crate::model::check_name("by", by)?;
         if teams.is_empty() {
             return Err(Error::invalid(
                 "teams",
@@ -124,7 +124,7 @@ impl<'a> Governance<'a> {
             ));
         }
         for t in teams {
-            crate::memory::check_name("teams", t)?;
+            crate::model::check_name("teams", t)?;
         }
         let now = ms(self.now());
         self.juno.store().write(|tx| {
@@ -157,7 +157,7 @@ impl<'a> Governance<'a> {
         team: Option<&str>,
         by: &str,
     ) -> Result<Vec<String>> {
-        crate::memory::check_name("by", by)?;
+        crate::model::check_name("by", by)?;
         let now = ms(self.now());
         let teams = self.juno.store().write(|tx| {
             let teams = sql::revoke(tx, user, role, team, now, by)?;

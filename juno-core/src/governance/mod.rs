@@ -77,10 +77,10 @@ impl Action {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        crate::memory::check_name("action.kind", &self.kind)?;
-        crate::memory::check_name("action.team", &self.team)?;
+        crate::model::check_name("action.kind", &self.kind)?;
+        crate::model::check_name("action.team", &self.team)?;
         if let Some(t) = &self.target {
-            crate::memory::check_name("action.target", t)?;
+            crate::model::check_name("action.target", t)?;
         }
         Ok(())
     }
@@ -114,8 +114,8 @@ impl NewRequest {
 
     pub(crate) fn validate(&self) -> Result<()> {
         self.action.validate()?;
-        crate::memory::check_unit("confidence", self.confidence)?;
-        crate::memory::check_name("requester", &self.requester)?;
+        crate::model::check_unit("confidence", self.confidence)?;
+        crate::model::check_name("requester", &self.requester)?;
         Ok(())
     }
 }

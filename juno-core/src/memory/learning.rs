@@ -27,8 +27,6 @@ use crate::error::{Error, Result};
 pub const MIN_PATTERN_EPISODES: usize = 3;
 /// Provenance keeps at most this many supporting ids (the newest).
 pub const MAX_PROVENANCE_IDS: usize = 1000;
-/// z for the 95% Wilson interval.
-const WILSON_Z: f64 = 1.959_963_984_540_054;
 
 /// What became of a proposed action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -147,18 +145,7 @@ pub struct Pattern {
     pub episode_ids: Vec<MemoryId>,
 }
 
-/// Lower end of the Wilson score interval for `k` successes in `n` trials.
-pub fn wilson_lower_bound(k: u64, n: u64) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    let n = n as f64;
-    let p = k as f64 / n;
-    let z2 = WILSON_Z * WILSON_Z;
-    let centre = p + z2 / (2.0 * n);
-    let spread = WILSON_Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - spread) / (1.0 + z2 / n)).clamp(0.0, 1.0)
-}
+pub use crate::stats::wilson_lower_bound;
 
 /// Counts stored in a preference memory's content.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]

@@ -525,7 +525,6 @@ pub struct MemoryStats {
     pub newest: Option<DateTime<Utc>>,
 }
 
-const MAX_NAME_CHARS: usize = 256;
 const MAX_TEXT_BYTES: usize = 64 * 1024;
 const MAX_CONTENT_BYTES: usize = 1024 * 1024;
 const MAX_TAGS: usize = 32;
@@ -534,21 +533,7 @@ const MAX_TTL_SECONDS: i64 = 100 * 365 * 24 * 3600;
 /// Working memories without an explicit TTL live this long.
 pub const DEFAULT_WORKING_TTL_SECONDS: i64 = 3600;
 
-pub(crate) fn check_name(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    if value.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::invalid(
-            field,
-            format!("longer than {MAX_NAME_CHARS} characters"),
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(Error::invalid(field, "contains control characters"));
-    }
-    Ok(())
-}
+pub(crate) use crate::model::{check_name, check_unit};
 
 fn check_text(text: &str) -> Result<()> {
     if text.trim().is_empty() {
@@ -564,17 +549,6 @@ fn check_text(text: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-pub(crate) fn check_unit(field: &str, v: f64) -> Result<()> {
-    if v.is_finite() && (0.0..=1.0).contains(&v) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("must be between 0 and 1, got {v}"),
-        ))
-    }
 }
 
 fn ttl_duration(ttl: i64) -> Result<Duration> {

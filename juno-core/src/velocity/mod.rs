@@ -12,14 +12,18 @@
 //! | `classification` | fewer than [`MIN_SPRINTS`] sprints → `insufficient_data`; cv > [`VOLATILE_CV`] → `volatile`; Theil–Sen slope / mean above +[`TREND_THRESHOLD`] per sprint → `improving`, below −[`TREND_THRESHOLD`] → `declining`; else `stable` |
 //! | forecast | OLS prediction for the next sprint with an 80% prediction interval (Student's t, n − 2 degrees of freedom), floored at 0 |
 
+mod api;
+
+pub use api::Velocity;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::juno::Juno;
-use crate::reasoning::ExplanationLevel;
+use crate::model::ExplanationLevel;
+use crate::stats;
 
 /// Fewer sprints than this cannot be classified.
 pub const MIN_SPRINTS: usize = 3;
@@ -109,37 +113,6 @@ pub struct VelocityReport {
     pub forecast: Option<Forecast>,
 }
 
-/// The median of `v` (sorted in place), `None` when empty. Shared by the engines.
-pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
-}
-
-fn median_of(v: &mut [f64]) -> f64 {
-    median(v).unwrap_or(0.0)
-}
-
-/// The `q` quantile (in [0, 1]) of sorted values by linear interpolation (numpy's
-/// default), `None` when empty. Shared by flow analysis and the evaluation metrics.
-pub(crate) fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    let n = sorted.len();
-    if n == 0 {
-        return None;
-    }
-    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(n - 1);
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
-}
-
 /// Student's t quantile at 0.90 (one-sided), i.e. the 80% two-sided interval, by degrees
 /// of freedom; the normal quantile beyond 30.
 fn t90(df: usize) -> f64 {
@@ -189,37 +162,17 @@ pub fn analyze(sprints: &[SprintRecord]) -> VelocityReport {
         (!ratios.is_empty()).then(|| ratios.iter().sum::<f64>() / ratios.len() as f64);
 
     let (mut ols, mut r_squared, mut theil_sen, mut forecast) = (None, None, None, None);
-    if n >= 2 {
-        let xbar = (nf - 1.0) / 2.0;
-        let sxx: f64 = (0..n).map(|i| (i as f64 - xbar).powi(2)).sum();
-        let sxy: f64 = (0..n).map(|i| (i as f64 - xbar) * (y[i] - mean)).sum();
-        let slope = sxy / sxx;
-        let intercept = mean - slope * xbar;
+    if let Some(fit) = stats::ols(&y) {
+        let (slope, intercept) = (fit.slope, fit.intercept);
         ols = Some(Line { slope, intercept });
-        let ss_tot: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
-        let ss_res: f64 = (0..n)
-            .map(|i| (y[i] - (intercept + slope * i as f64)).powi(2))
-            .sum();
-        r_squared = (ss_tot > 0.0).then(|| 1.0 - ss_res / ss_tot);
-
-        let mut slopes = Vec::with_capacity(n * (n - 1) / 2);
-        for i in 0..n {
-            for j in i + 1..n {
-                slopes.push((y[j] - y[i]) / (j - i) as f64);
-            }
-        }
-        let ts_slope = median_of(&mut slopes);
-        let mut residuals: Vec<f64> = (0..n).map(|i| y[i] - ts_slope * i as f64).collect();
-        theil_sen = Some(Line {
-            slope: ts_slope,
-            intercept: median_of(&mut residuals),
-        });
+        r_squared = fit.r_squared;
+        theil_sen = stats::theil_sen(&y).map(|(slope, intercept)| Line { slope, intercept });
 
         if n >= 3 {
             let x_next = nf;
             let expected = intercept + slope * x_next;
-            let s = (ss_res / (nf - 2.0)).sqrt();
-            let se = s * (1.0 + 1.0 / nf + (x_next - xbar).powi(2) / sxx).sqrt();
+            let s = (fit.residual_ss / (nf - 2.0)).sqrt();
+            let se = s * (1.0 + 1.0 / nf + (x_next - fit.x_mean).powi(2) / fit.sxx).sqrt();
             let half = t90(n - 2) * se;
             forecast = Some(Forecast {
                 expected: expected.max(0.0),
@@ -248,7 +201,7 @@ pub fn analyze(sprints: &[SprintRecord]) -> VelocityReport {
     VelocityReport {
         sprints: n,
         mean,
-        median: median_of(&mut y.clone()),
+        median: stats::median(&mut y.clone()).unwrap_or(0.0),
         stdev,
         cv,
         stability: 1.0 / (1.0 + cv),
@@ -368,7 +321,7 @@ impl VelocityReport {
 }
 
 /// Checks one team's sprints; `name` is what errors call the list (`sprints`, a team).
-fn check_sprints(name: &str, sprints: &[SprintRecord]) -> Result<()> {
+pub(crate) fn check_sprints(name: &str, sprints: &[SprintRecord]) -> Result<()> {
     if sprints.len() > MAX_SPRINTS_PER_TEAM {
         return Err(Error::invalid(
             name,
@@ -389,70 +342,12 @@ fn check_sprints(name: &str, sprints: &[SprintRecord]) -> Result<()> {
     Ok(())
 }
 
-/// The velocity component of one [`Juno`]: `juno.velocity()`.
-///
-/// [`analyze`] and [`analyze_teams`] with their input checked first.
-///
-/// # Examples
-///
-/// ```
-/// use juno_core::Juno;
-/// use juno_core::velocity::{SprintRecord, VelocityClass};
-/// let juno = Juno::open_in_memory()?;
-/// let sprints: Vec<SprintRecord> = [20.0, 22.0, 24.0, 26.0]
-///     .iter()
-///     .enumerate()
-///     .map(|(i, d)| SprintRecord { sprint: format!("s{i}"), committed: 25.0, delivered: *d })
-///     .collect();
-/// let report = juno.velocity().analyze(&sprints)?;
-/// assert_eq!(report.classification, VelocityClass::Improving);
-/// assert!((report.mean - 23.0).abs() < 1e-12);
-/// # Ok::<(), juno_core::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct Velocity<'a> {
-    // Nothing here reads the engine yet; the component exists so that velocity is reached
-    // like every other stage (and can take team settings from it later).
-    #[allow(dead_code)]
-    juno: &'a Juno,
-}
-
-impl<'a> Velocity<'a> {
-    pub(crate) fn new(juno: &'a Juno) -> Self {
-        Velocity { juno }
-    }
-
-    /// Analyses one team's sprints, oldest first.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for a negative or non-finite number (`sprints[3].delivered`)
-    /// or more than [`MAX_SPRINTS_PER_TEAM`] sprints.
-    pub fn analyze(&self, sprints: &[SprintRecord]) -> Result<VelocityReport> {
-        check_sprints("sprints", sprints)?;
-        Ok(analyze(sprints))
-    }
-
-    /// Analyses many teams; the result is ordered by team.
-    ///
-    /// # Errors
-    /// As [`Velocity::analyze`], the field named after the team (`team_alpha[0].delivered`).
-    pub fn analyze_teams(
-        &self,
-        teams: &BTreeMap<String, Vec<SprintRecord>>,
-    ) -> Result<BTreeMap<String, VelocityReport>> {
-        for (team, sprints) in teams {
-            check_sprints(team, sprints)?;
-        }
-        Ok(analyze_teams(teams))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn sprints(v: &[f64]) -> Vec<SprintRecord> {
+    pub(super) fn sprints(v: &[f64]) -> Vec<SprintRecord> {
         v.iter()
             .enumerate()
             .map(|(i, d)| SprintRecord {
@@ -527,30 +422,6 @@ mod tests {
             analyze(&sprints(&[10.0, 40.0, 12.0, 38.0, 9.0, 41.0])).classification,
             VelocityClass::Volatile
         );
-    }
-
-    #[test]
-    fn the_component_refuses_bad_numbers_by_name() -> Result<()> {
-        let juno = Juno::open_in_memory()?;
-        let mut v = sprints(&[20.0, 21.0, 22.0]);
-        assert_eq!(
-            juno.velocity().analyze(&v)?.classification,
-            VelocityClass::Improving
-        );
-        v[1].delivered = -3.0;
-        let field = |r: Result<VelocityReport>| match r {
-            Err(Error::InvalidInput { field, .. }) => field,
-            other => format!("{other:?}"),
-        };
-        assert_eq!(field(juno.velocity().analyze(&v)), "sprints[1].delivered");
-        let teams = BTreeMap::from([("alpha".to_owned(), v)]);
-        match juno.velocity().analyze_teams(&teams) {
-            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "alpha[1].delivered"),
-            other => panic!("{other:?}"),
-        }
-        let too_many = sprints(&vec![1.0; MAX_SPRINTS_PER_TEAM + 1]);
-        assert_eq!(field(juno.velocity().analyze(&too_many)), "sprints");
-        Ok(())
     }
 
     #[test]

@@ -25,16 +25,14 @@
 //! expected calibration error (10 equal-width bins) before and after. With fewer than
 //! [`MIN_CALIBRATION_OUTCOMES`] outcomes the map is the identity and explanations say so.
 
-use std::fmt::{self, Write as _};
-use std::str::FromStr;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfidenceWeights;
 use crate::error::{Error, Result};
-use crate::juno::Juno;
-use crate::memory::check_name;
-use crate::memory::learning::wilson_lower_bound;
+use crate::model::check_unit;
+use crate::stats::{clamp01, wilson_lower_bound};
 
 /// Outcomes needed before a calibration map is fitted.
 pub const MIN_CALIBRATION_OUTCOMES: usize = 30;
@@ -45,161 +43,34 @@ pub const RELEVANCE_HALF_LIFE_HOURS: f64 = 72.0;
 /// Pattern episodes at which pattern strength reaches half its support.
 pub const PATTERN_EPISODE_SCALE: f64 = 3.0;
 
-/// What a decision rests on. Every field is optional evidence; absent evidence scores 0.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Evidence {
-    /// Share of the fields the decision needs that are present, in [0, 1].
-    pub completeness: f64,
-    /// How many data points (tickets, sprints, events) the finding is based on.
-    pub observations: u64,
-    /// Age in hours of the newest evidence (none: unknown, scores 0).
-    pub newest_evidence_age_hours: Option<f64>,
-    /// This kind of decision for this team: how many were right (approved / came true).
-    pub track_record_right: u64,
-    /// …out of how many decided.
-    pub track_record_total: u64,
-    /// The matching pattern's support in [0, 1] and its episode count.
-    pub pattern_support: Option<f64>,
-    /// Episodes behind the matching pattern.
-    pub pattern_episodes: u64,
-    /// Signals in [0, 1] from the engines that looked at the same case (forecast risk,
-    /// triage urgency, …); their agreement is the consensus.
-    pub engine_signals: Vec<f64>,
-    /// Free-text evidence items shown in verbose explanations.
-    pub items: Vec<String>,
+mod api;
+
+pub use crate::model::{Confidence, Evidence, ExplanationLevel, Factor, Scorer};
+pub use api::Reasoning;
+
+/// The reasoning engine as a [`Scorer`]: [`score`] with these weights and, when given, a
+/// calibration map.
+#[derive(Debug, Clone, Copy)]
+pub struct WeightedScorer<'a> {
+    /// The factor weights.
+    pub weights: &'a ConfidenceWeights,
+    /// The calibration map, if one applies.
+    pub calibration: Option<&'a Calibration>,
 }
 
-/// One factor's part in a confidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Factor {
-    /// `data_quality`, `historical_accuracy`, `pattern_strength`, `temporal_relevance`,
-    /// `consensus_score`.
-    pub name: String,
-    /// The factor's value in [0, 1].
-    pub value: f64,
-    /// Its weight.
-    pub weight: f64,
-    /// value × weight.
-    pub contribution: f64,
-    /// The inputs, in words.
-    pub evidence: String,
-}
-
-/// How much to say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExplanationLevel {
-    /// One sentence.
-    Basic,
-    /// The factor table (the default).
-    #[default]
-    Detailed,
-    /// The factor table, the formulas and every evidence item.
-    Verbose,
-}
-
-impl ExplanationLevel {
-    /// The lower-case name (`basic`, `detailed`, `verbose`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExplanationLevel::Basic => "basic",
-            ExplanationLevel::Detailed => "detailed",
-            ExplanationLevel::Verbose => "verbose",
+impl<'a> WeightedScorer<'a> {
+    /// Scores with `weights`, uncalibrated.
+    pub fn new(weights: &'a ConfidenceWeights) -> Self {
+        WeightedScorer {
+            weights,
+            calibration: None,
         }
     }
 }
 
-impl fmt::Display for ExplanationLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ExplanationLevel {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "basic" => Ok(ExplanationLevel::Basic),
-            "detailed" => Ok(ExplanationLevel::Detailed),
-            "verbose" => Ok(ExplanationLevel::Verbose),
-            _ => Err(Error::invalid(
-                "level",
-                format!("unknown explanation level `{s}` (expected basic, detailed or verbose)"),
-            )),
-        }
-    }
-}
-
-/// `x` is a finite number in [0, 1].
-fn check_unit(field: impl Into<String>, x: f64) -> Result<()> {
-    if x.is_finite() && (0.0..=1.0).contains(&x) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("must be a number in [0, 1], got {x}"),
-        ))
-    }
-}
-
-impl Evidence {
-    /// Checks the values: completeness, pattern support and engine signals in [0, 1], an
-    /// evidence age that is finite and not negative, and no more right decisions than
-    /// decided ones. [`score`] clamps instead; the surfaces refuse.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] naming the first bad field (`engine_signals[2]`).
-    pub fn validate(&self) -> Result<()> {
-        check_unit("completeness", self.completeness)?;
-        if let Some(a) = self.newest_evidence_age_hours {
-            if !a.is_finite() || a < 0.0 {
-                return Err(Error::invalid(
-                    "newest_evidence_age_hours",
-                    format!("must be a finite number of hours ≥ 0, got {a}"),
-                ));
-            }
-        }
-        if self.track_record_right > self.track_record_total {
-            return Err(Error::invalid(
-                "track_record_right",
-                format!(
-                    "{} right of {} decided: cannot exceed the decided count",
-                    self.track_record_right, self.track_record_total
-                ),
-            ));
-        }
-        if let Some(s) = self.pattern_support {
-            check_unit("pattern_support", s)?;
-        }
-        for (i, s) in self.engine_signals.iter().enumerate() {
-            check_unit(format!("engine_signals[{i}]"), *s)?;
-        }
-        Ok(())
-    }
-}
-
-/// A scored decision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Confidence {
-    /// The raw weighted sum.
-    pub raw: f64,
-    /// After calibration (equal to `raw` while uncalibrated).
-    pub calibrated: f64,
-    /// Whether a calibration map was applied.
-    pub is_calibrated: bool,
-    /// The five factors, in the order of the table above.
-    pub factors: Vec<Factor>,
-    /// The evidence items.
-    pub items: Vec<String>,
-}
-
-/// `x` clamped to [0, 1]; NaN and infinities count as 0. Shared by the engines' scores.
-pub(crate) fn clamp01(x: f64) -> f64 {
-    if x.is_finite() {
-        x.clamp(0.0, 1.0)
-    } else {
-        0.0
+impl Scorer for WeightedScorer<'_> {
+    fn score(&self, evidence: &Evidence) -> Confidence {
+        score(evidence, self.weights, self.calibration)
     }
 }
 
@@ -393,36 +264,7 @@ pub struct Calibration {
     pub ece_calibrated: f64,
 }
 
-/// Brier score: mean squared difference between probability and outcome (0 or 1).
-pub fn brier(pairs: &[(f64, bool)]) -> f64 {
-    if pairs.is_empty() {
-        return 0.0;
-    }
-    pairs
-        .iter()
-        .map(|(p, y)| (p - f64::from(u8::from(*y))).powi(2))
-        .sum::<f64>()
-        / pairs.len() as f64
-}
-
-/// Expected calibration error over 10 equal-width bins: Σ (bin share) × |mean p − hit rate|.
-pub fn expected_calibration_error(pairs: &[(f64, bool)]) -> f64 {
-    if pairs.is_empty() {
-        return 0.0;
-    }
-    let mut bins = [(0.0f64, 0.0f64, 0usize); 10];
-    for (p, y) in pairs {
-        let i = ((clamp01(*p) * 10.0) as usize).min(9);
-        bins[i].0 += p;
-        bins[i].1 += f64::from(u8::from(*y));
-        bins[i].2 += 1;
-    }
-    let n = pairs.len() as f64;
-    bins.iter()
-        .filter(|b| b.2 > 0)
-        .map(|(sp, sy, k)| (*k as f64 / n) * (sp / *k as f64 - sy / *k as f64).abs())
-        .sum()
-}
+pub use crate::stats::{brier, expected_calibration_error};
 
 impl Calibration {
     /// The identity (no outcomes yet).
@@ -540,114 +382,6 @@ impl Calibration {
             }
         }
         self.blocks.last().map_or(raw, |(_, v)| *v)
-    }
-}
-
-/// The reasoning component of one [`Juno`]: `juno.reasoning()`.
-///
-/// Scores evidence with the deployment's configured [`ConfidenceWeights`] and, for a
-/// decision about a team, takes the track record from what memory learned about that team
-/// and action ([`crate::memory::Memories::preference`]: approved outcomes are right, every
-/// recorded outcome is decided).
-///
-/// # Examples
-///
-/// ```
-/// use juno_core::Juno;
-/// use juno_core::reasoning::{Evidence, ExplanationLevel};
-/// let juno = Juno::open_in_memory()?;
-/// let evidence = Evidence { completeness: 1.0, observations: 5, ..Evidence::default() };
-/// let c = juno.reasoning().confidence(&evidence)?;
-/// // data_quality = 1 × (1 − e^(−5/5)), weighted 0.30; every other factor is 0.
-/// assert!((c.raw - 0.30 * (1.0 - (-1.0f64).exp())).abs() < 1e-12);
-/// println!("{}", c.explain(ExplanationLevel::Detailed));
-/// # Ok::<(), juno_core::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct Reasoning<'a> {
-    juno: &'a Juno,
-}
-
-impl<'a> Reasoning<'a> {
-    pub(crate) fn new(juno: &'a Juno) -> Self {
-        Reasoning { juno }
-    }
-
-    /// The factor weights in force (`[confidence_weights]` in the config file).
-    pub fn weights(&self) -> &'a ConfidenceWeights {
-        &self.juno.config().confidence_weights
-    }
-
-    /// Scores `evidence` as given, with the configured weights; uncalibrated.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for a value out of range (see [`Evidence::validate`]).
-    pub fn confidence(&self, evidence: &Evidence) -> Result<Confidence> {
-        evidence.validate()?;
-        Ok(score(evidence, self.weights(), None))
-    }
-
-    /// Scores a decision of kind `action` about `team`: the evidence's track record is
-    /// replaced by memory's (see [`Reasoning::track_record`]), then scored as by
-    /// [`Reasoning::confidence`].
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for a bad value or an empty team or action; storage errors.
-    pub fn confidence_for(
-        &self,
-        evidence: &Evidence,
-        team: &str,
-        action: &str,
-    ) -> Result<Confidence> {
-        let (right, total) = self.track_record(team, action)?;
-        let evidence = Evidence {
-            track_record_right: right,
-            track_record_total: total,
-            ..evidence.clone()
-        };
-        self.confidence(&evidence)
-    }
-
-    /// `confidence` mapped through `calibration`, a map that may come from outside (JSON):
-    /// it is checked first (see [`Calibration::validate`]). An unfitted map (fewer than
-    /// [`MIN_CALIBRATION_OUTCOMES`] outcomes) leaves the confidence uncalibrated.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for a map that is not monotone or has values outside [0, 1].
-    pub fn calibrated(
-        &self,
-        confidence: Confidence,
-        calibration: &Calibration,
-    ) -> Result<Confidence> {
-        calibration.validate()?;
-        Ok(confidence.with_calibration(calibration))
-    }
-
-    /// The track record of decisions of kind `action` about `team`, as (right, decided):
-    /// the approved outcomes and all outcomes memory recorded for them; (0, 0) when none.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for an empty team or action; storage errors.
-    pub fn track_record(&self, team: &str, action: &str) -> Result<(u64, u64)> {
-        check_name("team", team)?;
-        check_name("action", action)?;
-        Ok(self
-            .juno
-            .memory()
-            .preference(team, action)?
-            .map_or((0, 0), |p| (p.approved, p.total)))
-    }
-
-    /// Fits a calibration map to recorded (confidence, was it right) pairs, with its Brier
-    /// score and expected calibration error before and after (see [`Calibration::fit`]).
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] for a confidence outside [0, 1] (`pairs[3]`).
-    pub fn calibrate(&self, pairs: &[(f64, bool)]) -> Result<Calibration> {
-        for (i, (p, _)) in pairs.iter().enumerate() {
-            check_unit(format!("pairs[{i}]"), *p)?;
-        }
-        Ok(Calibration::fit(pairs))
     }
 }
 
@@ -800,48 +534,6 @@ mod tests {
             .clone()
             .with_calibration(&Calibration::fit(&[(0.5, true); 5]));
         assert!(!same.is_calibrated && same.calibrated == c.raw);
-    }
-
-    #[test]
-    fn the_component_uses_configured_weights_and_memorys_track_record() -> Result<()> {
-        use crate::config::DatabaseUrl;
-        use crate::memory::{Outcome, OutcomeRecord};
-        let config = crate::Config {
-            database_url: DatabaseUrl::Memory,
-            confidence_weights: ConfidenceWeights {
-                data_quality: 0.0,
-                historical_accuracy: 1.0,
-                pattern_strength: 0.0,
-                temporal_relevance: 0.0,
-                consensus_score: 0.0,
-            },
-            ..crate::Config::default()
-        };
-        let juno = Juno::open(config)?;
-        for outcome in [Outcome::Approved, Outcome::Approved, Outcome::Rejected] {
-            juno.memory().record_outcome(&OutcomeRecord {
-                team: "alpha".into(),
-                action: "reassign".into(),
-                outcome,
-                subject: None,
-                note: None,
-            })?;
-        }
-        let r = juno.reasoning();
-        assert_eq!(r.track_record("alpha", "reassign")?, (2, 3));
-        assert_eq!(r.track_record("alpha", "close")?, (0, 0));
-        // Memory replaces whatever track record the evidence carried.
-        let e = Evidence {
-            track_record_right: 90,
-            track_record_total: 90,
-            ..Evidence::default()
-        };
-        let c = r.confidence_for(&e, "alpha", "reassign")?;
-        assert!((c.raw - wilson_lower_bound(2, 3)).abs() < 1e-12);
-        assert!((r.confidence(&e)?.raw - wilson_lower_bound(90, 90)).abs() < 1e-12);
-        assert!(r.confidence_for(&e, "", "reassign").is_err());
-        assert!(r.calibrate(&[(1.2, true)]).is_err());
-        Ok(())
     }
 
     proptest! {

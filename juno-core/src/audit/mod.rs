@@ -82,6 +82,88 @@ pub fn json_digest(value: &serde_json::Value) -> Hash {
     sha256(value.to_string().as_bytes())
 }
 
+/// What an audit entry records. Every writer names its event through this enum and the
+/// compliance rules match on it, so a misspelt event name cannot silently switch a rule off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditEvent {
+    /// A role was granted.
+    RoleAssigned,
+    /// A role was taken away.
+    RoleRevoked,
+    /// An approval request was submitted.
+    RequestSubmitted,
+    /// The auto-approval policy approved a request.
+    RequestAutoApproved,
+    /// A person approved a request (at one level).
+    RequestApproved,
+    /// A person rejected a request.
+    RequestRejected,
+    /// A request passed its deadline and moved up the chain.
+    RequestEscalated,
+    /// The requester withdrew a request.
+    RequestCancelled,
+    /// A request passed its last deadline.
+    RequestExpired,
+    /// A request was claimed for execution.
+    RequestExecuting,
+    /// A request's action ran.
+    RequestExecuted,
+    /// A request's action failed.
+    RequestExecutionFailed,
+    /// An operation was refused (and changed nothing).
+    Refused,
+}
+
+/// Every event, in declaration order.
+pub const ALL_AUDIT_EVENTS: [AuditEvent; 13] = [
+    AuditEvent::RoleAssigned,
+    AuditEvent::RoleRevoked,
+    AuditEvent::RequestSubmitted,
+    AuditEvent::RequestAutoApproved,
+    AuditEvent::RequestApproved,
+    AuditEvent::RequestRejected,
+    AuditEvent::RequestEscalated,
+    AuditEvent::RequestCancelled,
+    AuditEvent::RequestExpired,
+    AuditEvent::RequestExecuting,
+    AuditEvent::RequestExecuted,
+    AuditEvent::RequestExecutionFailed,
+    AuditEvent::Refused,
+];
+
+impl AuditEvent {
+    /// The stored name (`request_approved`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEvent::RoleAssigned => "role_assigned",
+            AuditEvent::RoleRevoked => "role_revoked",
+            AuditEvent::RequestSubmitted => "request_submitted",
+            AuditEvent::RequestAutoApproved => "request_auto_approved",
+            AuditEvent::RequestApproved => "request_approved",
+            AuditEvent::RequestRejected => "request_rejected",
+            AuditEvent::RequestEscalated => "request_escalated",
+            AuditEvent::RequestCancelled => "request_cancelled",
+            AuditEvent::RequestExpired => "request_expired",
+            AuditEvent::RequestExecuting => "request_executing",
+            AuditEvent::RequestExecuted => "request_executed",
+            AuditEvent::RequestExecutionFailed => "request_execution_failed",
+            AuditEvent::Refused => "refused",
+        }
+    }
+
+    /// The event with stored name `name`, `None` for a name this version does not know.
+    pub fn from_name(name: &str) -> Option<Self> {
+        ALL_AUDIT_EVENTS.into_iter().find(|e| e.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for AuditEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One audit entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -103,6 +185,14 @@ pub struct AuditEntry {
     pub prev_hash: String,
     /// This entry's hash, hex.
     pub hash: String,
+}
+
+impl AuditEntry {
+    /// The entry's event, `None` when it was written by a version with events this one
+    /// does not know.
+    pub fn kind(&self) -> Option<AuditEvent> {
+        AuditEvent::from_name(&self.event)
+    }
 }
 
 /// The fields that an entry's hash covers.
@@ -371,5 +461,21 @@ mod tests {
         let h = sha256(b"x");
         assert_eq!(parse_hex("h", &hex(&h)).ok(), Some(h));
         assert!(parse_hex("h", "zz").is_err());
+    }
+
+    #[test]
+    fn event_names_round_trip_and_are_unique() {
+        let mut names: Vec<&str> = ALL_AUDIT_EVENTS.iter().map(|e| e.as_str()).collect();
+        for e in ALL_AUDIT_EVENTS {
+            assert_eq!(AuditEvent::from_name(e.as_str()), Some(e));
+            assert_eq!(
+                serde_json::to_value(e).ok(),
+                Some(serde_json::json!(e.as_str()))
+            );
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL_AUDIT_EVENTS.len());
+        assert_eq!(AuditEvent::from_name("request_aproved"), None);
     }
 }

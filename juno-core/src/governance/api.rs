@@ -7,6 +7,7 @@ use super::{
     Action, ApprovalRequest, DeadlineReport, GovernanceDashboard, NewRequest, RequestId,
     RequestStatus, RoleAssignment, next_role, rank,
 };
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::juno::Juno;
 use crate::model::Role;
@@ -98,7 +99,7 @@ impl<'a> Governance<'a> {
         match self.juno.store().audit_append(
             ms(self.now()),
             actor,
-            "refused",
+            AuditEvent::Refused,
             &subject(id),
             &payload,
         ) {
@@ -135,7 +136,7 @@ impl<'a> Governance<'a> {
                         tx,
                         now,
                         by,
-                        "role_assigned",
+                        AuditEvent::RoleAssigned,
                         &format!("user:{user}"),
                         &json!({ "user": user, "role": role, "team": team }),
                     )?;
@@ -167,7 +168,7 @@ impl<'a> Governance<'a> {
                     tx,
                     now,
                     by,
-                    "role_revoked",
+                    AuditEvent::RoleRevoked,
                     &format!("user:{user}"),
                     &json!({ "user": user, "role": role, "team": t }),
                 )?;
@@ -269,7 +270,7 @@ impl<'a> Governance<'a> {
                     tx,
                     now_ms,
                     &r.requester,
-                    "request_submitted",
+                    AuditEvent::RequestSubmitted,
                     &subject(id),
                     &json!({
                         "action_digest": digest, "action": r.action, "impact": r.impact,
@@ -281,7 +282,7 @@ impl<'a> Governance<'a> {
                         tx,
                         now_ms,
                         "juno",
-                        "request_auto_approved",
+                        AuditEvent::RequestAutoApproved,
                         &subject(id),
                         &json!({ "action_digest": digest, "decision": d }),
                     )?;
@@ -394,7 +395,7 @@ impl<'a> Governance<'a> {
                 tx,
                 now_ms,
                 user,
-                if approve { "request_approved" } else { "request_rejected" },
+                if approve { AuditEvent::RequestApproved } else { AuditEvent::RequestRejected },
                 &subject(id),
                 &json!({
                     "action_digest": req.digest, "role": req.role, "approver_roles": roles,
@@ -494,7 +495,7 @@ impl<'a> Governance<'a> {
             tx,
             now_ms,
             actor,
-            "request_escalated",
+            AuditEvent::RequestEscalated,
             &subject(id),
             &json!({ "action_digest": digest, "from": from, "to": to, "deadline": deadline, "reason": reason }),
         )?;
@@ -535,7 +536,7 @@ impl<'a> Governance<'a> {
                 tx,
                 now_ms,
                 user,
-                "request_cancelled",
+                AuditEvent::RequestCancelled,
                 &subject(id),
                 &json!({ "action_digest": req.digest }),
             )?;
@@ -661,7 +662,7 @@ impl<'a> Governance<'a> {
             tx,
             now_ms,
             by,
-            "request_expired",
+            AuditEvent::RequestExpired,
             &subject(id),
             &json!({ "action_digest": digest, "role": role }),
         )?;
@@ -715,7 +716,7 @@ impl<'a> Governance<'a> {
                 tx,
                 now_ms,
                 actor,
-                "request_executing",
+                AuditEvent::RequestExecuting,
                 &subject(id),
                 &json!({ "action_digest": digest }),
             )?;
@@ -732,10 +733,14 @@ impl<'a> Governance<'a> {
         let result = executor.execute(action);
         let done_ms = ms(self.now());
         let (to, event, value) = match &result {
-            Ok(v) => (RequestStatus::Executed, "request_executed", v.clone()),
+            Ok(v) => (
+                RequestStatus::Executed,
+                AuditEvent::RequestExecuted,
+                v.clone(),
+            ),
             Err(msg) => (
                 RequestStatus::ExecutionFailed,
-                "request_execution_failed",
+                AuditEvent::RequestExecutionFailed,
                 json!({ "error": msg }),
             ),
         };
@@ -870,6 +875,20 @@ impl<'a> Governance<'a> {
     /// # Errors
     /// Storage errors.
     pub fn compliance_report(&self) -> Result<super::ComplianceReport> {
-        super::compliance::report(self.juno)
+        let audit_ok = self.juno.audit().verify(None)?.ok;
+        let mut ledger = super::compliance::Ledger::default();
+        self.juno.store().audit_scan(|e| {
+            ledger.record(e);
+            Ok(())
+        })?;
+        let inputs = super::compliance::ComplianceInputs {
+            now: self.now(),
+            audit_ok,
+            monitoring_enabled: self.juno.config().compliance_monitoring,
+            ledger,
+            requests: self.juno.store().read(sql::all_requests)?,
+            roles: self.roles(None, false)?,
+        };
+        Ok(super::compliance::report(&inputs))
     }
 }

@@ -16,10 +16,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
-use crate::juno::Juno;
+use super::{ApprovalRequest, RequestStatus, RoleAssignment};
+use crate::audit::{AuditEntry, AuditEvent};
 use crate::model::Role;
-use crate::store::governance as sql;
 
 /// Approvals faster than this many seconds after submission are flagged.
 pub const RUBBER_STAMP_SECONDS: f64 = 30.0;
@@ -68,6 +67,7 @@ pub struct ComplianceReport {
     pub warnings: u64,
 }
 
+/// What the audit log says happened to one request.
 #[derive(Default)]
 struct RequestTrail {
     approvals: Vec<(u64, String, String, f64)>, // seq, actor, digest, seconds since submission
@@ -76,196 +76,334 @@ struct RequestTrail {
     first_seq: Option<u64>,
 }
 
-pub(crate) fn report(juno: &Juno) -> Result<ComplianceReport> {
-    let now = juno.now();
-    let verify = juno.audit().verify(None)?;
-    let mut trails: BTreeMap<String, RequestTrail> = BTreeMap::new();
-    let mut revocations: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut grants: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    juno.store().audit_scan(|e| {
+/// The audit log read once, grouped the way the rules ask about it.
+#[derive(Default)]
+pub(crate) struct Ledger {
+    /// By subject (`request:42`).
+    trails: BTreeMap<String, RequestTrail>,
+    /// Role revocations by subject (`user:ana@x`).
+    revocations: BTreeMap<String, Vec<u64>>,
+    /// Role grants by subject.
+    grants: BTreeMap<String, Vec<u64>>,
+}
+
+impl Ledger {
+    /// Takes in one entry (fed oldest first).
+    pub(crate) fn record(&mut self, e: AuditEntry) {
+        let Some(kind) = e.kind() else { return };
         let digest = e
             .payload
             .get("action_digest")
             .and_then(|d| d.as_str())
             .unwrap_or_default()
             .to_owned();
-        match e.event.as_str() {
-            "request_submitted" => {
-                trails
-                    .entry(e.subject.clone())
+        match kind {
+            AuditEvent::RequestSubmitted => {
+                self.trails
+                    .entry(e.subject)
                     .or_default()
                     .first_seq
                     .get_or_insert(e.seq);
             }
-            "request_approved" => {
+            AuditEvent::RequestApproved => {
                 let secs = e
                     .payload
                     .get("seconds_since_submission")
                     .and_then(serde_json::Value::as_f64)
                     .unwrap_or(f64::MAX);
-                trails
-                    .entry(e.subject.clone())
+                self.trails
+                    .entry(e.subject)
                     .or_default()
                     .approvals
-                    .push((e.seq, e.actor.clone(), digest, secs));
+                    .push((e.seq, e.actor, digest, secs));
             }
-            "request_auto_approved" => trails
-                .entry(e.subject.clone())
+            AuditEvent::RequestAutoApproved => self
+                .trails
+                .entry(e.subject)
                 .or_default()
                 .auto_approvals
                 .push((e.seq, digest)),
-            "request_executed" | "request_executing" => {
-                trails
-                    .entry(e.subject.clone())
-                    .or_default()
-                    .executions
-                    .push((e.seq, digest));
-            }
-            "role_revoked" => revocations
-                .entry(e.subject.clone())
+            AuditEvent::RequestExecuted | AuditEvent::RequestExecuting => self
+                .trails
+                .entry(e.subject)
                 .or_default()
-                .push(e.seq),
-            "role_assigned" => grants.entry(e.subject.clone()).or_default().push(e.seq),
-            _ => {}
+                .executions
+                .push((e.seq, digest)),
+            AuditEvent::RoleRevoked => self.revocations.entry(e.subject).or_default().push(e.seq),
+            AuditEvent::RoleAssigned => self.grants.entry(e.subject).or_default().push(e.seq),
+            AuditEvent::RequestRejected
+            | AuditEvent::RequestEscalated
+            | AuditEvent::RequestCancelled
+            | AuditEvent::RequestExpired
+            | AuditEvent::RequestExecutionFailed
+            | AuditEvent::Refused => {}
         }
-        Ok(())
-    })?;
+    }
 
-    let mut findings = Vec::new();
-    let mut approvals_by: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (subject, t) in &trails {
+    fn first_seq(&self, subject: &str) -> Vec<u64> {
+        self.trails
+            .get(subject)
+            .and_then(|t| t.first_seq)
+            .into_iter()
+            .collect()
+    }
+
+    fn executed_in_log(&self, subject: &str) -> bool {
+        self.trails
+            .get(subject)
+            .is_some_and(|t| !t.executions.is_empty())
+    }
+}
+
+/// Everything the report is computed from, gathered by the governance handle.
+pub(crate) struct ComplianceInputs {
+    /// When the report is made.
+    pub now: DateTime<Utc>,
+    /// Whether the audit chain verified.
+    pub audit_ok: bool,
+    /// Whether `COMPLIANCE_MONITORING` is on.
+    pub monitoring_enabled: bool,
+    /// The audit log.
+    pub ledger: Ledger,
+    /// Every request, by id.
+    pub requests: Vec<ApprovalRequest>,
+    /// Every active role assignment.
+    pub roles: Vec<RoleAssignment>,
+}
+
+fn finding(
+    severity: Severity,
+    rule: &str,
+    subject: String,
+    message: String,
+    evidence: Vec<u64>,
+) -> ComplianceFinding {
+    ComplianceFinding {
+        severity,
+        rule: rule.to_owned(),
+        subject,
+        message,
+        evidence,
+    }
+}
+
+/// `executed_without_approval`, from the log: an execution with no earlier approval (human
+/// or policy) for the same digest.
+fn executed_without_approval_in_log(ledger: &Ledger) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for (subject, t) in &ledger.trails {
         for (exec_seq, digest) in &t.executions {
-            let ok = t
+            let approved = t
                 .approvals
                 .iter()
                 .any(|(s, _, d, _)| s < exec_seq && d == digest)
                 || t.auto_approvals
                     .iter()
                     .any(|(s, d)| s < exec_seq && d == digest);
-            if !ok {
-                findings.push(ComplianceFinding {
-                    severity: Severity::Violation,
-                    rule: "executed_without_approval".into(),
-                    subject: subject.clone(),
-                    message: format!(
-                        "executed action {digest} without an approval for that digest"
-                    ),
-                    evidence: vec![*exec_seq],
-                });
+            if !approved {
+                out.push(finding(
+                    Severity::Violation,
+                    "executed_without_approval",
+                    subject.clone(),
+                    format!("executed action {digest} without an approval for that digest"),
+                    vec![*exec_seq],
+                ));
             }
         }
+    }
+    out
+}
+
+/// `executed_without_approval`, from the table: a request marked executed that the log
+/// never saw execute.
+fn executed_without_approval_in_table(
+    ledger: &Ledger,
+    requests: &[ApprovalRequest],
+) -> Vec<ComplianceFinding> {
+    requests
+        .iter()
+        .filter(|r| r.status == RequestStatus::Executed)
+        .map(|r| format!("request:{}", r.id))
+        .filter(|subject| !ledger.executed_in_log(subject))
+        .map(|subject| {
+            let evidence = ledger.first_seq(&subject);
+            finding(
+                Severity::Violation,
+                "executed_without_approval",
+                subject,
+                "the request table says executed, but the audit log has no execution".into(),
+                evidence,
+            )
+        })
+        .collect()
+}
+
+/// `rubber_stamp`: a human approval less than [`RUBBER_STAMP_SECONDS`] after submission.
+fn rubber_stamp(ledger: &Ledger) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for (subject, t) in &ledger.trails {
         for (seq, actor, _, secs) in &t.approvals {
-            approvals_by.entry(actor.clone()).or_default().push(*seq);
             if *secs < RUBBER_STAMP_SECONDS {
-                findings.push(ComplianceFinding {
-                    severity: Severity::Warning,
-                    rule: "rubber_stamp".into(),
-                    subject: subject.clone(),
-                    message: format!("`{actor}` approved {secs:.1} s after submission"),
-                    evidence: t.first_seq.into_iter().chain([*seq]).collect(),
-                });
+                out.push(finding(
+                    Severity::Warning,
+                    "rubber_stamp",
+                    subject.clone(),
+                    format!("`{actor}` approved {secs:.1} s after submission"),
+                    t.first_seq.into_iter().chain([*seq]).collect(),
+                ));
             }
-            let until = t
-                .executions
-                .iter()
-                .map(|(s, _)| *s)
-                .max()
-                .unwrap_or(u64::MAX);
-            if let Some(rev) = revocations
+        }
+    }
+    out
+}
+
+/// `approver_role_revoked`: the approver lost a role between approving and execution (or
+/// since, if not yet executed).
+fn approver_role_revoked(ledger: &Ledger) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for (subject, t) in &ledger.trails {
+        let until = t
+            .executions
+            .iter()
+            .map(|(s, _)| *s)
+            .max()
+            .unwrap_or(u64::MAX);
+        for (seq, actor, _, _) in &t.approvals {
+            if let Some(rev) = ledger
+                .revocations
                 .get(&format!("user:{actor}"))
                 .and_then(|v| v.iter().find(|r| **r > *seq && **r < until))
             {
-                findings.push(ComplianceFinding {
-                    severity: Severity::Warning,
-                    rule: "approver_role_revoked".into(),
-                    subject: subject.clone(),
-                    message: format!("`{actor}` lost a role after approving and before execution"),
-                    evidence: vec![*seq, *rev],
-                });
+                out.push(finding(
+                    Severity::Warning,
+                    "approver_role_revoked",
+                    subject.clone(),
+                    format!("`{actor}` lost a role after approving and before execution"),
+                    vec![*seq, *rev],
+                ));
             }
         }
     }
-    // Requests the table calls executed that the log never saw execute.
-    for r in juno.store().read(sql::all_requests)? {
-        let subject = format!("request:{}", r.id);
-        let logged = trails
-            .get(&subject)
-            .is_some_and(|t| !t.executions.is_empty());
-        if matches!(r.status, crate::governance::RequestStatus::Executed) && !logged {
-            findings.push(ComplianceFinding {
-                severity: Severity::Violation,
-                rule: "executed_without_approval".into(),
-                subject: subject.clone(),
-                message: "the request table says executed, but the audit log has no execution"
-                    .into(),
-                evidence: trails
-                    .get(&subject)
-                    .and_then(|t| t.first_seq)
-                    .into_iter()
-                    .collect(),
-            });
-        }
-        if r.status == crate::governance::RequestStatus::Executing
-            && now - r.updated_at > chrono::Duration::hours(1)
-        {
-            findings.push(ComplianceFinding {
-                severity: Severity::Warning,
-                rule: "stuck_executing".into(),
-                subject: subject.clone(),
-                message: "claimed for execution over an hour ago with no recorded outcome; check whether the action ran".into(),
-                evidence: trails
-                    .get(&subject)
-                    .map(|t| t.executions.iter().map(|(s, _)| *s).collect())
-                    .unwrap_or_default(),
-            });
-        }
-        if r.status == crate::governance::RequestStatus::Pending
-            && r.deadline.is_some_and(|d| d <= now)
-        {
-            findings.push(ComplianceFinding {
-                severity: Severity::Warning,
-                rule: "past_deadline".into(),
-                subject: subject.clone(),
-                message: format!("pending with {} past its deadline", r.role),
-                evidence: trails
-                    .get(&subject)
-                    .and_then(|t| t.first_seq)
-                    .into_iter()
-                    .collect(),
-            });
-        }
-    }
-    // Separation of duties: ADMIN together with an approving role.
-    let mut roles_of: BTreeMap<String, Vec<Role>> = BTreeMap::new();
-    for a in juno.governance().roles(None, false)? {
-        roles_of.entry(a.user.clone()).or_default().push(a.role);
+    out
+}
+
+/// `stuck_executing`: claimed for execution over an hour ago with no recorded outcome.
+fn stuck_executing(
+    ledger: &Ledger,
+    requests: &[ApprovalRequest],
+    now: DateTime<Utc>,
+) -> Vec<ComplianceFinding> {
+    requests
+        .iter()
+        .filter(|r| {
+            r.status == RequestStatus::Executing && now - r.updated_at > chrono::Duration::hours(1)
+        })
+        .map(|r| {
+            let subject = format!("request:{}", r.id);
+            let evidence = ledger
+                .trails
+                .get(&subject)
+                .map(|t| t.executions.iter().map(|(s, _)| *s).collect())
+                .unwrap_or_default();
+            finding(
+                Severity::Warning,
+                "stuck_executing",
+                subject,
+                "claimed for execution over an hour ago with no recorded outcome; check whether the action ran".into(),
+                evidence,
+            )
+        })
+        .collect()
+}
+
+/// `past_deadline`: a pending request past its deadline.
+fn past_deadline(
+    ledger: &Ledger,
+    requests: &[ApprovalRequest],
+    now: DateTime<Utc>,
+) -> Vec<ComplianceFinding> {
+    requests
+        .iter()
+        .filter(|r| r.status == RequestStatus::Pending && r.deadline.is_some_and(|d| d <= now))
+        .map(|r| {
+            let subject = format!("request:{}", r.id);
+            let evidence = ledger.first_seq(&subject);
+            finding(
+                Severity::Warning,
+                "past_deadline",
+                subject,
+                format!("pending with {} past its deadline", r.role),
+                evidence,
+            )
+        })
+        .collect()
+}
+
+/// `unusual_authority`: ADMIN together with an approving role, or one approver behind more
+/// than half of all human approvals (at least [`DOMINANT_APPROVER_MIN`]).
+fn unusual_authority(ledger: &Ledger, roles: &[RoleAssignment]) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    let mut roles_of: BTreeMap<&str, Vec<Role>> = BTreeMap::new();
+    for a in roles {
+        roles_of.entry(&a.user).or_default().push(a.role);
     }
     for (user, roles) in &roles_of {
         if roles.contains(&Role::Admin) && roles.iter().any(|r| *r != Role::Admin) {
-            findings.push(ComplianceFinding {
-                severity: Severity::Warning,
-                rule: "unusual_authority".into(),
-                subject: format!("user:{user}"),
-                message: format!("`{user}` holds ADMIN and an approving role"),
-                evidence: grants
+            out.push(finding(
+                Severity::Warning,
+                "unusual_authority",
+                format!("user:{user}"),
+                format!("`{user}` holds ADMIN and an approving role"),
+                ledger
+                    .grants
                     .get(&format!("user:{user}"))
                     .cloned()
                     .unwrap_or_default(),
-            });
+            ));
+        }
+    }
+    let mut approvals_by: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for t in ledger.trails.values() {
+        for (seq, actor, _, _) in &t.approvals {
+            approvals_by.entry(actor).or_default().push(*seq);
         }
     }
     let total: usize = approvals_by.values().map(Vec::len).sum();
     for (user, seqs) in &approvals_by {
         if seqs.len() >= DOMINANT_APPROVER_MIN && seqs.len() * 2 > total {
-            findings.push(ComplianceFinding {
-                severity: Severity::Warning,
-                rule: "unusual_authority".into(),
-                subject: format!("user:{user}"),
-                message: format!("`{user}` made {} of {total} human approvals", seqs.len()),
-                evidence: seqs.clone(),
-            });
+            out.push(finding(
+                Severity::Warning,
+                "unusual_authority",
+                format!("user:{user}"),
+                format!("`{user}` made {} of {total} human approvals", seqs.len()),
+                seqs.clone(),
+            ));
         }
     }
+    out
+}
+
+/// Applies every rule; violations first, then warnings, each group by subject.
+pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
+    let ComplianceInputs {
+        now,
+        ledger,
+        requests,
+        roles,
+        ..
+    } = inputs;
+    let mut findings: Vec<ComplianceFinding> = [
+        executed_without_approval_in_log(ledger),
+        rubber_stamp(ledger),
+        approver_role_revoked(ledger),
+        executed_without_approval_in_table(ledger, requests),
+        stuck_executing(ledger, requests, *now),
+        past_deadline(ledger, requests, *now),
+        unusual_authority(ledger, roles),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     findings.sort_by(|a, b| {
         a.severity
             .cmp(&b.severity)
@@ -275,12 +413,12 @@ pub(crate) fn report(juno: &Juno) -> Result<ComplianceReport> {
         .iter()
         .filter(|f| f.severity == Severity::Violation)
         .count() as u64;
-    Ok(ComplianceReport {
-        generated_at: now,
-        monitoring_enabled: juno.config().compliance_monitoring,
-        audit_ok: verify.ok,
+    ComplianceReport {
+        generated_at: *now,
+        monitoring_enabled: inputs.monitoring_enabled,
+        audit_ok: inputs.audit_ok,
         warnings: findings.len() as u64 - violations,
         violations,
         findings,
-    })
+    }
 }

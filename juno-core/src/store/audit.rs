@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, from_ms};
-use crate::audit::{self, AuditEntry, EntryFields, GENESIS, Hash, MerkleBuilder};
+use crate::audit::{self, AuditEntry, AuditEvent, EntryFields, GENESIS, Hash, MerkleBuilder};
 use crate::error::{Error, Result};
 
 /// Appends entries inside one transaction, reading the chain's tail once.
@@ -45,10 +45,11 @@ impl Appender {
         tx: &Transaction<'_>,
         at_ms: i64,
         actor: &str,
-        event: &str,
+        event: AuditEvent,
         subject: &str,
         payload: &serde_json::Value,
     ) -> Result<u64> {
+        let event = event.as_str();
         let payload_text = payload.to_string();
         let payload_digest = audit::sha256(payload_text.as_bytes());
         let seq = self.next_seq;
@@ -114,7 +115,7 @@ impl Store {
         &self,
         at_ms: i64,
         actor: &str,
-        event: &str,
+        event: AuditEvent,
         subject: &str,
         payload: &serde_json::Value,
     ) -> Result<u64> {

@@ -9,6 +9,7 @@ use chrono::DateTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use juno_benches::Rng;
 use juno_core::config::ConfidenceWeights;
+use juno_core::reasoning::WeightedScorer;
 use juno_core::triage::{Priority, Ticket, TrackRecords, TriageSettings, triage};
 
 fn bench(c: &mut Criterion) {
@@ -49,7 +50,8 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let settings = TriageSettings::default();
-    let w = ConfidenceWeights::default();
+    let weights = ConfidenceWeights::default();
+    let w = WeightedScorer::new(&weights);
     let track = TrackRecords::new();
     let mut g = c.benchmark_group("triage");
     g.sample_size(10).measurement_time(Duration::from_secs(10));

@@ -50,31 +50,34 @@
 #![forbid(unsafe_code)]
 
 // Foundation: every stage stands on these.
+pub mod error; // one error enum, mapped to C status codes and Python exceptions
 pub mod clock; // the injected clock
 pub mod config; // settings from env, `.env` and TOML
-pub mod error; // one error enum, mapped to C status codes and Python exceptions
 pub mod model; // the shared nouns: roles, impact, evidence, confidence, factors
 pub mod stats; // median, percentile, OLS, Theil–Sen, Wilson, Brier, ECE, AUC
 pub mod store; // SQLite: the only module that speaks SQL
 
+// Observe: nothing reads Jira yet; hosts pass tickets and sprints in (the agent cycle adds
+// sources).
+
 // Analyze: pure engines (leaves) over sprints and tickets.
+pub mod velocity; // delivery statistics, trend, next-sprint forecast
 pub mod flow; // cycle time, dwell, ageing WIP, queues, throughput
-pub mod forecast;
-pub mod velocity; // delivery statistics, trend, next-sprint forecast // sprint risk: trained model, categories, Monte Carlo
+pub mod forecast; // sprint risk: trained model, categories, Monte Carlo
 
 // Decide: score and propose.
 pub mod reasoning; // confidence from five factors, explanations, calibration
 pub mod triage; // staleness, blockers and unassigned work → proposals
 
 // Govern: approve and record.
-pub mod audit;
-pub mod governance; // roles, digest-bound approvals, escalation, exactly-once execution // the hash-chained audit log
+pub mod governance; // roles, digest-bound approvals, escalation, exactly-once execution
+pub mod audit; // the hash-chained audit log
+
+// Act: an action runs only through `governance`'s exactly-once `execute` after a recorded
+// approval (the agent cycle adds the executor that writes to Jira).
 
 // Learn: what came of it.
 pub mod memory; // the four-kind memory layer: outcomes, preferences, patterns, recall
-
-// Measure: the engines against real Jira data.
-pub mod eval;
 
 mod juno; // the facade that opens the store and hands out each stage's handle
 

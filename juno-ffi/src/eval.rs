@@ -5,8 +5,8 @@
 use std::ffi::c_char;
 use std::path::Path;
 
-use juno_core::eval::sprint_risk::{self, SprintRiskEvalOptions};
-use juno_core::eval::triage::{self, TriageEvalOptions};
+use juno_eval::sprint_risk::{self, SprintRiskEvalOptions};
+use juno_eval::triage::{self, TriageEvalOptions};
 
 use crate::boundary::{Out, opt_str_in, str_in};
 use crate::buf::juno_buf;

@@ -6,8 +6,8 @@
 
 use std::path::PathBuf;
 
-use juno_core::eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions};
-use juno_core::eval::triage::{self, TriageEvalOptions};
+use juno_eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions};
+use juno_eval::triage::{self, TriageEvalOptions};
 use pyo3::prelude::*;
 
 use crate::errors::CoreResultExt;

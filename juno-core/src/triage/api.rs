@@ -69,7 +69,7 @@ impl<'a> Triage<'a> {
     /// Triage `tickets` as of the engine's clock: the most urgent proposals first.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for bad settings or a ticket without a key or team
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for bad settings or a ticket without a key or team
     /// (`tickets[3].key`); storage errors reading track records.
     pub fn scan(
         &self,

@@ -555,7 +555,7 @@ impl TriageProposal {
 }
 
 /// The six actions, in precedence order (also the rows of the triage evaluation).
-pub(crate) const ALL_ACTIONS: [TriageAction; 6] = [
+pub const ALL_ACTIONS: [TriageAction; 6] = [
     TriageAction::Escalate,
     TriageAction::Reassign,
     TriageAction::RequestInfo,

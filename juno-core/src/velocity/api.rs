@@ -42,8 +42,8 @@ impl<'a> Velocity<'a> {
     /// Analyses one team's sprints, oldest first.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a negative or non-finite number (`sprints[3].delivered`)
-    /// or more than [`MAX_SPRINTS_PER_TEAM`] sprints.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a negative or non-finite number (`sprints[3].delivered`)
+    /// or more than [`MAX_SPRINTS_PER_TEAM`](super::MAX_SPRINTS_PER_TEAM) sprints.
     pub fn analyze(&self, sprints: &[SprintRecord]) -> Result<VelocityReport> {
         check_sprints("sprints", sprints)?;
         Ok(analyze(sprints))

@@ -101,24 +101,43 @@ pub fn check_error<T: std::fmt::Debug>(case: &Value, res: juno_core::Result<T>) 
 }
 
 /// Where the real data sets are: `../shared/data` relative to the workspace, or
-/// `$JUNO_SHARED_DATA`. Tests on them skip when their files are not there.
+/// `$JUNO_SHARED_DATA`. Tests on them skip when their files are not there, unless
+/// `JUNO_REQUIRE_DATA=1` (set by `.ci/run` when the folder exists): then a missing file
+/// fails the test.
 pub fn shared_data_dir() -> PathBuf {
     std::env::var_os("JUNO_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
 }
 
-/// The folder of the MSR2015 DuraSpace issues and events, or `None` after a note that
-/// `run` is skipped when they are not there.
-pub fn msr2015_duraspace(run: &str) -> Option<PathBuf> {
+/// The data folder when every one of `files` is in it; else `None` after a note that `run`
+/// is skipped — or a panic naming the missing files when `JUNO_REQUIRE_DATA=1`.
+pub fn data_files(run: &str, files: &[&str]) -> Option<PathBuf> {
     let dir = shared_data_dir();
-    let ok = dir.join("msr2015_duraspace_issues.csv").is_file()
-        && dir.join("msr2015_duraspace_events.csv").is_file();
-    if !ok {
-        println!(
-            "note: skipping {run}: no msr2015_duraspace_*.csv in {}",
-            dir.display()
-        );
+    let missing: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| !dir.join(f).is_file())
+        .collect();
+    if missing.is_empty() {
+        return Some(dir);
     }
-    ok.then_some(dir)
+    assert!(
+        std::env::var("JUNO_REQUIRE_DATA").as_deref() != Ok("1"),
+        "JUNO_REQUIRE_DATA=1 but {run} is missing {missing:?} in {}",
+        dir.display()
+    );
+    println!("note: skipping {run}: no {missing:?} in {}", dir.display());
+    None
+}
+
+/// The folder of the MSR2015 DuraSpace issues and events (see [`data_files`]).
+pub fn msr2015_duraspace(run: &str) -> Option<PathBuf> {
+    data_files(
+        run,
+        &[
+            "msr2015_duraspace_issues.csv",
+            "msr2015_duraspace_events.csv",
+        ],
+    )
 }

@@ -22,7 +22,7 @@
 //! | target | model | metrics | baseline |
 //! |---|---|---|---|
 //! | 3-class `paper_class` (under / achieved / over) | probability forest ([`super::forest`]) on the evaluation features | macro precision, recall, F1; macro one-vs-rest AUC; MCC; MMAE | the training folds' majority class |
-//! | delivered ≥ 80% of the commitment at sprint start (`committed_sp` of the 0% row; rows with commitment 0 are skipped) | JUNO's deployed model: the logistic regression of [`crate::forecast::model`] on [`crate::forecast::features`] | AUC, Brier, calibration error (ECE, 10 bins), accuracy at 0.5 | the training folds' majority outcome (accuracy) and base rate (Brier) |
+//! | delivered ≥ 80% of the commitment at sprint start (`committed_sp` of the 0% row; rows with commitment 0 are skipped) | JUNO's deployed model: the logistic regression of [`juno_core::forecast::model`] on [`juno_core::forecast::features`] | AUC, Brier, calibration error (ECE, 10 bins), accuracy at 0.5 | the training folds' majority outcome (accuracy) and base rate (Brier) |
 //! | `vel_diff` (delivered − committed points) | regression forest | NMAE = mean \|actual − predicted\| ÷ IQR(`vel_diff` of the project at this prediction time) | the training folds' mean and median |
 //!
 //! MMAE is the macro-averaged mean absolute error over the ordered classes
@@ -31,7 +31,7 @@
 //!
 //! # Features
 //!
-//! The evaluation features are the deployed model's twenty ([`crate::forecast::features`],
+//! The evaluation features are the deployed model's twenty ([`juno_core::forecast::features`],
 //! which include the board's history: its earlier sprints' delivery) plus the iteration's
 //! own numbers (points and issues at start, added, removed, to do, in progress, done;
 //! planned days, admins, team members, committed points), derived sizes (open points,
@@ -59,10 +59,10 @@ use serde::{Deserialize, Serialize};
 use super::data::{self, IssueAggregate, Iteration, PorruSprint};
 use super::forest::{self, Classifier, Regressor};
 use super::metrics::{self, Confusion};
-use crate::error::{Error, Result};
-use crate::forecast::features;
-use crate::forecast::model::{L2_PENALTY, Logistic};
-use crate::forecast::{PastSprint, SprintState, TeamHistory};
+use juno_core::error::{Error, Result};
+use juno_core::forecast::features;
+use juno_core::forecast::model::{L2_PENALTY, Logistic};
+use juno_core::forecast::{PastSprint, SprintState, TeamHistory};
 
 /// How rows are split into training and test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! `juno eval triage`: stale-ticket triage replayed over MSR2015 issue histories.
 //!
 //! Reads `msr2015_*`-schema CSV files (see `../shared/data/README.md` §3), replays the
-//! history, runs [`crate::triage::triage`] at regular points in time on the tickets open
+//! history, runs [`juno_core::triage::triage`] at regular points in time on the tickets open
 //! then, and scores every proposal against what *later* happened to that ticket.
 //!
 //! # Replay
@@ -11,12 +11,12 @@
 //! point has a full horizon of future to be scored on.
 //!
 //! At each point `t`, a ticket is **open** when it was created at or before `t` and its
-//! status then is not done (by [`crate::flow::StatusCategories`]' default vocabulary:
+//! status then is not done (by [`juno_core::flow::StatusCategories`]' default vocabulary:
 //! `Closed`, `Resolved`, … are done). Its state as of `t` is rebuilt from events at or
 //! before `t` only: a field's value is the `to` of its last change at or before `t`; with
 //! no such change, the `from` of its first later change (the value it had at `t`); with no
 //! change at all, the issues file's value (which then never changed). Mapped into
-//! [`crate::triage::Ticket`]:
+//! [`juno_core::triage::Ticket`]:
 //!
 //! | triage field | as of `t` |
 //! |---|---|
@@ -73,7 +73,7 @@
 //! # Examples
 //!
 //! ```
-//! use juno_core::eval::triage::{run_readers, TriageEvalOptions};
+//! use juno_eval::triage::{run_readers, TriageEvalOptions};
 //!
 //! let issues = "key,project,priority,status,resolution,created,assignee\n\
 //!               A-1,A,Minor,Open,,2020-01-01T00:00:00Z,\n";
@@ -94,10 +94,10 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfidenceWeights;
-use crate::error::{Error, Result};
-use crate::flow::{FlowEvent, FlowTicket, StatusCategories, StatusCategory};
-use crate::triage::{
+use juno_core::config::ConfidenceWeights;
+use juno_core::error::{Error, Result};
+use juno_core::flow::{FlowEvent, FlowTicket, StatusCategories, StatusCategory};
+use juno_core::triage::{
     Priority, Staleness, Ticket, TrackRecords, TriageAction, TriageSettings, triage,
 };
 
@@ -247,7 +247,7 @@ pub struct TriageEvalReport {
 }
 
 /// The actions scored, in precedence order: triage's own list.
-const ACTIONS: [TriageAction; 6] = crate::triage::ALL_ACTIONS;
+const ACTIONS: [TriageAction; 6] = juno_core::triage::ALL_ACTIONS;
 
 const DELIVERED: [&str; 10] = [
     "fixed",
@@ -632,7 +632,7 @@ impl History {
         self.events.iter().map(|e| e.at).max()
     }
 
-    /// The issues as [`crate::flow`] input: team = project, with their status and
+    /// The issues as [`juno_core::flow`] input: team = project, with their status and
     /// assignee events (other fields are left out).
     pub fn flow_tickets(&self) -> Vec<FlowTicket> {
         let mut events: BTreeMap<&str, Vec<FlowEvent>> = BTreeMap::new();
@@ -1007,7 +1007,7 @@ pub fn evaluate(history: &History, options: &TriageEvalOptions) -> Result<Triage
             &tickets,
             &settings,
             t,
-            &crate::reasoning::WeightedScorer::new(&weights),
+            &juno_core::reasoning::WeightedScorer::new(&weights),
             &track,
         );
         proposals_total += proposals.len();

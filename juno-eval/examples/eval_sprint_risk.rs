@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use juno_core::eval::sprint_risk::{self, SprintRiskEvalOptions};
+use juno_eval::sprint_risk::{self, SprintRiskEvalOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -14,7 +14,7 @@ use smartcore::ensemble::random_forest_regressor::{
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
-use crate::error::{Error, Result};
+use juno_core::error::{Error, Result};
 
 /// Trees per forest.
 pub const TREES: usize = 100;

@@ -2,6 +2,7 @@
 //! clear errors for bad files, and the full MSR2015 DuraSpace run when the data is present.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../juno-core/tests/common/mod.rs"]
 mod common;
 
 use std::path::PathBuf;
@@ -9,10 +10,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use juno_core::ErrorKind;
-use juno_core::eval::triage::{
+use juno_core::triage::{Priority, Staleness, TriageAction};
+use juno_eval::triage::{
     ActionScore, History, TriageEvalOptions, TriageEvalReport, evaluate, run, run_readers, snapshot,
 };
-use juno_core::triage::{Priority, Staleness, TriageAction};
 
 const ISSUES: &str = "\
 key,project,type,is_subtask,parent,priority,status,resolution,created,updated,resolved,duedate,assignee,reporter,fix_versions,fix_version_release_dates,n_issuelinks,n_comments,last_comment_at,sprints

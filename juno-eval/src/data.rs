@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
+use juno_core::error::{Error, Result};
 
 /// One TSE2017 iteration row (one sprint on one board at one prediction time).
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -2,21 +2,19 @@
 //! and on small files written here: bad files and options get clear errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../juno-core/tests/common/mod.rs"]
 mod common;
 
 use std::path::PathBuf;
 
 use juno_core::ErrorKind;
-use juno_core::eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions, SprintRiskEvalReport};
+use juno_eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions, SprintRiskEvalReport};
 
 fn shared_data() -> Option<PathBuf> {
-    let dir = common::shared_data_dir();
-    if dir.join("tse2017_iterations.csv").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: no shared data at {}", dir.display());
-        None
-    }
+    common::data_files(
+        "the TSE2017 evaluation",
+        &["tse2017_iterations.csv", "tse2017_issue_features_t30.csv"],
+    )
 }
 
 fn run(protocol: Protocol) -> Option<SprintRiskEvalReport> {

@@ -11,7 +11,7 @@
 //! - **NMAE**: mean |actual − predicted| ÷ the interquartile range of the actual values of
 //!   the whole project (the TSE2017 paper's normalisation).
 
-pub use crate::stats::{auc, brier, expected_calibration_error};
+pub use juno_core::stats::{auc, brier, expected_calibration_error};
 
 /// A k-class confusion matrix: `m[actual][predicted]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +128,7 @@ pub fn macro_auc(probs: &[Vec<f64>], actual: &[usize], k: usize) -> Option<f64> 
 pub fn quantile(xs: &[f64], q: f64) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
-    crate::stats::percentile(&v, q).unwrap_or(0.0)
+    juno_core::stats::percentile(&v, q).unwrap_or(0.0)
 }
 
 /// Mean absolute error over the pairs.

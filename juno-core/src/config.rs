@@ -171,11 +171,13 @@ impl Default for RiskSettings {
 pub struct ApprovalRules {
     /// The first role that must approve an action of each impact level.
     pub route: BTreeMap<ImpactLevel, Role>,
-    /// Hours each role has to decide before the request escalates or expires.
+    /// Hours each role has to decide before the request escalates or expires, each capped
+    /// by `APPROVAL_TIMEOUT_HOURS`.
     pub deadline_hours: BTreeMap<Role, f64>,
     /// Impact levels the engine may approve alone (when policy and confidence allow).
     pub auto_approve_levels: Vec<ImpactLevel>,
-    /// Calibrated confidence needed for auto-approval.
+    /// Calibrated confidence needed for auto-approval: the confidence at which JUNO may act
+    /// on its own recommendation (flat setting `CONFIDENCE_THRESHOLD`).
     pub auto_approval_threshold: f64,
 }
 
@@ -232,7 +234,8 @@ pub struct Config {
     pub memory_enabled: bool,
     /// `MEMORY_RETENTION_DAYS` (default 365): memories untouched this long are cleaned up.
     pub memory_retention_days: u32,
-    /// `MEMORY_CLEANUP_INTERVAL` in hours (default 24).
+    /// `MEMORY_CLEANUP_INTERVAL` in hours (default 24): how often
+    /// [`crate::Memories::cleanup_if_due`] really cleans up.
     pub memory_cleanup_interval_hours: u32,
     /// `PATTERN_RECOGNITION_THRESHOLD` (default 0.7): share of episodes that makes a pattern.
     pub pattern_recognition_threshold: f64,
@@ -242,14 +245,14 @@ pub struct Config {
     pub autonomous_actions: bool,
     /// `SUPERVISOR_MODE` (default false): send everything to humans.
     pub supervisor_mode: bool,
-    /// `APPROVAL_TIMEOUT_HOURS` (default 24).
+    /// `APPROVAL_TIMEOUT_HOURS` (default 24, at least 1): the longest any approver has
+    /// before a request escalates or expires — it caps every role's
+    /// `approval_rules.deadline_hours` and is the deadline of a role without one.
     pub approval_timeout_hours: u32,
     /// `AUTO_ESCALATION` (default true).
     pub auto_escalation: bool,
     /// `COMPLIANCE_MONITORING` (default true).
     pub compliance_monitoring: bool,
-    /// `CONFIDENCE_THRESHOLD` (default 0.9).
-    pub confidence_threshold: f64,
     /// `JIRA_URL`.
     pub jira_url: Option<String>,
     /// `JIRA_USERNAME`.
@@ -290,7 +293,6 @@ impl Default for Config {
             approval_timeout_hours: 24,
             auto_escalation: true,
             compliance_monitoring: true,
-            confidence_threshold: 0.9,
             jira_url: None,
             jira_username: None,
             jira_api_token: None,
@@ -467,7 +469,12 @@ impl Config {
             "APPROVAL_TIMEOUT_HOURS" => self.approval_timeout_hours = parse_num(name, v)?,
             "AUTO_ESCALATION" => self.auto_escalation = parse_bool(name, v)?,
             "COMPLIANCE_MONITORING" => self.compliance_monitoring = parse_bool(name, v)?,
-            "CONFIDENCE_THRESHOLD" => self.confidence_threshold = parse_unit(name, v)?,
+            // The guide's knob for acting on a recommendation: the flat name of
+            // `approval_rules.auto_approval_threshold` (a flat setting wins over the nested
+            // one, as every later source wins over an earlier one).
+            "CONFIDENCE_THRESHOLD" => {
+                self.approval_rules.auto_approval_threshold = parse_unit(name, v)?;
+            }
             "JIRA_URL" => self.jira_url = opt(v),
             "JIRA_USERNAME" => self.jira_username = opt(v),
             "JIRA_API_TOKEN" => self.jira_api_token = opt(v).map(Secret),
@@ -569,6 +576,12 @@ impl Config {
         )?;
         if self.memory_retention_days == 0 {
             return Err(Error::config("MEMORY_RETENTION_DAYS", "must be at least 1"));
+        }
+        if self.approval_timeout_hours == 0 {
+            return Err(Error::config(
+                "APPROVAL_TIMEOUT_HOURS",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -750,7 +763,10 @@ mod tests {
         )
         .ok();
         assert_eq!(c.as_ref().map(|c| c.memory_retention_days), Some(90));
-        assert_eq!(c.as_ref().map(|c| c.confidence_threshold), Some(0.5));
+        assert_eq!(
+            c.as_ref().map(|c| c.approval_rules.auto_approval_threshold),
+            Some(0.5)
+        );
         assert_eq!(
             c.as_ref().map(|c| c.database_url.clone()),
             Some(DatabaseUrl::Memory)

@@ -28,6 +28,8 @@ pub struct Juno {
     store: Store,
     config: Config,
     clock: RwLock<Arc<dyn Clock>>,
+    /// When this engine last ran a memory cleanup (for `MEMORY_CLEANUP_INTERVAL`).
+    last_cleanup: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Juno {
@@ -45,6 +47,7 @@ impl Juno {
             store: Store::open(location)?,
             config,
             clock: RwLock::new(Arc::new(SystemClock)),
+            last_cleanup: std::sync::Mutex::new(None),
         })
     }
 
@@ -86,6 +89,17 @@ impl Juno {
     /// The current time according to the injected clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.read().unwrap_or_else(|p| p.into_inner()).now()
+    }
+
+    /// Marks a memory cleanup as run at `now` when none ran in the last `interval`; whether
+    /// it should run now.
+    pub(crate) fn cleanup_due(&self, now: DateTime<Utc>, interval: chrono::Duration) -> bool {
+        let mut last = self.last_cleanup.lock().unwrap_or_else(|p| p.into_inner());
+        let due = last.is_none_or(|at| now - at >= interval || now < at);
+        if due {
+            *last = Some(now);
+        }
+        due
     }
 
     /// The settings in force.

@@ -1,51 +1,108 @@
 //! # JUNO core
 //!
 //! Governed, explainable automation of agile delivery: the pure-Rust core that the C ABI
-//! (`juno-ffi`) and the Python package (`juno`) wrap.
+//! (`juno-ffi`) and the Python package (`juno`) wrap. The evaluation on real Jira data
+//! lives beside it, in `juno-eval`.
 //!
-//! Today the core holds the foundation — settings, the injected clock, the SQLite store —
-//! and the **memory layer**, where JUNO keeps what it learns about each team.
+//! ## What exists today, in the order of the agent cycle
 //!
-//! ## Quick start
+//! | stage | modules | what they do |
+//! |---|---|---|
+//! | foundation | [`error`], [`clock`], [`config`], [`model`], [`stats`], [`store`] | one error enum; the injected clock; settings; the shared nouns; numeric building blocks; the SQLite store (the only module that speaks SQL) |
+//! | observe | — | nothing reads Jira yet: the host passes tickets and sprints in |
+//! | analyze | [`velocity`], [`flow`], [`forecast`] | pure engines: delivery trend, flow bottlenecks, sprint risk with a trained model and Monte Carlo |
+//! | decide | [`reasoning`], [`triage`] | confidence from five weighted factors with calibration; triage proposals |
+//! | govern | [`governance`], [`audit`] | roles, digest-bound approvals, escalation, auto-approval policy, compliance; the hash-chained audit log |
+//! | act | [`governance::Governance::execute`] | an action runs exactly once, only after a recorded approval of exactly that action, through the host's [`governance::Executor`] |
+//! | learn | [`memory`] | outcomes, preferences, patterns and ranked recall per team |
+//!
+//! Engines are leaves: they name only [`model`], [`config`], [`error`] and [`stats`]; each
+//! stage's handle on a [`Juno`] (`juno.forecast()`, `juno.triage()`, …) lives in that
+//! module's `api.rs` and connects it to the store, the clock and the other stages. A test
+//! (`tests/layering.rs`) keeps it so.
+//!
+//! ## Quick start: one pass round the cycle
 //!
 //! ```
 //! use std::sync::Arc;
+//! use juno_core::forecast::{PastSprint, SprintState, TeamHistory};
+//! use juno_core::governance::{Action, Executor, RequestStatus};
+//! use juno_core::memory::{Outcome, OutcomeRecord, Stance};
+//! use juno_core::triage::{Priority, Ticket, TriageAction, TriageSettings};
 //! use juno_core::{Juno, ManualClock};
-//! use juno_core::memory::{MemoryKind, NewMemory, Outcome, OutcomeRecord, RecallQuery, Stance};
 //!
 //! let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000)); // 2026-01-01
 //! let juno = Juno::open_in_memory()?.with_clock(clock.clone());
-//! let memory = juno.memory();
 //!
-//! // Store what the team knows.
-//! memory.store(
-//!     NewMemory::new(MemoryKind::Semantic, "team_alpha", "alpha splits stories above 8 points")
-//!         .with_tags(["estimation"])
-//!         .with_importance(0.8),
-//! )?;
-//!
-//! // Learn from outcomes: alpha rejected 4 of 5 auto-reassign proposals.
-//! for outcome in [Outcome::Rejected, Outcome::Rejected, Outcome::Approved, Outcome::Rejected, Outcome::Rejected] {
-//!     memory.record_outcome(&OutcomeRecord {
-//!         team: "team_alpha".into(),
-//!         action: "auto_reassign".into(),
+//! // Learn: memory keeps what came of earlier proposals.
+//! for outcome in [Outcome::Approved, Outcome::Approved, Outcome::Approved] {
+//!     juno.memory().record_outcome(&OutcomeRecord {
+//!         team: "alpha".into(),
+//!         action: "escalate".into(),
 //!         outcome,
 //!         subject: None,
 //!         note: None,
 //!     })?;
 //! }
-//! let pref = memory.preference("team_alpha", "auto_reassign")?.expect("learned");
-//! assert_eq!(pref.stance, Stance::Avoids);
+//! let pref = juno.memory().preference("alpha", "escalate")?.expect("learned");
+//! assert_eq!(pref.stance, Stance::Favours);
 //!
-//! // Repeated episodes become a pattern once their support reaches the threshold (0.7).
-//! let patterns = memory.recognize_patterns(Some("team_alpha"))?;
-//! assert_eq!(patterns[0].result, "rejected");
+//! // Analyze: the sprint at 30% of its days with 20% of its points done.
+//! let history = TeamHistory {
+//!     sprints: (0..5)
+//!         .map(|i| PastSprint { committed_points: 30.0, delivered_points: 24.0 + f64::from(i), days: 10.0, team_size: 5 })
+//!         .collect(),
+//!     ..TeamHistory::default()
+//! };
+//! let state = SprintState {
+//!     team: "alpha".into(),
+//!     sprint: "S6".into(),
+//!     committed_points: 30.0,
+//!     done_points: 6.0,
+//!     todo_points: 24.0,
+//!     committed_issues: 10,
+//!     done_issues: 2,
+//!     todo_issues: 8,
+//!     days_elapsed: 3.0,
+//!     days_planned: 10.0,
+//!     team_size: 5,
+//!     ..SprintState::default()
+//! };
+//! let forecast = juno.forecast().sprint(&state, &history)?;
+//! assert!((0.0..=1.0).contains(&forecast.p_deliver_80));
 //!
-//! // Recall, ranked and explained.
-//! let hits = memory.recall(&RecallQuery::text("split stories").team("team_alpha"))?;
-//! println!("{}", hits[0].explanation.render());
-//! assert!(hits[0].memory.text.contains("splits stories"));
-//! # Ok::<(), juno_core::Error>(())
+//! // Decide: a blocked, unassigned Highest ticket idle for 20 days is escalated; the track
+//! // record memory learned raises the proposal's confidence.
+//! let ticket: Ticket = serde_json::from_str(r#"{"key": "ALPHA-1", "team": "alpha",
+//!     "priority": "Highest", "assignee": null, "updated": "2025-12-12T00:00:00Z",
+//!     "blocked": true, "has_description": true, "estimated": true}"#)?;
+//! let proposals = juno.triage().scan(&[ticket], &TriageSettings::default())?;
+//! assert_eq!(proposals[0].action, TriageAction::Escalate);
+//! assert!(proposals[0].confidence.factors[1].value > 0.0); // historical accuracy
+//!
+//! // Govern: the proposal waits for the approver its impact routes to.
+//! let request = juno.triage().propose(&proposals, "juno")?.remove(0);
+//! assert_eq!(request.status, RequestStatus::Pending);
+//! let role = juno.config().approval_rules.route[&request.impact];
+//! juno.governance().assign_role("lea", role, &["alpha"], "admin")?;
+//! juno.governance().approve(request.id, "lea", &request.digest)?;
+//!
+//! // Act: exactly the approved action runs, once, through the host's executor.
+//! struct Log(Vec<String>);
+//! impl Executor for Log {
+//!     fn execute(&mut self, action: &Action) -> Result<serde_json::Value, String> {
+//!         self.0.push(action.kind.clone());
+//!         Ok(serde_json::json!({ "ok": true }))
+//!     }
+//! }
+//! let mut host = Log(Vec::new());
+//! juno.governance().execute(request.id, &request.action, &mut host)?;
+//! assert_eq!(host.0, ["triage.escalate"]);
+//!
+//! // And the audit log proves every step.
+//! let report = juno.audit().verify(None)?;
+//! assert!(report.ok && report.entries >= 4);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 

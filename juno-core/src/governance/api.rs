@@ -57,15 +57,18 @@ impl<'a> Governance<'a> {
         self.juno.now()
     }
 
+    /// When a request waiting on `role` since `from` escalates or expires: the role's
+    /// `approval_rules.deadline_hours`, capped by `APPROVAL_TIMEOUT_HOURS` (which also
+    /// applies alone to a role without a deadline of its own). The cap is how an admin
+    /// shortens every wait at once to relieve an approval bottleneck.
     fn deadline_for(&self, role: Role, from: DateTime<Utc>) -> i64 {
-        let hours = self
-            .juno
-            .config()
+        let config = self.juno.config();
+        let cap = f64::from(config.approval_timeout_hours);
+        let hours = config
             .approval_rules
             .deadline_hours
             .get(&role)
-            .copied()
-            .unwrap_or(f64::from(self.juno.config().approval_timeout_hours));
+            .map_or(cap, |h| h.min(cap));
         ms(from + Duration::milliseconds((hours * 3_600_000.0) as i64))
     }
 

@@ -264,6 +264,22 @@ impl<'a> Memories<'a> {
             .cleanup_memories(to_ms(now), self.cutoff_ms(now))
     }
 
+    /// Runs [`cleanup`](Self::cleanup) when this engine has not run it in the last
+    /// `MEMORY_CLEANUP_INTERVAL` hours (or ever): hosts call this on every tick of their
+    /// scheduler and the setting decides how often work is done. Returns how many memories
+    /// were removed, or `None` when no cleanup was due.
+    ///
+    /// # Errors
+    /// Storage errors (the attempt still counts: the next one is due an interval later).
+    pub fn cleanup_if_due(&self) -> Result<Option<u64>> {
+        let now = self.now();
+        let hours = i64::from(self.juno.config().memory_cleanup_interval_hours);
+        if !self.juno.cleanup_due(now, Duration::hours(hours)) {
+            return Ok(None);
+        }
+        self.cleanup_at(now).map(Some)
+    }
+
     /// Ends a working session: its working memories are deleted. Returns how many.
     ///
     /// # Errors

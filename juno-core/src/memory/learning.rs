@@ -5,7 +5,8 @@
 //! preference for that action, keyed `preference:<action>`. The preference's *stance*
 //! is the majority (favours / avoids / undecided on a tie) and its *confidence* is the lower
 //! end of the 95% Wilson score interval for the share of outcomes that agree with the
-//! stance: it rises with evidence at the same ratio (4 of 5 → 0.38, 40 of 50 → 0.66).
+//! stance: it rises with evidence at the same ratio (4 of 5 → 0.38, 40 of 50 → 0.67;
+//! `tests/docs.rs` checks these figures).
 //!
 //! **Patterns.** Episodic memories tagged `event:<e>` and `result:<r>` are grouped per team
 //! and event. When one result's share (the *support*) reaches

@@ -43,8 +43,8 @@ fn bench(c: &mut Criterion) {
                 ),
                 blocked: rng.below(10) == 0,
                 blocking: (rng.below(20) == 0) as u32,
-                has_description: rng.below(8) != 0,
-                estimated: rng.below(6) != 0,
+                has_description: Some(rng.below(8) != 0),
+                estimated: Some(rng.below(6) != 0),
                 in_active_sprint: rng.below(3) == 0,
             }
         })

@@ -150,7 +150,7 @@ impl StatusCategory {
 ///
 /// Missing lists take their defaults when deserialised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct StatusCategories {
     /// Not started.
     pub to_do: Vec<String>,
@@ -283,7 +283,7 @@ impl StatusCategories {
 ///
 /// Missing fields take their defaults when deserialised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlowSettings {
     /// Status vocabulary.
     pub categories: StatusCategories,
@@ -350,6 +350,7 @@ impl FlowSettings {
 
 /// One change of one field of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FlowEvent {
     /// When.
     pub at: DateTime<Utc>,
@@ -365,6 +366,7 @@ pub struct FlowEvent {
 
 /// A ticket with its change history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FlowTicket {
     /// Its key.
     pub key: String,
@@ -385,6 +387,7 @@ pub struct FlowTicket {
 
 /// One sprint of one team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FlowSprint {
     /// Its id or name (unique within the team).
     pub id: String,
@@ -403,6 +406,7 @@ pub struct FlowSprint {
 
 /// A non-working day from the calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Holiday {
     /// The date.
     pub date: NaiveDate,
@@ -413,6 +417,7 @@ pub struct Holiday {
 
 /// Everything [`analyze`] reads.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FlowInput {
     /// Tickets with their histories.
     pub tickets: Vec<FlowTicket>,

@@ -110,6 +110,7 @@
 pub mod error; // one error enum, mapped to C status codes and Python exceptions
 pub mod clock; // the injected clock
 pub mod config; // settings from env, `.env` and TOML
+pub mod json; // the one rule for JSON input: objects, no unknown fields, errors name the path
 pub mod model; // the shared nouns: roles, impact, evidence, confidence, factors
 pub mod stats; // median, percentile, OLS, Theil–Sen, Wilson, Brier, ECE, AUC
 pub mod store; // SQLite: the only module that speaks SQL

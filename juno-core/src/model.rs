@@ -173,6 +173,7 @@ pub struct Evidence {
 
 /// One factor's part in a confidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Factor {
     /// `data_quality`, `historical_accuracy`, `pattern_strength`, `temporal_relevance`,
     /// `consensus_score`.
@@ -270,6 +271,7 @@ impl Evidence {
 
 /// A scored decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Confidence {
     /// The raw weighted sum.
     pub raw: f64,

@@ -226,11 +226,11 @@ fn monte_carlo_cases_replay() {
     let tol = f["tolerance"].as_f64().unwrap();
     let mc = &f["monte_carlo"];
     for case in mc["cases"].as_array().unwrap() {
-        let input: MonteCarloInput = parse(&case["input"], "monte carlo input").unwrap();
+        let input: MonteCarloInput = parse(&case["input"], "input").unwrap();
         check(case, &monte_carlo(&input), &case["expect"], tol);
     }
     for case in mc["invalid"].as_array().unwrap() {
-        let parsed = parse::<MonteCarloInput>(&case["input"], "monte carlo input");
+        let parsed = parse::<MonteCarloInput>(&case["input"], "input");
         if case["refused_by"] == "validate" {
             // Well-formed JSON that the one check every surface runs refuses, by field.
             let input = parsed.unwrap_or_else(|e| panic!("{}: {e}", case["name"]));

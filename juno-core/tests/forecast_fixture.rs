@@ -25,7 +25,7 @@ fn fixture() -> Value {
 fn history(v: &Value) -> juno_core::Result<TeamHistory> {
     match v {
         Value::Null => Ok(TeamHistory::default()),
-        h => parse(h, "team history"),
+        h => parse(h, "history"),
     }
 }
 
@@ -38,7 +38,7 @@ fn engine(f: &Value) -> Juno {
 }
 
 fn forecast(juno: &Juno, state: &Value, hist: &Value) -> juno_core::Result<SprintForecast> {
-    let state: SprintState = parse(state, "sprint state")?;
+    let state: SprintState = parse(state, "state")?;
     juno.forecast().sprint(&state, &history(hist)?)
 }
 
@@ -106,7 +106,7 @@ fn invalid_cases_are_refused_by_field() {
             ),
             "record" => check_error(
                 case,
-                parse::<SprintObservation>(&case["observation"], "sprint observation")
+                parse::<SprintObservation>(&case["observation"], "observation")
                     .and_then(|o| juno.forecast().record(&o)),
             ),
             "explain" => check_error(
@@ -193,11 +193,11 @@ fn record_retrain_forecast_round_trip() {
 
 fn flow_case(juno: &Juno, case: &Value, base: &Value) -> juno_core::Result<FlowReport> {
     let input: FlowInput = match case.get("input") {
-        Some(i) => parse(i, "flow input")?,
-        None => parse(&base["input"], "flow input")?,
+        Some(i) => parse(i, "input")?,
+        None => parse(&base["input"], "input")?,
     };
     let settings: FlowSettings = match case.get("settings") {
-        Some(s) => parse(s, "flow settings")?,
+        Some(s) => parse(s, "settings")?,
         None => FlowSettings::default(),
     };
     let now: DateTime<Utc> = match case["now_ms"].as_i64() {

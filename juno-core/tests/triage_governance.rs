@@ -33,8 +33,8 @@ fn ticket(key: &str, priority: Priority, idle_days: i64, blocked: bool) -> Ticke
         assignee_last_activity: None,
         blocked,
         blocking: 0,
-        has_description: true,
-        estimated: true,
+        has_description: Some(true),
+        estimated: Some(true),
         in_active_sprint: false,
     }
 }

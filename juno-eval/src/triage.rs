@@ -799,8 +799,8 @@ impl<'a> Replay<'a> {
             assignee_last_activity,
             blocked,
             blocking,
-            has_description: true,
-            estimated,
+            has_description: Some(true),
+            estimated: Some(estimated),
             in_active_sprint: in_sprint,
         }
     }

@@ -157,12 +157,12 @@ fn the_state_at_a_point_uses_no_later_information() {
         t[2].assignee_last_activity,
         Some(at("2020-01-10T00:00:00Z"))
     );
-    assert!(!t[2].estimated);
+    assert_eq!(t[2].estimated, Some(false));
     assert_eq!(
         (t[3].priority, t[3].blocking, t[3].blocked),
         (Priority::Low, 1, false)
     );
-    assert!(t[3].estimated); // had 3 story points before the later change
+    assert_eq!(t[3].estimated, Some(true)); // had 3 story points before the later change
     assert_eq!(t[3].updated, at("2020-01-02T00:00:00Z"));
     // After P-2 closed it is no longer open.
     let later = snapshot(&h, at("2020-02-21T00:00:00Z"), &opts);

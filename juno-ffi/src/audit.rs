@@ -48,7 +48,7 @@ pub unsafe extern "C" fn juno_audit_verify(
         let json = unsafe { opt_str_in("checkpoint_json", checkpoint_json, checkpoint_len) }?;
         let out = Out::new("out_report_json", out_report_json)?;
         let saved: Option<Checkpoint> = json
-            .map(|s| serde_json::from_str(s).map_err(|e| juno_core::Error::json("checkpoint", &e)))
+            .map(|s| juno_core::json::parse_object("checkpoint", s))
             .transpose()?;
         let report = j.inner.audit().verify(saved.as_ref())?;
         // SAFETY: `out` points to a writable `juno_buf`.

@@ -26,17 +26,13 @@ use crate::status::juno_status;
 
 /// Parses caller JSON as `T`; `what` names it in the error.
 pub(crate) fn json_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
-    serde_json::from_str(json).map_err(|e| juno_core::Error::json(what, &e).into())
+    Ok(juno_core::json::parse(what, json)?)
 }
 
 /// Parses caller JSON that must be an object as `T` (serde would also read an array as a
 /// struct's fields in order; a caller never means that).
 pub(crate) fn json_object_in<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
-    let value: serde_json::Value = json_in(what, json)?;
-    if !value.is_object() {
-        return Err(juno_core::Error::invalid(what, "expected a JSON object").into());
-    }
-    serde_json::from_value(value).map_err(|e| juno_core::Error::json(what, &e).into())
+    Ok(juno_core::json::parse_object(what, json)?)
 }
 
 /// Parses caller JSON that must be an array of objects as a list of `T`.
@@ -53,20 +49,7 @@ pub(crate) fn objects_of<T: DeserializeOwned>(
     what: &str,
     value: serde_json::Value,
 ) -> Result<Vec<T>, Failure> {
-    let serde_json::Value::Array(items) = value else {
-        return Err(juno_core::Error::invalid(what, "expected a JSON array of objects").into());
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let field = format!("{what}[{i}]");
-            if !item.is_object() {
-                return Err(juno_core::Error::invalid(field, "expected a JSON object").into());
-            }
-            serde_json::from_value(item).map_err(|e| juno_core::Error::json(field, &e).into())
-        })
-        .collect()
+    Ok(juno_core::json::objects_from_value(what, value)?)
 }
 
 /// An optional explanation level: NULL is `detailed`.
@@ -279,7 +262,7 @@ pub unsafe extern "C" fn juno_reasoning_calibrate(
         // SAFETY: `pairs_json` is NULL or `pairs_len` readable bytes.
         let pairs = unsafe { str_in("pairs_json", pairs_json, pairs_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let pairs: Vec<(f64, bool)> = json_in("calibration pairs", pairs)?;
+        let pairs: Vec<(f64, bool)> = json_in("pairs", pairs)?;
         let calibration = j.inner.reasoning().calibrate(&pairs)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("calibration", &calibration) }
@@ -444,7 +427,7 @@ pub unsafe extern "C" fn juno_triage_scan(
         let now_ms = unsafe { now_unix_ms.as_ref() }.copied();
         let out = Out::new("out_json", out_json)?;
         let tickets: Vec<Ticket> = json_objects_in("tickets", tickets)?;
-        let settings: TriageSettings = opt_json_object_in("triage settings", settings)?;
+        let settings: TriageSettings = opt_json_object_in("settings", settings)?;
         let now = time_in(j, now_ms)?;
         let proposals = j.inner.triage().scan_at(&tickets, &settings, now)?;
         // SAFETY: `out` points to a writable `juno_buf`.
@@ -515,7 +498,7 @@ pub unsafe extern "C" fn juno_forecast_monte_carlo(
         // SAFETY: `input_json` is NULL or `input_len` readable bytes.
         let input = unsafe { str_in("input_json", input_json, input_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let input: MonteCarloInput = json_object_in("monte carlo input", input)?;
+        let input: MonteCarloInput = json_object_in("input", input)?;
         input.validate()?;
         let result = monte_carlo(&input);
         // SAFETY: `out` points to a writable `juno_buf`.

@@ -72,8 +72,8 @@ pub unsafe extern "C" fn juno_flow_analyze(
         // SAFETY: `now_unix_ms` is NULL or points to a readable `int64_t`.
         let now_ms = unsafe { now_unix_ms.as_ref() }.copied();
         let out = Out::new("out_json", out_json)?;
-        let input: FlowInput = json_object_in("flow input", input)?;
-        let settings: FlowSettings = opt_json_object_in("flow settings", settings)?;
+        let input: FlowInput = json_object_in("input", input)?;
+        let settings: FlowSettings = opt_json_object_in("settings", settings)?;
         let report = analyze(&input, &settings, time_in(j, now_ms)?)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("flow report", &report) }

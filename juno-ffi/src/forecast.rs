@@ -79,8 +79,8 @@ pub unsafe extern "C" fn juno_forecast_sprint(
         // SAFETY: as above.
         let history = unsafe { opt_str_in("history_json", history_json, history_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let state: SprintState = json_object_in("sprint state", state)?;
-        let history: TeamHistory = opt_json_object_in("team history", history)?;
+        let state: SprintState = json_object_in("state", state)?;
+        let history: TeamHistory = opt_json_object_in("history", history)?;
         let forecast = j.inner.forecast().sprint(&state, &history)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("sprint forecast", &forecast) }
@@ -199,7 +199,7 @@ pub unsafe extern "C" fn juno_forecast_record(
         // SAFETY: `observation_json` is NULL or `observation_len` readable bytes.
         let json = unsafe { str_in("observation_json", observation_json, observation_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let observation: SprintObservation = json_object_in("sprint observation", json)?;
+        let observation: SprintObservation = json_object_in("observation", json)?;
         let replaced = j.inner.forecast().record(&observation)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe {

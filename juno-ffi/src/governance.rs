@@ -83,8 +83,7 @@ pub unsafe extern "C" fn juno_governance_assign_role(
         // SAFETY: as above.
         let by = unsafe { str_in("by", by, by_len) }?;
         let role = role_in("role", role)?;
-        let teams: Vec<String> =
-            serde_json::from_str(teams).map_err(|e| juno_core::Error::json("teams", &e))?;
+        let teams: Vec<String> = juno_core::json::parse("teams", teams)?;
         let teams: Vec<&str> = teams.iter().map(String::as_str).collect();
         j.inner.governance().assign_role(user, role, &teams, by)?;
         Ok(())
@@ -520,8 +519,7 @@ pub unsafe extern "C" fn juno_governance_execute(
         let json = unsafe { str_in("action_json", action_json, action_len) }?;
         let f = executor.ok_or_else(|| Failure::null("executor"))?;
         let out = Out::new("out_request_json", out_request_json)?;
-        let action: Action =
-            serde_json::from_str(json).map_err(|e| juno_core::Error::json("action", &e))?;
+        let action: Action = juno_core::json::parse_object("action", json)?;
         let mut executor = CExecutor { f, ctx };
         let request = j.inner.governance().execute(id, &action, &mut executor)?;
         // SAFETY: `out` points to a writable `juno_buf`.

@@ -243,8 +243,7 @@ pub unsafe extern "C" fn juno_memory_record_outcome(
         // SAFETY: `json` is NULL or `json_len` readable bytes.
         let json = unsafe { str_in("json", json, json_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let record: OutcomeRecord =
-            serde_json::from_str(json).map_err(|e| juno_core::Error::json("outcome record", &e))?;
+        let record: OutcomeRecord = juno_core::json::parse_object("record", json)?;
         let learned = j.inner.memory().record_outcome(&record)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("learned outcome", &learned) }

@@ -9,7 +9,7 @@ use juno_core::audit::{AuditEntry, Checkpoint, InclusionProof, VerifyReport};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{serde_to_py, to_json, to_py};
+use crate::convert::{SeqArg, TreeSizeArg, Whole, serde_to_py, to_json, to_py};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -37,7 +37,7 @@ fn checkpoint_from(obj: &Bound<'_, PyAny>) -> Result<Checkpoint, Error> {
         ));
     }
     let value = to_json(obj, "checkpoint")?;
-    serde_json::from_value(value).map_err(|e| Error::invalid("checkpoint", e.to_string()))
+    juno_core::json::from_value("checkpoint", value)
 }
 
 #[pymethods]
@@ -92,11 +92,11 @@ impl PyAudit {
     fn inclusion_proof(
         &self,
         py: Python<'_>,
-        seq: i64,
-        tree_size: i64,
+        seq: Whole<SeqArg>,
+        tree_size: Whole<TreeSizeArg>,
     ) -> PyResult<PyInclusionProof> {
-        let seq = non_negative("seq", seq).py(py)?;
-        let tree_size = non_negative("tree_size", tree_size).py(py)?;
+        let seq = non_negative("seq", seq.0).py(py)?;
+        let tree_size = non_negative("tree_size", tree_size.0).py(py)?;
         let juno = self.engine.get().py(py)?;
         let p = py
             .detach(move || juno.audit().inclusion_proof(seq, tree_size))

@@ -196,7 +196,7 @@ pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
     field: &str,
 ) -> Result<T, Error> {
     let value = to_json(obj, field)?;
-    serde_json::from_value(value).map_err(|e| Error::invalid(field, e.to_string()))
+    juno_core::json::from_value(field, value)
 }
 
 /// A dict in one of the core's JSON object shapes, as `T` (serde would also read a list
@@ -247,4 +247,46 @@ pub(crate) fn list_from_py<T: serde::de::DeserializeOwned>(
         });
     }
     Ok(out)
+}
+
+/// Names the argument a [`Whole`] is for, so that its error can say so.
+pub(crate) trait ArgName {
+    /// The argument's name.
+    const NAME: &'static str;
+}
+
+macro_rules! arg_names {
+    ($($ty:ident => $name:literal),* $(,)?) => {$(
+        #[doc = concat!("The `", $name, "` argument.")]
+        pub(crate) struct $ty;
+        impl ArgName for $ty {
+            const NAME: &'static str = $name;
+        }
+    )*};
+}
+arg_names!(IdArg => "id", SeqArg => "seq", TreeSizeArg => "tree_size");
+
+/// A whole-number argument that must fit in 64 bits (ids, sequence numbers). Python
+/// ints have no size limit; one too large arrives as `juno.errors.InvalidInputError` naming
+/// the argument, like every other bad input, instead of a bare `OverflowError`.
+pub(crate) struct Whole<N: ArgName>(pub i64, std::marker::PhantomData<N>);
+
+/// An id argument (`memory.get(id)`, `governance.approve(id, …)`).
+pub(crate) type Id = Whole<IdArg>;
+
+impl<'a, 'py, N: ArgName> FromPyObject<'a, 'py> for Whole<N> {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<i64>() {
+            Ok(v) => Ok(Whole(v, std::marker::PhantomData)),
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(obj.py()) => {
+                Err(crate::errors::to_pyerr(
+                    obj.py(),
+                    &Error::invalid(N::NAME, "must be a whole number that fits in 64 bits"),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
 }

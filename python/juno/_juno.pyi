@@ -1409,7 +1409,7 @@ class Triage:
         ``priority`` (``Highest`` … ``Lowest``), ``assignee`` (or ``None``), ``updated`` and
         optionally ``labels``, ``last_comment``, ``last_change``,
         ``assignee_last_activity``, ``blocked``, ``blocking``, ``has_description``,
-        ``estimated``, ``in_active_sprint``; times are aware datetimes or RFC 3339
+        ``estimated`` (omitted or ``None``: unknown, not treated as missing), ``in_active_sprint``; times are aware datetimes or RFC 3339
         strings. ``settings`` (every key optional): ``thresholds``, ``by_priority``,
         ``exempt_labels``, ``max_proposals``. ``now`` defaults to the engine's clock.
         Each proposal's confidence takes the team's track record for that action from

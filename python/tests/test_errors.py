@@ -133,7 +133,6 @@ def test_bad_arguments_are_invalid_input_not_bare_value_errors(seeded: juno.Juno
         (lambda: mem.recall(kinds=["episodik"]), "kind"),
         (lambda: mem.recall(limit=0), "limit"),
         (lambda: mem.recall(limit=-3), "limit"),
-        (lambda: mem.recall("!!!"), "text"),
         (lambda: mem.recall(since=T0.replace(tzinfo=None)), "since"),
         (lambda: mem.record_outcome("team_alpha", "auto_reassign", "maybe"), "outcome"),
         (lambda: mem.update(1, importance=7.0), "importance"),
@@ -143,6 +142,36 @@ def test_bad_arguments_are_invalid_input_not_bare_value_errors(seeded: juno.Juno
         with pytest.raises(InvalidInputError) as info:
             call()
         assert info.value.details["field"] == field
+
+
+def test_a_search_box_with_nothing_searchable_finds_nothing(seeded: juno.Juno) -> None:
+    for text in ["!!!", "", "   "]:
+        assert seeded.memory.recall(text) == []
+
+
+def test_a_huge_id_is_invalid_input_not_overflow(seeded: juno.Juno) -> None:
+    huge = 2**70
+    cases: list[tuple[Any, str]] = [
+        (lambda: seeded.memory.get(huge), "id"),
+        (lambda: seeded.memory.delete(huge), "id"),
+        (lambda: seeded.governance.get(huge), "id"),
+        (lambda: seeded.governance.cancel(huge, "ana"), "id"),
+        (lambda: seeded.audit.inclusion_proof(huge, 1), "seq"),
+    ]
+    for call, field in cases:
+        with pytest.raises(InvalidInputError) as info:
+            call()
+        assert info.value.details["field"] == field
+
+
+def test_field_paths_name_the_field_not_its_container(seeded: juno.Juno) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        seeded.reasoning.confidence({"observations": -3})
+    assert info.value.details["field"] == "evidence.observations"
+    with pytest.raises(InvalidInputError) as info:
+        seeded.reasoning.confidence({"completeness": "high"})
+    assert info.value.details["field"] == "evidence.completeness"
+    assert "expected f64" in info.value.details["reason"]
 
 
 def test_not_found(seeded: juno.Juno) -> None:

@@ -161,8 +161,8 @@ def test_submit_shapes_and_errors(j: juno.Juno) -> None:
     assert gov.submit(_request(confidence=0.1)).digest == r.digest
 
     for bad, field in [
-        (_request(impact="huge"), "request"),
-        (_request(colour="red"), "request"),
+        (_request(impact="huge"), "request.impact"),
+        (_request(colour="red"), "request.colour"),
         ({k: v for k, v in _request().items() if k != "requester"}, "request"),
         (_request(confidence=1.5), "confidence"),
         (_request(action={"kind": "", "team": "team_alpha"}), "action.kind"),
@@ -182,7 +182,7 @@ def test_submit_many_is_all_or_nothing(j: juno.Juno) -> None:
     assert [gov.get(i).role for i in ids] == ["TEAM_LEAD", "PROJECT_MANAGER"]
     with pytest.raises(InvalidInputError) as caught:
         gov.submit_many([_request(), _request(impact="huge")])
-    assert caught.value.details["field"] == "items[1]"
+    assert caught.value.details["field"] == "items[1].impact"
     with pytest.raises(InvalidInputError) as caught:
         gov.submit_many([_request(), _request(confidence=-1)])
     assert caught.value.details["field"] == "items[1].confidence"

@@ -313,6 +313,7 @@ fn audit_path(m: usize, d: &[Hash], out: &mut Vec<Hash>) {
 
 /// A saved checkpoint: a tree size and its Merkle root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// How many entries it covers (entries 1..=size).
     pub size: u64,

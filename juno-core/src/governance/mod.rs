@@ -109,7 +109,7 @@ impl NewRequest {
     /// # Errors
     /// [`Error::Json`] for malformed JSON, unknown fields or unknown impact levels.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| Error::json("request", &e))
+        crate::json::parse_object("request", json)
     }
 
     pub(crate) fn validate(&self) -> Result<()> {

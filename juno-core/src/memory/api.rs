@@ -151,8 +151,12 @@ impl<'a> Memories<'a> {
     /// Finds the memories that best match `query`, best first, each with its score explained
     /// (see [`recall`](super::recall) for the formula). Expired memories never come back.
     ///
+    /// A text with no searchable words (empty, blank, only punctuation) matches nothing and
+    /// returns no hits, as a search box does; a query without text lists by the other
+    /// filters.
+    ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a bad query (limit 0, a text with no words, …).
+    /// [`Error::InvalidInput`] for a bad query (limit 0, a bad tag, …).
     pub fn recall(&self, query: &RecallQuery) -> Result<Vec<RecallHit>> {
         self.enabled()?;
         query.validate()?;
@@ -164,7 +168,7 @@ impl<'a> Memories<'a> {
             Some(t) => {
                 let terms = recall::query_terms(t);
                 if terms.is_empty() {
-                    return Err(Error::invalid("text", "the query has no searchable words"));
+                    return Ok(Vec::new());
                 }
                 terms
             }

@@ -612,7 +612,7 @@ impl NewMemory {
     /// # Errors
     /// [`Error::Json`] for malformed JSON, a missing field, an unknown field or an unknown kind.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| Error::json("memory", &e))
+        crate::json::parse_object("memory", json)
     }
 
     /// Parses a JSON array of memories.
@@ -620,7 +620,7 @@ impl NewMemory {
     /// # Errors
     /// [`Error::Json`] as for [`NewMemory::from_json`].
     pub fn many_from_json(json: &str) -> Result<Vec<Self>> {
-        serde_json::from_str(json).map_err(|e| Error::json("memories", &e))
+        crate::json::parse_objects("memories", json)
     }
 }
 

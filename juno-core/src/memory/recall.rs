@@ -180,7 +180,7 @@ impl RecallQuery {
     /// # Errors
     /// [`Error::Json`] for malformed JSON or unknown fields.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| Error::json("recall query", &e))
+        crate::json::parse_object("query", json)
     }
 
     pub(crate) fn validate(&self) -> Result<()> {

@@ -249,6 +249,7 @@ impl Confidence {
 
 /// A monotone calibration map fitted by isotonic regression.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Calibration {
     /// Block upper bounds (raw confidence) and the calibrated value of each block.
     pub blocks: Vec<(f64, f64)>,

@@ -109,12 +109,13 @@ pub struct Ticket {
     /// How many tickets it blocks.
     #[serde(default)]
     pub blocking: u32,
-    /// Has a description.
+    /// Has a description; absent (`None`) when the host does not know, which is not
+    /// treated as missing.
     #[serde(default)]
-    pub has_description: bool,
-    /// Has an estimate.
+    pub has_description: Option<bool>,
+    /// Has an estimate; absent (`None`) when unknown, which is not treated as missing.
     #[serde(default)]
-    pub estimated: bool,
+    pub estimated: Option<bool>,
     /// In an active sprint.
     #[serde(default)]
     pub in_active_sprint: bool,
@@ -295,7 +296,7 @@ fn decide(
         TriageAction::Escalate
     } else if stale && !t.blocked && (unassigned_and_worth_it || assignee_gone) {
         TriageAction::Reassign
-    } else if !t.has_description || !t.estimated {
+    } else if t.lacks_description_or_estimate() {
         TriageAction::RequestInfo
     } else if low && t.blocking > 0 {
         TriageAction::UpdatePriority
@@ -374,8 +375,9 @@ pub fn triage(
                 t.assignee.is_some(),
                 t.last_comment.is_some(),
                 t.last_change.is_some(),
-                t.has_description,
-                t.estimated,
+                // Known to be present; unknown counts as not known, as before.
+                t.has_description == Some(true),
+                t.estimated == Some(true),
             ];
             let (right, total) = track
                 .get(&(t.team.clone(), c.action))
@@ -392,7 +394,7 @@ pub fn triage(
             if t.assignee.is_none() {
                 evidence.push("unassigned".into());
             }
-            if !t.has_description || !t.estimated {
+            if t.lacks_description_or_estimate() {
                 evidence.push("missing description or estimate".into());
             }
             let ev = Evidence {
@@ -470,6 +472,11 @@ impl TriageSettings {
 }
 
 impl Ticket {
+    /// Known to lack a description or an estimate (unknown is not lacking).
+    pub fn lacks_description_or_estimate(&self) -> bool {
+        self.has_description == Some(false) || self.estimated == Some(false)
+    }
+
     /// Checks the ticket: a key and a team (not empty, no control characters).
     ///
     /// # Errors
@@ -599,8 +606,8 @@ mod tests {
             assignee_last_activity: Some(now()),
             blocked: false,
             blocking: 0,
-            has_description: true,
-            estimated: true,
+            has_description: Some(true),
+            estimated: Some(true),
             in_active_sprint: true,
         }
     }
@@ -645,7 +652,7 @@ mod tests {
         let mut reassign = ticket("R", 8);
         reassign.assignee_last_activity = Some(now() - Duration::days(10));
         let mut info = ticket("I", 4);
-        info.estimated = false;
+        info.estimated = Some(false);
         let mut prio = ticket("P", 4);
         prio.priority = Priority::Low;
         prio.blocking = 2;
@@ -664,6 +671,21 @@ mod tests {
         assert_eq!(got["P"], TriageAction::UpdatePriority);
         assert_eq!(got["D"], TriageAction::Defer);
         assert_eq!(got["C"], TriageAction::Close);
+    }
+
+    #[test]
+    fn an_unknown_description_or_estimate_is_not_missing() {
+        // A minimal ticket, as a host that does not track descriptions would send it.
+        let minimal: Ticket = serde_json::from_value(serde_json::json!({
+            "key": "M-1", "team": "alpha", "priority": "Medium", "assignee": "ana",
+            "updated": now() - Duration::days(4), "in_active_sprint": true
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((minimal.has_description, minimal.estimated), (None, None));
+        assert!(run(std::slice::from_ref(&minimal)).is_empty());
+        let mut missing = minimal.clone();
+        missing.has_description = Some(false);
+        assert_eq!(run(&[missing])[0].action, TriageAction::RequestInfo);
     }
 
     #[test]

@@ -80,7 +80,8 @@ pub fn check_explain(case: &Value, explain: impl Fn(ExplanationLevel) -> String)
 
 /// Parses a fixture value the way the surfaces parse JSON input.
 pub fn parse<T: DeserializeOwned>(v: &Value, what: &str) -> juno_core::Result<T> {
-    serde_json::from_value(v.clone()).map_err(|e| Error::json(what, &e))
+    // The same rule the C and Python surfaces apply.
+    juno_core::json::from_value(what, v.clone())
 }
 
 /// `res` failed as the case says: its `error_kind`, and its `field` when given.

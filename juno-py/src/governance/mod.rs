@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::de::DeserializeOwned;
 
-use crate::convert::{serde_to_py, to_json};
+use crate::convert::{Id, serde_to_py, to_json};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -50,7 +50,7 @@ fn from_dict<T: DeserializeOwned>(
         ));
     }
     let value = to_json(obj, field)?;
-    serde_json::from_value(value).map_err(|e| Error::invalid(field, e.to_string()))
+    juno_core::json::from_value(field, value)
 }
 
 /// `Type: message` for a Python exception (just `Type` when the message is empty).
@@ -193,9 +193,9 @@ impl PyGovernance {
     }
 
     /// One request by id.
-    fn get(&self, py: Python<'_>, id: RequestId) -> PyResult<PyApprovalRequest> {
+    fn get(&self, py: Python<'_>, id: Id) -> PyResult<PyApprovalRequest> {
         let juno = self.engine.get().py(py)?;
-        let r = py.detach(move || juno.governance().get(id)).py(py)?;
+        let r = py.detach(move || juno.governance().get(id.0)).py(py)?;
         Ok(PyApprovalRequest(r))
     }
 
@@ -203,13 +203,13 @@ impl PyGovernance {
     fn approve(
         &self,
         py: Python<'_>,
-        id: RequestId,
+        id: Id,
         approver: String,
         digest: String,
     ) -> PyResult<PyApprovalRequest> {
         let juno = self.engine.get().py(py)?;
         let r = py
-            .detach(move || juno.governance().approve(id, &approver, &digest))
+            .detach(move || juno.governance().approve(id.0, &approver, &digest))
             .py(py)?;
         Ok(PyApprovalRequest(r))
     }
@@ -218,13 +218,13 @@ impl PyGovernance {
     fn reject(
         &self,
         py: Python<'_>,
-        id: RequestId,
+        id: Id,
         user: String,
         reason: String,
     ) -> PyResult<PyApprovalRequest> {
         let juno = self.engine.get().py(py)?;
         let r = py
-            .detach(move || juno.governance().reject(id, &user, &reason))
+            .detach(move || juno.governance().reject(id.0, &user, &reason))
             .py(py)?;
         Ok(PyApprovalRequest(r))
     }
@@ -233,22 +233,22 @@ impl PyGovernance {
     fn escalate(
         &self,
         py: Python<'_>,
-        id: RequestId,
+        id: Id,
         user: String,
         reason: String,
     ) -> PyResult<PyApprovalRequest> {
         let juno = self.engine.get().py(py)?;
         let r = py
-            .detach(move || juno.governance().escalate(id, &user, &reason))
+            .detach(move || juno.governance().escalate(id.0, &user, &reason))
             .py(py)?;
         Ok(PyApprovalRequest(r))
     }
 
     /// Withdraws a pending request (its requester only).
-    fn cancel(&self, py: Python<'_>, id: RequestId, user: String) -> PyResult<PyApprovalRequest> {
+    fn cancel(&self, py: Python<'_>, id: Id, user: String) -> PyResult<PyApprovalRequest> {
         let juno = self.engine.get().py(py)?;
         let r = py
-            .detach(move || juno.governance().cancel(id, &user))
+            .detach(move || juno.governance().cancel(id.0, &user))
             .py(py)?;
         Ok(PyApprovalRequest(r))
     }
@@ -282,7 +282,7 @@ impl PyGovernance {
     fn execute(
         &self,
         py: Python<'_>,
-        id: RequestId,
+        id: Id,
         action: &Bound<'_, PyAny>,
         executor: &Bound<'_, PyAny>,
     ) -> PyResult<PyApprovalRequest> {
@@ -299,7 +299,7 @@ impl PyGovernance {
             interrupt: None,
         };
         let juno = self.engine.get().py(py)?;
-        let outcome = py.detach(|| juno.governance().execute(id, &action, &mut bridge));
+        let outcome = py.detach(|| juno.governance().execute(id.0, &action, &mut bridge));
         // The outcome is stored; now a KeyboardInterrupt or SystemExit goes on its way.
         if let Some(interrupt) = bridge.interrupt.take() {
             return Err(interrupt);

@@ -14,7 +14,7 @@ use juno_core::memory::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{opt_datetime, to_json};
+use crate::convert::{Id, opt_datetime, to_json};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -43,7 +43,7 @@ fn new_memory_from(obj: &Bound<'_, PyAny>, field: &str) -> Result<NewMemory, Err
         ));
     }
     let value = to_json(obj, field)?;
-    serde_json::from_value(value).map_err(|e| Error::invalid(field, e.to_string()))
+    juno_core::json::from_value(field, value)
 }
 
 /// A recall limit from Python's int (negative numbers named as such, not as overflow).
@@ -129,9 +129,9 @@ impl PyMemory {
     }
 
     /// One memory by id.
-    fn get(&self, py: Python<'_>, id: i64) -> PyResult<PyMemoryRecord> {
+    fn get(&self, py: Python<'_>, id: Id) -> PyResult<PyMemoryRecord> {
         let juno = self.engine.get().py(py)?;
-        let m = py.detach(move || juno.memory().get(id)).py(py)?;
+        let m = py.detach(move || juno.memory().get(id.0)).py(py)?;
         Ok(PyMemoryRecord(m))
     }
 
@@ -144,7 +144,7 @@ impl PyMemory {
     fn update(
         &self,
         py: Python<'_>,
-        id: i64,
+        id: Id,
         text: Option<String>,
         content: Option<&Bound<'_, PyAny>>,
         tags: Option<Vec<String>>,
@@ -165,20 +165,22 @@ impl PyMemory {
             ttl_seconds,
         };
         let juno = self.engine.get().py(py)?;
-        let m = py.detach(move || juno.memory().update(id, update)).py(py)?;
+        let m = py
+            .detach(move || juno.memory().update(id.0, update))
+            .py(py)?;
         Ok(PyMemoryRecord(m))
     }
 
     /// Deletes a memory; its history stays.
-    fn delete(&self, py: Python<'_>, id: i64) -> PyResult<()> {
+    fn delete(&self, py: Python<'_>, id: Id) -> PyResult<()> {
         let juno = self.engine.get().py(py)?;
-        py.detach(move || juno.memory().delete(id)).py(py)
+        py.detach(move || juno.memory().delete(id.0)).py(py)
     }
 
     /// A memory's change history, oldest first.
-    fn history(&self, py: Python<'_>, id: i64) -> PyResult<Vec<PyHistoryEntry>> {
+    fn history(&self, py: Python<'_>, id: Id) -> PyResult<Vec<PyHistoryEntry>> {
         let juno = self.engine.get().py(py)?;
-        let h = py.detach(move || juno.memory().history(id)).py(py)?;
+        let h = py.detach(move || juno.memory().history(id.0)).py(py)?;
         Ok(h.into_iter().map(PyHistoryEntry).collect())
     }
 

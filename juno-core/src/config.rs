@@ -489,6 +489,32 @@ impl Config {
         Ok(())
     }
 
+    /// Reads host-given settings, a JSON object of setting names to **string** values as
+    /// in the environment (`{"AUTONOMOUS_ACTIONS": "true"}`), into the map that
+    /// [`Config::from_settings`] takes. The C ABI and the Python package both call this, so
+    /// the same bad settings are the same error on both.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`settings`) for anything but an object; [`Error::Config`]
+    /// naming the setting for a value that is not a string.
+    pub fn settings_from_json(value: serde_json::Value) -> Result<BTreeMap<String, String>> {
+        let serde_json::Value::Object(map) = value else {
+            return Err(Error::invalid(
+                "settings",
+                "expected an object of setting names to string values, e.g. {\"AUTONOMOUS_ACTIONS\": \"true\"}",
+            ));
+        };
+        map.into_iter()
+            .map(|(name, value)| match value {
+                serde_json::Value::String(s) => Ok((name, s)),
+                other => Err(Error::config(
+                    name,
+                    format!("expected a string value as in the environment (\"true\", \"24\"), got `{other}`"),
+                )),
+            })
+            .collect()
+    }
+
     /// Checks the cross-field rules (weights sum to 1, thresholds ordered, …).
     ///
     /// # Errors

@@ -119,27 +119,10 @@ pub unsafe extern "C" fn juno_open_with_settings(
 }
 
 /// Parses `{"NAME":"value",…}`: malformed JSON or a non-object is invalid input, a value
-/// that is not a string is a bad setting.
+/// that is not a string is a bad setting (the core's rule, shared with Python).
 fn parse_settings(json: &str) -> Result<BTreeMap<String, String>, Failure> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| juno_core::Error::json("settings", &e))?;
-    let serde_json::Value::Object(map) = value else {
-        return Err(juno_core::Error::invalid(
-            "settings_json",
-            "expected a JSON object of setting names to string values",
-        )
-        .into());
-    };
-    map.into_iter()
-        .map(|(name, value)| match value {
-            serde_json::Value::String(s) => Ok((name, s)),
-            other => Err(juno_core::Error::config(
-                name,
-                format!("expected a string value, got `{other}`"),
-            )
-            .into()),
-        })
-        .collect()
+    let value = juno_core::json::value("settings", json)?;
+    Ok(juno_core::Config::settings_from_json(value)?)
 }
 
 /// Opens a private, empty in-memory engine (for tests and examples); it vanishes with

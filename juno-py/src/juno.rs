@@ -9,9 +9,10 @@ use juno_core::config::DatabaseUrl;
 use juno_core::store::IntegrityReport;
 use juno_core::{Config, Error, ManualClock};
 use pyo3::prelude::*;
-use pyo3::types::{PyMapping, PyString};
+use pyo3::types::PyMapping;
 
 use crate::audit::PyAudit;
+use crate::convert::to_json;
 use crate::convert::{datetime_from_py, opt_datetime, serde_to_py};
 use crate::errors::CoreResultExt;
 use crate::flow::PyFlow;
@@ -67,42 +68,16 @@ fn database_url(path: &Path) -> Result<DatabaseUrl, Error> {
     }
 }
 
-/// `settings`: a mapping of environment-variable names to string values.
+/// `settings`: a mapping of environment-variable names to string values, read by the
+/// core's rule (the C ABI's too): a value that is not a string is a bad setting.
 fn settings_from(obj: &Bound<'_, PyAny>) -> Result<BTreeMap<String, String>, Error> {
-    let mapping = obj.cast::<PyMapping>().map_err(|_| {
-        Error::invalid(
+    if obj.cast::<PyMapping>().is_err() {
+        return Err(Error::invalid(
             "settings",
             "expected a dict of setting names to strings, e.g. {\"AUTONOMOUS_ACTIONS\": \"true\"}",
-        )
-    })?;
-    let items = mapping
-        .items()
-        .map_err(|e| Error::invalid("settings", e.to_string()))?;
-    let mut out = BTreeMap::new();
-    for item in items.iter() {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item
-            .extract()
-            .map_err(|e: PyErr| Error::invalid("settings", e.to_string()))?;
-        let Ok(name) = k.cast::<PyString>() else {
-            return Err(Error::invalid("settings", "setting names must be strings"));
-        };
-        let name = name
-            .to_str()
-            .map_err(|_| Error::invalid("settings", "name is not valid UTF-8"))?
-            .to_owned();
-        let Ok(value) = v.cast::<PyString>() else {
-            return Err(Error::invalid(
-                format!("settings.{name}"),
-                "values must be strings, as in the environment (\"true\", \"24\")",
-            ));
-        };
-        let value = value
-            .to_str()
-            .map_err(|_| Error::invalid(format!("settings.{name}"), "not valid UTF-8"))?
-            .to_owned();
-        out.insert(name, value);
+        ));
     }
-    Ok(out)
+    Config::settings_from_json(to_json(obj, "settings")?)
 }
 
 fn open_engine(

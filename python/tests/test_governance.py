@@ -99,9 +99,10 @@ def test_a_bad_setting_is_a_config_error(settings: dict[str, str], setting: str)
 
 
 def test_settings_must_be_strings() -> None:
-    with pytest.raises(InvalidInputError) as caught:
+    # A bad setting, as in C (JUNO_CONFIG naming the setting): the same rule on both.
+    with pytest.raises(ConfigError) as caught:
         juno.Juno(":memory:", settings={"AUTONOMOUS_ACTIONS": True})  # type: ignore[dict-item]
-    assert caught.value.details["field"] == "settings.AUTONOMOUS_ACTIONS"
+    assert caught.value.details["setting"] == "AUTONOMOUS_ACTIONS"
     with pytest.raises(InvalidInputError):
         juno.Juno(":memory:", settings=["AUTONOMOUS_ACTIONS"])  # type: ignore[arg-type]
 

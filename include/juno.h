@@ -309,7 +309,7 @@ void juno_free(struct juno *j);
  * Stops the engine's clock at `unix_ms` (milliseconds since 1970-01-01T00:00:00Z).
  *
  * By default an engine reads the system clock. After this call it reads a fixed clock
- * that stands still until `juno_clock_set` is called again (it may move backwards):
+ * that stands still until `juno_set_clock` is called again (it may move backwards):
  * expiry, recall recency and cleanup all use it. Meant for tests, demos and replays that
  * need deterministic time; there is no way back to the system clock on this handle.
  *
@@ -319,7 +319,27 @@ void juno_free(struct juno *j);
  * - Thread safety: safe to call while other threads use `j`; they see the old or the new
  *   time.
  */
+juno_status juno_set_clock(struct juno *j, int64_t unix_ms, struct juno_error **err);
+
+/**
+ * Deprecated: the old name of `juno_set_clock` (Rust `Juno::set_clock`, Python
+ * `Juno.set_clock`), kept for one release. Behaves exactly like it.
+ */
 juno_status juno_clock_set(struct juno *j, int64_t unix_ms, struct juno_error **err);
+
+/**
+ * Checks the database (SQLite `integrity_check`, schema version, journal mode), as a JSON
+ * `IntegrityReport` object: `ok`, `messages`, `schema_version`, `size_bytes`,
+ * `journal_mode` — what `juno db check` prints.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_open`.
+ * - Errors: storage errors (a damaged file is reported in the JSON, not as an error).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_check(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
 
 /**
  * Copies the whole database to a new file at `path` while the engine stays in use
@@ -479,6 +499,60 @@ juno_status juno_memory_preference(const struct juno *j, const char *team, size_
 juno_status juno_memory_recognize_patterns(struct juno *j, const char *team, size_t team_len, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * Changes some fields of memory `id`; the version rises and the change enters its history.
+ * Returns the updated memory as JSON (as for `juno_memory_get`).
+ *
+ * - `j`: must not be NULL.
+ * - `update_json`/`update_len`: a `MemoryUpdate` object, every field optional: `text`,
+ *   `content`, `tags` (replace the old set), `importance`, `confidence`, `ttl_seconds`
+ *   (from now), e.g. `{"importance":0.9}`; must not be NULL.
+ * - `out_json`: as for `juno_memory_get`.
+ * - `err`: optional, as for `juno_memory_store`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND` if there is no memory `id`; `JUNO_STATUS_INVALID_INPUT`
+ *   for a bad value or an unknown field (nothing changes then).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_memory_update(struct juno *j, int64_t id, const char *update_json, size_t update_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Deletes memory `id`; its history stays.
+ *
+ * - `j`: must not be NULL.
+ * - `err`: optional, as for `juno_memory_store`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND` if there is no memory `id`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_memory_delete(struct juno *j, int64_t id, struct juno_error **err);
+
+/**
+ * Ends a working session: its working memories are deleted.
+ *
+ * - `j`: must not be NULL.
+ * - `session`/`session_len`: the session name; must not be NULL or empty.
+ * - `out_deleted`: on success receives how many memories were deleted; untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional, as for `juno_memory_store`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for an empty session name.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_memory_end_session(struct juno *j, const char *session, size_t session_len, uint64_t *out_deleted, struct juno_error **err);
+
+/**
+ * Runs `juno_memory_cleanup` when this handle has not run it in the last
+ * `MEMORY_CLEANUP_INTERVAL` hours (or ever); call it on every tick of a scheduler.
+ *
+ * - `j`: must not be NULL.
+ * - `out_ran`: on success receives whether a cleanup ran. Must not be NULL.
+ * - `out_deleted`: on success receives how many memories were deleted (0 when none ran).
+ *   Must not be NULL.
+ * - `err`: optional, as for `juno_memory_store`.
+ * - Errors: storage errors.
+ * - Thread safety: safe to call while other threads use `j`; at most one of them runs
+ *   the cleanup per interval.
+ */
+juno_status juno_memory_cleanup_if_due(struct juno *j, bool *out_ran, uint64_t *out_deleted, struct juno_error **err);
+
+/**
  * Grants `role` to `user` for each team in `teams_json`. Re-granting an active grant is a
  * no-op. Audited as `role_assigned` (one entry per new grant).
  *
@@ -555,6 +629,22 @@ juno_status juno_governance_roles(const struct juno *j, const char *user, size_t
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_governance_submit(struct juno *j, const char *request_json, size_t request_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * Submits several requests in one transaction: all are stored or none.
+ *
+ * - `j`: must not be NULL.
+ * - `requests_json`/`requests_len`: a JSON array of `NewRequest` objects (see
+ *   `juno_governance_submit`); must not be NULL.
+ * - `out_ids_json`: on success receives the new requests' ids as a JSON array, in input
+ *   order; the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
+ *   NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`items[3].impact`); nothing
+ *   is stored then.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_submit_many(struct juno *j, const char *requests_json, size_t requests_len, struct juno_buf *out_ids_json, struct juno_error **err);
 
 /**
  * One request by id, as a JSON `ApprovalRequest` (see `juno_governance_submit`).
@@ -779,6 +869,20 @@ juno_status juno_audit_checkpoint(struct juno *j, struct juno_buf *out_checkpoin
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_audit_entries(const struct juno *j, uint64_t from_seq, size_t limit, struct juno_buf *out_entries_json, struct juno_error **err);
+
+/**
+ * The entries about one subject (`request:42`, `user:ana@company.com`), oldest first, as
+ * a JSON array of `AuditEntry` objects (as for `juno_audit_entries`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `subject`/`subject_len`: the subject; must not be NULL.
+ * - `out_entries_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Errors: storage errors.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_entries_for(const struct juno *j, const char *subject, size_t subject_len, struct juno_buf *out_entries_json, struct juno_error **err);
 
 /**
  * Proof that entry `seq` is covered by the checkpoint of size `tree_size`, as a JSON
@@ -1112,6 +1216,17 @@ juno_status juno_forecast_retrain(struct juno *j, struct juno_buf *out_json, str
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_forecast_model(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * How many model versions are stored (0 before the first `juno_forecast_retrain`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_versions`: on success receives the count; untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_forecast_sprint`.
+ * - Errors: storage errors.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_forecast_model_versions(const struct juno *j, int64_t *out_versions, struct juno_error **err);
 
 /**
  * Analyses the flow of every team in the input as of a moment: per team, the time spent

@@ -9,7 +9,7 @@ use std::ffi::c_char;
 
 use juno_core::audit::Checkpoint;
 
-use crate::boundary::{Out, handle, opt_str_in};
+use crate::boundary::{Out, handle, opt_str_in, str_in};
 use crate::buf::juno_buf;
 use crate::engine::juno;
 use crate::error::juno_error;
@@ -106,6 +106,36 @@ pub unsafe extern "C" fn juno_audit_entries(
         let j = unsafe { handle("j", j) }?;
         let out = Out::new("out_entries_json", out_entries_json)?;
         let entries = j.inner.audit().entries(from_seq, limit)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("audit entries", &entries) }
+    })
+}
+
+/// The entries about one subject (`request:42`, `user:ana@company.com`), oldest first, as
+/// a JSON array of `AuditEntry` objects (as for `juno_audit_entries`).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `subject`/`subject_len`: the subject; must not be NULL.
+/// - `out_entries_json`: on success receives the JSON; the caller frees it with
+///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_audit_verify`.
+/// - Errors: storage errors.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_audit_entries_for(
+    j: *const juno,
+    subject: *const c_char,
+    subject_len: usize,
+    out_entries_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        // SAFETY: `subject` is NULL or `subject_len` readable bytes.
+        let subject = unsafe { str_in("subject", subject, subject_len) }?;
+        let out = Out::new("out_entries_json", out_entries_json)?;
+        let entries = j.inner.audit().entries_for(subject)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("audit entries", &entries) }
     })

@@ -9,6 +9,7 @@ use juno_core::config::DatabaseUrl;
 use juno_core::{Config, Juno, ManualClock};
 
 use crate::boundary::{Out, handle, str_in};
+use crate::buf::juno_buf;
 use crate::error::{Failure, juno_error};
 use crate::ffi_boundary;
 use crate::status::juno_status;
@@ -165,7 +166,7 @@ pub unsafe extern "C" fn juno_free(j: *mut juno) {
 /// Stops the engine's clock at `unix_ms` (milliseconds since 1970-01-01T00:00:00Z).
 ///
 /// By default an engine reads the system clock. After this call it reads a fixed clock
-/// that stands still until `juno_clock_set` is called again (it may move backwards):
+/// that stands still until `juno_set_clock` is called again (it may move backwards):
 /// expiry, recall recency and cleanup all use it. Meant for tests, demos and replays that
 /// need deterministic time; there is no way back to the system clock on this handle.
 ///
@@ -175,7 +176,7 @@ pub unsafe extern "C" fn juno_free(j: *mut juno) {
 /// - Thread safety: safe to call while other threads use `j`; they see the old or the new
 ///   time.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn juno_clock_set(
+pub unsafe extern "C" fn juno_set_clock(
     j: *mut juno,
     unix_ms: i64,
     err: *mut *mut juno_error,
@@ -191,6 +192,44 @@ pub unsafe extern "C" fn juno_clock_set(
         }
         j.inner.set_clock(Arc::new(ManualClock::at_millis(unix_ms)));
         Ok(())
+    })
+}
+
+/// Deprecated: the old name of `juno_set_clock` (Rust `Juno::set_clock`, Python
+/// `Juno.set_clock`), kept for one release. Behaves exactly like it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_clock_set(
+    j: *mut juno,
+    unix_ms: i64,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    // SAFETY: the same contract as `juno_set_clock`, which checks every argument.
+    unsafe { juno_set_clock(j, unix_ms, err) }
+}
+
+/// Checks the database (SQLite `integrity_check`, schema version, journal mode), as a JSON
+/// `IntegrityReport` object: `ok`, `messages`, `schema_version`, `size_bytes`,
+/// `journal_mode` — what `juno db check` prints.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_open`.
+/// - Errors: storage errors (a damaged file is reported in the JSON, not as an error).
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_check(
+    j: *const juno,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let report = j.inner.check()?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("integrity report", &report) }
     })
 }
 

@@ -294,6 +294,30 @@ pub unsafe extern "C" fn juno_forecast_model(
     })
 }
 
+/// How many model versions are stored (0 before the first `juno_forecast_retrain`).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_versions`: on success receives the count; untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_forecast_sprint`.
+/// - Errors: storage errors.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_forecast_model_versions(
+    j: *const juno,
+    out_versions: *mut i64,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_versions", out_versions)?;
+        let versions = j.inner.forecast().model_versions()?;
+        // SAFETY: `out` points to a writable `int64_t`.
+        unsafe { out.write(versions) };
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

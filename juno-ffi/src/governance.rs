@@ -212,6 +212,39 @@ pub unsafe extern "C" fn juno_governance_submit(
     })
 }
 
+/// Submits several requests in one transaction: all are stored or none.
+///
+/// - `j`: must not be NULL.
+/// - `requests_json`/`requests_len`: a JSON array of `NewRequest` objects (see
+///   `juno_governance_submit`); must not be NULL.
+/// - `out_ids_json`: on success receives the new requests' ids as a JSON array, in input
+///   order; the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
+///   NULL.
+/// - `err`: optional, as for `juno_governance_assign_role`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`items[3].impact`); nothing
+///   is stored then.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_governance_submit_many(
+    j: *mut juno,
+    requests_json: *const c_char,
+    requests_len: usize,
+    out_ids_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `requests_json` is NULL or `requests_len` readable bytes.
+        let json = unsafe { str_in("requests_json", requests_json, requests_len) }?;
+        let out = Out::new("out_ids_json", out_ids_json)?;
+        let requests: Vec<NewRequest> = juno_core::json::parse_objects("items", json)?;
+        let ids = j.inner.governance().submit_many(requests)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("request ids", &ids) }
+    })
+}
+
 /// One request by id, as a JSON `ApprovalRequest` (see `juno_governance_submit`).
 ///
 /// - `j`: must not be NULL; not modified.

@@ -5,7 +5,7 @@
 
 use std::ffi::c_char;
 
-use juno_core::memory::{NewMemory, OutcomeRecord, RecallQuery};
+use juno_core::memory::{MemoryUpdate, NewMemory, OutcomeRecord, RecallQuery};
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
 use crate::buf::juno_buf;
@@ -312,6 +312,123 @@ pub unsafe extern "C" fn juno_memory_recognize_patterns(
         let patterns = j.inner.memory().recognize_patterns(team)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("patterns", &patterns) }
+    })
+}
+
+/// Changes some fields of memory `id`; the version rises and the change enters its history.
+/// Returns the updated memory as JSON (as for `juno_memory_get`).
+///
+/// - `j`: must not be NULL.
+/// - `update_json`/`update_len`: a `MemoryUpdate` object, every field optional: `text`,
+///   `content`, `tags` (replace the old set), `importance`, `confidence`, `ttl_seconds`
+///   (from now), e.g. `{"importance":0.9}`; must not be NULL.
+/// - `out_json`: as for `juno_memory_get`.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_NOT_FOUND` if there is no memory `id`; `JUNO_STATUS_INVALID_INPUT`
+///   for a bad value or an unknown field (nothing changes then).
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_memory_update(
+    j: *mut juno,
+    id: i64,
+    update_json: *const c_char,
+    update_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `update_json` is NULL or `update_len` readable bytes.
+        let json = unsafe { str_in("update_json", update_json, update_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let update: MemoryUpdate = juno_core::json::parse_object("update", json)?;
+        let value = j.inner.memory().update(id, update)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("memory", &value) }
+    })
+}
+
+/// Deletes memory `id`; its history stays.
+///
+/// - `j`: must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_NOT_FOUND` if there is no memory `id`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_memory_delete(
+    j: *mut juno,
+    id: i64,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        j.inner.memory().delete(id)?;
+        Ok(())
+    })
+}
+
+/// Ends a working session: its working memories are deleted.
+///
+/// - `j`: must not be NULL.
+/// - `session`/`session_len`: the session name; must not be NULL or empty.
+/// - `out_deleted`: on success receives how many memories were deleted; untouched on
+///   failure. Must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` for an empty session name.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_memory_end_session(
+    j: *mut juno,
+    session: *const c_char,
+    session_len: usize,
+    out_deleted: *mut u64,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `session` is NULL or `session_len` readable bytes.
+        let session = unsafe { str_in("session", session, session_len) }?;
+        let out = Out::new("out_deleted", out_deleted)?;
+        let deleted = j.inner.memory().end_session(session)?;
+        // SAFETY: `out` points to a writable `uint64_t`.
+        unsafe { out.write(deleted) };
+        Ok(())
+    })
+}
+
+/// Runs `juno_memory_cleanup` when this handle has not run it in the last
+/// `MEMORY_CLEANUP_INTERVAL` hours (or ever); call it on every tick of a scheduler.
+///
+/// - `j`: must not be NULL.
+/// - `out_ran`: on success receives whether a cleanup ran. Must not be NULL.
+/// - `out_deleted`: on success receives how many memories were deleted (0 when none ran).
+///   Must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: storage errors.
+/// - Thread safety: safe to call while other threads use `j`; at most one of them runs
+///   the cleanup per interval.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_memory_cleanup_if_due(
+    j: *mut juno,
+    out_ran: *mut bool,
+    out_deleted: *mut u64,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        let ran = Out::new("out_ran", out_ran)?;
+        let out = Out::new("out_deleted", out_deleted)?;
+        let result = j.inner.memory().cleanup_if_due()?;
+        // SAFETY: both point to writable values.
+        unsafe {
+            ran.write(result.is_some());
+            out.write(result.unwrap_or(0));
+        }
+        Ok(())
     })
 }
 

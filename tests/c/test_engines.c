@@ -333,7 +333,7 @@ static void replay_fixture(const mj_value *f) {
   CHECK(mj_num(mj_get(f, "tolerance"), &tolerance) && tolerance > 0, "no tolerance");
   CHECK(mj_int(mj_get(f, "now_ms"), &now_ms), "no now_ms");
   if (!ok(juno_open_in_memory(&j, &err), &err, "open_in_memory")) return;
-  ok(juno_clock_set(j, now_ms, &err), &err, "clock_set(now)");
+  ok(juno_set_clock(j, now_ms, &err), &err, "set_clock(now)");
   record_outcomes(j, mj_get(f, "outcomes"));
   replay_reasoning(j, mj_get(f, "reasoning"));
   replay_velocity(j, mj_get(f, "velocity"));

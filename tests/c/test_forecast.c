@@ -51,7 +51,7 @@ static juno *open_engine(int64_t now_ms) {
   juno *j = NULL;
   juno_error *err = NULL;
   if (!ok(juno_open_in_memory(&j, &err), &err, "open_in_memory")) return NULL;
-  ok(juno_clock_set(j, now_ms, &err), &err, "clock_set(now)");
+  ok(juno_set_clock(j, now_ms, &err), &err, "set_clock(now)");
   return j;
 }
 

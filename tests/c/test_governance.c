@@ -179,7 +179,7 @@ static void replay_governance_fixture(const mj_value *f) {
   if (settings == NULL || mj_len(requests) > MAX_REQUESTS) return;
 
   if ((j = open_memory(settings->src, settings->src_len)) == NULL) return;
-  ok(juno_clock_set(j, now_ms, &err), &err, "clock_set(now)");
+  ok(juno_set_clock(j, now_ms, &err), &err, "set_clock(now)");
 
   /* Roles, each granted by the admin. */
   for (i = 0; i < mj_len(roles); i++) {
@@ -266,7 +266,7 @@ static void replay_governance_fixture(const mj_value *f) {
     const char *why = mj_str(mj_get(step, "why"));
     CHECK(mj_int(mj_get(step, "advance_hours"), &hours), "deadline step %zu has no hours", i);
     now_ms += hours * HOUR_MS;
-    ok(juno_clock_set(j, now_ms, &err), &err, "clock_set(advance)");
+    ok(juno_set_clock(j, now_ms, &err), &err, "set_clock(advance)");
     if (ok(juno_governance_process_deadlines(j, &buf, &err), &err, "process_deadlines")) {
       v = parse_buf(&buf, "deadline report");
       CHECK(same_names(mj_get(v, "escalated"), mj_get(step, "expect_escalated"), reqs, nreqs),

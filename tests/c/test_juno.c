@@ -144,7 +144,7 @@ static void replay_memory_fixture(const mj_value *f) {
         "fixture is missing a stage");
   if (!ok(juno_open_in_memory(&j, &err), &err, "open in memory")) return;
   err = NULL;
-  ok(juno_clock_set(j, now_ms, &err), &err, "clock_set(now)");
+  ok(juno_set_clock(j, now_ms, &err), &err, "set_clock(now)");
   err = NULL;
 
   /* Store the memories in order with store_many. */
@@ -218,7 +218,7 @@ static void replay_memory_fixture(const mj_value *f) {
   }
 
   /* Advance the clock: the working memory expires. */
-  ok(juno_clock_set(j, now_ms + advance * 1000, &err), &err, "clock_set(advance)");
+  ok(juno_set_clock(j, now_ms + advance * 1000, &err), &err, "set_clock(advance)");
   err = NULL;
   check_recalls(j, mj_get(f, "recalls_after_advance"));
   if (ok(juno_memory_cleanup(j, &deleted, &err), &err, "cleanup")) {
@@ -386,8 +386,8 @@ static void test_null_parameters(void) {
   err = NULL;
   fails_with(juno_backup(j, NULL, 0, &err), &err, JUNO_STATUS_NULL_PARAMETER, "backup(NULL)");
   err = NULL;
-  fails_with(juno_clock_set(NULL, 0, &err), &err, JUNO_STATUS_NULL_PARAMETER,
-             "clock_set(NULL)");
+  fails_with(juno_set_clock(NULL, 0, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "set_clock(NULL)");
   err = NULL;
   CHECK(buf.data == NULL && buf.len == 0, "buffer written on failure");
 
@@ -443,8 +443,8 @@ static void test_invalid_input(void) {
   err = NULL;
   fails_with(juno_memory_get(j, 999, &buf, &err), &err, JUNO_STATUS_NOT_FOUND, "get(999)");
   err = NULL;
-  fails_with(juno_clock_set(j, INT64_MAX, &err), &err, JUNO_STATUS_INVALID_INPUT,
-             "clock_set(INT64_MAX)");
+  fails_with(juno_set_clock(j, INT64_MAX, &err), &err, JUNO_STATUS_INVALID_INPUT,
+             "set_clock(INT64_MAX)");
   err = NULL;
   CHECK(id == -1 && buf.data == NULL, "output written on failure");
   CHECK(total_of(j) == 0, "a failed call stored something");
@@ -671,6 +671,81 @@ static void test_threads(void) {
   juno_free(j);
 }
 
+/* The functions that give C what Rust and Python have: update, delete, end_session,
+ * cleanup_if_due, submit_many, entries_for, model_versions, check. */
+static void test_surface_parity(void) {
+  juno *j = NULL;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  int64_t id = -1, versions = -1, version = 0;
+  uint64_t deleted = 99;
+  bool ran = false;
+  double importance = 0;
+  mj_value *v;
+  static const char mem[] =
+      "{\"kind\":\"working\",\"scope\":{\"team\":\"t\"},\"text\":\"scratch\",\"session\":\"s-1\"}";
+  static const char reqs[] =
+      "[{\"action\":{\"kind\":\"reassign\",\"team\":\"t\"},\"impact\":\"low\",\"confidence\":0.5,"
+      "\"requester\":\"juno\"},{\"action\":{\"kind\":\"close\",\"team\":\"t\"},\"impact\":\"high\","
+      "\"confidence\":0.5,\"requester\":\"juno\"}]";
+  static const char bad_reqs[] =
+      "[{\"action\":{\"kind\":\"reassign\",\"team\":\"t\"},\"impact\":\"low\",\"confidence\":0.5,"
+      "\"requester\":\"juno\"},{\"action\":{\"kind\":\"x\",\"team\":\"t\"},\"impact\":\"huge\","
+      "\"confidence\":0.5,\"requester\":\"juno\"}]";
+
+  if (!ok(juno_open_in_memory(&j, &err), &err, "open in memory")) return;
+  if (!ok(juno_memory_store(j, mem, strlen(mem), &id, &err), &err, "store")) goto done;
+  if (ok(juno_memory_update(j, id, "{\"importance\":0.9}", 18, &buf, &err), &err, "update")) {
+    v = parse_buf(&buf, "updated");
+    CHECK(mj_num(mj_get(v, "importance"), &importance) && fabs(importance - 0.9) < 1e-12,
+          "update did not change importance");
+    CHECK(mj_int(mj_get(v, "version"), &version) && version == 2, "version %lld", (long long)version);
+    mj_free(v);
+  }
+  fails_with(juno_memory_update(j, id, "{\"importanse\":0.9}", 18, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "update(unknown field)");
+  fails_with(juno_memory_update(j, 999, "{}", 2, &buf, &err), &err, JUNO_STATUS_NOT_FOUND,
+             "update(999)");
+  if (ok(juno_memory_end_session(j, "s-1", 3, &deleted, &err), &err, "end_session")) {
+    CHECK(deleted == 1, "end_session deleted %llu", (unsigned long long)deleted);
+  }
+  fails_with(juno_memory_delete(j, id, &err), &err, JUNO_STATUS_NOT_FOUND, "delete(ended)");
+  if (ok(juno_memory_store(j, mem, strlen(mem), &id, &err), &err, "store again")) {
+    ok(juno_memory_delete(j, id, &err), &err, "delete");
+    CHECK(total_of(j) == 0, "delete left the memory");
+  }
+  ok(juno_set_clock(j, 1767225600000, &err), &err, "set_clock");
+  if (ok(juno_memory_cleanup_if_due(j, &ran, &deleted, &err), &err, "cleanup_if_due")) {
+    CHECK(ran && deleted == 0, "the first cleanup_if_due did not run");
+  }
+  if (ok(juno_memory_cleanup_if_due(j, &ran, &deleted, &err), &err, "cleanup_if_due again")) {
+    CHECK(!ran, "a second cleanup ran within the interval");
+  }
+  if (ok(juno_governance_submit_many(j, reqs, strlen(reqs), &buf, &err), &err, "submit_many")) {
+    v = parse_buf(&buf, "ids");
+    CHECK(mj_len(v) == 2, "submit_many returned %zu ids", mj_len(v));
+    mj_free(v);
+  }
+  fails_with(juno_governance_submit_many(j, bad_reqs, strlen(bad_reqs), &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "submit_many(bad item)");
+  if (ok(juno_audit_entries_for(j, "request:1", 9, &buf, &err), &err, "entries_for")) {
+    v = parse_buf(&buf, "entries");
+    CHECK(mj_len(v) == 1 && mj_str_eq(mj_get(mj_at(v, 0), "event"), "request_submitted"),
+          "entries_for(request:1) has %zu entries", mj_len(v));
+    mj_free(v);
+  }
+  if (ok(juno_forecast_model_versions(j, &versions, &err), &err, "model_versions")) {
+    CHECK(versions == 0, "model_versions = %lld", (long long)versions);
+  }
+  if (ok(juno_check(j, &buf, &err), &err, "check")) {
+    v = parse_buf(&buf, "integrity report");
+    CHECK(mj_get(v, "ok") != NULL && mj_get(v, "schema_version") != NULL, "check report shape");
+    mj_free(v);
+  }
+done:
+  juno_free(j);
+}
+
 int main(int argc, char **argv) {
   char *text;
   size_t len = 0;
@@ -697,6 +772,7 @@ int main(int argc, char **argv) {
 
   test_null_parameters();
   test_invalid_input();
+  test_surface_parity();
   test_files(argv[2]);
   test_damaged_and_newer_files(argv[2]);
   test_threads();

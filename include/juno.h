@@ -1042,6 +1042,25 @@ juno_status juno_velocity_explain(const char *report_json, size_t report_len, co
 juno_status juno_triage_scan(const struct juno *j, const char *tickets_json, size_t tickets_len, const char *settings_json, size_t settings_len, const int64_t *now_unix_ms, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * Hands triage proposals to governance: one approval request each, in one transaction,
+ * routed by the proposal's impact and carrying its confidence and detailed explanation.
+ * Nothing acts: a proposal runs only through `juno_governance_execute` once approved.
+ *
+ * - `j`: must not be NULL.
+ * - `proposals_json`/`proposals_len`: a JSON array of `TriageProposal` objects, as
+ *   `juno_triage_scan` returns them; must not be NULL.
+ * - `requester`/`requester_len`: who proposes (`juno`); must not be NULL or empty.
+ * - `out_json`: on success receives the stored requests, a JSON array of
+ *   `ApprovalRequest` objects (see `juno_governance_submit`), in input order; the caller
+ *   frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_reasoning_confidence`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for a malformed proposal (`proposals[2].impact`)
+ *   or requester; nothing is stored then.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_triage_propose(struct juno *j, const char *proposals_json, size_t proposals_len, const char *requester, size_t requester_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
  * A triage proposal in words: `basic` (the headline), `detailed` (plus its evidence and
  * the confidence's factors) or `verbose` (plus the rule that chose the action, the urgency
  * formula and the confidence's formulas).

@@ -435,6 +435,46 @@ pub unsafe extern "C" fn juno_triage_scan(
     })
 }
 
+/// Hands triage proposals to governance: one approval request each, in one transaction,
+/// routed by the proposal's impact and carrying its confidence and detailed explanation.
+/// Nothing acts: a proposal runs only through `juno_governance_execute` once approved.
+///
+/// - `j`: must not be NULL.
+/// - `proposals_json`/`proposals_len`: a JSON array of `TriageProposal` objects, as
+///   `juno_triage_scan` returns them; must not be NULL.
+/// - `requester`/`requester_len`: who proposes (`juno`); must not be NULL or empty.
+/// - `out_json`: on success receives the stored requests, a JSON array of
+///   `ApprovalRequest` objects (see `juno_governance_submit`), in input order; the caller
+///   frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_reasoning_confidence`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` for a malformed proposal (`proposals[2].impact`)
+///   or requester; nothing is stored then.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_triage_propose(
+    j: *mut juno,
+    proposals_json: *const c_char,
+    proposals_len: usize,
+    requester: *const c_char,
+    requester_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let proposals = unsafe { str_in("proposals_json", proposals_json, proposals_len) }?;
+        // SAFETY: as above.
+        let requester = unsafe { str_in("requester", requester, requester_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let proposals: Vec<TriageProposal> = json_objects_in("proposals", proposals)?;
+        let requests = j.inner.triage().propose(&proposals, requester)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("approval requests", &requests) }
+    })
+}
+
 /// A triage proposal in words: `basic` (the headline), `detailed` (plus its evidence and
 /// the confidence's factors) or `verbose` (plus the rule that chose the action, the urgency
 /// formula and the confidence's formulas).

@@ -28,13 +28,23 @@ struct SprintItem {
 }
 
 /// The sprint forecaster of one engine: `juno.forecast`.
-#[pyclass(frozen, name = "Forecast", module = "juno._juno")]
+#[pyclass(frozen, name = "Forecaster", module = "juno._juno")]
 pub struct PyForecast {
     pub(crate) engine: Arc<Engine>,
 }
 
 #[pymethods]
 impl PyForecast {
+    /// Simulates the rest of a sprint: `input` is a dict in the core's `MonteCarloInput`
+    /// shape (the core's `forecast::monte_carlo`, C `juno_forecast_monte_carlo`).
+    fn monte_carlo(
+        &self,
+        py: Python<'_>,
+        input: &Bound<'_, PyAny>,
+    ) -> PyResult<crate::monte_carlo::PyMonteCarloResult> {
+        crate::monte_carlo::monte_carlo(py, input)
+    }
+
     /// Forecasts one sprint (`state`, a dict in the core's `SprintState` shape) from the
     /// team's `history` (a `TeamHistory` dict, or `None` for none).
     #[pyo3(signature = (state, history=None))]

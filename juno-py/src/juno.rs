@@ -168,8 +168,20 @@ impl PyJuno {
         })
     }
 
-    /// Fixes the engine's clock at `now` (an aware datetime).
+    /// Deprecated: the old name of [`set_clock`](Self::set_clock), kept for one release.
     fn set_time(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<()> {
+        let category = py.get_type::<pyo3::exceptions::PyDeprecationWarning>();
+        PyErr::warn(
+            py,
+            category.as_any(),
+            c"Juno.set_time is deprecated: use Juno.set_clock (the name in Rust and C)",
+            1,
+        )?;
+        self.set_clock(py, now)
+    }
+
+    /// Fixes the engine's clock at `now` (an aware datetime).
+    fn set_clock(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<()> {
         let now = datetime_from_py(now, "now").py(py)?;
         let juno = self.engine.get().py(py)?;
         let mut clock = self.engine.clock.lock().unwrap_or_else(|p| p.into_inner());

@@ -169,7 +169,7 @@ impl PyConfidence {
 }
 
 /// One factor's part in a confidence.
-#[pyclass(frozen, name = "ConfidenceFactor", module = "juno._juno")]
+#[pyclass(frozen, name = "Factor", module = "juno._juno")]
 pub struct PyConfidenceFactor(pub(crate) Factor);
 
 #[pymethods]

@@ -10,6 +10,7 @@ use crate::convert::{list_from_py, opt_datetime, opt_object_from_py, serde_to_py
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 use crate::reasoning::{PyConfidence, level};
+use juno_core::Error;
 
 /// The triage component of one engine: `juno.triage`.
 #[pyclass(frozen, name = "Triage", module = "juno._juno")]
@@ -41,6 +42,38 @@ impl PyTriage {
             })
             .py(py)?;
         Ok(proposals.into_iter().map(PyTriageProposal).collect())
+    }
+
+    /// Hands `proposals` (``TriageProposal`` objects from :meth:`scan`, or dicts in their
+    /// shape) to governance: one approval request each, in one transaction. Nothing acts
+    /// until a request is approved and executed.
+    fn propose(
+        &self,
+        py: Python<'_>,
+        proposals: &Bound<'_, PyAny>,
+        requester: String,
+    ) -> PyResult<Vec<crate::governance::records::PyApprovalRequest>> {
+        let list = proposals
+            .cast::<pyo3::types::PyList>()
+            .map_err(|_| Error::invalid("proposals", "expected a list of TriageProposal"))
+            .py(py)?;
+        let mut items = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            match item.cast::<PyTriageProposal>() {
+                Ok(p) => items.push(p.get().0.clone()),
+                Err(_) => items.push(
+                    crate::convert::object_from_py(&item, &format!("proposals[{i}]")).py(py)?,
+                ),
+            }
+        }
+        let juno = self.engine.get().py(py)?;
+        let requests = py
+            .detach(move || juno.triage().propose(&items, &requester))
+            .py(py)?;
+        Ok(requests
+            .into_iter()
+            .map(crate::governance::records::PyApprovalRequest)
+            .collect())
     }
 
     fn __repr__(&self) -> String {

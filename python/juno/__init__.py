@@ -34,8 +34,9 @@ The engines::
                                   {"sprint": "s2", "committed": 30, "delivered": 31}]).explain())
         for p in j.triage.scan(tickets):
             print(p.action, p.key, p.urgency, float(p.confidence))
-    juno.monte_carlo({"committed": 40, "done": 10, "days_remaining": 5, "planned_days": 10,
-                      "daily_throughput": [2, 3, 5], "trials": 10000, "seed": 7}).p50
+        j.forecast.monte_carlo({"committed": 40, "done": 10, "days_remaining": 5, "planned_days": 10,
+                                "daily_throughput": [2, 3, 5], "trials": 10000,
+                                "seed": 7}).p50
 
 Sprint forecasts and flow::
 
@@ -52,9 +53,18 @@ Sprint forecasts and flow::
         report = j.flow.analyze({"tickets": tickets})
         print(report.teams["alpha"].bottleneck)
 
+The names are the Rust core's (``Memories`` / ``Memory``, ``Forecaster``, ``Factor``,
+``set_clock``, :mod:`juno.eval`); the old names ``MemoryRecord``, ``Forecast``,
+``ConfidenceFactor``, ``monte_carlo``, ``Juno.set_time`` and ``juno.evaluation`` still work
+for one release and warn (``DeprecationWarning``).
+
 The classes are native (``juno._juno``, built from the Rust core); errors are the
 :mod:`juno.errors` hierarchy; ``juno`` on the command line is :mod:`juno.cli`.
 """
+
+import warnings
+from collections.abc import Callable
+from typing import Any
 
 from juno import errors
 from juno._juno import (
@@ -67,19 +77,19 @@ from juno._juno import (
     ComplianceFinding,
     ComplianceReport,
     Confidence,
-    ConfidenceFactor,
     DeadlineReport,
     Flow,
     FlowReport,
-    Forecast,
+    Factor,
+    Forecaster,
     Governance,
     GovernanceDashboard,
     HistoryEntry,
     InclusionProof,
     IntegrityReport,
     Juno,
+    Memories,
     Memory,
-    MemoryRecord,
     MemorySnapshot,
     MemoryStats,
     MonteCarloResult,
@@ -106,7 +116,6 @@ from juno._juno import (
     VelocityReport,
     VerifyReport,
     __version__,
-    monte_carlo,
 )
 from juno.errors import JunoError
 
@@ -120,11 +129,11 @@ __all__ = [
     "ComplianceFinding",
     "ComplianceReport",
     "Confidence",
-    "ConfidenceFactor",
     "DeadlineReport",
     "Flow",
     "FlowReport",
-    "Forecast",
+    "Factor",
+    "Forecaster",
     "Governance",
     "GovernanceDashboard",
     "HistoryEntry",
@@ -132,8 +141,8 @@ __all__ = [
     "IntegrityReport",
     "Juno",
     "JunoError",
+    "Memories",
     "Memory",
-    "MemoryRecord",
     "MemorySnapshot",
     "MemoryStats",
     "MonteCarloResult",
@@ -161,5 +170,30 @@ __all__ = [
     "VerifyReport",
     "__version__",
     "errors",
-    "monte_carlo",
 ]
+
+# The old names, for one release (the renames are listed in CHANGELOG.md).
+_DEPRECATED: dict[str, tuple[str, Callable[[], Any]]] = {
+    "MemoryRecord": ("Memory", lambda: Memory),
+    "Forecast": ("Forecaster", lambda: Forecaster),
+    "ConfidenceFactor": ("Factor", lambda: Factor),
+    "monte_carlo": ("Juno.forecast.monte_carlo", lambda: _juno_monte_carlo),
+}
+
+
+def _juno_monte_carlo(input: Any) -> MonteCarloResult:
+    from juno import _juno
+
+    return _juno.monte_carlo(input)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        new, get = _DEPRECATED[name]
+        warnings.warn(
+            f"juno.{name} is deprecated: use {new} (the name in Rust and C)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return get()
+    raise AttributeError(f"module 'juno' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """``juno demo``: three teams' memories, learned from and recalled with explanations.
 
-Deterministic: the engine's clock is fixed (``now=``) and moved with ``set_time`` while
+Deterministic: the engine's clock is fixed (``now=``) and moved with ``set_clock`` while
 the history is built, so every run prints the same scores.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from juno._juno import Juno, Memory
+from juno._juno import Juno, Memories
 
 #: The demo's "now": Monday 5 January 2026, 09:00 UTC.
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
@@ -122,14 +122,14 @@ def _remove_database(path: str) -> None:
             pass
 
 
-def _seed(j: Juno, memory: Memory) -> int:
+def _seed(j: Juno, memory: Memories) -> int:
     """Stores the facts and outcomes in time order; returns how many memories were stored."""
     events: list[tuple[float, int, Any]] = []
     events += [(f.days_ago, 0, f) for f in _FACTS]
     events += [(o[0], 1, o) for o in _OUTCOMES]
     stored = 0
     for days_ago, what, item in sorted(events, key=lambda e: (-e[0], e[1])):
-        j.set_time(NOW - timedelta(days=days_ago))
+        j.set_clock(NOW - timedelta(days=days_ago))
         if what == 0:
             f: _Fact = item
             memory.store(
@@ -142,7 +142,7 @@ def _seed(j: Juno, memory: Memory) -> int:
             _, team, action, outcome, subject, note = item
             memory.record_outcome(team, action, outcome, subject=subject, note=note)
             stored += 1
-    j.set_time(NOW)
+    j.set_clock(NOW)
     return stored
 
 

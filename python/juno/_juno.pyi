@@ -15,8 +15,8 @@ __all__ = [
     "__version__",
     "Juno",
     "IntegrityReport",
+    "Memories",
     "Memory",
-    "MemoryRecord",
     "Scope",
     "Provenance",
     "MemorySnapshot",
@@ -43,7 +43,7 @@ __all__ = [
     "InclusionProof",
     "Reasoning",
     "Confidence",
-    "ConfidenceFactor",
+    "Factor",
     "Calibration",
     "Velocity",
     "VelocityReport",
@@ -51,7 +51,7 @@ __all__ = [
     "TriageProposal",
     "MonteCarloResult",
     "monte_carlo",
-    "Forecast",
+    "Forecaster",
     "SprintForecast",
     "CategoryScore",
     "Recommendation",
@@ -115,14 +115,17 @@ class Juno:
         ``DATABASE_URL``. A bad setting raises :class:`juno.errors.ConfigError`.
         """
 
-    def set_time(self, now: datetime) -> None:
+    def set_clock(self, now: datetime) -> None:
         """Fixes the engine's clock at ``now`` (an aware datetime); it may go backwards."""
+
+    def set_time(self, now: datetime) -> None:
+        """Deprecated alias of :meth:`set_clock` (emits ``DeprecationWarning``)."""
 
     def now(self) -> datetime:
         """The engine's current time (UTC)."""
 
     @property
-    def memory(self) -> Memory:
+    def memory(self) -> Memories:
         """The memory layer."""
 
     @property
@@ -146,7 +149,7 @@ class Juno:
         """Stale-ticket triage."""
 
     @property
-    def forecast(self) -> Forecast:
+    def forecast(self) -> Forecaster:
         """The sprint forecaster: forecasts, recorded sprints, retraining."""
 
     @property
@@ -216,7 +219,7 @@ class IntegrityReport:
         """The report in the core's JSON shape."""
 
 @final
-class Memory:
+class Memories:
     """The memory layer of one engine (``juno.memory``).
 
     Four kinds of memory per team: ``episodic`` (events and outcomes), ``semantic``
@@ -239,7 +242,7 @@ class Memory:
         confidence: float = 1.0,
         ttl_seconds: int | None = None,
         session: str | None = None,
-    ) -> MemoryRecord:
+    ) -> Memory:
         """Stores one memory and returns it.
 
         Storing again with the same ``team`` and ``key`` updates that memory (its version
@@ -256,13 +259,13 @@ class Memory:
         bad item names it (``items[3]``).
         """
 
-    def store_json(self, json: str) -> MemoryRecord:
+    def store_json(self, json: str) -> Memory:
         """Stores one memory given as JSON text in the core's shape."""
 
     def store_many_json(self, json: str) -> list[int]:
         """Stores a JSON array of memories in one transaction; returns their ids."""
 
-    def get(self, id: int) -> MemoryRecord:
+    def get(self, id: int) -> Memory:
         """One memory by id; :class:`juno.errors.NotFoundError` if there is none."""
 
     def update(
@@ -275,7 +278,7 @@ class Memory:
         importance: float | None = None,
         confidence: float | None = None,
         ttl_seconds: int | None = None,
-    ) -> MemoryRecord:
+    ) -> Memory:
         """Changes the given fields (``None`` leaves a field as it is).
 
         The version rises and the change enters the memory's history.
@@ -317,6 +320,11 @@ class Memory:
         Returns how many were deleted.
         """
 
+    def cleanup_if_due(self) -> int | None:
+        """Runs :meth:`cleanup` when this engine has not run it in the last
+        ``MEMORY_CLEANUP_INTERVAL`` hours (or ever); returns how many memories it deleted,
+        or ``None`` when no cleanup was due. Call it on every tick of a scheduler."""
+
     def end_session(self, session: str) -> int:
         """Ends a working session: deletes its working memories and returns how many."""
 
@@ -347,7 +355,7 @@ class Memory:
         """
 
 @final
-class MemoryRecord:
+class Memory:
     """A stored memory."""
 
     @property
@@ -501,7 +509,7 @@ class MemoryStats:
 
     @property
     def expired(self) -> int:
-        """Memories past expiry that :meth:`Memory.cleanup` would delete."""
+        """Memories past expiry that :meth:`Memories.cleanup` would delete."""
 
     @property
     def database_bytes(self) -> int: ...
@@ -517,7 +525,7 @@ class RecallHit:
     """One recalled memory, its score, and why."""
 
     @property
-    def memory(self) -> MemoryRecord:
+    def memory(self) -> Memory:
         """The memory (access count and time as before this recall)."""
 
     @property
@@ -656,7 +664,7 @@ class Pattern:
 
 @final
 class OutcomeLearned:
-    """What :meth:`Memory.record_outcome` learned."""
+    """What :meth:`Memories.record_outcome` learned."""
 
     @property
     def episode_id(self) -> int:
@@ -1231,7 +1239,7 @@ class Confidence:
         """Whether a fitted calibration map was applied."""
 
     @property
-    def factors(self) -> list[ConfidenceFactor]:
+    def factors(self) -> list[Factor]:
         """data_quality, historical_accuracy, pattern_strength, temporal_relevance,
         consensus_score, in that order."""
 
@@ -1251,7 +1259,7 @@ class Confidence:
         """The calibrated confidence."""
 
 @final
-class ConfidenceFactor:
+class Factor:
     """One factor's part in a confidence."""
 
     @property
@@ -1397,6 +1405,13 @@ class Triage:
     precedence escalate, reassign, request_info, update_priority, defer, close.
     """
 
+    def propose(
+        self, proposals: list[TriageProposal | Mapping[str, Any]], requester: str
+    ) -> list[ApprovalRequest]:
+        """Hands ``proposals`` (from :meth:`scan`, or dicts in their shape) to governance:
+        one approval request each, in one transaction. Nothing acts until a request is
+        approved and executed."""
+
     def scan(
         self,
         tickets: Iterable[Mapping[str, Any]],
@@ -1463,7 +1478,7 @@ class TriageProposal:
 
 @final
 class MonteCarloResult:
-    """What :func:`monte_carlo` found."""
+    """What :meth:`Forecaster.monte_carlo` found."""
 
     @property
     def p10(self) -> float:
@@ -1498,7 +1513,7 @@ def monte_carlo(input: Mapping[str, Any]) -> MonteCarloResult:
     """
 
 @final
-class Forecast:
+class Forecaster:
     """The sprint forecaster of one engine (``juno.forecast``).
 
     A forecast gives P(deliver ≥ 80% of the commitment at the start) — from the newest
@@ -1519,6 +1534,9 @@ class Forecast:
     level is low < 0.3 ≤ medium < 0.6 ≤ high < 0.8 ≤ critical. A category is flagged at
     its threshold; recommendations name the flagged ones, largest contribution first.
     """
+
+    def monte_carlo(self, input: Mapping[str, Any]) -> MonteCarloResult:
+        """The seeded Monte Carlo simulation of the rest of a sprint (see :func:`monte_carlo`)."""
 
     def sprint(
         self, state: Mapping[str, Any], history: Mapping[str, Any] | None = None
@@ -1683,11 +1701,11 @@ class SprintObservation:
         """Whether it delivered at least 80% of the commitment at the start."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The observation in the core's JSON shape (what :meth:`Forecast.record` takes)."""
+        """The observation in the core's JSON shape (what :meth:`Forecaster.record` takes)."""
 
 @final
 class RetrainReport:
-    """What :meth:`Forecast.retrain` did."""
+    """What :meth:`Forecaster.retrain` did."""
 
     @property
     def trained(self) -> bool:

@@ -300,7 +300,7 @@ def _write_json(path: str | None, data: object) -> None:
 
 
 def cmd_eval_sprint_risk(args: argparse.Namespace) -> int:
-    from juno.evaluation import sprint_risk
+    from juno.eval import sprint_risk
 
     start = time.monotonic()
     result = sprint_risk(
@@ -318,7 +318,7 @@ def cmd_eval_sprint_risk(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_triage(args: argparse.Namespace) -> int:
-    from juno.evaluation import triage
+    from juno.eval import triage
 
     start = time.monotonic()
     result = triage(

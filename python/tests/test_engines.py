@@ -248,7 +248,7 @@ def test_triage_refuses_naive_datetimes_and_follows_the_clock(engine: juno.Juno)
         engine.triage.scan(TRIAGE["tickets"], now=datetime(2026, 1, 1))
     # The engine's clock moved back five days: the "now given" case's answer.
     case = next(c for c in TRIAGE["scans"] if "now" in c)
-    engine.set_time(datetime.fromisoformat(case["now"].replace("Z", "+00:00")))
+    engine.set_clock(datetime.fromisoformat(case["now"].replace("Z", "+00:00")))
     assert [p.key for p in engine.triage.scan(TRIAGE["tickets"])] == [
         e["key"] for e in case["expect"]
     ]
@@ -259,7 +259,8 @@ def test_triage_refuses_naive_datetimes_and_follows_the_clock(engine: juno.Juno)
 
 @pytest.mark.parametrize("case", MONTE_CARLO["cases"], ids=case_names(MONTE_CARLO["cases"]))
 def test_monte_carlo_cases(case: dict[str, Any]) -> None:
-    result = juno.monte_carlo(case["input"])
+    with juno.Juno(":memory:") as j:
+        result = j.forecast.monte_carlo(case["input"])
     _check(case, result.to_dict(), case["expect"])
     assert (result.p10, result.p50, result.p90, result.p_deliver_80) == (
         case["expect"]["p10"], case["expect"]["p50"], case["expect"]["p90"],
@@ -271,7 +272,8 @@ def test_monte_carlo_cases(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", MONTE_CARLO["invalid"], ids=case_names(MONTE_CARLO["invalid"]))
 def test_monte_carlo_invalid_cases(case: dict[str, Any]) -> None:
     # Every case is refused, the `refused_by: validate` ones by the core's one check.
-    check_error(case, lambda: juno.monte_carlo(case["input"]))
+    with juno.Juno(":memory:") as j:
+        check_error(case, lambda: j.forecast.monte_carlo(case["input"]))
 
 
 # ----------------------------------------------------------------------- the surface
@@ -292,9 +294,9 @@ def test_monte_carlo_invalid_cases(case: dict[str, Any]) -> None:
         lambda j: j.triage.scan(None),
         lambda j: j.triage.scan([], settings=[1]),
         lambda j: j.triage.scan([], now="2026-01-01"),
-        lambda j: juno.monte_carlo(None),  # type: ignore[arg-type]
-        lambda j: juno.monte_carlo([40, 0, 10, 10]),  # type: ignore[arg-type]
-        lambda j: juno.monte_carlo({"committed": float("nan")}),
+        lambda j: j.forecast.monte_carlo(None),
+        lambda j: j.forecast.monte_carlo([40, 0, 10, 10]),
+        lambda j: j.forecast.monte_carlo({"committed": float("nan")}),
         lambda j: juno.Confidence.from_dict({"raw": 1}),
     ],
 )

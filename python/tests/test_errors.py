@@ -136,7 +136,7 @@ def test_bad_arguments_are_invalid_input_not_bare_value_errors(seeded: juno.Juno
         (lambda: mem.recall(since=T0.replace(tzinfo=None)), "since"),
         (lambda: mem.record_outcome("team_alpha", "auto_reassign", "maybe"), "outcome"),
         (lambda: mem.update(1, importance=7.0), "importance"),
-        (lambda: seeded.set_time(T0.replace(tzinfo=None)), "now"),
+        (lambda: seeded.set_clock(T0.replace(tzinfo=None)), "now"),
     ]
     for call, field in cases:
         with pytest.raises(InvalidInputError) as info:

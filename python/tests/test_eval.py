@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from juno.errors import InvalidInputError
-from juno.evaluation import sprint_risk, triage
+from juno.eval import sprint_risk, triage
 
 from test_cli import run
 

@@ -85,7 +85,7 @@ def test_memory_fixture_replays() -> None:
             assert type(info.value) is ERRORS_BY_KIND[bad["error_kind"]]
             assert mem.stats().total == n, "a rejected input changed the store"
 
-        j.set_time(now + timedelta(seconds=f["advance_seconds"]))
+        j.set_clock(now + timedelta(seconds=f["advance_seconds"]))
         check_recalls(j, f["recalls_after_advance"])
         assert mem.cleanup() == f["cleanup_deleted"]
         stats = mem.stats().to_dict()

@@ -53,7 +53,7 @@ def j(db_path: Path) -> Iterator[juno.Juno]:
 
 def _approved(j: juno.Juno, **overrides: Any) -> juno.ApprovalRequest:
     r = j.governance.submit(_request(**overrides))
-    j.set_time(j.now() + timedelta(minutes=5))
+    j.set_clock(j.now() + timedelta(minutes=5))
     return j.governance.approve(r.id, TL, r.digest)
 
 
@@ -198,7 +198,7 @@ def test_decisions_escalation_and_deadlines(j: juno.Juno) -> None:
     assert [r.id for r in gov.pending(role="TEAM_LEAD", team="team_alpha")] == [a.id, b.id, c.id]
     assert gov.pending(team="team_beta") == []
 
-    j.set_time(T0 + timedelta(hours=1))
+    j.set_clock(T0 + timedelta(hours=1))
     rejected = gov.reject(a.id, TL, "not now")
     assert (rejected.status, rejected.reason, rejected.decided_by) == ("rejected", "not now", TL)
     escalated = gov.escalate(b.id, TL, "needs a PM")
@@ -212,7 +212,7 @@ def test_decisions_escalation_and_deadlines(j: juno.Juno) -> None:
         gov.cancel(c.id, TL)
 
     # The PM's deadline passes: escalation to ENGINEERING_MANAGER (AUTO_ESCALATION is on).
-    j.set_time(T0 + timedelta(days=30))
+    j.set_clock(T0 + timedelta(days=30))
     report = gov.process_deadlines()
     assert report.escalated == [b.id] and report.expired == []
     assert report.to_dict() == {"escalated": [b.id], "expired": []}

@@ -69,7 +69,7 @@ def test_governance_fixture_replays() -> None:
 
         by_id = {v: k for k, v in ids.items()}
         for step in f["deadlines"]:
-            j.set_time(j.now() + timedelta(hours=step["advance_hours"]))
+            j.set_clock(j.now() + timedelta(hours=step["advance_hours"]))
             report = gov.process_deadlines()
             assert [by_id[i] for i in report.escalated] == step["expect_escalated"], step["why"]
             assert [by_id[i] for i in report.expired] == step["expect_expired"], step["why"]

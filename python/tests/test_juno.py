@@ -45,12 +45,12 @@ def test_manual_clock_and_set_time(db_path: Path) -> None:
         first = j.memory.store("semantic", "team_alpha", "first")
         assert first.created_at == T0
         later = T0 + timedelta(days=3)
-        j.set_time(later)
+        j.set_clock(later)
         second = j.memory.store("semantic", "team_alpha", "second")
         assert (second.created_at, second.updated_at) == (later, later)
         # Another zone is the same instant, returned in UTC.
         plus_two = timezone(timedelta(hours=2))
-        j.set_time(datetime(2026, 1, 1, 2, 0, tzinfo=plus_two))
+        j.set_clock(datetime(2026, 1, 1, 2, 0, tzinfo=plus_two))
         assert j.now() == T0
         assert j.now().utcoffset() == timedelta(0)
 
@@ -58,7 +58,7 @@ def test_manual_clock_and_set_time(db_path: Path) -> None:
 def test_set_time_on_a_system_clock_engine() -> None:
     with juno.Juno(":memory:") as j:
         assert abs(j.now() - datetime.now(timezone.utc)) < timedelta(minutes=5)
-        j.set_time(T0)
+        j.set_clock(T0)
         assert j.now() == T0
 
 
@@ -124,7 +124,7 @@ def test_retention_from_env_drives_cleanup(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("MEMORY_RETENTION_DAYS", "7")
     with juno.Juno.from_env(path=":memory:", now=T0) as j:
         j.memory.store("semantic", "team_alpha", "old news")
-        j.set_time(T0 + timedelta(days=8))
+        j.set_clock(T0 + timedelta(days=8))
         assert j.memory.cleanup() == 1
 
 

@@ -1,4 +1,4 @@
-"""juno.Memory: storing, recalling with explanations, learning, and the GIL."""
+"""juno.Memories: storing, recalling with explanations, learning, and the GIL."""
 
 from __future__ import annotations
 
@@ -50,10 +50,10 @@ def test_store_returns_the_stored_record(engine: juno.Juno) -> None:
 def test_upsert_update_delete_and_history(engine: juno.Juno) -> None:
     mem = engine.memory
     first = mem.store("semantic", "team_alpha", "standup at 9:30", key="standup")
-    engine.set_time(T0 + timedelta(hours=1))
+    engine.set_clock(T0 + timedelta(hours=1))
     second = mem.store("semantic", "team_alpha", "standup at 10:00", key="standup")
     assert second.id == first.id and second.version == 2
-    engine.set_time(T0 + timedelta(hours=2))
+    engine.set_clock(T0 + timedelta(hours=2))
     updated = mem.update(first.id, importance=0.9, tags=["ritual"], content={"room": "B"})
     assert (updated.version, updated.importance, updated.tags) == (3, 0.9, ["ritual"])
     assert updated.text == "standup at 10:00", "fields not given are kept"
@@ -95,7 +95,7 @@ def test_recall_touch_counts_accesses(seeded: juno.Juno) -> None:
     mem = seeded.memory
     hit = mem.recall("standup", touch=False)[0]
     assert mem.get(hit.memory.id).access_count == 0
-    seeded.set_time(T0 + timedelta(minutes=5))
+    seeded.set_clock(T0 + timedelta(minutes=5))
     mem.recall("standup")
     after = mem.get(hit.memory.id)
     assert after.access_count == 1
@@ -127,7 +127,7 @@ def test_working_memory_expires_and_sessions_end(engine: juno.Juno) -> None:
     mem.store("working", "team_alpha", "draft agenda", session="s-2")
     mem.store("semantic", "team_alpha", "draft policy")
     assert mem.stats().by_kind["working"] == 2
-    engine.set_time(T0 + timedelta(minutes=2))
+    engine.set_clock(T0 + timedelta(minutes=2))
     assert [h.memory.text for h in mem.recall("draft", kinds=["working"])] == ["draft agenda"]
     assert mem.stats().expired == 1
     assert mem.cleanup() == 1

@@ -221,6 +221,7 @@ impl TriageAction {
 
 /// One proposal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TriageProposal {
     /// The ticket.
     pub key: String,

@@ -1,7 +1,7 @@
 //! `juno.Governance`: the approval workflow (the core's [`juno_core::governance`]), its
 //! records, and the bridge that lets a Python callable execute an approved action.
 
-mod records;
+pub(crate) mod records;
 
 use std::str::FromStr;
 use std::sync::Arc;

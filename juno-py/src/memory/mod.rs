@@ -25,7 +25,7 @@ pub use records::{
 };
 
 /// The memory layer of one engine: `juno.memory`.
-#[pyclass(frozen, name = "Memory", module = "juno._juno")]
+#[pyclass(frozen, name = "Memories", module = "juno._juno")]
 pub struct PyMemory {
     pub(crate) engine: Arc<Engine>,
 }
@@ -241,6 +241,13 @@ impl PyMemory {
     fn cleanup(&self, py: Python<'_>) -> PyResult<u64> {
         let juno = self.engine.get().py(py)?;
         py.detach(move || juno.memory().cleanup()).py(py)
+    }
+
+    /// Runs `cleanup` when this engine has not in the last `MEMORY_CLEANUP_INTERVAL` hours;
+    /// returns how many memories it deleted, or `None` when no cleanup was due.
+    fn cleanup_if_due(&self, py: Python<'_>) -> PyResult<Option<u64>> {
+        let juno = self.engine.get().py(py)?;
+        py.detach(move || juno.memory().cleanup_if_due()).py(py)
     }
 
     /// Ends a working session (its working memories are deleted); returns how many.

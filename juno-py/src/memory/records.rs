@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use crate::convert::{serde_to_py, to_py};
 
 /// A stored memory (the core's `juno_core::Memory`).
-#[pyclass(frozen, name = "MemoryRecord", module = "juno._juno")]
+#[pyclass(frozen, name = "Memory", module = "juno._juno")]
 pub struct PyMemoryRecord(pub(crate) juno_core::Memory);
 
 #[pymethods]

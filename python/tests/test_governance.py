@@ -427,3 +427,19 @@ def test_many_threads_execute_each_request_once(j: juno.Juno) -> None:
     assert len(refused) == 16
     assert all(j.governance.get(r.id).status == "executed" for r in requests)
     assert j.audit.verify().ok
+
+
+def test_triage_proposals_become_pending_requests(j: juno.Juno) -> None:
+    ticket = {"key": "ALPHA-1", "team": "team_alpha", "priority": "Highest", "assignee": None,
+              "updated": T0 - timedelta(days=20), "blocked": True}  # fmt: skip
+    proposals = j.triage.scan([ticket])
+    assert proposals[0].action == "escalate"
+    # Objects from scan and dicts in their shape are both accepted.
+    requests = j.triage.propose([proposals[0], proposals[0].to_dict()], "juno")
+    assert [r.status for r in requests] == ["pending", "pending"]
+    assert requests[0].action["kind"] == "triage.escalate"
+    assert requests[0].action["target"] == "ALPHA-1"
+    with pytest.raises(InvalidInputError) as caught:
+        j.triage.propose([{**proposals[0].to_dict(), "impact": "huge"}], "juno")
+    assert caught.value.details["field"] == "proposals[0].impact"
+    assert len(j.governance.pending()) == 2

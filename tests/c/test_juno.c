@@ -734,6 +734,28 @@ static void test_surface_parity(void) {
           "entries_for(request:1) has %zu entries", mj_len(v));
     mj_free(v);
   }
+  {
+    static const char tickets[] =
+        "[{\"key\":\"T-1\",\"team\":\"t\",\"priority\":\"Highest\",\"assignee\":null,"
+        "\"updated\":\"2025-12-01T00:00:00Z\",\"blocked\":true}]";
+    if (ok(juno_triage_scan(j, tickets, strlen(tickets), NULL, 0, NULL, &buf, &err), &err,
+           "triage scan")) {
+      juno_buf props = buf;
+      juno_buf reqs = {NULL, 0};
+      if (ok(juno_triage_propose(j, (const char *)props.data, props.len, "juno", 4, &reqs, &err),
+             &err, "triage propose")) {
+        v = parse_buf(&reqs, "proposed requests");
+        CHECK(mj_len(v) == 1 && mj_str_eq(mj_get(mj_at(v, 0), "status"), "pending"),
+              "propose did not store one pending request");
+        mj_free(v);
+      }
+      juno_buf_free(&props);
+      buf.data = NULL;
+      buf.len = 0;
+    }
+    fails_with(juno_triage_propose(j, "[{}]", 4, "juno", 4, &buf, &err), &err,
+               JUNO_STATUS_INVALID_INPUT, "triage propose(bad proposal)");
+  }
   if (ok(juno_forecast_model_versions(j, &versions, &err), &err, "model_versions")) {
     CHECK(versions == 0, "model_versions = %lld", (long long)versions);
   }

@@ -110,6 +110,72 @@ impl FromStr for ImpactLevel {
     }
 }
 
+/// What the engine (or a user) proposes to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    /// The kind of action (`reassign`, `update_priority`, `close`, …).
+    pub kind: String,
+    /// The team it concerns; approvals are scoped by team.
+    pub team: String,
+    /// What it acts on (a ticket key, a sprint id).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Its parameters (the new assignee, the new priority, …).
+    #[serde(default)]
+    pub parameters: serde_json::Value,
+}
+
+impl Action {
+    /// The canonical JSON the digest is computed over: compact, keys sorted.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_value(self)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        check_name("action.kind", &self.kind)?;
+        check_name("action.team", &self.team)?;
+        if let Some(t) = &self.target {
+            check_name("action.target", t)?;
+        }
+        Ok(())
+    }
+}
+
+/// The overall risk level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    /// Below the medium threshold.
+    Low,
+    /// From the medium threshold.
+    Medium,
+    /// From the high threshold.
+    High,
+    /// From the critical threshold.
+    Critical,
+}
+
+impl RiskLevel {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+            RiskLevel::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for RiskLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The longest name (team, user, action kind, …) accepted anywhere, in characters.
 pub const MAX_NAME_CHARS: usize = 256;
 

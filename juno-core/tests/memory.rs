@@ -494,8 +494,8 @@ fn a_matching_memory_in_a_small_team_earns_text_relevance() {
     );
     assert!(terms[1].contribution > 0.1, "`stories` is");
     assert!(
-        text.detail.contains("1 of 2 query words"),
+        text.evidence.contains("1 of 2 query words"),
         "{}",
-        text.detail
+        text.evidence
     );
 }

@@ -48,8 +48,8 @@ pub use crate::governance::{
 pub use crate::juno::{PyIntegrityReport, PyJuno};
 pub use crate::memory::{
     PyHistoryEntry, PyMemory, PyMemoryRecord, PyMemorySnapshot, PyMemoryStats, PyOutcomeLearned,
-    PyPattern, PyProvenance, PyRecallHit, PyScope, PyScoreComponent, PyScoreExplanation,
-    PyTeamPreference, PyTermContribution,
+    PyPattern, PyProvenance, PyRecallHit, PyScope, PyScoreExplanation, PyTeamPreference,
+    PyTermContribution,
 };
 pub use crate::monte_carlo::PyMonteCarloResult;
 pub use crate::reasoning::{PyCalibration, PyConfidence, PyConfidenceFactor, PyReasoning};
@@ -90,7 +90,6 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMemoryStats>()?;
     m.add_class::<PyRecallHit>()?;
     m.add_class::<PyScoreExplanation>()?;
-    m.add_class::<PyScoreComponent>()?;
     m.add_class::<PyTermContribution>()?;
     m.add_class::<PyTeamPreference>()?;
     m.add_class::<PyPattern>()?;

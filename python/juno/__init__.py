@@ -55,7 +55,7 @@ Sprint forecasts and flow::
 
 The names are the Rust core's (``Memories`` / ``Memory``, ``Forecaster``, ``Factor``,
 ``set_clock``, :mod:`juno.eval`); the old names ``MemoryRecord``, ``Forecast``,
-``ConfidenceFactor``, ``monte_carlo``, ``Juno.set_time`` and ``juno.evaluation`` still work
+``ConfidenceFactor``, ``ScoreComponent``, ``monte_carlo``, ``Juno.set_time`` and ``juno.evaluation`` still work
 for one release and warn (``DeprecationWarning``).
 
 The classes are native (``juno._juno``, built from the Rust core); errors are the
@@ -103,7 +103,6 @@ from juno._juno import (
     RiskModel,
     RoleAssignment,
     Scope,
-    ScoreComponent,
     ScoreExplanation,
     SprintForecast,
     SprintObservation,
@@ -156,7 +155,6 @@ __all__ = [
     "RiskModel",
     "RoleAssignment",
     "Scope",
-    "ScoreComponent",
     "ScoreExplanation",
     "SprintForecast",
     "SprintObservation",
@@ -177,6 +175,7 @@ _DEPRECATED: dict[str, tuple[str, Callable[[], Any]]] = {
     "MemoryRecord": ("Memory", lambda: Memory),
     "Forecast": ("Forecaster", lambda: Forecaster),
     "ConfidenceFactor": ("Factor", lambda: Factor),
+    "ScoreComponent": ("Factor", lambda: Factor),
     "monte_carlo": ("Juno.forecast.monte_carlo", lambda: _juno_monte_carlo),
 }
 

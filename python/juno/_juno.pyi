@@ -24,7 +24,6 @@ __all__ = [
     "MemoryStats",
     "RecallHit",
     "ScoreExplanation",
-    "ScoreComponent",
     "TermContribution",
     "TeamPreference",
     "Pattern",
@@ -547,7 +546,7 @@ class ScoreExplanation:
     @property
     def score(self) -> float: ...
     @property
-    def components(self) -> list[ScoreComponent]:
+    def components(self) -> list[Factor]:
         """text, recency, importance, access — always in this order."""
 
     @property
@@ -559,27 +558,6 @@ class ScoreExplanation:
 
     def to_dict(self) -> dict[str, Any]:
         """The explanation in the core's JSON shape."""
-
-@final
-class ScoreComponent:
-    """One component of a score: ``contribution = value × weight``."""
-
-    @property
-    def name(self) -> str:
-        """``text``, ``recency``, ``importance`` or ``access``."""
-
-    @property
-    def value(self) -> float: ...
-    @property
-    def weight(self) -> float: ...
-    @property
-    def contribution(self) -> float: ...
-    @property
-    def detail(self) -> str:
-        """The raw input in words (``bm25 4.21``, ``age 3.50 days``, …)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The component in the core's JSON shape."""
 
 @final
 class TermContribution:
@@ -1260,12 +1238,14 @@ class Confidence:
 
 @final
 class Factor:
-    """One factor's part in a confidence."""
+    """One weighted part of a score, ``contribution = value × weight``: a confidence's
+    factors and a recall score's components alike (``evidence``: the inputs in words)."""
 
     @property
     def name(self) -> str:
-        """``data_quality``, ``historical_accuracy``, ``pattern_strength``,
-        ``temporal_relevance`` or ``consensus_score``."""
+        """A confidence factor (``data_quality``, ``historical_accuracy``,
+        ``pattern_strength``, ``temporal_relevance``, ``consensus_score``) or a recall
+        component (``text``, ``recency``, ``importance``, ``access``)."""
 
     @property
     def value(self) -> float:

@@ -61,7 +61,12 @@ def test_a_missing_surface_says_why() -> None:
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("MemoryRecord", "Memory"), ("Forecast", "Forecaster"), ("ConfidenceFactor", "Factor")],
+    [
+        ("MemoryRecord", "Memory"),
+        ("Forecast", "Forecaster"),
+        ("ConfidenceFactor", "Factor"),
+        ("ScoreComponent", "Factor"),
+    ],
 )
 def test_old_class_names_warn_and_resolve(old: str, new: str) -> None:
     with pytest.warns(DeprecationWarning, match=new):

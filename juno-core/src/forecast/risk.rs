@@ -23,39 +23,15 @@
 //! contribution first, or the largest contributor when the overall level is medium or
 //! worse and none is flagged.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::config::RiskSettings;
+pub use crate::model::RiskLevel;
 // Scores in [0, 1], NaN as 0: the guard every formula's output passes.
 use crate::stats::clamp01 as unit;
 
-/// The overall risk level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RiskLevel {
-    /// Below the medium threshold.
-    Low,
-    /// From the medium threshold.
-    Medium,
-    /// From the high threshold.
-    High,
-    /// From the critical threshold.
-    Critical,
-}
-
+/// A score's level depends on the deployment's thresholds, which live with the forecast.
 impl RiskLevel {
-    /// The lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RiskLevel::Low => "low",
-            RiskLevel::Medium => "medium",
-            RiskLevel::High => "high",
-            RiskLevel::Critical => "critical",
-        }
-    }
-
     /// The level of `score` under `settings`.
     pub fn of(score: f64, settings: &RiskSettings) -> RiskLevel {
         if score >= settings.critical_threshold {
@@ -67,12 +43,6 @@ impl RiskLevel {
         } else {
             RiskLevel::Low
         }
-    }
-}
-
-impl fmt::Display for RiskLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

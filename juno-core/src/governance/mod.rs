@@ -41,48 +41,19 @@ use crate::audit;
 use crate::error::{Error, Result};
 use crate::model::{ImpactLevel, Role};
 
+pub use crate::model::Action;
 pub use api::{Executor, Governance};
 pub use compliance::{ComplianceFinding, ComplianceReport, Severity};
 
 /// A request's identifier.
 pub type RequestId = i64;
 
-/// What the engine (or a user) proposes to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Action {
-    /// The kind of action (`reassign`, `update_priority`, `close`, …).
-    pub kind: String,
-    /// The team it concerns; approvals are scoped by team.
-    pub team: String,
-    /// What it acts on (a ticket key, a sprint id).
-    #[serde(default)]
-    pub target: Option<String>,
-    /// Its parameters (the new assignee, the new priority, …).
-    #[serde(default)]
-    pub parameters: serde_json::Value,
-}
-
+/// An action's digest lives with governance, which binds approvals to it (the hash is
+/// the audit log's).
 impl Action {
-    /// The canonical JSON the digest is computed over: compact, keys sorted.
-    pub fn canonical_json(&self) -> String {
-        serde_json::to_value(self)
-            .map(|v| v.to_string())
-            .unwrap_or_default()
-    }
-
     /// SHA-256 of [`Action::canonical_json`], hex.
     pub fn digest(&self) -> String {
         audit::hex(&audit::sha256(self.canonical_json().as_bytes()))
-    }
-
-    pub(crate) fn validate(&self) -> Result<()> {
-        crate::model::check_name("action.kind", &self.kind)?;
-        crate::model::check_name("action.team", &self.team)?;
-        if let Some(t) = &self.target {
-            crate::model::check_name("action.target", t)?;
-        }
-        Ok(())
     }
 }
 

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Memory, MemoryKind};
 use crate::error::{Error, Result};
+use crate::model::Factor;
 use crate::store::RecallFilter;
 
 /// Weight of the text component when a query has text.
@@ -215,20 +216,8 @@ impl RecallQuery {
     }
 }
 
-/// One component of a score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScoreComponent {
-    /// `text`, `recency`, `importance` or `access`.
-    pub name: String,
-    /// The component's value in [0, 1].
-    pub value: f64,
-    /// Its weight.
-    pub weight: f64,
-    /// `value × weight`: its share of the score.
-    pub contribution: f64,
-    /// The raw input, in words (`bm25 4.21`, `age 3.5 days`, …).
-    pub detail: String,
-}
+/// The old name of [`Factor`], which recall scores share with confidence factors.
+pub type ScoreComponent = Factor;
 
 /// One query term's part of the text component.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,7 +236,7 @@ pub struct ScoreExplanation {
     /// The total score: the sum of the components' contributions.
     pub score: f64,
     /// The four components, always in the order text, recency, importance, access.
-    pub components: Vec<ScoreComponent>,
+    pub components: Vec<Factor>,
     /// The text component split by query term (empty without a text query).
     pub terms: Vec<TermContribution>,
 }
@@ -264,7 +253,7 @@ impl ScoreExplanation {
             let _ = write!(
                 s,
                 "\n  {:<10} {:.4} × weight {:.2} = {:.4}  ({})",
-                c.name, c.value, c.weight, c.contribution, c.detail
+                c.name, c.value, c.weight, c.contribution, c.evidence
             );
         }
         for t in &self.terms {
@@ -388,39 +377,39 @@ pub(crate) fn explain(
     let n_terms = terms.len().max(1) as f64;
     let present = terms.iter().filter(|t| t.2).count();
     let comps = vec![
-        ScoreComponent {
+        Factor {
             name: "text".into(),
             value: c.text,
             weight: w[0],
             contribution: w[0] * c.text,
-            detail: format!(
+            evidence: format!(
                 "bm25 {bm25:.4}, {present} of {} query words present",
                 terms.len()
             ),
         },
-        ScoreComponent {
+        Factor {
             name: "recency".into(),
             value: c.recency,
             weight: w[1],
             contribution: w[1] * c.recency,
-            detail: format!(
+            evidence: format!(
                 "age {:.2} days, half-life {RECENCY_HALF_LIFE_DAYS} days",
                 c.age_days
             ),
         },
-        ScoreComponent {
+        Factor {
             name: "importance".into(),
             value: c.importance,
             weight: w[2],
             contribution: w[2] * c.importance,
-            detail: format!("importance {:.2}", c.importance),
+            evidence: format!("importance {:.2}", c.importance),
         },
-        ScoreComponent {
+        Factor {
             name: "access".into(),
             value: c.access,
             weight: w[3],
             contribution: w[3] * c.access,
-            detail: format!("recalled {access} times"),
+            evidence: format!("recalled {access} times"),
         },
     ];
     let b_total = bm25.max(0.0);

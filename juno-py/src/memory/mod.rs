@@ -19,7 +19,7 @@ use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
 pub use learning::{PyOutcomeLearned, PyPattern, PyTeamPreference};
-pub use recall::{PyRecallHit, PyScoreComponent, PyScoreExplanation, PyTermContribution};
+pub use recall::{PyRecallHit, PyScoreExplanation, PyTermContribution};
 pub use records::{
     PyHistoryEntry, PyMemoryRecord, PyMemorySnapshot, PyMemoryStats, PyProvenance, PyScope,
 };

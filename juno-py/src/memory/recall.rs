@@ -1,6 +1,6 @@
 //! Recall results: a hit, its score and the explanation of that score.
 
-use juno_core::memory::{RecallHit, ScoreComponent, ScoreExplanation, TermContribution};
+use juno_core::memory::{RecallHit, ScoreExplanation, TermContribution};
 use pyo3::prelude::*;
 
 use super::records::PyMemoryRecord;
@@ -52,12 +52,12 @@ impl PyScoreExplanation {
     }
     /// text, recency, importance, access — always in this order.
     #[getter]
-    fn components(&self) -> Vec<PyScoreComponent> {
+    fn components(&self) -> Vec<crate::reasoning::PyConfidenceFactor> {
         self.0
             .components
             .iter()
             .cloned()
-            .map(PyScoreComponent)
+            .map(crate::reasoning::PyConfidenceFactor)
             .collect()
     }
     /// The text component split by query term.
@@ -82,43 +82,6 @@ impl PyScoreExplanation {
     }
     fn __repr__(&self) -> String {
         format!("ScoreExplanation(score={:.4})", self.0.score)
-    }
-}
-
-/// One component of a score.
-#[pyclass(frozen, name = "ScoreComponent", module = "juno._juno")]
-pub struct PyScoreComponent(pub(crate) ScoreComponent);
-
-#[pymethods]
-impl PyScoreComponent {
-    #[getter]
-    fn name(&self) -> &str {
-        &self.0.name
-    }
-    #[getter]
-    fn value(&self) -> f64 {
-        self.0.value
-    }
-    #[getter]
-    fn weight(&self) -> f64 {
-        self.0.weight
-    }
-    #[getter]
-    fn contribution(&self) -> f64 {
-        self.0.contribution
-    }
-    #[getter]
-    fn detail(&self) -> &str {
-        &self.0.detail
-    }
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.0)
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "ScoreComponent(name={:?}, value={:.4}, weight={:.2}, contribution={:.4})",
-            self.0.name, self.0.value, self.0.weight, self.0.contribution
-        )
     }
 }
 

@@ -292,7 +292,7 @@ impl TriageEvalReport {
         let bands: Vec<String> = self
             .open_by_band
             .iter()
-            .map(|(b, n)| format!("{} {n}", staleness_name(*b)))
+            .map(|(b, n)| format!("{} {n}", b.as_str()))
             .collect();
         let _ = writeln!(
             s,
@@ -339,15 +339,6 @@ impl TriageEvalReport {
             "base(band) = outcome rate among open snapshots of the proposals' staleness bands; lift = precision / base(band)"
         );
         s
-    }
-}
-
-fn staleness_name(s: Staleness) -> &'static str {
-    match s {
-        Staleness::Fresh => "fresh",
-        Staleness::Aging => "aging",
-        Staleness::Stale => "stale",
-        Staleness::Critical => "critical",
     }
 }
 
@@ -921,25 +912,7 @@ fn parse_link(s: &str) -> Option<(&str, &str)> {
 }
 
 fn band(t: &Ticket, settings: &TriageSettings, now: DateTime<Utc>) -> Staleness {
-    let th = settings
-        .by_priority
-        .get(&t.priority)
-        .copied()
-        .unwrap_or(settings.thresholds);
-    let mut last = t.updated;
-    for d in [t.last_comment, t.last_change].into_iter().flatten() {
-        last = last.max(d);
-    }
-    let idle = ((now - last).num_seconds().max(0) as f64) / 86_400.0;
-    if idle >= th.critical {
-        Staleness::Critical
-    } else if idle >= th.stale {
-        Staleness::Stale
-    } else if idle >= th.aging {
-        Staleness::Aging
-    } else {
-        Staleness::Fresh
-    }
+    juno_core::triage::staleness(t, settings, now).0
 }
 
 fn outcome_words(a: TriageAction, h: u32) -> String {

@@ -256,6 +256,32 @@ fn last_activity(t: &Ticket) -> DateTime<Utc> {
 
 /// Decides the action for one ticket, if any (no confidence yet: that is computed only for
 /// the proposals that survive the cap).
+/// The thresholds that apply to `t`: its priority's, else the defaults.
+fn thresholds_for(t: &Ticket, s: &TriageSettings) -> Thresholds {
+    s.by_priority
+        .get(&t.priority)
+        .copied()
+        .unwrap_or(s.thresholds)
+}
+
+/// The staleness rule: `t`'s band as of `now` and its idle days (since its latest real
+/// activity: update, comment or change), against its priority's thresholds. The one copy
+/// that triage and its evaluation both apply.
+pub fn staleness(t: &Ticket, s: &TriageSettings, now: DateTime<Utc>) -> (Staleness, f64) {
+    let th = thresholds_for(t, s);
+    let idle = ((now - last_activity(t)).num_seconds().max(0) as f64) / 86_400.0;
+    let band = if idle >= th.critical {
+        Staleness::Critical
+    } else if idle >= th.stale {
+        Staleness::Stale
+    } else if idle >= th.aging {
+        Staleness::Aging
+    } else {
+        Staleness::Fresh
+    };
+    (band, idle)
+}
+
 fn decide(
     t: &Ticket,
     s: &TriageSettings,
@@ -267,21 +293,11 @@ fn decide(
     {
         return None;
     }
-    let th = s
-        .by_priority
-        .get(&t.priority)
-        .copied()
-        .unwrap_or(s.thresholds);
-    let idle = ((now - last_activity(t)).num_seconds().max(0) as f64) / 86_400.0;
-    let staleness = if idle >= th.critical {
-        Staleness::Critical
-    } else if idle >= th.stale {
-        Staleness::Stale
-    } else if idle >= th.aging {
-        Staleness::Aging
-    } else {
+    let th = thresholds_for(t, s);
+    let (staleness, idle) = staleness(t, s, now);
+    if staleness == Staleness::Fresh {
         return None;
-    };
+    }
     let low = matches!(t.priority, Priority::Low | Priority::Lowest);
     let assignee_idle = t
         .assignee_last_activity

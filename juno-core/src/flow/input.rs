@@ -326,7 +326,7 @@ pub struct Holiday {
     pub team: Option<String>,
 }
 
-/// Everything [`analyze`] reads.
+/// Everything [`analyze`](super::analyze) reads.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowInput {

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -174,6 +175,24 @@ impl fmt::Display for RiskLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// One change of one field of a ticket (status, assignee, priority, sprint, comment, …), as
+/// a ticket's change history records it. Flow analysis reads `status` and `assignee`
+/// changes and ignores the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketEvent {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Which field (`status`, `assignee`; others are ignored).
+    pub field: String,
+    /// The value before (empty = none).
+    #[serde(default)]
+    pub from: String,
+    /// The value after (empty = none).
+    #[serde(default)]
+    pub to: String,
 }
 
 /// The longest name (team, user, action kind, …) accepted anywhere, in characters.

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use juno_core::ErrorKind;
 use juno_core::flow::{
-    AgeingBasis, FactorKind, FlowEvent, FlowInput, FlowReport, FlowSettings, FlowSprint,
-    FlowTicket, Holiday, StatusCategory, analyze,
+    AgeingBasis, FactorKind, FlowInput, FlowReport, FlowSettings, FlowSprint, FlowTicket, Holiday,
+    StatusCategory, TicketEvent, analyze,
 };
 use proptest::prelude::*;
 use serde::Deserialize;
@@ -187,7 +187,7 @@ fn analysing_twice_gives_the_same_answer_and_json_round_trips() {
     assert_eq!(back, first);
 }
 
-fn one(key: &str, events: Vec<FlowEvent>) -> FlowInput {
+fn one(key: &str, events: Vec<TicketEvent>) -> FlowInput {
     FlowInput {
         tickets: vec![FlowTicket {
             key: key.into(),
@@ -201,8 +201,8 @@ fn one(key: &str, events: Vec<FlowEvent>) -> FlowInput {
     }
 }
 
-fn ev(t: &str, field: &str, from: &str, to: &str) -> FlowEvent {
-    FlowEvent {
+fn ev(t: &str, field: &str, from: &str, to: &str) -> TicketEvent {
+    TicketEvent {
         at: at(t),
         field: field.into(),
         from: from.into(),
@@ -341,7 +341,7 @@ fn ticket_strategy(i: usize) -> impl Strategy<Value = FlowTicket> {
                 // Zero-hour steps make same-instant events on purpose.
                 t += chrono::Duration::hours(hours);
                 if is_assign {
-                    events.push(FlowEvent {
+                    events.push(TicketEvent {
                         at: t,
                         field: "assignee".into(),
                         from: who.clone(),
@@ -349,7 +349,7 @@ fn ticket_strategy(i: usize) -> impl Strategy<Value = FlowTicket> {
                     });
                     who = PEOPLE[p].into();
                 } else {
-                    events.push(FlowEvent {
+                    events.push(TicketEvent {
                         at: t,
                         field: "status".into(),
                         from: status.clone(),

@@ -9,8 +9,9 @@
 
 use std::ffi::c_char;
 
-use juno_core::forecast::{SprintForecast, SprintObservation, SprintState, TeamHistory};
-use serde::Deserialize;
+use juno_core::forecast::{
+    SprintForecast, SprintItem, SprintObservation, SprintState, TeamHistory,
+};
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
 use crate::buf::juno_buf;
@@ -19,15 +20,6 @@ use crate::engines::{explain_out, json_object_in, json_objects_in, opt_json_obje
 use crate::error::juno_error;
 use crate::ffi_boundary;
 use crate::status::juno_status;
-
-/// One sprint of a `juno_forecast_sprints` batch.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SprintItem {
-    state: SprintState,
-    #[serde(default)]
-    history: TeamHistory,
-}
 
 /// Forecasts one sprint: P(deliver ≥ 80% of the commitment), delivered points P10 / P50 /
 /// P90 from a seeded Monte Carlo simulation of the team's throughput, the five risk
@@ -116,8 +108,7 @@ pub unsafe extern "C" fn juno_forecast_sprints(
         let items = unsafe { str_in("items_json", items_json, items_len) }?;
         let out = Out::new("out_json", out_json)?;
         let items: Vec<SprintItem> = json_objects_in("items", items)?;
-        let items: Vec<(SprintState, TeamHistory)> =
-            items.into_iter().map(|i| (i.state, i.history)).collect();
+        let items = SprintItem::pairs(items);
         let forecasts = j.inner.forecast().sprints(&items)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("sprint forecasts", &forecasts) }

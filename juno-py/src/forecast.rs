@@ -6,26 +6,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use juno_core::forecast::{
-    CategoryScore, Recommendation, RetrainReport, RiskModel, SprintForecast, SprintObservation,
-    SprintState, TeamHistory,
+    CategoryScore, Recommendation, RetrainReport, RiskModel, SprintForecast, SprintItem,
+    SprintObservation, SprintState, TeamHistory,
 };
 use pyo3::prelude::*;
-use serde::Deserialize;
 
 use crate::convert::{list_from_py, object_from_py, opt_object_from_py, serde_to_py};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 use crate::monte_carlo::PyMonteCarloResult;
 use crate::reasoning::{PyConfidence, level};
-
-/// One sprint of a `sprints` batch: `{"state": …, "history": …}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SprintItem {
-    state: SprintState,
-    #[serde(default)]
-    history: TeamHistory,
-}
 
 /// The sprint forecaster of one engine: `juno.forecast`.
 #[pyclass(frozen, name = "Forecaster", module = "juno._juno")]
@@ -67,8 +57,7 @@ impl PyForecast {
     /// `{"state": …, "history": …}` (`history` optional); results in input order.
     fn sprints(&self, py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<PySprintForecast>> {
         let items: Vec<SprintItem> = list_from_py(items, "items", true).py(py)?;
-        let items: Vec<(SprintState, TeamHistory)> =
-            items.into_iter().map(|i| (i.state, i.history)).collect();
+        let items = SprintItem::pairs(items);
         let juno = self.engine.get().py(py)?;
         let forecasts = py.detach(move || juno.forecast().sprints(&items)).py(py)?;
         Ok(forecasts.into_iter().map(PySprintForecast).collect())

@@ -17,7 +17,7 @@ pub(super) fn days(d: Duration) -> f64 {
 }
 
 /// Orders events by time, chaining same-instant events from the current value.
-pub(super) fn ordered(mut ev: Vec<&FlowEvent>) -> Vec<&FlowEvent> {
+pub(super) fn ordered(mut ev: Vec<&TicketEvent>) -> Vec<&TicketEvent> {
     ev.sort_by(|a, b| {
         a.at.cmp(&b.at)
             .then_with(|| a.from.cmp(&b.from))
@@ -28,7 +28,7 @@ pub(super) fn ordered(mut ev: Vec<&FlowEvent>) -> Vec<&FlowEvent> {
     let mut i = 0;
     while i < ev.len() {
         let j = i + ev[i..].iter().take_while(|e| e.at == ev[i].at).count();
-        let mut run: Vec<&FlowEvent> = ev[i..j].to_vec();
+        let mut run: Vec<&TicketEvent> = ev[i..j].to_vec();
         while !run.is_empty() {
             let pick = run
                 .iter()

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use crate::model::TicketEvent;
 
 /// What kind of state a status is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -259,21 +260,8 @@ impl FlowSettings {
     }
 }
 
-/// One change of one field of a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FlowEvent {
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Which field (`status`, `assignee`; others are ignored).
-    pub field: String,
-    /// The value before (empty = none).
-    #[serde(default)]
-    pub from: String,
-    /// The value after (empty = none).
-    #[serde(default)]
-    pub to: String,
-}
+/// The old name of [`TicketEvent`], kept as an alias for one release.
+pub type FlowEvent = TicketEvent;
 
 /// A ticket with its change history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

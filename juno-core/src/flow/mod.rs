@@ -54,10 +54,10 @@
 //!
 //! ```
 //! use chrono::{DateTime, Utc};
-//! use juno_core::flow::{analyze, FlowEvent, FlowInput, FlowSettings, FlowTicket};
+//! use juno_core::flow::{analyze, TicketEvent, FlowInput, FlowSettings, FlowTicket};
 //!
 //! let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap_or_default();
-//! let ev = |t: &str, from: &str, to: &str| FlowEvent {
+//! let ev = |t: &str, from: &str, to: &str| TicketEvent {
 //!     at: at(t), field: "status".into(), from: from.into(), to: to.into(),
 //! };
 //! let input = FlowInput {

@@ -104,6 +104,26 @@ pub struct PastSprint {
     pub team_size: u32,
 }
 
+/// One sprint of a batch forecast: its state and its team's history (the JSON shape
+/// `{"state": …, "history": …}` that C's `juno_forecast_sprints` and Python's
+/// `Forecaster.sprints` take; `history` may be omitted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SprintItem {
+    /// The sprint now.
+    pub state: SprintState,
+    /// The team's past sprints (none when omitted).
+    #[serde(default)]
+    pub history: TeamHistory,
+}
+
+impl SprintItem {
+    /// `items` as the (state, history) pairs [`Forecaster::sprints`] takes.
+    pub fn pairs(items: Vec<SprintItem>) -> Vec<(SprintState, TeamHistory)> {
+        items.into_iter().map(|i| (i.state, i.history)).collect()
+    }
+}
+
 /// The team's history, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use juno_core::error::{Error, Result};
-use juno_core::flow::{FlowEvent, FlowTicket};
+use juno_core::flow::{FlowTicket, TicketEvent};
 use juno_core::triage::Priority;
 
 use super::*;
@@ -313,10 +313,10 @@ impl History {
     /// The issues as [`juno_core::flow`] input: team = project, with their status and
     /// assignee events (other fields are left out).
     pub fn flow_tickets(&self) -> Vec<FlowTicket> {
-        let mut events: BTreeMap<&str, Vec<FlowEvent>> = BTreeMap::new();
+        let mut events: BTreeMap<&str, Vec<TicketEvent>> = BTreeMap::new();
         for e in &self.events {
             if e.field.eq_ignore_ascii_case("status") || e.field.eq_ignore_ascii_case("assignee") {
-                events.entry(e.key.as_str()).or_default().push(FlowEvent {
+                events.entry(e.key.as_str()).or_default().push(TicketEvent {
                     at: e.at,
                     field: e.field.clone(),
                     from: e.from.clone(),

@@ -64,7 +64,7 @@ fn sprint_cases_replay() {
         check(&case["name"], &fc, &case["expect"], tol);
         check_explain(case, |level| fc.explain(level));
         // Each category's contribution is score × weight and the overall is their sum.
-        let sum: f64 = fc.categories.iter().map(|c| c.contribution).sum();
+        let sum: f64 = fc.categories.iter().map(|c| c.factor.contribution).sum();
         assert!((sum - fc.overall).abs() < 1e-12, "{}", case["name"]);
         // The forecast crosses the surfaces as JSON and explains the same from there.
         let back: SprintForecast =

@@ -43,7 +43,7 @@ use crate::status::juno_status;
 ///   assumes the plan's pace and the forecast's notes say so).
 /// - `out_json`: on success receives a `SprintForecast` object (`team`, `sprint`,
 ///   `p_deliver_80`, `probability_basis` — `model v<N>`, `monte_carlo` or
-///   `no_commitment` —, `delivery`, `categories` — each `name`, `score`, `weight`,
+///   `no_commitment` —, `delivery`, `categories` — each `name`, `value` (the score), `weight`,
 ///   `contribution`, `threshold`, `flagged`, `evidence` —, `overall`, `level`,
 ///   `recommendations`, `confidence`, `notes`); the caller frees it with `juno_buf_free`.
 ///   Untouched on failure. Must not be NULL.

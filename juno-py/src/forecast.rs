@@ -198,19 +198,32 @@ pub struct PyCategoryScore(pub(crate) CategoryScore);
 impl PyCategoryScore {
     #[getter]
     fn name(&self) -> &str {
-        &self.0.name
+        &self.0.factor.name
     }
+    /// The category's score in [0, 1] (the factor's value).
     #[getter]
-    fn score(&self) -> f64 {
-        self.0.score
+    fn value(&self) -> f64 {
+        self.0.factor.value
+    }
+    /// Deprecated: the old name of `value`, kept for one release.
+    #[getter]
+    fn score(&self, py: Python<'_>) -> PyResult<f64> {
+        let category = py.get_type::<pyo3::exceptions::PyDeprecationWarning>();
+        PyErr::warn(
+            py,
+            category.as_any(),
+            c"CategoryScore.score is deprecated: use CategoryScore.value (a category is a Factor)",
+            1,
+        )?;
+        Ok(self.0.factor.value)
     }
     #[getter]
     fn weight(&self) -> f64 {
-        self.0.weight
+        self.0.factor.weight
     }
     #[getter]
     fn contribution(&self) -> f64 {
-        self.0.contribution
+        self.0.factor.contribution
     }
     #[getter]
     fn threshold(&self) -> f64 {
@@ -222,7 +235,7 @@ impl PyCategoryScore {
     }
     #[getter]
     fn evidence(&self) -> &str {
-        &self.0.evidence
+        &self.0.factor.evidence
     }
     /// The category in the core's JSON shape.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -230,10 +243,10 @@ impl PyCategoryScore {
     }
     fn __repr__(&self) -> String {
         format!(
-            "CategoryScore(name={:?}, score={:.4}, contribution={:.4}, flagged={})",
-            self.0.name,
-            self.0.score,
-            self.0.contribution,
+            "CategoryScore(name={:?}, value={:.4}, contribution={:.4}, flagged={})",
+            self.0.factor.name,
+            self.0.factor.value,
+            self.0.factor.contribution,
             if self.0.flagged { "True" } else { "False" }
         )
     }

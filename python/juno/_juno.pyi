@@ -1620,15 +1620,20 @@ class SprintForecast:
 
 @final
 class CategoryScore:
-    """One risk category's score and its part in the overall score."""
+    """One risk category's part in the overall score: a :class:`Factor`'s fields (the
+    score is ``value``) with the category's ``threshold`` and whether it is ``flagged``."""
 
     @property
     def name(self) -> str:
         """``velocity``, ``scope``, ``capacity``, ``quality`` or ``dependencies``."""
 
     @property
-    def score(self) -> float:
+    def value(self) -> float:
         """The score in [0, 1]."""
+
+    @property
+    def score(self) -> float:
+        """Deprecated alias of :attr:`value` (emits ``DeprecationWarning``)."""
 
     @property
     def weight(self) -> float: ...

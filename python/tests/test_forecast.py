@@ -63,9 +63,9 @@ def test_sprint_cases(engine: juno.Juno, case: dict[str, Any]) -> None:
     assert (f.overall, f.level, f.notes) == (d["overall"], d["level"], d["notes"])
     assert f.delivery.to_dict() == d["delivery"]
     assert [c.to_dict() for c in f.categories] == d["categories"]
-    assert [(c.name, c.score, c.weight, c.contribution, c.threshold, c.flagged, c.evidence)
+    assert [(c.name, c.value, c.weight, c.contribution, c.threshold, c.flagged, c.evidence)
             for c in f.categories] == [
-        (c["name"], c["score"], c["weight"], c["contribution"], c["threshold"], c["flagged"],
+        (c["name"], c["value"], c["weight"], c["contribution"], c["threshold"], c["flagged"],
          c["evidence"]) for c in d["categories"]
     ]  # fmt: skip
     assert [(r.category, r.text) for r in f.recommendations] == [

@@ -89,3 +89,16 @@ def test_old_function_names_warn_and_still_work() -> None:
     assert evaluation.sprint_risk is importlib.import_module("juno.eval").sprint_risk
     with pytest.raises(AttributeError):
         juno.NoSuchName  # noqa: B018
+
+
+def test_a_category_score_is_a_factor_with_a_threshold() -> None:
+    with juno.Juno(":memory:") as j:
+        f = j.forecast.sprint({"team": "a", "sprint": "s", "committed_points": 30,
+                               "done_points": 3, "days_elapsed": 5, "days_planned": 10})  # fmt: skip
+    c = f.categories[0]
+    assert set(c.to_dict()) == {"name", "value", "weight", "contribution", "threshold",
+                                "flagged", "evidence"}  # fmt: skip
+    assert abs(c.value * c.weight - c.contribution) < 1e-12
+    with pytest.warns(DeprecationWarning, match="value"):
+        assert c.score == c.value
+

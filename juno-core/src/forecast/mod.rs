@@ -474,7 +474,12 @@ pub fn sprint(
         engine_signals: signals,
         items: categories
             .iter()
-            .map(|c| format!("{}: {:.2} — {}", c.name, c.score, c.evidence))
+            .map(|c| {
+                format!(
+                    "{}: {:.2} — {}",
+                    c.factor.name, c.factor.value, c.factor.evidence
+                )
+            })
             .collect(),
     };
     let confidence = ctx.scorer.score(&evidence);
@@ -516,12 +521,12 @@ impl SprintForecast {
             let _ = write!(
                 s,
                 "\n- {}: {:.2} × {:.2} = {:.3}{} ({})",
-                c.name,
-                c.score,
-                c.weight,
-                c.contribution,
+                c.factor.name,
+                c.factor.value,
+                c.factor.weight,
+                c.factor.contribution,
                 if c.flagged { " [flagged]" } else { "" },
-                c.evidence
+                c.factor.evidence
             );
         }
         for r in &self.recommendations {
@@ -650,7 +655,7 @@ mod tests {
         let f = run(&s, &TeamHistory::default(), None);
         assert_eq!(f.p_deliver_80, 1.0);
         assert!(f.overall.is_finite());
-        assert!(f.categories.iter().all(|c| c.score.is_finite()));
+        assert!(f.categories.iter().all(|c| c.factor.value.is_finite()));
     }
 
     #[test]

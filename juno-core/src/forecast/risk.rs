@@ -26,6 +26,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::RiskSettings;
+use crate::model::Factor;
 pub use crate::model::RiskLevel;
 // Scores in [0, 1], NaN as 0: the guard every formula's output passes.
 use crate::stats::clamp01 as unit;
@@ -46,23 +47,62 @@ impl RiskLevel {
     }
 }
 
-/// One category's score and its part in the overall score.
+/// One category's part in the overall score: a [`Factor`] (the category's score is its
+/// `value`, in [0, 1]; `contribution` = value × weight; `evidence` = the numbers behind it)
+/// with the category's own threshold and whether the score reached it. Its JSON is flat:
+/// `name`, `value`, `weight`, `contribution`, `threshold`, `flagged`, `evidence`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "CategoryWire", into = "CategoryWire")]
 pub struct CategoryScore {
-    /// `velocity`, `scope`, `capacity`, `quality` or `dependencies`.
-    pub name: String,
-    /// The score in [0, 1].
-    pub score: f64,
-    /// Its weight.
-    pub weight: f64,
-    /// score × weight.
-    pub contribution: f64,
+    /// `velocity`, `scope`, `capacity`, `quality` or `dependencies`, and its weighted score.
+    pub factor: Factor,
     /// The category's own threshold.
     pub threshold: f64,
     /// Whether the score reached the threshold.
     pub flagged: bool,
-    /// The numbers behind the score, in words.
-    pub evidence: String,
+}
+
+/// [`CategoryScore`] as it travels: the factor's fields inline.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryWire {
+    name: String,
+    value: f64,
+    weight: f64,
+    contribution: f64,
+    threshold: f64,
+    flagged: bool,
+    evidence: String,
+}
+
+impl From<CategoryWire> for CategoryScore {
+    fn from(w: CategoryWire) -> Self {
+        CategoryScore {
+            factor: Factor {
+                name: w.name,
+                value: w.value,
+                weight: w.weight,
+                contribution: w.contribution,
+                evidence: w.evidence,
+            },
+            threshold: w.threshold,
+            flagged: w.flagged,
+        }
+    }
+}
+
+impl From<CategoryScore> for CategoryWire {
+    fn from(c: CategoryScore) -> Self {
+        CategoryWire {
+            name: c.factor.name,
+            value: c.factor.value,
+            weight: c.factor.weight,
+            contribution: c.factor.contribution,
+            threshold: c.threshold,
+            flagged: c.flagged,
+            evidence: c.factor.evidence,
+        }
+    }
 }
 
 /// A recommendation tied to the category that drives it.
@@ -92,17 +132,19 @@ pub fn combine(raw: RawScores, settings: &RiskSettings) -> (Vec<CategoryScore>, 
         .map(|((name, c), (score, evidence))| {
             let score = unit(score);
             CategoryScore {
-                name: (*name).to_owned(),
-                score,
-                weight: c.weight,
-                contribution: score * c.weight,
+                factor: Factor {
+                    name: (*name).to_owned(),
+                    value: score,
+                    weight: c.weight,
+                    contribution: score * c.weight,
+                    evidence,
+                },
                 threshold: c.threshold,
                 flagged: score >= c.threshold,
-                evidence,
             }
         })
         .collect();
-    let overall = unit(categories.iter().map(|c| c.contribution).sum());
+    let overall = unit(categories.iter().map(|c| c.factor.contribution).sum());
     (categories, overall, RiskLevel::of(overall, settings))
 }
 
@@ -131,19 +173,20 @@ fn advice(category: &str) -> &'static str {
 pub fn recommend(categories: &[CategoryScore], level: RiskLevel) -> Vec<Recommendation> {
     let mut ordered: Vec<&CategoryScore> = categories.iter().collect();
     ordered.sort_by(|a, b| {
-        b.contribution
-            .total_cmp(&a.contribution)
-            .then_with(|| a.name.cmp(&b.name))
+        b.factor
+            .contribution
+            .total_cmp(&a.factor.contribution)
+            .then_with(|| a.factor.name.cmp(&b.factor.name))
     });
     let mut picked: Vec<&CategoryScore> = ordered.iter().copied().filter(|c| c.flagged).collect();
     if picked.is_empty() && level >= RiskLevel::Medium {
-        picked.extend(ordered.first().copied().filter(|c| c.score > 0.0));
+        picked.extend(ordered.first().copied().filter(|c| c.factor.value > 0.0));
     }
     picked
         .into_iter()
         .map(|c| Recommendation {
-            category: c.name.clone(),
-            text: advice(&c.name).to_owned(),
+            category: c.factor.name.clone(),
+            text: advice(&c.factor.name).to_owned(),
         })
         .collect()
 }
@@ -217,7 +260,7 @@ mod tests {
             let (cats, overall, _) = combine(raw(s), &RiskSettings::default());
             prop_assert!((0.0..=1.0).contains(&overall));
             for c in cats {
-                prop_assert!((0.0..=1.0).contains(&c.score));
+                prop_assert!((0.0..=1.0).contains(&c.factor.value));
             }
         }
     }

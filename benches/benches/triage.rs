@@ -28,14 +28,14 @@ fn bench(c: &mut Criterion) {
             Ticket {
                 key: format!("T-{i}"),
                 team: format!("team_{:03}", rng.below(500)),
-                priority: prios[rng.below(5)],
+                priority: Some(prios[rng.below(5)]),
                 assignee: (rng.below(4) != 0).then(|| format!("u{}", rng.below(5000))),
                 labels: if rng.below(50) == 0 {
                     vec!["pinned".into()]
                 } else {
                     Vec::new()
                 },
-                updated: now - idle,
+                updated: Some(now - idle),
                 last_comment: (rng.below(2) == 0).then(|| now - idle - chrono::Duration::hours(3)),
                 last_change: None,
                 assignee_last_activity: Some(
@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
                 has_description: Some(rng.below(8) != 0),
                 estimated: Some(rng.below(6) != 0),
                 in_active_sprint: rng.below(3) == 0,
+                ..Ticket::default()
             }
         })
         .collect();

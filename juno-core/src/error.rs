@@ -192,9 +192,15 @@ impl Error {
     /// Places an input error inside item `i` of a batch (`items[3].importance`); other
     /// errors pass through unchanged.
     pub fn in_item(self, i: usize) -> Self {
+        self.within(&format!("items[{i}]."))
+    }
+
+    /// Places an input error inside `prefix` (`tickets[3].` + `created`), so the field
+    /// names its path from the caller's input; other errors pass through unchanged.
+    pub fn within(self, prefix: &str) -> Self {
         match self {
             Error::InvalidInput { field, reason } => Error::InvalidInput {
-                field: format!("items[{i}].{field}"),
+                field: format!("{prefix}{field}"),
                 reason,
             },
             other => other,

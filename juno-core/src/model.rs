@@ -195,6 +195,96 @@ pub struct TicketEvent {
     pub to: String,
 }
 
+/// A Jira priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Priority {
+    /// Highest.
+    Highest,
+    /// High.
+    High,
+    /// Medium (the default).
+    Medium,
+    /// Low.
+    Low,
+    /// Lowest.
+    Lowest,
+}
+
+impl Priority {
+    /// The Jira name (`Highest`, …, `Lowest`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Highest => "Highest",
+            Priority::High => "High",
+            Priority::Medium => "Medium",
+            Priority::Low => "Low",
+            Priority::Lowest => "Lowest",
+        }
+    }
+}
+
+/// A ticket, as every stage sees it: what it is (key, team, priority, labels), where it
+/// stands now (status, assignee, blocked, …) and its change history (`events`).
+///
+/// Each stage reads the fields it needs and its check requires them: triage needs
+/// `priority` and `updated` ([`crate::triage::Ticket::validate`]), flow needs `created`
+/// and reads `status`, `assignee` and `events`. Everything else is optional, so each
+/// stage's JSON is valid as before, and one ticket can be handed to both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    /// Its key (`ALPHA-12`).
+    pub key: String,
+    /// Its team (or project).
+    pub team: String,
+    /// Its priority (triage requires it).
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// The assignee now, if any. Flow uses it only when there are no assignee events.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// When it was created (flow requires it).
+    #[serde(default)]
+    pub created: Option<DateTime<Utc>>,
+    /// Last update (triage requires it).
+    #[serde(default)]
+    pub updated: Option<DateTime<Utc>>,
+    /// Its status now. Flow uses it only when there are no status events.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Its changes, in any order.
+    #[serde(default)]
+    pub events: Vec<TicketEvent>,
+    /// Last comment.
+    #[serde(default)]
+    pub last_comment: Option<DateTime<Utc>>,
+    /// Last change event (status, assignee, …).
+    #[serde(default)]
+    pub last_change: Option<DateTime<Utc>>,
+    /// When the assignee last touched it.
+    #[serde(default)]
+    pub assignee_last_activity: Option<DateTime<Utc>>,
+    /// Blocked by another ticket.
+    #[serde(default)]
+    pub blocked: bool,
+    /// How many tickets it blocks.
+    #[serde(default)]
+    pub blocking: u32,
+    /// Has a description; absent (`None`) when the host does not know, which is not
+    /// treated as missing.
+    #[serde(default)]
+    pub has_description: Option<bool>,
+    /// Has an estimate; absent (`None`) when unknown, which is not treated as missing.
+    #[serde(default)]
+    pub estimated: Option<bool>,
+    /// In an active sprint.
+    #[serde(default)]
+    pub in_active_sprint: bool,
+}
+
 /// The longest name (team, user, action kind, …) accepted anywhere, in characters.
 pub const MAX_NAME_CHARS: usize = 256;
 

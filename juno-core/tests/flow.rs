@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use juno_core::ErrorKind;
 use juno_core::flow::{
-    AgeingBasis, FactorKind, FlowInput, FlowReport, FlowSettings, FlowSprint, FlowTicket, Holiday,
-    StatusCategory, TicketEvent, analyze,
+    AgeingBasis, FactorKind, FlowInput, FlowReport, FlowSettings, FlowSprint, Holiday,
+    StatusCategory, Ticket, TicketEvent, analyze,
 };
 use proptest::prelude::*;
 use serde::Deserialize;
@@ -189,13 +189,14 @@ fn analysing_twice_gives_the_same_answer_and_json_round_trips() {
 
 fn one(key: &str, events: Vec<TicketEvent>) -> FlowInput {
     FlowInput {
-        tickets: vec![FlowTicket {
+        tickets: vec![Ticket {
             key: key.into(),
             team: "t".into(),
-            created: at("2024-01-10T00:00:00Z"),
+            created: Some(at("2024-01-10T00:00:00Z")),
             status: Some("Open".into()),
             assignee: None,
             events,
+            ..Ticket::default()
         }],
         ..FlowInput::default()
     }
@@ -322,7 +323,7 @@ fn base() -> DateTime<Utc> {
     at("2024-01-01T00:00:00Z")
 }
 
-fn ticket_strategy(i: usize) -> impl Strategy<Value = FlowTicket> {
+fn ticket_strategy(i: usize) -> impl Strategy<Value = Ticket> {
     (
         0usize..3,
         0i64..60,
@@ -358,13 +359,14 @@ fn ticket_strategy(i: usize) -> impl Strategy<Value = FlowTicket> {
                     status = STATUSES[s].into();
                 }
             }
-            FlowTicket {
+            Ticket {
                 key: format!("K-{i}"),
                 team: format!("team{team}"),
-                created,
+                created: Some(created),
                 status: Some("Open".into()),
                 assignee: None,
                 events,
+                ..Ticket::default()
             }
         })
 }

@@ -24,10 +24,10 @@ fn ticket(key: &str, priority: Priority, idle_days: i64, blocked: bool) -> Ticke
     Ticket {
         key: key.into(),
         team: "alpha".into(),
-        priority,
+        priority: Some(priority),
         assignee: None,
         labels: vec![],
-        updated: now - Duration::days(idle_days),
+        updated: Some(now - Duration::days(idle_days)),
         last_comment: None,
         last_change: None,
         assignee_last_activity: None,
@@ -36,6 +36,7 @@ fn ticket(key: &str, priority: Priority, idle_days: i64, blocked: bool) -> Ticke
         has_description: Some(true),
         estimated: Some(true),
         in_active_sprint: false,
+        ..Ticket::default()
     }
 }
 

@@ -150,7 +150,7 @@ fn the_state_at_a_point_uses_no_later_information() {
     assert_eq!(keys, ["P-1", "P-2", "P-3", "P-4", "P-5"]);
     // P-1 was Critical then (Blocker only from 01-20), P-3 still u3's (u4 from 02-01),
     // P-4 Minor and blocking the open P-3; P-2 still open (closed 02-20).
-    assert_eq!(t[0].priority, Priority::High);
+    assert_eq!(t[0].priority, Some(Priority::High));
     assert_eq!(t[0].last_comment, Some(at("2020-01-01T00:00:00Z")));
     assert_eq!(t[2].assignee.as_deref(), Some("u3"));
     assert_eq!(
@@ -160,14 +160,14 @@ fn the_state_at_a_point_uses_no_later_information() {
     assert_eq!(t[2].estimated, Some(false));
     assert_eq!(
         (t[3].priority, t[3].blocking, t[3].blocked),
-        (Priority::Low, 1, false)
+        (Some(Priority::Low), 1, false)
     );
     assert_eq!(t[3].estimated, Some(true)); // had 3 story points before the later change
-    assert_eq!(t[3].updated, at("2020-01-02T00:00:00Z"));
+    assert_eq!(t[3].updated, Some(at("2020-01-02T00:00:00Z")));
     // After P-2 closed it is no longer open.
     let later = snapshot(&h, at("2020-02-21T00:00:00Z"), &opts);
     assert!(later.iter().all(|t| t.key != "P-2"));
-    assert_eq!(later[0].priority, Priority::Highest);
+    assert_eq!(later[0].priority, Some(Priority::Highest));
 }
 
 #[test]

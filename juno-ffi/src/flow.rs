@@ -138,7 +138,7 @@ mod tests {
             unsafe { juno_flow_analyze(e.0, i, il, st, sl, ptr::null(), &mut out, err) }
         });
         assert_eq!(status, juno_status::InvalidInput);
-        assert!(msg.contains("`queue_weeks`"), "{msg}");
+        assert!(msg.contains("`settings.queue_weeks`"), "{msg}");
         assert_eq!(
             analyze_at(&e, "[]", None, &mut out),
             juno_status::InvalidInput

@@ -1400,12 +1400,14 @@ class Triage:
     ) -> list[TriageProposal]:
         """Proposals for the open ``tickets``, most urgent first.
 
-        Each ticket is a dict in the core's ``Ticket`` shape: ``key``, ``team``,
-        ``priority`` (``Highest`` … ``Lowest``), ``assignee`` (or ``None``), ``updated`` and
-        optionally ``labels``, ``last_comment``, ``last_change``,
+        Each ticket is a dict in the core's one ``Ticket`` shape (the same one
+        :meth:`Flow.analyze` reads): ``key``, ``team``, and — required by triage —
+        ``priority`` (``Highest`` … ``Lowest``) and ``updated``; optionally ``assignee``
+        (omitted or ``None``: unassigned), ``labels``, ``last_comment``, ``last_change``,
         ``assignee_last_activity``, ``blocked``, ``blocking``, ``has_description``,
-        ``estimated`` (omitted or ``None``: unknown, not treated as missing), ``in_active_sprint``; times are aware datetimes or RFC 3339
-        strings. ``settings`` (every key optional): ``thresholds``, ``by_priority``,
+        ``estimated`` (omitted or ``None``: unknown, not treated as missing),
+        ``in_active_sprint``; fields only flow uses (``created``, ``status``, ``events``)
+        are accepted and ignored. Times are aware datetimes or RFC 3339 strings. ``settings`` (every key optional): ``thresholds``, ``by_priority``,
         ``exempt_labels``, ``max_proposals``. ``now`` defaults to the engine's clock.
         Each proposal's confidence takes the team's track record for that action from
         memory. Bad input raises :class:`juno.errors.InvalidInputError`.
@@ -1760,9 +1762,10 @@ class Flow:
         """Analyses the flow of every team in ``input`` as of ``now`` (default: the
         engine's clock).
 
-        ``input`` is a dict in the core's ``FlowInput`` shape: ``tickets`` (each ``key``,
-        ``team``, ``created``, optional ``status`` and ``assignee``, ``events`` — each
-        ``at``, ``field``, ``from``, ``to``), optional ``sprints`` (each ``id``, ``team``,
+        ``input`` is a dict in the core's ``FlowInput`` shape: ``tickets`` (each in the one
+        ``Ticket`` shape :meth:`Triage.scan` reads, with ``created`` required by flow;
+        optional ``status``, ``assignee``, ``events`` — each ``at``, ``field``, ``from``,
+        ``to``; triage-only fields such as ``priority`` are accepted and ignored), optional ``sprints`` (each ``id``, ``team``,
         ``start``, ``end``, ``members``, optional ``completed``) and ``holidays`` (each
         ``date``, optional ``team``); times are aware datetimes or RFC 3339 strings, dates
         :class:`datetime.date` or ``YYYY-MM-DD``. ``settings`` (every key optional):

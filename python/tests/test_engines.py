@@ -330,3 +330,28 @@ def test_a_closed_engine_refuses_its_components() -> None:
     ):
         with pytest.raises(InvalidStateError):
             call()
+
+
+def test_one_ticket_shape_serves_triage_and_flow(engine: juno.Juno) -> None:
+    # The same dict goes to both stages: each ignores the other's fields and names
+    # the field it needs when that one is missing.
+    ticket = dict(TRIAGE["tickets"][0])
+    ticket["created"] = "2025-11-01T00:00:00Z"
+    ticket["status"] = "In Progress"
+    ticket["events"] = [
+        {"at": "2025-11-02T00:00:00Z", "field": "status", "from": "To Do", "to": "In Progress"}
+    ]
+    assert [p.key for p in engine.triage.scan([ticket])] == [
+        p.key for p in engine.triage.scan(TRIAGE["tickets"][:1])
+    ]
+    report = engine.flow.analyze({"tickets": [ticket]})
+    assert report.teams["team_alpha"].tickets == 1
+    no_priority = {k: v for k, v in ticket.items() if k != "priority"}
+    assert engine.flow.analyze({"tickets": [no_priority]}).teams["team_alpha"].tickets == 1
+    with pytest.raises(InvalidInputError) as caught:
+        engine.triage.scan([no_priority])
+    assert caught.value.details["field"] == "tickets[0].priority"
+    no_created = {k: v for k, v in ticket.items() if k != "created"}
+    with pytest.raises(InvalidInputError) as caught:
+        engine.flow.analyze({"tickets": [no_created]})
+    assert caught.value.details["field"] == "input.tickets[0].created"

@@ -53,7 +53,9 @@ pub(super) fn opt(s: &str) -> Option<String> {
 
 /// A ticket with its status and assignee timelines resolved.
 pub(super) struct Prepared<'a> {
-    pub(super) ticket: &'a FlowTicket,
+    pub(super) ticket: &'a Ticket,
+    /// When it was created (checked present by `prepare`).
+    pub(super) created: DateTime<Utc>,
     /// (since, status, category); the first starts at `created`.
     pub(super) status: Vec<(DateTime<Utc>, &'a str, StatusCategory)>,
     /// (since, assignee); the first starts at `created`.
@@ -62,7 +64,7 @@ pub(super) struct Prepared<'a> {
 
 impl Prepared<'_> {
     pub(super) fn status_at(&self, t: DateTime<Utc>) -> Option<(&str, StatusCategory)> {
-        if t < self.ticket.created {
+        if t < self.created {
             return None;
         }
         let i = self.status.partition_point(|s| s.0 <= t);
@@ -76,7 +78,7 @@ impl Prepared<'_> {
         to: DateTime<Utc>,
     ) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        if to < self.ticket.created {
+        if to < self.created {
             return out;
         }
         let start = self
@@ -96,17 +98,26 @@ impl Prepared<'_> {
 }
 
 pub(super) fn prepare<'a>(
-    t: &'a FlowTicket,
+    t: &'a Ticket,
     settings: &FlowSettings,
     now: DateTime<Utc>,
     unknown: &mut BTreeSet<String>,
 ) -> Result<Prepared<'a>> {
-    if t.created > now {
+    let Some(created) = t.created else {
+        return Err(Error::invalid(
+            "created",
+            format!(
+                "ticket `{}` has no creation time; flow analysis needs it",
+                t.key
+            ),
+        ));
+    };
+    if created > now {
         return Err(Error::invalid(
             "created",
             format!(
                 "ticket `{}` was created at {} after now ({now})",
-                t.key, t.created
+                t.key, created
             ),
         ));
     }
@@ -120,12 +131,12 @@ pub(super) fn prepare<'a>(
         } else {
             continue;
         };
-        if e.at < t.created {
+        if e.at < created {
             return Err(Error::invalid(
                 "events",
                 format!(
                     "ticket `{}`: {} change at {} is before its creation at {}",
-                    t.key, e.field, e.at, t.created
+                    t.key, e.field, e.at, created
                 ),
             ));
         }
@@ -165,12 +176,12 @@ pub(super) fn prepare<'a>(
         }
         Ok(c)
     };
-    let mut status = vec![(t.created, first, classify(first)?)];
+    let mut status = vec![(created, first, classify(first)?)];
     for e in &status_ev {
         status.push((e.at, e.to.as_str(), classify(&e.to)?));
     }
     let mut assignee = vec![(
-        t.created,
+        created,
         match assignee_ev.first() {
             Some(e) => opt(&e.from),
             None => t.assignee.clone().filter(|a| !a.is_empty()),
@@ -179,6 +190,7 @@ pub(super) fn prepare<'a>(
     assignee.extend(assignee_ev.iter().map(|e| (e.at, opt(&e.to))));
     Ok(Prepared {
         ticket: t,
+        created,
         status,
         assignee,
     })

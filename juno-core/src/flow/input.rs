@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-pub use crate::model::TicketEvent;
+pub use crate::model::{Ticket, TicketEvent};
 
 /// What kind of state a status is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -263,26 +263,8 @@ impl FlowSettings {
 /// The old name of [`TicketEvent`], kept as an alias for one release.
 pub type FlowEvent = TicketEvent;
 
-/// A ticket with its change history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FlowTicket {
-    /// Its key.
-    pub key: String,
-    /// Its team (or project).
-    pub team: String,
-    /// When it was created.
-    pub created: DateTime<Utc>,
-    /// Its status, used only when it has no status events.
-    #[serde(default)]
-    pub status: Option<String>,
-    /// Its assignee, used only when it has no assignee events.
-    #[serde(default)]
-    pub assignee: Option<String>,
-    /// Its changes, in any order.
-    #[serde(default)]
-    pub events: Vec<FlowEvent>,
-}
+/// The old name of [`Ticket`] as flow reads it, kept as an alias for one release.
+pub type FlowTicket = Ticket;
 
 /// One sprint of one team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,7 +301,7 @@ pub struct Holiday {
 #[serde(deny_unknown_fields)]
 pub struct FlowInput {
     /// Tickets with their histories.
-    pub tickets: Vec<FlowTicket>,
+    pub tickets: Vec<Ticket>,
     /// Sprints, optional.
     #[serde(default)]
     pub sprints: Vec<FlowSprint>,

@@ -21,13 +21,13 @@
 //! # Status timeline
 //!
 //! A ticket's status starts at `created` with the `from` of its first status event (or,
-//! with no status events, its [`FlowTicket::status`]); each status event switches it to
+//! with no status events, its [`Ticket::status`]); each status event switches it to
 //! its `to`. Events are ordered by time; events at the same instant are chained (the one
 //! whose `from` is the current status goes first). A `from` that disagrees with the
 //! previous `to` is tolerated: the `to` wins. Only `status` and `assignee` events are read
 //! (field names case-insensitive); other fields are ignored.
 //!
-//! # Outputs per team (team = [`FlowTicket::team`])
+//! # Outputs per team (team = [`Ticket::team`])
 //!
 //! | output | definition |
 //! |---|---|
@@ -54,23 +54,22 @@
 //!
 //! ```
 //! use chrono::{DateTime, Utc};
-//! use juno_core::flow::{analyze, TicketEvent, FlowInput, FlowSettings, FlowTicket};
+//! use juno_core::flow::{analyze, FlowInput, FlowSettings, Ticket, TicketEvent};
 //!
 //! let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap_or_default();
 //! let ev = |t: &str, from: &str, to: &str| TicketEvent {
 //!     at: at(t), field: "status".into(), from: from.into(), to: to.into(),
 //! };
 //! let input = FlowInput {
-//!     tickets: vec![FlowTicket {
+//!     tickets: vec![Ticket {
 //!         key: "A-1".into(),
 //!         team: "alpha".into(),
-//!         created: at("2024-01-01T00:00:00Z"),
-//!         status: None,
-//!         assignee: None,
+//!         created: Some(at("2024-01-01T00:00:00Z")),
 //!         events: vec![
 //!             ev("2024-01-02T00:00:00Z", "Open", "In Progress"),
 //!             ev("2024-01-05T00:00:00Z", "In Progress", "Done"),
 //!         ],
+//!         ..Ticket::default()
 //!     }],
 //!     sprints: vec![],
 //!     holidays: vec![],
@@ -114,19 +113,17 @@ pub fn analyze(
     settings: &FlowSettings,
     now: DateTime<Utc>,
 ) -> Result<FlowReport> {
-    settings.validate()?;
+    settings.validate().map_err(|e| e.within("settings."))?;
     let mut unknown = BTreeSet::new();
     let mut by_key: BTreeMap<&str, Prepared<'_>> = BTreeMap::new();
-    for t in &input.tickets {
+    for (i, t) in input.tickets.iter().enumerate() {
+        let at = format!("input.tickets[{i}].");
         if t.key.is_empty() {
-            return Err(Error::invalid("key", "a ticket has an empty key"));
+            return Err(Error::invalid("key", "a ticket has an empty key").within(&at));
         }
-        let p = prepare(t, settings, now, &mut unknown)?;
+        let p = prepare(t, settings, now, &mut unknown).map_err(|e| e.within(&at))?;
         if by_key.insert(t.key.as_str(), p).is_some() {
-            return Err(Error::invalid(
-                "key",
-                format!("duplicate ticket `{}`", t.key),
-            ));
+            return Err(Error::invalid("key", format!("duplicate ticket `{}`", t.key)).within(&at));
         }
     }
     let mut teams: BTreeMap<&str, Vec<&Prepared<'_>>> = BTreeMap::new();
@@ -134,10 +131,10 @@ pub fn analyze(
         teams.entry(p.ticket.team.as_str()).or_default().push(p);
     }
     let mut sprints: BTreeMap<&str, Vec<&FlowSprint>> = BTreeMap::new();
-    for s in &input.sprints {
+    for (i, s) in input.sprints.iter().enumerate() {
         if s.end < s.start {
             return Err(Error::invalid(
-                "sprints",
+                format!("input.sprints[{i}].end"),
                 format!(
                     "sprint `{}` ends at {} before it starts at {}",
                     s.id, s.end, s.start
@@ -154,7 +151,7 @@ pub fn analyze(
         for s in list.iter() {
             if !ids.insert(s.id.as_str()) {
                 return Err(Error::invalid(
-                    "sprints",
+                    "input.sprints",
                     format!("duplicate sprint `{}` in team `{}`", s.id, s.team),
                 ));
             }

@@ -237,7 +237,7 @@ pub(super) fn sprint_flows(
                 for m in &members {
                     let p = by_key.get(m).ok_or_else(|| {
                         Error::invalid(
-                            "sprints",
+                            "input.sprints",
                             format!(
                                 "sprint `{}` of team `{team}` names unknown ticket `{m}` and gives no completed set",
                                 s.id

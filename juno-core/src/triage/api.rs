@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use super::{ALL_ACTIONS, Ticket, TrackRecords, TriageProposal, TriageSettings, triage, within};
+use super::{ALL_ACTIONS, Ticket, TrackRecords, TriageProposal, TriageSettings, triage};
 use crate::error::Result;
 use crate::governance::{Action, ApprovalRequest, NewRequest};
 use crate::juno::Juno;
@@ -89,10 +89,10 @@ impl<'a> Triage<'a> {
         settings: &TriageSettings,
         now: DateTime<Utc>,
     ) -> Result<Vec<TriageProposal>> {
-        settings.validate().map_err(|e| within(e, "settings."))?;
+        settings.validate().map_err(|e| e.within("settings."))?;
         for (i, t) in tickets.iter().enumerate() {
             t.validate()
-                .map_err(|e| within(e, &format!("tickets[{i}].")))?;
+                .map_err(|e| e.within(&format!("tickets[{i}].")))?;
         }
         let track = self.track_records(tickets)?;
         Ok(triage(

@@ -38,34 +38,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Confidence, Evidence, ExplanationLevel, ImpactLevel, Scorer, check_name};
+pub use crate::model::{Priority, Ticket};
 
-/// A Jira priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Priority {
-    /// Highest.
-    Highest,
-    /// High.
-    High,
-    /// Medium (the default).
-    Medium,
-    /// Low.
-    Low,
-    /// Lowest.
-    Lowest,
-}
-
+/// How much a priority weighs in triage's urgency.
 impl Priority {
-    /// The Jira name (`Highest`, …, `Lowest`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Highest => "Highest",
-            Priority::High => "High",
-            Priority::Medium => "Medium",
-            Priority::Low => "Low",
-            Priority::Lowest => "Lowest",
-        }
-    }
-
     fn weight(self) -> f64 {
         match self {
             Priority::Highest => 1.0,
@@ -75,50 +51,6 @@ impl Priority {
             Priority::Lowest => 0.0,
         }
     }
-}
-
-/// An open ticket as triage sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Ticket {
-    /// Its key (`ALPHA-12`).
-    pub key: String,
-    /// Its team.
-    pub team: String,
-    /// Its priority.
-    pub priority: Priority,
-    /// The assignee, if any.
-    pub assignee: Option<String>,
-    /// Labels.
-    #[serde(default)]
-    pub labels: Vec<String>,
-    /// Last update.
-    pub updated: DateTime<Utc>,
-    /// Last comment.
-    #[serde(default)]
-    pub last_comment: Option<DateTime<Utc>>,
-    /// Last change event (status, assignee, …).
-    #[serde(default)]
-    pub last_change: Option<DateTime<Utc>>,
-    /// When the assignee last touched it.
-    #[serde(default)]
-    pub assignee_last_activity: Option<DateTime<Utc>>,
-    /// Blocked by another ticket.
-    #[serde(default)]
-    pub blocked: bool,
-    /// How many tickets it blocks.
-    #[serde(default)]
-    pub blocking: u32,
-    /// Has a description; absent (`None`) when the host does not know, which is not
-    /// treated as missing.
-    #[serde(default)]
-    pub has_description: Option<bool>,
-    /// Has an estimate; absent (`None`) when unknown, which is not treated as missing.
-    #[serde(default)]
-    pub estimated: Option<bool>,
-    /// In an active sprint.
-    #[serde(default)]
-    pub in_active_sprint: bool,
 }
 
 /// Staleness thresholds in days.
@@ -246,12 +178,13 @@ pub struct TriageProposal {
 /// Per-team, per-action track record from memory (right, decided), for confidence.
 pub type TrackRecords = BTreeMap<(String, TriageAction), (u64, u64)>;
 
-fn last_activity(t: &Ticket) -> DateTime<Utc> {
-    let mut last = t.updated;
-    for d in [t.last_comment, t.last_change].into_iter().flatten() {
-        last = last.max(d);
-    }
-    last
+/// The latest real activity: update, comment or change (`None` when the ticket carries
+/// none of them, which [`Ticket::validate`] refuses).
+fn last_activity(t: &Ticket) -> Option<DateTime<Utc>> {
+    [t.updated, t.last_comment, t.last_change]
+        .into_iter()
+        .flatten()
+        .max()
 }
 
 /// Decides the action for one ticket, if any (no confidence yet: that is computed only for
@@ -259,7 +192,7 @@ fn last_activity(t: &Ticket) -> DateTime<Utc> {
 /// The thresholds that apply to `t`: its priority's, else the defaults.
 fn thresholds_for(t: &Ticket, s: &TriageSettings) -> Thresholds {
     s.by_priority
-        .get(&t.priority)
+        .get(&t.priority_or_default())
         .copied()
         .unwrap_or(s.thresholds)
 }
@@ -269,7 +202,11 @@ fn thresholds_for(t: &Ticket, s: &TriageSettings) -> Thresholds {
 /// that triage and its evaluation both apply.
 pub fn staleness(t: &Ticket, s: &TriageSettings, now: DateTime<Utc>) -> (Staleness, f64) {
     let th = thresholds_for(t, s);
-    let idle = ((now - last_activity(t)).num_seconds().max(0) as f64) / 86_400.0;
+    // No activity time at all (refused by `validate`): idle 0, so the pure function
+    // proposes nothing for it rather than guessing.
+    let idle = last_activity(t).map_or(0.0, |last| {
+        ((now - last).num_seconds().max(0) as f64) / 86_400.0
+    });
     let band = if idle >= th.critical {
         Staleness::Critical
     } else if idle >= th.stale {
@@ -298,7 +235,8 @@ fn decide(
     if staleness == Staleness::Fresh {
         return None;
     }
-    let low = matches!(t.priority, Priority::Low | Priority::Lowest);
+    let priority = t.priority_or_default();
+    let low = matches!(priority, Priority::Low | Priority::Lowest);
     let assignee_idle = t
         .assignee_last_activity
         .is_none_or(|a| ((now - a).num_seconds() as f64) / 86_400.0 >= th.stale);
@@ -308,7 +246,7 @@ fn decide(
     let assignee_gone = t.assignee.is_some() && assignee_idle;
     // The precedence of issue #4: escalate, reassign, request_info, update_priority, defer, close.
     let action = if staleness == Staleness::Critical
-        && (matches!(t.priority, Priority::High | Priority::Highest) || t.blocked)
+        && (matches!(priority, Priority::High | Priority::Highest) || t.blocked)
     {
         TriageAction::Escalate
     } else if stale && !t.blocked && (unassigned_and_worth_it || assignee_gone) {
@@ -317,7 +255,7 @@ fn decide(
         TriageAction::RequestInfo
     } else if low && t.blocking > 0 {
         TriageAction::UpdatePriority
-    } else if stale && !ancient && t.priority >= Priority::Medium && !t.in_active_sprint {
+    } else if stale && !ancient && priority >= Priority::Medium && !t.in_active_sprint {
         TriageAction::Defer
     } else if ancient && low && t.assignee.is_none() && !t.blocked && t.blocking == 0 {
         TriageAction::Close
@@ -326,7 +264,7 @@ fn decide(
     };
     let s_part = (idle / (2.0 * th.critical)).min(1.0);
     let urgency =
-        (0.5 * s_part + 0.4 * t.priority.weight() + 0.1 * f64::from(u8::from(t.blocked))).min(1.0);
+        (0.5 * s_part + 0.4 * priority.weight() + 0.1 * f64::from(u8::from(t.blocked))).min(1.0);
     Some((action, staleness, idle, urgency))
 }
 
@@ -494,13 +432,33 @@ impl Ticket {
         self.has_description == Some(false) || self.estimated == Some(false)
     }
 
-    /// Checks the ticket: a key and a team (not empty, no control characters).
+    /// Checks the ticket for triage: a key and a team (not empty, no control characters),
+    /// a priority and a last-update time.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the field.
     pub fn validate(&self) -> Result<()> {
         check_name("key", &self.key)?;
-        check_name("team", &self.team)
+        check_name("team", &self.team)?;
+        if self.priority.is_none() {
+            return Err(Error::invalid(
+                "priority",
+                "triage needs the ticket's priority",
+            ));
+        }
+        if self.updated.is_none() {
+            return Err(Error::invalid(
+                "updated",
+                "triage needs the ticket's last update time",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The priority; the pure [`triage`] treats a ticket without one (which
+    /// [`Ticket::validate`] refuses) as Medium, Jira's default.
+    fn priority_or_default(&self) -> Priority {
+        self.priority.unwrap_or(Priority::Medium)
     }
 }
 
@@ -588,17 +546,6 @@ pub const ALL_ACTIONS: [TriageAction; 6] = [
     TriageAction::Close,
 ];
 
-/// Places an input error inside `prefix` (`tickets[3].` + `key`); other errors pass through.
-fn within(err: Error, prefix: &str) -> Error {
-    match err {
-        Error::InvalidInput { field, reason } => Error::InvalidInput {
-            field: format!("{prefix}{field}"),
-            reason,
-        },
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,10 +561,10 @@ mod tests {
         Ticket {
             key: key.into(),
             team: "alpha".into(),
-            priority: Priority::Medium,
+            priority: Some(Priority::Medium),
             assignee: Some("ana".into()),
             labels: Vec::new(),
-            updated: now() - Duration::days(idle_days),
+            updated: Some(now() - Duration::days(idle_days)),
             last_comment: None,
             last_change: None,
             assignee_last_activity: Some(now()),
@@ -626,6 +573,7 @@ mod tests {
             has_description: Some(true),
             estimated: Some(true),
             in_active_sprint: true,
+            ..Ticket::default()
         }
     }
 
@@ -644,7 +592,7 @@ mod tests {
         let mut t = ticket("A-1", 20);
         t.assignee = None;
         t.blocked = true;
-        t.priority = Priority::Low;
+        t.priority = Some(Priority::Low);
         let p = run(&[t]);
         assert_eq!(p[0].action, TriageAction::Escalate);
         assert_eq!(p[0].impact, ImpactLevel::High);
@@ -671,12 +619,12 @@ mod tests {
         let mut info = ticket("I", 4);
         info.estimated = Some(false);
         let mut prio = ticket("P", 4);
-        prio.priority = Priority::Low;
+        prio.priority = Some(Priority::Low);
         prio.blocking = 2;
         let mut defer = ticket("D", 8);
         defer.in_active_sprint = false;
         let mut close = ticket("C", 40);
-        close.priority = Priority::Lowest;
+        close.priority = Some(Priority::Lowest);
         close.assignee = None;
         close.in_active_sprint = false;
         let got: BTreeMap<String, TriageAction> = run(&[reassign, info, prio, defer, close])
@@ -804,13 +752,15 @@ mod tests {
         let mut tickets: Vec<Ticket> = (0..40)
             .map(|i| {
                 let mut t = ticket(&format!("T-{i:02}"), 3 + (i * 7) % 30);
-                t.priority = [
-                    Priority::Highest,
-                    Priority::High,
-                    Priority::Medium,
-                    Priority::Low,
-                    Priority::Lowest,
-                ][i as usize % 5];
+                t.priority = Some(
+                    [
+                        Priority::Highest,
+                        Priority::High,
+                        Priority::Medium,
+                        Priority::Low,
+                        Priority::Lowest,
+                    ][i as usize % 5],
+                );
                 t.blocked = i % 3 == 0;
                 t.in_active_sprint = i % 2 == 0;
                 t

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use juno_core::error::{Error, Result};
-use juno_core::flow::{FlowTicket, TicketEvent};
+use juno_core::flow::{Ticket, TicketEvent};
 use juno_core::triage::Priority;
 
 use super::*;
@@ -312,7 +312,7 @@ impl History {
 
     /// The issues as [`juno_core::flow`] input: team = project, with their status and
     /// assignee events (other fields are left out).
-    pub fn flow_tickets(&self) -> Vec<FlowTicket> {
+    pub fn flow_tickets(&self) -> Vec<Ticket> {
         let mut events: BTreeMap<&str, Vec<TicketEvent>> = BTreeMap::new();
         for e in &self.events {
             if e.field.eq_ignore_ascii_case("status") || e.field.eq_ignore_ascii_case("assignee") {
@@ -326,13 +326,14 @@ impl History {
         }
         self.issues
             .iter()
-            .map(|i| FlowTicket {
+            .map(|i| Ticket {
                 key: i.key.clone(),
                 team: i.project.clone(),
-                created: i.created,
+                created: Some(i.created),
                 status: Some(i.status.clone()),
                 assignee: i.assignee.clone(),
                 events: events.remove(i.key.as_str()).unwrap_or_default(),
+                ..Ticket::default()
             })
             .collect()
     }

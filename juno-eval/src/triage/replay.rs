@@ -137,10 +137,10 @@ impl<'a> Replay<'a> {
         Ticket {
             key,
             team,
-            priority,
+            priority: Some(priority),
             assignee,
             labels,
-            updated,
+            updated: Some(updated),
             last_comment,
             last_change,
             assignee_last_activity,
@@ -149,6 +149,8 @@ impl<'a> Replay<'a> {
             has_description: Some(true),
             estimated: Some(estimated),
             in_active_sprint: in_sprint,
+            // The triage replay reads no status history; flow has its own input.
+            ..Ticket::default()
         }
     }
 

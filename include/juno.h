@@ -968,8 +968,9 @@ juno_status juno_reasoning_calibrate(const struct juno *j, const char *pairs_jso
  * OLS trend with R², Theil–Sen trend, a verdict and the next sprint's forecast.
  *
  * - `j`: must not be NULL; not modified.
- * - `sprints_json`/`sprints_len`: a JSON array of `SprintRecord` objects, oldest first,
- *   e.g. `[{"sprint":"s1","committed":30,"delivered":28}]` (at most 1000); must not be
+ * - `sprints_json`/`sprints_len`: a JSON array of `Sprint` objects, oldest first,
+ *   e.g. `[{"id":"s1","committed_points":30,"delivered_points":28}]` (velocity's old
+ *   names `sprint`, `committed`, `delivered` are accepted too) (at most 1000); must not be
  *   NULL.
  * - `out_json`: on success receives a `VelocityReport` object (`sprints`, `mean`, `median`,
  *   `stdev`, `cv`, `stability`, `completion_ratio`, `ols`, `r_squared`, `theil_sen`,
@@ -978,7 +979,7 @@ juno_status juno_reasoning_calibrate(const struct juno *j, const char *pairs_jso
  *   with `juno_buf_free`. Untouched on failure. Must not be NULL.
  * - `err`: optional, as for `juno_reasoning_confidence`.
  * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field, a negative
- *   number (`` `sprints[1].delivered` ``) or too many sprints.
+ *   number (`` `sprints[1].delivered_points` ``) or too many sprints.
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_velocity_analyze(const struct juno *j, const char *sprints_json, size_t sprints_len, struct juno_buf *out_json, struct juno_error **err);
@@ -987,14 +988,14 @@ juno_status juno_velocity_analyze(const struct juno *j, const char *sprints_json
  * Analyses many teams' velocity at once.
  *
  * - `j`: must not be NULL; not modified.
- * - `teams_json`/`teams_len`: a JSON object of team name to an array of `SprintRecord`
+ * - `teams_json`/`teams_len`: a JSON object of team name to an array of `Sprint`
  *   objects, as for `juno_velocity_analyze`; must not be NULL.
  * - `out_json`: on success receives a JSON object of team name to `VelocityReport`, keys
  *   in sorted order; the caller frees it with `juno_buf_free`. Untouched on failure. Must
  *   not be NULL.
  * - `err`: optional, as for `juno_reasoning_confidence`.
  * - Errors: as for `juno_velocity_analyze`, the field named after the team
- *   (`` `team_alpha[1].delivered` ``).
+ *   (`` `team_alpha[1].delivered_points` ``).
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_velocity_analyze_teams(const struct juno *j, const char *teams_json, size_t teams_len, struct juno_buf *out_json, struct juno_error **err);

@@ -16,9 +16,9 @@ use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use juno_core::Juno;
 use juno_core::forecast::{
-    MonteCarloInput, PastSprint, SplitMix64, SprintObservation, SprintState, TeamHistory,
-    monte_carlo,
+    MonteCarloInput, SplitMix64, SprintObservation, SprintState, TeamHistory, monte_carlo,
 };
+use juno_core::model::Sprint;
 
 fn mc(c: &mut Criterion) {
     let input = MonteCarloInput {
@@ -72,11 +72,9 @@ fn team(t: usize, elapsed: f64, rng: &mut SplitMix64) -> (SprintState, TeamHisto
     };
     let history = TeamHistory {
         sprints: (0..12)
-            .map(|_| PastSprint {
-                committed_points: committed,
-                delivered_points: committed * (0.5 + unit(rng) * 0.6),
-                days: 10.0,
-                team_size: 4 + (t % 5) as u32,
+            .map(|_| {
+                let delivered = committed * (0.5 + unit(rng) * 0.6);
+                Sprint::finished(committed, delivered, 10.0, 4 + (t % 5) as u32)
             })
             .collect(),
         daily_throughput: (0..60)

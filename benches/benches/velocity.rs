@@ -8,20 +8,19 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use juno_benches::Rng;
-use juno_core::velocity::{SprintRecord, analyze_teams};
+use juno_core::model::Sprint;
+use juno_core::velocity::analyze_teams;
 
 fn velocity(c: &mut Criterion) {
     let mut rng = Rng::new(5);
-    let teams: BTreeMap<String, Vec<SprintRecord>> = (0..10_000)
+    let teams: BTreeMap<String, Vec<Sprint>> = (0..10_000)
         .map(|t| {
             let base = 15.0 + rng.unit() * 40.0;
             let drift = (rng.unit() - 0.5) * 0.6;
             let sprints = (0..52)
-                .map(|i| SprintRecord {
-                    sprint: format!("s{i}"),
-                    committed: base * 1.1,
-                    delivered: (base + drift * f64::from(i) + (rng.unit() - 0.5) * base * 0.4)
-                        .max(0.0),
+                .map(|i| {
+                    let delivered = base + drift * f64::from(i) + (rng.unit() - 0.5) * base * 0.4;
+                    Sprint::with_points(format!("s{i}"), base * 1.1, delivered.max(0.0))
                 })
                 .collect();
             (format!("team_{t:05}"), sprints)

@@ -25,10 +25,11 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use juno_core::forecast::{PastSprint, SprintState, TeamHistory};
-//! use juno_core::governance::{Action, Executor, RequestStatus};
+//! use juno_core::forecast::TeamHistory;
+//! use juno_core::governance::{Executor, RequestStatus};
 //! use juno_core::memory::{Outcome, OutcomeRecord, Stance};
-//! use juno_core::triage::{Priority, Ticket, TriageAction, TriageSettings};
+//! use juno_core::model::{Action, Priority, Sprint, SprintState, Ticket};
+//! use juno_core::triage::{TriageAction, TriageSettings};
 //! use juno_core::{Juno, ManualClock};
 //!
 //! let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000)); // 2026-01-01
@@ -50,7 +51,7 @@
 //! // Analyze: the sprint at 30% of its days with 20% of its points done.
 //! let history = TeamHistory {
 //!     sprints: (0..5)
-//!         .map(|i| PastSprint { committed_points: 30.0, delivered_points: 24.0 + f64::from(i), days: 10.0, team_size: 5 })
+//!         .map(|i| Sprint::finished(30.0, 24.0 + f64::from(i), 10.0, 5))
 //!         .collect(),
 //!     ..TeamHistory::default()
 //! };

@@ -285,6 +285,247 @@ pub struct Ticket {
     pub in_active_sprint: bool,
 }
 
+/// One sprint of one team: what it planned, what it delivered and who worked in it.
+///
+/// The one sprint noun of every stage. Each stage reads the fields it needs and its check
+/// requires them: velocity needs `committed_points` and `delivered_points`
+/// ([`Sprint::check_points`]), the forecast's history those and `days`
+/// ([`Sprint::check_history`]), flow `id`, `team`, `start` and `end`
+/// ([`Sprint::check_span`]). Everything else is optional, so each stage's JSON stays valid
+/// and one record can be handed to all three. Velocity's old field names (`sprint`,
+/// `committed`, `delivered`) are read as aliases.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sprint {
+    /// Its id or name (unique within the team; flow requires it).
+    #[serde(default, alias = "sprint")]
+    pub id: String,
+    /// Its team (flow requires it).
+    #[serde(default)]
+    pub team: String,
+    /// When it started (flow requires it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<DateTime<Utc>>,
+    /// When it ended, actual or planned (flow requires it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<Utc>>,
+    /// Keys of the tickets in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+    /// Keys completed in it; when absent, flow counts members whose status at `end` is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<Vec<String>>,
+    /// Points committed at the start (velocity and the forecast require it).
+    #[serde(default, alias = "committed", skip_serializing_if = "Option::is_none")]
+    pub committed_points: Option<f64>,
+    /// Points delivered (velocity and the forecast require it).
+    #[serde(default, alias = "delivered", skip_serializing_if = "Option::is_none")]
+    pub delivered_points: Option<f64>,
+    /// Working days it ran (the forecast requires it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<f64>,
+    /// People on it (0: unknown).
+    #[serde(default)]
+    pub team_size: u32,
+}
+
+impl Sprint {
+    /// A sprint known only by its points, as velocity reads it.
+    pub fn with_points(id: impl Into<String>, committed: f64, delivered: f64) -> Self {
+        Sprint {
+            id: id.into(),
+            committed_points: Some(committed),
+            delivered_points: Some(delivered),
+            ..Sprint::default()
+        }
+    }
+
+    /// A finished sprint as the forecast's team history reads it: points, working days and
+    /// people (0: unknown), with no id.
+    pub fn finished(committed: f64, delivered: f64, days: f64, team_size: u32) -> Self {
+        Sprint {
+            committed_points: Some(committed),
+            delivered_points: Some(delivered),
+            days: Some(days),
+            team_size,
+            ..Sprint::default()
+        }
+    }
+
+    /// Points committed; 0 when not given (which [`Sprint::check_points`] refuses).
+    pub fn committed(&self) -> f64 {
+        self.committed_points.unwrap_or(0.0)
+    }
+
+    /// Points delivered; 0 when not given (which [`Sprint::check_points`] refuses).
+    pub fn delivered(&self) -> f64 {
+        self.delivered_points.unwrap_or(0.0)
+    }
+
+    /// Working days; 0 when not given (which [`Sprint::check_history`] refuses).
+    pub fn working_days(&self) -> f64 {
+        self.days.unwrap_or(0.0)
+    }
+
+    /// What velocity needs: committed and delivered points, finite and not negative.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field.
+    pub fn check_points(&self) -> Result<()> {
+        need_count("committed_points", self.committed_points, "velocity")?;
+        need_count("delivered_points", self.delivered_points, "velocity")?;
+        Ok(())
+    }
+
+    /// What the forecast's team history needs: the points and the working days.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field.
+    pub fn check_history(&self) -> Result<()> {
+        need_count("committed_points", self.committed_points, "the forecast")?;
+        need_count("delivered_points", self.delivered_points, "the forecast")?;
+        need_count("days", self.days, "the forecast")?;
+        Ok(())
+    }
+
+    /// What flow needs: an id, a team, a start and an end not before it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field.
+    pub fn check_span(&self) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+        check_name("id", &self.id)?;
+        check_name("team", &self.team)?;
+        let start = self
+            .start
+            .ok_or_else(|| Error::invalid("start", "flow needs the sprint's start"))?;
+        let end = self
+            .end
+            .ok_or_else(|| Error::invalid("end", "flow needs the sprint's end"))?;
+        if end < start {
+            return Err(Error::invalid(
+                "end",
+                format!(
+                    "sprint `{}` ends at {end} before it starts at {start}",
+                    self.id
+                ),
+            ));
+        }
+        Ok((start, end))
+    }
+}
+
+/// A number a stage needs: present, finite and not negative.
+fn need_count(field: &str, v: Option<f64>, stage: &str) -> Result<()> {
+    match v {
+        None => Err(Error::invalid(field, format!("{stage} needs it"))),
+        Some(v) if !v.is_finite() || v < 0.0 => Err(Error::invalid(
+            field,
+            format!("must be a finite number ≥ 0, got {v}"),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A sprint's state at one moment. Points are story points; counts are issues.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SprintState {
+    /// The team.
+    pub team: String,
+    /// The sprint's name or id.
+    pub sprint: String,
+    /// Points committed at the start.
+    pub committed_points: f64,
+    /// Points added since the start.
+    pub added_points: f64,
+    /// Points removed since the start.
+    pub removed_points: f64,
+    /// Points not started.
+    pub todo_points: f64,
+    /// Points in progress.
+    pub in_progress_points: f64,
+    /// Points done.
+    pub done_points: f64,
+    /// Issues committed at the start.
+    pub committed_issues: u32,
+    /// Issues added since the start.
+    pub added_issues: u32,
+    /// Issues removed since the start.
+    pub removed_issues: u32,
+    /// Issues not started.
+    pub todo_issues: u32,
+    /// Issues in progress.
+    pub in_progress_issues: u32,
+    /// Issues done.
+    pub done_issues: u32,
+    /// Working days elapsed.
+    pub days_elapsed: f64,
+    /// Working days planned.
+    pub days_planned: f64,
+    /// People working on the sprint.
+    pub team_size: u32,
+    /// Issues blocked by others.
+    pub blocked: u32,
+    /// Issues with links to work outside the sprint.
+    pub dependencies: u32,
+    /// Defects (bugs) in the sprint.
+    pub defects: u32,
+    /// Issues waiting for review.
+    pub review_queue: u32,
+}
+
+impl SprintState {
+    /// Points committed now: start + added − removed (never below 0).
+    pub fn commitment_now(&self) -> f64 {
+        (nn(self.committed_points) + nn(self.added_points) - nn(self.removed_points)).max(0.0)
+    }
+
+    /// Issues in the sprint now.
+    pub fn issues_now(&self) -> u32 {
+        (self.committed_issues + self.added_issues).saturating_sub(self.removed_issues)
+    }
+
+    /// Open issues now (to do + in progress).
+    pub fn open_issues(&self) -> u32 {
+        self.todo_issues + self.in_progress_issues
+    }
+
+    /// Whole working days left (never negative).
+    pub fn days_left(&self) -> f64 {
+        (nn(self.days_planned) - nn(self.days_elapsed)).max(0.0)
+    }
+
+    /// Checks the numbers: finite and non-negative, elapsed within the plan (a sprint past
+    /// its planned end is allowed and has 0 days left).
+    pub fn validate(&self) -> Result<()> {
+        let fields = [
+            ("committed_points", self.committed_points),
+            ("added_points", self.added_points),
+            ("removed_points", self.removed_points),
+            ("todo_points", self.todo_points),
+            ("in_progress_points", self.in_progress_points),
+            ("done_points", self.done_points),
+            ("days_elapsed", self.days_elapsed),
+            ("days_planned", self.days_planned),
+        ];
+        for (name, v) in fields {
+            if !v.is_finite() || v < 0.0 {
+                return Err(Error::invalid(
+                    name,
+                    format!("must be a finite number ≥ 0, got {v}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `x` when finite and not negative, else 0: how engines read a number a caller's check
+/// has not vouched for.
+pub(crate) fn nn(x: f64) -> f64 {
+    if x.is_finite() { x.max(0.0) } else { 0.0 }
+}
+
 /// The longest name (team, user, action kind, …) accepted anywhere, in characters.
 pub const MAX_NAME_CHARS: usize = 256;
 

@@ -273,13 +273,12 @@ fn bad_input_is_a_clear_error() {
     sprint.sprints.push(FlowSprint {
         id: "S".into(),
         team: "t".into(),
-        start: at("2024-02-01T00:00:00Z"),
-        end: at("2024-01-01T00:00:00Z"),
-        members: vec![],
-        completed: None,
+        start: Some(at("2024-02-01T00:00:00Z")),
+        end: Some(at("2024-01-01T00:00:00Z")),
+        ..FlowSprint::default()
     });
     assert!(invalid(&sprint, &s).contains("ends at"));
-    sprint.sprints[0].end = at("2024-02-14T00:00:00Z");
+    sprint.sprints[0].end = Some(at("2024-02-14T00:00:00Z"));
     sprint.sprints[0].members = vec!["NOPE-1".into()];
     assert!(invalid(&sprint, &s).contains("unknown ticket `NOPE-1`"));
     sprint.sprints[0].completed = Some(vec![]);
@@ -397,10 +396,10 @@ fn input_strategy() -> impl Strategy<Value = FlowInput> {
                 .map(|(i, (team, start, len, members))| FlowSprint {
                     id: format!("S{i}"),
                     team: format!("team{team}"),
-                    start: base() + chrono::Duration::days(start),
-                    end: base() + chrono::Duration::days(start + len),
+                    start: Some(base() + chrono::Duration::days(start)),
+                    end: Some(base() + chrono::Duration::days(start + len)),
                     members: members.into_iter().map(|m| format!("K-{m}")).collect(),
-                    completed: None,
+                    ..FlowSprint::default()
                 })
                 .collect(),
             holidays: holidays

@@ -5,20 +5,14 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use juno_core::forecast::{
-    PastSprint, SplitMix64, SprintObservation, SprintState, TeamHistory, seed_for,
-};
+use juno_core::forecast::{SplitMix64, SprintObservation, SprintState, TeamHistory, seed_for};
+use juno_core::model::Sprint;
 use juno_core::{ErrorKind, Juno, ManualClock};
 
 fn history() -> TeamHistory {
     TeamHistory {
         sprints: (0..5)
-            .map(|i| PastSprint {
-                committed_points: 30.0,
-                delivered_points: 24.0 + f64::from(i),
-                days: 10.0,
-                team_size: 5,
-            })
+            .map(|i| Sprint::finished(30.0, 24.0 + f64::from(i), 10.0, 5))
             .collect(),
         ..TeamHistory::default()
     }

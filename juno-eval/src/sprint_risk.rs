@@ -60,9 +60,10 @@ use super::data::{self, IssueAggregate, Iteration, PorruSprint};
 use super::forest::{self, Classifier, Regressor};
 use super::metrics::{self, Confusion};
 use juno_core::error::{Error, Result};
+use juno_core::forecast::TeamHistory;
 use juno_core::forecast::features;
 use juno_core::forecast::model::{L2_PENALTY, Logistic};
-use juno_core::forecast::{PastSprint, SprintState, TeamHistory};
+use juno_core::model::{Sprint, SprintState};
 
 /// How rows are split into training and test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -509,7 +510,7 @@ pub fn evaluate_tse(
     for (project, mut its) in by_project {
         its.sort_by_key(|r| (r.sprint_order, r.boardid, r.sprintid));
         // Each board's finished sprints so far, in order: the history a forecast sees.
-        let mut board_history: BTreeMap<i64, Vec<PastSprint>> = BTreeMap::new();
+        let mut board_history: BTreeMap<i64, Vec<Sprint>> = BTreeMap::new();
         let mut rows = Vec::with_capacity(its.len());
         let mut binary_shared = Vec::new();
         let mut binary_y = Vec::new();
@@ -545,12 +546,12 @@ pub fn evaluate_tse(
                 class: class_index(&it.paper_class),
                 vel_diff: it.vel_diff.is_finite().then_some(it.vel_diff),
             });
-            past.push(PastSprint {
-                committed_points: c0.max(0.0),
-                delivered_points: it.delivered_sp.max(0.0),
-                days: it.planday.max(0.0),
-                team_size: it.no_teammember.max(0.0).round() as u32,
-            });
+            past.push(Sprint::finished(
+                c0.max(0.0),
+                it.delivered_sp.max(0.0),
+                it.planday.max(0.0),
+                it.no_teammember.max(0.0).round() as u32,
+            ));
         }
         projects.push(ProjectReport {
             project: project.to_owned(),
@@ -625,7 +626,7 @@ pub fn evaluate_porru(
     let mut projects = Vec::new();
     for (project, mut ss) in by_project {
         ss.sort_by(|a, b| a.start.cmp(&b.start).then(a.sprint_id.cmp(&b.sprint_id)));
-        let mut past: Vec<PastSprint> = Vec::new();
+        let mut past: Vec<Sprint> = Vec::new();
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for s in &ss {
             let days = days_between(&s.start, &s.end).unwrap_or(0.0).max(0.0);
@@ -683,12 +684,12 @@ pub fn evaluate_porru(
             if let Some(r) = ratio.filter(|_| s.sp_total > 0.0) {
                 x.push(features::extract(&state, &history).to_vec());
                 y.push(r >= options.delivered_ratio);
-                past.push(PastSprint {
-                    committed_points: s.sp_total,
-                    delivered_points: r * s.sp_total,
+                past.push(Sprint::finished(
+                    s.sp_total,
+                    r * s.sp_total,
                     days,
-                    team_size: state.team_size,
-                });
+                    state.team_size,
+                ));
             }
         }
         projects.push(ProjectReport {

@@ -3,7 +3,7 @@
 //! and the Monte Carlo simulation of a sprint.
 //!
 //! Inputs and outputs are JSON in the shapes of the core's serde types
-//! (`juno_core::reasoning::Evidence`, `velocity::SprintRecord`, `triage::Ticket`, …), the
+//! (`juno_core::reasoning::Evidence`, `model::Sprint`, `model::Ticket`, …), the
 //! same JSON the Python package uses. The `_explain` calls take a result back as JSON and
 //! return plain UTF-8 text.
 
@@ -12,9 +12,10 @@ use std::ffi::c_char;
 
 use chrono::{DateTime, Utc};
 use juno_core::forecast::{MonteCarloInput, monte_carlo};
+use juno_core::model::Sprint;
 use juno_core::reasoning::{Calibration, Confidence, Evidence, ExplanationLevel};
 use juno_core::triage::{Ticket, TriageProposal, TriageSettings};
-use juno_core::velocity::{SprintRecord, VelocityReport};
+use juno_core::velocity::VelocityReport;
 use serde::de::DeserializeOwned;
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
@@ -273,8 +274,9 @@ pub unsafe extern "C" fn juno_reasoning_calibrate(
 /// OLS trend with R², Theil–Sen trend, a verdict and the next sprint's forecast.
 ///
 /// - `j`: must not be NULL; not modified.
-/// - `sprints_json`/`sprints_len`: a JSON array of `SprintRecord` objects, oldest first,
-///   e.g. `[{"sprint":"s1","committed":30,"delivered":28}]` (at most 1000); must not be
+/// - `sprints_json`/`sprints_len`: a JSON array of `Sprint` objects, oldest first,
+///   e.g. `[{"id":"s1","committed_points":30,"delivered_points":28}]` (velocity's old
+///   names `sprint`, `committed`, `delivered` are accepted too) (at most 1000); must not be
 ///   NULL.
 /// - `out_json`: on success receives a `VelocityReport` object (`sprints`, `mean`, `median`,
 ///   `stdev`, `cv`, `stability`, `completion_ratio`, `ols`, `r_squared`, `theil_sen`,
@@ -283,7 +285,7 @@ pub unsafe extern "C" fn juno_reasoning_calibrate(
 ///   with `juno_buf_free`. Untouched on failure. Must not be NULL.
 /// - `err`: optional, as for `juno_reasoning_confidence`.
 /// - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field, a negative
-///   number (`` `sprints[1].delivered` ``) or too many sprints.
+///   number (`` `sprints[1].delivered_points` ``) or too many sprints.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn juno_velocity_analyze(
@@ -299,7 +301,7 @@ pub unsafe extern "C" fn juno_velocity_analyze(
         // SAFETY: `sprints_json` is NULL or `sprints_len` readable bytes.
         let sprints = unsafe { str_in("sprints_json", sprints_json, sprints_len) }?;
         let out = Out::new("out_json", out_json)?;
-        let sprints: Vec<SprintRecord> = json_objects_in("sprints", sprints)?;
+        let sprints: Vec<Sprint> = json_objects_in("sprints", sprints)?;
         let report = j.inner.velocity().analyze(&sprints)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("velocity report", &report) }
@@ -309,14 +311,14 @@ pub unsafe extern "C" fn juno_velocity_analyze(
 /// Analyses many teams' velocity at once.
 ///
 /// - `j`: must not be NULL; not modified.
-/// - `teams_json`/`teams_len`: a JSON object of team name to an array of `SprintRecord`
+/// - `teams_json`/`teams_len`: a JSON object of team name to an array of `Sprint`
 ///   objects, as for `juno_velocity_analyze`; must not be NULL.
 /// - `out_json`: on success receives a JSON object of team name to `VelocityReport`, keys
 ///   in sorted order; the caller frees it with `juno_buf_free`. Untouched on failure. Must
 ///   not be NULL.
 /// - `err`: optional, as for `juno_reasoning_confidence`.
 /// - Errors: as for `juno_velocity_analyze`, the field named after the team
-///   (`` `team_alpha[1].delivered` ``).
+///   (`` `team_alpha[1].delivered_points` ``).
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn juno_velocity_analyze_teams(
@@ -335,7 +337,7 @@ pub unsafe extern "C" fn juno_velocity_analyze_teams(
         let raw: BTreeMap<String, serde_json::Value> = json_in("teams", teams)?;
         let mut teams = BTreeMap::new();
         for (team, sprints) in raw {
-            let sprints: Vec<SprintRecord> = objects_of(&team, sprints)?;
+            let sprints: Vec<Sprint> = objects_of(&team, sprints)?;
             teams.insert(team, sprints);
         }
         let reports = j.inner.velocity().analyze_teams(&teams)?;

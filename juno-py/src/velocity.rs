@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use juno_core::Error;
-use juno_core::velocity::{SprintRecord, VelocityReport};
+use juno_core::model::Sprint;
+use juno_core::velocity::VelocityReport;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -21,7 +22,7 @@ pub struct PyVelocity {
 }
 
 /// `{team: [sprint, …]}` from a dict of team names to iterables of sprint dicts.
-fn teams_from(obj: &Bound<'_, PyAny>) -> Result<BTreeMap<String, Vec<SprintRecord>>, Error> {
+fn teams_from(obj: &Bound<'_, PyAny>) -> Result<BTreeMap<String, Vec<Sprint>>, Error> {
     let dict = obj.cast::<PyDict>().map_err(|_| {
         Error::invalid("teams", "expected a dict of team names to lists of sprints")
     })?;
@@ -44,7 +45,7 @@ impl PyVelocity {
     /// Analyses one team's sprints (dicts `{"sprint", "committed", "delivered"}`), oldest
     /// first.
     fn analyze(&self, py: Python<'_>, sprints: &Bound<'_, PyAny>) -> PyResult<PyVelocityReport> {
-        let sprints: Vec<SprintRecord> = list_from_py(sprints, "sprints", true).py(py)?;
+        let sprints: Vec<Sprint> = list_from_py(sprints, "sprints", true).py(py)?;
         let juno = self.engine.get().py(py)?;
         let report = py
             .detach(move || juno.velocity().analyze(&sprints))

@@ -1306,10 +1306,11 @@ class Velocity:
     """The velocity analyzer of one engine (``juno.velocity``)."""
 
     def analyze(self, sprints: Iterable[Mapping[str, Any]]) -> VelocityReport:
-        """Analyses one team's finished sprints, oldest first: dicts
-        ``{"sprint": str, "committed": float, "delivered": float}`` (at most 1000). A
-        negative number raises :class:`juno.errors.InvalidInputError` naming it
-        (``sprints[3].delivered``)."""
+        """Analyses one team's finished sprints, oldest first: dicts in the core's one
+        ``Sprint`` shape, of which velocity reads ``id``, ``committed_points`` and
+        ``delivered_points`` (the old names ``sprint``, ``committed``, ``delivered`` are
+        accepted too), at most 1000. A missing or negative number raises
+        :class:`juno.errors.InvalidInputError` naming it (``sprints[3].delivered_points``)."""
 
     def analyze_teams(
         self, teams: Mapping[str, Iterable[Mapping[str, Any]]]

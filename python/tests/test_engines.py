@@ -185,7 +185,7 @@ def test_velocity_takes_any_iterable_and_names_the_team(engine: juno.Juno) -> No
         engine.velocity.analyze_teams(
             {"team_alpha": [{"sprint": "s1", "committed": 5, "delivered": -1}]}
         )
-    assert caught.value.details["field"] == "team_alpha[0].delivered"
+    assert caught.value.details["field"] == "team_alpha[0].delivered_points"
     with pytest.raises(InvalidInputError):
         engine.velocity.analyze_teams([("team_alpha", [])])  # type: ignore[arg-type]
 

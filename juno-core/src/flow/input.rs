@@ -1,11 +1,11 @@
 //! What flow analysis reads: tickets with their change history, sprints, holidays, and the
 //! settings (status vocabulary and thresholds).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-pub use crate::model::{Ticket, TicketEvent};
+pub use crate::model::{Sprint, Ticket, TicketEvent};
 
 /// What kind of state a status is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -266,24 +266,8 @@ pub type FlowEvent = TicketEvent;
 /// The old name of [`Ticket`] as flow reads it, kept as an alias for one release.
 pub type FlowTicket = Ticket;
 
-/// One sprint of one team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FlowSprint {
-    /// Its id or name (unique within the team).
-    pub id: String,
-    /// Its team.
-    pub team: String,
-    /// Start.
-    pub start: DateTime<Utc>,
-    /// End (actual or planned).
-    pub end: DateTime<Utc>,
-    /// Keys of the tickets in it.
-    pub members: Vec<String>,
-    /// Keys completed in it; when absent, members whose status at `end` is done.
-    #[serde(default)]
-    pub completed: Option<Vec<String>>,
-}
+/// The old name of a [`Sprint`] as flow reads it, kept as an alias for one release.
+pub type FlowSprint = Sprint;
 
 /// A non-working day from the calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,14 +281,14 @@ pub struct Holiday {
 }
 
 /// Everything [`analyze`](super::analyze) reads.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowInput {
     /// Tickets with their histories.
     pub tickets: Vec<Ticket>,
     /// Sprints, optional.
     #[serde(default)]
-    pub sprints: Vec<FlowSprint>,
+    pub sprints: Vec<Sprint>,
     /// Holiday calendar, optional.
     #[serde(default)]
     pub holidays: Vec<Holiday>,

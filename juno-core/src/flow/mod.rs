@@ -37,7 +37,7 @@
 //! | cycle time | per finished ticket, first entry into an active status → first entry into a done status after it; count, median, p85 |
 //! | ageing WIP | open tickets now in an active status whose time in that status exceeds the team's p85 finished stay in it, or whose time since first becoming active exceeds the team's p85 cycle time; each percentile needs at least [`FlowSettings::min_samples`] samples. Listed with both ages, the thresholds and the ages' percentile ranks (100 × share of samples ≤ the age); oldest WIP first |
 //! | review / qa queues | count of the team's tickets in a review (resp. qa) status at [`FlowSettings::queue_weeks`] weekly snapshots ending at `now`; the Theil–Sen slope (tickets per week, [`crate::stats::theil_sen`]); `rising` when the slope ≥ [`FlowSettings::queue_rise_per_week`] |
-//! | sprints | per sprint (ordered by start, end, id): members; completed = the given [`FlowSprint::completed`] set, or else members whose status at sprint end is done; `carry_over_rate` = (members − completed) / members; `completion_rate` = completed / members; holidays = calendar dates (global or the team's) from start date to end date inclusive; assignees = everyone who held a member ticket at some moment in [start, end]; `joined` / `left` against the previous sprint; `team_change` when joined + left ≥ [`FlowSettings::team_change_min_share`] × \|previous ∪ current\| (and > 0) |
+//! | sprints | per sprint (ordered by start, end, id): members; completed = the given [`Sprint::completed`](crate::model::Sprint::completed) set, or else members whose status at sprint end is done; `carry_over_rate` = (members − completed) / members; `completion_rate` = completed / members; holidays = calendar dates (global or the team's) from start date to end date inclusive; assignees = everyone who held a member ticket at some moment in [start, end]; `joined` / `left` against the previous sprint; `team_change` when joined + left ≥ [`FlowSettings::team_change_min_share`] × \|previous ∪ current\| (and > 0) |
 //! | external factors | for `holiday` (≥ 1 holiday date) and `team_change`: the sprints with the factor, mean completion rate with and without it, `difference` = with − without; `recurring` when it touched ≥ [`FlowSettings::factor_min_sprints`] sprints; `associated_with_lower_completion` when recurring, at least one sprint lacks it, and the difference ≤ −[`FlowSettings::factor_min_drop`] |
 //!
 //! # Bad input
@@ -130,29 +130,30 @@ pub fn analyze(
     for p in by_key.values() {
         teams.entry(p.ticket.team.as_str()).or_default().push(p);
     }
-    let mut sprints: BTreeMap<&str, Vec<&FlowSprint>> = BTreeMap::new();
+    let mut sprints: BTreeMap<&str, Vec<Span<'_>>> = BTreeMap::new();
     for (i, s) in input.sprints.iter().enumerate() {
-        if s.end < s.start {
-            return Err(Error::invalid(
-                format!("input.sprints[{i}].end"),
-                format!(
-                    "sprint `{}` ends at {} before it starts at {}",
-                    s.id, s.end, s.start
-                ),
-            ));
-        }
-        sprints.entry(s.team.as_str()).or_default().push(s);
+        let (start, end) = s
+            .check_span()
+            .map_err(|e| e.within(&format!("input.sprints[{i}].")))?;
+        sprints.entry(s.team.as_str()).or_default().push(Span {
+            sprint: s,
+            start,
+            end,
+        });
         // A team with sprints but no tickets still gets a report.
         teams.entry(s.team.as_str()).or_default();
     }
     for list in sprints.values_mut() {
-        list.sort_by(|a, b| (a.start, a.end, &a.id).cmp(&(b.start, b.end, &b.id)));
+        list.sort_by(|a, b| (a.start, a.end, &a.sprint.id).cmp(&(b.start, b.end, &b.sprint.id)));
         let mut ids = BTreeSet::new();
         for s in list.iter() {
-            if !ids.insert(s.id.as_str()) {
+            if !ids.insert(s.sprint.id.as_str()) {
                 return Err(Error::invalid(
                     "input.sprints",
-                    format!("duplicate sprint `{}` in team `{}`", s.id, s.team),
+                    format!(
+                        "duplicate sprint `{}` in team `{}`",
+                        s.sprint.id, s.sprint.team
+                    ),
                 ));
             }
         }

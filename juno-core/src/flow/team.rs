@@ -45,7 +45,7 @@ pub(super) fn team_flow(
     team: &str,
     tickets: &[&Prepared<'_>],
     by_key: &BTreeMap<&str, &Prepared<'_>>,
-    sprints: &[&FlowSprint],
+    sprints: &[Span<'_>],
     holidays: &[&Holiday],
     settings: &FlowSettings,
     now: DateTime<Utc>,
@@ -218,14 +218,15 @@ pub(super) fn team_flow(
 
 pub(super) fn sprint_flows(
     team: &str,
-    sprints: &[&FlowSprint],
+    sprints: &[Span<'_>],
     by_key: &BTreeMap<&str, &Prepared<'_>>,
     holidays: &[&Holiday],
     settings: &FlowSettings,
 ) -> Result<Vec<SprintFlow>> {
     let mut out: Vec<SprintFlow> = Vec::with_capacity(sprints.len());
     let mut previous: Option<BTreeSet<String>> = None;
-    for s in sprints {
+    for span in sprints {
+        let s = span.sprint;
         let members: BTreeSet<&str> = s.members.iter().map(String::as_str).collect();
         let completed = match &s.completed {
             Some(done) => {
@@ -244,7 +245,7 @@ pub(super) fn sprint_flows(
                             ),
                         )
                     })?;
-                    if p.status_at(s.end)
+                    if p.status_at(span.end)
                         .is_some_and(|x| x.1 == StatusCategory::Done)
                     {
                         n += 1;
@@ -255,7 +256,7 @@ pub(super) fn sprint_flows(
         };
         let total = members.len();
         let ratio = |k: usize| (total > 0).then(|| k as f64 / total as f64);
-        let (d0, d1) = (s.start.date_naive(), s.end.date_naive());
+        let (d0, d1) = (span.start.date_naive(), span.end.date_naive());
         let hol: BTreeSet<NaiveDate> = holidays
             .iter()
             .map(|h| h.date)
@@ -264,7 +265,7 @@ pub(super) fn sprint_flows(
         let mut assignees = BTreeSet::new();
         for m in &members {
             if let Some(p) = by_key.get(m) {
-                assignees.extend(p.assignees_during(s.start, s.end));
+                assignees.extend(p.assignees_during(span.start, span.end));
             }
         }
         let (joined, left, team_change) = match &previous {
@@ -281,8 +282,8 @@ pub(super) fn sprint_flows(
         };
         out.push(SprintFlow {
             id: s.id.clone(),
-            start: s.start,
-            end: s.end,
+            start: span.start,
+            end: span.end,
             members: total,
             completed,
             carried_over: total - completed,
@@ -326,4 +327,14 @@ pub(super) fn factor(
         associated_with_lower_completion: recurring
             && difference.is_some_and(|d| d <= -settings.factor_min_drop),
     }
+}
+
+/// A sprint whose span flow has checked ([`Sprint::check_span`]).
+pub(super) struct Span<'a> {
+    /// The sprint as given.
+    pub(super) sprint: &'a Sprint,
+    /// Its start.
+    pub(super) start: DateTime<Utc>,
+    /// Its end, not before the start.
+    pub(super) end: DateTime<Utc>,
 }

@@ -31,7 +31,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RiskSettings;
 use crate::error::{Error, Result};
-use crate::model::{Confidence, Evidence, ExplanationLevel, Scorer};
+pub use crate::model::SprintState;
+pub(crate) use crate::model::nn;
+use crate::model::{Confidence, Evidence, ExplanationLevel, Scorer, Sprint};
 
 pub use self::api::{FORECAST_ACTION, Forecaster, RetrainReport, SprintObservation, seed_for};
 pub use self::model::{ModelEvaluation, RiskModel};
@@ -41,68 +43,9 @@ pub use self::risk::{CategoryScore, Recommendation, RiskLevel};
 /// Trials the sprint forecast's simulation runs.
 pub const FORECAST_TRIALS: u32 = 10_000;
 
-/// A sprint's state at one moment. Points are story points; counts are issues.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SprintState {
-    /// The team.
-    pub team: String,
-    /// The sprint's name or id.
-    pub sprint: String,
-    /// Points committed at the start.
-    pub committed_points: f64,
-    /// Points added since the start.
-    pub added_points: f64,
-    /// Points removed since the start.
-    pub removed_points: f64,
-    /// Points not started.
-    pub todo_points: f64,
-    /// Points in progress.
-    pub in_progress_points: f64,
-    /// Points done.
-    pub done_points: f64,
-    /// Issues committed at the start.
-    pub committed_issues: u32,
-    /// Issues added since the start.
-    pub added_issues: u32,
-    /// Issues removed since the start.
-    pub removed_issues: u32,
-    /// Issues not started.
-    pub todo_issues: u32,
-    /// Issues in progress.
-    pub in_progress_issues: u32,
-    /// Issues done.
-    pub done_issues: u32,
-    /// Working days elapsed.
-    pub days_elapsed: f64,
-    /// Working days planned.
-    pub days_planned: f64,
-    /// People working on the sprint.
-    pub team_size: u32,
-    /// Issues blocked by others.
-    pub blocked: u32,
-    /// Issues with links to work outside the sprint.
-    pub dependencies: u32,
-    /// Defects (bugs) in the sprint.
-    pub defects: u32,
-    /// Issues waiting for review.
-    pub review_queue: u32,
-}
-
-/// One finished sprint of the team.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PastSprint {
-    /// Points committed at the start.
-    pub committed_points: f64,
-    /// Points delivered.
-    pub delivered_points: f64,
-    /// Working days it ran.
-    pub days: f64,
-    /// People on it (0: unknown).
-    #[serde(default)]
-    pub team_size: u32,
-}
+/// The old name of a finished [`Sprint`] in a team's history, kept as an alias for one
+/// release.
+pub type PastSprint = Sprint;
 
 /// One sprint of a batch forecast: its state and its team's history (the JSON shape
 /// `{"state": …, "history": …}` that C's `juno_forecast_sprints` and Python's
@@ -129,7 +72,7 @@ impl SprintItem {
 #[serde(default, deny_unknown_fields)]
 pub struct TeamHistory {
     /// Finished sprints.
-    pub sprints: Vec<PastSprint>,
+    pub sprints: Vec<Sprint>,
     /// Points finished per working day, when known day by day. Without it, each past
     /// sprint's average day (delivered ÷ days) is a sample.
     pub daily_throughput: Vec<f64>,
@@ -179,68 +122,12 @@ pub struct ForecastContext<'a> {
     pub seed: u64,
 }
 
-impl SprintState {
-    /// Points committed now: start + added − removed (never below 0).
-    pub fn commitment_now(&self) -> f64 {
-        (nn(self.committed_points) + nn(self.added_points) - nn(self.removed_points)).max(0.0)
-    }
-
-    /// Issues in the sprint now.
-    pub fn issues_now(&self) -> u32 {
-        (self.committed_issues + self.added_issues).saturating_sub(self.removed_issues)
-    }
-
-    /// Open issues now (to do + in progress).
-    pub fn open_issues(&self) -> u32 {
-        self.todo_issues + self.in_progress_issues
-    }
-
-    /// Whole working days left (never negative).
-    pub fn days_left(&self) -> f64 {
-        (nn(self.days_planned) - nn(self.days_elapsed)).max(0.0)
-    }
-
-    /// Checks the numbers: finite and non-negative, elapsed within the plan (a sprint past
-    /// its planned end is allowed and has 0 days left).
-    pub fn validate(&self) -> Result<()> {
-        let fields = [
-            ("committed_points", self.committed_points),
-            ("added_points", self.added_points),
-            ("removed_points", self.removed_points),
-            ("todo_points", self.todo_points),
-            ("in_progress_points", self.in_progress_points),
-            ("done_points", self.done_points),
-            ("days_elapsed", self.days_elapsed),
-            ("days_planned", self.days_planned),
-        ];
-        for (name, v) in fields {
-            if !v.is_finite() || v < 0.0 {
-                return Err(Error::invalid(
-                    name,
-                    format!("must be a finite number ≥ 0, got {v}"),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
 impl TeamHistory {
     /// Checks the numbers: finite, non-negative points and days.
     pub fn validate(&self) -> Result<()> {
         for (i, s) in self.sprints.iter().enumerate() {
-            for (name, v) in [
-                ("committed_points", s.committed_points),
-                ("delivered_points", s.delivered_points),
-                ("days", s.days),
-            ] {
-                if !v.is_finite() || v < 0.0 {
-                    return Err(Error::invalid(
-                        format!("history.sprints[{i}].{name}"),
-                        format!("must be a finite number ≥ 0, got {v}"),
-                    ));
-                }
-            }
+            s.check_history()
+                .map_err(|e| e.within(&format!("history.sprints[{i}].")))?;
         }
         for (name, xs) in [
             ("history.daily_throughput", &self.daily_throughput),
@@ -260,8 +147,8 @@ impl TeamHistory {
         }
         self.sprints
             .iter()
-            .filter(|s| s.days > 0.0)
-            .map(|s| nn(s.delivered_points) / s.days)
+            .filter(|s| s.working_days() > 0.0)
+            .map(|s| nn(s.delivered()) / s.working_days())
             .collect()
     }
 
@@ -286,15 +173,11 @@ impl TeamHistory {
         median(
             self.sprints
                 .iter()
-                .filter(|s| s.committed_points > 0.0)
-                .map(|s| (nn(s.delivered_points) / s.committed_points).min(3.0))
+                .filter(|s| s.committed() > 0.0)
+                .map(|s| (nn(s.delivered()) / s.committed()).min(3.0))
                 .collect(),
         )
     }
-}
-
-pub(crate) fn nn(x: f64) -> f64 {
-    if x.is_finite() { x.max(0.0) } else { 0.0 }
 }
 
 fn median(mut xs: Vec<f64>) -> Option<f64> {
@@ -565,12 +448,7 @@ mod tests {
     fn history() -> TeamHistory {
         TeamHistory {
             sprints: (0..6)
-                .map(|i| PastSprint {
-                    committed_points: 40.0,
-                    delivered_points: 34.0 + f64::from(i),
-                    days: 10.0,
-                    team_size: 4,
-                })
+                .map(|i| Sprint::finished(40.0, 34.0 + f64::from(i), 10.0, 4))
                 .collect(),
             ..TeamHistory::default()
         }
@@ -731,7 +609,7 @@ mod tests {
         let e = sprint(&s, &history(), &ctx).err().map(|e| e.to_string());
         assert!(e.is_some_and(|m| m.contains("days_planned")));
         let mut h = history();
-        h.sprints[2].delivered_points = -1.0;
+        h.sprints[2].delivered_points = Some(-1.0);
         let e = sprint(&state(), &h, &ctx).err().map(|e| e.to_string());
         assert!(e.is_some_and(|m| m.contains("history.sprints[2].delivered_points")));
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{SprintRecord, VelocityReport, analyze, analyze_teams, check_sprints};
+use super::{Sprint, VelocityReport, analyze, analyze_teams, check_sprints};
 use crate::error::Result;
 use crate::juno::Juno;
 
@@ -14,12 +14,13 @@ use crate::juno::Juno;
 ///
 /// ```
 /// use juno_core::Juno;
-/// use juno_core::velocity::{SprintRecord, VelocityClass};
+/// use juno_core::model::Sprint;
+/// use juno_core::velocity::VelocityClass;
 /// let juno = Juno::open_in_memory()?;
-/// let sprints: Vec<SprintRecord> = [20.0, 22.0, 24.0, 26.0]
+/// let sprints: Vec<Sprint> = [20.0, 22.0, 24.0, 26.0]
 ///     .iter()
 ///     .enumerate()
-///     .map(|(i, d)| SprintRecord { sprint: format!("s{i}"), committed: 25.0, delivered: *d })
+///     .map(|(i, d)| Sprint::with_points(format!("s{i}"), 25.0, *d))
 ///     .collect();
 /// let report = juno.velocity().analyze(&sprints)?;
 /// assert_eq!(report.classification, VelocityClass::Improving);
@@ -42,9 +43,9 @@ impl<'a> Velocity<'a> {
     /// Analyses one team's sprints, oldest first.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a negative or non-finite number (`sprints[3].delivered`)
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a negative or non-finite number (`sprints[3].delivered_points`)
     /// or more than [`MAX_SPRINTS_PER_TEAM`](super::MAX_SPRINTS_PER_TEAM) sprints.
-    pub fn analyze(&self, sprints: &[SprintRecord]) -> Result<VelocityReport> {
+    pub fn analyze(&self, sprints: &[Sprint]) -> Result<VelocityReport> {
         check_sprints("sprints", sprints)?;
         Ok(analyze(sprints))
     }
@@ -52,10 +53,10 @@ impl<'a> Velocity<'a> {
     /// Analyses many teams; the result is ordered by team.
     ///
     /// # Errors
-    /// As [`Velocity::analyze`], the field named after the team (`team_alpha[0].delivered`).
+    /// As [`Velocity::analyze`], the field named after the team (`team_alpha[0].delivered_points`).
     pub fn analyze_teams(
         &self,
-        teams: &BTreeMap<String, Vec<SprintRecord>>,
+        teams: &BTreeMap<String, Vec<Sprint>>,
     ) -> Result<BTreeMap<String, VelocityReport>> {
         for (team, sprints) in teams {
             check_sprints(team, sprints)?;
@@ -79,15 +80,20 @@ mod tests {
             juno.velocity().analyze(&v)?.classification,
             VelocityClass::Improving
         );
-        v[1].delivered = -3.0;
+        v[1].delivered_points = Some(-3.0);
         let field = |r: Result<VelocityReport>| match r {
             Err(Error::InvalidInput { field, .. }) => field,
             other => format!("{other:?}"),
         };
-        assert_eq!(field(juno.velocity().analyze(&v)), "sprints[1].delivered");
+        assert_eq!(
+            field(juno.velocity().analyze(&v)),
+            "sprints[1].delivered_points"
+        );
         let teams = BTreeMap::from([("alpha".to_owned(), v)]);
         match juno.velocity().analyze_teams(&teams) {
-            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "alpha[1].delivered"),
+            Err(Error::InvalidInput { field, .. }) => {
+                assert_eq!(field, "alpha[1].delivered_points")
+            }
             other => panic!("{other:?}"),
         }
         let too_many = sprints(&vec![1.0; MAX_SPRINTS_PER_TEAM + 1]);

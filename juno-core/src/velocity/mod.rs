@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::ExplanationLevel;
+pub use crate::model::Sprint;
 use crate::stats;
 
 /// Fewer sprints than this cannot be classified.
@@ -36,17 +37,8 @@ pub const TREND_THRESHOLD: f64 = 0.03;
 /// nineteen years).
 pub const MAX_SPRINTS_PER_TEAM: usize = 1000;
 
-/// One finished sprint of one team.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SprintRecord {
-    /// The sprint's id or name.
-    pub sprint: String,
-    /// Points committed.
-    pub committed: f64,
-    /// Points delivered.
-    pub delivered: f64,
-}
+/// The old name of a [`Sprint`] as velocity reads it, kept as an alias for one release.
+pub type SprintRecord = Sprint;
 
 /// How a team's velocity is moving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,15 +121,12 @@ fn t90(df: usize) -> f64 {
 }
 
 /// Analyses one team's sprints, oldest first.
-pub fn analyze(sprints: &[SprintRecord]) -> VelocityReport {
+pub fn analyze(sprints: &[Sprint]) -> VelocityReport {
     let y: Vec<f64> = sprints
         .iter()
         .map(|s| {
-            if s.delivered.is_finite() {
-                s.delivered.max(0.0)
-            } else {
-                0.0
-            }
+            let d = s.delivered();
+            if d.is_finite() { d.max(0.0) } else { 0.0 }
         })
         .collect();
     let n = y.len();
@@ -155,8 +144,8 @@ pub fn analyze(sprints: &[SprintRecord]) -> VelocityReport {
     let cv = if mean > 0.0 { stdev / mean } else { 0.0 };
     let ratios: Vec<f64> = sprints
         .iter()
-        .filter(|s| s.committed > 0.0 && s.committed.is_finite() && s.delivered.is_finite())
-        .map(|s| s.delivered.max(0.0) / s.committed)
+        .filter(|s| s.committed() > 0.0 && s.committed().is_finite() && s.delivered().is_finite())
+        .map(|s| s.delivered().max(0.0) / s.committed())
         .collect();
     let completion_ratio =
         (!ratios.is_empty()).then(|| ratios.iter().sum::<f64>() / ratios.len() as f64);
@@ -215,28 +204,8 @@ pub fn analyze(sprints: &[SprintRecord]) -> VelocityReport {
 }
 
 /// Analyses many teams; the result is ordered by team.
-pub fn analyze_teams(
-    teams: &BTreeMap<String, Vec<SprintRecord>>,
-) -> BTreeMap<String, VelocityReport> {
+pub fn analyze_teams(teams: &BTreeMap<String, Vec<Sprint>>) -> BTreeMap<String, VelocityReport> {
     teams.iter().map(|(t, s)| (t.clone(), analyze(s))).collect()
-}
-
-impl SprintRecord {
-    /// Checks the numbers: committed and delivered points finite and not negative.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] naming the field.
-    pub fn validate(&self) -> Result<()> {
-        for (name, v) in [("committed", self.committed), ("delivered", self.delivered)] {
-            if !v.is_finite() || v < 0.0 {
-                return Err(Error::invalid(
-                    name,
-                    format!("must be a finite number of points ≥ 0, got {v}"),
-                ));
-            }
-        }
-        Ok(())
-    }
 }
 
 impl VelocityClass {
@@ -321,7 +290,7 @@ impl VelocityReport {
 }
 
 /// Checks one team's sprints; `name` is what errors call the list (`sprints`, a team).
-pub(crate) fn check_sprints(name: &str, sprints: &[SprintRecord]) -> Result<()> {
+pub(crate) fn check_sprints(name: &str, sprints: &[Sprint]) -> Result<()> {
     if sprints.len() > MAX_SPRINTS_PER_TEAM {
         return Err(Error::invalid(
             name,
@@ -332,12 +301,8 @@ pub(crate) fn check_sprints(name: &str, sprints: &[SprintRecord]) -> Result<()> 
         ));
     }
     for (i, s) in sprints.iter().enumerate() {
-        if let Err(Error::InvalidInput { field, reason }) = s.validate() {
-            return Err(Error::InvalidInput {
-                field: format!("{name}[{i}].{field}"),
-                reason,
-            });
-        }
+        s.check_points()
+            .map_err(|e| e.within(&format!("{name}[{i}].")))?;
     }
     Ok(())
 }
@@ -347,14 +312,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    pub(super) fn sprints(v: &[f64]) -> Vec<SprintRecord> {
+    pub(super) fn sprints(v: &[f64]) -> Vec<Sprint> {
         v.iter()
             .enumerate()
-            .map(|(i, d)| SprintRecord {
-                sprint: format!("s{i}"),
-                committed: 30.0,
-                delivered: *d,
-            })
+            .map(|(i, d)| Sprint::with_points(format!("s{i}"), 30.0, *d))
             .collect()
     }
 
@@ -407,11 +368,7 @@ mod tests {
     #[test]
     fn few_sprints_and_zero_commitment_do_not_break() {
         assert_eq!(analyze(&[]).classification, VelocityClass::InsufficientData);
-        let r = analyze(&[SprintRecord {
-            sprint: "a".into(),
-            committed: 0.0,
-            delivered: 0.0,
-        }]);
+        let r = analyze(&[Sprint::with_points("a", 0.0, 0.0)]);
         assert_eq!(r.completion_ratio, None);
         assert_eq!(r.classification, VelocityClass::InsufficientData);
     }

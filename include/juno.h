@@ -608,7 +608,7 @@ juno_status juno_governance_roles(const struct juno *j, const char *user, size_t
  * queued for the role its impact level routes to, with that role's deadline.
  *
  * - `j`: must not be NULL.
- * - `request_json`/`request_len`: a `NewRequest` object, e.g.
+ * - `request_json`/`request_len`: a `Proposal` object, e.g.
  *   `{"action":{"kind":"reassign","team":"team_alpha","target":"ALPHA-12",
  *   "parameters":{"assignee":"ana"}},"impact":"low","confidence":0.62,
  *   "explanation":"idle 9 days","requester":"juno"}` (`impact` is `low`, `medium`, `high`
@@ -634,7 +634,7 @@ juno_status juno_governance_submit(struct juno *j, const char *request_json, siz
  * Submits several requests in one transaction: all are stored or none.
  *
  * - `j`: must not be NULL.
- * - `requests_json`/`requests_len`: a JSON array of `NewRequest` objects (see
+ * - `requests_json`/`requests_len`: a JSON array of `Proposal` objects (see
  *   `juno_governance_submit`); must not be NULL.
  * - `out_ids_json`: on success receives the new requests' ids as a JSON array, in input
  *   order; the caller frees it with `juno_buf_free`. Untouched on failure. Must not be

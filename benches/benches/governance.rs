@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use juno_benches::{T0, print_percentiles};
-use juno_core::governance::{Action, NewRequest};
+use juno_core::governance::{Action, Proposal};
 use juno_core::model::{ImpactLevel, Role};
 use juno_core::{Juno, ManualClock};
 
-fn request(i: usize) -> NewRequest {
-    NewRequest {
+fn request(i: usize) -> Proposal {
+    Proposal {
         action: Action {
             kind: "reassign".into(),
             team: format!("team_{:02}", i % 50),

@@ -145,6 +145,34 @@ impl Action {
     }
 }
 
+/// What the engine (or a user) proposes to do, with the grounds for it: the decide stage's
+/// output and what governance takes. Submitting one opens an approval request for exactly
+/// its [`Action`] (bound by the action's digest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    /// The proposed action.
+    pub action: Action,
+    /// Its impact level, which decides the first approver role.
+    pub impact: ImpactLevel,
+    /// The engine's (calibrated) confidence in [0, 1].
+    pub confidence: f64,
+    /// Why the engine proposes it.
+    #[serde(default)]
+    pub explanation: String,
+    /// Who asks: `juno` for the engine, or a user.
+    pub requester: String,
+}
+
+impl Proposal {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.action.validate()?;
+        check_unit("confidence", self.confidence)?;
+        check_name("requester", &self.requester)?;
+        Ok(())
+    }
+}
+
 /// The overall risk level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

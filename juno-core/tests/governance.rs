@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use juno_core::config::DatabaseUrl;
-use juno_core::governance::{Action, ApprovalRequest, Executor, NewRequest, RequestStatus};
+use juno_core::governance::{Action, ApprovalRequest, Executor, Proposal, RequestStatus};
 use juno_core::model::{ImpactLevel, Role};
 use juno_core::{Config, ErrorKind, Juno, ManualClock};
 use proptest::prelude::*;
@@ -35,8 +35,8 @@ fn action(team: &str, target: &str) -> Action {
     }
 }
 
-fn request(team: &str, impact: ImpactLevel, confidence: f64, requester: &str) -> NewRequest {
-    NewRequest {
+fn request(team: &str, impact: ImpactLevel, confidence: f64, requester: &str) -> Proposal {
+    Proposal {
         action: action(team, "T-1"),
         impact,
         confidence,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::Duration;
-use juno_core::governance::{Action, Executor, NewRequest, RequestId};
+use juno_core::governance::{Action, Executor, Proposal, RequestId};
 use juno_core::model::Role;
 use juno_core::{Config, Juno, ManualClock};
 use serde_json::Value;
@@ -74,7 +74,7 @@ fn governance_fixture_replays() {
     let mut ids: BTreeMap<String, RequestId> = BTreeMap::new();
     let mut actions: BTreeMap<String, Action> = BTreeMap::new();
     for r in f["requests"].as_array().unwrap() {
-        let req: NewRequest = serde_json::from_value(r["request"].clone()).unwrap();
+        let req: Proposal = serde_json::from_value(r["request"].clone()).unwrap();
         let name = r["name"].as_str().unwrap().to_owned();
         actions.insert(name.clone(), req.action.clone());
         let stored = gov.submit(req).unwrap();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use juno_core::governance::{Action, NewRequest, RequestStatus};
+use juno_core::governance::{Action, Proposal, RequestStatus};
 use juno_core::memory::{MemoryKind, NewMemory, Outcome, OutcomeRecord, RecallQuery};
 use juno_core::model::{ImpactLevel, Role};
 use juno_core::{Config, ErrorKind, Juno, ManualClock};
@@ -31,8 +31,8 @@ fn juno(settings: &[(&str, &str)]) -> (Juno, Arc<ManualClock>) {
     (j.with_clock(clock.clone()), clock)
 }
 
-fn request(impact: ImpactLevel, confidence: f64) -> NewRequest {
-    NewRequest {
+fn request(impact: ImpactLevel, confidence: f64) -> Proposal {
+    Proposal {
         action: Action {
             kind: "triage.defer".into(),
             team: "alpha".into(),

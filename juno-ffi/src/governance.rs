@@ -6,7 +6,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use juno_core::governance::{Action, Executor, NewRequest};
+use juno_core::governance::{Action, Executor, Proposal};
 use juno_core::model::Role;
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
@@ -173,7 +173,7 @@ pub unsafe extern "C" fn juno_governance_roles(
 /// queued for the role its impact level routes to, with that role's deadline.
 ///
 /// - `j`: must not be NULL.
-/// - `request_json`/`request_len`: a `NewRequest` object, e.g.
+/// - `request_json`/`request_len`: a `Proposal` object, e.g.
 ///   `{"action":{"kind":"reassign","team":"team_alpha","target":"ALPHA-12",
 ///   "parameters":{"assignee":"ana"}},"impact":"low","confidence":0.62,
 ///   "explanation":"idle 9 days","requester":"juno"}` (`impact` is `low`, `medium`, `high`
@@ -206,7 +206,7 @@ pub unsafe extern "C" fn juno_governance_submit(
         // SAFETY: `request_json` is NULL or `request_len` readable bytes.
         let json = unsafe { str_in("request_json", request_json, request_len) }?;
         let out = Out::new("out_request_json", out_request_json)?;
-        let request = j.inner.governance().submit(NewRequest::from_json(json)?)?;
+        let request = j.inner.governance().submit(Proposal::from_json(json)?)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("request", &request) }
     })
@@ -215,7 +215,7 @@ pub unsafe extern "C" fn juno_governance_submit(
 /// Submits several requests in one transaction: all are stored or none.
 ///
 /// - `j`: must not be NULL.
-/// - `requests_json`/`requests_len`: a JSON array of `NewRequest` objects (see
+/// - `requests_json`/`requests_len`: a JSON array of `Proposal` objects (see
 ///   `juno_governance_submit`); must not be NULL.
 /// - `out_ids_json`: on success receives the new requests' ids as a JSON array, in input
 ///   order; the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
@@ -238,7 +238,7 @@ pub unsafe extern "C" fn juno_governance_submit_many(
         // SAFETY: `requests_json` is NULL or `requests_len` readable bytes.
         let json = unsafe { str_in("requests_json", requests_json, requests_len) }?;
         let out = Out::new("out_ids_json", out_ids_json)?;
-        let requests: Vec<NewRequest> = juno_core::json::parse_objects("items", json)?;
+        let requests: Vec<Proposal> = juno_core::json::parse_objects("items", json)?;
         let ids = j.inner.governance().submit_many(requests)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("request ids", &ids) }

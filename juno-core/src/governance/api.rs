@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::{
-    Action, ApprovalRequest, DeadlineReport, GovernanceDashboard, NewRequest, RequestId,
+    Action, ApprovalRequest, DeadlineReport, GovernanceDashboard, Proposal, RequestId,
     RequestStatus, RoleAssignment, next_role, rank,
 };
 use crate::audit::AuditEvent;
@@ -206,7 +206,7 @@ impl<'a> Governance<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a bad request.
-    pub fn submit(&self, request: NewRequest) -> Result<ApprovalRequest> {
+    pub fn submit(&self, request: Proposal) -> Result<ApprovalRequest> {
         let ids = self.submit_many(vec![request])?;
         self.get(ids.first().copied().unwrap_or_default())
     }
@@ -215,7 +215,7 @@ impl<'a> Governance<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming the first bad item.
-    pub fn submit_many(&self, requests: Vec<NewRequest>) -> Result<Vec<RequestId>> {
+    pub fn submit_many(&self, requests: Vec<Proposal>) -> Result<Vec<RequestId>> {
         for (i, r) in requests.iter().enumerate() {
             // A single request (from `submit`) names its field plainly.
             r.validate()

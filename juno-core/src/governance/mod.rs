@@ -41,7 +41,7 @@ use crate::audit;
 use crate::error::{Error, Result};
 use crate::model::{ImpactLevel, Role};
 
-pub use crate::model::Action;
+pub use crate::model::{Action, Proposal};
 pub use api::{Executor, Governance};
 pub use compliance::{ComplianceFinding, ComplianceReport, Severity};
 
@@ -57,37 +57,19 @@ impl Action {
     }
 }
 
-/// A request to submit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewRequest {
-    /// The proposed action.
-    pub action: Action,
-    /// Its impact level, which decides the first approver role.
-    pub impact: ImpactLevel,
-    /// The engine's (calibrated) confidence in [0, 1].
-    pub confidence: f64,
-    /// Why the engine proposes it.
-    #[serde(default)]
-    pub explanation: String,
-    /// Who asks: `juno` for the engine, or a user.
-    pub requester: String,
-}
+/// The old name of a [`Proposal`] submitted to governance, kept as an alias for one
+/// release.
+pub type NewRequest = Proposal;
 
-impl NewRequest {
-    /// Parses a request from JSON.
+// In governance, not `model`: `model` is a leaf and does not parse JSON itself.
+impl Proposal {
+    /// Parses a proposal from JSON; errors name fields under `request.`, the argument's
+    /// name on the C and Python surfaces.
     ///
     /// # Errors
     /// [`Error::Json`] for malformed JSON, unknown fields or unknown impact levels.
     pub fn from_json(json: &str) -> Result<Self> {
         crate::json::parse_object("request", json)
-    }
-
-    pub(crate) fn validate(&self) -> Result<()> {
-        self.action.validate()?;
-        crate::model::check_unit("confidence", self.confidence)?;
-        crate::model::check_name("requester", &self.requester)?;
-        Ok(())
     }
 }
 

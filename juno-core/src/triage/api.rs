@@ -7,16 +7,17 @@ use chrono::{DateTime, Utc};
 
 use super::{ALL_ACTIONS, Ticket, TrackRecords, TriageProposal, TriageSettings, triage};
 use crate::error::Result;
-use crate::governance::{Action, ApprovalRequest, NewRequest};
+use crate::governance::{Action, ApprovalRequest, Proposal};
 use crate::juno::Juno;
 use crate::model::ExplanationLevel;
 use crate::reasoning::WeightedScorer;
 
 impl TriageProposal {
-    /// The governance request for this proposal: action kind `triage.<action>` on the
-    /// ticket for its team, with the staleness and idle days as parameters.
-    pub fn to_request(&self, requester: &str) -> NewRequest {
-        NewRequest {
+    /// This triage proposal as the cycle's one [`Proposal`] noun, ready for governance:
+    /// action kind `triage.<action>` on the ticket for its team, with the staleness and
+    /// idle days as parameters.
+    pub fn to_proposal(&self, requester: &str) -> Proposal {
+        Proposal {
             action: Action {
                 kind: format!("triage.{}", self.action.as_str()),
                 team: self.team.clone(),
@@ -32,6 +33,12 @@ impl TriageProposal {
             explanation: self.explain(ExplanationLevel::Detailed),
             requester: requester.to_owned(),
         }
+    }
+
+    /// The old name of [`TriageProposal::to_proposal`], kept for one release.
+    #[deprecated(note = "use `to_proposal`")]
+    pub fn to_request(&self, requester: &str) -> Proposal {
+        self.to_proposal(requester)
     }
 }
 
@@ -120,7 +127,7 @@ impl<'a> Triage<'a> {
     ) -> Result<Vec<ApprovalRequest>> {
         let governance = self.juno.governance();
         let ids =
-            governance.submit_many(proposals.iter().map(|p| p.to_request(requester)).collect())?;
+            governance.submit_many(proposals.iter().map(|p| p.to_proposal(requester)).collect())?;
         ids.into_iter().map(|id| governance.get(id)).collect()
     }
 

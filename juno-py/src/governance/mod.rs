@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use juno_core::Error;
-use juno_core::governance::{Action, Executor, NewRequest, RequestId};
+use juno_core::governance::{Action, Executor, Proposal, RequestId};
 use juno_core::model::Role;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -37,7 +37,7 @@ fn opt_role(s: Option<&str>) -> Result<Option<Role>, Error> {
     s.map(parse_role).transpose()
 }
 
-/// A dict in one of the core's JSON shapes (`NewRequest`, `Action`), named `field` in errors.
+/// A dict in one of the core's JSON shapes (`Proposal`, `Action`), named `field` in errors.
 fn from_dict<T: DeserializeOwned>(
     obj: &Bound<'_, PyAny>,
     field: &str,
@@ -170,9 +170,9 @@ impl PyGovernance {
         Ok(roles.into_iter().map(PyRoleAssignment).collect())
     }
 
-    /// Submits one request (a dict in the core's `NewRequest` JSON shape).
+    /// Submits one request (a dict in the core's `Proposal` JSON shape).
     fn submit(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<PyApprovalRequest> {
-        let request: NewRequest = from_dict(request, "request", "request").py(py)?;
+        let request: Proposal = from_dict(request, "request", "request").py(py)?;
         let juno = self.engine.get().py(py)?;
         let stored = py
             .detach(move || juno.governance().submit(request))
@@ -185,7 +185,7 @@ impl PyGovernance {
         let mut batch = Vec::new();
         for (i, item) in requests.try_iter()?.enumerate() {
             let field = format!("items[{i}]");
-            batch.push(from_dict::<NewRequest>(&item?, &field, "request").py(py)?);
+            batch.push(from_dict::<Proposal>(&item?, &field, "request").py(py)?);
         }
         let juno = self.engine.get().py(py)?;
         py.detach(move || juno.governance().submit_many(batch))

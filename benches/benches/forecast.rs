@@ -50,7 +50,7 @@ fn team(t: usize, elapsed: f64, rng: &mut SplitMix64) -> (SprintState, TeamHisto
     let committed = 20.0 + (t % 9) as f64 * 5.0;
     let done = committed * unit(rng) * elapsed / 10.0;
     let state = SprintState {
-        team: format!("team{t:03}"),
+        team: format!("team{t:03}").into(),
         sprint: format!("2026-S{}", t % 26),
         committed_points: committed,
         added_points: (unit(rng) * 6.0).floor(),

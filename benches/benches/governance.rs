@@ -24,7 +24,7 @@ fn request(i: usize) -> Proposal {
     Proposal {
         action: Action {
             kind: "reassign".into(),
-            team: format!("team_{:02}", i % 50),
+            team: format!("team_{:02}", i % 50).into(),
             target: Some(format!("T-{i}")),
             parameters: serde_json::json!({ "assignee": format!("user{}", i % 37) }),
         },

@@ -27,9 +27,9 @@ fn bench(c: &mut Criterion) {
             let idle = chrono::Duration::hours(rng.below(24 * 60) as i64);
             Ticket {
                 key: format!("T-{i}"),
-                team: format!("team_{:03}", rng.below(500)),
+                team: format!("team_{:03}", rng.below(500)).into(),
                 priority: Some(prios[rng.below(5)]),
-                assignee: (rng.below(4) != 0).then(|| format!("u{}", rng.below(5000))),
+                assignee: (rng.below(4) != 0).then(|| format!("u{}", rng.below(5000)).into()),
                 labels: if rng.below(50) == 0 {
                     vec!["pinned".into()]
                 } else {

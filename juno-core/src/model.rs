@@ -14,6 +14,127 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// A team (or Jira project) by name: the scope of approvals, track records and reports.
+///
+/// A name, not a record: JSON carries it as a plain string. Each stage's check refuses a
+/// blank, overlong or control-character name and names the field ([`Team::checked`]
+/// applies the same rule).
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Team(String);
+
+/// A person by name (a Jira user, an approver, a requester). JSON carries it as a string.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct User(String);
+
+macro_rules! name_newtype {
+    ($t:ident) => {
+        impl $t {
+            /// The name, checked: not blank, at most [`MAX_NAME_CHARS`] characters, no
+            /// control characters.
+            ///
+            /// # Errors
+            /// [`Error::InvalidInput`] naming `field`.
+            pub fn checked(field: &str, name: impl Into<String>) -> Result<Self> {
+                let name = name.into();
+                check_name(field, &name)?;
+                Ok($t(name))
+            }
+
+            /// The name as given.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The name, owned.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        // Unchecked on purpose: names come from trusted code here; caller input is
+        // checked where each stage validates it.
+        impl From<&str> for $t {
+            fn from(s: &str) -> Self {
+                $t(s.to_owned())
+            }
+        }
+
+        impl From<String> for $t {
+            fn from(s: String) -> Self {
+                $t(s)
+            }
+        }
+
+        impl From<&String> for $t {
+            fn from(s: &String) -> Self {
+                $t(s.clone())
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(t: $t) -> Self {
+                t.0
+            }
+        }
+
+        impl std::ops::Deref for $t {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $t {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        // Debug as the bare string, so a record's Debug (and Python's repr built on it)
+        // reads `team: "alpha"`, as JSON does.
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $t {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $t {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+    };
+}
+
+name_newtype!(Team);
+name_newtype!(User);
+
 /// A governance role, lowest authority first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -118,7 +239,7 @@ pub struct Action {
     /// The kind of action (`reassign`, `update_priority`, `close`, …).
     pub kind: String,
     /// The team it concerns; approvals are scoped by team.
-    pub team: String,
+    pub team: Team,
     /// What it acts on (a ticket key, a sprint id).
     #[serde(default)]
     pub target: Option<String>,
@@ -161,7 +282,7 @@ pub struct Proposal {
     #[serde(default)]
     pub explanation: String,
     /// Who asks: `juno` for the engine, or a user.
-    pub requester: String,
+    pub requester: User,
 }
 
 impl Proposal {
@@ -264,13 +385,13 @@ pub struct Ticket {
     /// Its key (`ALPHA-12`).
     pub key: String,
     /// Its team (or project).
-    pub team: String,
+    pub team: Team,
     /// Its priority (triage requires it).
     #[serde(default)]
     pub priority: Option<Priority>,
     /// The assignee now, if any. Flow uses it only when there are no assignee events.
     #[serde(default)]
-    pub assignee: Option<String>,
+    pub assignee: Option<User>,
     /// Labels.
     #[serde(default)]
     pub labels: Vec<String>,
@@ -330,7 +451,7 @@ pub struct Sprint {
     pub id: String,
     /// Its team (flow requires it).
     #[serde(default)]
-    pub team: String,
+    pub team: Team,
     /// When it started (flow requires it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<DateTime<Utc>>,
@@ -459,7 +580,7 @@ fn need_count(field: &str, v: Option<f64>, stage: &str) -> Result<()> {
 #[serde(default, deny_unknown_fields)]
 pub struct SprintState {
     /// The team.
-    pub team: String,
+    pub team: Team,
     /// The sprint's name or id.
     pub sprint: String,
     /// Points committed at the start.

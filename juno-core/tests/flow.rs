@@ -360,7 +360,7 @@ fn ticket_strategy(i: usize) -> impl Strategy<Value = Ticket> {
             }
             Ticket {
                 key: format!("K-{i}"),
-                team: format!("team{team}"),
+                team: format!("team{team}").into(),
                 created: Some(created),
                 status: Some("Open".into()),
                 assignee: None,
@@ -395,7 +395,7 @@ fn input_strategy() -> impl Strategy<Value = FlowInput> {
                 .enumerate()
                 .map(|(i, (team, start, len, members))| FlowSprint {
                     id: format!("S{i}"),
-                    team: format!("team{team}"),
+                    team: format!("team{team}").into(),
                     start: Some(base() + chrono::Duration::days(start)),
                     end: Some(base() + chrono::Duration::days(start + len)),
                     members: members.into_iter().map(|m| format!("K-{m}")).collect(),

@@ -27,7 +27,7 @@ fn observation(i: u32, rng: &mut SplitMix64) -> SprintObservation {
     let delivered_share = (0.45 + done_share * 1.2 + noise).max(0.0);
     SprintObservation {
         state: SprintState {
-            team: format!("team{}", i % 4),
+            team: format!("team{}", i % 4).into(),
             sprint: format!("S{i}"),
             committed_points: committed,
             done_points: done,

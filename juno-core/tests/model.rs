@@ -166,3 +166,26 @@ fn one_ticket_serves_triage_and_flow_and_each_names_what_it_needs() {
         "input.tickets[0].created"
     );
 }
+
+#[test]
+fn team_and_user_are_plain_strings_on_the_wire_and_checked_names() {
+    use juno_core::model::{Team, User};
+    let t: Team = serde_json::from_str(r#""alpha""#).unwrap();
+    assert_eq!(t, "alpha");
+    assert_eq!(serde_json::to_string(&t).unwrap(), r#""alpha""#);
+    assert_eq!(format!("{t:?}"), r#""alpha""#);
+    assert_eq!(Team::checked("team", "alpha").unwrap(), t);
+    assert_eq!(
+        field(Team::checked("ticket.team", "  ").unwrap_err()),
+        "ticket.team"
+    );
+    assert_eq!(
+        field(User::checked("assignee", "a\u{7}b").unwrap_err()),
+        "assignee"
+    );
+    // A ticket's team and assignee are these nouns, parsed from the same JSON as before.
+    let ticket: Ticket =
+        serde_json::from_str(r#"{"key": "K-1", "team": "alpha", "assignee": "ann"}"#).unwrap();
+    assert_eq!(ticket.team, t);
+    assert_eq!(ticket.assignee, Some(User::from("ann")));
+}

@@ -242,7 +242,7 @@ fn state_of(it: &Iteration, agg: Option<&IssueAggregate>) -> SprintState {
         }
     };
     SprintState {
-        team: format!("{}/{}", it.project, it.boardid),
+        team: format!("{}/{}", it.project, it.boardid).into(),
         sprint: it.sprintid.to_string(),
         committed_points: it.vel_starttime.max(0.0),
         added_points: it.vel_added.max(0.0),
@@ -631,7 +631,7 @@ pub fn evaluate_porru(
         for s in &ss {
             let days = days_between(&s.start, &s.end).unwrap_or(0.0).max(0.0);
             let mut state = SprintState {
-                team: project.to_owned(),
+                team: project.into(),
                 sprint: s.sprint_id.to_string(),
                 committed_points: s.sp_total.max(0.0),
                 todo_points: s.sp_total.max(0.0),

@@ -184,7 +184,11 @@ pub(super) fn prepare<'a>(
         created,
         match assignee_ev.first() {
             Some(e) => opt(&e.from),
-            None => t.assignee.clone().filter(|a| !a.is_empty()),
+            None => t
+                .assignee
+                .as_ref()
+                .filter(|a| !a.is_empty())
+                .map(|a| a.to_string()),
         },
     )];
     assignee.extend(assignee_ev.iter().map(|e| (e.at, opt(&e.to))));

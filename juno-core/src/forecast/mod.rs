@@ -33,7 +33,7 @@ use crate::config::RiskSettings;
 use crate::error::{Error, Result};
 pub use crate::model::SprintState;
 pub(crate) use crate::model::nn;
-use crate::model::{Confidence, Evidence, ExplanationLevel, Scorer, Sprint};
+use crate::model::{Confidence, Evidence, ExplanationLevel, Scorer, Sprint, Team};
 
 pub use self::api::{FORECAST_ACTION, Forecaster, RetrainReport, SprintObservation, seed_for};
 pub use self::model::{ModelEvaluation, RiskModel};
@@ -84,7 +84,7 @@ pub struct TeamHistory {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SprintForecast {
     /// The team.
-    pub team: String,
+    pub team: Team,
     /// The sprint.
     pub sprint: String,
     /// P(delivered ≥ 80% of the commitment).

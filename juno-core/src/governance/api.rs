@@ -806,7 +806,7 @@ impl<'a> Governance<'a> {
                 *pending
                     .entry(r.role.as_str().to_owned())
                     .or_default()
-                    .entry(r.action.team.clone())
+                    .entry(r.action.team.to_string())
                     .or_default() += 1;
                 if r.deadline.is_some_and(|d| d <= now) {
                     overdue += 1;

@@ -23,7 +23,7 @@ pub(crate) fn upsert_observation(
     let existed: bool = tx
         .query_row(
             "SELECT 1 FROM sprint_observations WHERE team = ?1 AND sprint = ?2",
-            params![o.state.team, o.state.sprint],
+            params![o.state.team.as_str(), o.state.sprint],
             |_| Ok(()),
         )
         .optional()?
@@ -36,7 +36,7 @@ pub(crate) fn upsert_observation(
              ended_at = excluded.ended_at, state = excluded.state, history = excluded.history,
              delivered_points = excluded.delivered_points, recorded_at = excluded.recorded_at",
         params![
-            o.state.team,
+            o.state.team.as_str(),
             o.state.sprint,
             to_ms(o.ended_at),
             state,

@@ -207,7 +207,7 @@ pub(crate) fn insert_request(
         action_json,
         digest,
         action.kind,
-        action.team,
+        action.team.as_str(),
         action.target,
         impact.as_str(),
         confidence,

@@ -31,7 +31,7 @@ impl TriageProposal {
             impact: self.impact,
             confidence: self.confidence.calibrated,
             explanation: self.explain(ExplanationLevel::Detailed),
-            requester: requester.to_owned(),
+            requester: requester.into(),
         }
     }
 

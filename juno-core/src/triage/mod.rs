@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Confidence, Evidence, ExplanationLevel, ImpactLevel, Scorer, check_name};
-pub use crate::model::{Priority, Ticket};
+pub use crate::model::{Priority, Team, Ticket};
 
 /// How much a priority weighs in triage's urgency.
 impl Priority {
@@ -158,7 +158,7 @@ pub struct TriageProposal {
     /// The ticket.
     pub key: String,
     /// Its team.
-    pub team: String,
+    pub team: Team,
     /// What to do.
     pub action: TriageAction,
     /// How idle it is.
@@ -335,7 +335,7 @@ pub fn triage(
                 t.estimated == Some(true),
             ];
             let (right, total) = track
-                .get(&(t.team.clone(), c.action))
+                .get(&(t.team.to_string(), c.action))
                 .copied()
                 .unwrap_or((0, 0));
             let mut evidence =

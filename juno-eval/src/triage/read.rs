@@ -328,10 +328,10 @@ impl History {
             .iter()
             .map(|i| Ticket {
                 key: i.key.clone(),
-                team: i.project.clone(),
+                team: i.project.clone().into(),
                 created: Some(i.created),
                 status: Some(i.status.clone()),
-                assignee: i.assignee.clone(),
+                assignee: i.assignee.clone().map(Into::into),
                 events: events.remove(i.key.as_str()).unwrap_or_default(),
                 ..Ticket::default()
             })

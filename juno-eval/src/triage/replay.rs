@@ -136,9 +136,9 @@ impl<'a> Replay<'a> {
         }
         Ticket {
             key,
-            team,
+            team: team.into(),
             priority: Some(priority),
-            assignee,
+            assignee: assignee.map(Into::into),
             labels,
             updated: Some(updated),
             last_comment,

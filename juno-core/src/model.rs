@@ -1,10 +1,20 @@
 //! Domain types shared by every stage of the agent cycle.
 //!
-//! The nouns every stage fills and reads: who may approve ([`Role`]), how much an action
-//! can change ([`ImpactLevel`]), what a decision rests on ([`Evidence`]) and how sure it
-//! is ([`Confidence`], made of weighted [`Factor`]s), and how much to say about it
-//! ([`ExplanationLevel`]). It also holds the one validator for names and unit numbers that
-//! every stage applies to caller input.
+//! The nouns every stage fills and reads, one type each:
+//!
+//! - who and where: [`Team`], [`User`], [`Role`];
+//! - what is observed: [`Ticket`] (with its [`Priority`] and [`TicketEvent`] changes),
+//!   [`Sprint`] (a finished or planned sprint) and [`SprintState`] (a sprint at one moment);
+//! - what is decided: [`Action`], [`Proposal`] (an action with its impact, confidence and
+//!   reasons, what governance takes), [`ImpactLevel`], [`RiskLevel`];
+//! - what a decision rests on: [`Evidence`], and how sure it is: [`Confidence`], made of
+//!   weighted [`Factor`]s (the one factor shape of confidence, recall scores and risk
+//!   categories), computed by a [`Scorer`], told at an [`ExplanationLevel`].
+//!
+//! Each stage reads the fields it needs and its check requires them, so one ticket or
+//! sprint record can be handed to every stage. The module also holds the one validator for
+//! names and unit numbers that every stage applies to caller input. It is a leaf: it
+//! names no other module of the crate but `error`.
 
 use std::fmt;
 use std::str::FromStr;

@@ -9,7 +9,7 @@
 //! | stage | modules | what they do |
 //! |---|---|---|
 //! | foundation | [`error`], [`clock`], [`config`], [`model`], [`stats`], [`store`] | one error enum; the injected clock; settings; the shared nouns; numeric building blocks; the SQLite store (the only module that speaks SQL) |
-//! | observe | — | nothing reads Jira yet: the host passes tickets and sprints in |
+//! | observe | [`source`] | the seeded simulated organisation ([`source::sim`]) produces the shared nouns; nothing reads Jira yet, so hosts otherwise pass tickets and sprints in |
 //! | analyze | [`velocity`], [`flow`], [`forecast`] | pure engines: delivery trend, flow bottlenecks, sprint risk with a trained model and Monte Carlo |
 //! | decide | [`reasoning`], [`triage`] | confidence from five weighted factors with calibration; triage proposals |
 //! | govern | [`governance`], [`audit`] | roles, digest-bound approvals, escalation, auto-approval policy, compliance; the hash-chained audit log |
@@ -116,8 +116,9 @@ pub mod model; // the shared nouns: roles, impact, evidence, confidence, factors
 pub mod stats; // median, percentile, OLS, Theil–Sen, Wilson, Brier, ECE, AUC
 pub mod store; // SQLite: the only module that speaks SQL
 
-// Observe: nothing reads Jira yet; hosts pass tickets and sprints in (the agent cycle adds
-// sources).
+// Observe: where tickets and sprints come from (the simulated organisation today; Jira
+// next). Hosts may also pass them in.
+pub mod source; // sources of model nouns: the seeded simulated organisation
 
 // Analyze: pure engines (leaves) over sprints and tickets.
 pub mod velocity; // delivery statistics, trend, next-sprint forecast

@@ -9,6 +9,8 @@
 //! 4. SQL appears only under `store/`.
 //! 5. The evaluation harness is not part of the shipped model: no module of the core names
 //!    `eval` (it lives in the `juno-eval` crate).
+//! 6. Sources only observe: outside their `api.rs`, `source` names only `model`,
+//!    `config`, `error` and `stats` — it does not analyse, decide or store.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -145,6 +147,13 @@ fn violations(files: &[Source]) -> Vec<String> {
                     }
                 }
             }
+            if module == "source" && !is_api {
+                for m in &named {
+                    if m != "source" && !ENGINE_MAY_NAME.contains(&m.as_str()) {
+                        bad.push(format!("{at}: source `{module}` names `crate::{m}`"));
+                    }
+                }
+            }
             if module == "stats" && !named.is_empty() {
                 bad.push(format!("{at}: `stats` is a leaf but names {named:?}"));
             }
@@ -197,6 +206,10 @@ fn each_rule_catches_its_break() {
         (
             file("flow/mod.rs", "use crate::velocity::percentile;"),
             "names `crate::velocity`",
+        ),
+        (
+            file("source/sim.rs", "use crate::forecast::SplitMix64;"),
+            "source `source` names `crate::forecast`",
         ),
         (
             file("triage/mod.rs", "use crate::{model::Evidence, store};"),

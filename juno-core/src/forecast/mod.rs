@@ -37,8 +37,9 @@ use crate::model::{Confidence, Evidence, ExplanationLevel, Scorer, Sprint, Team}
 
 pub use self::api::{FORECAST_ACTION, Forecaster, RetrainReport, SprintObservation, seed_for};
 pub use self::model::{ModelEvaluation, RiskModel};
-pub use self::monte_carlo::{MonteCarloInput, MonteCarloResult, SplitMix64, monte_carlo};
+pub use self::monte_carlo::{MonteCarloInput, MonteCarloResult, monte_carlo};
 pub use self::risk::{CategoryScore, Recommendation, RiskLevel};
+pub use crate::stats::SplitMix64;
 
 /// Trials the sprint forecast's simulation runs.
 pub const FORECAST_TRIALS: u32 = 10_000;

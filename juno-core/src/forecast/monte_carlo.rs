@@ -15,6 +15,7 @@
 //! what every caller with user-supplied input (the C and Python surfaces, the sprint
 //! forecast) runs first.
 
+use crate::stats::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 use super::nn;
@@ -25,31 +26,6 @@ const MAX_TRIALS: u32 = 1_000_000;
 /// The most working days left that one simulation walks (a year of calendar days: no
 /// sprint is longer, and each day costs one draw per trial).
 const MAX_DAYS_REMAINING: u32 = 366;
-
-/// A seeded SplitMix64 generator (small, fast, and stable across versions by construction).
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator from `seed`.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform index below `n` (n > 0), by Lemire's multiply-shift.
-    pub fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-}
 
 /// A sprint at some point in time, plus the team's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use juno_core::flow::{self, FlowInput, FlowSettings};
 use juno_core::forecast::TeamHistory;
 use juno_core::model::Role;
-use juno_core::source::sim::{Organisation, SimSettings, simulate};
+use juno_core::source::Snapshot;
+use juno_core::source::sim::{SimSettings, simulate};
 use juno_core::triage::{TriageAction, TriageSettings};
 use juno_core::{Error, Juno};
 
-fn org() -> Organisation {
+fn org() -> Snapshot {
     simulate(&SimSettings::default()).unwrap()
 }
 

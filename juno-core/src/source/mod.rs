@@ -1,15 +1,80 @@
 //! Observe: where the cycle's tickets, sprints, teams and people come from.
 //!
-//! Every source produces the [`crate::model`] nouns and nothing else, so the stages after
-//! it do not know which one fed them. Today there is one:
+//! Every source produces a [`Snapshot`] of the [`crate::model`] nouns and nothing else, so
+//! the stages after it do not know which one fed them. `juno.source()` (in `api.rs`)
+//! stores a snapshot once, keeps each source's sync state, and hands the stored nouns to
+//! the analysis: the cycle reads the store, never the source. Today there is one source:
 //!
 //! - [`sim`]: the seeded simulated organisation — teams, people with roles, sprints and
 //!   tickets with their change histories over a span of weeks, in which in-sprint signals
 //!   (scope added, blocked work, review queues, absences) cause the outcomes. The demo,
-//!   the tests and the benchmarks use it.
+//!   the tests and the benchmarks use it ([`sim::SimSource`]).
 //!
 //! The Jira REST client and the export importers come next (the agent-cycle issue).
 //! A source names only `model`, `config`, `error` and `stats`: it does not analyse,
 //! decide or store (`juno-core/tests/layering.rs`).
 
+pub mod api;
 pub mod sim;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::model::{Role, Sprint, SprintState, Team, Ticket, User};
+
+/// One person of the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// Their name.
+    pub user: User,
+    /// Their team; `None` for people above the teams (managers, the director).
+    #[serde(default)]
+    pub team: Option<Team>,
+    /// Their governance role, if they approve anything.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+/// What one pull from a source brings: the nouns it holds, whole (a first sync) or those
+/// changed since the last one. Ticket keys and (team, sprint) pairs identify what a later
+/// snapshot replaces.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// The moment it describes.
+    pub now: DateTime<Utc>,
+    /// The teams, by name.
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    /// People and their roles (the simulated organisation lists each team's people, its
+    /// lead first, then a project manager, an engineering manager and a director).
+    #[serde(default)]
+    pub people: Vec<Member>,
+    /// Finished sprints, team by team, oldest first.
+    #[serde(default)]
+    pub sprints: Vec<Sprint>,
+    /// Finished sprints' states early in the sprint (what a forecast would have seen),
+    /// matched to `sprints` by team and sprint id: the forecaster's training rows.
+    #[serde(default)]
+    pub checkpoints: Vec<SprintState>,
+    /// Each team's active sprint as of `now`.
+    #[serde(default)]
+    pub active: Vec<SprintState>,
+    /// Tickets, by key.
+    #[serde(default)]
+    pub tickets: Vec<Ticket>,
+}
+
+/// A place the nouns come from: Jira, an export file, the simulated organisation.
+pub trait Source {
+    /// A stable name its sync state is kept under (`sim`, `jira:https://acme.atlassian.net`).
+    fn name(&self) -> String;
+
+    /// The nouns changed since `since` (everything when `None`: a first sync), as of `now`.
+    ///
+    /// # Errors
+    /// Whatever stopped the pull; nothing is stored then and the sync state records it.
+    fn pull(&mut self, since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<Snapshot>;
+}

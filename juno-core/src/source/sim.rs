@@ -22,7 +22,7 @@
 //!
 //! Tickets are finished in order while the capacity lasts; a sprint's delivered points
 //! are the finished tickets' points. The signals are visible in the sprint's
-//! [checkpoint](Organisation::checkpoints) (its [`SprintState`] on working day
+//! [checkpoint](Snapshot::checkpoints) (its [`SprintState`] on working day
 //! [`CHECKPOINT_DAY`]: blocked, review queue, scope added so far, people present), so a
 //! forecaster can learn them. Unfinished tickets carry over: most are finished early in
 //! the next sprint, the rest are abandoned where they stood and go stale, which is the
@@ -40,9 +40,11 @@ use crate::error::{Error, Result};
 use crate::model::{Priority, Role, Sprint, SprintState, Team, Ticket, TicketEvent, User};
 use crate::stats::SplitMix64;
 
+use super::{Member, Snapshot};
+
 /// Working days in a sprint (two calendar weeks).
 pub const SPRINT_DAYS: u32 = 10;
-/// The working day of a finished sprint at which its [checkpoint](Organisation::checkpoints)
+/// The working day of a finished sprint at which its [checkpoint](Snapshot::checkpoints)
 /// is taken.
 pub const CHECKPOINT_DAY: u32 = 3;
 /// Ticket sizes in story points, as teams estimate them.
@@ -108,50 +110,17 @@ impl SimSettings {
     }
 }
 
-/// One person of the organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Member {
-    /// Their name.
-    pub user: User,
-    /// Their team; `None` for people above the teams (managers, the director).
-    pub team: Option<Team>,
-    /// Their governance role, if they approve anything.
-    pub role: Option<Role>,
-}
-
-/// What [`simulate`] builds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Organisation {
-    /// The moment it reached ([`SimSettings::end`]).
-    pub now: DateTime<Utc>,
-    /// The teams, by name.
-    pub teams: Vec<Team>,
-    /// Everyone: each team's people (the first is its team lead), then a project
-    /// manager, an engineering manager and a director.
-    pub people: Vec<Member>,
-    /// Finished sprints, team by team, oldest first.
-    pub sprints: Vec<Sprint>,
-    /// Each finished sprint's state on working day [`CHECKPOINT_DAY`], aligned with
-    /// `sprints`.
-    pub checkpoints: Vec<SprintState>,
-    /// Each team's active sprint as of `now`, team order.
-    pub active: Vec<SprintState>,
-    /// Every ticket, by key.
-    pub tickets: Vec<Ticket>,
-}
-
-/// Builds the organisation `settings` describe.
+/// Builds the organisation `settings` describe, as of [`SimSettings::end`]: every noun
+/// whole (a full [`Snapshot`]).
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for settings out of range ([`SimSettings::validate`]).
-pub fn simulate(settings: &SimSettings) -> Result<Organisation> {
+pub fn simulate(settings: &SimSettings) -> Result<Snapshot> {
     settings.validate()?;
     let mut rng = SplitMix64::new(settings.seed);
     let now = settings.end;
     let active_start = now - calendar(settings.active_day);
-    let mut org = Organisation {
+    let mut org = Snapshot {
         now,
         teams: Vec::new(),
         people: Vec::new(),
@@ -564,5 +533,47 @@ fn event(at: DateTime<Utc>, field: &str, from: &str, to: &str) -> TicketEvent {
         field: field.to_owned(),
         from: from.to_owned(),
         to: to.to_owned(),
+    }
+}
+
+/// The simulated organisation as a [`Source`]: the first pull brings everything; a later
+/// one brings the tickets updated since then (with an overlap, as a Jira sync does) and
+/// every sprint. It always describes the organisation as of [`SimSettings::end`].
+#[derive(Debug, Clone)]
+pub struct SimSource {
+    settings: SimSettings,
+    built: Option<Snapshot>,
+}
+
+impl SimSource {
+    /// A source for the organisation `settings` describe (built on the first pull).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for settings out of range.
+    pub fn new(settings: SimSettings) -> Result<Self> {
+        settings.validate()?;
+        Ok(SimSource {
+            settings,
+            built: None,
+        })
+    }
+}
+
+impl super::Source for SimSource {
+    fn name(&self) -> String {
+        format!("sim:{}", self.settings.seed)
+    }
+
+    fn pull(&mut self, since: Option<DateTime<Utc>>, _now: DateTime<Utc>) -> Result<Snapshot> {
+        let org = match &self.built {
+            Some(o) => o,
+            None => self.built.insert(simulate(&self.settings)?),
+        };
+        let mut snap = org.clone();
+        if let Some(since) = since {
+            snap.tickets
+                .retain(|t| t.updated.is_none_or(|u| u >= since - Duration::hours(1)));
+        }
+        Ok(snap)
     }
 }

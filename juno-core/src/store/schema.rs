@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -162,6 +162,80 @@ CREATE TABLE risk_models (
     training_to   TEXT,
     evaluation    TEXT    NOT NULL,
     created_at    INTEGER NOT NULL
+);
+"#,
+    ),
+    (
+        4,
+        "synced nouns and the agent cycle",
+        r#"
+-- What the sources brought, stored once: the cycle analyses these, never a source. Each
+-- noun is kept whole as JSON (the model's shape); the columns beside it are what queries
+-- filter and order on.
+CREATE TABLE teams (
+    name      TEXT    PRIMARY KEY,
+    synced_at INTEGER NOT NULL
+);
+CREATE TABLE people (
+    user_id   TEXT    PRIMARY KEY,
+    team      TEXT,
+    role      TEXT,
+    synced_at INTEGER NOT NULL
+);
+CREATE TABLE tickets (
+    key        TEXT    PRIMARY KEY,
+    team       TEXT    NOT NULL,
+    status     TEXT,
+    updated_at INTEGER,
+    body       TEXT    NOT NULL,
+    synced_at  INTEGER NOT NULL
+);
+CREATE INDEX tickets_team ON tickets (team);
+-- Finished sprints, with the state early in the sprint when the source knows it.
+CREATE TABLE sprints (
+    team       TEXT    NOT NULL,
+    sprint     TEXT    NOT NULL,
+    ended_at   INTEGER,
+    body       TEXT    NOT NULL,
+    checkpoint TEXT,
+    synced_at  INTEGER NOT NULL,
+    PRIMARY KEY (team, sprint)
+);
+-- Each team's sprint in progress (one per team; replaced on every sync).
+CREATE TABLE active_sprints (
+    team      TEXT    PRIMARY KEY,
+    sprint    TEXT    NOT NULL,
+    state     TEXT    NOT NULL,
+    synced_at INTEGER NOT NULL
+);
+-- Per source: where the last successful sync got to, and how the last attempt ended.
+CREATE TABLE sync_state (
+    source        TEXT    PRIMARY KEY,
+    last_success  INTEGER,
+    last_attempt  INTEGER NOT NULL,
+    last_error    TEXT,
+    syncs         INTEGER NOT NULL DEFAULT 0,
+    items         INTEGER NOT NULL DEFAULT 0
+);
+-- Every cycle's report, whole.
+CREATE TABLE agent_cycles (
+    id          INTEGER PRIMARY KEY,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    dry_run     INTEGER NOT NULL,
+    report      TEXT    NOT NULL
+);
+-- Which decided requests the learn stage has already taken into memory.
+CREATE TABLE agent_learned (
+    request_id INTEGER PRIMARY KEY,
+    outcome    TEXT    NOT NULL,
+    at         INTEGER NOT NULL
+);
+-- Who may run a cycle now: one holder per database at a time, until it expires.
+CREATE TABLE agent_lease (
+    name       TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
 );
 "#,
     ),

@@ -1,0 +1,1 @@
+//! `juno.source()`: sync a source into the store.

@@ -112,6 +112,11 @@ impl Juno {
         &self.store
     }
 
+    /// The observe stage: sync a source into the store, read what is stored.
+    pub fn source(&self) -> crate::source::api::Sources<'_> {
+        crate::source::api::Sources::new(self)
+    }
+
     /// The memory layer.
     pub fn memory(&self) -> Memories<'_> {
         Memories::new(self)
@@ -146,6 +151,16 @@ impl Juno {
     /// Stale-ticket triage, with the engine's clock, weights and memory.
     pub fn triage(&self) -> crate::triage::Triage<'_> {
         crate::triage::Triage::new(self)
+    }
+
+    /// The act stage: the executor outbox, guard rails, dry runs and reverts.
+    pub fn executor(&self) -> crate::executor::api::Executions<'_> {
+        crate::executor::api::Executions::new(self)
+    }
+
+    /// The agent cycle: observe → analyze → decide → govern → act → learn.
+    pub fn agent(&self) -> crate::agent::Agent<'_> {
+        crate::agent::Agent::new(self)
     }
 
     /// Copies the database to `dest` while it stays in use.

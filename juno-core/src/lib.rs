@@ -134,10 +134,14 @@ pub mod governance; // roles, digest-bound approvals, escalation, exactly-once e
 pub mod audit; // the hash-chained audit log
 
 // Act: an action runs only through `governance`'s exactly-once `execute` after a recorded
-// approval (the agent cycle adds the executor that writes to Jira).
+// approval; the executor module holds the writes, guard rails, outbox and reverts.
+pub mod executor; // writes, guard rails, the recording executor, the outbox, reverts
 
 // Learn: what came of it.
 pub mod memory; // the four-kind memory layer: outcomes, preferences, patterns, recall
+
+// Wiring: the cycle that runs the stages in order.
+pub mod agent; // run_cycle: observe → analyze → decide → govern → act → learn; the scheduler lease
 
 mod juno; // the facade that opens the store and hands out each stage's handle
 

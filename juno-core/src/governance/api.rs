@@ -23,6 +23,41 @@ pub trait Executor {
     /// # Errors
     /// A message describing the failure.
     fn execute(&mut self, action: &Action) -> std::result::Result<serde_json::Value, String>;
+
+    /// Performs an approved action knowing which approval authorised it (so a comment in
+    /// Jira can say so, and an outbox can key on the request). By default, [`Executor::execute`].
+    ///
+    /// # Errors
+    /// A message describing the failure.
+    fn execute_approved(
+        &mut self,
+        approval: &Approval<'_>,
+    ) -> std::result::Result<serde_json::Value, String> {
+        self.execute(approval.action)
+    }
+}
+
+/// The approval an executor acts on: the request, exactly the approved action, and who
+/// approved it.
+#[derive(Debug, Clone, Copy)]
+pub struct Approval<'a> {
+    /// The approval request.
+    pub request_id: RequestId,
+    /// The approved action.
+    pub action: &'a Action,
+    /// Its digest (what the approval is bound to).
+    pub digest: &'a str,
+    /// Who approved it (`juno` for the auto-approval policy).
+    pub approved_by: &'a str,
+}
+
+/// Where policy sends a proposal ([`Governance::route`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Routing {
+    /// The role whose queue it goes to when a person must decide.
+    pub role: Role,
+    /// The auto-approval decision (rule and numbers), when policy approves it.
+    pub decision: Option<serde_json::Value>,
 }
 
 /// What the deadline rule did to one request.
@@ -211,6 +246,35 @@ impl<'a> Governance<'a> {
         self.get(ids.first().copied().unwrap_or_default())
     }
 
+    /// How policy routes `proposal`, without submitting it: auto-approved (with the rule
+    /// and the numbers) when `AUTONOMOUS_ACTIONS` is on, `SUPERVISOR_MODE` off, its impact
+    /// level among `auto_approve_levels` and its confidence at least
+    /// `auto_approval_threshold`; otherwise queued for the role its impact routes to. What
+    /// [`Governance::submit`] applies, and what a dry run shows.
+    pub fn route(&self, proposal: &Proposal) -> Routing {
+        let cfg = self.juno.config();
+        let rules = &cfg.approval_rules;
+        let role = rules
+            .route
+            .get(&proposal.impact)
+            .copied()
+            .unwrap_or(Role::TeamLead);
+        let auto = cfg.autonomous_actions
+            && !cfg.supervisor_mode
+            && rules.auto_approve_levels.contains(&proposal.impact)
+            && proposal.confidence >= rules.auto_approval_threshold;
+        let decision = auto.then(|| {
+            json!({
+                "rule": "auto_approval",
+                "impact": proposal.impact,
+                "confidence": proposal.confidence,
+                "threshold": rules.auto_approval_threshold,
+                "allowed_levels": rules.auto_approve_levels,
+            })
+        });
+        Routing { role, decision }
+    }
+
     /// Submits many requests in one transaction (all or nothing). Returns their ids.
     ///
     /// # Errors
@@ -223,30 +287,13 @@ impl<'a> Governance<'a> {
         }
         let now = self.now();
         let now_ms = ms(now);
-        let cfg = self.juno.config();
-        let rules = &cfg.approval_rules;
         self.juno.store().write(|tx| {
             let mut audit = Appender::new(tx)?;
             let mut ids = Vec::with_capacity(requests.len());
             for r in &requests {
                 let digest = r.action.digest();
-                let role = rules
-                    .route
-                    .get(&r.impact)
-                    .copied()
-                    .unwrap_or(Role::TeamLead);
-                let auto = cfg.autonomous_actions
-                    && !cfg.supervisor_mode
-                    && rules.auto_approve_levels.contains(&r.impact)
-                    && r.confidence >= rules.auto_approval_threshold;
-                let (status, deadline, decision) = if auto {
-                    let d = json!({
-                        "rule": "auto_approval",
-                        "impact": r.impact,
-                        "confidence": r.confidence,
-                        "threshold": rules.auto_approval_threshold,
-                        "allowed_levels": rules.auto_approve_levels,
-                    });
+                let Routing { role, decision } = self.route(r);
+                let (status, deadline, decision) = if let Some(d) = decision {
                     (RequestStatus::AutoApproved, None, Some(d))
                 } else {
                     (
@@ -723,17 +770,25 @@ impl<'a> Governance<'a> {
                 &subject(id),
                 &json!({ "action_digest": digest }),
             )?;
-            Ok(())
+            Ok(req.decided_by.unwrap_or_else(|| actor.to_owned()))
         });
-        if let Err(e) = claim {
-            return Err(match e.kind() {
-                crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState => {
-                    self.refuse(actor, "execute", id, e)
-                }
-                _ => e,
-            });
-        }
-        let result = executor.execute(action);
+        let approved_by = match claim {
+            Ok(by) => by,
+            Err(e) => {
+                return Err(match e.kind() {
+                    crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState => {
+                        self.refuse(actor, "execute", id, e)
+                    }
+                    _ => e,
+                });
+            }
+        };
+        let result = executor.execute_approved(&Approval {
+            request_id: id,
+            action,
+            digest: &digest,
+            approved_by: &approved_by,
+        });
         let done_ms = ms(self.now());
         let (to, event, value) = match &result {
             Ok(v) => (

@@ -78,3 +78,39 @@ pub trait Source {
     /// Whatever stopped the pull; nothing is stored then and the sync state records it.
     fn pull(&mut self, since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<Snapshot>;
 }
+
+impl Snapshot {
+    /// Checks what the store and the stages rely on: every ticket has a key and a team,
+    /// every sprint an id and a team, names follow the name rule, numbers are finite.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming the item and field (`tickets[3].key`).
+    pub fn validate(&self) -> Result<()> {
+        use crate::model::check_name;
+        for (i, t) in self.teams.iter().enumerate() {
+            check_name(&format!("teams[{i}]"), t.as_str())?;
+        }
+        for (i, m) in self.people.iter().enumerate() {
+            check_name(&format!("people[{i}].user"), m.user.as_str())?;
+        }
+        for (i, t) in self.tickets.iter().enumerate() {
+            check_name(&format!("tickets[{i}].key"), &t.key)?;
+            check_name(&format!("tickets[{i}].team"), t.team.as_str())?;
+        }
+        for (i, s) in self.sprints.iter().enumerate() {
+            check_name(&format!("sprints[{i}].id"), &s.id)?;
+            check_name(&format!("sprints[{i}].team"), s.team.as_str())?;
+            s.check_history()
+                .map_err(|e| e.within(&format!("sprints[{i}].")))?;
+        }
+        for (name, states) in [("checkpoints", &self.checkpoints), ("active", &self.active)] {
+            for (i, s) in states.iter().enumerate() {
+                let at = format!("{name}[{i}].");
+                check_name(&format!("{at}team"), s.team.as_str())?;
+                check_name(&format!("{at}sprint"), &s.sprint)?;
+                s.validate().map_err(|e| e.within(&at))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -312,3 +312,25 @@ pub(crate) fn all_requests(conn: &Connection) -> Result<Vec<ApprovalRequest>> {
     let rows = stmt.query_map([], row_request)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+/// Requests whose status is one of `statuses`, or (when `since_ms` is given) that changed
+/// at or after it, oldest first: what the agent cycle checks before proposing again and
+/// what it executes and learns from.
+pub(crate) fn requests_where(
+    conn: &Connection,
+    statuses: &[RequestStatus],
+    since_ms: Option<i64>,
+) -> Result<Vec<ApprovalRequest>> {
+    let list = statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT {REQ_COLS} FROM approval_requests WHERE status IN ({list}) \
+         OR (?1 IS NOT NULL AND updated_at >= ?1) ORDER BY id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![since_ms], row_request)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -6,12 +6,14 @@
 //! One [`Store`] owns one connection behind a mutex, so a `Juno` is `Send + Sync`; several
 //! processes share a file through WAL mode and a busy timeout.
 
+pub(crate) mod agent;
 pub(crate) mod audit;
 mod checkpoint;
 pub(crate) mod forecasts;
 pub(crate) mod governance;
 mod memories;
 mod schema;
+pub(crate) mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -23,8 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub use agent::ExecutionRecord;
 pub(crate) use memories::{Candidate, EpisodeRow, RecallFilter};
 pub use schema::SCHEMA_VERSION;
+pub use sync::{SavedCounts, SyncState};
 
 /// How long a connection waits for another's lock before giving up with [`Error::Busy`].
 pub const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(10);

@@ -237,6 +237,20 @@ CREATE TABLE agent_lease (
     holder     TEXT    NOT NULL,
     expires_at INTEGER NOT NULL
 );
+-- The executor's outbox: the intent is written before an approved action's writes are
+-- sent, the outcome after; `changes` is what the writes replaced, so they can be reverted.
+CREATE TABLE executions (
+    request_id  INTEGER PRIMARY KEY REFERENCES approval_requests (id),
+    digest      TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    target      TEXT,
+    executor    TEXT    NOT NULL,
+    intent_at   INTEGER NOT NULL,
+    done_at     INTEGER,
+    ok          INTEGER,
+    changes     TEXT,
+    reverted_by INTEGER
+);
 "#,
     ),
 ];

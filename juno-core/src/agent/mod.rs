@@ -1,0 +1,262 @@
+//! Wiring: the agent cycle, observe → analyze → decide → govern → act → learn.
+//!
+//! `juno.agent().run_cycle(…)` (in `api.rs`) syncs a source into the store, reads the
+//! stored nouns back, runs the engines over them (velocity and flow per team, a forecast
+//! per active sprint, triage over the open tickets), turns triage findings into
+//! [`crate::model::Proposal`]s whose action carries the exact [`Write`]s it would make,
+//! routes each through governance, executes what is approved (now or between cycles)
+//! through the outbox and the guard rails, and takes decisions and finished sprints into
+//! memory and the forecaster. It returns a [`CycleReport`] and stores it.
+//!
+//! This module holds the cycle's options, its report and the pure planning of writes; it
+//! owns no state of its own beyond the stored reports and the scheduler's lease.
+
+pub mod api;
+mod plan;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::executor::{GuardRails, Write};
+use crate::model::{ImpactLevel, RiskLevel, Role};
+use crate::source::api::SyncReport;
+use crate::triage::TriageSettings;
+
+pub use api::{Agent, LEASE_NAME};
+pub use plan::plan_writes;
+
+/// How a cycle runs. In JSON every field is optional and defaults as below.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CycleOptions {
+    /// Decide everything, change nothing: no request is submitted, nothing executes, nothing
+    /// is learned; the report lists the exact writes the cycle would make.
+    pub dry_run: bool,
+    /// Who the cycle's proposals are requested by (`juno`).
+    pub requester: String,
+    /// What the executor may do.
+    pub guard_rails: GuardRails,
+    /// Triage thresholds and the proposal cap.
+    pub triage: TriageSettings,
+    /// Days after a rejection (or an execution) before the same action on the same ticket
+    /// may be proposed again (14).
+    pub cooldown_days: f64,
+    /// Retrain the forecaster after this many newly recorded sprints (10).
+    pub retrain_every: u32,
+    /// Finished sprints per team the analysis reads, newest (20).
+    pub history_sprints: usize,
+}
+
+impl Default for CycleOptions {
+    fn default() -> Self {
+        CycleOptions {
+            dry_run: false,
+            requester: "juno".into(),
+            guard_rails: GuardRails::default(),
+            triage: TriageSettings::default(),
+            cooldown_days: 14.0,
+            retrain_every: 10,
+            history_sprints: 20,
+        }
+    }
+}
+
+impl CycleOptions {
+    /// Checks the options.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming the option (`options.cooldown_days`).
+    pub fn validate(&self) -> crate::Result<()> {
+        use crate::error::Error;
+        crate::model::check_name("options.requester", &self.requester)?;
+        self.triage
+            .validate()
+            .map_err(|e| e.within("options.triage."))?;
+        if !self.cooldown_days.is_finite() || self.cooldown_days < 0.0 {
+            return Err(Error::invalid(
+                "options.cooldown_days",
+                format!(
+                    "must be a finite number of days ≥ 0, got {}",
+                    self.cooldown_days
+                ),
+            ));
+        }
+        if self.retrain_every == 0 {
+            return Err(Error::invalid(
+                "options.retrain_every",
+                "must be at least 1",
+            ));
+        }
+        if !(1..=1000).contains(&self.history_sprints) {
+            return Err(Error::invalid(
+                "options.history_sprints",
+                format!("must be in 1..=1000, got {}", self.history_sprints),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the cycle read from the store.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    /// Teams.
+    pub teams: usize,
+    /// People.
+    pub people: usize,
+    /// Tickets, open or not.
+    pub tickets: usize,
+    /// Tickets not in a done status.
+    pub open_tickets: usize,
+    /// Finished sprints.
+    pub finished_sprints: usize,
+    /// Sprints in progress.
+    pub active_sprints: usize,
+    /// Open tickets triage could not read (no priority or no update time), skipped.
+    pub skipped_tickets: usize,
+}
+
+/// One team's delivery, from `velocity` and `flow`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamReport {
+    /// The team.
+    pub team: String,
+    /// Finished sprints read.
+    pub sprints: usize,
+    /// Mean delivered points.
+    pub mean_velocity: f64,
+    /// `improving`, `stable`, `declining` or `volatile`.
+    pub trend: String,
+    /// The next sprint's delivery, P50, when velocity can forecast it.
+    pub next_sprint_points: Option<f64>,
+    /// The status work waits in longest, with its share of the time.
+    pub bottleneck: Option<(String, f64)>,
+    /// Median cycle time in days.
+    pub cycle_time_days: Option<f64>,
+    /// Work in progress older than the team's usual.
+    pub ageing_wip: usize,
+}
+
+/// One active sprint's forecast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SprintRisk {
+    /// The team.
+    pub team: String,
+    /// The sprint.
+    pub sprint: String,
+    /// P(delivering ≥ 80% of the commitment).
+    pub p_deliver_80: f64,
+    /// `model v<N>` or `monte_carlo`.
+    pub basis: String,
+    /// Risk level.
+    pub level: RiskLevel,
+    /// The flagged categories, worst first (`scope: 0.62`).
+    pub drivers: Vec<String>,
+    /// What to do about it.
+    pub recommendations: Vec<String>,
+}
+
+/// One proposal the cycle made (or, in a dry run, would make).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposalReport {
+    /// The approval request (`None` in a dry run).
+    pub request_id: Option<i64>,
+    /// The action kind (`triage.reassign`).
+    pub kind: String,
+    /// The team.
+    pub team: String,
+    /// The ticket.
+    pub target: String,
+    /// Impact level.
+    pub impact: ImpactLevel,
+    /// Calibrated confidence.
+    pub confidence: f64,
+    /// `auto_approved` or `pending`.
+    pub status: String,
+    /// The role whose queue it waits in (pending only).
+    pub waits_for: Option<Role>,
+    /// The auto-approval rule and numbers (auto-approved only).
+    pub decision: Option<serde_json::Value>,
+    /// The exact writes it would make.
+    pub writes: Vec<Write>,
+    /// Why, in words.
+    pub explanation: String,
+}
+
+/// A proposal the cycle did not make again, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The action kind.
+    pub kind: String,
+    /// The ticket.
+    pub target: String,
+    /// Why (`request #12 is pending`).
+    pub reason: String,
+}
+
+/// One approved action the act stage handled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActReport {
+    /// The request.
+    pub request_id: i64,
+    /// The action kind.
+    pub kind: String,
+    /// The ticket.
+    pub target: Option<String>,
+    /// Who approved it (`juno` for the policy).
+    pub approved_by: Option<String>,
+    /// The writes (made, or that would be made).
+    pub writes: Vec<Write>,
+    /// What the executor reported, or why it failed or was held.
+    pub detail: serde_json::Value,
+}
+
+/// What the learn stage took in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    /// Decisions recorded as outcomes in memory (team, action, outcome).
+    pub outcomes: Vec<(String, String, String)>,
+    /// Finished sprints recorded as forecast observations.
+    pub sprints_recorded: usize,
+    /// The model version trained this cycle, if one was.
+    pub retrained_version: Option<i64>,
+    /// Why no model was trained when a retrain was due.
+    pub retrain_note: Option<String>,
+}
+
+/// Everything one cycle saw, proposed, decided, executed and learned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CycleReport {
+    /// The stored report's id (`None` for a dry run, which stores nothing).
+    pub cycle: Option<i64>,
+    /// The moment the cycle ran as of.
+    pub now: DateTime<Utc>,
+    /// Whether it was a dry run.
+    pub dry_run: bool,
+    /// The sync, when a source was given.
+    pub sync: Option<SyncReport>,
+    /// What was read.
+    pub seen: Seen,
+    /// Per team, by name.
+    pub teams: Vec<TeamReport>,
+    /// Per active sprint, riskiest first.
+    pub risks: Vec<SprintRisk>,
+    /// Proposals made, most urgent first.
+    pub proposals: Vec<ProposalReport>,
+    /// Proposals not repeated.
+    pub skipped: Vec<Skipped>,
+    /// Approved actions executed (in a dry run: those that would be).
+    pub executed: Vec<ActReport>,
+    /// Approved actions held back by a guard rail or the budget (they stay approved).
+    pub held: Vec<ActReport>,
+    /// Approved actions whose execution failed.
+    pub failed: Vec<ActReport>,
+    /// Requests waiting for a person, by role.
+    pub waiting: BTreeMap<String, u64>,
+    /// What was learned.
+    pub learned: Learned,
+    /// Milliseconds per stage (`observe`, `analyze`, `decide`, `govern`, `act`, `learn`).
+    pub timings_ms: BTreeMap<String, f64>,
+}

@@ -1,0 +1,403 @@
+//! The agent cycle end to end over the simulated organisation: sync → analyze → propose →
+//! govern → execute exactly once → learn, through one SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use juno_core::agent::{CycleOptions, CycleReport};
+use juno_core::config::DatabaseUrl;
+use juno_core::executor::{GuardRails, RecordingExecutor, Write};
+use juno_core::governance::RequestStatus;
+use juno_core::model::Role;
+use juno_core::source::sim::{SimSettings, SimSource};
+use juno_core::{Config, Error, Juno, ManualClock};
+
+fn settings() -> SimSettings {
+    SimSettings {
+        teams: 3,
+        ..SimSettings::default()
+    }
+}
+
+fn open(dir: &tempfile::TempDir, config: Config) -> (Juno, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(settings().end));
+    let mut config = config;
+    config.database_url = DatabaseUrl::Sqlite(dir.path().join("juno.db"));
+    let juno = Juno::open(config).unwrap().with_clock(clock.clone());
+    (juno, clock)
+}
+
+fn cycle(juno: &Juno, exec: &mut RecordingExecutor, options: &CycleOptions) -> CycleReport {
+    let mut sim = SimSource::new(settings()).unwrap();
+    juno.agent()
+        .run_cycle(Some(&mut sim), exec, options)
+        .unwrap()
+}
+
+#[test]
+fn a_cycle_reads_the_store_proposes_and_waits_for_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, _) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    let report = cycle(&juno, &mut exec, &CycleOptions::default());
+
+    // Observe: everything the simulation holds was stored and read back.
+    assert_eq!(report.seen.teams, 3);
+    assert_eq!(report.seen.active_sprints, 3);
+    assert_eq!(report.seen.finished_sprints, 3 * 26);
+    assert!(report.sync.as_ref().unwrap().stored.tickets > 100);
+    // Analyze: one team report and one forecast each.
+    assert_eq!(report.teams.len(), 3);
+    assert!(
+        report
+            .teams
+            .iter()
+            .all(|t| t.sprints == 20 && t.mean_velocity > 0.0)
+    );
+    assert_eq!(report.risks.len(), 3);
+    assert!(
+        report
+            .risks
+            .windows(2)
+            .all(|w| w[0].p_deliver_80 <= w[1].p_deliver_80)
+    );
+    // Decide + govern: the abandoned carry-over is proposed, and with autonomous actions
+    // off (the default) every proposal waits for a person.
+    assert!(!report.proposals.is_empty());
+    for p in &report.proposals {
+        assert_eq!(p.status, "pending");
+        assert!(p.waits_for.is_some() && p.request_id.is_some());
+        assert!(!p.writes.is_empty());
+    }
+    // Act: nothing approved, nothing executed.
+    assert!(report.executed.is_empty() && exec.log.is_empty());
+    // Learn: the finished sprints trained a model.
+    assert_eq!(report.learned.sprints_recorded, 3 * 26);
+    assert_eq!(report.learned.retrained_version, Some(1));
+    assert!(report.cycle.is_some());
+    assert_eq!(juno.agent().cycles(5).unwrap().len(), 1);
+    // The audit log proves every submission.
+    let verify = juno.audit().verify(None).unwrap();
+    assert!(verify.ok);
+    assert!(verify.entries >= report.proposals.len() as u64);
+}
+
+#[test]
+fn an_approval_between_cycles_executes_once_and_nothing_is_proposed_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, clock) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    let first = cycle(&juno, &mut exec, &CycleOptions::default());
+    let p = &first.proposals[0];
+    let id = p.request_id.unwrap();
+    let request = juno.governance().get(id).unwrap();
+    juno.governance()
+        .assign_role("lea", p.waits_for.unwrap(), &[&p.team], "admin")
+        .unwrap();
+    juno.governance()
+        .approve(id, "lea", &request.digest)
+        .unwrap();
+
+    clock.advance(chrono::Duration::hours(1));
+    let second = cycle(&juno, &mut exec, &CycleOptions::default());
+    // The approved action ran, exactly its writes, attributed to the approval.
+    assert_eq!(second.executed.len(), 1);
+    assert_eq!(second.executed[0].request_id, id);
+    assert_eq!(second.executed[0].approved_by.as_deref(), Some("lea"));
+    let logged: Vec<_> = exec.log.iter().filter(|(r, _)| *r == id).collect();
+    assert_eq!(logged.len(), p.writes.len());
+    let comment = logged.iter().find_map(|(_, w)| match w {
+        Write::Comment { body, .. } => Some(body.clone()),
+        _ => None,
+    });
+    assert!(
+        comment
+            .unwrap()
+            .contains(&format!("approval request #{id}"))
+    );
+    assert_eq!(
+        juno.governance().get(id).unwrap().status,
+        RequestStatus::Executed
+    );
+    // Nothing made in the first cycle was proposed again.
+    assert!(second.proposals.is_empty(), "{:?}", second.proposals);
+    assert_eq!(second.skipped.len(), first.proposals.len());
+    assert!(second.skipped.iter().any(|s| s.reason.contains("pending")));
+    // The person's approval was learned for the team and action.
+    let action = p.kind.trim_start_matches("triage.");
+    assert!(second.learned.outcomes.contains(&(
+        p.team.clone(),
+        action.to_owned(),
+        "approved".to_owned()
+    )));
+    let pref = juno.memory().preference(&p.team, action).unwrap().unwrap();
+    assert_eq!(pref.approved, 1);
+
+    // A third cycle executes nothing again.
+    let third = cycle(&juno, &mut exec, &CycleOptions::default());
+    assert!(third.executed.is_empty());
+    assert_eq!(
+        exec.log.iter().filter(|(r, _)| *r == id).count(),
+        p.writes.len()
+    );
+    // And the outbox knows what it changed.
+    let record = juno.executor().record(id).unwrap().unwrap();
+    assert_eq!(record.ok, Some(true));
+    assert!(record.done_at.is_some());
+}
+
+#[test]
+fn a_rejection_is_learned_and_not_proposed_again_during_the_cooldown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, clock) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    let first = cycle(&juno, &mut exec, &CycleOptions::default());
+    let p = &first.proposals[0];
+    let id = p.request_id.unwrap();
+    let role = p.waits_for.unwrap();
+    juno.governance()
+        .assign_role("rita", role, &[&p.team], "admin")
+        .unwrap();
+    juno.governance()
+        .reject(id, "rita", "we keep these")
+        .unwrap();
+    clock.advance(chrono::Duration::days(1));
+    let second = cycle(&juno, &mut exec, &CycleOptions::default());
+    assert!(
+        !second
+            .proposals
+            .iter()
+            .any(|q| q.target == p.target && q.kind == p.kind)
+    );
+    assert!(
+        second
+            .skipped
+            .iter()
+            .any(|s| s.target == p.target && s.reason.contains("rejected"))
+    );
+    let action = p.kind.trim_start_matches("triage.");
+    assert_eq!(
+        juno.memory()
+            .preference(&p.team, action)
+            .unwrap()
+            .unwrap()
+            .total,
+        1
+    );
+}
+
+#[test]
+fn auto_approved_actions_execute_within_the_budget_and_guard_rails() {
+    let dir = tempfile::tempdir().unwrap();
+    // Everything low/medium impact is auto-approved at threshold 0.
+    let mut config = Config::default();
+    config.autonomous_actions = true;
+    config.approval_rules.auto_approval_threshold = 0.0;
+    let (juno, _) = open(&dir, config);
+    let mut exec = RecordingExecutor::new();
+    let mut options = CycleOptions {
+        guard_rails: GuardRails {
+            write_budget: 2,
+            ..GuardRails::default()
+        },
+        ..CycleOptions::default()
+    };
+    // Past the escalations (high impact, never automatic) to the routine work.
+    options.triage.max_proposals = 1000;
+    let report = cycle(&juno, &mut exec, &options);
+    let auto = report
+        .proposals
+        .iter()
+        .filter(|p| p.status == "auto_approved")
+        .count();
+    assert!(auto > 2, "{auto}");
+    assert_eq!(report.executed.len(), 2);
+    assert_eq!(report.held.len(), auto - 2);
+    assert!(
+        report.held[0].detail["held"]
+            .as_str()
+            .unwrap()
+            .contains("budget")
+    );
+    // A project JUNO may not write to holds everything.
+    options.guard_rails = GuardRails {
+        projects: vec!["NOPE".into()],
+        ..GuardRails::default()
+    };
+    let report = cycle(&juno, &mut exec, &options);
+    assert!(report.executed.is_empty());
+    assert!(
+        report.held[0].detail["held"]
+            .as_str()
+            .unwrap()
+            .contains("not among the projects")
+    );
+}
+
+#[test]
+fn a_dry_run_shows_the_writes_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, _) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    let mut sim = SimSource::new(settings()).unwrap();
+    juno.source().sync(&mut sim).unwrap();
+    let audit_before = juno.audit().len().unwrap();
+    let dry = juno
+        .agent()
+        .run_cycle(
+            None,
+            &mut exec,
+            &CycleOptions {
+                dry_run: true,
+                ..CycleOptions::default()
+            },
+        )
+        .unwrap();
+    assert!(dry.dry_run && dry.cycle.is_none());
+    assert!(!dry.proposals.is_empty());
+    assert!(
+        dry.proposals
+            .iter()
+            .all(|p| p.request_id.is_none() && !p.writes.is_empty())
+    );
+    assert_eq!(juno.audit().len().unwrap(), audit_before);
+    assert!(juno.governance().pending(None, None).unwrap().is_empty());
+    assert!(exec.log.is_empty());
+    assert_eq!(juno.forecast().model_versions().unwrap(), 0);
+    // The real cycle proposes exactly what the dry run showed.
+    let real = juno
+        .agent()
+        .run_cycle(None, &mut exec, &CycleOptions::default())
+        .unwrap();
+    let keys = |r: &CycleReport| {
+        r.proposals
+            .iter()
+            .map(|p| (p.kind.clone(), p.target.clone(), p.writes.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&dry), keys(&real));
+}
+
+#[test]
+fn an_executed_action_can_be_reverted_through_governance() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, _) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    let mut options = CycleOptions::default();
+    options.triage.max_proposals = 1000;
+    let first = cycle(&juno, &mut exec, &options);
+    let p = first
+        .proposals
+        .iter()
+        .find(|p| p.writes.iter().any(|w| matches!(w, Write::Assign { .. })))
+        .expect("a revertible proposal");
+    let id = p.request_id.unwrap();
+    let digest = juno.governance().get(id).unwrap().digest;
+    for role in [
+        Role::TeamLead,
+        Role::ProjectManager,
+        Role::EngineeringManager,
+    ] {
+        juno.governance()
+            .assign_role("boss", role, &["*"], "admin")
+            .unwrap();
+    }
+    juno.governance().approve(id, "boss", &digest).unwrap();
+    cycle(&juno, &mut exec, &CycleOptions::default());
+    assert_eq!(
+        juno.governance().get(id).unwrap().status,
+        RequestStatus::Executed
+    );
+
+    // Not before approval: a revert is an action like any other.
+    let revert = juno.executor().propose_revert(id, "ops").unwrap();
+    assert_eq!(revert.status, RequestStatus::Pending);
+    match juno.executor().propose_revert(999_999, "boss") {
+        Err(Error::NotFound { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    juno.governance()
+        .approve(revert.id, "boss", &revert.digest)
+        .unwrap();
+    let after = cycle(&juno, &mut exec, &CycleOptions::default());
+    assert!(after.executed.iter().any(|e| e.request_id == revert.id));
+    let inverse: Vec<Write> = p.writes.iter().rev().filter_map(Write::inverse).collect();
+    let reverted: Vec<Write> = exec
+        .log
+        .iter()
+        .filter(|(r, w)| *r == revert.id && !matches!(w, Write::Comment { .. }))
+        .map(|(_, w)| w.clone())
+        .collect();
+    assert_eq!(reverted, inverse);
+    assert_eq!(
+        juno.executor().record(id).unwrap().unwrap().reverted_by,
+        Some(revert.id)
+    );
+    assert!(after.learned.outcomes.iter().any(|o| o.2 == "reverted"));
+    // Twice is refused.
+    match juno.executor().propose_revert(id, "ops") {
+        Err(e) => assert_eq!(e.kind(), juno_core::ErrorKind::InvalidState),
+        Ok(r) => panic!("{r:?}"),
+    }
+}
+
+#[test]
+fn two_cycles_never_run_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, _) = open(&dir, Config::default());
+    let (other, _) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    // The other engine is mid-cycle: it holds the lease (taken from a second connection
+    // through a cycle whose source blocks until we have tried).
+    struct Slow<'a>(&'a Juno, Option<Error>);
+    impl juno_core::source::Source for Slow<'_> {
+        fn name(&self) -> String {
+            "slow".into()
+        }
+        fn pull(
+            &mut self,
+            _since: Option<chrono::DateTime<chrono::Utc>>,
+            _now: chrono::DateTime<chrono::Utc>,
+        ) -> juno_core::Result<juno_core::source::Snapshot> {
+            let mut exec = RecordingExecutor::new();
+            self.1 = self
+                .0
+                .agent()
+                .run_cycle(None, &mut exec, &CycleOptions::default())
+                .err();
+            Ok(juno_core::source::Snapshot::default())
+        }
+    }
+    let mut slow = Slow(&other, None);
+    juno.agent()
+        .run_cycle(Some(&mut slow), &mut exec, &CycleOptions::default())
+        .unwrap();
+    match slow.1 {
+        Some(e) => {
+            assert_eq!(e.kind(), juno_core::ErrorKind::InvalidState);
+            assert!(e.to_string().contains("another agent cycle"));
+        }
+        None => panic!("the second cycle ran"),
+    }
+    // Once the first is over the lease is free again.
+    other
+        .agent()
+        .run_cycle(None, &mut exec, &CycleOptions::default())
+        .unwrap();
+}
+
+#[test]
+fn bad_options_are_refused_by_name() {
+    let juno = Juno::open_in_memory().unwrap();
+    let mut exec = RecordingExecutor::new();
+    let bad = CycleOptions {
+        cooldown_days: -1.0,
+        ..CycleOptions::default()
+    };
+    match juno.agent().run_cycle(None, &mut exec, &bad) {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "options.cooldown_days"),
+        other => panic!("{other:?}"),
+    }
+    let opts: Result<CycleOptions, _> = serde_json::from_str(r#"{"dry_rnu": true}"#);
+    assert!(opts.is_err());
+}

@@ -1289,6 +1289,161 @@ juno_status juno_forecast_model_versions(const struct juno *j, int64_t *out_vers
 juno_status juno_flow_analyze(const struct juno *j, const char *input_json, size_t input_len, const char *settings_json, size_t settings_len, const int64_t *now_unix_ms, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * Syncs the seeded simulated organisation into the store: everything the first time,
+ * then the tickets changed since the last sync of the same seed.
+ *
+ * - `j`: must not be NULL.
+ * - `settings_json`/`settings_len`: **optional**: a `SimSettings` object, every field
+ *   optional (`seed` 7, `teams` 3, `people_per_team` 5, `sprints` 26, `backlog_per_team`
+ *   20, `end` `"2026-01-05T00:00:00Z"`, `active_day` 4); NULL means the defaults.
+ * - `out_report_json`: on success receives a `SyncReport` object (`source`, `since`,
+ *   `now`, `stored` — counts of `teams`, `people`, `tickets`, `sprints`, `active` —,
+ *   `millis`); the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
+ *   NULL.
+ * - `err`: optional: on failure receives an error the caller frees with
+ *   `juno_error_free`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming a bad setting (`` `settings.teams` ``).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_source_sync_sim(struct juno *j, const char *settings_json, size_t settings_len, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * Stores a snapshot the host read itself (an export it parsed, a fixture) as if source
+ * `name` had pulled it now: teams, people, tickets and finished sprints are upserted, each
+ * named team's active sprint replaced, in one transaction.
+ *
+ * - `j`: must not be NULL.
+ * - `name`/`name_len`: the source's name (its sync state is kept under it); must not be
+ *   NULL.
+ * - `snapshot_json`/`snapshot_len`: a `Snapshot` object (`now`, and optional `teams`,
+ *   `people`, `sprints`, `checkpoints`, `active`, `tickets` in the core's shapes); must
+ *   not be NULL.
+ * - `out_counts_json`: on success receives the counts stored (`teams`, `people`,
+ *   `tickets`, `sprints`, `active`); the caller frees it with `juno_buf_free`. Untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`` `tickets[3].key` ``);
+ *   nothing is stored then.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_source_store(struct juno *j, const char *name, size_t name_len, const char *snapshot_json, size_t snapshot_len, struct juno_buf *out_counts_json, struct juno_error **err);
+
+/**
+ * Where syncing source `name` stands: a `SyncState` object (`source`, `last_success`,
+ * `last_attempt`, `last_error`, `syncs`, `items`), or JSON `null` if it was never tried.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `name`/`name_len`: the source's name (`sim:7`); must not be NULL.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_source_state(const struct juno *j, const char *name, size_t name_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Everything stored, as one `Snapshot` object (teams and people by name, sprints by team
+ * then end, active sprints by team, tickets by key): what the cycle analyses.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_source_snapshot(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Runs one agent cycle as of the engine's clock: syncs the simulated organisation when
+ * `sim_settings_json` is given, analyses what is stored, proposes, routes through
+ * governance, executes approved actions once through `executor` (within the guard rails
+ * and the write budget), learns, and stores the report.
+ *
+ * - `j`: must not be NULL.
+ * - `sim_settings_json`/`sim_settings_len`: **optional**: `SimSettings` (as for
+ *   `juno_source_sync_sim`) of a simulated organisation to sync first; NULL syncs nothing
+ *   (the cycle reads what earlier syncs stored).
+ * - `options_json`/`options_len`: **optional**: a `CycleOptions` object, every field
+ *   optional (`dry_run` false, `requester` `"juno"`, `guard_rails` — `projects`,
+ *   `write_budget` 20, `protected_statuses`, `close_in_active_sprint` false —, `triage`,
+ *   `cooldown_days` 14, `retrain_every` 10, `history_sprints` 20); NULL means the defaults.
+ * - `executor`: **optional**: called once per approved action, on the calling thread,
+ *   before this function returns, with the action's canonical JSON (its
+ *   `parameters.writes` are the exact writes to make); return 0 for success. NULL means
+ *   the recording executor, which writes nothing outside JUNO. The same rules as for
+ *   `juno_governance_execute` apply (no `juno_free` on `j` from inside it).
+ * - `ctx`: passed unchanged to `executor`; may be NULL.
+ * - `out_report_json`: on success receives the `CycleReport` object (`cycle`, `now`,
+ *   `dry_run`, `sync`, `seen`, `teams`, `risks`, `proposals`, `skipped`, `executed`,
+ *   `held`, `failed`, `waiting`, `learned`, `timings_ms`); the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming a bad option (`` `options.cooldown_days` ``);
+ *   `JUNO_STATUS_INVALID_STATE` while another cycle runs on the same database.
+ * - Thread safety: safe to call while other threads use `j`; a second concurrent cycle is
+ *   refused, not queued.
+ */
+juno_status juno_agent_run_cycle(struct juno *j, const char *sim_settings_json, size_t sim_settings_len, const char *options_json, size_t options_len, juno_executor_fn executor, void *ctx, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * The stored reports of the newest `limit` cycles, newest first, as a JSON array of
+ * `CycleReport` objects.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_agent_cycles(const struct juno *j, size_t limit, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * What request `id`'s execution changed: an `ExecutionRecord` object (`request_id`,
+ * `digest`, `kind`, `target`, `executor`, `intent_at`, `done_at`, `ok`, `changes`,
+ * `reverted_by`), or JSON `null` when it did not run through the outbox.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_executor_record(const struct juno *j, int64_t id, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Proposes undoing executed request `id`: a `revert` request whose writes are the inverse
+ * of what it changed, submitted to governance like any action (it waits for a person;
+ * the next cycle executes it once approved).
+ *
+ * - `j`: must not be NULL.
+ * - `requester`/`requester_len`: who asks; must not be NULL.
+ * - `out_request_json`: on success receives the new request (see
+ *   `juno_governance_submit`); the caller frees it with `juno_buf_free`. Untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND` for an unknown request; `JUNO_STATUS_INVALID_STATE`
+ *   when it did not execute through the outbox, failed, changed nothing revertible, or
+ *   was already reverted.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_executor_propose_revert(struct juno *j, int64_t id, const char *requester, size_t requester_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
+ * How policy would route a proposal, without submitting it: a `Routing` object (`role`,
+ * the queue a person decides in, and `decision`, the auto-approval rule and numbers, or
+ * `null` when a person must decide).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `proposal_json`/`proposal_len`: a `Proposal` object (as for `juno_governance_submit`);
+ *   must not be NULL.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_route(const struct juno *j, const char *proposal_json, size_t proposal_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
  * Evaluates the sprint-risk models on a TSE2017- or Porru8-schema sprint file (the schema
  * is read from the header), per project, as `juno eval sprint-risk` does.
  *

@@ -481,9 +481,9 @@ pub unsafe extern "C" fn juno_governance_process_deadlines(
 }
 
 /// Adapts a C callback to the core's [`Executor`].
-struct CExecutor {
-    f: unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> i32,
-    ctx: *mut c_void,
+pub(crate) struct CExecutor {
+    pub(crate) f: unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> i32,
+    pub(crate) ctx: *mut c_void,
 }
 
 impl Executor for CExecutor {

@@ -21,7 +21,8 @@
 
 // Declared in the order the header presents them (cbindgen keeps source order):
 // status codes, errors, buffers, the engine handle, the memory layer, governance, audit,
-// the pure engines, the sprint forecaster, flow analysis, the evaluations on real data.
+// the pure engines, the sprint forecaster, flow analysis, the agent cycle (sources,
+// cycles, executions), the evaluations on real data.
 mod boundary;
 
 mod status;
@@ -43,6 +44,8 @@ mod engines;
 mod forecast;
 
 mod flow;
+
+mod agent;
 
 mod eval;
 

@@ -201,6 +201,30 @@ impl PyJuno {
         Ok(self.engine.get().py(py)?.now())
     }
 
+    /// The observe stage: sync a source into the store, read what is stored.
+    #[getter]
+    fn source(&self) -> crate::agent::PySources {
+        crate::agent::PySources {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The agent cycle: observe → analyze → decide → govern → act → learn.
+    #[getter]
+    fn agent(&self) -> crate::agent::PyAgent {
+        crate::agent::PyAgent {
+            engine: self.engine.clone(),
+        }
+    }
+
+    /// The act stage: execution records and reverts.
+    #[getter]
+    fn executor(&self) -> crate::agent::PyExecutions {
+        crate::agent::PyExecutions {
+            engine: self.engine.clone(),
+        }
+    }
+
     /// The memory layer.
     #[getter]
     fn memory(&self) -> PyMemory {

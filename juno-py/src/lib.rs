@@ -15,6 +15,7 @@
 //! - core errors become the `juno.errors` class for their `ErrorKind`, never a bare
 //!   `ValueError` or `RuntimeError`.
 
+mod agent;
 mod audit;
 mod convert;
 mod errors;
@@ -34,6 +35,7 @@ use std::time::Instant;
 use juno_core::memory::RecallQuery;
 use pyo3::prelude::*;
 
+pub use crate::agent::{PyAgent, PyExecutions, PySimSource, PySources};
 pub use crate::audit::{PyAudit, PyAuditEntry, PyCheckpoint, PyInclusionProof, PyVerifyReport};
 use crate::errors::CoreResultExt;
 pub use crate::flow::{PyFlow, PyFlowReport, PyTeamFlow};
@@ -122,6 +124,10 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySprintObservation>()?;
     m.add_class::<PyRetrainReport>()?;
     m.add_class::<PyRiskModel>()?;
+    m.add_class::<PySources>()?;
+    m.add_class::<PySimSource>()?;
+    m.add_class::<PyAgent>()?;
+    m.add_class::<PyExecutions>()?;
     m.add_class::<PyFlow>()?;
     m.add_class::<PyFlowReport>()?;
     m.add_class::<PyTeamFlow>()?;

@@ -1,117 +1,38 @@
-"""``juno demo``: three teams' memories, learned from and recalled with explanations.
+"""``juno demo``: the whole agent cycle over a simulated organisation.
 
-Deterministic: the engine's clock is fixed (``now=``) and moved with ``set_clock`` while
-the history is built, so every run prints the same scores.
+A seeded organisation (teams, people, a year of sprints and tickets with their histories)
+is synced into a fresh embedded database; cycles run over it while scripted approvers
+decide in between: sprint risks with their drivers, velocity and bottlenecks, stale work
+and the proposals made for it, what policy approved and why, what waits for whom, what
+executed (exactly the approved writes, once), what was learned, a revert through
+governance, and the audit chain verified. The clock is fixed and everything is seeded, so
+every run prints the same report.
 """
 
 from __future__ import annotations
 
 import os
-import textwrap
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
-from juno._juno import Juno, Memories
+from juno._juno import Juno, SimSource
 
-#: The demo's "now": Monday 5 January 2026, 09:00 UTC.
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+#: The simulated organisation: four teams of six, a year of two-week sprints.
+SIM_SETTINGS: dict[str, Any] = {"seed": 7, "teams": 4, "people_per_team": 6, "sprints": 26}
 
-PLANNING_SESSION = "gamma-planning-2026-01-05"
+#: The cycle's options: enough proposals to see every kind of action.
+OPTIONS: dict[str, Any] = {"triage": {"max_proposals": 400}, "guard_rails": {"write_budget": 60}}
 
+#: Policy: low- and medium-impact actions may be approved automatically once their confidence
+#: reaches 0.35. With no track record a triage proposal scores about 0.2; the approvals
+#: people give in the first cycles are what lift routine actions past the threshold.
+SETTINGS = {"AUTONOMOUS_ACTIONS": "true", "CONFIDENCE_THRESHOLD": "0.35"}
 
-@dataclass(frozen=True)
-class _Fact:
-    days_ago: float
-    kind: str
-    team: str
-    key: str
-    text: str
-    tags: tuple[str, ...] = ()
-    importance: float = 0.5
-    content: dict[str, Any] = field(default_factory=dict)
-    user: str | None = None
-    project: str | None = None
-    session: str | None = None
-    ttl_seconds: int | None = None
-
-
-_FACTS: tuple[_Fact, ...] = (
-    # team_alpha: the payments platform team.
-    _Fact(20, "semantic", "team_alpha", "alpha-estimation",
-          "alpha estimates in story points and splits any story above 8 points before planning",
-          ("estimation", "planning"), 0.8),
-    _Fact(15, "semantic", "team_alpha", "alpha-flaky-owner",
-          "flaky integration tests are owned by the platform pod; page platform on-call",
-          ("ci", "ownership"), 0.6),
-    _Fact(12, "episodic", "team_alpha", "alpha-deploy-flaky",
-          "deploy of payments-api to staging failed because of flaky integration tests",
-          ("deploy", "ci", "incident"), 0.7, {"ticket": "PAY-311", "pipeline": "staging"}),
-    _Fact(3, "episodic", "team_alpha", "alpha-release-slip",
-          "release 4.2 slipped two days: payments API blocked on the security review",
-          ("release", "blocker"), 0.8, {"release": "4.2", "ticket": "PAY-340"}),
-    _Fact(9, "procedural", "team_alpha", "alpha-blocked-escalation",
-          "when a ticket is blocked for more than two days, alpha escalates it at standup",
-          ("blocker", "escalation"), 0.7),
-    # team_beta: the mobile app team.
-    _Fact(25, "semantic", "team_beta", "beta-estimation",
-          "beta estimates in t-shirt sizes and never commits more than 30 points per sprint",
-          ("estimation",), 0.7, project="mobile-app"),
-    _Fact(6, "episodic", "team_beta", "beta-store-rejection",
-          "app store review rejected release 7.1 because of a missing privacy label",
-          ("release", "blocker"), 0.8, {"release": "7.1"}, project="mobile-app"),
-    _Fact(2, "episodic", "team_beta", "beta-login-hotfix",
-          "hotfix for the login crash on android shipped within four hours",
-          ("incident", "hotfix"), 0.6, {"ticket": "MOB-902"}, project="mobile-app"),
-    _Fact(14, "procedural", "team_beta", "beta-crash-freeze",
-          "when the crash rate alert fires, beta freezes merges until the hotfix ships",
-          ("incident", "release"), 0.8),
-    # team_gamma: the data platform team.
-    _Fact(18, "semantic", "team_gamma", "gamma-async-standup",
-          "gamma prefers async standups written in the team channel before 10:00",
-          ("ritual",), 0.5),
-    _Fact(4, "episodic", "team_gamma", "gamma-etl-sla",
-          "nightly ETL job missed its SLA after the warehouse migration; two dashboards were stale",
-          ("incident", "data"), 0.7, {"ticket": "DATA-77"}),
-    _Fact(0.5, "working", "team_gamma", "gamma-planning-capacity",
-          "planning draft: carry over DATA-88 and DATA-91; capacity at 80% because of holidays",
-          ("planning",), 0.5, user="maria@company.com", session=PLANNING_SESSION,
-          ttl_seconds=24 * 3600),
-    _Fact(0.25, "working", "team_gamma", "gamma-planning-question",
-          "open planning question: who reviews the schema change in DATA-95",
-          ("planning",), 0.4, user="maria@company.com", session=PLANNING_SESSION,
-          ttl_seconds=8 * 3600),
-)  # fmt: skip
-
-# (days ago, team, action, outcome, subject, note)
-_OUTCOMES: tuple[tuple[float, str, str, str, str, str | None], ...] = (
-    (19, "team_alpha", "auto_reassign", "rejected", "PAY-301", "assignee was mid-review"),
-    (16, "team_alpha", "auto_reassign", "rejected", "PAY-305", "team lead reassigns by hand"),
-    (11, "team_alpha", "auto_reassign", "approved", "PAY-318", None),
-    (7, "team_alpha", "auto_reassign", "rejected", "PAY-322", "context switch too costly"),
-    (2, "team_alpha", "auto_reassign", "rejected", "PAY-337", "assignee back tomorrow"),
-    (21, "team_beta", "split_ticket", "approved", "MOB-870", None),
-    (17, "team_beta", "split_ticket", "approved", "MOB-881", None),
-    (10, "team_beta", "split_ticket", "rejected", "MOB-889", "story was already small"),
-    (5, "team_beta", "split_ticket", "approved", "MOB-895", None),
-    (1, "team_beta", "split_ticket", "approved", "MOB-901", None),
-    (13, "team_gamma", "scope_change", "approved", "DATA-80", None),
-    (8, "team_gamma", "scope_change", "rejected", "DATA-84", "sprint goal at risk"),
-    (3, "team_gamma", "scope_change", "approved", "DATA-90", None),
-    (1, "team_gamma", "scope_change", "rejected", "DATA-93", "no capacity left"),
-)
-
-# (title, recall arguments)
-_QUERIES: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("Why did alpha's deploys fail?",
-     {"text": "flaky deploy failed", "team": "team_alpha", "limit": 3}),
-    ("Release blockers across all teams",
-     {"text": "release blocked rejected", "kinds": ["episodic"], "limit": 3}),
-    ("How does beta estimate? (project mobile-app)",
-     {"text": "estimates points sprint", "project": "mobile-app", "limit": 2}),
-    ("Gamma's open planning session (working memory, no text: recency and importance rank)",
-     {"session": PLANNING_SESSION, "kinds": ["working"], "limit": 5}),
-)  # fmt: skip
+RULE = "=" * 78
 
 
 def _remove_database(path: str) -> None:
@@ -122,114 +43,226 @@ def _remove_database(path: str) -> None:
             pass
 
 
-def _seed(j: Juno, memory: Memories) -> int:
-    """Stores the facts and outcomes in time order; returns how many memories were stored."""
-    events: list[tuple[float, int, Any]] = []
-    events += [(f.days_ago, 0, f) for f in _FACTS]
-    events += [(o[0], 1, o) for o in _OUTCOMES]
-    stored = 0
-    for days_ago, what, item in sorted(events, key=lambda e: (-e[0], e[1])):
-        j.set_clock(NOW - timedelta(days=days_ago))
-        if what == 0:
-            f: _Fact = item
-            memory.store(
-                f.kind, f.team, f.text, key=f.key, tags=f.tags, importance=f.importance,
-                content=f.content, user=f.user, project=f.project, session=f.session,
-                ttl_seconds=f.ttl_seconds,
-            )  # fmt: skip
-            stored += 1
-        else:
-            _, team, action, outcome, subject, note = item
-            memory.record_outcome(team, action, outcome, subject=subject, note=note)
-            stored += 1
-    j.set_clock(NOW)
-    return stored
+def _section(title: str) -> None:
+    print()
+    print(RULE)
+    print(title)
+    print(RULE)
 
 
-def _indent(text: str, by: str) -> str:
-    return textwrap.indent(text, by)
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]  # fmt: skip
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def _describe(write: dict[str, Any]) -> str:
+    op, key = write["op"], write["key"]
+    if op == "comment":
+        body = write["body"].split("\n")[0]
+        return f"{key}: comment \"{body[:70]}{'…' if len(body) > 70 else ''}\""
+    if op == "assign":
+        return f"{key}: assignee {write['from'] or 'nobody'} → {write['to'] or 'nobody'}"
+    if op == "set_priority":
+        return f"{key}: priority {write['from'] or 'none'} → {write['to']}"
+    if op == "transition":
+        return f"{key}: status {write['from'] or '?'} → {write['to']}"
+    return f"{key}: {op.replace('_', ' ')} {write.get('label', '')}".rstrip()
+
+
+def _grant_roles(j: Juno, snapshot: dict[str, Any]) -> dict[str, str]:
+    """Gives the organisation's people their approver roles; returns team → lead."""
+    leads: dict[str, str] = {}
+    for m in snapshot["people"]:
+        if m["role"] is None:
+            continue
+        teams = [m["team"]] if m["team"] else ["*"]
+        j.governance.assign_role(m["user"], m["role"], teams, by="admin")
+        if m["role"] == "TEAM_LEAD" and m["team"]:
+            leads[m["team"]] = m["user"]
+    return leads
+
+
+def _approver(role: str, team: str, leads: dict[str, str]) -> str:
+    return {"TEAM_LEAD": leads.get(team, "pm"), "PROJECT_MANAGER": "pm",
+            "ENGINEERING_MANAGER": "em", "DIRECTOR": "director"}.get(role, "director")  # fmt: skip
 
 
 def run_demo(path: str) -> None:
-    """Builds the demo database at ``path`` (recreated) and prints what JUNO recalls."""
+    """Builds the demo database at ``path`` (recreated) and prints the cycle's report."""
+    started = time.monotonic()
     _remove_database(path)
-    with Juno(path, now=NOW) as j:
-        memory = j.memory
-        print(f"JUNO {j.version} demo: {path} (recreated), clock fixed at {NOW.isoformat()}")
-        print()
-        _seed(j, memory)
-        stats = memory.stats()
-        teams = ", ".join(stats.by_team)
+    sim = SimSource(SIM_SETTINGS)
+    now = sim.end
+    with Juno(path, now=now, settings=SETTINGS) as j:
+        print(f"JUNO {j.version} demo: {path} (recreated), clock fixed at {now.isoformat()}")
         print(
-            f"Seeded {len(_FACTS)} team memories and recorded {len(_OUTCOMES)} outcomes"
-            f" for {len(stats.by_team)} teams ({teams})."
+            f"A simulated organisation (seed {SIM_SETTINGS['seed']}): {SIM_SETTINGS['teams']}"
+            f" teams of {SIM_SETTINGS['people_per_team']}, {SIM_SETTINGS['sprints']} finished"
+            " two-week sprints each, every ticket with its history."
         )
+        leads = _grant_roles(j, sim.snapshot())
+
+        # Cycle 1: observe everything, analyse, propose, route.
+        first = j.agent.run_cycle(source=sim, options=OPTIONS)
+        sync, seen = first["sync"], first["seen"]
+        _section("Observe — synced into the store, then read back by every stage")
+        stored = sync["stored"]
         print(
-            f"The store now holds {stats.total} memories: "
-            + ", ".join(f"{n} {kind}" for kind, n in stats.by_kind.items())
-            + " (each outcome is an episode; each team's preference is a semantic memory)."
+            f"{stored['teams']} teams, {stored['people']} people, {stored['tickets']} tickets,"
+            f" {stored['sprints']} finished sprints, {stored['active']} active sprints."
+            f" Open tickets: {seen['open_tickets']}."
         )
 
-        patterns = memory.recognize_patterns()
-        print()
-        print("=" * 78)
-        print("Recall — ranked by text relevance (BM25), recency, importance and access")
-        print("=" * 78)
-        for title, query in _QUERIES:
-            print()
-            args = ", ".join(f"{k}={v!r}" for k, v in query.items())
-            print(f"## {title}")
-            print(f"   recall({args})")
-            hits = memory.recall(**query, touch=False)
-            if not hits:
-                print("   (nothing recalled)")
-            for rank, hit in enumerate(hits, 1):
-                m = hit.memory
-                print()
-                print(f"   {rank}. [{m.kind}, {m.team}] {m.text}")
-                print(_indent(hit.explain(), "      "))
+        _section("Analyze — sprint risk (active sprints, riskiest first)")
+        _table(
+            ["team", "sprint", "P(≥80%)", "level", "basis", "drivers"],
+            [[r["team"], r["sprint"], f"{r['p_deliver_80']:.2f}", r["level"], r["basis"],
+              ", ".join(r["drivers"]) or "—"] for r in first["risks"]],
+        )  # fmt: skip
+        for r in first["risks"][:1]:
+            for rec in r["recommendations"][:2]:
+                print(f"  → {r['team']}: {rec}")
 
-        print()
-        print("=" * 78)
-        print("Learned from outcomes")
-        print("=" * 78)
-        for team, action in (
-            ("team_alpha", "auto_reassign"),
-            ("team_beta", "split_ticket"),
-            ("team_gamma", "scope_change"),
-        ):
-            pref = memory.preference(team, action)
-            if pref is None:  # pragma: no cover - every pair above has outcomes
-                continue
-            verb = "is undecided about" if pref.stance == "undecided" else pref.stance
-            print(
-                f"preference: {pref.team} {verb} {pref.action.replace('_', ' ')}"
-                f" — approved {pref.approved} of {pref.total}"
-                f" (acceptance {pref.acceptance_rate:.0%}, confidence {pref.confidence:.2f})"
-            )
-        for p in patterns:
-            print(
-                f"pattern:    when {p.event.replace('_', ' ')}, {p.team} usually ends {p.result}"
-                f" — {p.supporting} of {p.total} episodes (support {p.support:.2f});"
-                f" episodes {p.episode_ids}"
-            )
-        if not any(p.team == "team_gamma" for p in patterns):
-            print(
-                "            (no pattern for team_gamma: scope changes split 2-2, below the"
-                " 0.7 support threshold)"
-            )
+        _section("Analyze — velocity and flow per team")
+        _table(
+            ["team", "mean pts", "trend", "next (P50)", "bottleneck", "cycle time", "ageing WIP"],
+            [[t["team"], f"{t['mean_velocity']:.1f}", t["trend"],
+              "—" if t["next_sprint_points"] is None else f"{t['next_sprint_points']:.1f}",
+              "—" if t["bottleneck"] is None else f"{t['bottleneck'][0]} ({t['bottleneck'][1]:.0%})",
+              "—" if t["cycle_time_days"] is None else f"{t['cycle_time_days']:.1f} d",
+              str(t["ageing_wip"])] for t in first["teams"]],
+        )  # fmt: skip
 
-        ended = memory.end_session(PLANNING_SESSION)
+        proposals = first["proposals"]
+        _section(f"Decide and govern — {len(proposals)} proposals for stale work")
+        kinds = Counter(p["kind"] for p in proposals)
+        print("by action: " + ", ".join(f"{k.removeprefix('triage.')} {n}" for k, n in sorted(kinds.items())))
+        auto = [p for p in proposals if p["status"] == "auto_approved"]
+        pending = [p for p in proposals if p["status"] == "pending"]
+        print(f"auto-approved by policy: {len(auto)}; waiting for a person: {len(pending)}")
+        if auto:
+            d = auto[0]["decision"]
+            print(
+                f"  rule `{d['rule']}`: impact {d['impact']} in {d['allowed_levels']},"
+                f" confidence {d['confidence']:.2f} ≥ threshold {d['threshold']:.2f}"
+            )
+        shown = sorted({p["kind"]: p for p in reversed(proposals)}.values(), key=lambda p: p["kind"])
+        for p in shown:
+            who = "auto-approved" if p["status"] == "auto_approved" else f"waits for {p['waits_for']}"
+            print(f"\n  #{p['request_id']} {p['kind']} {p['target']} ({p['team']}) — impact {p['impact']},"
+                  f" confidence {p['confidence']:.2f}, {who}")  # fmt: skip
+            for w in p["writes"]:
+                print(f"      {_describe(w)}")
+        print("\nwaiting, by role: " + ", ".join(f"{r} {n}" for r, n in first["waiting"].items()))
+        print(
+            f"executed this cycle (auto-approved, within the write budget): {len(first['executed'])};"
+            f" held for the next cycle: {len(first['held'])}"
+        )
+
+        # People decide between cycles: each role's approver works through their queue.
+        _section("Between cycles — approvers decide")
+        decided = Counter()
+        for i, p in enumerate(pending):
+            request = j.governance.get(p["request_id"])
+            who = _approver(request.role, p["team"], leads)
+            if p["kind"] == "triage.escalate" and i % 4 == 0:
+                j.governance.reject(request.id, who, reason="the team is already on it")
+                decided["rejected"] += 1
+            elif i % 5 == 4:
+                continue  # still waiting
+            else:
+                j.governance.approve(request.id, who, request.digest)
+                decided["approved"] += 1
+        print(f"approved {decided['approved']}, rejected {decided['rejected']}, left waiting"
+              f" {len(pending) - decided['approved'] - decided['rejected']}")  # fmt: skip
+
+        # Cycle 2, a day later: execute what was approved, learn from the decisions.
+        j.set_clock(now + timedelta(days=1))
+        second = j.agent.run_cycle(options=OPTIONS)
+        _section("Act — approved actions executed exactly once (cycle 2, a day later)")
+        print(f"executed {len(second['executed'])}, held {len(second['held'])}"
+              f" (write budget {OPTIONS['guard_rails']['write_budget']} per cycle),"
+              f" failed {len(second['failed'])}")  # fmt: skip
+        for e in second["executed"][:4]:
+            print(f"  request #{e['request_id']} {e['kind']} approved by {e['approved_by']}:")
+            for w in e["writes"]:
+                print(f"      {_describe(w)}")
+        if second["held"]:
+            print(f"  held: {second['held'][0]['detail']['held']}")
+
+        _section("Learn — what the cycles took in")
+        learned = first["learned"]
+        print(f"cycle 1: {learned['sprints_recorded']} finished sprints recorded as forecast"
+              f" observations; model v{learned['retrained_version']} trained on them")  # fmt: skip
+        outcomes = Counter((o[1], o[2]) for o in second["learned"]["outcomes"])
+        print("cycle 2: decisions learned — " + ", ".join(
+            f"{a} {o} ×{n}" for (a, o), n in sorted(outcomes.items())))  # fmt: skip
+        team = sorted({p["team"] for p in pending})[0]
+        pref = j.memory.preference(team, "escalate")
+        if pref is not None:
+            print(f"  {team}'s preference for escalate: {pref.stance}, approved {pref.approved}"
+                  f" of {pref.total}")  # fmt: skip
+        print(f"cycle 2: not proposed again — {len(second['skipped'])} findings already decided"
+              f" or waiting (e.g. {second['skipped'][0]['reason']})" if second["skipped"] else "")  # fmt: skip
+
+        # A revert through governance, executed by the next cycle.
+        revertible = [e for e in second["executed"] if any(w["op"] != "comment" for w in e["writes"])]
+        if revertible:
+            e = revertible[0]
+            _section(f"Revert — undoing request #{e['request_id']} ({e['kind']}) through governance")
+            req = j.executor.propose_revert(e["request_id"], "ops")
+            who = _approver(req.role, req.action["team"], leads)
+            j.governance.approve(req.id, who, req.digest)
+            j.set_clock(now + timedelta(days=1, hours=1))
+            third = j.agent.run_cycle(options=OPTIONS)
+            done = [x for x in third["executed"] if x["request_id"] == req.id]
+            print(f"revert request #{req.id} approved by {who}, executed by cycle 3:")
+            for w in done[0]["writes"] if done else []:
+                print(f"      {_describe(w)}")
+            record = j.executor.record(e["request_id"])
+            print(f"  request #{e['request_id']} is now marked reverted by #{record['reverted_by']}")
+
+        # A week later: the forecaster has a model, and the approvals people gave have
+        # become a track record that lifts confidence.
+        j.set_clock(now + timedelta(days=8))
+        later = j.agent.run_cycle(options=OPTIONS)
+        _section("A week later (cycle 4) — what the learning changed")
+        print("sprint risk now comes from the trained model:")
+        _table(
+            ["team", "sprint", "P(≥80%)", "level", "basis"],
+            [[r["team"], r["sprint"], f"{r['p_deliver_80']:.2f}", r["level"], r["basis"]]
+             for r in later["risks"]],
+        )  # fmt: skip
+        before = {p["kind"]: p["confidence"] for p in reversed(proposals)}
+        print(f"\n{len(later['proposals'])} new proposals (work that went stale this week):")
+        for kind in sorted({p["kind"] for p in later["proposals"]}):
+            same = [p for p in later["proposals"] if p["kind"] == kind]
+            auto_n = sum(p["status"] == "auto_approved" for p in same)
+            top = max(p["confidence"] for p in same)
+            was = before.get(kind)
+            print(f"  {kind.removeprefix('triage.')}: {len(same)}, confidence up to {top:.2f}"
+                  + (f" (was {was:.2f} in cycle 1)" if was is not None else "")
+                  + f", auto-approved {auto_n}")  # fmt: skip
+        auto = [p for p in later["proposals"] if p["status"] == "auto_approved"]
+        if auto:
+            d = auto[0]["decision"]
+            print(
+                f"  rule `{d['rule']}`: impact {d['impact']} in {d['allowed_levels']},"
+                f" confidence {d['confidence']:.2f} ≥ threshold {d['threshold']:.2f}"
+            )
+        print(f"executed in this cycle: {len(later['executed'])} (the approvals still held from"
+              f" cycle 2 first, oldest first, then today's auto-approvals)")  # fmt: skip
+
+        _section("Audit")
+        report = j.audit.verify()
+        dash = j.governance.dashboard()
+        print(f"audit chain: {report.entries} entries, verified {'ok' if report.ok else 'FAILED'}")
+        print(f"requests by status: " + ", ".join(f"{k} {v}" for k, v in dash.by_status.items()))
         print()
-        print(f"Ended session {PLANNING_SESSION}: {ended} working memories removed.")
-        stats = memory.stats()
-        print()
-        print("=" * 78)
-        print("Stats")
-        print("=" * 78)
-        kinds = list(stats.by_kind)
-        print(f"{'team':<12}" + "".join(f"{k:>12}" for k in kinds))
-        for team, counts in stats.by_team.items():
-            print(f"{team:<12}" + "".join(f"{counts.get(k, 0):>12}" for k in kinds))
-        print(f"{'all':<12}" + "".join(f"{stats.by_kind[k]:>12}" for k in kinds))
-        print(f"total {stats.total} memories, database {stats.database_bytes} bytes")
+        print("`juno demo --memory` walks through the memory layer.")
+    # Wall time varies from run to run; the report above does not.
+    print(f"demo finished in {time.monotonic() - started:.1f} s", file=sys.stderr)

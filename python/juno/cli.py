@@ -335,9 +335,15 @@ def cmd_eval_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from juno._demo import run_demo
+    path = args.db if args.db is not None else "juno-demo.db"
+    if args.memory:
+        from juno._memory_demo import run_memory_demo
 
-    run_demo(args.db if args.db is not None else "juno-demo.db")
+        run_memory_demo(path)
+    else:
+        from juno._demo import run_demo
+
+        run_demo(path)
     return 0
 
 
@@ -509,7 +515,12 @@ def _parser() -> argparse.ArgumentParser:
     p = groups.add_parser(
         "demo",
         parents=[db_opt],
-        help="build a seeded team memory (default juno-demo.db, recreated) and recall from it",
+        help="run the agent cycle over a simulated organisation (default juno-demo.db, recreated)",
+    )
+    p.add_argument(
+        "--memory",
+        action="store_true",
+        help="instead, walk through the memory layer: seeded team memories, recall, learning",
     )
     p.set_defaults(func=cmd_demo)
     return parser

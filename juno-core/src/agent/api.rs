@@ -448,6 +448,8 @@ impl<'a> Agent<'a> {
                 queue.push((Some(r.action.clone()), report));
             }
         }
+        // Undoing comes before doing more: reverts first, then oldest approval first.
+        queue.sort_by_key(|(_, r)| (r.kind != REVERT_KIND, r.request_id));
         if options.dry_run {
             for p in made.iter().filter(|p| p.status == "auto_approved") {
                 let report = ActReport {

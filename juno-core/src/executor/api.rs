@@ -147,7 +147,13 @@ impl Executor for Outbox<'_, '_> {
             })
             .map_err(|e| format!("the outbox could not record the intent: {e}"))?;
         let result = self.inner.execute_approved(approval);
-        let changes = result.as_ref().ok().and_then(|v| v.get("changes").cloned());
+        // An executor that does not say what it changed (a host callback returning only
+        // success) made exactly the approved writes: those are the changes to revert.
+        let changes = result.as_ref().ok().and_then(|v| {
+            v.get("changes")
+                .cloned()
+                .or_else(|| a.parameters.get("writes").cloned())
+        });
         let done = store.write(|tx| {
             sql::record_done(
                 tx,

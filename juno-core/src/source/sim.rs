@@ -171,6 +171,14 @@ pub fn simulate(settings: &SimSettings) -> Result<Snapshot> {
             let created = active_start - span
                 + Duration::minutes((rng.unit() * span.num_minutes() as f64) as i64);
             let assignee = (rng.unit() < 0.4).then(|| sim.pick(&mut rng));
+            // Seven in ten backlog tickets were touched in the last month's grooming; the
+            // rest have lain untouched since they were filed.
+            let groomed = now - Duration::minutes((rng.unit() * 30.0 * 1440.0) as i64);
+            let updated = if rng.unit() < 0.7 {
+                groomed.max(created)
+            } else {
+                created
+            };
             let key = sim.key();
             org.tickets.push(Ticket {
                 key,
@@ -179,7 +187,7 @@ pub fn simulate(settings: &SimSettings) -> Result<Snapshot> {
                 assignee,
                 labels: vec!["backlog".into()],
                 created: Some(created),
-                updated: Some(created),
+                updated: Some(updated),
                 status: Some("To Do".into()),
                 has_description: Some(rng.unit() >= 0.2),
                 estimated: Some(rng.unit() >= 0.3),

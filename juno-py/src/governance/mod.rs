@@ -79,9 +79,25 @@ fn describe(py: Python<'_>, err: &PyErr) -> String {
 /// the failure the core records (`execution_failed`, with `Type: message`). An exception
 /// that is not an `Exception` (`KeyboardInterrupt`, `SystemExit`) is recorded the same
 /// way and kept, to be re-raised once the outcome is stored.
-struct PyExecutor {
+pub(crate) struct PyExecutor {
     callable: Py<PyAny>,
     interrupt: Option<PyErr>,
+}
+
+impl PyExecutor {
+    /// A bridge to `callable`.
+    pub(crate) fn new(callable: Py<PyAny>) -> Self {
+        PyExecutor {
+            callable,
+            interrupt: None,
+        }
+    }
+
+    /// The `KeyboardInterrupt`/`SystemExit` the callable raised, to re-raise once the
+    /// outcome is stored.
+    pub(crate) fn take_interrupt(&mut self) -> Option<PyErr> {
+        self.interrupt.take()
+    }
 }
 
 impl Executor for PyExecutor {
@@ -305,6 +321,20 @@ impl PyGovernance {
             return Err(interrupt);
         }
         Ok(PyApprovalRequest(outcome.py(py)?))
+    }
+
+    /// How policy would route `proposal` (a dict in the ``Proposal`` shape) without
+    /// submitting it: ``{"role": …, "decision": …}``, where ``decision`` is the
+    /// auto-approval rule and numbers, or ``None`` when a person must decide.
+    fn route<'py>(
+        &self,
+        py: Python<'py>,
+        proposal: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let proposal: Proposal = from_dict(proposal, "proposal", "Proposal").py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let routing = juno.governance().route(&proposal);
+        serde_to_py(py, &routing)
     }
 
     /// The governance dashboard's numbers.

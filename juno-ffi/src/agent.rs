@@ -1,0 +1,344 @@
+//! `juno_source_*`, `juno_agent_*` and `juno_executor_*`: the observe stage, the agent
+//! cycle and the act stage.
+//!
+//! Inputs and outputs are JSON in the shapes of the core's serde types
+//! (`juno_core::source::Snapshot`, `agent::CycleOptions`, `agent::CycleReport`, …), the same
+//! JSON the Python package returns.
+
+use std::ffi::{c_char, c_void};
+
+use juno_core::agent::CycleOptions;
+use juno_core::executor::RecordingExecutor;
+use juno_core::governance::{Executor, Proposal};
+use juno_core::source::Snapshot;
+use juno_core::source::sim::{SimSettings, SimSource};
+
+use crate::boundary::{Out, handle, opt_str_in, str_in};
+use crate::buf::juno_buf;
+use crate::engine::juno;
+use crate::engines::{json_object_in, opt_json_object_in};
+use crate::error::juno_error;
+use crate::ffi_boundary;
+use crate::governance::{CExecutor, juno_executor_fn};
+use crate::status::juno_status;
+
+/// Syncs the seeded simulated organisation into the store: everything the first time,
+/// then the tickets changed since the last sync of the same seed.
+///
+/// - `j`: must not be NULL.
+/// - `settings_json`/`settings_len`: **optional**: a `SimSettings` object, every field
+///   optional (`seed` 7, `teams` 3, `people_per_team` 5, `sprints` 26, `backlog_per_team`
+///   20, `end` `"2026-01-05T00:00:00Z"`, `active_day` 4); NULL means the defaults.
+/// - `out_report_json`: on success receives a `SyncReport` object (`source`, `since`,
+///   `now`, `stored` — counts of `teams`, `people`, `tickets`, `sprints`, `active` —,
+///   `millis`); the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
+///   NULL.
+/// - `err`: optional: on failure receives an error the caller frees with
+///   `juno_error_free`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming a bad setting (`` `settings.teams` ``).
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_sync_sim(
+    j: *mut juno,
+    settings_json: *const c_char,
+    settings_len: usize,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `settings_json` is NULL or `settings_len` readable bytes.
+        let settings = unsafe { opt_str_in("settings_json", settings_json, settings_len) }?;
+        let out = Out::new("out_report_json", out_report_json)?;
+        let settings: SimSettings = opt_json_object_in("settings", settings)?;
+        let mut sim = SimSource::new(settings)?;
+        let report = j.inner.source().sync(&mut sim)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("sync report", &report) }
+    })
+}
+
+/// Stores a snapshot the host read itself (an export it parsed, a fixture) as if source
+/// `name` had pulled it now: teams, people, tickets and finished sprints are upserted, each
+/// named team's active sprint replaced, in one transaction.
+///
+/// - `j`: must not be NULL.
+/// - `name`/`name_len`: the source's name (its sync state is kept under it); must not be
+///   NULL.
+/// - `snapshot_json`/`snapshot_len`: a `Snapshot` object (`now`, and optional `teams`,
+///   `people`, `sprints`, `checkpoints`, `active`, `tickets` in the core's shapes); must
+///   not be NULL.
+/// - `out_counts_json`: on success receives the counts stored (`teams`, `people`,
+///   `tickets`, `sprints`, `active`); the caller frees it with `juno_buf_free`. Untouched on
+///   failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`` `tickets[3].key` ``);
+///   nothing is stored then.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_store(
+    j: *mut juno,
+    name: *const c_char,
+    name_len: usize,
+    snapshot_json: *const c_char,
+    snapshot_len: usize,
+    out_counts_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let name = unsafe { str_in("name", name, name_len) }?;
+        // SAFETY: as above.
+        let snap = unsafe { str_in("snapshot_json", snapshot_json, snapshot_len) }?;
+        let out = Out::new("out_counts_json", out_counts_json)?;
+        let snap: Snapshot = json_object_in("snapshot", snap)?;
+        let counts = j.inner.source().store(name, &snap, j.inner.now())?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("counts", &counts) }
+    })
+}
+
+/// Where syncing source `name` stands: a `SyncState` object (`source`, `last_success`,
+/// `last_attempt`, `last_error`, `syncs`, `items`), or JSON `null` if it was never tried.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `name`/`name_len`: the source's name (`sim:7`); must not be NULL.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_state(
+    j: *const juno,
+    name: *const c_char,
+    name_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        // SAFETY: `name` is NULL or `name_len` readable bytes.
+        let name = unsafe { str_in("name", name, name_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let state = j.inner.source().state(name)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("sync state", &state) }
+    })
+}
+
+/// Everything stored, as one `Snapshot` object (teams and people by name, sprints by team
+/// then end, active sprints by team, tickets by key): what the cycle analyses.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_snapshot(
+    j: *const juno,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let snap = j.inner.source().snapshot()?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("snapshot", &snap) }
+    })
+}
+
+/// Runs one agent cycle as of the engine's clock: syncs the simulated organisation when
+/// `sim_settings_json` is given, analyses what is stored, proposes, routes through
+/// governance, executes approved actions once through `executor` (within the guard rails
+/// and the write budget), learns, and stores the report.
+///
+/// - `j`: must not be NULL.
+/// - `sim_settings_json`/`sim_settings_len`: **optional**: `SimSettings` (as for
+///   `juno_source_sync_sim`) of a simulated organisation to sync first; NULL syncs nothing
+///   (the cycle reads what earlier syncs stored).
+/// - `options_json`/`options_len`: **optional**: a `CycleOptions` object, every field
+///   optional (`dry_run` false, `requester` `"juno"`, `guard_rails` — `projects`,
+///   `write_budget` 20, `protected_statuses`, `close_in_active_sprint` false —, `triage`,
+///   `cooldown_days` 14, `retrain_every` 10, `history_sprints` 20); NULL means the defaults.
+/// - `executor`: **optional**: called once per approved action, on the calling thread,
+///   before this function returns, with the action's canonical JSON (its
+///   `parameters.writes` are the exact writes to make); return 0 for success. NULL means
+///   the recording executor, which writes nothing outside JUNO. The same rules as for
+///   `juno_governance_execute` apply (no `juno_free` on `j` from inside it).
+/// - `ctx`: passed unchanged to `executor`; may be NULL.
+/// - `out_report_json`: on success receives the `CycleReport` object (`cycle`, `now`,
+///   `dry_run`, `sync`, `seen`, `teams`, `risks`, `proposals`, `skipped`, `executed`,
+///   `held`, `failed`, `waiting`, `learned`, `timings_ms`); the caller frees it with
+///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming a bad option (`` `options.cooldown_days` ``);
+///   `JUNO_STATUS_INVALID_STATE` while another cycle runs on the same database.
+/// - Thread safety: safe to call while other threads use `j`; a second concurrent cycle is
+///   refused, not queued.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_agent_run_cycle(
+    j: *mut juno,
+    sim_settings_json: *const c_char,
+    sim_settings_len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    executor: juno_executor_fn,
+    ctx: *mut c_void,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let sim = unsafe { opt_str_in("sim_settings_json", sim_settings_json, sim_settings_len) }?;
+        // SAFETY: as above.
+        let options = unsafe { opt_str_in("options_json", options_json, options_len) }?;
+        let out = Out::new("out_report_json", out_report_json)?;
+        let options: CycleOptions = opt_json_object_in("options", options)?;
+        let mut source = match sim {
+            Some(s) => Some(SimSource::new(json_object_in::<SimSettings>(
+                "sim_settings",
+                s,
+            )?)?),
+            None => None,
+        };
+        let mut recording = RecordingExecutor::new();
+        let mut host = executor.map(|f| CExecutor { f, ctx });
+        let exec: &mut dyn Executor = match host.as_mut() {
+            Some(h) => h,
+            None => &mut recording,
+        };
+        let report = match source.as_mut() {
+            Some(s) => j.inner.agent().run_cycle(Some(s), exec, &options)?,
+            None => j.inner.agent().run_cycle(None, exec, &options)?,
+        };
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("cycle report", &report) }
+    })
+}
+
+/// The stored reports of the newest `limit` cycles, newest first, as a JSON array of
+/// `CycleReport` objects.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_agent_cycles(
+    j: *const juno,
+    limit: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let cycles = j.inner.agent().cycles(limit)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("cycles", &cycles) }
+    })
+}
+
+/// What request `id`'s execution changed: an `ExecutionRecord` object (`request_id`,
+/// `digest`, `kind`, `target`, `executor`, `intent_at`, `done_at`, `ok`, `changes`,
+/// `reverted_by`), or JSON `null` when it did not run through the outbox.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_executor_record(
+    j: *const juno,
+    id: i64,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let record = j.inner.executor().record(id)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("execution record", &record) }
+    })
+}
+
+/// Proposes undoing executed request `id`: a `revert` request whose writes are the inverse
+/// of what it changed, submitted to governance like any action (it waits for a person;
+/// the next cycle executes it once approved).
+///
+/// - `j`: must not be NULL.
+/// - `requester`/`requester_len`: who asks; must not be NULL.
+/// - `out_request_json`: on success receives the new request (see
+///   `juno_governance_submit`); the caller frees it with `juno_buf_free`. Untouched on
+///   failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Errors: `JUNO_STATUS_NOT_FOUND` for an unknown request; `JUNO_STATUS_INVALID_STATE`
+///   when it did not execute through the outbox, failed, changed nothing revertible, or
+///   was already reverted.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_executor_propose_revert(
+    j: *mut juno,
+    id: i64,
+    requester: *const c_char,
+    requester_len: usize,
+    out_request_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `requester` is NULL or `requester_len` readable bytes.
+        let requester = unsafe { str_in("requester", requester, requester_len) }?;
+        let out = Out::new("out_request_json", out_request_json)?;
+        let request = j.inner.executor().propose_revert(id, requester)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("request", &request) }
+    })
+}
+
+/// How policy would route a proposal, without submitting it: a `Routing` object (`role`,
+/// the queue a person decides in, and `decision`, the auto-approval rule and numbers, or
+/// `null` when a person must decide).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `proposal_json`/`proposal_len`: a `Proposal` object (as for `juno_governance_submit`);
+///   must not be NULL.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_governance_route(
+    j: *const juno,
+    proposal_json: *const c_char,
+    proposal_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        // SAFETY: `proposal_json` is NULL or `proposal_len` readable bytes.
+        let proposal = unsafe { str_in("proposal_json", proposal_json, proposal_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let proposal: Proposal = json_object_in("proposal", proposal)?;
+        let routing = j.inner.governance().route(&proposal);
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("routing", &routing) }
+    })
+}

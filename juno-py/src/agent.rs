@@ -1,0 +1,265 @@
+//! `juno.Sources`, `juno.SimSource`, `juno.Agent` and `juno.Executions`: the observe stage,
+//! the agent cycle and the act stage (the core's [`juno_core::source`],
+//! [`juno_core::agent`] and [`juno_core::executor`]).
+
+use std::sync::{Arc, Mutex};
+
+use juno_core::Error;
+use juno_core::agent::CycleOptions;
+use juno_core::executor::RecordingExecutor;
+use juno_core::governance::Executor;
+use juno_core::source::sim::{SimSettings, SimSource, simulate};
+use juno_core::source::{Snapshot, Source};
+use pyo3::prelude::*;
+
+use crate::convert::{Id, object_from_py, opt_datetime, opt_object_from_py, serde_to_py};
+use crate::errors::CoreResultExt;
+use crate::governance::PyExecutor;
+use crate::governance::records::PyApprovalRequest;
+use crate::juno::Engine;
+
+/// A source Python holds: the simulated organisation (Jira and export files come as
+/// further classes with the same role).
+type SharedSource = Arc<Mutex<Box<dyn Source + Send>>>;
+
+/// The seeded simulated organisation as a source: `juno.SimSource(settings=None)`.
+///
+/// `settings` is a dict in the core's `SimSettings` shape (`seed`, `teams`,
+/// `people_per_team`, `sprints`, `backlog_per_team`, `end`, `active_day`); unknown keys
+/// are refused by name.
+#[pyclass(frozen, name = "SimSource", module = "juno._juno")]
+pub struct PySimSource {
+    source: SharedSource,
+    settings: SimSettings,
+}
+
+#[pymethods]
+impl PySimSource {
+    #[new]
+    #[pyo3(signature = (settings=None))]
+    fn new(py: Python<'_>, settings: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let settings: SimSettings = opt_object_from_py(settings, "settings").py(py)?;
+        let source = SimSource::new(settings.clone()).py(py)?;
+        Ok(PySimSource {
+            source: Arc::new(Mutex::new(Box::new(source))),
+            settings,
+        })
+    }
+
+    /// The moment the simulation reaches (its `end` setting): run cycles as of this time.
+    #[getter]
+    fn end(&self) -> chrono::DateTime<chrono::Utc> {
+        self.settings.end
+    }
+
+    /// The name its sync state is kept under.
+    #[getter]
+    fn name(&self) -> String {
+        self.source.lock().unwrap_or_else(|p| p.into_inner()).name()
+    }
+
+    /// The whole organisation as a dict (the core's `Snapshot` shape).
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let settings = self.settings.clone();
+        let snap = py.detach(move || simulate(&settings)).py(py)?;
+        serde_to_py(py, &snap)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<juno.SimSource seed={} teams={}>",
+            self.settings.seed, self.settings.teams
+        )
+    }
+}
+
+/// A Python object usable as a source.
+fn source_of(obj: &Bound<'_, PyAny>) -> Result<SharedSource, Error> {
+    if let Ok(s) = obj.cast::<PySimSource>() {
+        return Ok(s.get().source.clone());
+    }
+    Err(Error::invalid("source", "expected a juno.SimSource"))
+}
+
+/// The observe stage of one engine: `juno.source`.
+#[pyclass(frozen, name = "Sources", module = "juno._juno")]
+pub struct PySources {
+    pub(crate) engine: Arc<Engine>,
+}
+
+#[pymethods]
+impl PySources {
+    /// Pulls `source` (a :class:`SimSource`, …) into the store: changes since its last
+    /// successful sync, everything the first time. Returns the sync report as a dict.
+    fn sync<'py>(
+        &self,
+        py: Python<'py>,
+        source: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let source = source_of(source).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let report = py
+            .detach(move || {
+                let mut s = source.lock().unwrap_or_else(|p| p.into_inner());
+                juno.source().sync(s.as_mut())
+            })
+            .py(py)?;
+        serde_to_py(py, &report)
+    }
+
+    /// Stores a snapshot dict (the core's `Snapshot` shape: `now`, `teams`, `people`,
+    /// `sprints`, `checkpoints`, `active`, `tickets`) as if source `name` had pulled it at
+    /// `now` (the engine's clock by default). Returns the counts stored.
+    #[pyo3(signature = (name, snapshot, now=None))]
+    fn store<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        snapshot: &Bound<'py, PyAny>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let snap: Snapshot = object_from_py(snapshot, "snapshot").py(py)?;
+        let now = opt_datetime(now, "now").py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let counts = py
+            .detach(move || {
+                let now = now.unwrap_or_else(|| juno.now());
+                juno.source().store(&name, &snap, now)
+            })
+            .py(py)?;
+        serde_to_py(py, &counts)
+    }
+
+    /// Where syncing source `name` stands, or ``None`` if it was never tried.
+    fn state<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let juno = self.engine.get().py(py)?;
+        let state = py.detach(move || juno.source().state(&name)).py(py)?;
+        serde_to_py(py, &state)
+    }
+
+    /// Everything stored, as a snapshot dict.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let juno = self.engine.get().py(py)?;
+        let snap = py.detach(move || juno.source().snapshot()).py(py)?;
+        serde_to_py(py, &snap)
+    }
+
+    fn __repr__(&self) -> String {
+        String::from("<juno.Sources>")
+    }
+}
+
+/// The agent cycle of one engine: `juno.agent`.
+#[pyclass(frozen, name = "Agent", module = "juno._juno")]
+pub struct PyAgent {
+    pub(crate) engine: Arc<Engine>,
+}
+
+#[pymethods]
+impl PyAgent {
+    /// Runs one cycle as of the engine's clock and returns its report (a dict).
+    ///
+    /// `source` is synced first when given. `executor` performs approved actions: a
+    /// callable taking the action dict (its `parameters.writes` are the exact writes) and
+    /// returning a JSON-able result (include `"changes"`, the writes made, to allow revert),
+    /// or ``None`` for the recording executor, which writes nothing outside JUNO. `options`
+    /// is a dict in the core's `CycleOptions` shape; `dry_run=True` overrides its
+    /// `dry_run`.
+    #[pyo3(signature = (*, source=None, executor=None, options=None, dry_run=None))]
+    fn run_cycle<'py>(
+        &self,
+        py: Python<'py>,
+        source: Option<&Bound<'py, PyAny>>,
+        executor: Option<&Bound<'py, PyAny>>,
+        options: Option<&Bound<'py, PyAny>>,
+        dry_run: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut options: CycleOptions = opt_object_from_py(options, "options").py(py)?;
+        if let Some(d) = dry_run {
+            options.dry_run = d;
+        }
+        let source = source
+            .filter(|s| !s.is_none())
+            .map(source_of)
+            .transpose()
+            .py(py)?;
+        let mut host = match executor.filter(|e| !e.is_none()) {
+            Some(e) if e.is_callable() => Some(PyExecutor::new(e.clone().unbind())),
+            Some(_) => {
+                return Err(Error::invalid(
+                    "executor",
+                    "must be callable with the action as a dict, or None",
+                ))
+                .py(py);
+            }
+            None => None,
+        };
+        let juno = self.engine.get().py(py)?;
+        let report = py.detach(|| {
+            let mut recording = RecordingExecutor::new();
+            let exec: &mut dyn Executor = match host.as_mut() {
+                Some(h) => h,
+                None => &mut recording,
+            };
+            match &source {
+                Some(s) => {
+                    let mut s = s.lock().unwrap_or_else(|p| p.into_inner());
+                    juno.agent().run_cycle(Some(s.as_mut()), exec, &options)
+                }
+                None => juno.agent().run_cycle(None, exec, &options),
+            }
+        });
+        if let Some(interrupt) = host.as_mut().and_then(PyExecutor::take_interrupt) {
+            return Err(interrupt);
+        }
+        serde_to_py(py, &report.py(py)?)
+    }
+
+    /// The stored reports of the newest `limit` cycles, newest first.
+    #[pyo3(signature = (limit=10))]
+    fn cycles<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<Bound<'py, PyAny>> {
+        let juno = self.engine.get().py(py)?;
+        let cycles = py.detach(move || juno.agent().cycles(limit)).py(py)?;
+        serde_to_py(py, &cycles)
+    }
+
+    fn __repr__(&self) -> String {
+        String::from("<juno.Agent>")
+    }
+}
+
+/// The act stage of one engine: `juno.executor`.
+#[pyclass(frozen, name = "Executions", module = "juno._juno")]
+pub struct PyExecutions {
+    pub(crate) engine: Arc<Engine>,
+}
+
+#[pymethods]
+impl PyExecutions {
+    /// What request `id`'s execution changed (a dict), or ``None`` if it did not run
+    /// through the outbox.
+    fn record<'py>(&self, py: Python<'py>, id: Id) -> PyResult<Bound<'py, PyAny>> {
+        let juno = self.engine.get().py(py)?;
+        let record = py.detach(move || juno.executor().record(id.0)).py(py)?;
+        serde_to_py(py, &record)
+    }
+
+    /// Proposes undoing executed request `id`: a `revert` request whose writes are the
+    /// inverse of what it changed, submitted to governance (it waits for a person).
+    fn propose_revert(
+        &self,
+        py: Python<'_>,
+        id: Id,
+        requester: String,
+    ) -> PyResult<PyApprovalRequest> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.executor().propose_revert(id.0, &requester))
+            .py(py)?;
+        Ok(PyApprovalRequest(r))
+    }
+
+    fn __repr__(&self) -> String {
+        String::from("<juno.Executions>")
+    }
+}

@@ -15,6 +15,8 @@
 //! decide or store (`juno-core/tests/layering.rs`).
 
 pub mod api;
+pub mod export;
+pub mod jira;
 pub mod sim;
 
 use chrono::{DateTime, Utc};

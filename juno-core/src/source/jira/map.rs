@@ -212,24 +212,24 @@ fn text<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
 /// Reads issue JSON (a search or export item) into an [`Issue`].
 ///
 /// # Errors
-/// [`Error::InvalidInput`] naming the issue and field for an issue without a key or
-/// fields, or a time that is not a Jira time.
+/// [`Error::InvalidInput`] naming the field (`fields.created`, the reason naming the
+/// issue) for an issue without a key or fields, or a time that is not a Jira time.
 pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) -> Result<Issue> {
     let key = clean(v.get("key").and_then(Value::as_str).unwrap_or(""), 64);
     if key.trim().is_empty() {
-        return Err(Error::invalid("issue.key", "an issue without a key"));
+        return Err(Error::invalid("key", "an issue without a key"));
     }
-    let at = |f: &str| format!("issue `{key}` field `{f}`");
     let Some(fields) = v.get("fields").filter(|f| f.is_object()) else {
-        return Err(Error::invalid(at("fields"), "missing"));
+        return Err(Error::invalid("fields", format!("issue `{key}` has no fields")));
     };
     let when = |f: &str| -> Result<Option<DateTime<Utc>>> {
+        let bad = |what: String| Error::invalid(format!("fields.{f}"), format!("issue `{key}`: {what}"));
         match fields.get(f) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => date(s)
                 .map(Some)
-                .ok_or_else(|| Error::invalid(at(f), format!("not a time: `{}`", clean(s, 40)))),
-            Some(_) => Err(Error::invalid(at(f), "not a time")),
+                .ok_or_else(|| bad(format!("not a time: `{}`", clean(s, 40)))),
+            Some(_) => Err(bad("not a time".into())),
         }
     };
     let project = text(fields, "/project/key")

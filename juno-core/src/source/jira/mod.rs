@@ -297,8 +297,11 @@ impl Source for JiraSource {
         let from = since.map(|t| t - Duration::minutes(i64::from(settings.overlap_minutes)));
         let raw = self.client.search(&jql(&settings.projects, from), &ids)?;
         let mut issues = Vec::with_capacity(raw.len());
-        for v in &raw {
-            issues.push(map::issue(v, &ids, settings.flavor, &teams)?);
+        for (i, v) in raw.iter().enumerate() {
+            issues.push(
+                map::issue(v, &ids, settings.flavor, &teams)
+                    .map_err(|e| e.within(&format!("search.issues[{i}].")))?,
+            );
         }
         let history: BTreeMap<String, Ticket> = issues
             .iter()
@@ -324,8 +327,11 @@ impl Source for JiraSource {
                     continue;
                 }
                 let mut members = Vec::new();
-                for v in self.client.sprint_issues(s.id, &ids)? {
-                    members.push(map::issue(&v, &ids, settings.flavor, &teams)?);
+                for (i, v) in self.client.sprint_issues(s.id, &ids)?.iter().enumerate() {
+                    members.push(
+                        map::issue(v, &ids, settings.flavor, &teams)
+                            .map_err(|e| e.within(&format!("sprint[{}].issues[{i}].", s.id)))?,
+                    );
                 }
                 let facts = SprintFacts {
                     name: s.name.clone(),
@@ -354,8 +360,12 @@ impl Source for JiraSource {
         snap.sprints
             .sort_by(|a, b| (&a.team, a.start, &a.id).cmp(&(&b.team, b.start, &b.id)));
         snap.active.sort_by(|a, b| (&a.team, &a.sprint).cmp(&(&b.team, &b.sprint)));
+        // The projects' teams and every team something belongs to (a board with no
+        // issue or sprint of its own is no team).
         let mut team_set: BTreeSet<Team> = teams.by_project.values().cloned().collect();
-        team_set.extend(teams.by_board.values().cloned());
+        team_set.extend(snap.tickets.iter().map(|t| t.team.clone()));
+        team_set.extend(snap.sprints.iter().map(|s| s.team.clone()));
+        team_set.extend(snap.active.iter().map(|s| s.team.clone()));
         snap.teams = team_set.into_iter().collect();
         let all = snap
             .tickets
@@ -401,7 +411,7 @@ pub(crate) fn jql(projects: &[String], from: Option<DateTime<Utc>>) -> String {
 
 /// Every assignee seen, with the team they hold most tickets in (ties: the first team by
 /// name). Roles are not Jira's to say.
-fn people<'a>(tickets: impl Iterator<Item = &'a Ticket>) -> Vec<Member> {
+pub(crate) fn people<'a>(tickets: impl Iterator<Item = &'a Ticket>) -> Vec<Member> {
     let mut counts: BTreeMap<&crate::model::User, BTreeMap<&Team, usize>> = BTreeMap::new();
     for t in tickets {
         if let Some(u) = &t.assignee {

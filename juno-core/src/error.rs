@@ -286,7 +286,10 @@ mod tests {
             status: Some(401),
             message: "the token was refused".into(),
         };
-        assert_eq!(r.to_string(), "jira call failed (http 401): the token was refused");
+        assert_eq!(
+            r.to_string(),
+            "jira call failed (http 401): the token was refused"
+        );
         assert_eq!(r.kind().as_str(), "remote");
     }
 }

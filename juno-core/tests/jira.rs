@@ -64,7 +64,10 @@ fn a_first_pull_reads_every_page_and_every_noun() {
 
     // Every call carried the credential.
     let log = site.log();
-    assert!(log.iter().all(|r| r.auth.as_deref() == Some(cloud_auth().as_str())));
+    assert!(
+        log.iter()
+            .all(|r| r.auth.as_deref() == Some(cloud_auth().as_str()))
+    );
     // 250 issues over three pages of 100, by nextPageToken.
     let searches = site.requests("/rest/api/3/search/jql");
     assert_eq!(searches.len(), 3);
@@ -84,7 +87,10 @@ fn a_first_pull_reads_every_page_and_every_noun() {
     assert_eq!(site.requests("/rest/agile/1.0/board/1/sprint").len(), 1);
 
     // The truncated changelog was read whole.
-    assert_eq!(site.requests("/rest/api/3/issue/ALPHA-12/changelog").len(), 1);
+    assert_eq!(
+        site.requests("/rest/api/3/issue/ALPHA-12/changelog").len(),
+        1
+    );
     let a12 = snap.tickets.iter().find(|t| t.key == "ALPHA-12").unwrap();
     assert_eq!(a12.events.iter().filter(|e| e.field == "status").count(), 5);
     assert_eq!(a12.last_change, Some(t("2025-11-24T10:00:00Z")));
@@ -109,18 +115,31 @@ fn a_first_pull_reads_every_page_and_every_noun() {
     assert_eq!(get("ALPHA-13").estimated, Some(false));
     assert_eq!(get("ALPHA-10").has_description, Some(false));
     assert_eq!(get("ALPHA-11").has_description, Some(true));
-    assert_eq!(get("ALPHA-3").labels, vec!["ui".to_owned(), "xy".to_owned()]);
+    assert_eq!(
+        get("ALPHA-3").labels,
+        vec!["ui".to_owned(), "xy".to_owned()]
+    );
     assert_eq!(get("ALPHA-20").updated, Some(t("2025-12-01T08:20:00Z")));
     let a2 = get("ALPHA-2");
-    assert!(a2.events.iter().any(|e| e.field == "assignee" && e.to == "acc-cy"));
+    assert!(
+        a2.events
+            .iter()
+            .any(|e| e.field == "assignee" && e.to == "acc-cy")
+    );
     assert!(!get("ALPHA-2").in_active_sprint);
 
     // Finished sprints: members, done by the end, points committed at the start.
     assert_eq!(snap.sprints.len(), 2);
     let s1 = &snap.sprints[0];
-    assert_eq!((s1.id.as_str(), s1.team.as_str()), ("Alpha S1", "Alpha Board"));
+    assert_eq!(
+        (s1.id.as_str(), s1.team.as_str()),
+        ("Alpha S1", "Alpha Board")
+    );
     assert_eq!(s1.members, ["ALPHA-1", "ALPHA-2", "ALPHA-3", "ALPHA-4"]);
-    assert_eq!(s1.completed.as_deref().unwrap(), ["ALPHA-1", "ALPHA-2", "ALPHA-3"]);
+    assert_eq!(
+        s1.completed.as_deref().unwrap(),
+        ["ALPHA-1", "ALPHA-2", "ALPHA-3"]
+    );
     assert_eq!(s1.committed_points, Some(11.0));
     assert_eq!(s1.delivered_points, Some(10.0));
     assert_eq!(s1.days, Some(10.0));
@@ -128,7 +147,10 @@ fn a_first_pull_reads_every_page_and_every_noun() {
     assert_eq!(s1.team_size, 3);
     let s2 = &snap.sprints[1];
     assert_eq!(s2.members.len(), 5);
-    assert_eq!(s2.completed.as_deref().unwrap(), ["ALPHA-4", "ALPHA-5", "ALPHA-6"]);
+    assert_eq!(
+        s2.completed.as_deref().unwrap(),
+        ["ALPHA-4", "ALPHA-5", "ALPHA-6"]
+    );
     // ALPHA-8 (8 points) joined after the start: not committed; done after the end.
     assert_eq!(s2.committed_points, Some(12.0));
     assert_eq!(s2.delivered_points, Some(7.0));
@@ -137,7 +159,10 @@ fn a_first_pull_reads_every_page_and_every_noun() {
     assert_eq!(snap.active.len(), 1);
     let a = &snap.active[0];
     assert_eq!(a.sprint, "Alpha S3");
-    assert_eq!((a.todo_issues, a.in_progress_issues, a.done_issues), (1, 3, 0));
+    assert_eq!(
+        (a.todo_issues, a.in_progress_issues, a.done_issues),
+        (1, 3, 0)
+    );
     assert_eq!((a.todo_points, a.in_progress_points), (2.0, 9.0));
     assert_eq!(a.committed_points, 11.0);
     assert_eq!((a.days_elapsed, a.days_planned), (4.0, 10.0));
@@ -168,7 +193,11 @@ fn an_incremental_pull_asks_for_what_changed_since_the_overlap() {
     // ALPHA-170 (10:50) onwards.
     assert_eq!(snap.tickets.len(), 81);
     assert_eq!(snap.tickets[0].key, "ALPHA-170");
-    assert_eq!(snap.sprints.len(), 2, "both closed after the start of the window");
+    assert_eq!(
+        snap.sprints.len(),
+        2,
+        "both closed after the start of the window"
+    );
 
     // Later: nothing changed, only the active sprint is read again.
     site.clear_log();
@@ -196,7 +225,10 @@ fn server_pages_by_start_at_with_a_bearer_token() {
     let mut src = JiraSource::new(settings).unwrap();
     let snap = src.pull(None, now()).unwrap();
     let searches = site.requests("/rest/api/2/search");
-    let starts: Vec<&str> = searches.iter().map(|r| r.query["startAt"].as_str()).collect();
+    let starts: Vec<&str> = searches
+        .iter()
+        .map(|r| r.query["startAt"].as_str())
+        .collect();
     assert_eq!(starts, ["0", "100", "200"]);
     assert_eq!(site.requests("/rest/api/2/field").len(), 1);
     assert!(site.requests("/rest/api/3").is_empty());
@@ -223,7 +255,10 @@ fn a_429_waits_for_retry_after_and_a_500_is_retried() {
     let searches = site.requests("/rest/api/3/search/jql");
     assert_eq!(searches.len(), 4);
     let waited = searches[1].at - searches[0].at;
-    assert!(waited >= Duration::from_millis(950), "waited only {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(950),
+        "waited only {waited:?}"
+    );
     // The retried page is the same page.
     assert_eq!(searches[1].query.get("nextPageToken"), None);
 }
@@ -241,13 +276,31 @@ fn a_server_error_that_persists_is_a_remote_error_after_the_retries() {
     .unwrap();
     let err = src.pull(None, now()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Remote);
-    assert!(matches!(err, Error::Remote { status: Some(503), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Remote {
+                status: Some(503),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(site.requests("/rest/api/3/field").len(), 3);
     // 4xx other than 429 is not retried.
     site.clear_log();
     let client = JiraClient::new(cloud(&site.url)).unwrap();
     let err = client.issue_fields("NOPE-1").unwrap_err();
-    assert!(matches!(err, Error::Remote { status: Some(404), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Remote {
+                status: Some(404),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(site.log().len(), 1);
 }
 
@@ -260,14 +313,20 @@ fn a_slow_answer_times_out_and_is_retried() {
         ..settings
     };
     // Slow once, then fast: the retry succeeds.
-    site.fault("/rest/api/3/issue/ALPHA-1", Fault::Slow(Duration::from_millis(1500)));
+    site.fault(
+        "/rest/api/3/issue/ALPHA-1",
+        Fault::Slow(Duration::from_millis(1500)),
+    );
     let client = JiraClient::new(quick.clone()).unwrap();
     let f = client.issue_fields("ALPHA-1").unwrap();
     assert_eq!(f.status.as_deref(), Some("Done"));
     assert_eq!(site.requests("/rest/api/3/issue/ALPHA-1").len(), 2);
     // Slow every time: a remote error with no status, after the retries.
     for _ in 0..2 {
-        site.fault("/rest/api/3/issue/ALPHA-2", Fault::Slow(Duration::from_millis(1500)));
+        site.fault(
+            "/rest/api/3/issue/ALPHA-2",
+            Fault::Slow(Duration::from_millis(1500)),
+        );
     }
     let err = client.issue_fields("ALPHA-2").unwrap_err();
     match &err {
@@ -291,7 +350,13 @@ fn a_refused_token_is_a_clear_error_without_the_token() {
     })
     .unwrap();
     let err = src.pull(None, now()).unwrap_err();
-    assert!(matches!(err, Error::Remote { status: Some(401), .. }));
+    assert!(matches!(
+        err,
+        Error::Remote {
+            status: Some(401),
+            ..
+        }
+    ));
     let text = format!("{err} {err:?}");
     assert!(text.contains("token was refused"), "{text}");
     assert!(text.contains("Browse projects"), "{text}");
@@ -308,7 +373,10 @@ fn the_token_never_shows() {
     let client = JiraClient::new(s.clone()).unwrap();
     assert!(!format!("{client:?}").contains(TOKEN));
     let json = serde_json::to_string(&s).unwrap();
-    assert!(!json.contains(TOKEN) && !json.contains("\"token\""), "{json}");
+    assert!(
+        !json.contains(TOKEN) && !json.contains("\"token\""),
+        "{json}"
+    );
 
     // Settings read from TOML, defaults filled in, unknown keys refused.
     let read: JiraSettings = toml::from_str(
@@ -317,10 +385,19 @@ fn the_token_never_shows() {
     .unwrap();
     assert_eq!(read.token.expose(), "t0k");
     assert_eq!(
-        (read.page_size, read.max_requests_per_second, read.timeout_secs, read.max_retries, read.overlap_minutes),
+        (
+            read.page_size,
+            read.max_requests_per_second,
+            read.timeout_secs,
+            read.max_retries,
+            read.overlap_minutes
+        ),
         (100, 5.0, 30.0, 5, 10)
     );
-    assert_eq!((read.flavor, read.team_naming), (Flavor::Cloud, TeamNaming::Board));
+    assert_eq!(
+        (read.flavor, read.team_naming),
+        (Flavor::Cloud, TeamNaming::Board)
+    );
     assert!(toml::from_str::<JiraSettings>("base_url = \"x\"\npage_sise = 3\n").is_err());
     let bad = JiraSettings {
         page_size: 0,
@@ -328,7 +405,13 @@ fn the_token_never_shows() {
     };
     assert_eq!(bad.validate().unwrap_err().kind(), ErrorKind::Config);
     let no_email = JiraSettings { email: None, ..s };
-    assert!(no_email.validate().unwrap_err().to_string().contains("jira.email"));
+    assert!(
+        no_email
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("jira.email")
+    );
 }
 
 #[test]
@@ -356,14 +439,22 @@ fn the_writes_the_executor_makes() {
     let client = JiraClient::new(settings).unwrap();
 
     // A comment in Atlassian Document Format on Cloud.
-    let id = client.add_comment("ALPHA-9", "Blocked for 3 days.\nPinging the owner.\n\n— juno").unwrap();
+    let id = client
+        .add_comment(
+            "ALPHA-9",
+            "Blocked for 3 days.\nPinging the owner.\n\n— juno",
+        )
+        .unwrap();
     assert_eq!(id, "10001");
     let posted = site.requests("/rest/api/3/issue/ALPHA-9/comment");
     assert_eq!(posted[0].method, "POST");
     let body: Value = serde_json::from_str(&posted[0].body).unwrap();
     assert_eq!(body["body"]["type"], "doc");
     assert_eq!(body["body"]["version"], 1);
-    assert_eq!(body["body"]["content"][0]["content"][0]["text"], "Blocked for 3 days.");
+    assert_eq!(
+        body["body"]["content"][0]["content"][0]["text"],
+        "Blocked for 3 days."
+    );
     assert_eq!(body["body"]["content"][1]["content"][0]["text"], "— juno");
 
     // Read before a write, then transition: the transitions are read, the right one taken.
@@ -372,17 +463,28 @@ fn the_writes_the_executor_makes() {
     assert_eq!(before.assignee, Some(User::from("acc-ann")));
     client.transition("ALPHA-9", "done").unwrap();
     let tr = site.requests("/rest/api/3/issue/ALPHA-9/transitions");
-    assert_eq!((tr[0].method.as_str(), tr[1].method.as_str()), ("GET", "POST"));
+    assert_eq!(
+        (tr[0].method.as_str(), tr[1].method.as_str()),
+        ("GET", "POST")
+    );
     let body: Value = serde_json::from_str(&tr[1].body).unwrap();
     assert_eq!(body, json!({ "transition": { "id": "31" } }));
-    assert_eq!(client.issue_fields("ALPHA-9").unwrap().status.as_deref(), Some("Done"));
+    assert_eq!(
+        client.issue_fields("ALPHA-9").unwrap().status.as_deref(),
+        Some("Done")
+    );
     let err = client.transition("ALPHA-9", "Shipped").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidState);
     assert!(err.to_string().contains("`Done`"), "{err}");
 
     // Assign and unassign (the revert of an assignment to nobody).
-    client.assign("ALPHA-9", Some(&User::from("acc-cy"))).unwrap();
-    assert_eq!(client.issue_fields("ALPHA-9").unwrap().assignee, Some(User::from("acc-cy")));
+    client
+        .assign("ALPHA-9", Some(&User::from("acc-cy")))
+        .unwrap();
+    assert_eq!(
+        client.issue_fields("ALPHA-9").unwrap().assignee,
+        Some(User::from("acc-cy"))
+    );
     client.assign("ALPHA-9", None).unwrap();
     assert_eq!(client.issue_fields("ALPHA-9").unwrap().assignee, None);
     let put = site.requests("/rest/api/3/issue/ALPHA-9/assignee");
@@ -392,9 +494,18 @@ fn the_writes_the_executor_makes() {
     // The idempotency marker round trip.
     assert_eq!(client.get_property("ALPHA-9", "juno.marker").unwrap(), None);
     let marker = json!({ "digest": "ab12", "at": "2026-01-08T14:00:00Z" });
-    client.put_property("ALPHA-9", "juno.marker", &marker).unwrap();
-    assert_eq!(client.get_property("ALPHA-9", "juno.marker").unwrap(), Some(marker));
-    assert!(site.log().iter().all(|r| r.auth.as_deref() == Some(cloud_auth().as_str())));
+    client
+        .put_property("ALPHA-9", "juno.marker", &marker)
+        .unwrap();
+    assert_eq!(
+        client.get_property("ALPHA-9", "juno.marker").unwrap(),
+        Some(marker)
+    );
+    assert!(
+        site.log()
+            .iter()
+            .all(|r| r.auth.as_deref() == Some(cloud_auth().as_str()))
+    );
 
     // A key cannot reshape the path.
     assert_eq!(
@@ -416,7 +527,10 @@ fn server_comments_are_plain_text() {
     let posted = site.requests("/rest/api/2/issue/ALPHA-1/comment");
     assert_eq!(posted[0].body, r#"{"body":"plain words"}"#);
     client.assign("ALPHA-1", Some(&User::from("ann"))).unwrap();
-    assert_eq!(site.requests("/rest/api/2/issue/ALPHA-1/assignee")[0].body, r#"{"name":"ann"}"#);
+    assert_eq!(
+        site.requests("/rest/api/2/issue/ALPHA-1/assignee")[0].body,
+        r#"{"name":"ann"}"#
+    );
 }
 
 /// The stand-in's issues as a search answer with `names`, as a JSON export holds them.
@@ -446,7 +560,13 @@ fn a_json_export_reads_like_the_rest_api() {
     .unwrap()
     .pull(None, now())
     .unwrap();
-    let file = export::from_json("alpha.json", &json_export(), &ExportSettings::default(), now()).unwrap();
+    let file = export::from_json(
+        "alpha.json",
+        &json_export(),
+        &ExportSettings::default(),
+        now(),
+    )
+    .unwrap();
     // The same mapping: the same tickets, field for field.
     assert_eq!(file.tickets, rest.tickets);
     // Sprints from the issues' sprint field: the same figures.
@@ -456,11 +576,29 @@ fn a_json_export_reads_like_the_rest_api() {
 
     let mut bad: Value = serde_json::from_str(&json_export()).unwrap();
     bad["issues"][3]["fields"]["created"] = json!("last tuesday");
-    let err = export::from_json("alpha.json", &bad.to_string(), &ExportSettings::default(), now()).unwrap_err();
+    let err = export::from_json(
+        "alpha.json",
+        &bad.to_string(),
+        &ExportSettings::default(),
+        now(),
+    )
+    .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("alpha.json: issues[3].fields.created"), "{msg}");
-    assert!(msg.contains("ALPHA-4") && msg.contains("last tuesday"), "{msg}");
-    let err = export::from_json("alpha.json", "{\"issues\": [", &ExportSettings::default(), now()).unwrap_err();
+    assert!(
+        msg.contains("alpha.json: issues[3].fields.created"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("ALPHA-4") && msg.contains("last tuesday"),
+        "{msg}"
+    );
+    let err = export::from_json(
+        "alpha.json",
+        "{\"issues\": [",
+        &ExportSettings::default(),
+        now(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("alpha.json"), "{err}");
 }
 
@@ -474,7 +612,16 @@ BETA-4,Story,In Progress,Medium,bob,03/Jan/26 10:00 AM,03/Jan/26 10:00 AM,,,,,,,
 
 #[test]
 fn a_csv_export_reads_repeated_columns() {
-    let snap = export::from_csv("beta.csv", CSV, &ExportSettings { flavor: Flavor::Server, ..ExportSettings::default() }, now()).unwrap();
+    let snap = export::from_csv(
+        "beta.csv",
+        CSV,
+        &ExportSettings {
+            flavor: Flavor::Server,
+            ..ExportSettings::default()
+        },
+        now(),
+    )
+    .unwrap();
     assert_eq!(snap.tickets.len(), 4);
     let b1 = &snap.tickets[0];
     assert_eq!(b1.team, "BETA");
@@ -496,18 +643,37 @@ fn a_csv_export_reads_repeated_columns() {
     let s1 = snap.sprints.iter().find(|s| s.id == "Beta S1").unwrap();
     assert_eq!(s1.members, ["BETA-1", "BETA-2"]);
     assert_eq!(s1.completed.as_deref().unwrap(), ["BETA-1"]);
-    assert_eq!((s1.committed_points, s1.delivered_points), (Some(8.0), Some(5.0)));
+    assert_eq!(
+        (s1.committed_points, s1.delivered_points),
+        (Some(8.0), Some(5.0))
+    );
     assert_eq!(s1.start, None);
     assert_eq!(snap.people.len(), 2);
 
     // A bad cell names the file, the line and the column.
-    let bad = CSV.replace("03/Jan/26 10:00 AM,03/Jan/26 10:00 AM,,Beta S2", "03/Jan/26 10:00 AM,someday,,Beta S2");
+    let bad = CSV.replace(
+        "03/Jan/26 10:00 AM,03/Jan/26 10:00 AM,,Beta S2",
+        "03/Jan/26 10:00 AM,someday,,Beta S2",
+    );
     let err = export::from_csv("beta.csv", &bad, &ExportSettings::default(), now()).unwrap_err();
-    assert!(err.to_string().contains("beta.csv: line 4: Updated"), "{err}");
+    assert!(
+        err.to_string().contains("beta.csv: line 4: Updated"),
+        "{err}"
+    );
     let bad = CSV.replace(",5,ui", ",five,ui");
     let err = export::from_csv("beta.csv", &bad, &ExportSettings::default(), now()).unwrap_err();
-    assert!(err.to_string().contains("beta.csv: line 2: Custom field (Story Points)"), "{err}");
-    let err = export::from_csv("beta.csv", "Key,Status\nX-1,Done\n", &ExportSettings::default(), now()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("beta.csv: line 2: Custom field (Story Points)"),
+        "{err}"
+    );
+    let err = export::from_csv(
+        "beta.csv",
+        "Key,Status\nX-1,Done\n",
+        &ExportSettings::default(),
+        now(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("Issue key"), "{err}");
 }
 
@@ -521,7 +687,9 @@ fn an_export_file_is_a_source() {
     assert_eq!(src.pull(None, now()).unwrap().tickets.len(), 4);
     let json = dir.path().join("alpha.json");
     std::fs::write(&json, json_export()).unwrap();
-    let snap = ExportSource::new(&json, ExportSettings::default()).pull(None, now()).unwrap();
+    let snap = ExportSource::new(&json, ExportSettings::default())
+        .pull(None, now())
+        .unwrap();
     assert_eq!(snap.tickets.len(), 250);
     let missing = ExportSource::new(dir.path().join("nope.csv"), ExportSettings::default())
         .pull(None, now())

@@ -27,7 +27,8 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::model::{Team, Ticket};
 
-use super::jira::map::{self, FieldIds, Issue, SprintFacts};
+use super::jira::map::{self, FieldIds, Issue};
+use super::jira::sprint::{self, SprintFacts};
 use super::jira::{Flavor, Teams, people};
 use super::{Snapshot, Source};
 
@@ -50,7 +51,12 @@ pub struct ExportSettings {
 /// [`Error::Json`] for text that is not JSON; [`Error::InvalidInput`] naming the file and
 /// the issue's path (`export.json: issues[3].fields.created`) for an issue that does not
 /// read.
-pub fn from_json(label: &str, text: &str, settings: &ExportSettings, now: DateTime<Utc>) -> Result<Snapshot> {
+pub fn from_json(
+    label: &str,
+    text: &str,
+    settings: &ExportSettings,
+    now: DateTime<Utc>,
+) -> Result<Snapshot> {
     let v: Value = serde_json::from_str(text).map_err(|e| Error::json(label, &e))?;
     let (issues, names) = match &v {
         Value::Array(a) => (a, None),
@@ -63,7 +69,12 @@ pub fn from_json(label: &str, text: &str, settings: &ExportSettings, now: DateTi
                 ));
             }
         },
-        _ => return Err(Error::invalid(label, "expected an array of issues or an object with `issues`")),
+        _ => {
+            return Err(Error::invalid(
+                label,
+                "expected an array of issues or an object with `issues`",
+            ));
+        }
     };
     let ids = FieldIds::from_names(
         names,
@@ -130,7 +141,12 @@ fn csv_time(s: &str) -> Option<DateTime<Utc>> {
 /// # Errors
 /// [`Error::InvalidInput`] naming the file, line and column (`export.csv: line 4:
 /// Created`) for a row that does not read, and the file for a header without `Issue key`.
-pub fn from_csv(label: &str, text: &str, settings: &ExportSettings, now: DateTime<Utc>) -> Result<Snapshot> {
+pub fn from_csv(
+    label: &str,
+    text: &str,
+    settings: &ExportSettings,
+    now: DateTime<Utc>,
+) -> Result<Snapshot> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -193,7 +209,12 @@ pub fn from_csv(label: &str, text: &str, settings: &ExportSettings, now: DateTim
                 None => Ok(Value::Null),
                 Some((v, col)) => csv_time(v)
                     .map(|t| Value::String(t.to_rfc3339()))
-                    .ok_or_else(|| Error::invalid(at(&col), format!("not a time: `{}`", super::jira::clean(v, 40)))),
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            at(&col),
+                            format!("not a time: `{}`", super::jira::clean(v, 40)),
+                        )
+                    }),
             }
         };
         f.insert("created".into(), time(&["Created"])?);
@@ -209,7 +230,10 @@ pub fn from_csv(label: &str, text: &str, settings: &ExportSettings, now: DateTim
                 map::Category::InProgress => "indeterminate",
                 map::Category::Done => "done",
             };
-            f.insert("status".into(), json!({ "name": s, "statusCategory": { "key": key } }));
+            f.insert(
+                "status".into(),
+                json!({ "name": s, "statusCategory": { "key": key } }),
+            );
         }
         if let Some((p, _)) = cols.one(&["Priority"], r) {
             f.insert("priority".into(), json!({ "name": p }));
@@ -229,16 +253,23 @@ pub fn from_csv(label: &str, text: &str, settings: &ExportSettings, now: DateTim
         f.insert("labels".into(), json!(cols.all("Labels", r)));
         f.insert(
             "description".into(),
-            cols.one(&["Description"], r).map_or(Value::Null, |(d, _)| json!(d)),
+            cols.one(&["Description"], r)
+                .map_or(Value::Null, |(d, _)| json!(d)),
         );
         let mut points = Value::Null;
         if let Some((p, col)) = cols.one(
-            &["Custom field (Story Points)", "Custom field (Story point estimate)"],
+            &[
+                "Custom field (Story Points)",
+                "Custom field (Story point estimate)",
+            ],
             r,
         ) {
-            let n: f64 = p
-                .parse()
-                .map_err(|_| Error::invalid(at(&col), format!("not a number: `{}`", super::jira::clean(p, 40))))?;
+            let n: f64 = p.parse().map_err(|_| {
+                Error::invalid(
+                    at(&col),
+                    format!("not a number: `{}`", super::jira::clean(p, 40)),
+                )
+            })?;
             points = json!(n);
         }
         f.insert("story_points".into(), points);
@@ -290,7 +321,10 @@ pub fn from_csv(label: &str, text: &str, settings: &ExportSettings, now: DateTim
         let v = json!({ "key": key, "fields": Value::Object(f) });
         let issue = map::issue(&v, &ids, settings.flavor, &teams).map_err(|e| match e {
             Error::InvalidInput { field, reason } => Error::invalid(
-                format!("{label}: line {line}: {}", field.trim_start_matches("fields.")),
+                format!(
+                    "{label}: line {line}: {}",
+                    field.trim_start_matches("fields.")
+                ),
                 reason,
             ),
             other => other,
@@ -311,7 +345,8 @@ fn assemble(issues: Vec<Issue>, now: DateTime<Utc>) -> Snapshot {
     let mut sprints: BTreeMap<String, (map::SprintRef, Team, Vec<Issue>)> = BTreeMap::new();
     for i in &issues {
         for s in &i.sprints {
-            let id = s.id.map_or_else(|| format!("name:{}", s.name), |n| format!("id:{n}"));
+            let id =
+                s.id.map_or_else(|| format!("name:{}", s.name), |n| format!("id:{n}"));
             let entry = sprints.entry(id.clone()).or_insert_with(|| {
                 order.push(id);
                 (s.clone(), i.ticket.team.clone(), Vec::new())
@@ -335,14 +370,19 @@ fn assemble(issues: Vec<Issue>, now: DateTime<Utc>) -> Snapshot {
             planned_end: s.end,
         };
         match s.state.as_str() {
-            "active" => snap.active.push(map::active_state(&facts, &members, &history, now)),
+            "active" => snap
+                .active
+                .push(sprint::active_state(&facts, &members, &history, now)),
             "future" => {}
-            _ => snap.sprints.push(map::finished_sprint(&facts, &members, &history)),
+            _ => snap
+                .sprints
+                .push(sprint::finished_sprint(&facts, &members, &history)),
         }
     }
     snap.sprints
         .sort_by(|a, b| (&a.team, a.start, &a.id).cmp(&(&b.team, b.start, &b.id)));
-    snap.active.sort_by(|a, b| (&a.team, &a.sprint).cmp(&(&b.team, &b.sprint)));
+    snap.active
+        .sort_by(|a, b| (&a.team, &a.sprint).cmp(&(&b.team, &b.sprint)));
     let mut tickets: Vec<Ticket> = issues.into_iter().map(|i| i.ticket).collect();
     tickets.sort_by(|a, b| map::key_order(&a.key).cmp(&map::key_order(&b.key)));
     snap.teams = tickets

@@ -111,7 +111,11 @@ impl Standin {
 
     /// Misbehaves once on the next request whose path starts with `prefix`.
     pub fn fault(&self, prefix: &str, f: Fault) {
-        self.state.lock().unwrap().faults.push((prefix.to_owned(), f));
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .push((prefix.to_owned(), f));
     }
 
     /// Reads or changes what is served.
@@ -219,12 +223,18 @@ fn serve(stream: TcpStream, state: &Arc<Mutex<State>>) -> std::io::Result<()> {
     let fault = {
         let mut st = state.lock().unwrap();
         st.log.push(rec.clone());
-        let at = st.faults.iter().position(|(p, _)| path.starts_with(p.as_str()));
+        let at = st
+            .faults
+            .iter()
+            .position(|(p, _)| path.starts_with(p.as_str()));
         at.map(|i| st.faults.remove(i).1)
     };
     let r = match fault {
         Some(Fault::Status(code, after)) => {
-            let mut r = reply(code, json!({ "errorMessages": ["the stand-in was told to fail"] }));
+            let mut r = reply(
+                code,
+                json!({ "errorMessages": ["the stand-in was told to fail"] }),
+            );
             if let Some(s) = after {
                 r.headers.push(("Retry-After".into(), s.to_string()));
             }
@@ -328,7 +338,10 @@ fn route(data: &mut Data, r: &Recorded) -> Reply {
             let id: u64 = id.parse().unwrap_or(0);
             let board = data.boards.iter().find(|b| b["id"] == id);
             if board.is_some_and(|b| b["type"] == "kanban") {
-                return reply(400, json!({ "errorMessages": ["The board does not support sprints"] }));
+                return reply(
+                    400,
+                    json!({ "errorMessages": ["The board does not support sprints"] }),
+                );
             }
             let states = q.get("state").cloned().unwrap_or_default();
             let sprints: Vec<Value> = data
@@ -413,27 +426,38 @@ fn route(data: &mut Data, r: &Recorded) -> Reply {
         }
         ("POST", ["rest", "api", _, "issue", key, "comment"]) => {
             let body: Value = serde_json::from_str(&r.body).unwrap_or_default();
-            data.comments.push(((*key).to_owned(), body["body"].clone()));
-            reply(201, json!({ "id": format!("{}", 10000 + data.comments.len()) }))
+            data.comments
+                .push(((*key).to_owned(), body["body"].clone()));
+            reply(
+                201,
+                json!({ "id": format!("{}", 10000 + data.comments.len()) }),
+            )
         }
         ("PUT", ["rest", "api", _, "issue", key, "assignee"]) => {
             let body: Value = serde_json::from_str(&r.body).unwrap_or_default();
             match issue_mut(data, key) {
                 Some(i) => {
-                    i["fields"]["assignee"] = if body["accountId"].is_null() && body["name"].is_null() {
-                        Value::Null
-                    } else {
-                        json!({ "accountId": body["accountId"], "name": body["name"] })
-                    };
+                    i["fields"]["assignee"] =
+                        if body["accountId"].is_null() && body["name"].is_null() {
+                            Value::Null
+                        } else {
+                            json!({ "accountId": body["accountId"], "name": body["name"] })
+                        };
                     reply(204, Value::Null)
                 }
                 None => reply(404, json!({ "errorMessages": ["Issue does not exist"] })),
             }
         }
         ("GET", ["rest", "api", _, "issue", key, "properties", name]) => {
-            match data.properties.get(&((*key).to_owned(), (*name).to_owned())) {
+            match data
+                .properties
+                .get(&((*key).to_owned(), (*name).to_owned()))
+            {
                 Some(v) => reply(200, json!({ "key": name, "value": v })),
-                None => reply(404, json!({ "errorMessages": ["The property was not found"] })),
+                None => reply(
+                    404,
+                    json!({ "errorMessages": ["The property was not found"] }),
+                ),
             }
         }
         ("PUT", ["rest", "api", _, "issue", key, "properties", name]) => {
@@ -449,7 +473,10 @@ fn route(data: &mut Data, r: &Recorded) -> Reply {
                     let mut out = json!({ "key": i["key"], "fields": i["fields"] });
                     if q.get("expand").is_some_and(|e| e == "changelog") {
                         let h = full.unwrap_or_else(|| {
-                            i["changelog"]["histories"].as_array().cloned().unwrap_or_default()
+                            i["changelog"]["histories"]
+                                .as_array()
+                                .cloned()
+                                .unwrap_or_default()
                         });
                         out["changelog"] = json!({ "histories": h, "total": h.len() });
                     }
@@ -458,7 +485,10 @@ fn route(data: &mut Data, r: &Recorded) -> Reply {
                 None => reply(404, json!({ "errorMessages": ["Issue does not exist"] })),
             }
         }
-        _ => reply(404, json!({ "errorMessages": [format!("no route for {} {}", r.method, r.path)] })),
+        _ => reply(
+            404,
+            json!({ "errorMessages": [format!("no route for {} {}", r.method, r.path)] }),
+        ),
     }
 }
 
@@ -476,7 +506,14 @@ fn history(at: &str, author: &str, field: &str, from: &str, to: &str) -> Value {
     })
 }
 
-fn sprint(id: u64, name: &str, state: &str, start: &str, end: &str, complete: Option<&str>) -> Value {
+fn sprint(
+    id: u64,
+    name: &str,
+    state: &str,
+    start: &str,
+    end: &str,
+    complete: Option<&str>,
+) -> Value {
     let mut s = json!({
         "id": id, "name": name, "state": state, "boardId": 1, "originBoardId": 1,
         "startDate": start, "endDate": end
@@ -498,29 +535,115 @@ fn sprint(id: u64, name: &str, state: &str, start: &str, end: &str, complete: Op
 ///   (unresolved), ALPHA-10 in progress, ALPHA-11 In Review and flagged.
 /// - ALPHA-12's embedded changelog shows 2 of its 5 changes.
 pub fn alpha() -> Data {
-    let s1 = sprint(10, "Alpha S1", "closed", "2025-12-01T09:00:00.000Z", "2025-12-12T17:00:00.000Z", Some("2025-12-12T17:00:00.000Z"));
-    let s2 = sprint(11, "Alpha S2", "closed", "2025-12-15T09:00:00.000Z", "2025-12-26T17:00:00.000Z", Some("2025-12-26T17:00:00.000Z"));
-    let s3 = sprint(12, "Alpha S3", "active", "2026-01-05T09:00:00.000Z", "2026-01-16T17:00:00.000Z", None);
+    let s1 = sprint(
+        10,
+        "Alpha S1",
+        "closed",
+        "2025-12-01T09:00:00.000Z",
+        "2025-12-12T17:00:00.000Z",
+        Some("2025-12-12T17:00:00.000Z"),
+    );
+    let s2 = sprint(
+        11,
+        "Alpha S2",
+        "closed",
+        "2025-12-15T09:00:00.000Z",
+        "2025-12-26T17:00:00.000Z",
+        Some("2025-12-26T17:00:00.000Z"),
+    );
+    let s3 = sprint(
+        12,
+        "Alpha S3",
+        "active",
+        "2026-01-05T09:00:00.000Z",
+        "2026-01-16T17:00:00.000Z",
+        None,
+    );
     let people = ["acc-ann", "acc-bob", "acc-cy"];
     let mut issues = Vec::new();
     let mut changelogs = BTreeMap::new();
     for n in 1..=250u32 {
         let key = format!("ALPHA-{n}");
         let who = people[(n as usize) % 3];
-        let updated = format!("2025-12-{:02}T{:02}:{:02}:00.000+0000", 1 + n / 600, (n / 60) % 10 + 8, n % 60);
-        let (status, cat, points, sprints, resolved): (&str, &str, Option<f64>, Vec<&Value>, Option<&str>) = match n {
-            1 => ("Done", "done", Some(3.0), vec![&s1], Some("2025-12-05T10:00:00.000+0000")),
-            2 => ("Done", "done", Some(5.0), vec![&s1], Some("2025-12-08T10:00:00.000+0000")),
-            3 => ("Done", "done", Some(2.0), vec![&s1], Some("2025-12-11T10:00:00.000+0000")),
-            4 => ("Done", "done", Some(1.0), vec![&s1, &s2], Some("2025-12-16T10:00:00.000+0000")),
-            5 => ("Done", "done", Some(3.0), vec![&s2], Some("2025-12-18T10:00:00.000+0000")),
-            6 => ("Done", "done", Some(3.0), vec![&s2], Some("2025-12-19T10:00:00.000+0000")),
-            7 => ("In Progress", "indeterminate", Some(5.0), vec![&s2, &s3], None),
-            8 => ("Done", "done", Some(8.0), vec![&s2], Some("2026-01-02T10:00:00.000+0000")),
+        let updated = format!(
+            "2025-12-{:02}T{:02}:{:02}:00.000+0000",
+            1 + n / 600,
+            (n / 60) % 10 + 8,
+            n % 60
+        );
+        let (status, cat, points, sprints, resolved): (
+            &str,
+            &str,
+            Option<f64>,
+            Vec<&Value>,
+            Option<&str>,
+        ) = match n {
+            1 => (
+                "Done",
+                "done",
+                Some(3.0),
+                vec![&s1],
+                Some("2025-12-05T10:00:00.000+0000"),
+            ),
+            2 => (
+                "Done",
+                "done",
+                Some(5.0),
+                vec![&s1],
+                Some("2025-12-08T10:00:00.000+0000"),
+            ),
+            3 => (
+                "Done",
+                "done",
+                Some(2.0),
+                vec![&s1],
+                Some("2025-12-11T10:00:00.000+0000"),
+            ),
+            4 => (
+                "Done",
+                "done",
+                Some(1.0),
+                vec![&s1, &s2],
+                Some("2025-12-16T10:00:00.000+0000"),
+            ),
+            5 => (
+                "Done",
+                "done",
+                Some(3.0),
+                vec![&s2],
+                Some("2025-12-18T10:00:00.000+0000"),
+            ),
+            6 => (
+                "Done",
+                "done",
+                Some(3.0),
+                vec![&s2],
+                Some("2025-12-19T10:00:00.000+0000"),
+            ),
+            7 => (
+                "In Progress",
+                "indeterminate",
+                Some(5.0),
+                vec![&s2, &s3],
+                None,
+            ),
+            8 => (
+                "Done",
+                "done",
+                Some(8.0),
+                vec![&s2],
+                Some("2026-01-02T10:00:00.000+0000"),
+            ),
             9 => ("To Do", "new", Some(2.0), vec![&s3], None),
             10 => ("In Progress", "indeterminate", Some(3.0), vec![&s3], None),
             11 => ("In Review", "indeterminate", Some(1.0), vec![&s3], None),
-            _ => ("To Do", "new", if n % 2 == 0 { Some(2.0) } else { None }, vec![], None),
+            _ => (
+                "To Do",
+                "new",
+                if n % 2 == 0 { Some(2.0) } else { None },
+                vec![],
+                None,
+            ),
         };
         let priority = ["Highest", "High", "Medium", "Low", "Lowest"][(n as usize) % 5];
         let mut links = Vec::new();
@@ -536,21 +659,69 @@ pub fn alpha() -> Data {
                 "outwardIssue": { "key": "ALPHA-9" }
             }));
         }
-        let mut histories = vec![history("2025-11-20T10:00:00.000+0000", who, "assignee", "", who)];
+        let mut histories = vec![history(
+            "2025-11-20T10:00:00.000+0000",
+            who,
+            "assignee",
+            "",
+            who,
+        )];
         if n == 8 {
-            histories.push(history("2025-12-17T11:00:00.000+0000", who, "Sprint", "", "Alpha S2"));
+            histories.push(history(
+                "2025-12-17T11:00:00.000+0000",
+                who,
+                "Sprint",
+                "",
+                "Alpha S2",
+            ));
         }
         if status != "To Do" {
-            histories.push(history("2025-11-21T10:00:00.000+0000", who, "status", "To Do", "In Progress"));
+            histories.push(history(
+                "2025-11-21T10:00:00.000+0000",
+                who,
+                "status",
+                "To Do",
+                "In Progress",
+            ));
         }
         let mut total = histories.len();
         if n == 12 {
             let full = vec![
-                history("2025-11-20T10:00:00.000+0000", who, "status", "To Do", "In Progress"),
-                history("2025-11-21T10:00:00.000+0000", who, "status", "In Progress", "In Review"),
-                history("2025-11-22T10:00:00.000+0000", who, "status", "In Review", "In Progress"),
-                history("2025-11-23T10:00:00.000+0000", who, "status", "In Progress", "In Review"),
-                history("2025-11-24T10:00:00.000+0000", who, "status", "In Review", "To Do"),
+                history(
+                    "2025-11-20T10:00:00.000+0000",
+                    who,
+                    "status",
+                    "To Do",
+                    "In Progress",
+                ),
+                history(
+                    "2025-11-21T10:00:00.000+0000",
+                    who,
+                    "status",
+                    "In Progress",
+                    "In Review",
+                ),
+                history(
+                    "2025-11-22T10:00:00.000+0000",
+                    who,
+                    "status",
+                    "In Review",
+                    "In Progress",
+                ),
+                history(
+                    "2025-11-23T10:00:00.000+0000",
+                    who,
+                    "status",
+                    "In Progress",
+                    "In Review",
+                ),
+                history(
+                    "2025-11-24T10:00:00.000+0000",
+                    who,
+                    "status",
+                    "In Review",
+                    "To Do",
+                ),
             ];
             histories = full[..2].to_vec();
             total = full.len();
@@ -593,7 +764,9 @@ pub fn alpha() -> Data {
             json!({ "id": 1, "name": "Alpha Board", "type": "scrum", "location": { "projectKey": "ALPHA" } }),
             json!({ "id": 2, "name": "Alpha Kanban", "type": "kanban", "location": { "projectKey": "ALPHA" } }),
         ],
-        sprints: [(1u64, vec![s1.clone(), s2.clone(), s3.clone()])].into_iter().collect(),
+        sprints: [(1u64, vec![s1.clone(), s2.clone(), s3.clone()])]
+            .into_iter()
+            .collect(),
         issues,
         changelogs,
         properties: BTreeMap::new(),

@@ -235,7 +235,9 @@ impl JiraClient {
             .header("Accept", "application/json");
         let token = self.settings.token.expose();
         req = match self.settings.flavor {
-            Flavor::Cloud => req.basic_auth(self.settings.email.as_deref().unwrap_or(""), Some(token)),
+            Flavor::Cloud => {
+                req.basic_auth(self.settings.email.as_deref().unwrap_or(""), Some(token))
+            }
             Flavor::Server => req.bearer_auth(token),
         };
         if let Some(body) = &call.body {
@@ -271,7 +273,10 @@ impl JiraClient {
             Ok(t) => t,
             Err(e) => {
                 let why = if e.is_timeout() {
-                    format!("the answer did not finish within {} s", self.settings.timeout_secs)
+                    format!(
+                        "the answer did not finish within {} s",
+                        self.settings.timeout_secs
+                    )
                 } else {
                     "the answer broke off".to_owned()
                 };
@@ -343,7 +348,12 @@ fn quote(body: &str) -> String {
             let mut parts: Vec<String> = v
                 .get("errorMessages")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(errs) = v.get("errors").and_then(Value::as_object) {
                 for (k, e) in errs {

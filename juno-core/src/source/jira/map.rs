@@ -1,14 +1,12 @@
-//! Jira's JSON to model nouns: one issue to a [`Ticket`], a sprint's issues to a finished
-//! [`Sprint`] or an active [`SprintState`]. The REST source and the export importer share
-//! it, so an issue reads the same however it arrived.
+//! Jira's JSON to model nouns: one issue to a [`Ticket`] with what the sprint figures
+//! (`sprint.rs`) need besides. The REST source and the export importer share it, so an
+//! issue reads the same however it arrived.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc, Weekday};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::model::{Priority, Sprint, SprintState, Team, Ticket, TicketEvent, User};
+use crate::model::{Priority, Ticket, TicketEvent, User};
 
 use super::{Flavor, Teams, clean};
 
@@ -57,7 +55,11 @@ impl FieldIds {
         Self::from_pairs(&pairs, story_points, sprint)
     }
 
-    fn from_pairs(pairs: &[(String, String)], story_points: Option<&str>, sprint: Option<&str>) -> Self {
+    fn from_pairs(
+        pairs: &[(String, String)],
+        story_points: Option<&str>,
+        sprint: Option<&str>,
+    ) -> Self {
         let named = |want: &str| {
             pairs
                 .iter()
@@ -164,7 +166,11 @@ pub(crate) fn date(s: &str) -> Option<DateTime<Utc>> {
             return Some(d.with_timezone(&Utc));
         }
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
             return Some(d.and_utc());
         }
@@ -220,10 +226,14 @@ pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) ->
         return Err(Error::invalid("key", "an issue without a key"));
     }
     let Some(fields) = v.get("fields").filter(|f| f.is_object()) else {
-        return Err(Error::invalid("fields", format!("issue `{key}` has no fields")));
+        return Err(Error::invalid(
+            "fields",
+            format!("issue `{key}` has no fields"),
+        ));
     };
     let when = |f: &str| -> Result<Option<DateTime<Utc>>> {
-        let bad = |what: String| Error::invalid(format!("fields.{f}"), format!("issue `{key}`: {what}"));
+        let bad =
+            |what: String| Error::invalid(format!("fields.{f}"), format!("issue `{key}`: {what}"));
         match fields.get(f) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => date(s)
@@ -249,7 +259,10 @@ pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) ->
         .and_then(|s| s.board);
     let assignee = fields.get("assignee").and_then(|a| person(a, flavor));
     let status = text(fields, "/status/name").map(|s| clean(s, NAME_CHARS));
-    let cat = category(text(fields, "/status/statusCategory/key"), status.as_deref());
+    let cat = category(
+        text(fields, "/status/statusCategory/key"),
+        status.as_deref(),
+    );
 
     let (events, authored) = events(v, flavor);
     let mut ticket = Ticket {
@@ -276,7 +289,7 @@ pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) ->
         events,
         ..Ticket::default()
     };
-    let mut touched: Vec<(DateTime<Utc>, Option<User>)> = authored;
+    let mut touched: Touches = authored;
     let comments = fields
         .get("comment")
         .and_then(|c| c.get("comments").or(Some(c)))
@@ -345,9 +358,12 @@ pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) ->
     })
 }
 
+/// When someone touched an issue, and who (for the assignee's last activity).
+type Touches = Vec<(DateTime<Utc>, Option<User>)>;
+
 /// The status, assignee, priority and sprint changes of an issue's changelog, and who
 /// made each change (for the assignee's last activity).
-fn events(v: &Value, flavor: Flavor) -> (Vec<TicketEvent>, Vec<(DateTime<Utc>, Option<User>)>) {
+fn events(v: &Value, flavor: Flavor) -> (Vec<TicketEvent>, Touches) {
     let mut out = Vec::new();
     let mut authored = Vec::new();
     let histories = v
@@ -360,7 +376,12 @@ fn events(v: &Value, flavor: Flavor) -> (Vec<TicketEvent>, Vec<(DateTime<Utc>, O
             continue;
         };
         authored.push((at, h.get("author").and_then(|a| person(a, flavor))));
-        for item in h.get("items").and_then(Value::as_array).into_iter().flatten() {
+        for item in h
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let field = item.get("field").and_then(Value::as_str).unwrap_or("");
             let name = match field.to_ascii_lowercase().as_str() {
                 "status" => "status",
@@ -469,155 +490,6 @@ pub(crate) fn sprint_refs(v: &Value) -> Vec<SprintRef> {
     out
 }
 
-/// What a sprint figure needs to know about the sprint itself.
-#[derive(Debug, Clone)]
-pub(crate) struct SprintFacts {
-    pub name: String,
-    pub team: Team,
-    pub start: Option<DateTime<Utc>>,
-    /// When it ended (closed), or is planned to end.
-    pub end: Option<DateTime<Utc>>,
-    pub planned_end: Option<DateTime<Utc>>,
-}
-
-/// Whether `issue` joined sprint `name` after it started, by its sprint changes (from the
-/// searched history when there is one, else its own).
-fn added_late(
-    issue: &Issue,
-    facts: &SprintFacts,
-    history: &BTreeMap<String, Ticket>,
-) -> bool {
-    let Some(start) = facts.start else {
-        return false;
-    };
-    let events = history
-        .get(&issue.ticket.key)
-        .map_or(&issue.ticket.events, |t| &t.events);
-    let has = |list: &str| list.split(',').any(|s| s.trim() == facts.name);
-    events
-        .iter()
-        .any(|e| e.field == "sprint" && e.at > start && has(&e.to) && !has(&e.from))
-}
-
-fn assignees(members: &[Issue]) -> u32 {
-    let set: BTreeSet<&User> = members.iter().filter_map(|m| m.ticket.assignee.as_ref()).collect();
-    u32::try_from(set.len()).unwrap_or(u32::MAX)
-}
-
-/// A closed sprint from its issues: members, those done by its end, committed points
-/// (members that were in it at the start) and delivered points (those done).
-pub(crate) fn finished_sprint(
-    facts: &SprintFacts,
-    members: &[Issue],
-    history: &BTreeMap<String, Ticket>,
-) -> Sprint {
-    let mut keys: Vec<String> = members.iter().map(|m| m.ticket.key.clone()).collect();
-    keys.sort_by(|a, b| key_order(a).cmp(&key_order(b)));
-    keys.dedup();
-    let done = |m: &Issue| {
-        m.category == Category::Done
-            && m.resolved
-                .is_none_or(|r| facts.end.is_none_or(|e| r <= e))
-    };
-    let mut completed: Vec<String> = members
-        .iter()
-        .filter(|m| done(m))
-        .map(|m| m.ticket.key.clone())
-        .collect();
-    completed.sort_by(|a, b| key_order(a).cmp(&key_order(b)));
-    completed.dedup();
-    let pointed = members.iter().any(|m| m.points.is_some());
-    let committed: f64 = members
-        .iter()
-        .filter(|m| !added_late(m, facts, history))
-        .filter_map(|m| m.points)
-        .sum();
-    let delivered: f64 = members.iter().filter(|m| done(m)).filter_map(|m| m.points).sum();
-    Sprint {
-        id: facts.name.clone(),
-        team: facts.team.clone(),
-        start: facts.start,
-        end: facts.end,
-        members: keys,
-        completed: Some(completed),
-        committed_points: pointed.then_some(committed),
-        delivered_points: pointed.then_some(delivered),
-        days: facts
-            .start
-            .zip(facts.end)
-            .map(|(s, e)| working_days(s, e)),
-        team_size: assignees(members),
-    }
-}
-
-/// An active sprint's state as of `now`: points and issues by status category, committed
-/// and added, working days elapsed and planned, people, blocked, defects, review queue.
-pub(crate) fn active_state(
-    facts: &SprintFacts,
-    members: &[Issue],
-    history: &BTreeMap<String, Ticket>,
-    now: DateTime<Utc>,
-) -> SprintState {
-    let mut s = SprintState {
-        team: facts.team.clone(),
-        sprint: facts.name.clone(),
-        team_size: assignees(members),
-        ..SprintState::default()
-    };
-    for m in members {
-        let p = m.points.unwrap_or(0.0);
-        if added_late(m, facts, history) {
-            s.added_points += p;
-            s.added_issues += 1;
-        } else {
-            s.committed_points += p;
-            s.committed_issues += 1;
-        }
-        match m.category {
-            Category::ToDo => {
-                s.todo_points += p;
-                s.todo_issues += 1;
-            }
-            Category::InProgress => {
-                s.in_progress_points += p;
-                s.in_progress_issues += 1;
-                s.review_queue += u32::from(m.in_review);
-            }
-            Category::Done => {
-                s.done_points += p;
-                s.done_issues += 1;
-            }
-        }
-        s.blocked += u32::from(m.ticket.blocked && m.category != Category::Done);
-        s.defects += u32::from(m.bug);
-    }
-    if let Some(start) = facts.start {
-        s.days_elapsed = working_days(start, now.max(start));
-        s.days_planned = facts.planned_end.map_or(0.0, |e| working_days(start, e.max(start)));
-    }
-    s
-}
-
-/// Working days from `a` to `b`: the weekdays from `a`'s date up to `b`'s date, plus
-/// `b`'s date when it is a weekday and `b` is after noon.
-pub(crate) fn working_days(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
-    let weekday = |d: chrono::NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
-    let (from, to) = (a.date_naive(), b.date_naive());
-    let mut n = 0u32;
-    let mut d = from;
-    while d < to {
-        n += u32::from(weekday(d));
-        match d.succ_opt() {
-            Some(next) => d = next,
-            None => break,
-        }
-    }
-    if to >= from && weekday(to) && b.hour() >= 12 {
-        n += 1;
-    }
-    f64::from(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,20 +508,16 @@ mod tests {
     }
 
     #[test]
-    fn a_two_week_sprint_is_ten_working_days() {
-        // Monday 09:00 to the Friday a week later, 17:00.
-        assert_eq!(working_days(t("2026-01-05T09:00:00Z"), t("2026-01-16T17:00:00Z")), 10.0);
-        assert_eq!(working_days(t("2026-01-05T10:00:00Z"), t("2026-01-19T10:00:00Z")), 10.0);
-    }
-
-    #[test]
     fn server_sprint_strings_parse() {
         let v = serde_json::json!([
             "com.atlassian.greenhopper.service.sprint.Sprint@1f[id=7,rapidViewId=3,state=ACTIVE,name=Sprint 7,startDate=2024-01-01T09:00:00.000Z,endDate=<null>,completeDate=<null>,sequence=7]"
         ]);
         let r = sprint_refs(&v);
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].id, r[0].board, r[0].state.as_str()), (Some(7), Some(3), "active"));
+        assert_eq!(
+            (r[0].id, r[0].board, r[0].state.as_str()),
+            (Some(7), Some(3), "active")
+        );
         assert_eq!(r[0].name, "Sprint 7");
     }
 }

@@ -5,7 +5,7 @@
 //! - [`JiraClient`]: one HTTP call at a time through the rate limit, the timeout and the
 //!   retries (`client.rs`); the reads the sync needs (`read.rs`) and the writes the
 //!   executor makes (`write.rs`: comments, transitions, assignment, issue properties).
-//! - [`JiraSource`]: the [`Source`](super::Source) — discovers the story-points, sprint and
+//! - [`JiraSource`]: the [`Source`] — discovers the story-points, sprint and
 //!   flag fields, lists each project's boards and sprints, searches the issues with their
 //!   change history, and maps them (`map.rs`, shared with [`super::export`]) to teams,
 //!   people, tickets, finished sprints and each team's active sprint.
@@ -27,6 +27,7 @@
 
 mod client;
 pub(crate) mod map;
+pub(crate) mod sprint;
 mod read;
 mod write;
 
@@ -45,8 +46,9 @@ use super::{Member, Snapshot, Source};
 pub use client::JiraClient;
 pub use write::IssueFields;
 
-use map::{FieldIds, Issue, SprintFacts};
+use map::{FieldIds, Issue};
 use read::Board;
+use sprint::SprintFacts;
 
 /// Which Jira: the REST paths and the credential differ.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,7 +163,10 @@ impl JiraSettings {
             ));
         }
         if self.projects.is_empty() {
-            return Err(Error::config("jira.projects", "name at least one project key"));
+            return Err(Error::config(
+                "jira.projects",
+                "name at least one project key",
+            ));
         }
         for p in &self.projects {
             let ok = !p.is_empty()
@@ -321,8 +326,8 @@ impl Source for JiraSource {
                     continue;
                 }
                 let closed_since = |t: DateTime<Utc>| s.complete.or(s.end).is_some_and(|e| e >= t);
-                let wanted = s.state == "active"
-                    || (s.state == "closed" && from.is_none_or(closed_since));
+                let wanted =
+                    s.state == "active" || (s.state == "closed" && from.is_none_or(closed_since));
                 if !wanted {
                     continue;
                 }
@@ -343,10 +348,10 @@ impl Source for JiraSource {
                 if s.state == "active" {
                     active_keys.extend(members.iter().map(|m| m.ticket.key.clone()));
                     snap.active
-                        .push(map::active_state(&facts, &members, &history, now));
+                        .push(sprint::active_state(&facts, &members, &history, now));
                 } else {
                     snap.sprints
-                        .push(map::finished_sprint(&facts, &members, &history));
+                        .push(sprint::finished_sprint(&facts, &members, &history));
                 }
                 sprint_members.append(&mut members);
             }
@@ -356,10 +361,12 @@ impl Source for JiraSource {
         for t in &mut snap.tickets {
             t.in_active_sprint |= active_keys.contains(&t.key);
         }
-        snap.tickets.sort_by(|a, b| map::key_order(&a.key).cmp(&map::key_order(&b.key)));
+        snap.tickets
+            .sort_by(|a, b| map::key_order(&a.key).cmp(&map::key_order(&b.key)));
         snap.sprints
             .sort_by(|a, b| (&a.team, a.start, &a.id).cmp(&(&b.team, b.start, &b.id)));
-        snap.active.sort_by(|a, b| (&a.team, &a.sprint).cmp(&(&b.team, &b.sprint)));
+        snap.active
+            .sort_by(|a, b| (&a.team, &a.sprint).cmp(&(&b.team, &b.sprint)));
         // The projects' teams and every team something belongs to (a board with no
         // issue or sprint of its own is no team).
         let mut team_set: BTreeSet<Team> = teams.by_project.values().cloned().collect();
@@ -403,7 +410,10 @@ pub(crate) fn jql(projects: &[String], from: Option<DateTime<Utc>>) -> String {
     let keys: Vec<String> = projects.iter().map(|p| format!("\"{p}\"")).collect();
     let mut q = format!("project in ({})", keys.join(", "));
     if let Some(t) = from {
-        q.push_str(&format!(" AND updated >= \"{}\"", t.format("%Y-%m-%d %H:%M")));
+        q.push_str(&format!(
+            " AND updated >= \"{}\"",
+            t.format("%Y-%m-%d %H:%M")
+        ));
     }
     q.push_str(" ORDER BY updated ASC, key ASC");
     q
@@ -460,7 +470,10 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2026-01-05T10:07:00Z")
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_default();
-        let q = jql(&["ALPHA".into(), "BETA".into()], Some(t - Duration::minutes(10)));
+        let q = jql(
+            &["ALPHA".into(), "BETA".into()],
+            Some(t - Duration::minutes(10)),
+        );
         assert_eq!(
             q,
             "project in (\"ALPHA\", \"BETA\") AND updated >= \"2026-01-05 09:57\" ORDER BY updated ASC, key ASC"

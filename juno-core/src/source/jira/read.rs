@@ -51,8 +51,8 @@ impl JiraClient {
 
     /// The boards of `project` (`GET /rest/agile/1.0/board?projectKeyOrId=`).
     pub(crate) fn boards(&self, project: &str) -> Result<Vec<Board>> {
-        let call = Call::get("/rest/agile/1.0/board".into(), Need::Boards)
-            .with("projectKeyOrId", project);
+        let call =
+            Call::get("/rest/agile/1.0/board".into(), Need::Boards).with("projectKeyOrId", project);
         let values = self.paged(call, "values")?;
         let mut out = Vec::new();
         for v in values {
@@ -78,8 +78,11 @@ impl JiraClient {
 
     /// A board's active and closed sprints.
     pub(crate) fn sprints(&self, board: u64) -> Result<Vec<SprintInfo>> {
-        let call = Call::get(format!("/rest/agile/1.0/board/{board}/sprint"), Need::Boards)
-            .with("state", "active,closed");
+        let call = Call::get(
+            format!("/rest/agile/1.0/board/{board}/sprint"),
+            Need::Boards,
+        )
+        .with("state", "active,closed");
         let mut out = Vec::new();
         for v in self.paged(call, "values")? {
             let Some(id) = v.get("id").and_then(Value::as_u64) else {
@@ -106,8 +109,11 @@ impl JiraClient {
     /// The issues of one sprint (`GET /rest/agile/1.0/sprint/{id}/issue`), without
     /// change histories.
     pub(crate) fn sprint_issues(&self, sprint: u64, ids: &FieldIds) -> Result<Vec<Value>> {
-        let call = Call::get(format!("/rest/agile/1.0/sprint/{sprint}/issue"), Need::Boards)
-            .with("fields", ids.fields_param());
+        let call = Call::get(
+            format!("/rest/agile/1.0/sprint/{sprint}/issue"),
+            Need::Boards,
+        )
+        .with("fields", ids.fields_param());
         self.paged(call, "issues")
     }
 
@@ -151,7 +157,10 @@ impl JiraClient {
                 .get("nextPageToken")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            let last = page.get("isLast").and_then(Value::as_bool).unwrap_or(next.is_none());
+            let last = page
+                .get("isLast")
+                .and_then(Value::as_bool)
+                .unwrap_or(next.is_none());
             match next {
                 Some(n) if !last => {
                     if token.as_deref() == Some(n.as_str()) {
@@ -225,7 +234,10 @@ impl JiraClient {
                 .with("maxResults", self.settings.page_size);
             let page = self.call(&call)?.unwrap_or_default();
             let Some(got) = page.get(items).and_then(Value::as_array) else {
-                return Err(shape(&format!("a page of `{}` has no `{items}`", base.path)));
+                return Err(shape(&format!(
+                    "a page of `{}` has no `{items}`",
+                    base.path
+                )));
             };
             let n = got.len();
             out.extend(got.iter().cloned());

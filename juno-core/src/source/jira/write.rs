@@ -99,9 +99,16 @@ impl JiraClient {
         let target = |t: &&Value| {
             let to = t.pointer("/to/name").and_then(Value::as_str);
             let name = t.get("name").and_then(Value::as_str);
-            to.or(name).is_some_and(|n| n.eq_ignore_ascii_case(to_status))
+            to.or(name)
+                .is_some_and(|n| n.eq_ignore_ascii_case(to_status))
         };
-        let Some(id) = all.iter().copied().find(target).and_then(|t| t.get("id")).cloned() else {
+        let Some(id) = all
+            .iter()
+            .copied()
+            .find(target)
+            .and_then(|t| t.get("id"))
+            .cloned()
+        else {
             let open: Vec<String> = all
                 .iter()
                 .filter_map(|t| t.pointer("/to/name").or(t.get("name")))
@@ -112,7 +119,11 @@ impl JiraClient {
                 reason: format!(
                     "no transition of `{key}` leads to `{}` (open: {})",
                     clean(to_status, 64),
-                    if open.is_empty() { "none".to_owned() } else { open.join(", ") }
+                    if open.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        open.join(", ")
+                    }
                 ),
             });
         };
@@ -186,7 +197,9 @@ impl JiraClient {
         Ok(IssueFields {
             key: key.to_owned(),
             status: name("/status/name"),
-            assignee: f.get("assignee").and_then(|a| person(a, self.settings.flavor)),
+            assignee: f
+                .get("assignee")
+                .and_then(|a| person(a, self.settings.flavor)),
             priority: name("/priority/name"),
         })
     }

@@ -696,3 +696,31 @@ fn an_export_file_is_a_source() {
         .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::Io);
 }
+
+#[test]
+fn a_refused_permission_names_the_permission_and_is_not_retried() {
+    let (site, settings) = cloud_standin();
+    site.fault(
+        "/rest/api/3/issue/ALPHA-1/comment",
+        Fault::Status(403, None),
+    );
+    let client = JiraClient::new(settings).unwrap();
+    let err = client.add_comment("ALPHA-1", "hi").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Remote {
+                status: Some(403),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("refused permission") && text.contains("`Add comments`"),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN));
+    assert_eq!(site.log().len(), 1);
+}

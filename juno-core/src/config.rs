@@ -212,6 +212,16 @@ impl Default for ApprovalRules {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value (a token read from a vault, a test's credential).
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// Whether no secret was given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The secret value, for the one place that sends it.
     pub fn expose(&self) -> &str {
         &self.0

@@ -98,6 +98,24 @@ pub enum Error {
         /// What SQLite reported.
         message: String,
     },
+    /// A remote service (Jira) refused a call or could not be reached, after the retries
+    /// its politeness rules allow. The message never carries a credential.
+    #[error("{service} call failed{}: {message}", status_note(*.status))]
+    Remote {
+        /// The service (`jira`).
+        service: String,
+        /// The HTTP status it answered with; `None` when no answer came (timeout,
+        /// connection refused).
+        status: Option<u16>,
+        /// What went wrong and, for a refused credential, which permission is likely
+        /// missing.
+        message: String,
+    },
+}
+
+/// ` (http 401)` for a status, nothing without one.
+fn status_note(status: Option<u16>) -> String {
+    status.map(|s| format!(" (http {s})")).unwrap_or_default()
 }
 
 /// The stable, field-less classification of an [`Error`].
@@ -128,6 +146,8 @@ pub enum ErrorKind {
     Io,
     /// See [`Error::Storage`].
     Storage,
+    /// See [`Error::Remote`].
+    Remote,
 }
 
 impl ErrorKind {
@@ -145,6 +165,7 @@ impl ErrorKind {
             ErrorKind::Busy => "busy",
             ErrorKind::Io => "io",
             ErrorKind::Storage => "storage",
+            ErrorKind::Remote => "remote",
         }
     }
 }
@@ -170,6 +191,7 @@ impl Error {
             Error::Busy { .. } => ErrorKind::Busy,
             Error::Io { .. } => ErrorKind::Io,
             Error::Storage { .. } => ErrorKind::Storage,
+            Error::Remote { .. } => ErrorKind::Remote,
         }
     }
 
@@ -259,5 +281,15 @@ mod tests {
         );
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert_eq!(e.kind().as_str(), "invalid_input");
+        let r = Error::Remote {
+            service: "jira".into(),
+            status: Some(401),
+            message: "the token was refused".into(),
+        };
+        assert_eq!(
+            r.to_string(),
+            "jira call failed (http 401): the token was refused"
+        );
+        assert_eq!(r.kind().as_str(), "remote");
     }
 }

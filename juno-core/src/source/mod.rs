@@ -3,18 +3,26 @@
 //! Every source produces a [`Snapshot`] of the [`crate::model`] nouns and nothing else, so
 //! the stages after it do not know which one fed them. `juno.source()` (in `api.rs`)
 //! stores a snapshot once, keeps each source's sync state, and hands the stored nouns to
-//! the analysis: the cycle reads the store, never the source. Today there is one source:
+//! the analysis: the cycle reads the store, never the source. The sources:
 //!
+//! - [`jira`]: a Jira site over REST — Cloud (v3 + Agile 1.0) or Server / Data Center
+//!   (v2 + Agile 1.0) — read politely (rate limit, timeouts, retries) into teams, people,
+//!   tickets with their change histories, finished sprints and active sprints
+//!   ([`jira::JiraSource`]); its client also makes the executor's low-level writes
+//!   ([`jira::JiraClient`]).
+//! - [`export`]: a Jira JSON or CSV export file, read through the same mapping
+//!   ([`export::ExportSource`]).
 //! - [`sim`]: the seeded simulated organisation — teams, people with roles, sprints and
 //!   tickets with their change histories over a span of weeks, in which in-sprint signals
 //!   (scope added, blocked work, review queues, absences) cause the outcomes. The demo,
 //!   the tests and the benchmarks use it ([`sim::SimSource`]).
 //!
-//! The Jira REST client and the export importers come next (the agent-cycle issue).
 //! A source names only `model`, `config`, `error` and `stats`: it does not analyse,
 //! decide or store (`juno-core/tests/layering.rs`).
 
 pub mod api;
+pub mod export;
+pub mod jira;
 pub mod sim;
 
 use chrono::{DateTime, Utc};

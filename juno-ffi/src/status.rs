@@ -45,6 +45,8 @@ pub enum juno_status {
     Io = 109,
     /// Any other storage failure (`ErrorKind::Storage`).
     Storage = 110,
+    /// A remote service (Jira) refused or failed the call (`ErrorKind::Remote`).
+    Remote = 111,
 }
 
 impl From<ErrorKind> for juno_status {
@@ -61,6 +63,7 @@ impl From<ErrorKind> for juno_status {
             ErrorKind::Busy => juno_status::Busy,
             ErrorKind::Io => juno_status::Io,
             ErrorKind::Storage => juno_status::Storage,
+            ErrorKind::Remote => juno_status::Remote,
             // `ErrorKind` is non-exhaustive: a kind added to the core before this table is
             // updated must still reach C as an error, never as success.
             _ => juno_status::Internal,
@@ -73,7 +76,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    const KINDS: [ErrorKind; 11] = [
+    const KINDS: [ErrorKind; 12] = [
         ErrorKind::InvalidInput,
         ErrorKind::Config,
         ErrorKind::NotFound,
@@ -85,6 +88,7 @@ mod tests {
         ErrorKind::Busy,
         ErrorKind::Io,
         ErrorKind::Storage,
+        ErrorKind::Remote,
     ];
 
     #[test]
@@ -105,5 +109,6 @@ mod tests {
         assert_eq!(juno_status::from(ErrorKind::InvalidInput) as u32, 100);
         assert_eq!(juno_status::from(ErrorKind::NotADatabase) as u32, 106);
         assert_eq!(juno_status::from(ErrorKind::Storage) as u32, 110);
+        assert_eq!(juno_status::from(ErrorKind::Remote) as u32, 111);
     }
 }

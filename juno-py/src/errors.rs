@@ -77,6 +77,15 @@ fn details<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyDict>> {
         Error::Storage { message } => {
             d.set_item("message", message)?;
         }
+        Error::Remote {
+            service,
+            status,
+            message,
+        } => {
+            d.set_item("service", service)?;
+            d.set_item("status", status)?;
+            d.set_item("message", message)?;
+        }
         // `Error` is non-exhaustive: a variant added later still raises, without details.
         _ => {}
     }

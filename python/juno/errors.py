@@ -33,6 +33,7 @@ __all__ = [
     "PermissionDeniedError",
     "SchemaTooNewError",
     "StorageError",
+    "RemoteError",
 ]
 
 
@@ -142,6 +143,14 @@ class StorageError(JunoError):
     default_kind = "storage"
 
 
+class RemoteError(JunoError, ConnectionError):
+    """A remote service (Jira) refused or failed a call; ``details`` has ``service``,
+    ``status`` (the HTTP status, or ``None`` when no answer came) and ``message``. The
+    message never contains a token."""
+
+    default_kind = "remote"
+
+
 #: The class for each core ``ErrorKind`` name; the native layer raises through this.
 ERRORS_BY_KIND: Mapping[str, type[JunoError]] = {
     cls.default_kind: cls
@@ -157,5 +166,6 @@ ERRORS_BY_KIND: Mapping[str, type[JunoError]] = {
         BusyError,
         JunoIOError,
         StorageError,
+        RemoteError,
     )
 }

@@ -15,7 +15,7 @@ use crate::executor::api::REVERT_KIND;
 use crate::executor::{Write, writes_of};
 use crate::flow::{self, FlowInput, FlowSettings, StatusCategories, StatusCategory};
 use crate::forecast::{SprintObservation, TeamHistory};
-use crate::governance::{Action, ApprovalRequest, Executor, Proposal, RequestStatus};
+use crate::governance::{Action, Applied, ApprovalRequest, Executor, Proposal, RequestStatus};
 use crate::juno::Juno;
 use crate::memory::{Outcome, OutcomeRecord};
 use crate::model::{Sprint, Ticket, User};
@@ -89,7 +89,8 @@ impl<'a> Agent<'a> {
     ) -> Result<CycleReport> {
         options.validate()?;
         let holder = format!(
-            "pid {} {:?} {}",
+            "{}:{}:{:?}:{}",
+            host_name(),
             std::process::id(),
             std::thread::current().id(),
             to_ms(Utc::now())
@@ -118,12 +119,31 @@ impl<'a> Agent<'a> {
             )
         })?;
         if got {
-            Ok(())
-        } else {
-            Err(Error::InvalidState {
-                reason: "another agent cycle is running on this database".into(),
-            })
+            return Ok(());
         }
+        // A holder on this machine whose process is gone (it crashed mid-cycle) keeps no
+        // lease: take it over rather than wait for it to expire.
+        let current = self
+            .juno
+            .store()
+            .read(|c| sql::lease_holder(c, LEASE_NAME))?;
+        if let Some(dead) = current.filter(|h| holder_is_dead(h)) {
+            let took = self.juno.store().write(|tx| {
+                sql::take_lease(
+                    tx,
+                    LEASE_NAME,
+                    &dead,
+                    holder,
+                    to_ms(now + Duration::minutes(LEASE_MINUTES)),
+                )
+            })?;
+            if took {
+                return Ok(());
+            }
+        }
+        Err(Error::InvalidState {
+            reason: "another agent cycle is running on this database".into(),
+        })
     }
 
     /// The stored reports of the newest `limit` cycles, newest first.
@@ -426,6 +446,12 @@ impl<'a> Agent<'a> {
         options: &CycleOptions,
     ) -> Result<(Vec<ActReport>, Vec<ActReport>, Vec<ActReport>)> {
         let rails = &options.guard_rails;
+        let (mut executed, mut held, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+        let mut outbox = self.juno.executor().outbox(executor, "cycle");
+        // First what a crash interrupted: released actions then run with the rest.
+        if !options.dry_run {
+            self.recover(&mut outbox, &mut executed, &mut held)?;
+        }
         let approved = self.juno.store().read(|c| {
             requests_where(
                 c,
@@ -463,9 +489,8 @@ impl<'a> Agent<'a> {
                 queue.push((None, report));
             }
         }
-        let (mut executed, mut held, mut failed) = (Vec::new(), Vec::new(), Vec::new());
         let mut budget = rails.write_budget;
-        let mut outbox = self.juno.executor().outbox(executor, "cycle");
+
         for (action, mut report) in queue {
             let ticket = match &report.target {
                 Some(k) => self
@@ -506,6 +531,83 @@ impl<'a> Agent<'a> {
             }
         }
         Ok((executed, held, failed))
+    }
+
+    /// Resolves actions a crash left `executing` (claimed, intent recorded, outcome not):
+    /// the executor's marker says whether their writes were made. Made: recorded as
+    /// executed, nothing written again. Not made: released to run in this cycle. Partly
+    /// made, or unknown: held for a person (never retried automatically).
+    fn recover(
+        &self,
+        outbox: &mut dyn Executor,
+        executed: &mut Vec<ActReport>,
+        held: &mut Vec<ActReport>,
+    ) -> Result<()> {
+        let stuck = self
+            .juno
+            .store()
+            .read(|c| requests_where(c, &[RequestStatus::Executing], None))?;
+        for r in stuck {
+            let Some(record) = self.juno.executor().record(r.id)? else {
+                continue;
+            };
+            if record.done_at.is_some() {
+                continue;
+            }
+            let approved_by = r.decided_by.clone().unwrap_or_else(|| "juno".into());
+            let approval = crate::governance::Approval {
+                request_id: r.id,
+                action: &r.action,
+                digest: &r.digest,
+                approved_by: &approved_by,
+            };
+            let mut report = ActReport {
+                request_id: r.id,
+                kind: r.action.kind.clone(),
+                target: r.action.target.clone(),
+                approved_by: r.decided_by.clone(),
+                writes: writes_of(&r.action).unwrap_or_default(),
+                detail: json!(null),
+            };
+            match outbox.applied(&approval) {
+                Ok(Applied::Yes) => {
+                    let result = json!({ "recovered": true, "changes": report.writes });
+                    self.juno
+                        .governance()
+                        .recover_execution(r.id, true, &result)?;
+                    self.juno.store().write(|tx| {
+                        sql::record_done(
+                            tx,
+                            r.id,
+                            true,
+                            result.get("changes"),
+                            to_ms(self.juno.now()),
+                        )
+                    })?;
+                    report.detail = result;
+                    executed.push(report);
+                }
+                Ok(Applied::No) => {
+                    self.juno.governance().recover_execution(
+                        r.id,
+                        false,
+                        &json!({ "recovered": true }),
+                    )?;
+                }
+                Ok(other) => {
+                    report.detail = json!({ "held": format!(
+                        "interrupted while executing and the executor's marker says {}: a person must check the ticket",
+                        serde_json::to_value(other).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+                    ) });
+                    held.push(report);
+                }
+                Err(e) => {
+                    report.detail = json!({ "held": format!("interrupted while executing; the marker could not be read: {e}") });
+                    held.push(report);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Takes people's decisions into memory (approvals and rejections by a person, reverts)
@@ -622,6 +724,32 @@ impl<'a> Agent<'a> {
         }
         Ok(learned)
     }
+}
+
+/// This machine's name (for the lease holder), or `localhost` when it cannot be read.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty() && !s.contains(':'))
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Whether a lease `holder` (`host:pid:thread:ms`) is a process of this machine that no
+/// longer runs. Only answerable where `/proc` lists processes (Linux); elsewhere a lease
+/// waits for its expiry.
+fn holder_is_dead(holder: &str) -> bool {
+    let mut parts = holder.split(':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let proc_root = std::path::Path::new("/proc/self");
+    host == host_name()
+        && proc_root.exists()
+        && pid
+            .parse::<u32>()
+            .is_ok_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists())
 }
 
 fn proposal_report(

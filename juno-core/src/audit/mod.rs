@@ -113,10 +113,13 @@ pub enum AuditEvent {
     RequestExecutionFailed,
     /// An operation was refused (and changed nothing).
     Refused,
+    /// A request left `executing` by a crash was resolved: executed (the executor's marker
+    /// shows its writes were made) or released to run again (nothing was written).
+    RequestRecovered,
 }
 
 /// Every event, in declaration order.
-pub const ALL_AUDIT_EVENTS: [AuditEvent; 13] = [
+pub const ALL_AUDIT_EVENTS: [AuditEvent; 14] = [
     AuditEvent::RoleAssigned,
     AuditEvent::RoleRevoked,
     AuditEvent::RequestSubmitted,
@@ -130,6 +133,7 @@ pub const ALL_AUDIT_EVENTS: [AuditEvent; 13] = [
     AuditEvent::RequestExecuted,
     AuditEvent::RequestExecutionFailed,
     AuditEvent::Refused,
+    AuditEvent::RequestRecovered,
 ];
 
 impl AuditEvent {
@@ -149,6 +153,7 @@ impl AuditEvent {
             AuditEvent::RequestExecuted => "request_executed",
             AuditEvent::RequestExecutionFailed => "request_execution_failed",
             AuditEvent::Refused => "refused",
+            AuditEvent::RequestRecovered => "request_recovered",
         }
     }
 

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use super::{Write, writes_of};
 use crate::error::{Error, Result};
-use crate::governance::{Action, Approval, ApprovalRequest, Executor, Proposal, RequestId};
+use crate::governance::{
+    Action, Applied, Approval, ApprovalRequest, Executor, Proposal, RequestId,
+};
 use crate::juno::Juno;
 use crate::model::ImpactLevel;
 use crate::store::agent as sql;
@@ -125,6 +127,10 @@ impl std::fmt::Debug for Outbox<'_, '_> {
 impl Executor for Outbox<'_, '_> {
     fn execute(&mut self, action: &Action) -> std::result::Result<serde_json::Value, String> {
         self.inner.execute(action)
+    }
+
+    fn applied(&mut self, approval: &Approval<'_>) -> std::result::Result<Applied, String> {
+        self.inner.applied(approval)
     }
 
     fn execute_approved(

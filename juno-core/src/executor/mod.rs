@@ -10,11 +10,12 @@
 //! the outbox of intents and outcomes, and reverts.
 
 pub mod api;
+pub mod jira;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::governance::{Action, Approval, Executor};
+use crate::governance::{Action, Applied, Approval, Executor};
 use crate::model::{Priority, Ticket, User};
 
 /// One change to one ticket.
@@ -275,5 +276,13 @@ impl Executor for RecordingExecutor {
         }
         self.applied.push(approval.digest.to_owned());
         Ok(serde_json::json!({ "executor": "recording", "changes": writes }))
+    }
+
+    fn applied(&mut self, approval: &Approval<'_>) -> std::result::Result<Applied, String> {
+        Ok(if self.applied.iter().any(|d| d == approval.digest) {
+            Applied::Yes
+        } else {
+            Applied::No
+        })
     }
 }

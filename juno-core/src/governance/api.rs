@@ -35,6 +35,31 @@ pub trait Executor {
     ) -> std::result::Result<serde_json::Value, String> {
         self.execute(approval.action)
     }
+
+    /// Whether the approved action was already applied, read from where the executor
+    /// keeps its idempotency marker (for Jira, an issue entity property). The cycle asks
+    /// this for an action left `executing` by a crash. By default nothing is known.
+    ///
+    /// # Errors
+    /// A message when the marker cannot be read (the question is asked again next cycle).
+    fn applied(&mut self, approval: &Approval<'_>) -> std::result::Result<Applied, String> {
+        let _ = approval;
+        Ok(Applied::Unknown)
+    }
+}
+
+/// What an executor's idempotency marker says about one approved action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applied {
+    /// Every write was made: record it as executed, never write again.
+    Yes,
+    /// Nothing was written: it may run again.
+    No,
+    /// Some writes may have been made: a person must look (it is never retried).
+    Partial,
+    /// The executor keeps no marker: a person must look.
+    Unknown,
 }
 
 /// The approval an executor acts on: the request, exactly the approved action, and who
@@ -836,6 +861,57 @@ impl<'a> Governance<'a> {
             }
         }
         self.get(id)
+    }
+
+    /// Resolves request `id` left `executing` by a crash between its executor's writes and
+    /// their record. With `applied` (the executor's idempotency marker shows the writes
+    /// were made) it becomes `executed` with `result`; without, nothing was written and it
+    /// returns to `approved` (or `auto_approved`, as it was) to run again. Audited as
+    /// `request_recovered`. Only the caller that knows the executor's marker may decide
+    /// this: the agent cycle, through the outbox.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::InvalidState`] when the request is not `executing`.
+    pub fn recover_execution(
+        &self,
+        id: RequestId,
+        applied: bool,
+        result: &serde_json::Value,
+    ) -> Result<ApprovalRequest> {
+        let actor = "juno";
+        let now_ms = ms(self.now());
+        let outcome = self.juno.store().write(|tx| {
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            let (to, t) = if applied {
+                (
+                    RequestStatus::Executed,
+                    Transition {
+                        executed: true,
+                        result: Some(result),
+                        ..Transition::default()
+                    },
+                )
+            } else if req.decided_by.as_deref() == Some(actor) {
+                (RequestStatus::AutoApproved, Transition::default())
+            } else {
+                (RequestStatus::Approved, Transition::default())
+            };
+            if !sql::transition(tx, id, &[RequestStatus::Executing], to, now_ms, &t)? {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id} is {}, not executing", req.status),
+                });
+            }
+            Appender::new(tx)?.append(
+                tx,
+                now_ms,
+                actor,
+                AuditEvent::RequestRecovered,
+                &subject(id),
+                &json!({ "action_digest": req.digest, "applied": applied, "result": result, "status": to }),
+            )?;
+            Ok(())
+        });
+        self.conclude(outcome, actor, "recover_execution", id)
     }
 
     /// The governance dashboard's numbers.

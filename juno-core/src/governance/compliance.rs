@@ -136,6 +136,7 @@ impl Ledger {
             | AuditEvent::RequestCancelled
             | AuditEvent::RequestExpired
             | AuditEvent::RequestExecutionFailed
+            | AuditEvent::RequestRecovered
             | AuditEvent::Refused => {}
         }
     }

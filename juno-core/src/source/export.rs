@@ -84,7 +84,7 @@ pub fn from_json(
     let teams = Teams::default();
     let mut out = Vec::with_capacity(issues.len());
     for (i, v) in issues.iter().enumerate() {
-        let issue = map::issue(v, &ids, settings.flavor, &teams)
+        let issue = map::issue(v, &ids, settings.flavor, &teams, None)
             .map_err(|e| e.within(&format!("{label}: issues[{i}].")))?;
         out.push(issue);
     }
@@ -319,7 +319,7 @@ pub fn from_csv(
         }
         f.insert("comment".into(), json!({ "comments": comments }));
         let v = json!({ "key": key, "fields": Value::Object(f) });
-        let issue = map::issue(&v, &ids, settings.flavor, &teams).map_err(|e| match e {
+        let issue = map::issue(&v, &ids, settings.flavor, &teams, None).map_err(|e| match e {
             Error::InvalidInput { field, reason } => Error::invalid(
                 format!(
                     "{label}: line {line}: {}",

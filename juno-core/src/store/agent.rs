@@ -70,6 +70,32 @@ pub(crate) fn acquire_lease(
     Ok(n == 1)
 }
 
+/// Who holds the lease `name`, if anyone.
+pub(crate) fn lease_holder(conn: &Connection, name: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT holder FROM agent_lease WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Moves the lease `name` from `from` (known dead) to `to`; false when someone else took
+/// it first.
+pub(crate) fn take_lease(
+    tx: &Transaction<'_>,
+    name: &str,
+    from: &str,
+    to: &str,
+    until_ms: i64,
+) -> Result<bool> {
+    Ok(tx.execute(
+        "UPDATE agent_lease SET holder = ?3, expires_at = ?4 WHERE name = ?1 AND holder = ?2",
+        params![name, from, to, until_ms],
+    )? == 1)
+}
+
 /// Gives the lease `name` back, if `holder` has it.
 pub(crate) fn release_lease(tx: &Transaction<'_>, name: &str, holder: &str) -> Result<()> {
     tx.execute(

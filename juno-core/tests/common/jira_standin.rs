@@ -62,6 +62,11 @@ struct State {
     auth: String,
 }
 
+/// The account the stand-in's callers write as.
+pub const BOT_ACCOUNT: &str = "acc-juno";
+/// When the stand-in says a comment posted through it was made.
+pub const COMMENTED_AT: &str = "2026-01-08T15:00:00.000+0000";
+
 /// A running stand-in. Its threads end with the test process.
 pub struct Standin {
     pub url: String,
@@ -428,6 +433,18 @@ fn route(data: &mut Data, r: &Recorded) -> Reply {
             let body: Value = serde_json::from_str(&r.body).unwrap_or_default();
             data.comments
                 .push(((*key).to_owned(), body["body"].clone()));
+            // As Jira does: the comment is on the issue, by the calling account, and the
+            // issue's `updated` moves to it.
+            if let Some(i) = issue_mut(data, key) {
+                let at = COMMENTED_AT;
+                let mut list = i["fields"]["comment"]["comments"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                list.push(json!({ "created": at, "author": { "accountId": BOT_ACCOUNT, "name": BOT_ACCOUNT } }));
+                i["fields"]["comment"] = json!({ "comments": list, "total": list.len() });
+                i["fields"]["updated"] = json!(at);
+            }
             reply(
                 201,
                 json!({ "id": format!("{}", 10000 + data.comments.len()) }),
@@ -443,6 +460,37 @@ fn route(data: &mut Data, r: &Recorded) -> Reply {
                         } else {
                             json!({ "accountId": body["accountId"], "name": body["name"] })
                         };
+                    reply(204, Value::Null)
+                }
+                None => reply(404, json!({ "errorMessages": ["Issue does not exist"] })),
+            }
+        }
+        ("PUT", ["rest", "api", _, "issue", key]) => {
+            let body: Value = serde_json::from_str(&r.body).unwrap_or_default();
+            match issue_mut(data, key) {
+                Some(i) => {
+                    if let Some(p) = body["fields"]["priority"]["name"].as_str() {
+                        i["fields"]["priority"] = json!({ "name": p });
+                    }
+                    for change in body["update"]["labels"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                    {
+                        let mut labels: Vec<Value> = i["fields"]["labels"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default();
+                        if let Some(l) = change["add"].as_str() {
+                            if !labels.iter().any(|x| x == l) {
+                                labels.push(json!(l));
+                            }
+                        }
+                        if let Some(l) = change["remove"].as_str() {
+                            labels.retain(|x| x != l);
+                        }
+                        i["fields"]["labels"] = json!(labels);
+                    }
                     reply(204, Value::Null)
                 }
                 None => reply(404, json!({ "errorMessages": ["Issue does not exist"] })),

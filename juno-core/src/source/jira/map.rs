@@ -220,7 +220,17 @@ fn text<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
 /// # Errors
 /// [`Error::InvalidInput`] naming the field (`fields.created`, the reason naming the
 /// issue) for an issue without a key or fields, or a time that is not a Jira time.
-pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) -> Result<Issue> {
+///
+/// `me` is the account JUNO writes as: its own changes and comments are kept as events but
+/// do not count as activity (`updated`, `last_change`, `last_comment`), so a JUNO comment
+/// never makes stale work look fresh.
+pub(crate) fn issue(
+    v: &Value,
+    ids: &FieldIds,
+    flavor: Flavor,
+    teams: &Teams,
+    me: Option<&User>,
+) -> Result<Issue> {
     let key = clean(v.get("key").and_then(Value::as_str).unwrap_or(""), 64);
     if key.trim().is_empty() {
         return Err(Error::invalid("key", "an issue without a key"));
@@ -285,7 +295,11 @@ pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) ->
         created: when("created")?,
         updated: when("updated")?,
         status: status.clone(),
-        last_change: events.iter().map(|e| e.at).max(),
+        last_change: authored
+            .iter()
+            .filter(|(_, who)| me.is_none() || who.as_ref() != me)
+            .map(|(t, _)| *t)
+            .max(),
         events,
         ..Ticket::default()
     };
@@ -296,9 +310,21 @@ pub(crate) fn issue(v: &Value, ids: &FieldIds, flavor: Flavor, teams: &Teams) ->
         .and_then(Value::as_array);
     for c in comments.into_iter().flatten() {
         if let Some(t) = c.get("created").and_then(Value::as_str).and_then(date) {
-            ticket.last_comment = ticket.last_comment.max(Some(t));
-            touched.push((t, c.get("author").and_then(|a| person(a, flavor))));
+            let author = c.get("author").and_then(|a| person(a, flavor));
+            if me.is_none() || author.as_ref() != me {
+                ticket.last_comment = ticket.last_comment.max(Some(t));
+            }
+            touched.push((t, author));
         }
+    }
+    if me.is_some() {
+        // Jira's `updated` moves with JUNO's own writes too: the last activity of anyone
+        // else (or the creation) stands in for it.
+        ticket.updated = [ticket.created, ticket.last_change, ticket.last_comment]
+            .into_iter()
+            .flatten()
+            .max()
+            .or(ticket.updated);
     }
     if let Some(who) = &ticket.assignee {
         ticket.assignee_last_activity = touched

@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Secret;
 use crate::error::{Error, Result};
-use crate::model::{Team, Ticket};
+use crate::model::{Team, Ticket, User};
 
 use super::{Member, Snapshot, Source};
 
@@ -115,6 +115,10 @@ pub struct JiraSettings {
     pub story_points_field: Option<String>,
     /// The sprint field id (`customfield_10020`); discovered by name (`Sprint`) when absent.
     pub sprint_field: Option<String>,
+    /// The account JUNO writes as (the Cloud account id, or the Server user name). Its own
+    /// comments and changes never count as activity on a ticket, so they never reset the
+    /// staleness clock. Set it whenever JUNO writes to this Jira.
+    pub juno_account: Option<User>,
 }
 
 impl Default for JiraSettings {
@@ -134,6 +138,7 @@ impl Default for JiraSettings {
             overlap_minutes: 10,
             story_points_field: None,
             sprint_field: None,
+            juno_account: None,
         }
     }
 }
@@ -304,8 +309,14 @@ impl Source for JiraSource {
         let mut issues = Vec::with_capacity(raw.len());
         for (i, v) in raw.iter().enumerate() {
             issues.push(
-                map::issue(v, &ids, settings.flavor, &teams)
-                    .map_err(|e| e.within(&format!("search.issues[{i}].")))?,
+                map::issue(
+                    v,
+                    &ids,
+                    settings.flavor,
+                    &teams,
+                    settings.juno_account.as_ref(),
+                )
+                .map_err(|e| e.within(&format!("search.issues[{i}].")))?,
             );
         }
         let history: BTreeMap<String, Ticket> = issues
@@ -334,8 +345,14 @@ impl Source for JiraSource {
                 let mut members = Vec::new();
                 for (i, v) in self.client.sprint_issues(s.id, &ids)?.iter().enumerate() {
                     members.push(
-                        map::issue(v, &ids, settings.flavor, &teams)
-                            .map_err(|e| e.within(&format!("sprint[{}].issues[{i}].", s.id)))?,
+                        map::issue(
+                            v,
+                            &ids,
+                            settings.flavor,
+                            &teams,
+                            settings.juno_account.as_ref(),
+                        )
+                        .map_err(|e| e.within(&format!("sprint[{}].issues[{i}].", s.id)))?,
                     );
                 }
                 let facts = SprintFacts {

@@ -154,6 +154,31 @@ impl JiraClient {
         Ok(())
     }
 
+    /// Sets issue `key`'s priority by name (`High`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a malformed key; [`Error::Remote`] when Jira refuses
+    /// (the account lacks `Edit issues`) or cannot be reached.
+    pub fn set_priority(&self, key: &str, priority: &str) -> Result<()> {
+        let path = self.issue_path(key, "")?;
+        let body = json!({ "fields": { "priority": { "name": priority } } });
+        self.send(Method::PUT, path, body, Need::Edit)?;
+        Ok(())
+    }
+
+    /// Adds (`add`) or removes a label on issue `key`, leaving its other labels alone.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a malformed key; [`Error::Remote`] when Jira refuses
+    /// (the account lacks `Edit issues`) or cannot be reached.
+    pub fn change_label(&self, key: &str, label: &str, add: bool) -> Result<()> {
+        let path = self.issue_path(key, "")?;
+        let op = if add { "add" } else { "remove" };
+        let body = json!({ "update": { "labels": [ { op: label } ] } });
+        self.send(Method::PUT, path, body, Need::Edit)?;
+        Ok(())
+    }
+
     /// Issue `key`'s entity property `name` (where the executor keeps its idempotency
     /// marker), or `None` when it has none.
     ///

@@ -115,6 +115,10 @@ enum juno_status
    * Any other storage failure (`ErrorKind::Storage`).
    */
   JUNO_STATUS_STORAGE = 110,
+  /**
+   * A remote service (Jira) refused or failed the call (`ErrorKind::Remote`).
+   */
+  JUNO_STATUS_REMOTE = 111,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1308,6 +1312,47 @@ juno_status juno_flow_analyze(const struct juno *j, const char *input_json, size
 juno_status juno_source_sync_sim(struct juno *j, const char *settings_json, size_t settings_len, struct juno_buf *out_report_json, struct juno_error **err);
 
 /**
+ * Syncs a Jira site into the store: on the first sync every issue of the projects and
+ * their closed sprints, then the issues updated since the last successful sync (with the
+ * overlap window). The token is never stored, logged or put in an error message.
+ *
+ * - `j`: must not be NULL.
+ * - `settings_json`/`settings_len`: a `JiraSettings` object: `base_url`, `flavor`
+ *   (`"cloud"` — Basic auth with `email` and an API `token` — or `"server"` — a personal
+ *   access `token` as a Bearer), `projects` (keys), and optional `team_naming`
+ *   (`"board"` or `"project"`), `page_size` (100), `max_requests_per_second` (5),
+ *   `timeout_secs` (30), `max_retries` (5), `backoff_ms` (500), `overlap_minutes` (10),
+ *   `story_points_field`, `sprint_field`, `juno_account`; must not be NULL.
+ * - `out_report_json`: on success receives the `SyncReport` (as for
+ *   `juno_source_sync_sim`); the caller frees it with `juno_buf_free`. Untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_CONFIG` naming a bad setting (`` `jira.base_url` ``),
+ *   `JUNO_STATUS_REMOTE` when Jira refuses the token (the message names the permission
+ *   likely missing) or cannot be reached after the retries; nothing is stored then.
+ * - Thread safety: safe to call while other threads use `j`; it blocks on the network.
+ */
+juno_status juno_source_sync_jira(struct juno *j, const char *settings_json, size_t settings_len, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * Syncs a Jira export file into the store: a JSON export (search results with the
+ * changelog expanded; `.json`) or a CSV export (`.csv`), for teams who cannot grant API
+ * access.
+ *
+ * - `j`: must not be NULL.
+ * - `path`/`path_len`: the file; must not be NULL.
+ * - `settings_json`/`settings_len`: **optional**: an `ExportSettings` object (`flavor`,
+ *   `story_points_field`, `sprint_field`); NULL means the defaults.
+ * - `out_report_json`: on success receives the `SyncReport`; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_IO` for a file that cannot be read; `JUNO_STATUS_INVALID_INPUT`
+ *   naming the file, line and field of a row or issue that does not read.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_source_sync_export(struct juno *j, const char *path, size_t path_len, const char *settings_json, size_t settings_len, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
  * Stores a snapshot the host read itself (an export it parsed, a fixture) as if source
  * `name` had pulled it now: teams, people, tickets and finished sprints are upserted, each
  * named team's active sprint replaced, in one transaction.
@@ -1384,6 +1429,26 @@ juno_status juno_source_snapshot(const struct juno *j, struct juno_buf *out_json
  *   refused, not queued.
  */
 juno_status juno_agent_run_cycle(struct juno *j, const char *sim_settings_json, size_t sim_settings_len, const char *options_json, size_t options_len, juno_executor_fn executor, void *ctx, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * Runs one agent cycle against Jira: syncs the site, analyses, proposes, routes through
+ * governance, and writes approved actions to Jira through the Jira executor (each once,
+ * with an idempotency marker on the issue and comments that name the approval), within
+ * the guard rails and the write budget. As `juno_agent_run_cycle` otherwise.
+ *
+ * - `j`: must not be NULL.
+ * - `settings_json`/`settings_len`: `JiraSettings` (as for `juno_source_sync_jira`);
+ *   must not be NULL.
+ * - `options_json`/`options_len`: **optional**: `CycleOptions` (as for
+ *   `juno_agent_run_cycle`); `{"dry_run":true}` shows the exact writes and makes none.
+ * - `out_report_json`: on success receives the `CycleReport`; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: as `juno_source_sync_jira` and `juno_agent_run_cycle`. A write Jira refuses
+ *   fails that action (`failed` in the report), not the cycle.
+ * - Thread safety: safe to call while other threads use `j`; it blocks on the network.
+ */
+juno_status juno_agent_run_cycle_jira(struct juno *j, const char *settings_json, size_t settings_len, const char *options_json, size_t options_len, struct juno_buf *out_report_json, struct juno_error **err);
 
 /**
  * The stored reports of the newest `limit` cycles, newest first, as a JSON array of

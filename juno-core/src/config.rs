@@ -267,8 +267,15 @@ pub struct Config {
     pub jira_url: Option<String>,
     /// `JIRA_USERNAME`.
     pub jira_username: Option<String>,
-    /// `JIRA_API_TOKEN`.
+    /// `JIRA_API_TOKEN`: the API token (Cloud) or personal access token (Server / DC).
     pub jira_api_token: Option<Secret>,
+    /// `JIRA_PROJECTS`: the project keys to sync, comma-separated (`ALPHA,BETA`).
+    pub jira_projects: Vec<String>,
+    /// `JIRA_FLAVOR`: `cloud` (default) or `server` (Server / Data Center, bearer token).
+    pub jira_flavor: Option<String>,
+    /// `JIRA_ACCOUNT_ID`: the account JUNO writes as (its own changes never count as
+    /// activity on a ticket).
+    pub jira_account_id: Option<String>,
     /// `OPENAI_API_KEY`.
     pub openai_api_key: Option<Secret>,
     /// `OPENAI_MODEL`.
@@ -306,6 +313,9 @@ impl Default for Config {
             jira_url: None,
             jira_username: None,
             jira_api_token: None,
+            jira_projects: Vec::new(),
+            jira_flavor: None,
+            jira_account_id: None,
             openai_api_key: None,
             openai_model: None,
             azure_openai_endpoint: None,
@@ -350,6 +360,9 @@ const FLAT_KEYS: &[&str] = &[
     "JIRA_URL",
     "JIRA_USERNAME",
     "JIRA_API_TOKEN",
+    "JIRA_PROJECTS",
+    "JIRA_FLAVOR",
+    "JIRA_ACCOUNT_ID",
     "OPENAI_API_KEY",
     "OPENAI_MODEL",
     "AZURE_OPENAI_ENDPOINT",
@@ -488,6 +501,16 @@ impl Config {
             "JIRA_URL" => self.jira_url = opt(v),
             "JIRA_USERNAME" => self.jira_username = opt(v),
             "JIRA_API_TOKEN" => self.jira_api_token = opt(v).map(Secret),
+            "JIRA_PROJECTS" => {
+                self.jira_projects = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            "JIRA_FLAVOR" => self.jira_flavor = opt(v),
+            "JIRA_ACCOUNT_ID" => self.jira_account_id = opt(v),
             "OPENAI_API_KEY" => self.openai_api_key = opt(v).map(Secret),
             "OPENAI_MODEL" => self.openai_model = opt(v),
             "AZURE_OPENAI_ENDPOINT" => self.azure_openai_endpoint = opt(v),

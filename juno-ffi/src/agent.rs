@@ -9,8 +9,11 @@ use std::ffi::{c_char, c_void};
 
 use juno_core::agent::CycleOptions;
 use juno_core::executor::RecordingExecutor;
+use juno_core::executor::jira::JiraExecutor;
 use juno_core::governance::{Executor, Proposal};
 use juno_core::source::Snapshot;
+use juno_core::source::export::{ExportSettings, ExportSource};
+use juno_core::source::jira::{JiraSettings, JiraSource};
 use juno_core::source::sim::{SimSettings, SimSource};
 
 use crate::boundary::{Out, handle, opt_str_in, str_in};
@@ -54,6 +57,93 @@ pub unsafe extern "C" fn juno_source_sync_sim(
         let settings: SimSettings = opt_json_object_in("settings", settings)?;
         let mut sim = SimSource::new(settings)?;
         let report = j.inner.source().sync(&mut sim)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("sync report", &report) }
+    })
+}
+
+/// Jira settings from caller JSON, checked.
+fn jira_settings_in(json: &str) -> Result<JiraSettings, crate::error::Failure> {
+    let settings: JiraSettings = json_object_in("settings", json)?;
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// Syncs a Jira site into the store: on the first sync every issue of the projects and
+/// their closed sprints, then the issues updated since the last successful sync (with the
+/// overlap window). The token is never stored, logged or put in an error message.
+///
+/// - `j`: must not be NULL.
+/// - `settings_json`/`settings_len`: a `JiraSettings` object: `base_url`, `flavor`
+///   (`"cloud"` — Basic auth with `email` and an API `token` — or `"server"` — a personal
+///   access `token` as a Bearer), `projects` (keys), and optional `team_naming`
+///   (`"board"` or `"project"`), `page_size` (100), `max_requests_per_second` (5),
+///   `timeout_secs` (30), `max_retries` (5), `backoff_ms` (500), `overlap_minutes` (10),
+///   `story_points_field`, `sprint_field`, `juno_account`; must not be NULL.
+/// - `out_report_json`: on success receives the `SyncReport` (as for
+///   `juno_source_sync_sim`); the caller frees it with `juno_buf_free`. Untouched on
+///   failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Errors: `JUNO_STATUS_CONFIG` naming a bad setting (`` `jira.base_url` ``),
+///   `JUNO_STATUS_REMOTE` when Jira refuses the token (the message names the permission
+///   likely missing) or cannot be reached after the retries; nothing is stored then.
+/// - Thread safety: safe to call while other threads use `j`; it blocks on the network.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_sync_jira(
+    j: *mut juno,
+    settings_json: *const c_char,
+    settings_len: usize,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `settings_json` is NULL or `settings_len` readable bytes.
+        let settings = unsafe { str_in("settings_json", settings_json, settings_len) }?;
+        let out = Out::new("out_report_json", out_report_json)?;
+        let mut source = JiraSource::new(jira_settings_in(settings)?)?;
+        let report = j.inner.source().sync(&mut source)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("sync report", &report) }
+    })
+}
+
+/// Syncs a Jira export file into the store: a JSON export (search results with the
+/// changelog expanded; `.json`) or a CSV export (`.csv`), for teams who cannot grant API
+/// access.
+///
+/// - `j`: must not be NULL.
+/// - `path`/`path_len`: the file; must not be NULL.
+/// - `settings_json`/`settings_len`: **optional**: an `ExportSettings` object (`flavor`,
+///   `story_points_field`, `sprint_field`); NULL means the defaults.
+/// - `out_report_json`: on success receives the `SyncReport`; the caller frees it with
+///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Errors: `JUNO_STATUS_IO` for a file that cannot be read; `JUNO_STATUS_INVALID_INPUT`
+///   naming the file, line and field of a row or issue that does not read.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_sync_export(
+    j: *mut juno,
+    path: *const c_char,
+    path_len: usize,
+    settings_json: *const c_char,
+    settings_len: usize,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let path = unsafe { str_in("path", path, path_len) }?;
+        // SAFETY: as above.
+        let settings = unsafe { opt_str_in("settings_json", settings_json, settings_len) }?;
+        let out = Out::new("out_report_json", out_report_json)?;
+        let settings: ExportSettings = opt_json_object_in("settings", settings)?;
+        let mut source = ExportSource::new(path, settings);
+        let report = j.inner.source().sync(&mut source)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("sync report", &report) }
     })
@@ -220,6 +310,53 @@ pub unsafe extern "C" fn juno_agent_run_cycle(
             Some(s) => j.inner.agent().run_cycle(Some(s), exec, &options)?,
             None => j.inner.agent().run_cycle(None, exec, &options)?,
         };
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("cycle report", &report) }
+    })
+}
+
+/// Runs one agent cycle against Jira: syncs the site, analyses, proposes, routes through
+/// governance, and writes approved actions to Jira through the Jira executor (each once,
+/// with an idempotency marker on the issue and comments that name the approval), within
+/// the guard rails and the write budget. As `juno_agent_run_cycle` otherwise.
+///
+/// - `j`: must not be NULL.
+/// - `settings_json`/`settings_len`: `JiraSettings` (as for `juno_source_sync_jira`);
+///   must not be NULL.
+/// - `options_json`/`options_len`: **optional**: `CycleOptions` (as for
+///   `juno_agent_run_cycle`); `{"dry_run":true}` shows the exact writes and makes none.
+/// - `out_report_json`: on success receives the `CycleReport`; the caller frees it with
+///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Errors: as `juno_source_sync_jira` and `juno_agent_run_cycle`. A write Jira refuses
+///   fails that action (`failed` in the report), not the cycle.
+/// - Thread safety: safe to call while other threads use `j`; it blocks on the network.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_agent_run_cycle_jira(
+    j: *mut juno,
+    settings_json: *const c_char,
+    settings_len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let settings = unsafe { str_in("settings_json", settings_json, settings_len) }?;
+        // SAFETY: as above.
+        let options = unsafe { opt_str_in("options_json", options_json, options_len) }?;
+        let out = Out::new("out_report_json", out_report_json)?;
+        let settings = jira_settings_in(settings)?;
+        let options: CycleOptions = opt_json_object_in("options", options)?;
+        let mut source = JiraSource::new(settings.clone())?;
+        let mut executor = JiraExecutor::new(settings)?;
+        let report = j
+            .inner
+            .agent()
+            .run_cycle(Some(&mut source), &mut executor, &options)?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("cycle report", &report) }
     })

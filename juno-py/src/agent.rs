@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 use juno_core::Error;
 use juno_core::agent::CycleOptions;
 use juno_core::executor::RecordingExecutor;
+use juno_core::executor::jira::JiraExecutor;
 use juno_core::governance::Executor;
+use juno_core::source::export::{ExportSettings, ExportSource};
+use juno_core::source::jira::{JiraSettings, JiraSource};
 use juno_core::source::sim::{SimSettings, SimSource, simulate};
 use juno_core::source::{Snapshot, Source};
 use pyo3::prelude::*;
@@ -73,12 +76,144 @@ impl PySimSource {
     }
 }
 
+/// Jira settings from a dict (the core's `JiraSettings` shape), or from the environment
+/// (`JIRA_URL`, `JIRA_USERNAME`, `JIRA_API_TOKEN`, `JIRA_PROJECTS`, `JIRA_FLAVOR`,
+/// `JIRA_ACCOUNT_ID`) when `None`.
+fn jira_settings(settings: Option<&Bound<'_, PyAny>>) -> Result<JiraSettings, Error> {
+    match settings.filter(|s| !s.is_none()) {
+        Some(s) => {
+            let settings: JiraSettings = object_from_py(s, "settings")?;
+            settings.validate()?;
+            Ok(settings)
+        }
+        None => JiraSettings::from_config(&juno_core::Config::from_env()?),
+    }
+}
+
+/// A Jira site as a source: `juno.JiraSource(settings=None)`.
+///
+/// `settings` is a dict in the core's `JiraSettings` shape (`base_url`, `flavor` —
+/// `"cloud"` or `"server"` —, `email`, `token`, `projects`, `team_naming`, `page_size`,
+/// `max_requests_per_second`, `timeout_secs`, `max_retries`, `backoff_ms`,
+/// `overlap_minutes`, `story_points_field`, `sprint_field`, `juno_account`); ``None``
+/// reads the environment. The token is never shown by ``repr`` nor stored.
+#[pyclass(frozen, name = "JiraSource", module = "juno._juno")]
+pub struct PyJiraSource {
+    source: SharedSource,
+    label: String,
+}
+
+#[pymethods]
+impl PyJiraSource {
+    #[new]
+    #[pyo3(signature = (settings=None))]
+    fn new(py: Python<'_>, settings: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let settings = jira_settings(settings).py(py)?;
+        let label = format!("{} {:?}", settings.base_url, settings.projects);
+        let source = JiraSource::new(settings).py(py)?;
+        Ok(PyJiraSource {
+            source: Arc::new(Mutex::new(Box::new(source))),
+            label,
+        })
+    }
+
+    /// The name its sync state is kept under.
+    #[getter]
+    fn name(&self) -> String {
+        self.source.lock().unwrap_or_else(|p| p.into_inner()).name()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<juno.JiraSource {}>", self.label)
+    }
+}
+
+/// A Jira export file as a source: `juno.ExportSource(path, settings=None)` — a JSON
+/// export (search results with the changelog expanded) or a CSV export (by extension).
+#[pyclass(frozen, name = "ExportSource", module = "juno._juno")]
+pub struct PyExportSource {
+    source: SharedSource,
+    path: String,
+}
+
+#[pymethods]
+impl PyExportSource {
+    #[new]
+    #[pyo3(signature = (path, settings=None))]
+    fn new(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        settings: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let settings: ExportSettings = opt_object_from_py(settings, "settings").py(py)?;
+        let shown = path.display().to_string();
+        Ok(PyExportSource {
+            source: Arc::new(Mutex::new(Box::new(ExportSource::new(path, settings)))),
+            path: shown,
+        })
+    }
+
+    /// The name its sync state is kept under.
+    #[getter]
+    fn name(&self) -> String {
+        self.source.lock().unwrap_or_else(|p| p.into_inner()).name()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<juno.ExportSource {}>", self.path)
+    }
+}
+
+/// The executor that writes approved actions to Jira: `juno.JiraExecutor(settings=None)`
+/// (settings as for :class:`JiraSource`). Each action is written once, with an
+/// idempotency marker in Jira, and its comments say which approval authorised them.
+#[pyclass(frozen, name = "JiraExecutor", module = "juno._juno")]
+pub struct PyJiraExecutor {
+    executor: Arc<Mutex<JiraExecutor>>,
+    label: String,
+}
+
+#[pymethods]
+impl PyJiraExecutor {
+    #[new]
+    #[pyo3(signature = (settings=None))]
+    fn new(py: Python<'_>, settings: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let settings = jira_settings(settings).py(py)?;
+        let label = settings.base_url.clone();
+        let executor = JiraExecutor::new(settings).py(py)?;
+        Ok(PyJiraExecutor {
+            executor: Arc::new(Mutex::new(executor)),
+            label,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<juno.JiraExecutor {}>", self.label)
+    }
+}
+
 /// A Python object usable as a source.
 fn source_of(obj: &Bound<'_, PyAny>) -> Result<SharedSource, Error> {
     if let Ok(s) = obj.cast::<PySimSource>() {
         return Ok(s.get().source.clone());
     }
-    Err(Error::invalid("source", "expected a juno.SimSource"))
+    if let Ok(s) = obj.cast::<PyJiraSource>() {
+        return Ok(s.get().source.clone());
+    }
+    if let Ok(s) = obj.cast::<PyExportSource>() {
+        return Ok(s.get().source.clone());
+    }
+    Err(Error::invalid(
+        "source",
+        "expected a juno.SimSource, juno.JiraSource or juno.ExportSource",
+    ))
+}
+
+/// The executor argument of `run_cycle`.
+enum HostExecutor {
+    Recording,
+    Python(PyExecutor),
+    Jira(Arc<Mutex<JiraExecutor>>),
 }
 
 /// The observe stage of one engine: `juno.source`.
@@ -89,7 +224,7 @@ pub struct PySources {
 
 #[pymethods]
 impl PySources {
-    /// Pulls `source` (a :class:`SimSource`, …) into the store: changes since its last
+    /// Pulls `source` (a :class:`SimSource`, :class:`JiraSource` or :class:`ExportSource`) into the store: changes since its last
     /// successful sync, everything the first time. Returns the sync report as a dict.
     fn sync<'py>(
         &self,
@@ -184,22 +319,32 @@ impl PyAgent {
             .transpose()
             .py(py)?;
         let mut host = match executor.filter(|e| !e.is_none()) {
-            Some(e) if e.is_callable() => Some(PyExecutor::new(e.clone().unbind())),
-            Some(_) => {
-                return Err(Error::invalid(
-                    "executor",
-                    "must be callable with the action as a dict, or None",
-                ))
-                .py(py);
-            }
-            None => None,
+            None => HostExecutor::Recording,
+            Some(e) => match e.cast::<PyJiraExecutor>() {
+                Ok(j) => HostExecutor::Jira(j.get().executor.clone()),
+                Err(_) if e.is_callable() => {
+                    HostExecutor::Python(PyExecutor::new(e.clone().unbind()))
+                }
+                Err(_) => {
+                    return Err(Error::invalid(
+                        "executor",
+                        "must be a juno.JiraExecutor, a callable taking the action as a dict, or None",
+                    ))
+                    .py(py);
+                }
+            },
         };
         let juno = self.engine.get().py(py)?;
         let report = py.detach(|| {
             let mut recording = RecordingExecutor::new();
-            let exec: &mut dyn Executor = match host.as_mut() {
-                Some(h) => h,
-                None => &mut recording,
+            let mut jira_guard;
+            let exec: &mut dyn Executor = match &mut host {
+                HostExecutor::Recording => &mut recording,
+                HostExecutor::Python(h) => h,
+                HostExecutor::Jira(j) => {
+                    jira_guard = j.lock().unwrap_or_else(|p| p.into_inner());
+                    &mut *jira_guard
+                }
             };
             match &source {
                 Some(s) => {
@@ -209,8 +354,10 @@ impl PyAgent {
                 None => juno.agent().run_cycle(None, exec, &options),
             }
         });
-        if let Some(interrupt) = host.as_mut().and_then(PyExecutor::take_interrupt) {
-            return Err(interrupt);
+        if let HostExecutor::Python(h) = &mut host {
+            if let Some(interrupt) = h.take_interrupt() {
+                return Err(interrupt);
+            }
         }
         serde_to_py(py, &report.py(py)?)
     }

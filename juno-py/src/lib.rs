@@ -35,7 +35,9 @@ use std::time::Instant;
 use juno_core::memory::RecallQuery;
 use pyo3::prelude::*;
 
-pub use crate::agent::{PyAgent, PyExecutions, PySimSource, PySources};
+pub use crate::agent::{
+    PyAgent, PyExecutions, PyExportSource, PyJiraExecutor, PyJiraSource, PySimSource, PySources,
+};
 pub use crate::audit::{PyAudit, PyAuditEntry, PyCheckpoint, PyInclusionProof, PyVerifyReport};
 use crate::errors::CoreResultExt;
 pub use crate::flow::{PyFlow, PyFlowReport, PyTeamFlow};
@@ -126,6 +128,9 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRiskModel>()?;
     m.add_class::<PySources>()?;
     m.add_class::<PySimSource>()?;
+    m.add_class::<PyJiraSource>()?;
+    m.add_class::<PyExportSource>()?;
+    m.add_class::<PyJiraExecutor>()?;
     m.add_class::<PyAgent>()?;
     m.add_class::<PyExecutions>()?;
     m.add_class::<PyFlow>()?;

@@ -68,6 +68,7 @@ from typing import Any
 
 from juno import errors
 from juno._juno import (
+    Agent,
     ApprovalRequest,
     Audit,
     AuditEntry,
@@ -78,6 +79,8 @@ from juno._juno import (
     ComplianceReport,
     Confidence,
     DeadlineReport,
+    Executions,
+    ExportSource,
     Flow,
     FlowReport,
     Factor,
@@ -87,6 +90,8 @@ from juno._juno import (
     HistoryEntry,
     InclusionProof,
     IntegrityReport,
+    JiraExecutor,
+    JiraSource,
     Juno,
     Memories,
     Memory,
@@ -104,6 +109,8 @@ from juno._juno import (
     RoleAssignment,
     Scope,
     ScoreExplanation,
+    SimSource,
+    Sources,
     SprintForecast,
     SprintObservation,
     TeamFlow,
@@ -119,6 +126,7 @@ from juno._juno import (
 from juno.errors import JunoError
 
 __all__ = [
+    "Agent",
     "ApprovalRequest",
     "Audit",
     "AuditEntry",
@@ -129,6 +137,8 @@ __all__ = [
     "ComplianceReport",
     "Confidence",
     "DeadlineReport",
+    "Executions",
+    "ExportSource",
     "Flow",
     "FlowReport",
     "Factor",
@@ -138,6 +148,8 @@ __all__ = [
     "HistoryEntry",
     "InclusionProof",
     "IntegrityReport",
+    "JiraExecutor",
+    "JiraSource",
     "Juno",
     "JunoError",
     "Memories",
@@ -156,6 +168,8 @@ __all__ = [
     "RoleAssignment",
     "Scope",
     "ScoreExplanation",
+    "SimSource",
+    "Sources",
     "SprintForecast",
     "SprintObservation",
     "TeamFlow",

@@ -165,7 +165,7 @@ def run_demo(path: str) -> None:
 
         # People decide between cycles: each role's approver works through their queue.
         _section("Between cycles — approvers decide")
-        decided = Counter()
+        decided: Counter[str] = Counter()
         for i, p in enumerate(pending):
             request = j.governance.get(p["request_id"])
             who = _approver(request.role, p["team"], leads)
@@ -223,8 +223,8 @@ def run_demo(path: str) -> None:
             print(f"revert request #{req.id} approved by {who}, executed by cycle 3:")
             for w in done[0]["writes"] if done else []:
                 print(f"      {_describe(w)}")
-            record = j.executor.record(e["request_id"])
-            print(f"  request #{e['request_id']} is now marked reverted by #{record['reverted_by']}")
+            record = j.executor.record(e["request_id"]) or {}
+            print(f"  request #{e['request_id']} is now marked reverted by #{record.get('reverted_by')}")
 
         # A week later: the forecaster has a model, and the approvals people gave have
         # become a track record that lifts confidence.

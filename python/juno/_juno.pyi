@@ -14,6 +14,13 @@ from typing import Any, Literal, Self, TypeAlias, final
 __all__ = [
     "__version__",
     "Juno",
+    "Sources",
+    "SimSource",
+    "JiraSource",
+    "ExportSource",
+    "JiraExecutor",
+    "Agent",
+    "Executions",
     "IntegrityReport",
     "Memories",
     "Memory",
@@ -154,6 +161,18 @@ class Juno:
     @property
     def flow(self) -> Flow:
         """Flow bottlenecks from ticket change history."""
+
+    @property
+    def source(self) -> Sources:
+        """The observe stage: sync a source into the store, read what is stored."""
+
+    @property
+    def agent(self) -> Agent:
+        """The agent cycle: observe → analyze → decide → govern → act → learn."""
+
+    @property
+    def executor(self) -> Executions:
+        """The act stage: execution records and reverts."""
 
     @property
     def path(self) -> str | None:
@@ -775,6 +794,11 @@ class Governance:
         raised. The exception is not re-raised; the engine stays usable. A
         ``KeyboardInterrupt`` or ``SystemExit`` is recorded the same way, then re-raised.
         """
+
+    def route(self, proposal: Mapping[str, Any]) -> dict[str, Any]:
+        """How policy would route ``proposal`` (a dict in the ``Proposal`` shape) without
+        submitting it: ``{"role": …, "decision": …}``, where ``decision`` is the
+        auto-approval rule and numbers, or ``None`` when a person must decide."""
 
     def dashboard(self) -> GovernanceDashboard:
         """Queue sizes, decision rates, escalations and the audit chain's state."""
@@ -1842,6 +1866,126 @@ class TeamFlow:
 
     def to_dict(self) -> dict[str, Any]:
         """The team's flow in the core's JSON shape."""
+
+@final
+class SimSource:
+    """The seeded simulated organisation as a source.
+
+    ``settings`` (every key optional): ``seed`` (7), ``teams`` (3, at most 50),
+    ``people_per_team`` (5), ``sprints`` (26 finished sprints per team), ``backlog_per_team``
+    (20), ``end`` (the moment it reaches, ``2026-01-05T00:00:00Z``), ``active_day`` (4).
+    The same settings give the same organisation. Bad settings raise
+    :class:`juno.errors.InvalidInputError` naming the key.
+    """
+
+    def __new__(cls, settings: Mapping[str, Any] | None = None) -> Self: ...
+    @property
+    def end(self) -> datetime:
+        """The moment the simulation reaches: run cycles as of this time."""
+    @property
+    def name(self) -> str:
+        """The name its sync state is kept under (``sim:<seed>``)."""
+    def snapshot(self) -> dict[str, Any]:
+        """The whole organisation as a dict (the core's ``Snapshot`` shape)."""
+
+@final
+class JiraSource:
+    """A Jira site as a source (Cloud REST v3 + Agile, or Server / Data Center).
+
+    ``settings`` is a dict: ``base_url``, ``flavor`` (``"cloud"`` or ``"server"``),
+    ``email`` (Cloud), ``token``, ``projects``, and optional ``team_naming``,
+    ``page_size``, ``max_requests_per_second``, ``timeout_secs``, ``max_retries``,
+    ``backoff_ms``, ``overlap_minutes``, ``story_points_field``, ``sprint_field``,
+    ``juno_account``. ``None`` reads ``JIRA_URL``, ``JIRA_USERNAME``, ``JIRA_API_TOKEN``,
+    ``JIRA_PROJECTS``, ``JIRA_FLAVOR`` and ``JIRA_ACCOUNT_ID`` from the environment. A bad
+    or missing setting raises :class:`juno.errors.ConfigError`; the token is never shown.
+    """
+
+    def __new__(cls, settings: Mapping[str, Any] | None = None) -> Self: ...
+    @property
+    def name(self) -> str:
+        """The name its sync state is kept under."""
+
+@final
+class ExportSource:
+    """A Jira export file as a source: JSON (search results with the changelog
+    expanded) or CSV, by extension. ``settings``: ``flavor``, ``story_points_field``,
+    ``sprint_field``."""
+
+    def __new__(
+        cls, path: str | os.PathLike[str], settings: Mapping[str, Any] | None = None
+    ) -> Self: ...
+    @property
+    def name(self) -> str:
+        """The name its sync state is kept under."""
+
+@final
+class JiraExecutor:
+    """Writes approved actions to Jira, each once (an idempotency marker on the issue),
+    with comments that name the approval. Settings as for :class:`JiraSource`."""
+
+    def __new__(cls, settings: Mapping[str, Any] | None = None) -> Self: ...
+
+@final
+class Sources:
+    """The observe stage of one engine (``juno.source``)."""
+
+    def sync(self, source: SimSource | JiraSource | ExportSource) -> dict[str, Any]:
+        """Pulls ``source`` into the store: what changed since its last successful sync,
+        everything the first time. Returns the sync report (``source``, ``since``,
+        ``now``, ``stored`` counts, ``millis``). A failed pull stores nothing."""
+    def store(
+        self, name: str, snapshot: Mapping[str, Any], now: datetime | None = None
+    ) -> dict[str, int]:
+        """Stores a snapshot dict (``now``, ``teams``, ``people``, ``sprints``,
+        ``checkpoints``, ``active``, ``tickets``) as if source ``name`` had pulled it.
+        Bad items raise :class:`juno.errors.InvalidInputError` naming them; nothing is
+        stored then."""
+    def state(self, name: str) -> dict[str, Any] | None:
+        """Where syncing source ``name`` stands, or ``None`` if it was never tried."""
+    def snapshot(self) -> dict[str, Any]:
+        """Everything stored, as a snapshot dict: what the cycle analyses."""
+
+@final
+class Agent:
+    """The agent cycle of one engine (``juno.agent``)."""
+
+    def run_cycle(
+        self,
+        *,
+        source: SimSource | JiraSource | ExportSource | None = None,
+        executor: JiraExecutor | Callable[[dict[str, Any]], Any] | None = None,
+        options: Mapping[str, Any] | None = None,
+        dry_run: bool | None = None,
+    ) -> dict[str, Any]:
+        """Runs one cycle as of the engine's clock and returns its report.
+
+        ``source`` is synced first when given; the cycle then reads the store. Approved
+        actions (this cycle's and those approved since the last) run once through
+        ``executor``: a :class:`JiraExecutor`, a callable taking the action dict (its
+        ``parameters["writes"]`` are the exact writes) — it may return a dict with
+        ``"changes"`` —, or ``None`` for the recording executor, which writes nothing
+        outside JUNO. ``options`` (every key optional): ``dry_run``, ``requester``,
+        ``guard_rails`` (``projects``, ``write_budget``, ``protected_statuses``,
+        ``close_in_active_sprint``), ``triage``, ``cooldown_days``, ``retrain_every``,
+        ``history_sprints``. The report has ``cycle``, ``now``, ``dry_run``, ``sync``,
+        ``seen``, ``teams``, ``risks``, ``proposals``, ``skipped``, ``executed``,
+        ``held``, ``failed``, ``waiting``, ``learned`` and ``timings_ms``. A second cycle
+        while one runs on the same database raises
+        :class:`juno.errors.InvalidStateError`."""
+    def cycles(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The stored reports of the newest ``limit`` cycles, newest first."""
+
+@final
+class Executions:
+    """The act stage of one engine (``juno.executor``)."""
+
+    def record(self, id: int) -> dict[str, Any] | None:
+        """What request ``id``'s execution changed (``changes``, ``ok``, ``done_at``,
+        ``reverted_by``, …), or ``None`` if it did not run through the outbox."""
+    def propose_revert(self, id: int, requester: str) -> ApprovalRequest:
+        """Proposes undoing executed request ``id``: a ``revert`` request whose writes are
+        the inverse of what it changed; it waits for a person like any action."""
 
 def _bench_recall_ns(juno: Juno, team: str, n: int) -> int:
     """Times ``n`` recalls (``team``, limit 1, no touch) in Rust; returns total nanoseconds.

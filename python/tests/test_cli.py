@@ -156,6 +156,34 @@ def test_demo(tmp_path: Path) -> None:
     out = ok(run(tmp_path, "demo"))
     db = tmp_path / "juno-demo.db"
     assert db.exists()
+    # Every stage of the cycle is shown.
+    assert "Observe — synced into the store" in out
+    assert "4 teams, 27 people" in out
+    assert "Analyze — sprint risk" in out and "monte_carlo" in out
+    assert "Analyze — velocity and flow per team" in out
+    assert "Decide and govern" in out and "waits for PROJECT_MANAGER" in out
+    assert "Act — approved actions executed exactly once" in out
+    assert "Learn — what the cycles took in" in out and "model v1 trained" in out
+    assert "Revert — undoing request" in out and "now marked reverted by #" in out
+    assert "sprint risk now comes from the trained model" in out and "model v1" in out
+    assert "rule `auto_approval`" in out
+    assert "verified ok" in out
+    # The numbers are the database's: the report agrees with what is stored.
+    with juno.Juno(db, create=False) as j:
+        dash = j.governance.dashboard()
+        assert j.audit.verify().ok
+        entries = len(j.audit)
+        cycles = j.agent.cycles(10)
+    assert f"audit chain: {entries} entries, verified ok" in out
+    assert f"executed {dash.by_status['executed']}" in out
+    assert len(cycles) == 4
+    # Recreated each run, with a fixed clock: the same output again.
+    assert ok(run(tmp_path, "demo")) == out
+
+
+def test_demo_memory(tmp_path: Path) -> None:
+    out = ok(run(tmp_path, "demo", "--memory"))
+    db = tmp_path / "juno-demo.db"
     # What it recalled, and why.
     assert "deploy of payments-api to staging failed because of flaky integration tests" in out
     assert "score " in out and "× weight" in out
@@ -164,13 +192,11 @@ def test_demo(tmp_path: Path) -> None:
     assert "preference: team_alpha avoids auto reassign — approved 1 of 5" in out
     assert "pattern:    when auto reassign, team_alpha usually ends rejected — 4 of 5" in out
     assert "pattern:    when split ticket, team_beta usually ends approved" in out
-    # The database is real and holds the three teams.
     with juno.Juno(db, create=False) as j:
         assert set(j.memory.stats().by_team) == {"team_alpha", "team_beta", "team_gamma"}
         total = j.memory.stats().total
     assert f"total {total} memories" in out
-    # Recreated each run, with a fixed clock: the same output again.
-    assert ok(run(tmp_path, "demo")) == out
+    assert ok(run(tmp_path, "demo", "--memory")) == out
 
 
 def test_demo_custom_path(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def _snapshot(j: juno.Juno) -> list[dict[str, Any]]:
 def test_every_core_kind_has_its_own_class() -> None:
     kinds = {
         "invalid_input", "config", "not_found", "invalid_state", "permission_denied",
-        "schema_too_new", "not_a_database", "corrupt", "busy", "io", "storage",
+        "schema_too_new", "not_a_database", "corrupt", "busy", "io", "storage", "remote",
     }  # fmt: skip
     assert set(ERRORS_BY_KIND) == kinds
     classes = list(ERRORS_BY_KIND.values())
@@ -56,8 +56,15 @@ def test_builtin_families() -> None:
     assert issubclass(errors.InvalidInputError, ValueError)
     assert issubclass(errors.NotFoundError, LookupError)
     assert issubclass(errors.JunoIOError, OSError)
+    # A refused or unreachable Jira is what `except ConnectionError` catches.
+    assert issubclass(errors.RemoteError, ConnectionError)
     for cls in ERRORS_BY_KIND.values():
-        if cls not in (errors.InvalidInputError, errors.NotFoundError, errors.JunoIOError):
+        if cls not in (
+            errors.InvalidInputError,
+            errors.NotFoundError,
+            errors.JunoIOError,
+            errors.RemoteError,
+        ):
             assert not issubclass(cls, (ValueError, LookupError, OSError, RuntimeError)), cls
 
 

@@ -18,7 +18,7 @@ from juno import _juno
 
 TABLE = json.loads((Path(__file__).resolve().parents[2] / "tests" / "surface.json").read_text())
 HANDLES = ["Juno", "Memories", "Governance", "Audit", "Reasoning", "Velocity", "Triage",
-           "Forecaster", "Flow"]  # fmt: skip
+           "Forecaster", "Flow", "Sources", "Agent", "Executions"]  # fmt: skip
 
 
 def resolve(name: str) -> Any:

@@ -48,6 +48,7 @@ static const char *status_name(juno_status s) {
   case JUNO_STATUS_BUSY: return "BUSY";
   case JUNO_STATUS_IO: return "IO";
   case JUNO_STATUS_STORAGE: return "STORAGE";
+  case JUNO_STATUS_REMOTE: return "REMOTE";
   }
   return "(unknown status)";
 }
@@ -70,6 +71,7 @@ static int status_of_kind(const char *kind, juno_status *out) {
       {"busy", JUNO_STATUS_BUSY},
       {"io", JUNO_STATUS_IO},
       {"storage", JUNO_STATUS_STORAGE},
+      {"remote", JUNO_STATUS_REMOTE},
   };
   size_t i;
   for (i = 0; kind != NULL && i < sizeof table / sizeof table[0]; i++) {

@@ -768,6 +768,520 @@ done:
   juno_free(j);
 }
 
+/* ---- the agent cycle: sync, propose, approve, execute once, revert ------------------------ */
+
+/* A small simulated organisation (seed 7, so its source is `sim:7`); it ends at
+ * SimSettings' default `end`, 2026-01-05T00:00:00Z, which is where the clock is set. */
+static const char SIM[] = "{\"teams\":2,\"sprints\":8,\"backlog_per_team\":5}";
+static const int64_t SIM_END_MS = INT64_C(1767571200000);
+static const int64_t HOUR_MS = INT64_C(3600000);
+static const char CYCLE_OPTIONS[] = "{\"triage\":{\"max_proposals\":50}}";
+
+/* The host's executor: counts calls, keeps a copy of the last action, returns `result`. */
+typedef struct host_executor {
+  int calls;
+  int unterminated; /* calls whose action was not followed by the documented NUL */
+  int32_t result;
+  char *action;
+  size_t action_len;
+} host_executor;
+
+static int32_t host_execute(void *ctx, const char *action_json, size_t action_len) {
+  host_executor *h = ctx;
+  h->calls++;
+  if (action_json[action_len] != '\0') h->unterminated++;
+  free(h->action);
+  h->action = malloc(action_len + 1);
+  h->action_len = 0;
+  if (h->action != NULL) {
+    memcpy(h->action, action_json, action_len);
+    h->action[action_len] = '\0';
+    h->action_len = action_len;
+  }
+  return h->result;
+}
+
+/* Checks that a call failed with `want` and that its message contains `needle`; frees it. */
+static void fails_naming(juno_status s, juno_error **errp, juno_status want, const char *needle,
+                         const char *what) {
+  juno_str m = juno_error_message(*errp);
+  CHECK(*errp != NULL && strstr(m.data, needle) != NULL, "%s: message \"%.*s\" does not name %s",
+        what, (int)m.len, m.data, needle);
+  fails_with(s, errp, want, what);
+}
+
+/* Pending requests in every queue; -1 on failure. */
+static int64_t pending_count(const juno *j) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  int64_t n;
+  mj_value *v;
+  if (!ok(juno_governance_pending(j, NULL, 0, NULL, 0, &buf, &err), &err, "pending")) return -1;
+  v = parse_buf(&buf, "pending");
+  n = v != NULL && v->type == MJ_ARRAY ? (int64_t)mj_len(v) : -1;
+  mj_free(v);
+  return n;
+}
+
+/* Stored cycle reports; -1 on failure. */
+static int64_t cycle_count(const juno *j) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  int64_t n;
+  mj_value *v;
+  if (!ok(juno_agent_cycles(j, 1000, &buf, &err), &err, "agent cycles")) return -1;
+  v = parse_buf(&buf, "cycles");
+  n = v != NULL && v->type == MJ_ARRAY ? (int64_t)mj_len(v) : -1;
+  mj_free(v);
+  return n;
+}
+
+/* Runs a cycle over what is stored (no sync); the parsed report, or NULL on failure. */
+static mj_value *run_cycle(juno *j, const char *options, host_executor *host, const char *what) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  juno_status s = juno_agent_run_cycle(j, NULL, 0, options, options ? strlen(options) : 0,
+                                       host != NULL ? host_execute : NULL, host, &buf, &err);
+  if (!ok(s, &err, what)) return NULL;
+  return parse_buf(&buf, what);
+}
+
+/* One request by id, parsed; NULL on failure. */
+static mj_value *request_of(const juno *j, int64_t id, const char *what) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  if (!ok(juno_governance_get(j, id, &buf, &err), &err, what)) return NULL;
+  return parse_buf(&buf, what);
+}
+
+/* Sync: the report counts what was stored, the state records the success, and the
+ * snapshot holds the teams. */
+static void check_sync(juno *j) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  int64_t teams = 0, tickets = 0, syncs = 0;
+  mj_value *v;
+
+  if (ok(juno_source_sync_sim(j, SIM, strlen(SIM), &buf, &err), &err, "sync_sim")) {
+    const mj_value *stored;
+    v = parse_buf(&buf, "sync report");
+    stored = mj_get(v, "stored");
+    CHECK(mj_str_eq(mj_get(v, "source"), "sim:7"), "sync source is not sim:7");
+    CHECK(mj_get(v, "since") != NULL && mj_get(v, "since")->type == MJ_NULL,
+          "a first sync has a `since`");
+    CHECK(mj_int(mj_get(stored, "teams"), &teams) && teams == 2, "stored %lld teams, want 2",
+          (long long)teams);
+    CHECK(mj_int(mj_get(stored, "tickets"), &tickets) && tickets > 0, "stored no tickets");
+    mj_free(v);
+  }
+  if (ok(juno_source_state(j, "sim:7", 5, &buf, &err), &err, "source_state(sim:7)")) {
+    v = parse_buf(&buf, "sync state");
+    CHECK(mj_str_eq(mj_get(v, "source"), "sim:7"), "state source is not sim:7");
+    CHECK(mj_str(mj_get(v, "last_success")) != NULL, "no last_success after a sync");
+    CHECK(mj_equal(mj_get(v, "last_success"), mj_get(v, "last_attempt")),
+          "the last attempt was not the success");
+    CHECK(mj_get(v, "last_error") != NULL && mj_get(v, "last_error")->type == MJ_NULL,
+          "last_error after a successful sync");
+    CHECK(mj_int(mj_get(v, "syncs"), &syncs) && syncs == 1, "syncs = %lld, want 1",
+          (long long)syncs);
+    mj_free(v);
+  }
+  if (ok(juno_source_state(j, "sim:8", 5, &buf, &err), &err, "source_state(never synced)")) {
+    v = parse_buf(&buf, "sync state");
+    CHECK(v != NULL && v->type == MJ_NULL, "a never-synced source is not null");
+    mj_free(v);
+  }
+  if (ok(juno_source_snapshot(j, &buf, &err), &err, "source_snapshot")) {
+    const mj_value *names;
+    size_t i;
+    int strings = 1;
+    v = parse_buf(&buf, "snapshot");
+    names = mj_get(v, "teams");
+    for (i = 0; i < mj_len(names); i++) strings = strings && mj_str(mj_at(names, i)) != NULL;
+    CHECK(mj_len(names) == 2 && strings, "snapshot holds %zu team names, want 2",
+          mj_len(names));
+    CHECK((int64_t)mj_len(mj_get(v, "tickets")) == tickets,
+          "snapshot holds %zu tickets, the sync stored %lld", mj_len(mj_get(v, "tickets")),
+          (long long)tickets);
+    mj_free(v);
+  }
+  /* Syncing again reads only what changed since the first sync, and is counted. */
+  if (ok(juno_source_sync_sim(j, SIM, strlen(SIM), &buf, &err), &err, "sync_sim again")) {
+    v = parse_buf(&buf, "second sync report");
+    CHECK(mj_str(mj_get(v, "since")) != NULL, "a second sync has no `since`");
+    mj_free(v);
+  }
+  if (ok(juno_source_state(j, "sim:7", 5, &buf, &err), &err, "source_state again")) {
+    v = parse_buf(&buf, "sync state");
+    CHECK(mj_int(mj_get(v, "syncs"), &syncs) && syncs == 2, "syncs = %lld, want 2",
+          (long long)syncs);
+    mj_free(v);
+  }
+}
+
+/* A dry run proposes (with the exact writes) but submits, stores and executes nothing. */
+static void check_dry_run(juno *j) {
+  host_executor host = {0, 0, 0, NULL, 0};
+  mj_value *v = run_cycle(j, "{\"dry_run\":true}", &host, "dry run");
+  const mj_value *props = mj_get(v, "proposals");
+  size_t i;
+  CHECK(mj_get(v, "dry_run") != NULL && mj_get(v, "dry_run")->boolean, "not a dry run");
+  CHECK(mj_get(v, "cycle") != NULL && mj_get(v, "cycle")->type == MJ_NULL,
+        "a dry run stored a report");
+  CHECK(mj_len(props) > 0, "the dry run proposed nothing");
+  for (i = 0; i < mj_len(props); i++) {
+    const mj_value *p = mj_at(props, i);
+    CHECK(mj_get(p, "request_id") != NULL && mj_get(p, "request_id")->type == MJ_NULL,
+          "dry-run proposal %zu has a request", i);
+    CHECK(mj_len(mj_get(p, "writes")) > 0, "dry-run proposal %zu shows no writes", i);
+  }
+  CHECK(host.calls == 0, "a dry run called the executor %d times", host.calls);
+  CHECK(pending_count(j) == 0, "a dry run added pending requests");
+  CHECK(cycle_count(j) == 0, "a dry run stored a cycle");
+  free(host.action);
+  mj_free(v);
+}
+
+/* The first real cycle with the recording executor (NULL): every proposal becomes a
+ * pending request, nothing runs. Returns the report (the caller frees it). */
+static mj_value *check_first_cycle(juno *j) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  mj_value *v = run_cycle(j, CYCLE_OPTIONS, NULL, "first cycle");
+  const mj_value *props = mj_get(v, "proposals");
+  int64_t cycle = 0, id = 0;
+  size_t i;
+  CHECK(mj_int(mj_get(v, "cycle"), &cycle) && cycle > 0, "the cycle was not stored");
+  CHECK(mj_len(props) > 0 && mj_len(props) <= 50, "%zu proposals, want 1..=50",
+        mj_len(props));
+  for (i = 0; i < mj_len(props); i++) {
+    const mj_value *p = mj_at(props, i);
+    CHECK(mj_int(mj_get(p, "request_id"), &id) && id > 0, "proposal %zu has no request", i);
+    CHECK(mj_str_eq(mj_get(p, "status"), "pending"), "proposal %zu is not pending", i);
+    CHECK(mj_str(mj_get(p, "waits_for")) != NULL, "proposal %zu waits for no role", i);
+    CHECK(mj_len(mj_get(p, "writes")) > 0, "proposal %zu has no writes", i);
+  }
+  CHECK(mj_len(mj_get(v, "executed")) == 0 && mj_len(mj_get(v, "failed")) == 0,
+        "the first cycle executed something");
+  CHECK(pending_count(j) == (int64_t)mj_len(props), "%zu proposals but not as many pending",
+        mj_len(props));
+  CHECK(cycle_count(j) == 1, "one cycle run, not one stored");
+  /* A pending request has no execution record and nothing to revert. */
+  if (mj_int(mj_get(mj_at(props, 0), "request_id"), &id)) {
+    if (ok(juno_executor_record(j, id, &buf, &err), &err, "record(pending)")) {
+      mj_value *r = parse_buf(&buf, "record");
+      CHECK(r != NULL && r->type == MJ_NULL, "a pending request has an execution record");
+      mj_free(r);
+    }
+    fails_with(juno_executor_propose_revert(j, id, "lea", 3, &buf, &err), &err,
+               JUNO_STATUS_INVALID_STATE, "propose_revert(pending)");
+    CHECK(buf.data == NULL, "output written on failure");
+  }
+  return v;
+}
+
+/* A person holding the proposal's `waits_for` role for its team approves it by digest.
+ * Returns the request id, or 0. */
+static int64_t approve_proposal(juno *j, const mj_value *p, const char *approver) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  const char *team = mj_str(mj_get(p, "team"));
+  const char *role = mj_str(mj_get(p, "waits_for"));
+  const char *digest;
+  char teams[128];
+  int64_t id = 0;
+  int len;
+  mj_value *req, *v;
+  if (team == NULL || role == NULL || !mj_int(mj_get(p, "request_id"), &id)) {
+    CHECK(0, "the proposal has no team, role or request");
+    return 0;
+  }
+  len = snprintf(teams, sizeof teams, "[\"%s\"]", team);
+  if (!ok(juno_governance_assign_role(j, approver, strlen(approver), role, strlen(role), teams,
+                                      (size_t)len, "admin", 5, &err),
+          &err, "assign_role")) {
+    return 0;
+  }
+  req = request_of(j, id, "get request");
+  digest = mj_str(mj_get(req, "digest"));
+  CHECK(digest != NULL && strlen(digest) == 64, "the request has no 64-digit digest");
+  if (digest != NULL &&
+      ok(juno_governance_approve(j, id, approver, strlen(approver), digest, strlen(digest), &buf,
+                                 &err),
+         &err, "approve")) {
+    v = parse_buf(&buf, "approved request");
+    CHECK(mj_str_eq(mj_get(v, "status"), "approved"), "the request is not approved");
+    mj_free(v);
+  } else {
+    id = 0;
+  }
+  mj_free(req);
+  return id;
+}
+
+/* 1 if `later` proposes an action (kind and ticket) that `earlier` already proposed. */
+static int proposes_again(const mj_value *later, const mj_value *earlier) {
+  const mj_value *a = mj_get(later, "proposals"), *b = mj_get(earlier, "proposals");
+  size_t i, k;
+  for (i = 0; i < mj_len(a); i++) {
+    for (k = 0; k < mj_len(b); k++) {
+      if (mj_equal(mj_get(mj_at(a, i), "kind"), mj_get(mj_at(b, k), "kind")) &&
+          mj_equal(mj_get(mj_at(a, i), "target"), mj_get(mj_at(b, k), "target"))) {
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+static void test_agent_cycle(const char *scratch) {
+  char db[1024];
+  juno *j = NULL;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  host_executor host = {0, 0, 0, NULL, 0};
+  mj_value *first = NULL, *v = NULL, *req = NULL, *action = NULL;
+  const mj_value *p, *act;
+  int64_t id = 0, got = 0, failed_id = 0;
+  char msg[128];
+
+  path_join(db, sizeof db, scratch, "c-agent.db");
+  remove(db);
+  if (!ok(juno_open(db, strlen(db), &j, &err), &err, "open (agent)")) return;
+  if (!ok(juno_set_clock(j, SIM_END_MS, &err), &err, "set_clock(sim end)")) goto done;
+
+  check_sync(j);
+  check_dry_run(j);
+  first = check_first_cycle(j);
+  if (mj_len(mj_get(first, "proposals")) < 2) {
+    CHECK(0, "need two proposals to approve, got %zu", mj_len(mj_get(first, "proposals")));
+    goto done;
+  }
+
+  /* Approve the first proposal; the next cycle executes it through the host's executor,
+   * exactly once, with exactly the approved action. */
+  p = mj_at(mj_get(first, "proposals"), 0);
+  id = approve_proposal(j, p, "lea");
+  if (id == 0) goto done;
+  ok(juno_set_clock(j, SIM_END_MS + HOUR_MS, &err), &err, "set_clock(+1h)");
+  v = run_cycle(j, CYCLE_OPTIONS, &host, "cycle with the host executor");
+  CHECK(host.calls == 1, "the executor was called %d times, want 1", host.calls);
+  CHECK(host.unterminated == 0, "the action JSON was not NUL-terminated");
+  CHECK(host.action != NULL && strstr(host.action, "\"writes\"") != NULL,
+        "the action JSON has no writes: %s", host.action != NULL ? host.action : "(none)");
+  req = request_of(j, id, "get executed request");
+  action = host.action != NULL ? mj_parse(host.action, host.action_len, msg, sizeof msg) : NULL;
+  CHECK(action != NULL, "the action is not JSON");
+  CHECK(mj_equal(action, mj_get(req, "action")), "the executor got another action than approved");
+  CHECK(mj_len(mj_get(mj_get(action, "parameters"), "writes")) == mj_len(mj_get(p, "writes")),
+        "the action carries %zu writes, the proposal %zu",
+        mj_len(mj_get(mj_get(action, "parameters"), "writes")), mj_len(mj_get(p, "writes")));
+  CHECK(mj_str_eq(mj_get(req, "status"), "executed"), "the request is not executed");
+  act = mj_at(mj_get(v, "executed"), 0);
+  CHECK(mj_len(mj_get(v, "executed")) == 1 && mj_int(mj_get(act, "request_id"), &got) &&
+            got == id,
+        "the report does not list the one execution");
+  CHECK(mj_str_eq(mj_get(act, "approved_by"), "lea"), "the execution is not attributed to lea");
+  CHECK(!proposes_again(v, first), "work the first cycle proposed was proposed again");
+  mj_free(action);
+  mj_free(req);
+  mj_free(v);
+
+  /* The next cycle does not run it again. */
+  ok(juno_set_clock(j, SIM_END_MS + 2 * HOUR_MS, &err), &err, "set_clock(+2h)");
+  v = run_cycle(j, CYCLE_OPTIONS, &host, "cycle after the execution");
+  CHECK(host.calls == 1, "an executed action ran again (%d calls)", host.calls);
+  CHECK(mj_len(mj_get(v, "executed")) == 0, "the report lists a second execution");
+  mj_free(v);
+
+  /* The outbox knows what it changed, and can propose undoing it. */
+  if (ok(juno_executor_record(j, id, &buf, &err), &err, "executor_record")) {
+    v = parse_buf(&buf, "execution record");
+    CHECK(mj_get(v, "ok") != NULL && mj_get(v, "ok")->type == MJ_BOOL && mj_get(v, "ok")->boolean,
+          "the record is not ok:true");
+    CHECK(mj_int(mj_get(v, "request_id"), &got) && got == id, "the record is for another request");
+    CHECK(mj_len(mj_get(v, "changes")) == mj_len(mj_get(p, "writes")),
+          "the record holds %zu changes, the approved action %zu writes",
+          mj_len(mj_get(v, "changes")), mj_len(mj_get(p, "writes")));
+    CHECK(mj_str(mj_get(v, "done_at")) != NULL, "the record has no done_at");
+    mj_free(v);
+  }
+  if (ok(juno_executor_propose_revert(j, id, "lea", 3, &buf, &err), &err, "propose_revert")) {
+    v = parse_buf(&buf, "revert request");
+    CHECK(mj_str_eq(mj_get(v, "status"), "pending"), "the revert is not pending");
+    CHECK(mj_str_eq(mj_get(mj_get(v, "action"), "kind"), "revert"), "not a revert action");
+    CHECK(mj_int(mj_get(v, "id"), &got) && got != id, "the revert has no new id");
+    mj_free(v);
+  }
+  fails_naming(juno_executor_propose_revert(j, 999999, "lea", 3, &buf, &err), &err,
+               JUNO_STATUS_NOT_FOUND, "999999", "propose_revert(unknown id)");
+  CHECK(buf.data == NULL, "output written on failure");
+
+  /* A host executor that fails: the request is marked failed, not retried. */
+  failed_id = approve_proposal(j, mj_at(mj_get(first, "proposals"), 1), "max");
+  if (failed_id != 0) {
+    host.calls = 0;
+    host.result = 7;
+    ok(juno_set_clock(j, SIM_END_MS + 3 * HOUR_MS, &err), &err, "set_clock(+3h)");
+    v = run_cycle(j, CYCLE_OPTIONS, &host, "cycle with a failing executor");
+    CHECK(host.calls == 1, "the failing executor was called %d times, want 1", host.calls);
+    CHECK(mj_len(mj_get(v, "failed")) == 1 && mj_len(mj_get(v, "executed")) == 0,
+          "%zu failed, %zu executed; want 1 and 0", mj_len(mj_get(v, "failed")),
+          mj_len(mj_get(v, "executed")));
+    mj_free(v);
+    req = request_of(j, failed_id, "get failed request");
+    CHECK(mj_str_eq(mj_get(req, "status"), "execution_failed"), "the request is not failed");
+    mj_free(req);
+    if (ok(juno_executor_record(j, failed_id, &buf, &err), &err, "executor_record(failed)")) {
+      v = parse_buf(&buf, "failed record");
+      CHECK(mj_get(v, "ok") != NULL && mj_get(v, "ok")->type == MJ_BOOL &&
+                !mj_get(v, "ok")->boolean,
+            "a failed execution is not recorded as ok:false");
+      mj_free(v);
+    }
+    fails_with(juno_executor_propose_revert(j, failed_id, "lea", 3, &buf, &err), &err,
+               JUNO_STATUS_INVALID_STATE, "propose_revert(failed)");
+    host.calls = 0;
+    host.result = 0;
+    ok(juno_set_clock(j, SIM_END_MS + 4 * HOUR_MS, &err), &err, "set_clock(+4h)");
+    v = run_cycle(j, CYCLE_OPTIONS, &host, "cycle after the failure");
+    CHECK(host.calls == 0, "a failed action was retried (%d calls)", host.calls);
+    mj_free(v);
+  }
+  CHECK(cycle_count(j) == 5, "%lld cycles stored, want 5", (long long)cycle_count(j));
+
+done:
+  free(host.action);
+  mj_free(first);
+  juno_free(j);
+  remove(db);
+}
+
+/* Refused input: the status, a message naming the bad option, nothing stored or run. */
+static void test_agent_bad_input(void) {
+  juno *j = NULL;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  host_executor host = {0, 0, 0, NULL, 0};
+  static const char bad_utf8[] = "{\"requester\":\"jun\xc3\x28\"}";
+
+  if (!ok(juno_open_in_memory(&j, &err), &err, "open (agent bad input)")) return;
+  ok(juno_set_clock(j, SIM_END_MS, &err), &err, "set_clock");
+  fails_naming(juno_agent_run_cycle(j, NULL, 0, "{\"cooldown_days\":-1}", 20, host_execute,
+                                    &host, &buf, &err),
+               &err, JUNO_STATUS_INVALID_INPUT, "options.cooldown_days", "cycle(cooldown -1)");
+  fails_naming(juno_agent_run_cycle(j, NULL, 0, "{\"cooldown_dayz\":1}", 19, NULL, NULL, &buf,
+                                    &err),
+               &err, JUNO_STATUS_INVALID_INPUT, "cooldown_dayz", "cycle(unknown option)");
+  fails_naming(juno_agent_run_cycle(j, NULL, 0, "{\"triage\":{\"max_proposal\":5}}", 29, NULL,
+                                    NULL, &buf, &err),
+               &err, JUNO_STATUS_INVALID_INPUT, "max_proposal", "cycle(unknown triage option)");
+  fails_with(juno_agent_run_cycle(j, NULL, 0, "[]", 2, NULL, NULL, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "cycle(options not an object)");
+  fails_naming(juno_agent_run_cycle(j, "{\"teams\":0}", 11, NULL, 0, NULL, NULL, &buf, &err),
+               &err, JUNO_STATUS_INVALID_INPUT, "settings.teams", "cycle(sim teams 0)");
+  fails_with(juno_agent_run_cycle(j, NULL, 0, bad_utf8, strlen(bad_utf8), NULL, NULL, &buf,
+                                  &err),
+             &err, JUNO_STATUS_INVALID_UTF8, "cycle(invalid UTF-8 options)");
+  fails_with(juno_agent_run_cycle(j, "{\"seed\":\xff}", 10, NULL, 0, NULL, NULL, &buf, &err),
+             &err, JUNO_STATUS_INVALID_UTF8, "cycle(invalid UTF-8 sim settings)");
+  fails_with(juno_agent_run_cycle(j, NULL, 0, NULL, 0, NULL, NULL, NULL, &err), &err,
+             JUNO_STATUS_NULL_PARAMETER, "cycle(NULL out)");
+  fails_with(juno_agent_run_cycle(NULL, NULL, 0, NULL, 0, NULL, NULL, &buf, &err), &err,
+             JUNO_STATUS_NULL_PARAMETER, "cycle(NULL handle)");
+  CHECK(host.calls == 0, "a refused cycle called the executor");
+  CHECK(buf.data == NULL && buf.len == 0, "a report was written on failure");
+  CHECK(cycle_count(j) == 0, "a refused cycle stored a report");
+
+  fails_naming(juno_source_sync_sim(j, "{\"teams\":0}", 11, &buf, &err), &err,
+               JUNO_STATUS_INVALID_INPUT, "settings.teams", "sync_sim(teams 0)");
+  fails_with(juno_source_sync_sim(j, NULL, 0, NULL, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "sync_sim(NULL out)");
+  fails_with(juno_source_state(j, NULL, 0, &buf, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "source_state(NULL name)");
+  fails_with(juno_source_state(j, "sim:\xff", 5, &buf, &err), &err, JUNO_STATUS_INVALID_UTF8,
+             "source_state(invalid UTF-8)");
+  fails_with(juno_source_snapshot(j, NULL, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "source_snapshot(NULL out)");
+  fails_with(juno_agent_cycles(j, 5, NULL, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "agent_cycles(NULL out)");
+  fails_with(juno_executor_record(NULL, 1, &buf, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "executor_record(NULL handle)");
+  fails_with(juno_executor_propose_revert(j, 1, NULL, 0, &buf, &err), &err,
+             JUNO_STATUS_NULL_PARAMETER, "propose_revert(NULL requester)");
+  fails_with(juno_executor_propose_revert(j, 1, "lea", 3, NULL, &err), &err,
+             JUNO_STATUS_NULL_PARAMETER, "propose_revert(NULL out)");
+  CHECK(buf.data == NULL && buf.len == 0, "output written on failure");
+  free(host.action);
+  juno_free(j);
+}
+
+/* Routing: which queue a proposal goes to and whether policy would approve it alone. */
+static void check_route(const juno *j, const char *proposal, const char *want_role,
+                        int want_auto, const char *what) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  mj_value *v;
+  const mj_value *d;
+  if (!ok(juno_governance_route(j, proposal, strlen(proposal), &buf, &err), &err, what)) return;
+  v = parse_buf(&buf, what);
+  d = mj_get(v, "decision");
+  CHECK(mj_str_eq(mj_get(v, "role"), want_role), "%s: role %s, want %s", what,
+        mj_str(mj_get(v, "role")) ? mj_str(mj_get(v, "role")) : "(none)", want_role);
+  CHECK(d != NULL, "%s: no decision field", what);
+  if (want_auto) {
+    CHECK(d != NULL && d->type == MJ_OBJECT && mj_str_eq(mj_get(d, "rule"), "auto_approval"),
+          "%s: not auto-approved", what);
+  } else {
+    CHECK(d != NULL && d->type == MJ_NULL, "%s: decision is not null", what);
+  }
+  mj_free(v);
+}
+
+static void test_governance_route(void) {
+  static const char low_sure[] =
+      "{\"action\":{\"kind\":\"reassign\",\"team\":\"alpha\",\"target\":\"ALPHA-1\"},"
+      "\"impact\":\"low\",\"confidence\":0.99,\"requester\":\"juno\"}";
+  static const char low_unsure[] =
+      "{\"action\":{\"kind\":\"reassign\",\"team\":\"alpha\",\"target\":\"ALPHA-1\"},"
+      "\"impact\":\"low\",\"confidence\":0.5,\"requester\":\"juno\"}";
+  static const char high_sure[] =
+      "{\"action\":{\"kind\":\"escalate\",\"team\":\"alpha\",\"target\":\"ALPHA-1\"},"
+      "\"impact\":\"high\",\"confidence\":0.99,\"requester\":\"juno\"}";
+  static const char bad_impact[] =
+      "{\"action\":{\"kind\":\"reassign\",\"team\":\"alpha\"},\"impact\":\"huge\","
+      "\"confidence\":0.99,\"requester\":\"juno\"}";
+  static const char autonomous[] = "{\"AUTONOMOUS_ACTIONS\":\"true\"}";
+  juno *j = NULL;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+
+  /* Default settings: autonomous actions are off, so a person always decides. */
+  if (ok(juno_open_in_memory(&j, &err), &err, "open (route)")) {
+    check_route(j, low_sure, "TEAM_LEAD", 0, "route(low, 0.99, defaults)");
+    check_route(j, high_sure, "PROJECT_MANAGER", 0, "route(high, 0.99, defaults)");
+    fails_with(juno_governance_route(j, bad_impact, strlen(bad_impact), &buf, &err), &err,
+               JUNO_STATUS_INVALID_INPUT, "route(unknown impact)");
+    fails_with(juno_governance_route(j, low_sure, strlen(low_sure), NULL, &err), &err,
+               JUNO_STATUS_NULL_PARAMETER, "route(NULL out)");
+    fails_with(juno_governance_route(j, NULL, 0, &buf, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+               "route(NULL proposal)");
+    CHECK(buf.data == NULL, "output written on failure");
+    CHECK(pending_count(j) == 0, "routing submitted a request");
+    juno_free(j);
+    j = NULL;
+  }
+  /* Autonomous actions on: policy approves a sure low-impact proposal, never a high one
+   * or an unsure one. */
+  if (ok(juno_open_with_settings(":memory:", 8, autonomous, strlen(autonomous), &j, &err), &err,
+         "open (route, autonomous)")) {
+    check_route(j, low_sure, "TEAM_LEAD", 1, "route(low, 0.99, autonomous)");
+    check_route(j, low_unsure, "TEAM_LEAD", 0, "route(low, 0.5, autonomous)");
+    check_route(j, high_sure, "PROJECT_MANAGER", 0, "route(high, 0.99, autonomous)");
+    juno_free(j);
+  }
+}
+
 int main(int argc, char **argv) {
   char *text;
   size_t len = 0;
@@ -798,6 +1312,9 @@ int main(int argc, char **argv) {
   test_files(argv[2]);
   test_damaged_and_newer_files(argv[2]);
   test_threads();
+  test_agent_cycle(argv[2]);
+  test_agent_bad_input();
+  test_governance_route();
 
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 && passed > 0 ? 0 : 1;

@@ -326,12 +326,15 @@ impl<'a> Agent<'a> {
             timings_ms: timings,
         };
         if !options.dry_run {
-            let value =
-                serde_json::to_value(&report).map_err(|e| Error::json("cycle report", &e))?;
-            let id = self.juno.store().write(|tx| {
-                sql::insert_cycle(tx, to_ms(now), to_ms(self.juno.now()), false, &value)
+            let finished = to_ms(self.juno.now());
+            self.juno.store().write(|tx| {
+                // The stored report carries its own id.
+                let id = sql::insert_cycle(tx, to_ms(now), finished, false, &json!(null))?;
+                report.cycle = Some(id);
+                let value =
+                    serde_json::to_value(&report).map_err(|e| Error::json("cycle report", &e))?;
+                sql::set_cycle_report(tx, id, &value)
             })?;
-            report.cycle = Some(id);
         }
         Ok(report)
     }

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Write, writes_of};
 use crate::error::{Error, Result};
 use crate::governance::{
-    Action, Applied, Approval, ApprovalRequest, Executor, Proposal, RequestId,
+    Action, Applied, Approval, ApprovalRequest, Executor, Proposal, RequestId, RequestStatus,
 };
 use crate::juno::Juno;
 use crate::model::ImpactLevel;
@@ -66,6 +66,29 @@ impl<'a> Executions<'a> {
         if let Some(by) = record.reverted_by {
             return Err(Error::InvalidState {
                 reason: format!("request {id} was already reverted by request {by}"),
+            });
+        }
+        let open = self.juno.store().read(|c| {
+            crate::store::governance::requests_where(
+                c,
+                &[
+                    RequestStatus::Pending,
+                    RequestStatus::Approved,
+                    RequestStatus::AutoApproved,
+                    RequestStatus::Executing,
+                ],
+                None,
+            )
+        })?;
+        if let Some(r) = open.iter().find(|r| {
+            r.action.kind == REVERT_KIND
+                && r.action.parameters.get("reverts").and_then(|v| v.as_i64()) == Some(id)
+        }) {
+            return Err(Error::InvalidState {
+                reason: format!(
+                    "request {id} already has revert request {} ({})",
+                    r.id, r.status
+                ),
             });
         }
         let changes: Vec<Write> = record

@@ -22,6 +22,19 @@ pub(crate) fn insert_cycle(
     Ok(tx.last_insert_rowid())
 }
 
+/// Replaces cycle `id`'s stored report.
+pub(crate) fn set_cycle_report(
+    tx: &Transaction<'_>,
+    id: i64,
+    report: &serde_json::Value,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE agent_cycles SET report = ?2 WHERE id = ?1",
+        params![id, report.to_string()],
+    )?;
+    Ok(())
+}
+
 /// The newest `limit` cycle reports, newest first.
 pub(crate) fn cycles(conn: &Connection, limit: usize) -> Result<Vec<serde_json::Value>> {
     let mut st =

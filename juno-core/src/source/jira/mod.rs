@@ -144,6 +144,37 @@ impl Default for JiraSettings {
 }
 
 impl JiraSettings {
+    /// The settings the environment gives (`JIRA_URL`, `JIRA_USERNAME` — the account
+    /// email on Cloud —, `JIRA_API_TOKEN`, `JIRA_PROJECTS`, `JIRA_FLAVOR`,
+    /// `JIRA_ACCOUNT_ID`), the rest at their defaults, checked.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming what is missing or wrong (`JIRA_FLAVOR`, `jira.token`, …).
+    pub fn from_config(config: &crate::config::Config) -> Result<Self> {
+        let flavor = match config.jira_flavor.as_deref().map(str::to_ascii_lowercase) {
+            None => Flavor::Cloud,
+            Some(f) if f == "cloud" => Flavor::Cloud,
+            Some(f) if f == "server" || f == "data_center" || f == "datacenter" => Flavor::Server,
+            Some(f) => {
+                return Err(Error::config(
+                    "JIRA_FLAVOR",
+                    format!("must be `cloud` or `server`, got `{}`", clean(&f, 40)),
+                ));
+            }
+        };
+        let settings = JiraSettings {
+            base_url: config.jira_url.clone().unwrap_or_default(),
+            flavor,
+            email: config.jira_username.clone(),
+            token: config.jira_api_token.clone().unwrap_or_default(),
+            projects: config.jira_projects.clone(),
+            juno_account: config.jira_account_id.clone().map(User::from),
+            ..JiraSettings::default()
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+
     /// Checks the settings before anything is sent.
     ///
     /// # Errors

@@ -197,6 +197,15 @@ typedef struct juno_buf {
  */
 typedef int32_t (*juno_executor_fn)(void *ctx, const char *action_json, size_t action_len);
 
+/**
+ * Called as each stage of a cycle starts and ends, with a JSON `Progress` object
+ * (`stage` — `observe`, `analyze`, `decide`, `govern`, `act` or `learn` —, `step` 1–6,
+ * `of` 6, `done`, `millis` — the stage's duration once done, else null) of `len` bytes
+ * followed by a NUL, valid only during the call. It is called on the thread that runs
+ * the cycle; it must return normally and must not call `juno_free` on the handle.
+ */
+typedef void (*juno_progress_fn)(void *ctx, const char *progress_json, size_t len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1449,6 +1458,29 @@ juno_status juno_agent_run_cycle(struct juno *j, const char *sim_settings_json, 
  * - Thread safety: safe to call while other threads use `j`; it blocks on the network.
  */
 juno_status juno_agent_run_cycle_jira(struct juno *j, const char *settings_json, size_t settings_len, const char *options_json, size_t options_len, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * As `juno_agent_run_cycle`, calling `progress` as each of the six stages starts and ends
+ * (to draw a progress bar, or stream the cycle to a user).
+ *
+ * - `progress`: **optional**: see `juno_progress_fn`; NULL reports nothing.
+ * - `progress_ctx`: passed unchanged to `progress`; may be NULL.
+ * - Every other parameter, the errors and thread safety: as `juno_agent_run_cycle`.
+ */
+juno_status juno_agent_run_cycle_with_progress(struct juno *j, const char *sim_settings_json, size_t sim_settings_len, const char *options_json, size_t options_len, juno_executor_fn executor, void *ctx, juno_progress_fn progress, void *progress_ctx, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * What is missing or odd in the synced data: a `DataReport` object (`counts` — `teams`,
+ * `people`, `tickets`, `sprints`, `active` —, `findings`, errors first, each with
+ * `severity` — `"error"` or `"warning"` —, `check`, `message`, `count`, `examples`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_source_validate(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
 
 /**
  * The stored reports of the newest `limit` cycles, newest first, as a JSON array of

@@ -401,3 +401,80 @@ fn bad_options_are_refused_by_name() {
     let opts: Result<CycleOptions, _> = serde_json::from_str(r#"{"dry_rnu": true}"#);
     assert!(opts.is_err());
 }
+
+#[test]
+fn progress_is_reported_stage_by_stage() {
+    let juno = Juno::open_in_memory()
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::new(settings().end)));
+    let mut exec = RecordingExecutor::new();
+    let mut sim = SimSource::new(settings()).unwrap();
+    let mut seen = Vec::new();
+    juno.agent()
+        .run_cycle_with_progress(
+            Some(&mut sim),
+            &mut exec,
+            &CycleOptions::default(),
+            &mut |p| seen.push((p.stage.clone(), p.step, p.done, p.millis.is_some())),
+        )
+        .unwrap();
+    let stages = ["observe", "analyze", "decide", "govern", "act", "learn"];
+    let expected: Vec<_> = stages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let step = i as u32 + 1;
+            [
+                (s.to_string(), step, false, false),
+                (s.to_string(), step, true, true),
+            ]
+        })
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn data_validation_names_what_is_missing() {
+    let juno = Juno::open_in_memory().unwrap();
+    let empty = juno.source().validate().unwrap();
+    assert!(!empty.ok());
+    assert_eq!(empty.findings[0].check, "nothing_synced");
+    let mut snap = juno_core::source::sim::simulate(&settings()).unwrap();
+    snap.tickets[0].priority = None;
+    for s in &mut snap.sprints {
+        s.committed_points = None;
+    }
+    juno.source().store("host", &snap, settings().end).unwrap();
+    let report = juno.source().validate().unwrap();
+    assert!(!report.ok(), "no story points anywhere is an error");
+    // The cycle still runs: triage needs no points.
+    let cycle = juno
+        .agent()
+        .run_cycle(
+            None,
+            &mut RecordingExecutor::new(),
+            &CycleOptions::default(),
+        )
+        .unwrap();
+    assert!(cycle.teams.iter().all(|t| t.sprints == 0));
+    assert!(!cycle.proposals.is_empty());
+    let checks: Vec<_> = report.findings.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(checks[0], "no_story_points");
+    let missing = report
+        .findings
+        .iter()
+        .find(|f| f.check == "ticket_without_priority")
+        .unwrap();
+    assert_eq!(missing.count, 1);
+    assert_eq!(missing.examples, vec![snap.tickets[0].key.clone()]);
+    // The simulated organisation as it comes is complete.
+    let clean = Juno::open_in_memory().unwrap();
+    let mut sim = SimSource::new(settings()).unwrap();
+    clean.source().sync(&mut sim).unwrap();
+    let report = clean.source().validate().unwrap();
+    assert!(
+        report.ok() && report.findings.is_empty(),
+        "{:?}",
+        report.findings
+    );
+}

@@ -362,6 +362,103 @@ pub unsafe extern "C" fn juno_agent_run_cycle_jira(
     })
 }
 
+/// Called as each stage of a cycle starts and ends, with a JSON `Progress` object
+/// (`stage` — `observe`, `analyze`, `decide`, `govern`, `act` or `learn` —, `step` 1–6,
+/// `of` 6, `done`, `millis` — the stage's duration once done, else null) of `len` bytes
+/// followed by a NUL, valid only during the call. It is called on the thread that runs
+/// the cycle; it must return normally and must not call `juno_free` on the handle.
+#[allow(non_camel_case_types)]
+pub type juno_progress_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, progress_json: *const c_char, len: usize)>;
+
+/// As `juno_agent_run_cycle`, calling `progress` as each of the six stages starts and ends
+/// (to draw a progress bar, or stream the cycle to a user).
+///
+/// - `progress`: **optional**: see `juno_progress_fn`; NULL reports nothing.
+/// - `progress_ctx`: passed unchanged to `progress`; may be NULL.
+/// - Every other parameter, the errors and thread safety: as `juno_agent_run_cycle`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_agent_run_cycle_with_progress(
+    j: *mut juno,
+    sim_settings_json: *const c_char,
+    sim_settings_len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    executor: juno_executor_fn,
+    ctx: *mut c_void,
+    progress: juno_progress_fn,
+    progress_ctx: *mut c_void,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let sim = unsafe { opt_str_in("sim_settings_json", sim_settings_json, sim_settings_len) }?;
+        // SAFETY: as above.
+        let options = unsafe { opt_str_in("options_json", options_json, options_len) }?;
+        let out = Out::new("out_report_json", out_report_json)?;
+        let options: CycleOptions = opt_json_object_in("options", options)?;
+        let mut source = match sim {
+            Some(s) => Some(SimSource::new(json_object_in::<SimSettings>(
+                "sim_settings",
+                s,
+            )?)?),
+            None => None,
+        };
+        let mut recording = RecordingExecutor::new();
+        let mut host = executor.map(|f| CExecutor { f, ctx });
+        let exec: &mut dyn Executor = match host.as_mut() {
+            Some(h) => h,
+            None => &mut recording,
+        };
+        let mut report_progress = |p: &juno_core::agent::Progress| {
+            let Some(f) = progress else { return };
+            let mut json = serde_json::to_vec(p).unwrap_or_default();
+            let len = json.len();
+            json.push(0);
+            // SAFETY: `f` is the caller's callback and `progress_ctx` its own pointer; the
+            // bytes live for the whole call (the documented contract of `juno_progress_fn`).
+            unsafe { f(progress_ctx, json.as_ptr().cast(), len) };
+        };
+        let agent = j.inner.agent();
+        let report = match source.as_mut() {
+            Some(s) => {
+                agent.run_cycle_with_progress(Some(s), exec, &options, &mut report_progress)?
+            }
+            None => agent.run_cycle_with_progress(None, exec, &options, &mut report_progress)?,
+        };
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("cycle report", &report) }
+    })
+}
+
+/// What is missing or odd in the synced data: a `DataReport` object (`counts` — `teams`,
+/// `people`, `tickets`, `sprints`, `active` —, `findings`, errors first, each with
+/// `severity` — `"error"` or `"warning"` —, `check`, `message`, `count`, `examples`).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_validate(
+    j: *const juno,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let report = j.inner.source().validate()?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("data report", &report) }
+    })
+}
+
 /// The stored reports of the newest `limit` cycles, newest first, as a JSON array of
 /// `CycleReport` objects.
 ///

@@ -272,6 +272,15 @@ impl PySources {
         serde_to_py(py, &state)
     }
 
+    /// What is missing or odd in the synced data (``counts`` and ``findings``: each with
+    /// ``severity`` — ``error`` or ``warning`` —, ``check``, ``message``, ``count`` and
+    /// ``examples``).
+    fn validate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let juno = self.engine.get().py(py)?;
+        let report = py.detach(move || juno.source().validate()).py(py)?;
+        serde_to_py(py, &report)
+    }
+
     /// Everything stored, as a snapshot dict.
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let juno = self.engine.get().py(py)?;
@@ -300,7 +309,12 @@ impl PyAgent {
     /// or ``None`` for the recording executor, which writes nothing outside JUNO. `options`
     /// is a dict in the core's `CycleOptions` shape; `dry_run=True` overrides its
     /// `dry_run`.
-    #[pyo3(signature = (*, source=None, executor=None, options=None, dry_run=None))]
+    ///
+    /// `progress`, when given, is called with a dict (`stage`, `step`, `of`, `done`,
+    /// `millis`) as each of the six stages starts and ends; an exception it raises is
+    /// ignored (a progress bar must not stop a cycle), except `KeyboardInterrupt` and
+    /// `SystemExit`, raised once the cycle has ended.
+    #[pyo3(signature = (*, source=None, executor=None, options=None, dry_run=None, progress=None))]
     fn run_cycle<'py>(
         &self,
         py: Python<'py>,
@@ -308,7 +322,16 @@ impl PyAgent {
         executor: Option<&Bound<'py, PyAny>>,
         options: Option<&Bound<'py, PyAny>>,
         dry_run: Option<bool>,
+        progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let progress = match progress.filter(|p| !p.is_none()) {
+            Some(p) if p.is_callable() => Some(p.clone().unbind()),
+            Some(_) => {
+                return Err(Error::invalid("progress", "must be callable, or None")).py(py);
+            }
+            None => None,
+        };
+        let mut interrupted: Option<PyErr> = None;
         let mut options: CycleOptions = opt_object_from_py(options, "options").py(py)?;
         if let Some(d) = dry_run {
             options.dry_run = d;
@@ -346,14 +369,38 @@ impl PyAgent {
                     &mut *jira_guard
                 }
             };
+            let mut report_progress = |p: &juno_core::agent::Progress| {
+                let Some(cb) = &progress else { return };
+                Python::attach(|py| {
+                    let called = serde_to_py(py, p).and_then(|d| cb.bind(py).call1((d,)));
+                    if let Err(e) = called {
+                        if !e.is_instance_of::<pyo3::exceptions::PyException>(py)
+                            && interrupted.is_none()
+                        {
+                            interrupted = Some(e);
+                        }
+                    }
+                });
+            };
             match &source {
                 Some(s) => {
                     let mut s = s.lock().unwrap_or_else(|p| p.into_inner());
-                    juno.agent().run_cycle(Some(s.as_mut()), exec, &options)
+                    juno.agent().run_cycle_with_progress(
+                        Some(s.as_mut()),
+                        exec,
+                        &options,
+                        &mut report_progress,
+                    )
                 }
-                None => juno.agent().run_cycle(None, exec, &options),
+                None => {
+                    juno.agent()
+                        .run_cycle_with_progress(None, exec, &options, &mut report_progress)
+                }
             }
         });
+        if let Some(e) = interrupted {
+            return Err(e);
+        }
         if let HostExecutor::Python(h) = &mut host {
             if let Some(interrupt) = h.take_interrupt() {
                 return Err(interrupt);

@@ -1945,6 +1945,10 @@ class Sources:
         """Where syncing source ``name`` stands, or ``None`` if it was never tried."""
     def snapshot(self) -> dict[str, Any]:
         """Everything stored, as a snapshot dict: what the cycle analyses."""
+    def validate(self) -> dict[str, Any]:
+        """What is missing or odd in the synced data: ``counts`` and ``findings`` (each
+        with ``severity`` — ``"error"`` or ``"warning"`` —, ``check``, ``message``,
+        ``count``, ``examples``), errors first."""
 
 @final
 class Agent:
@@ -1957,8 +1961,13 @@ class Agent:
         executor: JiraExecutor | Callable[[dict[str, Any]], Any] | None = None,
         options: Mapping[str, Any] | None = None,
         dry_run: bool | None = None,
+        progress: Callable[[dict[str, Any]], object] | None = None,
     ) -> dict[str, Any]:
         """Runs one cycle as of the engine's clock and returns its report.
+
+        ``progress``, when given, is called with ``{"stage", "step", "of", "done",
+        "millis"}`` as each of the six stages starts and ends (its exceptions are ignored,
+        except ``KeyboardInterrupt`` and ``SystemExit``, raised after the cycle).
 
         ``source`` is synced first when given; the cycle then reads the store. Approved
         actions (this cycle's and those approved since the last) run once through

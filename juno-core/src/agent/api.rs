@@ -24,6 +24,41 @@ use crate::store::agent as sql;
 use crate::store::governance::requests_where;
 use crate::store::to_ms;
 
+/// Where a running cycle is: one event as a stage starts and one as it ends.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Progress {
+    /// `observe`, `analyze`, `decide`, `govern`, `act` or `learn`.
+    pub stage: String,
+    /// The stage's number, 1–6.
+    pub step: u32,
+    /// How many stages there are (6).
+    pub of: u32,
+    /// Whether the stage has ended.
+    pub done: bool,
+    /// How long it took, when it has ended.
+    pub millis: Option<f64>,
+}
+
+impl Progress {
+    fn start(stage: &str, step: u32) -> Self {
+        Progress {
+            stage: stage.into(),
+            step,
+            of: 6,
+            done: false,
+            millis: None,
+        }
+    }
+
+    fn done(stage: &str, step: u32, millis: f64) -> Self {
+        Progress {
+            millis: Some(millis),
+            done: true,
+            ..Progress::start(stage, step)
+        }
+    }
+}
+
 /// The lease two schedulers (or two hosts) on one database take before a cycle, so that
 /// only one cycle runs at a time.
 pub const LEASE_NAME: &str = "agent_cycle";
@@ -87,16 +122,34 @@ impl<'a> Agent<'a> {
         executor: &mut dyn Executor,
         options: &CycleOptions,
     ) -> Result<CycleReport> {
+        self.run_cycle_with_progress(source, executor, options, &mut |_| {})
+    }
+
+    /// As [`Agent::run_cycle`], calling `progress` as each stage starts and ends (a
+    /// command line draws its progress bar from it; a web host streams it).
+    ///
+    /// # Errors
+    /// As [`Agent::run_cycle`].
+    pub fn run_cycle_with_progress(
+        &self,
+        source: Option<&mut dyn Source>,
+        executor: &mut dyn Executor,
+        options: &CycleOptions,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<CycleReport> {
         options.validate()?;
+        // Unique per call: two engines in one thread must not share a holder name.
+        static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let holder = format!(
-            "{}:{}:{:?}:{}",
+            "{}:{}:{:?}:{}:{}",
             host_name(),
             std::process::id(),
             std::thread::current().id(),
-            to_ms(Utc::now())
+            to_ms(Utc::now()),
+            CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         self.acquire(&holder)?;
-        let result = self.cycle(source, executor, options);
+        let result = self.cycle(source, executor, options, progress);
         let released = self
             .juno
             .store()
@@ -159,21 +212,26 @@ impl<'a> Agent<'a> {
         source: Option<&mut dyn Source>,
         executor: &mut dyn Executor,
         options: &CycleOptions,
+        progress: &mut dyn FnMut(&Progress),
     ) -> Result<CycleReport> {
         let now = self.juno.now();
         let mut timings = BTreeMap::new();
 
         // Observe.
         let t = Instant::now();
+        progress(&Progress::start("observe", 1));
         let sync = match source {
             Some(s) => Some(self.juno.source().sync_at(s, now)?),
             None => None,
         };
         let snap = self.juno.source().snapshot()?;
-        timings.insert("observe".to_owned(), ms_since(t));
+        let ms = ms_since(t);
+        timings.insert("observe".to_owned(), ms);
+        progress(&Progress::done("observe", 1, ms));
 
         // Analyze.
         let t = Instant::now();
+        progress(&Progress::start("analyze", 2));
         let categories = StatusCategories::default();
         let is_open = |tk: &Ticket| {
             tk.status
@@ -203,10 +261,13 @@ impl<'a> Agent<'a> {
             .triage()
             .scan_at(&readable, &options.triage, now)
             .map_err(|e| e.within("options."))?;
-        timings.insert("analyze".to_owned(), ms_since(t));
+        let ms = ms_since(t);
+        timings.insert("analyze".to_owned(), ms);
+        progress(&Progress::done("analyze", 2, ms));
 
         // Decide.
         let t = Instant::now();
+        progress(&Progress::start("decide", 3));
         let cooldown = now - Duration::milliseconds((options.cooldown_days * 86_400_000.0) as i64);
         let recent = self.juno.store().read(|c| {
             requests_where(
@@ -258,10 +319,13 @@ impl<'a> Agent<'a> {
             }
             proposals.push((p, writes));
         }
-        timings.insert("decide".to_owned(), ms_since(t));
+        let ms = ms_since(t);
+        timings.insert("decide".to_owned(), ms);
+        progress(&Progress::done("decide", 3, ms));
 
         // Govern.
         let t = Instant::now();
+        progress(&Progress::start("govern", 4));
         let governance = self.juno.governance();
         let mut made = Vec::new();
         if options.dry_run {
@@ -288,21 +352,29 @@ impl<'a> Agent<'a> {
                 }
             }
         }
-        timings.insert("govern".to_owned(), ms_since(t));
+        let ms = ms_since(t);
+        timings.insert("govern".to_owned(), ms);
+        progress(&Progress::done("govern", 4, ms));
 
         // Act.
         let t = Instant::now();
+        progress(&Progress::start("act", 5));
         let (executed, held, failed) = self.act(&made, executor, options)?;
-        timings.insert("act".to_owned(), ms_since(t));
+        let ms = ms_since(t);
+        timings.insert("act".to_owned(), ms);
+        progress(&Progress::done("act", 5, ms));
 
         // Learn.
         let t = Instant::now();
+        progress(&Progress::start("learn", 6));
         let learned = if options.dry_run {
             Learned::default()
         } else {
             self.learn(&snap, options)?
         };
-        timings.insert("learn".to_owned(), ms_since(t));
+        let ms = ms_since(t);
+        timings.insert("learn".to_owned(), ms);
+        progress(&Progress::done("learn", 6, ms));
 
         let mut waiting = BTreeMap::new();
         for r in governance.pending(None, None)? {
@@ -785,7 +857,9 @@ fn proposal_report(
 /// Each team's finished sprints, oldest first, the newest `keep`.
 fn sprints_by_team(snap: &Snapshot, keep: usize) -> BTreeMap<String, Vec<Sprint>> {
     let mut by: BTreeMap<String, Vec<Sprint>> = BTreeMap::new();
-    for s in &snap.sprints {
+    // A sprint without points (a board with no story points) cannot be counted; `juno
+    // data validate` reports it.
+    for s in snap.sprints.iter().filter(|s| s.check_history().is_ok()) {
         by.entry(s.team.as_str().to_owned())
             .or_default()
             .push(s.clone());

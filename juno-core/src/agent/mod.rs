@@ -24,7 +24,7 @@ use crate::model::{ImpactLevel, RiskLevel, Role};
 use crate::source::api::SyncReport;
 use crate::triage::TriageSettings;
 
-pub use api::{Agent, LEASE_NAME};
+pub use api::{Agent, LEASE_NAME, Progress};
 pub use plan::plan_writes;
 
 /// How a cycle runs. In JSON every field is optional and defaults as below.

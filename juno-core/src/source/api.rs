@@ -27,6 +27,37 @@ pub struct SyncReport {
     pub millis: f64,
 }
 
+/// One thing `juno data validate` found in the synced data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFinding {
+    /// `error` (a stage cannot work) or `warning` (a stage works with less).
+    pub severity: String,
+    /// A stable name (`no_story_points`, `sprint_without_dates`, …).
+    pub check: String,
+    /// What is wrong and what it costs, in words.
+    pub message: String,
+    /// How many items.
+    pub count: usize,
+    /// Up to five of them (ticket keys, `team/sprint`).
+    pub examples: Vec<String>,
+}
+
+/// What [`Sources::validate`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataReport {
+    /// Teams, tickets, finished and active sprints stored.
+    pub counts: SavedCounts,
+    /// What is missing or odd, errors first.
+    pub findings: Vec<DataFinding>,
+}
+
+impl DataReport {
+    /// Whether nothing is an error.
+    pub fn ok(&self) -> bool {
+        self.findings.iter().all(|f| f.severity != "error")
+    }
+}
+
 /// The observe stage of one [`Juno`]: `juno.source()`.
 ///
 /// # Examples
@@ -114,6 +145,135 @@ impl<'a> Sources<'a> {
     /// Storage errors.
     pub fn state(&self, name: &str) -> Result<Option<SyncState>> {
         self.juno.store().read(|c| sql::sync_state(c, name))
+    }
+
+    /// What is missing or odd in the synced data, for each stage that reads it: no story
+    /// points (velocity and forecasts have nothing to count), sprints without dates,
+    /// tickets without a priority or an update time (triage skips them) or without a
+    /// creation time (flow skips them), teams without an active sprint or with too little
+    /// history for a trained forecast.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn validate(&self) -> Result<DataReport> {
+        let snap = self.snapshot()?;
+        let mut findings = Vec::new();
+        let mut add = |severity: &str, check: &str, message: String, items: Vec<String>| {
+            if !items.is_empty() {
+                findings.push(DataFinding {
+                    severity: severity.into(),
+                    check: check.into(),
+                    message,
+                    count: items.len(),
+                    examples: items.into_iter().take(5).collect(),
+                });
+            }
+        };
+        if snap.teams.is_empty() || snap.tickets.is_empty() {
+            add(
+                "error",
+                "nothing_synced",
+                "no teams or tickets are stored: run `juno sync` first".into(),
+                vec!["store".into()],
+            );
+        }
+        let sprint_name = |s: &crate::model::Sprint| format!("{}/{}", s.team.as_str(), s.id);
+        let no_points: Vec<String> = snap
+            .sprints
+            .iter()
+            .filter(|s| s.committed_points.is_none() || s.delivered_points.is_none())
+            .map(sprint_name)
+            .collect();
+        let severity = if !snap.sprints.is_empty() && no_points.len() == snap.sprints.len() {
+            "error"
+        } else {
+            "warning"
+        };
+        add(
+            severity,
+            "no_story_points",
+            "finished sprints without committed or delivered story points: is the story-points \
+             field found (set `story_points_field`)? velocity and the forecast skip them"
+                .into(),
+            no_points,
+        );
+        add(
+            "warning",
+            "sprint_without_dates",
+            "finished sprints without a start or end date: flow cannot place them in time".into(),
+            snap.sprints
+                .iter()
+                .filter(|s| s.start.is_none() || s.end.is_none())
+                .map(sprint_name)
+                .collect(),
+        );
+        let keys = |f: &dyn Fn(&crate::model::Ticket) -> bool| -> Vec<String> {
+            snap.tickets
+                .iter()
+                .filter(|t| f(t))
+                .map(|t| t.key.clone())
+                .collect()
+        };
+        add(
+            "warning",
+            "ticket_without_priority",
+            "tickets without a priority: triage skips them".into(),
+            keys(&|t| t.priority.is_none()),
+        );
+        add(
+            "warning",
+            "ticket_without_update_time",
+            "tickets without an update time: triage cannot tell how idle they are".into(),
+            keys(&|t| t.updated.is_none()),
+        );
+        add(
+            "warning",
+            "ticket_without_creation_time",
+            "tickets without a creation time: flow skips them".into(),
+            keys(&|t| t.created.is_none()),
+        );
+        let teams: std::collections::BTreeSet<&str> =
+            snap.teams.iter().map(crate::model::Team::as_str).collect();
+        add(
+            "warning",
+            "ticket_of_unknown_team",
+            "tickets whose team was not synced as a team".into(),
+            keys(&|t| !teams.contains(t.team.as_str())),
+        );
+        let active: std::collections::BTreeSet<&str> =
+            snap.active.iter().map(|a| a.team.as_str()).collect();
+        add(
+            "warning",
+            "team_without_active_sprint",
+            "teams with no sprint in progress: nothing to forecast for them".into(),
+            snap.teams
+                .iter()
+                .filter(|t| !active.contains(t.as_str()))
+                .map(|t| t.as_str().to_owned())
+                .collect(),
+        );
+        add(
+            "warning",
+            "short_history",
+            "teams with fewer than 5 finished sprints: velocity trends and forecasts are weak"
+                .into(),
+            snap.teams
+                .iter()
+                .filter(|t| snap.sprints.iter().filter(|s| &s.team == *t).count() < 5)
+                .map(|t| t.as_str().to_owned())
+                .collect(),
+        );
+        findings.sort_by_key(|f| f.severity != "error");
+        Ok(DataReport {
+            counts: SavedCounts {
+                teams: snap.teams.len() as u64,
+                people: snap.people.len() as u64,
+                tickets: snap.tickets.len() as u64,
+                sprints: snap.sprints.len() as u64,
+                active: snap.active.len() as u64,
+            },
+            findings,
+        })
     }
 
     /// Everything stored, as of the engine's clock: what the analysis reads.

@@ -108,8 +108,20 @@ impl Snapshot {
         for (i, s) in self.sprints.iter().enumerate() {
             check_name(&format!("sprints[{i}].id"), &s.id)?;
             check_name(&format!("sprints[{i}].team"), s.team.as_str())?;
-            s.check_history()
-                .map_err(|e| e.within(&format!("sprints[{i}].")))?;
+            // Missing points are allowed (a board without story points still syncs, and
+            // `juno data validate` says what it costs); present ones must be numbers.
+            for (name, v) in [
+                ("committed_points", s.committed_points),
+                ("delivered_points", s.delivered_points),
+                ("days", s.days),
+            ] {
+                if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0) {
+                    return Err(crate::error::Error::invalid(
+                        format!("sprints[{i}].{name}"),
+                        format!("must be a finite number ≥ 0, got {v}"),
+                    ));
+                }
+            }
         }
         for (name, states) in [("checkpoints", &self.checkpoints), ("active", &self.active)] {
             for (i, s) in states.iter().enumerate() {

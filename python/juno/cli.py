@@ -15,7 +15,14 @@
     juno governance process-deadlines [--db PATH] [--json]
     juno audit verify [--checkpoint FILE.json] [--db PATH] [--json]
     juno audit checkpoint [--out FILE.json] [--db PATH]
-    juno demo [--db PATH]
+    juno sync (--sim | --jira | --export FILE) [--json]
+    juno cycle [--sim | --jira | --export FILE] [--dry-run] [--options JSON] [--json]
+    juno agent run [--sim | --jira | --export FILE] [--interval MINUTES] [--max-cycles N]
+    juno governance show|approve|reject|escalate ID --user USER [--reason TEXT]
+    juno action revert ID --by USER
+    juno model retrain [--json]
+    juno data validate [--json]
+    juno demo [--memory] [--db PATH]
 
 The database is ``--db PATH`` if given, else ``DATABASE_URL`` (``sqlite:///path.db``),
 else ``juno.db`` in the current directory; other settings come from the environment as
@@ -441,6 +448,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_governance_process_deadlines)
 
+    from juno import _cli_agent
+
+    _cli_agent.register_governance(gov_cmds, db_opt)
+
     audit = groups.add_parser("audit", help="verify and checkpoint the audit log")
     audit_cmds = audit.add_subparsers(dest="command", metavar="COMMAND", required=True)
     p = audit_cmds.add_parser(
@@ -523,6 +534,7 @@ def _parser() -> argparse.ArgumentParser:
         help="instead, walk through the memory layer: seeded team memories, recall, learning",
     )
     p.set_defaults(func=cmd_demo)
+    _cli_agent.register(groups, db_opt)
     return parser
 
 

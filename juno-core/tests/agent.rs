@@ -478,3 +478,51 @@ fn data_validation_names_what_is_missing() {
         report.findings
     );
 }
+
+#[test]
+fn a_source_without_checkpoints_still_trains_the_forecaster_over_time() {
+    // Jira does not rebuild a finished sprint's past state: the cycle keeps the active
+    // sprint's state early on, and uses it once the sprint has finished.
+    let juno = Juno::open_in_memory()
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::new(settings().end)));
+    let mut snap = juno_core::source::sim::simulate(&settings()).unwrap();
+    snap.checkpoints.clear();
+    juno.source().store("jira-like", &snap, settings().end).unwrap();
+    let mut exec = RecordingExecutor::new();
+    let first = juno
+        .agent()
+        .run_cycle(None, &mut exec, &CycleOptions::default())
+        .unwrap();
+    assert_eq!(first.learned.sprints_recorded, 0, "no checkpoints: nothing to learn yet");
+    assert_eq!(first.learned.checkpoints_taken, 3, "each active sprint is 40% through");
+    // The sprints finish; the source reports them without a past state.
+    let finished: Vec<juno_core::model::Sprint> = snap
+        .active
+        .iter()
+        .map(|a| {
+            let mut s = juno_core::model::Sprint::with_points(
+                a.sprint.clone(),
+                a.committed_points,
+                a.committed_points * 0.9,
+            );
+            s.team = a.team.clone();
+            s.end = Some(settings().end + chrono::Duration::days(6));
+            s
+        })
+        .collect();
+    let later = juno_core::source::Snapshot {
+        now: settings().end + chrono::Duration::days(7),
+        sprints: finished,
+        ..juno_core::source::Snapshot::default()
+    };
+    juno.source().store("jira-like", &later, later.now).unwrap();
+    let second = juno
+        .agent()
+        .run_cycle(None, &mut exec, &CycleOptions::default())
+        .unwrap();
+    assert_eq!(second.learned.sprints_recorded, 3);
+    let observed = juno.forecast().observations().unwrap();
+    assert_eq!(observed.len(), 3);
+    assert!((observed[0].state.days_elapsed - 4.0).abs() < 1e-9);
+}

@@ -63,6 +63,10 @@ impl Progress {
 /// only one cycle runs at a time.
 pub const LEASE_NAME: &str = "agent_cycle";
 
+/// How far through an active sprint (share of its planned days) the cycle remembers its
+/// state as the sprint's checkpoint: the forecast's prediction time (the evaluation's 30%).
+const CHECKPOINT_SHARE: f64 = 0.3;
+
 /// How long a lease lasts when its holder dies without giving it back.
 const LEASE_MINUTES: i64 = 15;
 
@@ -759,6 +763,22 @@ impl<'a> Agent<'a> {
                 .write(|tx| sql::mark_learned(tx, r.id, label, now_ms))?;
         }
 
+        // An active sprint about 30% through is remembered as it stands: once it finishes,
+        // that is its training row (a source like Jira cannot rebuild the past state).
+        let at = to_ms(self.juno.now());
+        for a in snap
+            .active
+            .iter()
+            .filter(|a| a.days_planned > 0.0 && a.days_elapsed >= CHECKPOINT_SHARE * a.days_planned)
+        {
+            if self
+                .juno
+                .store()
+                .write(|tx| crate::store::sync::take_checkpoint(tx, a, at))?
+            {
+                learned.checkpoints_taken += 1;
+            }
+        }
         // Finished sprints become training rows: the state at the checkpoint, with the
         // history before it.
         let unobserved = self

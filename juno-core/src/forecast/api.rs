@@ -133,6 +133,35 @@ impl<'a> Forecaster<'a> {
     /// # Errors
     /// `InvalidInput` for bad numbers or an empty team/sprint; storage errors.
     pub fn record(&self, observation: &SprintObservation) -> Result<bool> {
+        Self::check_observation(observation)?;
+        let now = to_ms(self.juno.now());
+        self.juno
+            .store()
+            .write(|tx| sql::upsert_observation(tx, observation, now))
+    }
+
+    /// Records many finished sprints in one transaction (all or nothing): how the agent
+    /// cycle takes in an organisation's history. Returns how many replaced an earlier
+    /// record.
+    ///
+    /// # Errors
+    /// As [`Forecaster::record`], naming the first bad item (`[3].delivered_points`).
+    pub fn record_many(&self, observations: &[SprintObservation]) -> Result<usize> {
+        for (i, o) in observations.iter().enumerate() {
+            Self::check_observation(o).map_err(|e| e.in_item(i))?;
+        }
+        let now = to_ms(self.juno.now());
+        self.juno.store().write(|tx| {
+            let mut replaced = 0;
+            for o in observations {
+                replaced += usize::from(sql::upsert_observation(tx, o, now)?);
+            }
+            Ok(replaced)
+        })
+    }
+
+    /// The checks [`Forecaster::record`] applies to one observation.
+    pub(crate) fn check_observation(observation: &SprintObservation) -> Result<()> {
         observation.state.validate()?;
         observation.history.validate()?;
         if observation.state.team.trim().is_empty() || observation.state.sprint.trim().is_empty() {
@@ -147,10 +176,7 @@ impl<'a> Forecaster<'a> {
                 ),
             ));
         }
-        let now = to_ms(self.juno.now());
-        self.juno
-            .store()
-            .write(|tx| sql::upsert_observation(tx, observation, now))
+        Ok(())
     }
 
     /// Every recorded sprint, oldest end first.

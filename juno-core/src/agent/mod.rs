@@ -11,7 +11,11 @@
 //! This module holds the cycle's options, its report and the pure planning of writes; it
 //! owns no state of its own beyond the stored reports and the scheduler's lease.
 
+mod act;
+mod analyze;
 pub mod api;
+mod learn;
+mod lease;
 mod plan;
 
 use std::collections::BTreeMap;

@@ -284,35 +284,22 @@ pub unsafe extern "C" fn juno_agent_run_cycle(
     out_report_json: *mut juno_buf,
     err: *mut *mut juno_error,
 ) -> juno_status {
-    ffi_boundary!(err, {
-        // SAFETY: `j` is NULL or a live handle (the documented contract).
-        let j = unsafe { handle("j", j.cast_const()) }?;
-        // SAFETY: each string is NULL or its length in readable bytes.
-        let sim = unsafe { opt_str_in("sim_settings_json", sim_settings_json, sim_settings_len) }?;
-        // SAFETY: as above.
-        let options = unsafe { opt_str_in("options_json", options_json, options_len) }?;
-        let out = Out::new("out_report_json", out_report_json)?;
-        let options: CycleOptions = opt_json_object_in("options", options)?;
-        let mut source = match sim {
-            Some(s) => Some(SimSource::new(json_object_in::<SimSettings>(
-                "sim_settings",
-                s,
-            )?)?),
-            None => None,
-        };
-        let mut recording = RecordingExecutor::new();
-        let mut host = executor.map(|f| CExecutor { f, ctx });
-        let exec: &mut dyn Executor = match host.as_mut() {
-            Some(h) => h,
-            None => &mut recording,
-        };
-        let report = match source.as_mut() {
-            Some(s) => j.inner.agent().run_cycle(Some(s), exec, &options)?,
-            None => j.inner.agent().run_cycle(None, exec, &options)?,
-        };
-        // SAFETY: `out` points to a writable `juno_buf`.
-        unsafe { out.write_json("cycle report", &report) }
-    })
+    // SAFETY: the same contract, with no progress callback.
+    unsafe {
+        juno_agent_run_cycle_with_progress(
+            j,
+            sim_settings_json,
+            sim_settings_len,
+            options_json,
+            options_len,
+            executor,
+            ctx,
+            None,
+            std::ptr::null_mut(),
+            out_report_json,
+            err,
+        )
+    }
 }
 
 /// Runs one agent cycle against Jira: syncs the site, analyses, proposes, routes through

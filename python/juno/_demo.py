@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from juno._juno import Juno, SimSource
+from juno._memory_demo import _remove_database
 
 #: The simulated organisation: four teams of six, a year of two-week sprints.
 SIM_SETTINGS: dict[str, Any] = {"seed": 7, "teams": 4, "people_per_team": 6, "sprints": 26}
@@ -33,14 +34,6 @@ OPTIONS: dict[str, Any] = {"triage": {"max_proposals": 400}, "guard_rails": {"wr
 SETTINGS = {"AUTONOMOUS_ACTIONS": "true", "CONFIDENCE_THRESHOLD": "0.35"}
 
 RULE = "=" * 78
-
-
-def _remove_database(path: str) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        try:
-            os.remove(path + suffix)
-        except FileNotFoundError:
-            pass
 
 
 def _section(title: str) -> None:

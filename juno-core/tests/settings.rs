@@ -1,9 +1,10 @@
 //! Every documented setting acts: each test changes one setting from its default and shows
 //! what a user sees change. A setting that is parsed and then read by nothing fails here.
 //!
-//! The integration settings (`JIRA_*`, `OPENAI_*`, `AZURE_OPENAI_*`) are accepted for the
-//! sources the agent cycle adds and are documented as not yet used; `secrets_never_print`
-//! covers the one thing they do today.
+//! The `JIRA_*` settings become the Jira source's and executor's settings
+//! (`jira_settings_come_from_the_environment`; their effect on the wire is in
+//! `tests/jira_cycle.rs`). `OPENAI_*` and `AZURE_OPENAI_*` are documented as not yet used;
+//! `secrets_never_print` covers the one thing they do today.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -246,4 +247,46 @@ fn secrets_never_print() {
     let shown = format!("{:?}", j.config());
     assert!(shown.contains("https://jira.example"));
     assert!(!shown.contains("s3cr3t-token") && !shown.contains("sk-very-secret"));
+}
+
+#[test]
+fn jira_settings_come_from_the_environment() {
+    use juno_core::source::jira::{Flavor, JiraSettings};
+    let map = |extra: &[(&str, &str)]| -> BTreeMap<String, String> {
+        [
+            ("JIRA_URL", "https://acme.atlassian.net"),
+            ("JIRA_USERNAME", "bot@acme.test"),
+            ("JIRA_API_TOKEN", "t0ken"),
+            ("JIRA_PROJECTS", "ALPHA, BETA,"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+    let cloud = JiraSettings::from_config(&Config::from_settings(&map(&[])).unwrap()).unwrap();
+    assert_eq!(cloud.base_url, "https://acme.atlassian.net");
+    assert_eq!(cloud.email.as_deref(), Some("bot@acme.test"));
+    assert_eq!(cloud.token.expose(), "t0ken");
+    assert_eq!(cloud.projects, ["ALPHA", "BETA"]);
+    assert_eq!(cloud.flavor, Flavor::Cloud);
+    assert_eq!(cloud.juno_account, None);
+    let server = JiraSettings::from_config(
+        &Config::from_settings(&map(&[
+            ("JIRA_FLAVOR", "server"),
+            ("JIRA_ACCOUNT_ID", "juno-bot"),
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(server.flavor, Flavor::Server);
+    assert_eq!(server.juno_account.as_deref(), Some("juno-bot"));
+    // A wrong flavor and a missing project list are named.
+    let bad = |extra: &[(&str, &str)]| {
+        JiraSettings::from_config(&Config::from_settings(&map(extra)).unwrap())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(bad(&[("JIRA_FLAVOR", "on-prem")]).contains("JIRA_FLAVOR"));
+    assert!(bad(&[("JIRA_PROJECTS", " , ")]).contains("jira.projects"));
 }

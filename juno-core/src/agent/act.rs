@@ -1,6 +1,8 @@
 //! The act stage of a cycle: approved actions run once through the outbox, within the
 //! guard rails and the write budget, after what a crash interrupted is resolved.
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use super::api::Agent;
@@ -9,6 +11,7 @@ use crate::error::Result;
 use crate::executor::api::REVERT_KIND;
 use crate::executor::writes_of;
 use crate::governance::{Action, Applied, Executor, RequestStatus};
+use crate::model::Ticket;
 use crate::store::agent as sql;
 use crate::store::governance::requests_where;
 use crate::store::to_ms;
@@ -20,6 +23,7 @@ impl Agent<'_> {
     /// auto-approvals.
     pub(super) fn act(
         &self,
+        tickets: &BTreeMap<&str, &Ticket>,
         made: &[ProposalReport],
         executor: &mut dyn Executor,
         options: &CycleOptions,
@@ -71,14 +75,13 @@ impl Agent<'_> {
         let mut budget = rails.write_budget;
 
         for (action, mut report) in queue {
-            let ticket = match &report.target {
-                Some(k) => self
-                    .juno
-                    .store()
-                    .read(|c| crate::store::sync::ticket(c, k))?,
-                None => None,
-            };
-            if let Some(why) = rails.refusal(&report.writes, ticket.as_ref()) {
+            // The ticket as this cycle read it from the store (the guard rails judge the
+            // state the proposal was made on).
+            let ticket = report
+                .target
+                .as_deref()
+                .and_then(|k| tickets.get(k).copied());
+            if let Some(why) = rails.refusal(&report.writes, ticket) {
                 report.detail = json!({ "held": why });
                 held.push(report);
                 continue;

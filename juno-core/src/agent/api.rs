@@ -307,7 +307,9 @@ impl<'a> Agent<'a> {
         // Act.
         let t = Instant::now();
         progress(&Progress::start("act", 5));
-        let (executed, held, failed) = self.act(&made, executor, options)?;
+        let all: BTreeMap<&str, &Ticket> =
+            snap.tickets.iter().map(|t| (t.key.as_str(), t)).collect();
+        let (executed, held, failed) = self.act(&all, &made, executor, options)?;
         let ms = ms_since(t);
         timings.insert("act".to_owned(), ms);
         progress(&Progress::done("act", 5, ms));

@@ -214,16 +214,6 @@ pub(crate) fn load_snapshot(
     Ok(snap)
 }
 
-/// One stored ticket.
-pub(crate) fn ticket(conn: &Connection, key: &str) -> Result<Option<Ticket>> {
-    conn.query_row("SELECT body FROM tickets WHERE key = ?1", [key], |r| {
-        r.get::<_, String>(0)
-    })
-    .optional()?
-    .map(|b| from_json("stored ticket", &b))
-    .transpose()
-}
-
 /// Finished sprints with a checkpoint that are not yet a forecast observation, oldest end
 /// first: (sprint, checkpoint).
 pub(crate) fn unobserved_sprints(conn: &Connection) -> Result<Vec<(Sprint, SprintState)>> {

@@ -198,11 +198,14 @@ typedef struct juno_buf {
 typedef int32_t (*juno_executor_fn)(void *ctx, const char *action_json, size_t action_len);
 
 /**
- * Called as each stage of a cycle starts and ends, with a JSON `Progress` object
- * (`stage` — `observe`, `analyze`, `decide`, `govern`, `act` or `learn` —, `step` 1–6,
- * `of` 6, `done`, `millis` — the stage's duration once done, else null) of `len` bytes
- * followed by a NUL, valid only during the call. It is called on the thread that runs
- * the cycle; it must return normally and must not call `juno_free` on the handle.
+ * Called as a long call goes, with a JSON object of `len` bytes followed by a NUL, valid
+ * only during the call. From a cycle (`juno_agent_run_cycle_with_progress`), as each stage
+ * starts and ends, a `Progress` object: `stage` — `observe`, `analyze`, `decide`,
+ * `govern`, `act` or `learn` —, `step` 1–6, `of` 6, `done`, `millis` — the stage's
+ * duration once done, else null —, and `sync` — during `observe`, the source's
+ * `SyncProgress` (as for `juno_source_sync_jira_with_progress`), else null. It is called
+ * on the thread that runs the call; it must return normally and must not call `juno_free`
+ * on the handle.
  */
 typedef void (*juno_progress_fn)(void *ctx, const char *progress_json, size_t len);
 
@@ -1342,6 +1345,22 @@ juno_status juno_source_sync_sim(struct juno *j, const char *settings_json, size
  * - Thread safety: safe to call while other threads use `j`; it blocks on the network.
  */
 juno_status juno_source_sync_jira(struct juno *j, const char *settings_json, size_t settings_len, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * As `juno_source_sync_jira`, calling `progress` as the sync goes: after each page of
+ * the issue search (`phase` `"issues"`), each long change history completed
+ * (`"changelogs"`), each sprint's issues read (`"sprints"`), and once when what was
+ * pulled is stored (`"stored"`, `done` true). A first sync of a large site takes minutes;
+ * this is what a host draws its progress bar from.
+ *
+ * - `progress`: **optional**: see `juno_progress_fn`; here its JSON is a `SyncProgress`
+ *   object (`phase`, `count` — items fetched so far in the phase —, `total` — how many
+ *   the phase will fetch, or null where Jira does not say, as Cloud's search does not —,
+ *   `done`); NULL reports nothing.
+ * - `progress_ctx`: passed unchanged to `progress`; may be NULL.
+ * - Every other parameter, the errors and thread safety: as `juno_source_sync_jira`.
+ */
+juno_status juno_source_sync_jira_with_progress(struct juno *j, const char *settings_json, size_t settings_len, juno_progress_fn progress, void *progress_ctx, struct juno_buf *out_report_json, struct juno_error **err);
 
 /**
  * Syncs a Jira export file into the store: a JSON export (search results with the

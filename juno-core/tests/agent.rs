@@ -415,7 +415,10 @@ fn progress_is_reported_stage_by_stage() {
             Some(&mut sim),
             &mut exec,
             &CycleOptions::default(),
-            &mut |p| seen.push((p.stage.clone(), p.step, p.done, p.millis.is_some())),
+            &mut |p| {
+                let sync = p.sync.as_ref().map(|s| (s.phase.clone(), s.done));
+                seen.push((p.stage.clone(), p.step, p.done, p.millis.is_some(), sync));
+            },
         )
         .unwrap();
     let stages = ["observe", "analyze", "decide", "govern", "act", "learn"];
@@ -424,10 +427,20 @@ fn progress_is_reported_stage_by_stage() {
         .enumerate()
         .flat_map(|(i, s)| {
             let step = i as u32 + 1;
-            [
-                (s.to_string(), step, false, false),
-                (s.to_string(), step, true, true),
-            ]
+            let mut events = vec![(s.to_string(), step, false, false, None)];
+            if *s == "observe" {
+                // The simulated organisation builds its nouns at once: the sync reports
+                // only its end, inside the observe stage.
+                events.push((
+                    s.to_string(),
+                    step,
+                    false,
+                    false,
+                    Some(("stored".into(), true)),
+                ));
+            }
+            events.push((s.to_string(), step, true, true, None));
+            events
         })
         .collect();
     assert_eq!(seen, expected);

@@ -7,15 +7,16 @@
 #[path = "common/jira_standin.rs"]
 mod jira_standin;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use juno_core::config::Secret;
 use juno_core::model::{Priority, User};
-use juno_core::source::Source;
 use juno_core::source::export::{self, ExportSettings, ExportSource};
 use juno_core::source::jira::{Flavor, JiraClient, JiraSettings, JiraSource, TeamNaming};
-use juno_core::{Error, ErrorKind};
+use juno_core::source::{Source, SyncProgress};
+use juno_core::{Error, ErrorKind, Juno, ManualClock};
 use serde_json::{Value, json};
 
 use jira_standin::{Fault, Standin, alpha, base64};
@@ -727,4 +728,90 @@ fn a_refused_permission_names_the_permission_and_is_not_retried() {
     );
     assert!(!text.contains(TOKEN));
     assert_eq!(site.log().len(), 1);
+}
+
+/// Every progress event of a sync of the stand-in site, in order.
+fn sync_events(settings: JiraSettings) -> (Vec<SyncProgress>, u64) {
+    let juno = Juno::open_in_memory()
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::new(now())));
+    let mut src = JiraSource::new(settings).unwrap();
+    let mut events = Vec::new();
+    let report = juno
+        .source()
+        .sync_with_progress(&mut src, &mut |p| events.push(p.clone()))
+        .unwrap();
+    (events, report.stored.total())
+}
+
+#[test]
+fn a_sync_reports_each_page_as_it_fetches_it() {
+    let (_site, settings) = cloud_standin();
+    let (events, stored) = sync_events(settings);
+    let phase = |name: &str| -> Vec<(u64, Option<u64>)> {
+        events
+            .iter()
+            .filter(|e| e.phase == name)
+            .map(|e| (e.count, e.total))
+            .collect()
+    };
+    // Cloud's search pages by token and never says how many issues there are.
+    assert_eq!(
+        phase("issues"),
+        [(100, None), (200, None), (250, None)],
+        "{events:?}"
+    );
+    // One history (ALPHA-12) was truncated and completed.
+    assert_eq!(phase("changelogs"), [(1, Some(1))]);
+    // The two closed sprints and the active one, out of three wanted.
+    assert_eq!(phase("sprints"), [(1, Some(3)), (2, Some(3)), (3, Some(3))]);
+    // Nothing but the last event says the sync is done, and it counts what was stored.
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.phase.as_str(), last.count, last.done),
+        ("stored", stored, true)
+    );
+    assert_eq!(events.iter().filter(|e| e.done).count(), 1);
+    // The phases come in order, each counting up.
+    let order: Vec<&str> = events.iter().map(|e| e.phase.as_str()).collect();
+    let first = |p: &str| order.iter().position(|x| *x == p).unwrap();
+    assert!(first("issues") < first("changelogs") && first("changelogs") < first("sprints"));
+}
+
+#[test]
+fn a_server_sync_reports_the_total_the_search_announces() {
+    let site = Standin::start(alpha(), &format!("Bearer {TOKEN}"));
+    let settings = JiraSettings {
+        flavor: Flavor::Server,
+        email: None,
+        ..cloud(&site.url)
+    };
+    let (events, _) = sync_events(settings);
+    let issues: Vec<(u64, Option<u64>)> = events
+        .iter()
+        .filter(|e| e.phase == "issues")
+        .map(|e| (e.count, e.total))
+        .collect();
+    assert_eq!(
+        issues,
+        [(100, Some(250)), (200, Some(250)), (250, Some(250))]
+    );
+}
+
+#[test]
+fn a_failed_sync_reports_no_end() {
+    let (site, settings) = cloud_standin();
+    // A refused permission is not retried: the sync stops at the first sprint's issues,
+    // after the search has reported its pages.
+    site.fault("/rest/agile/1.0/sprint/", Fault::Status(403, None));
+    let juno = Juno::open_in_memory().unwrap();
+    let mut src = JiraSource::new(settings).unwrap();
+    let mut events = Vec::new();
+    let err = juno
+        .source()
+        .sync_with_progress(&mut src, &mut |p| events.push(p.clone()))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Remote);
+    assert!(events.iter().any(|e| e.phase == "issues"), "{events:?}");
+    assert!(events.iter().all(|e| !e.done), "{events:?}");
 }

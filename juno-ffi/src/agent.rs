@@ -96,6 +96,42 @@ pub unsafe extern "C" fn juno_source_sync_jira(
     out_report_json: *mut juno_buf,
     err: *mut *mut juno_error,
 ) -> juno_status {
+    // SAFETY: the caller's contract is this function's; a NULL callback reports nothing.
+    unsafe {
+        juno_source_sync_jira_with_progress(
+            j,
+            settings_json,
+            settings_len,
+            None,
+            std::ptr::null_mut(),
+            out_report_json,
+            err,
+        )
+    }
+}
+
+/// As `juno_source_sync_jira`, calling `progress` as the sync goes: after each page of
+/// the issue search (`phase` `"issues"`), each long change history completed
+/// (`"changelogs"`), each sprint's issues read (`"sprints"`), and once when what was
+/// pulled is stored (`"stored"`, `done` true). A first sync of a large site takes minutes;
+/// this is what a host draws its progress bar from.
+///
+/// - `progress`: **optional**: see `juno_progress_fn`; here its JSON is a `SyncProgress`
+///   object (`phase`, `count` — items fetched so far in the phase —, `total` — how many
+///   the phase will fetch, or null where Jira does not say, as Cloud's search does not —,
+///   `done`); NULL reports nothing.
+/// - `progress_ctx`: passed unchanged to `progress`; may be NULL.
+/// - Every other parameter, the errors and thread safety: as `juno_source_sync_jira`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_source_sync_jira_with_progress(
+    j: *mut juno,
+    settings_json: *const c_char,
+    settings_len: usize,
+    progress: juno_progress_fn,
+    progress_ctx: *mut c_void,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
     ffi_boundary!(err, {
         // SAFETY: `j` is NULL or a live handle (the documented contract).
         let j = unsafe { handle("j", j.cast_const()) }?;
@@ -103,10 +139,31 @@ pub unsafe extern "C" fn juno_source_sync_jira(
         let settings = unsafe { str_in("settings_json", settings_json, settings_len) }?;
         let out = Out::new("out_report_json", out_report_json)?;
         let mut source = JiraSource::new(jira_settings_in(settings)?)?;
-        let report = j.inner.source().sync(&mut source)?;
+        let report = j.inner.source().sync_with_progress(&mut source, &mut |p| {
+            // SAFETY: the caller's callback and context (`juno_progress_fn`'s contract).
+            unsafe { call_progress(progress, progress_ctx, p) }
+        })?;
         // SAFETY: `out` points to a writable `juno_buf`.
         unsafe { out.write_json("sync report", &report) }
     })
+}
+
+/// Hands `event` as NUL-terminated JSON to the caller's `progress` callback, if any.
+///
+/// # Safety
+/// `progress` and `ctx` are as `juno_progress_fn` documents.
+unsafe fn call_progress<T: serde::Serialize>(
+    progress: juno_progress_fn,
+    ctx: *mut c_void,
+    event: &T,
+) {
+    let Some(f) = progress else { return };
+    let mut json = serde_json::to_vec(event).unwrap_or_default();
+    let len = json.len();
+    json.push(0);
+    // SAFETY: `f` is the caller's callback and `ctx` its own pointer; the bytes live for
+    // the whole call (the documented contract of `juno_progress_fn`).
+    unsafe { f(ctx, json.as_ptr().cast(), len) };
 }
 
 /// Syncs a Jira export file into the store: a JSON export (search results with the
@@ -349,11 +406,14 @@ pub unsafe extern "C" fn juno_agent_run_cycle_jira(
     })
 }
 
-/// Called as each stage of a cycle starts and ends, with a JSON `Progress` object
-/// (`stage` — `observe`, `analyze`, `decide`, `govern`, `act` or `learn` —, `step` 1–6,
-/// `of` 6, `done`, `millis` — the stage's duration once done, else null) of `len` bytes
-/// followed by a NUL, valid only during the call. It is called on the thread that runs
-/// the cycle; it must return normally and must not call `juno_free` on the handle.
+/// Called as a long call goes, with a JSON object of `len` bytes followed by a NUL, valid
+/// only during the call. From a cycle (`juno_agent_run_cycle_with_progress`), as each stage
+/// starts and ends, a `Progress` object: `stage` — `observe`, `analyze`, `decide`,
+/// `govern`, `act` or `learn` —, `step` 1–6, `of` 6, `done`, `millis` — the stage's
+/// duration once done, else null —, and `sync` — during `observe`, the source's
+/// `SyncProgress` (as for `juno_source_sync_jira_with_progress`), else null. It is called
+/// on the thread that runs the call; it must return normally and must not call `juno_free`
+/// on the handle.
 #[allow(non_camel_case_types)]
 pub type juno_progress_fn =
     Option<unsafe extern "C" fn(ctx: *mut c_void, progress_json: *const c_char, len: usize)>;
@@ -401,13 +461,8 @@ pub unsafe extern "C" fn juno_agent_run_cycle_with_progress(
             None => &mut recording,
         };
         let mut report_progress = |p: &juno_core::agent::Progress| {
-            let Some(f) = progress else { return };
-            let mut json = serde_json::to_vec(p).unwrap_or_default();
-            let len = json.len();
-            json.push(0);
-            // SAFETY: `f` is the caller's callback and `progress_ctx` its own pointer; the
-            // bytes live for the whole call (the documented contract of `juno_progress_fn`).
-            unsafe { f(progress_ctx, json.as_ptr().cast(), len) };
+            // SAFETY: the caller's callback and context (`juno_progress_fn`'s contract).
+            unsafe { call_progress(progress, progress_ctx, p) }
         };
         let agent = j.inner.agent();
         let report = match source.as_mut() {

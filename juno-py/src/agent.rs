@@ -209,6 +209,49 @@ fn source_of(obj: &Bound<'_, PyAny>) -> Result<SharedSource, Error> {
     ))
 }
 
+/// A host's `progress=` callable: called with each event as a dict, from whichever thread
+/// runs the call (it takes the GIL for each event).
+struct HostProgress {
+    callback: Option<Py<PyAny>>,
+    /// A `KeyboardInterrupt` or `SystemExit` the callback raised, raised again once the
+    /// call has ended; any other exception is ignored (a progress bar must not stop a
+    /// sync or a cycle).
+    interrupted: Option<PyErr>,
+}
+
+impl HostProgress {
+    fn new(progress: Option<&Bound<'_, PyAny>>) -> Result<Self, Error> {
+        let callback = match progress.filter(|p| !p.is_none()) {
+            Some(p) if p.is_callable() => Some(p.clone().unbind()),
+            Some(_) => return Err(Error::invalid("progress", "must be callable, or None")),
+            None => None,
+        };
+        Ok(HostProgress {
+            callback,
+            interrupted: None,
+        })
+    }
+
+    fn report<T: serde::Serialize>(&mut self, event: &T) {
+        let Some(cb) = &self.callback else { return };
+        Python::attach(|py| {
+            let called = serde_to_py(py, event).and_then(|d| cb.bind(py).call1((d,)));
+            if let Err(e) = called {
+                if !e.is_instance_of::<pyo3::exceptions::PyException>(py)
+                    && self.interrupted.is_none()
+                {
+                    self.interrupted = Some(e);
+                }
+            }
+        });
+    }
+
+    /// The interrupt to raise now that the call has ended, if any.
+    fn finish(self) -> PyResult<()> {
+        self.interrupted.map_or(Ok(()), Err)
+    }
+}
+
 /// The executor argument of `run_cycle`.
 enum HostExecutor {
     Recording,
@@ -224,22 +267,32 @@ pub struct PySources {
 
 #[pymethods]
 impl PySources {
-    /// Pulls `source` (a :class:`SimSource`, :class:`JiraSource` or :class:`ExportSource`) into the store: changes since its last
-    /// successful sync, everything the first time. Returns the sync report as a dict.
+    /// Pulls `source` (a :class:`SimSource`, :class:`JiraSource` or :class:`ExportSource`)
+    /// into the store: changes since its last successful sync, everything the first time.
+    /// Returns the sync report as a dict.
+    ///
+    /// `progress`, when given, is called with a dict (`phase`, `count`, `total`, `done`)
+    /// after each page a Jira source fetches (`issues`, `changelogs`, `sprints`; `total` is
+    /// ``None`` where Jira does not say) and once when the pull is stored (`stored`, `done`
+    /// true); an exception it raises is ignored, except `KeyboardInterrupt` and
+    /// `SystemExit`, raised once the sync has ended.
+    #[pyo3(signature = (source, *, progress=None))]
     fn sync<'py>(
         &self,
         py: Python<'py>,
         source: &Bound<'py, PyAny>,
+        progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let mut host = HostProgress::new(progress).py(py)?;
         let source = source_of(source).py(py)?;
         let juno = self.engine.get().py(py)?;
-        let report = py
-            .detach(move || {
-                let mut s = source.lock().unwrap_or_else(|p| p.into_inner());
-                juno.source().sync(s.as_mut())
-            })
-            .py(py)?;
-        serde_to_py(py, &report)
+        let report = py.detach(|| {
+            let mut s = source.lock().unwrap_or_else(|p| p.into_inner());
+            juno.source()
+                .sync_with_progress(s.as_mut(), &mut |p| host.report(p))
+        });
+        host.finish()?;
+        serde_to_py(py, &report.py(py)?)
     }
 
     /// Stores a snapshot dict (the core's `Snapshot` shape: `now`, `teams`, `people`,
@@ -324,14 +377,7 @@ impl PyAgent {
         dry_run: Option<bool>,
         progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let progress = match progress.filter(|p| !p.is_none()) {
-            Some(p) if p.is_callable() => Some(p.clone().unbind()),
-            Some(_) => {
-                return Err(Error::invalid("progress", "must be callable, or None")).py(py);
-            }
-            None => None,
-        };
-        let mut interrupted: Option<PyErr> = None;
+        let mut progress = HostProgress::new(progress).py(py)?;
         let mut options: CycleOptions = opt_object_from_py(options, "options").py(py)?;
         if let Some(d) = dry_run {
             options.dry_run = d;
@@ -369,19 +415,7 @@ impl PyAgent {
                     &mut *jira_guard
                 }
             };
-            let mut report_progress = |p: &juno_core::agent::Progress| {
-                let Some(cb) = &progress else { return };
-                Python::attach(|py| {
-                    let called = serde_to_py(py, p).and_then(|d| cb.bind(py).call1((d,)));
-                    if let Err(e) = called {
-                        if !e.is_instance_of::<pyo3::exceptions::PyException>(py)
-                            && interrupted.is_none()
-                        {
-                            interrupted = Some(e);
-                        }
-                    }
-                });
-            };
+            let mut report_progress = |p: &juno_core::agent::Progress| progress.report(p);
             match &source {
                 Some(s) => {
                     let mut s = s.lock().unwrap_or_else(|p| p.into_inner());
@@ -398,9 +432,7 @@ impl PyAgent {
                 }
             }
         });
-        if let Some(e) = interrupted {
-            return Err(e);
-        }
+        progress.finish()?;
         if let HostExecutor::Python(h) = &mut host {
             if let Some(interrupt) = h.take_interrupt() {
                 return Err(interrupt);

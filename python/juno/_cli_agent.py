@@ -72,17 +72,57 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return value
 
 
+def _bar_wanted(args: argparse.Namespace) -> bool:
+    """A progress bar on stderr: with --progress, else only on a terminal and without --json."""
+    return bool(getattr(args, "progress", False)) or (not args.json and sys.stderr.isatty())
+
+
+def _sync_text(p: dict[str, Any]) -> str:
+    """One sync progress event as text: a bar when the total is known, else a count."""
+    if p["done"]:
+        return f"stored {p['count']} items"
+    noun = {"issues": "issues", "changelogs": "histories", "sprints": "sprints"}.get(
+        p["phase"], p["phase"]
+    )
+    total = p["total"]
+    if total:
+        filled = min(20, p["count"] * 20 // total)
+        return f"[{'#' * filled}{'.' * (20 - filled)}] {p['count']}/{total} {noun}"
+    return f"{p['count']} {noun} fetched"
+
+
 def _progress_bar(enabled: bool) -> Callable[[dict[str, Any]], None] | None:
-    """A one-line progress bar on stderr (only on a terminal, unless forced)."""
+    """A cycle's one-line progress bar on stderr: its stage, and during observe how far
+    the sync has got."""
     if not enabled:
         return None
 
     def draw(p: dict[str, Any]) -> None:
         filled = p["step"] - (0 if p["done"] else 1)
         bar = "#" * (filled * 4) + "." * ((p["of"] - filled) * 4)
-        state = f"{p['millis']:.0f} ms" if p["done"] else "…"
+        if p["done"]:
+            state = f"{p['millis']:.0f} ms"
+        elif p.get("sync"):
+            state = _sync_text(p["sync"])
+        else:
+            state = "…"
         end = "\n" if p["done"] and p["step"] == p["of"] else ""
-        sys.stderr.write(f"\r[{bar}] {p['step']}/{p['of']} {p['stage']:<8} {state:<10}{end}")
+        sys.stderr.write(
+            f"\r[{bar}] {p['step']}/{p['of']} {p['stage']:<8} {state:<40}{end}"
+        )
+        sys.stderr.flush()
+
+    return draw
+
+
+def _sync_bar(enabled: bool) -> Callable[[dict[str, Any]], None] | None:
+    """A sync's one-line progress bar on stderr, redrawn per page fetched."""
+    if not enabled:
+        return None
+
+    def draw(p: dict[str, Any]) -> None:
+        end = "\n" if p["done"] else ""
+        sys.stderr.write(f"\rsync: {_sync_text(p):<48}{end}")
         sys.stderr.flush()
 
     return draw
@@ -104,7 +144,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if source is None:
         raise _cli()._Failure("name a source: --sim, --jira or --export FILE")
     with _cli()._open(args, create=True) as j:
-        report = j.source.sync(source)
+        report = j.source.sync(source, progress=_sync_bar(_bar_wanted(args)))
     if args.json:
         _cli()._print_json(report)
     else:
@@ -163,7 +203,7 @@ def _describe(w: dict[str, Any]) -> str:
 
 def _run_cycle(j: Juno, args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
     executor = JiraExecutor() if args.jira else None
-    progress = _progress_bar(not args.json and sys.stderr.isatty())
+    progress = _progress_bar(_bar_wanted(args))
     return j.agent.run_cycle(
         source=_source(args),
         executor=executor,
@@ -342,11 +382,20 @@ def _source_options(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--teams", type=int, help="with --sim: how many teams (3)")
 
 
+def _progress_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="draw the progress bar on stderr even when it is not a terminal",
+    )
+
+
 def register(groups: Any, db_opt: argparse.ArgumentParser) -> None:
     """Adds the commands to ``juno``'s sub-command groups."""
     p = groups.add_parser("sync", parents=[db_opt], help="pull a source into the store")
     _source_options(p, required=True)
     p.add_argument("--json", action="store_true", help="print the sync report as JSON")
+    _progress_option(p)
     p.set_defaults(func=cmd_sync)
 
     p = groups.add_parser(
@@ -356,6 +405,7 @@ def register(groups: Any, db_opt: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="show the exact writes; make none")
     p.add_argument("--options", metavar="JSON", help="cycle options as JSON, or @FILE")
     p.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+    _progress_option(p)
     p.set_defaults(func=cmd_cycle)
 
     agent = groups.add_parser("agent", help="the scheduler")

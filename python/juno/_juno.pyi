@@ -1930,10 +1930,22 @@ class JiraExecutor:
 class Sources:
     """The observe stage of one engine (``juno.source``)."""
 
-    def sync(self, source: SimSource | JiraSource | ExportSource) -> dict[str, Any]:
+    def sync(
+        self,
+        source: SimSource | JiraSource | ExportSource,
+        *,
+        progress: Callable[[dict[str, Any]], object] | None = None,
+    ) -> dict[str, Any]:
         """Pulls ``source`` into the store: what changed since its last successful sync,
         everything the first time. Returns the sync report (``source``, ``since``,
-        ``now``, ``stored`` counts, ``millis``). A failed pull stores nothing."""
+        ``now``, ``stored`` counts, ``millis``). A failed pull stores nothing.
+
+        ``progress``, when given, is called with ``{"phase", "count", "total", "done"}``
+        after each page a :class:`JiraSource` fetches (phases ``issues``, ``changelogs``,
+        ``sprints``; ``total`` is ``None`` where Jira does not say, as Cloud's search does
+        not) and once when the pull is stored (``stored``, ``done`` true). Its exceptions
+        are ignored, except ``KeyboardInterrupt`` and ``SystemExit``, raised after the
+        sync."""
     def store(
         self, name: str, snapshot: Mapping[str, Any], now: datetime | None = None
     ) -> dict[str, int]:
@@ -1966,8 +1978,10 @@ class Agent:
         """Runs one cycle as of the engine's clock and returns its report.
 
         ``progress``, when given, is called with ``{"stage", "step", "of", "done",
-        "millis"}`` as each of the six stages starts and ends (its exceptions are ignored,
-        except ``KeyboardInterrupt`` and ``SystemExit``, raised after the cycle).
+        "millis", "sync"}`` as each of the six stages starts and ends, and during
+        ``observe`` once per page the source fetches (``sync`` is then the sync's progress,
+        as :meth:`Sources.sync` reports it; else ``None``). Its exceptions are ignored,
+        except ``KeyboardInterrupt`` and ``SystemExit``, raised after the cycle.
 
         ``source`` is synced first when given; the cycle then reads the store. Approved
         actions (this cycle's and those approved since the last) run once through

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -81,7 +81,16 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if path == "/rest/agile/1.0/board":
                 return self._reply(200, {"values": [], "isLast": True, "startAt": 0})
             if path == "/rest/api/3/search/jql":
-                return self._reply(200, {"issues": site.issues, "isLast": True})
+                # Pages of maxResults by nextPageToken (the offset, here), as Cloud pages.
+                query = parse_qs(urlparse(self.path).query)
+                start = int(query.get("nextPageToken", ["0"])[0])
+                size = int(query.get("maxResults", ["100"])[0])
+                page = site.issues[start : start + size]
+                last = start + size >= len(site.issues)
+                reply: dict[str, Any] = {"issues": page, "isLast": last}
+                if not last:
+                    reply["nextPageToken"] = str(start + size)
+                return self._reply(200, reply)
             if parts[:4] == ["rest", "api", "3", "issue"] and len(parts) >= 5:
                 key = parts[4]
                 if len(parts) == 6 and parts[5] == "comment" and method == "POST":
@@ -161,3 +170,55 @@ def test_a_python_host_runs_a_cycle_against_jira(tmp_path: Path, site: tuple[Sit
     assert all(auth is not None and auth.startswith("Basic ") for _, _, auth in state.log)
     for f in tmp_path.glob("j.db*"):
         assert TOKEN.encode() not in f.read_bytes(), f
+
+
+def test_a_sync_reports_each_page_to_a_python_host(tmp_path: Path, site: tuple[Site, str]) -> None:
+    state, url = site
+    state.issues = [_issue(n) for n in range(1, 6)]
+    source = juno.JiraSource({**_settings(url), "page_size": 2})
+    events: list[dict[str, Any]] = []
+    with juno.Juno(tmp_path / "j.db", now=NOW) as j:
+        report = j.source.sync(source, progress=events.append)
+        # Three pages of at most two; Cloud's search never says how many there are.
+        assert [(e["phase"], e["count"], e["total"], e["done"]) for e in events[:-1]] == [
+            ("issues", 2, None, False), ("issues", 4, None, False), ("issues", 5, None, False),
+        ]  # fmt: skip
+        total = sum(report["stored"].values())
+        assert events[-1] == {"phase": "stored", "count": total, "total": total, "done": True}
+        # A callback that fails does not stop the sync; a bad one is refused by name.
+        def broken(_: dict[str, Any]) -> None:
+            raise ValueError("a broken progress bar")
+
+        state.issues.append(_issue(6))
+        j.source.sync(source, progress=broken)
+        state_after = j.source.state(source.name)
+        assert state_after is not None and state_after["last_error"] is None
+        with pytest.raises(juno.errors.InvalidInputError, match="progress"):
+            j.source.sync(source, progress=3)  # type: ignore[arg-type]
+        # A cycle passes the sync's events on during observe.
+        stages: list[dict[str, Any]] = []
+        j.agent.run_cycle(source=source, progress=stages.append, dry_run=True)
+        during = [p["sync"] for p in stages if p["sync"] is not None]
+        assert during and all(p["stage"] == "observe" and not p["done"] for p in stages if p["sync"])
+        assert during[-1]["phase"] == "stored"
+
+
+def test_juno_sync_draws_a_progress_bar(tmp_path: Path, site: tuple[Site, str]) -> None:
+    from test_cli import ok, run
+
+    _, url = site
+    env = {
+        "JIRA_URL": url, "JIRA_USERNAME": EMAIL, "JIRA_API_TOKEN": TOKEN, "JIRA_PROJECTS": "ALPHA",
+    }  # fmt: skip
+    db = ["--db", str(tmp_path / "j.db")]
+    cp = run(tmp_path, "sync", "--jira", "--progress", *db, env=env)
+    out = ok(cp)
+    assert "3 tickets" in out
+    # Redrawn in place on stderr (a carriage return per event; text mode reads each as a
+    # line), the last one ended.
+    frames = [f.rstrip() for f in cp.stderr.splitlines() if f]
+    assert frames == ["sync: 3 issues fetched", "sync: stored 4 items"], cp.stderr
+    assert cp.stderr.endswith("\n")
+    # Not on a pipe unless asked: machines reading --json get no bar.
+    quiet = run(tmp_path, "sync", "--jira", "--json", *db, env=env)
+    assert ok(quiet) and quiet.stderr == ""

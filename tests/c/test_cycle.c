@@ -11,16 +11,26 @@
  * with its `expect` as a subset (numbers within the fixture's tolerance, every `writes`
  * array exactly); the approval of one proposal by a person granted the role it waits for;
  * a second cycle an hour later that executes it; a cycle with a bad option, which must
- * fail with its status, name the option in backticks and store nothing. Prints
+ * fail with its status, name the option in backticks and store nothing. Then a Jira sync
+ * with progress (juno_source_sync_jira_with_progress) against a stand-in for Jira Cloud
+ * that a forked child serves on 127.0.0.1: one progress event per search page, in order,
+ * and a last one once stored; bad settings named. Prints
  * "N passed, M failed" last and exits non-zero on any failure. Run by tests/c/run.sh under
  * ASan/UBSan and valgrind.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "juno.h"
 #include "mini_json.h"
@@ -198,6 +208,203 @@ static void replay_fixture(const mj_value *f) {
   juno_free(j);
 }
 
+/* ---- A stand-in for Jira Cloud on 127.0.0.1 ------------------------------------------ */
+
+#define STANDIN_ISSUES 5
+#define STANDIN_PAGE 2
+
+/* One issue of project C, in Cloud's JSON. */
+static int standin_issue(char *out, size_t cap, int n) {
+  return snprintf(out, cap,
+                  "{\"key\":\"C-%d\",\"fields\":{\"project\":{\"key\":\"C\"},"
+                  "\"summary\":\"s\",\"priority\":{\"name\":\"High\"},"
+                  "\"status\":{\"name\":\"To Do\",\"statusCategory\":{\"key\":\"new\"}},"
+                  "\"assignee\":null,\"labels\":[],"
+                  "\"created\":\"2025-09-01T09:00:00.000+0000\","
+                  "\"updated\":\"2025-10-0%dT09:00:00.000+0000\","
+                  "\"comment\":{\"comments\":[]},\"issuelinks\":[]},"
+                  "\"changelog\":{\"histories\":[],\"total\":0,\"maxResults\":100}}",
+                  n, n);
+}
+
+/* The body for `path`: fields, no boards, and the search in pages of STANDIN_PAGE by
+ * nextPageToken (the offset, here). */
+static void standin_body(const char *path, char *out, size_t cap) {
+  if (strncmp(path, "/rest/api/3/field", 17) == 0) {
+    snprintf(out, cap, "[]");
+  } else if (strncmp(path, "/rest/agile/1.0/board", 21) == 0) {
+    snprintf(out, cap, "{\"values\":[],\"isLast\":true,\"startAt\":0}");
+  } else if (strncmp(path, "/rest/api/3/search/jql", 22) == 0) {
+    const char *tok = strstr(path, "nextPageToken=");
+    int start = tok != NULL ? atoi(tok + 14) : 0;
+    int end = start + STANDIN_PAGE < STANDIN_ISSUES ? start + STANDIN_PAGE : STANDIN_ISSUES;
+    size_t used = (size_t)snprintf(out, cap, "{\"issues\":[");
+    for (int n = start; n < end && used < cap; n++) {
+      if (n > start) used += (size_t)snprintf(out + used, cap - used, ",");
+      used += (size_t)standin_issue(out + used, cap - used, n + 1);
+    }
+    if (end < STANDIN_ISSUES) {
+      snprintf(out + used, cap - used, "],\"isLast\":false,\"nextPageToken\":\"%d\"}", end);
+    } else {
+      snprintf(out + used, cap - used, "],\"isLast\":true}");
+    }
+  } else {
+    snprintf(out, cap, "{\"errorMessages\":[\"no route\"]}");
+  }
+}
+
+/* Serves one request per connection until killed. */
+static void standin_serve(int listener) {
+  static char req[8192], body[16384], head[256];
+  for (;;) {
+    int c = accept(listener, NULL, NULL);
+    size_t got = 0;
+    if (c < 0) continue;
+    while (got + 1 < sizeof req) {
+      ssize_t n = read(c, req + got, sizeof req - 1 - got);
+      if (n <= 0) break;
+      got += (size_t)n;
+      req[got] = '\0';
+      if (strstr(req, "\r\n\r\n") != NULL) break;
+    }
+    req[got] = '\0';
+    {
+      char *path = strchr(req, ' ');
+      char *sp = path != NULL ? strchr(path + 1, ' ') : NULL;
+      int found;
+      if (sp != NULL) *sp = '\0';
+      standin_body(path != NULL ? path + 1 : "/", body, sizeof body);
+      found = strncmp(body, "{\"errorMessages\"", 16) != 0;
+      snprintf(head, sizeof head,
+               "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+               "Connection: close\r\n\r\n",
+               found ? "200 OK" : "404 Not Found", strlen(body));
+      if (write(c, head, strlen(head)) < 0 || write(c, body, strlen(body)) < 0) {
+        /* The client went away: nothing to do. */
+      }
+    }
+    close(c);
+  }
+}
+
+/* Forks the stand-in; its port in `*port`. The child's pid, or -1. */
+static pid_t standin_start(int *port) {
+  struct sockaddr_in addr;
+  socklen_t alen = sizeof addr;
+  pid_t pid;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 16) != 0 ||
+      getsockname(fd, (struct sockaddr *)&addr, &alen) != 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    standin_serve(fd);
+    _exit(0);
+  }
+  close(fd);
+  return pid;
+}
+
+/* What the progress callback saw. */
+typedef struct {
+  int events;
+  int bad_json;
+  char seen[512]; /* "phase:count/total;" per event */
+  int done_events;
+} sync_events;
+
+static void on_sync_progress(void *ctx, const char *json, size_t len) {
+  sync_events *ev = ctx;
+  mj_value *p = mj_parse_owned(json, len, NULL, 0);
+  int64_t count = -1, total = -1;
+  const mj_value *t;
+  size_t used = strlen(ev->seen);
+  ev->events++;
+  if (p == NULL || json[len] != '\0' || !mj_int(mj_get(p, "count"), &count)) {
+    ev->bad_json++;
+    mj_free(p);
+    return;
+  }
+  t = mj_get(p, "total");
+  if (t != NULL && !mj_int(t, &total)) total = -1;
+  {
+    const mj_value *done = mj_get(p, "done");
+    if (done != NULL && done->type == MJ_BOOL && done->boolean) ev->done_events++;
+  }
+  snprintf(ev->seen + used, sizeof ev->seen - used, "%s:%lld/%lld;",
+           mj_str(mj_get(p, "phase")) != NULL ? mj_str(mj_get(p, "phase")) : "?",
+           (long long)count, (long long)total);
+  mj_free(p);
+}
+
+static void check_jira_sync_with_progress(void) {
+  int port = 0;
+  pid_t pid = standin_start(&port);
+  char settings[512];
+  juno *j = NULL;
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  sync_events ev;
+  memset(&ev, 0, sizeof ev);
+  CHECK(pid > 0, "the Jira stand-in did not start");
+  if (pid <= 0) return;
+  snprintf(settings, sizeof settings,
+           "{\"base_url\":\"http://127.0.0.1:%d\",\"email\":\"bot@c.test\","
+           "\"token\":\"c-token\",\"projects\":[\"C\"],\"page_size\":%d,"
+           "\"max_requests_per_second\":0,\"backoff_ms\":1,\"timeout_secs\":5}",
+           port, STANDIN_PAGE);
+  if (ok(juno_open_in_memory(&j, &err), &err, "open for the Jira sync")) {
+    if (ok(juno_source_sync_jira_with_progress(j, settings, strlen(settings), on_sync_progress,
+                                               &ev, &buf, &err),
+           &err, "sync_jira_with_progress")) {
+      mj_value *report = parse_buf(&buf, "jira sync report");
+      int64_t tickets = 0;
+      CHECK(report != NULL &&
+                mj_int(mj_get(mj_get(report, "stored"), "tickets"), &tickets) && tickets == 5,
+            "the sync stored %lld tickets, not 5", (long long)tickets);
+      mj_free(report);
+    }
+    /* Three pages (Cloud gives no total: -1), then the store: 1 team + 5 tickets. */
+    CHECK(ev.bad_json == 0, "%d progress events were not NUL-terminated JSON", ev.bad_json);
+    CHECK(strcmp(ev.seen, "issues:2/-1;issues:4/-1;issues:5/-1;stored:6/6;") == 0,
+          "progress events: %s", ev.seen);
+    CHECK(ev.done_events == 1, "%d events said done, not 1", ev.done_events);
+    /* Without a callback, the same call reports nothing and still syncs. */
+    if (ok(juno_source_sync_jira_with_progress(j, settings, strlen(settings), NULL, NULL, &buf,
+                                               &err),
+           &err, "sync_jira_with_progress without a callback")) {
+      juno_buf_free(&buf);
+    }
+    /* Bad settings are named; nothing is called back. */
+    memset(&ev, 0, sizeof ev);
+    {
+      static const char bad[] =
+          "{\"base_url\":\"\",\"email\":\"bot@c.test\",\"token\":\"t\",\"projects\":[\"C\"]}";
+      juno_status st = juno_source_sync_jira_with_progress(j, bad, strlen(bad), on_sync_progress,
+                                                           &ev, &buf, &err);
+      juno_str m = juno_error_message(err);
+      CHECK(err != NULL && strstr(m.data, "base_url") != NULL,
+            "a sync without base_url: the message \"%.*s\" does not name it", (int)m.len, m.data);
+      fails_with(st, &err, JUNO_STATUS_CONFIG, "sync_jira_with_progress, no base_url");
+    }
+    CHECK(ev.events == 0, "a refused sync reported %d events", ev.events);
+    fails_with(juno_source_sync_jira_with_progress(j, settings, strlen(settings), on_sync_progress,
+                                                   &ev, NULL, &err),
+               &err, JUNO_STATUS_NULL_PARAMETER, "sync_jira_with_progress without an output");
+    juno_free(j);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
 int main(int argc, char **argv) {
   char *text_in;
   size_t len = 0;
@@ -213,6 +420,7 @@ int main(int argc, char **argv) {
   fixture = text_in != NULL ? mj_parse(text_in, len, msg, sizeof msg) : NULL;
   CHECK(fixture != NULL, "fixture is not JSON: %s", text_in != NULL ? msg : "(unread)");
   if (fixture != NULL) replay_fixture(fixture);
+  check_jira_sync_with_progress();
   mj_free(fixture);
   free(text_in);
 

@@ -13,7 +13,7 @@ use crate::flow::{StatusCategories, StatusCategory};
 use crate::governance::{ApprovalRequest, Executor, Proposal, RequestStatus};
 use crate::juno::Juno;
 use crate::model::Ticket;
-use crate::source::Source;
+use crate::source::{Source, SyncProgress};
 use crate::store::agent as sql;
 use crate::store::governance::requests_where;
 use crate::store::to_ms;
@@ -34,6 +34,9 @@ pub struct Progress {
     pub done: bool,
     /// How long it took, when it has ended.
     pub millis: Option<f64>,
+    /// During `observe`, how far the source's sync has got (one event per page it
+    /// fetches); `None` otherwise.
+    pub sync: Option<SyncProgress>,
 }
 
 impl Progress {
@@ -44,6 +47,7 @@ impl Progress {
             of: 6,
             done: false,
             millis: None,
+            sync: None,
         }
     }
 
@@ -169,7 +173,12 @@ impl<'a> Agent<'a> {
         let t = Instant::now();
         progress(&Progress::start("observe", 1));
         let sync = match source {
-            Some(s) => Some(self.juno.source().sync_at(s, now)?),
+            Some(s) => Some(self.juno.source().sync_at_with_progress(s, now, &mut |p| {
+                progress(&Progress {
+                    sync: Some(p.clone()),
+                    ..Progress::start("observe", 1)
+                });
+            })?),
             None => None,
         };
         let snap = self.juno.source().snapshot()?;

@@ -6,7 +6,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Snapshot, Source};
+use super::{Snapshot, Source, SyncProgress};
 use crate::error::Result;
 use crate::juno::Juno;
 use crate::store::sync as sql;
@@ -98,11 +98,38 @@ impl<'a> Sources<'a> {
     /// # Errors
     /// As [`Sources::sync`].
     pub fn sync_at(&self, source: &mut dyn Source, now: DateTime<Utc>) -> Result<SyncReport> {
+        self.sync_at_with_progress(source, now, &mut |_| {})
+    }
+
+    /// As [`Sources::sync`], calling `progress` as the source fetches each page and once
+    /// more when the pull is stored (a command line draws its progress bar from it; a
+    /// long first sync of a large Jira takes minutes).
+    ///
+    /// # Errors
+    /// As [`Sources::sync`].
+    pub fn sync_with_progress(
+        &self,
+        source: &mut dyn Source,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncReport> {
+        self.sync_at_with_progress(source, self.juno.now(), progress)
+    }
+
+    /// As [`Sources::sync_with_progress`], as of `now`.
+    ///
+    /// # Errors
+    /// As [`Sources::sync`].
+    pub fn sync_at_with_progress(
+        &self,
+        source: &mut dyn Source,
+        now: DateTime<Utc>,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncReport> {
         let started = Instant::now();
         let name = source.name();
         let since = self.state(&name)?.and_then(|s| s.last_success);
         let pulled = source
-            .pull(since, now)
+            .pull_with_progress(since, now, progress)
             .and_then(|snap| snap.validate().map(|()| snap));
         let snap = match pulled {
             Ok(s) => s,
@@ -115,6 +142,12 @@ impl<'a> Sources<'a> {
             }
         };
         let stored = self.store(&name, &snap, now)?;
+        progress(&SyncProgress {
+            phase: "stored".into(),
+            count: stored.total(),
+            total: Some(stored.total()),
+            done: true,
+        });
         Ok(SyncReport {
             source: name,
             since,

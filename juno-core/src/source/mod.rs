@@ -85,6 +85,52 @@ pub trait Source {
     /// # Errors
     /// Whatever stopped the pull; nothing is stored then and the sync state records it.
     fn pull(&mut self, since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<Snapshot>;
+
+    /// As [`Source::pull`], calling `progress` as the pull goes (a source that reads a
+    /// network calls it once per page). The default reports nothing before the pull ends:
+    /// right for a source that reads a local file or builds its nouns in memory.
+    ///
+    /// # Errors
+    /// As [`Source::pull`].
+    fn pull_with_progress(
+        &mut self,
+        since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<Snapshot> {
+        let _ = progress;
+        self.pull(since, now)
+    }
+}
+
+/// How far a running sync has got: one event per page a source fetches, and a last one
+/// (`phase` `"stored"`, `done` true) once what it pulled is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    /// What is being fetched: `"issues"` (the issues changed since the last sync, with
+    /// their histories), `"sprints"` (each wanted sprint's issues), then `"stored"`.
+    pub phase: String,
+    /// How many items of this phase are fetched so far: issues, sprints, or (in
+    /// `"stored"`) the nouns stored.
+    pub count: u64,
+    /// How many the phase will fetch, when the source knows: Jira Server's search and the
+    /// sprint lists say; Jira Cloud's search does not (`None`).
+    pub total: Option<u64>,
+    /// Whether the sync has ended.
+    pub done: bool,
+}
+
+impl SyncProgress {
+    /// An event of a phase still running.
+    #[must_use]
+    pub fn running(phase: &str, count: u64, total: Option<u64>) -> Self {
+        SyncProgress {
+            phase: phase.into(),
+            count,
+            total,
+            done: false,
+        }
+    }
 }
 
 impl Snapshot {

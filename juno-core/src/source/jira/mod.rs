@@ -41,7 +41,7 @@ use crate::config::Secret;
 use crate::error::{Error, Result};
 use crate::model::{Team, Ticket, User};
 
-use super::{Member, Snapshot, Source};
+use super::{Member, Snapshot, Source, SyncProgress};
 
 pub use client::JiraClient;
 pub use write::IssueFields;
@@ -321,6 +321,18 @@ impl Source for JiraSource {
     }
 
     fn pull(&mut self, since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<Snapshot> {
+        self.pull_with_progress(since, now, &mut |_| {})
+    }
+
+    /// Reports each search page (`issues`; Cloud's search gives no total), each long
+    /// history completed (`changelogs`) and each sprint's issues read (`sprints`, out of
+    /// the sprints the pull wants).
+    fn pull_with_progress(
+        &mut self,
+        since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<Snapshot> {
         let ids = self.field_ids()?;
         let settings = self.client.settings.clone();
         let mut boards: Vec<Board> = Vec::new();
@@ -336,7 +348,9 @@ impl Source for JiraSource {
         let teams = team_map(&settings, &boards);
 
         let from = since.map(|t| t - Duration::minutes(i64::from(settings.overlap_minutes)));
-        let raw = self.client.search(&jql(&settings.projects, from), &ids)?;
+        let raw = self
+            .client
+            .search(&jql(&settings.projects, from), &ids, progress)?;
         let mut issues = Vec::with_capacity(raw.len());
         for (i, v) in raw.iter().enumerate() {
             issues.push(
@@ -359,50 +373,54 @@ impl Source for JiraSource {
             now,
             ..Snapshot::default()
         };
+        // The sprints wanted first, so that their count is known as their issues are read.
         let mut seen_sprints = BTreeSet::new();
-        let mut sprint_members: Vec<Issue> = Vec::new();
-        let mut active_keys = BTreeSet::new();
+        let mut wanted = Vec::new();
         for b in boards.iter().filter(|b| b.scrum) {
             for s in self.client.sprints(b.id)? {
                 if s.origin_board.is_some_and(|o| o != b.id) || !seen_sprints.insert(s.id) {
                     continue;
                 }
                 let closed_since = |t: DateTime<Utc>| s.complete.or(s.end).is_some_and(|e| e >= t);
-                let wanted =
-                    s.state == "active" || (s.state == "closed" && from.is_none_or(closed_since));
-                if !wanted {
-                    continue;
+                if s.state == "active" || (s.state == "closed" && from.is_none_or(closed_since)) {
+                    wanted.push((b, s));
                 }
-                let mut members = Vec::new();
-                for (i, v) in self.client.sprint_issues(s.id, &ids)?.iter().enumerate() {
-                    members.push(
-                        map::issue(
-                            v,
-                            &ids,
-                            settings.flavor,
-                            &teams,
-                            settings.juno_account.as_ref(),
-                        )
-                        .map_err(|e| e.within(&format!("sprint[{}].issues[{i}].", s.id)))?,
-                    );
-                }
-                let facts = SprintFacts {
-                    name: s.name.clone(),
-                    team: teams.of(&b.project, Some(b.id)),
-                    start: s.start,
-                    end: s.complete.or(s.end),
-                    planned_end: s.end,
-                };
-                if s.state == "active" {
-                    active_keys.extend(members.iter().map(|m| m.ticket.key.clone()));
-                    snap.active
-                        .push(sprint::active_state(&facts, &members, &history, now));
-                } else {
-                    snap.sprints
-                        .push(sprint::finished_sprint(&facts, &members, &history));
-                }
-                sprint_members.append(&mut members);
             }
+        }
+        let wanted_count = wanted.len() as u64;
+        let mut sprint_members: Vec<Issue> = Vec::new();
+        let mut active_keys = BTreeSet::new();
+        for (read, (b, s)) in (1..).zip(wanted) {
+            let mut members = Vec::new();
+            for (i, v) in self.client.sprint_issues(s.id, &ids)?.iter().enumerate() {
+                members.push(
+                    map::issue(
+                        v,
+                        &ids,
+                        settings.flavor,
+                        &teams,
+                        settings.juno_account.as_ref(),
+                    )
+                    .map_err(|e| e.within(&format!("sprint[{}].issues[{i}].", s.id)))?,
+                );
+            }
+            let facts = SprintFacts {
+                name: s.name.clone(),
+                team: teams.of(&b.project, Some(b.id)),
+                start: s.start,
+                end: s.complete.or(s.end),
+                planned_end: s.end,
+            };
+            if s.state == "active" {
+                active_keys.extend(members.iter().map(|m| m.ticket.key.clone()));
+                snap.active
+                    .push(sprint::active_state(&facts, &members, &history, now));
+            } else {
+                snap.sprints
+                    .push(sprint::finished_sprint(&facts, &members, &history));
+            }
+            sprint_members.append(&mut members);
+            progress(&SyncProgress::running("sprints", read, Some(wanted_count)));
         }
 
         snap.tickets = issues.into_iter().map(|i| i.ticket).collect();

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::source::SyncProgress;
 
 use super::client::{Call, Need, seg};
 use super::map::{FieldIds, date};
@@ -117,26 +118,49 @@ impl JiraClient {
         self.paged(call, "issues")
     }
 
-    /// The issues `jql` finds, with their fields and complete change histories.
-    pub(crate) fn search(&self, jql: &str, ids: &FieldIds) -> Result<Vec<Value>> {
+    /// The issues `jql` finds, with their fields and complete change histories, calling
+    /// `progress` after each page (phase `issues`) and each history completed (phase
+    /// `changelogs`).
+    pub(crate) fn search(
+        &self,
+        jql: &str,
+        ids: &FieldIds,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<Vec<Value>> {
         let mut issues = match self.settings.flavor {
-            Flavor::Cloud => self.search_cloud(jql, ids)?,
+            Flavor::Cloud => self.search_cloud(jql, ids, progress)?,
             Flavor::Server => {
                 let call = Call::get("/rest/api/2/search".into(), Need::Browse)
                     .with("jql", jql)
                     .with("fields", ids.fields_param())
                     .with("expand", "changelog");
-                self.paged(call, "issues")?
+                self.paged_reporting(call, "issues", &mut |count, total| {
+                    progress(&SyncProgress::running("issues", count, total));
+                })?
             }
         };
-        for issue in &mut issues {
+        let truncated = issues.iter().filter(|i| truncated_changelog(i)).count() as u64;
+        let mut completed = 0;
+        for issue in issues.iter_mut().filter(|i| truncated_changelog(i)) {
             self.complete_changelog(issue)?;
+            completed += 1;
+            progress(&SyncProgress::running(
+                "changelogs",
+                completed,
+                Some(truncated),
+            ));
         }
         Ok(issues)
     }
 
-    /// Cloud's search pages by `nextPageToken` until `isLast`.
-    fn search_cloud(&self, jql: &str, ids: &FieldIds) -> Result<Vec<Value>> {
+    /// Cloud's search pages by `nextPageToken` until `isLast`; it does not say how many
+    /// issues there are.
+    fn search_cloud(
+        &self,
+        jql: &str,
+        ids: &FieldIds,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -153,6 +177,7 @@ impl JiraClient {
                 return Err(shape("a search page has no `issues` array"));
             };
             out.extend(issues.iter().cloned());
+            progress(&SyncProgress::running("issues", out.len() as u64, None));
             let next = page
                 .get("nextPageToken")
                 .and_then(Value::as_str)
@@ -178,17 +203,6 @@ impl JiraClient {
     /// whole one: Cloud pages `/issue/{key}/changelog`; Server reads the issue with its
     /// changelog expanded.
     fn complete_changelog(&self, issue: &mut Value) -> Result<()> {
-        let Some(log) = issue.get("changelog") else {
-            return Ok(());
-        };
-        let have = log
-            .get("histories")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        let total = log.get("total").and_then(Value::as_u64).unwrap_or(0);
-        if total as usize <= have {
-            return Ok(());
-        }
         let Some(key) = issue.get("key").and_then(Value::as_str).map(str::to_owned) else {
             return Ok(());
         };
@@ -219,6 +233,17 @@ impl JiraClient {
     /// A `startAt` / `maxResults` paged list: the items under `items` of every page, until
     /// `isLast`, or (where there is no `isLast`) until `total` items or an empty page.
     pub(super) fn paged(&self, base: Call<'_>, items: &str) -> Result<Vec<Value>> {
+        self.paged_reporting(base, items, &mut |_, _| {})
+    }
+
+    /// As [`JiraClient::paged`], calling `on_page` with the items so far and the total
+    /// the server announced (if it did) after each page.
+    pub(super) fn paged_reporting(
+        &self,
+        base: Call<'_>,
+        items: &str,
+        on_page: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<Vec<Value>> {
         let mut out: Vec<Value> = Vec::new();
         for _ in 0..MAX_PAGES {
             let mut call = Call {
@@ -241,12 +266,11 @@ impl JiraClient {
             };
             let n = got.len();
             out.extend(got.iter().cloned());
+            let total = page.get("total").and_then(Value::as_u64);
+            on_page(out.len() as u64, total);
             let done = match page.get("isLast").and_then(Value::as_bool) {
                 Some(last) => last || n == 0,
-                None => {
-                    let total = page.get("total").and_then(Value::as_u64);
-                    n == 0 || total.is_none_or(|t| out.len() as u64 >= t)
-                }
+                None => n == 0 || total.is_none_or(|t| out.len() as u64 >= t),
             };
             if done {
                 return Ok(out);
@@ -254,6 +278,20 @@ impl JiraClient {
         }
         Err(shape(&format!("the pages of `{}` did not end", base.path)))
     }
+}
+
+/// Whether an issue's embedded changelog holds fewer histories than its `total`: Jira
+/// embeds at most a page of them.
+fn truncated_changelog(issue: &Value) -> bool {
+    let Some(log) = issue.get("changelog") else {
+        return false;
+    };
+    let have = log
+        .get("histories")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let total = log.get("total").and_then(Value::as_u64).unwrap_or(0);
+    total as usize > have
 }
 
 fn shape(what: &str) -> Error {

@@ -35,6 +35,8 @@
 #define JUNO_VERSION_MINOR 1
 #define JUNO_VERSION_PATCH 0
 #define JUNO_VERSION_STRING "0.1.0"
+/* The ABI version: the shared library's soname is libjuno.so.<this>. */
+#define JUNO_ABI_VERSION "0.1"
 
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every JUNO test: Rust (core, C ABI, header drift), C (AddressSanitizer/UBSan and
-# valgrind), Python (pytest and stubtest). Installs what the tests need into .venv.
+# Runs every JUNO test: Rust (core, C ABI, header and ABI drift), C (AddressSanitizer/UBSan
+# and valgrind), Python (pytest and stubtest), packaging (tests/packaging.sh). Installs
+# what the tests need into .venv.
 # Needs only Rust, Python 3.11, gcc and valgrind. `.ci/run` calls exactly this script.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,5 +38,8 @@ bash tests/c/run.sh
 
 section "python: pytest and stubtest"
 bash tests/python.sh
+
+section "packaging: the C library installed (pkg-config, CMake, C++), the wheel in a clean venv, the crate"
+bash tests/packaging.sh
 
 section "all suites passed"

@@ -154,3 +154,8 @@ pub use memory::{Memories, Memory, MemoryKind, NewMemory, RecallHit, RecallQuery
 
 /// The library version (from `Cargo.toml`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The crate's README (its crates.io page), compiled as a doctest so its example cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,6 +1,6 @@
 //! Runs the sprint-risk evaluation from Rust (the `juno eval sprint-risk` command does the
 //! same from Python): `cargo run --release --example eval_sprint_risk -- ITERATIONS.csv
-//! [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv]`.
+//! [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling]`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(iterations) = args.first().map(PathBuf::from) else {
         eprintln!(
-            "usage: eval_sprint_risk ITERATIONS.csv [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv]"
+            "usage: eval_sprint_risk ITERATIONS.csv [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling]"
         );
         std::process::exit(2);
     };

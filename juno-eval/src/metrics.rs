@@ -4,7 +4,8 @@
 //!   count ½), computed from ranks (Mann–Whitney U). `None` when one class is absent.
 //! - **Brier score**: mean (p − y)².
 //! - **Calibration error (ECE)**: Σ over 10 equal-width bins of (bin share) × |mean p − share
-//!   positive|.
+//!   positive|. The equal-mass form sorts the predictions by p and cuts them into 10 bins of
+//!   (nearly) equal count instead, so no bin is nearly empty.
 //! - **Precision / recall / F1** per class from the confusion matrix, macro-averaged (each
 //!   class weighs the same); a class never predicted has precision 0.
 //! - **MCC**: the multiclass Matthews correlation (Gorodkin's R_K), = the usual φ for 2 classes.
@@ -12,6 +13,27 @@
 //!   the whole project (the TSE2017 paper's normalisation).
 
 pub use juno_core::stats::{auc, brier, expected_calibration_error};
+
+/// ECE over 10 equal-mass bins: the pairs sorted by probability, cut into 10 runs whose
+/// sizes differ by at most one; Σ (bin share) × |mean p − share positive|.
+pub fn equal_mass_calibration_error(pairs: &[(f64, bool)]) -> f64 {
+    if pairs.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = pairs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = sorted.len();
+    let bins = 10.min(n);
+    (0..bins)
+        .map(|b| {
+            let bin = &sorted[b * n / bins..(b + 1) * n / bins];
+            let k = bin.len() as f64;
+            let mean_p = bin.iter().map(|x| x.0).sum::<f64>() / k;
+            let share = bin.iter().filter(|x| x.1).count() as f64 / k;
+            (k / n as f64) * (mean_p - share).abs()
+        })
+        .sum()
+}
 
 /// A k-class confusion matrix: `m[actual][predicted]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +179,25 @@ mod tests {
         // A tie counts one half.
         assert_eq!(auc(&[0.5, 0.5], &[true, false]), Some(0.5));
         assert_eq!(auc(&[0.5, 0.7], &[true, true]), None);
+    }
+
+    #[test]
+    fn equal_mass_ece_by_hand() {
+        // 20 predictions: ten at 0.1 (one positive) and ten at 0.9 (six positive), so ten
+        // equal-mass bins of two.
+        let mut pairs: Vec<(f64, bool)> = (0..10).map(|i| (0.1, i == 0)).collect();
+        pairs.extend((0..10).map(|i| (0.9, i < 6)));
+        // Sorted (stable): bins {0.1 T, 0.1 F}, four {0.1 F, 0.1 F}, {0.9 T, 0.9 T} ×3,
+        // {0.9 F, 0.9 F} ×2. Errors: |0.1−0.5| once, |0.1−0| four times, |0.9−1| three
+        // times, |0.9−0| twice; each bin weighs 1/10.
+        let want = (0.4 + 4.0 * 0.1 + 3.0 * 0.1 + 2.0 * 0.9) / 10.0;
+        assert!((equal_mass_calibration_error(&pairs) - want).abs() < 1e-12);
+        // The equal-width form sees two bins, each off on average: |0.1−0.1| and |0.9−0.6|.
+        assert!((expected_calibration_error(&pairs) - 0.15).abs() < 1e-12);
+        // Ten predictions make bins of one, each wholly right or wrong: 0.5 is off by 0.5.
+        let halves: Vec<(f64, bool)> = (0..10).map(|i| (0.5, i % 2 == 0)).collect();
+        assert!((equal_mass_calibration_error(&halves) - 0.5).abs() < 1e-12);
+        assert_eq!(equal_mass_calibration_error(&[]), 0.0);
     }
 
     #[test]

@@ -10,6 +10,12 @@
 //!   predictions of the project.
 //! - `forward` — the deployment setting: fit on the oldest 70% of a project's rows, predict
 //!   the newest 30%.
+//! - `rolling` — deployment, sprint by sprint: a project's sprints are walked in time
+//!   order (`sprint_order`; Porru8: start date), and each block of [`ROLLING_RETRAIN_EVERY`]
+//!   sprints is predicted by the model JUNO would have had then: trained on every sprint
+//!   before the block, retrained once per block — the schedule the agent cycle uses
+//!   (`CycleOptions::retrain_every`, 10 newly finished sprints). Prediction starts once
+//!   [`ROLLING_MIN_SPRINTS`] sprints have finished; the earlier ones only train.
 //! - `sprint-cv` — like `paper-cv`, but the fold is the sprint's rank (dense rank of
 //!   `sprint_order`) mod 10, so every board's copy of one sprint falls in the same fold.
 //!   The same sprint often appears on several boards with identical features and outcome
@@ -22,7 +28,7 @@
 //! | target | model | metrics | baseline |
 //! |---|---|---|---|
 //! | 3-class `paper_class` (under / achieved / over) | probability forest ([`super::forest`]) on the evaluation features | macro precision, recall, F1; macro one-vs-rest AUC; MCC; MMAE | the training folds' majority class |
-//! | delivered ≥ 80% of the commitment at sprint start (`committed_sp` of the 0% row; rows with commitment 0 are skipped) | JUNO's deployed model: the logistic regression of [`juno_core::forecast::model`] on [`juno_core::forecast::features`] | AUC, Brier, calibration error (ECE, 10 bins), accuracy at 0.5 | the training folds' majority outcome (accuracy) and base rate (Brier) |
+//! | delivered ≥ 80% of the commitment at sprint start (`committed_sp` of the 0% row; rows with commitment 0 are skipped) | JUNO's deployed model: the logistic regression of [`juno_core::forecast::model`] on [`juno_core::forecast::features`] | AUC, Brier, calibration error (ECE over 10 equal-width bins, and over 10 equal-mass bins), accuracy at 0.5 | the training folds' majority outcome (accuracy) and base rate (Brier); the team's trailing delivery rate (Brier) |
 //! | `vel_diff` (delivered − committed points) | regression forest | NMAE = mean \|actual − predicted\| ÷ IQR(`vel_diff` of the project at this prediction time) | the training folds' mean and median |
 //!
 //! MMAE is the macro-averaged mean absolute error over the ordered classes
@@ -75,15 +81,28 @@ pub enum Protocol {
     Forward,
     /// 10-fold cross-validation with all boards of one sprint in one fold.
     SprintCv,
+    /// Sprint by sprint in time order, retrained every [`ROLLING_RETRAIN_EVERY`] sprints.
+    Rolling,
 }
 
+/// Under `rolling`, the model is retrained once per this many newly finished sprints (the
+/// agent cycle's default `retrain_every`).
+pub const ROLLING_RETRAIN_EVERY: usize = 10;
+
+/// Under `rolling`, predictions start once this many sprints have finished.
+pub const ROLLING_MIN_SPRINTS: usize = 10;
+
+/// The trailing-rate baseline reads a team's last this many finished sprints.
+pub const TRAILING_SPRINTS: usize = 5;
+
 impl Protocol {
-    /// `paper-cv` or `forward`.
+    /// `paper-cv`, `forward`, `sprint-cv` or `rolling`.
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::PaperCv => "paper-cv",
             Protocol::Forward => "forward",
             Protocol::SprintCv => "sprint-cv",
+            Protocol::Rolling => "rolling",
         }
     }
 }
@@ -95,9 +114,10 @@ impl std::str::FromStr for Protocol {
             "paper-cv" => Ok(Protocol::PaperCv),
             "forward" => Ok(Protocol::Forward),
             "sprint-cv" => Ok(Protocol::SprintCv),
+            "rolling" => Ok(Protocol::Rolling),
             other => Err(Error::invalid(
                 "protocol",
-                format!("expected `paper-cv`, `forward` or `sprint-cv`, got `{other}`"),
+                format!("expected `paper-cv`, `forward`, `sprint-cv` or `rolling`, got `{other}`"),
             )),
         }
     }
@@ -165,14 +185,26 @@ pub struct BinaryReport {
     pub auc: Option<f64>,
     /// Brier score.
     pub brier: f64,
-    /// Expected calibration error.
+    /// Expected calibration error over 10 equal-width bins of the predicted probability.
     pub calibration_error: f64,
+    /// Expected calibration error over 10 equal-mass bins (each holds a tenth of the
+    /// predictions, sorted by probability): not flattered by empty extreme bins.
+    #[serde(default)]
+    pub calibration_error_equal_mass: f64,
     /// Accuracy at p ≥ 0.5.
     pub accuracy: f64,
     /// Majority-outcome baseline accuracy.
     pub baseline_accuracy: f64,
     /// Base-rate baseline Brier score (predicting the training share for every row).
     pub baseline_brier: f64,
+    /// The trailing-rate baseline's Brier score: each row predicted by its team's share of
+    /// delivered sprints among its last [`TRAILING_SPRINTS`] finished ones (the training
+    /// share when the team has none yet).
+    #[serde(default)]
+    pub trailing_brier: f64,
+    /// The trailing-rate baseline's AUC.
+    #[serde(default)]
+    pub trailing_auc: Option<f64>,
 }
 
 /// `vel_diff` regression results.
@@ -214,6 +246,10 @@ pub struct SprintRiskEvalReport {
     pub options: SprintRiskEvalOptions,
     /// Per project, by name.
     pub projects: Vec<ProjectReport>,
+    /// The binary target over every project's predictions together (each project's rows
+    /// predicted by that project's models), when any project has binary results.
+    #[serde(default)]
+    pub pooled_binary: Option<BinaryReport>,
 }
 
 /// A prepared row: the evaluation features and the labels.
@@ -341,7 +377,29 @@ fn splits(protocol: Protocol, group: &[usize]) -> Vec<(Vec<usize>, Vec<usize>)> 
             let cut = n * 7 / 10;
             vec![((0..cut).collect(), (cut..n).collect())]
         }
+        Protocol::Rolling => rolling_splits(group),
     }
+}
+
+/// The `rolling` splits: `group` is each row's sprint rank, rows sorted by it. Block *b*
+/// tests the rows of sprints [start, start + ROLLING_RETRAIN_EVERY) and trains on every row
+/// of an earlier sprint; the first block starts at sprint ROLLING_MIN_SPRINTS.
+fn rolling_splits(group: &[usize]) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let last = group.iter().copied().max().unwrap_or(0);
+    let mut out = Vec::new();
+    let mut start = ROLLING_MIN_SPRINTS;
+    while start <= last {
+        let end = start + ROLLING_RETRAIN_EVERY;
+        let train: Vec<usize> = (0..group.len()).filter(|i| group[*i] < start).collect();
+        let test: Vec<usize> = (0..group.len())
+            .filter(|i| (start..end).contains(&group[*i]))
+            .collect();
+        if !train.is_empty() && !test.is_empty() {
+            out.push((train, test));
+        }
+        start = end;
+    }
+    out
 }
 
 fn pick<T: Clone>(xs: &[T], idx: &[usize]) -> Vec<T> {
@@ -403,17 +461,39 @@ fn class_report(rows: &[Row], protocol: Protocol) -> Result<Option<ClassReport>>
     }))
 }
 
-fn binary_report(
-    shared: &[Vec<f64>],
-    y: &[bool],
-    groups: &[usize],
-    protocol: Protocol,
-) -> Result<Option<BinaryReport>> {
-    if y.len() < 10 {
-        return Ok(None);
+/// The binary target's rows: the deployed model's features, the outcome, the sprint rank,
+/// and the team's trailing delivery rate before the sprint (`None`: no finished sprint yet).
+#[derive(Default)]
+struct BinaryRows {
+    shared: Vec<Vec<f64>>,
+    y: Vec<bool>,
+    groups: Vec<usize>,
+    trailing: Vec<Option<f64>>,
+}
+
+impl BinaryRows {
+    fn push(&mut self, shared: Vec<f64>, y: bool, group: usize, trailing: Option<f64>) {
+        self.shared.push(shared);
+        self.y.push(y);
+        self.groups.push(group);
+        self.trailing.push(trailing);
     }
-    let (mut probs, mut labels, mut base_p, mut base_y) = (vec![], vec![], vec![], vec![]);
-    for (train, test) in splits(protocol, groups) {
+}
+
+/// One scored prediction: the model's probability, the outcome, the base-rate and
+/// trailing-rate baselines' probabilities.
+type Scored = (f64, bool, f64, f64);
+
+/// The share delivered among a team's last [`TRAILING_SPRINTS`] outcomes.
+fn trailing_rate(outcomes: &[bool]) -> Option<f64> {
+    let recent = &outcomes[outcomes.len().saturating_sub(TRAILING_SPRINTS)..];
+    (!recent.is_empty()).then(|| recent.iter().filter(|d| **d).count() as f64 / recent.len() as f64)
+}
+
+fn binary_scored(rows: &BinaryRows, protocol: Protocol) -> Result<Vec<Scored>> {
+    let (shared, y) = (&rows.shared, &rows.y);
+    let mut out = Vec::new();
+    for (train, test) in splits(protocol, &rows.groups) {
         let ty = pick(y, &train);
         let share = ty.iter().filter(|v| **v).count() as f64 / ty.len().max(1) as f64;
         let model = if share > 0.0 && share < 1.0 {
@@ -422,25 +502,53 @@ fn binary_report(
             None
         };
         for i in test {
-            probs.push(model.as_ref().map_or(share, |m| m.predict(&shared[i])));
-            labels.push(y[i]);
-            base_p.push(share);
-            base_y.push(share >= 0.5);
+            let p = model.as_ref().map_or(share, |m| m.predict(&shared[i]));
+            out.push((p, y[i], share, rows.trailing[i].unwrap_or(share)));
         }
     }
-    let pairs: Vec<(f64, bool)> = probs.iter().copied().zip(labels.iter().copied()).collect();
-    let base_pairs: Vec<(f64, bool)> = base_p.iter().copied().zip(labels.iter().copied()).collect();
+    Ok(out)
+}
+
+/// The binary results of one project (`None` under 10 rows), its predictions added to
+/// `pooled`.
+fn binary_report(
+    rows: &BinaryRows,
+    protocol: Protocol,
+    pooled: &mut Vec<Scored>,
+) -> Result<Option<BinaryReport>> {
+    if rows.y.len() < 10 {
+        return Ok(None);
+    }
+    let scored = binary_scored(rows, protocol)?;
+    pooled.extend_from_slice(&scored);
+    Ok(binary_metrics(&scored))
+}
+
+fn binary_metrics(scored: &[Scored]) -> Option<BinaryReport> {
+    if scored.is_empty() {
+        return None;
+    }
+    let labels: Vec<bool> = scored.iter().map(|s| s.1).collect();
+    let probs: Vec<f64> = scored.iter().map(|s| s.0).collect();
+    let trailing: Vec<f64> = scored.iter().map(|s| s.3).collect();
+    let pairs: Vec<(f64, bool)> = scored.iter().map(|s| (s.0, s.1)).collect();
+    let base_pairs: Vec<(f64, bool)> = scored.iter().map(|s| (s.2, s.1)).collect();
+    let trailing_pairs: Vec<(f64, bool)> = scored.iter().map(|s| (s.3, s.1)).collect();
     let n = labels.len() as f64;
-    Ok(Some(BinaryReport {
+    let right = |p: f64, l: bool| (p >= 0.5) == l;
+    Some(BinaryReport {
         n: labels.len(),
         delivered_share: labels.iter().filter(|v| **v).count() as f64 / n,
         auc: metrics::auc(&probs, &labels),
         brier: metrics::brier(&pairs),
         calibration_error: metrics::expected_calibration_error(&pairs),
-        accuracy: pairs.iter().filter(|(p, l)| (*p >= 0.5) == *l).count() as f64 / n,
-        baseline_accuracy: base_y.iter().zip(&labels).filter(|(b, l)| b == l).count() as f64 / n,
+        calibration_error_equal_mass: metrics::equal_mass_calibration_error(&pairs),
+        accuracy: pairs.iter().filter(|(p, l)| right(*p, *l)).count() as f64 / n,
+        baseline_accuracy: base_pairs.iter().filter(|(p, l)| right(*p, *l)).count() as f64 / n,
         baseline_brier: metrics::brier(&base_pairs),
-    }))
+        trailing_brier: metrics::brier(&trailing_pairs),
+        trailing_auc: metrics::auc(&trailing, &labels),
+    })
 }
 
 fn regression_report(rows: &[Row], protocol: Protocol) -> Result<Option<RegressionReport>> {
@@ -507,14 +615,14 @@ pub fn evaluate_tse(
         ));
     }
     let mut projects = Vec::new();
+    let mut pooled = Vec::new();
     for (project, mut its) in by_project {
         its.sort_by_key(|r| (r.sprint_order, r.boardid, r.sprintid));
         // Each board's finished sprints so far, in order: the history a forecast sees.
         let mut board_history: BTreeMap<i64, Vec<Sprint>> = BTreeMap::new();
+        let mut board_outcomes: BTreeMap<i64, Vec<bool>> = BTreeMap::new();
         let mut rows = Vec::with_capacity(its.len());
-        let mut binary_shared = Vec::new();
-        let mut binary_y = Vec::new();
-        let mut binary_groups = Vec::new();
+        let mut binary = BinaryRows::default();
         let (mut rank, mut last_order) = (0usize, None);
         for it in &its {
             if last_order.is_some_and(|o| o != it.sprint_order) {
@@ -536,9 +644,9 @@ pub fn evaluate_tse(
                 .unwrap_or(it.committed_sp);
             let delivered = (c0 > 0.0).then_some(it.delivered_sp >= options.delivered_ratio * c0);
             if let Some(d) = delivered {
-                binary_shared.push(shared.to_vec());
-                binary_y.push(d);
-                binary_groups.push(rank);
+                let outcomes = board_outcomes.entry(it.boardid).or_default();
+                binary.push(shared.to_vec(), d, rank, trailing_rate(outcomes));
+                outcomes.push(d);
             }
             rows.push(Row {
                 group: rank,
@@ -557,7 +665,7 @@ pub fn evaluate_tse(
             project: project.to_owned(),
             sprints: rows.len(),
             class3: class_report(&rows, options.protocol)?,
-            binary: binary_report(&binary_shared, &binary_y, &binary_groups, options.protocol)?,
+            binary: binary_report(&binary, options.protocol, &mut pooled)?,
             regression: regression_report(&rows, options.protocol)?,
         });
     }
@@ -566,6 +674,7 @@ pub fn evaluate_tse(
         prediction_at: format!("{}% of the sprint", options.pred_time_pct),
         options: options.clone(),
         projects,
+        pooled_binary: binary_metrics(&pooled),
     })
 }
 
@@ -618,6 +727,7 @@ pub fn evaluate_porru(
     options: &SprintRiskEvalOptions,
 ) -> Result<SprintRiskEvalReport> {
     let members = mid.map(|(m, i)| sprint_issues(m, i)).unwrap_or_default();
+    let mut pooled = Vec::new();
     let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
     let mut by_project: BTreeMap<&str, Vec<&PorruSprint>> = BTreeMap::new();
     for s in sprints.iter().filter(|s| s.state == "CLOSED") {
@@ -627,7 +737,8 @@ pub fn evaluate_porru(
     for (project, mut ss) in by_project {
         ss.sort_by(|a, b| a.start.cmp(&b.start).then(a.sprint_id.cmp(&b.sprint_id)));
         let mut past: Vec<Sprint> = Vec::new();
-        let (mut x, mut y) = (Vec::new(), Vec::new());
+        let mut binary = BinaryRows::default();
+        let mut outcomes: Vec<bool> = Vec::new();
         for s in &ss {
             let days = days_between(&s.start, &s.end).unwrap_or(0.0).max(0.0);
             let mut state = SprintState {
@@ -682,8 +793,15 @@ pub fn evaluate_porru(
             };
             let ratio = s.completion_ratio_sp;
             if let Some(r) = ratio.filter(|_| s.sp_total > 0.0) {
-                x.push(features::extract(&state, &history).to_vec());
-                y.push(r >= options.delivered_ratio);
+                let delivered = r >= options.delivered_ratio;
+                let rank = binary.y.len();
+                binary.push(
+                    features::extract(&state, &history).to_vec(),
+                    delivered,
+                    rank,
+                    trailing_rate(&outcomes),
+                );
+                outcomes.push(delivered);
                 past.push(Sprint::finished(
                     s.sp_total,
                     r * s.sp_total,
@@ -694,9 +812,9 @@ pub fn evaluate_porru(
         }
         projects.push(ProjectReport {
             project: project.to_owned(),
-            sprints: y.len(),
+            sprints: binary.y.len(),
             class3: None,
-            binary: binary_report(&x, &y, &(0..y.len()).collect::<Vec<_>>(), options.protocol)?,
+            binary: binary_report(&binary, options.protocol, &mut pooled)?,
             regression: None,
         });
     }
@@ -712,6 +830,7 @@ pub fn evaluate_porru(
         },
         options: options.clone(),
         projects,
+        pooled_binary: binary_metrics(&pooled),
     })
 }
 
@@ -805,37 +924,56 @@ impl SprintRiskEvalReport {
             "\ndelivered ≥ {:.0}% of the commitment (JUNO's deployed logistic model)\n",
             self.options.delivered_ratio * 100.0
         ));
-        s.push_str("project      sprints delivered    AUC  Brier    ECE    acc | majority acc  base-rate Brier\n");
+        s.push_str(
+            "(ECE: 10 equal-width bins; ECEm: 10 equal-mass bins; trailing: the team's delivery \
+             rate over its last 5 finished sprints)\n",
+        );
+        s.push_str("project      sprints delivered    AUC  Brier    ECE   ECEm    acc | majority acc  base-rate Brier  trailing Brier  trailing AUC\n");
+        let row = |s: &mut String, name: &str, b: &BinaryReport| {
+            let _ = writeln!(
+                s,
+                "{:<12} {:>7} {:>9.3} {} {:>6.3} {:>6.3} {:>6.3} {:>6.3} | {:>12.3} {:>16.3} {:>15.3} {:>13}",
+                name,
+                b.n,
+                b.delivered_share,
+                opt(b.auc),
+                b.brier,
+                b.calibration_error,
+                b.calibration_error_equal_mass,
+                b.accuracy,
+                b.baseline_accuracy,
+                b.baseline_brier,
+                b.trailing_brier,
+                opt(b.trailing_auc).trim(),
+            );
+        };
         for p in &self.projects {
             if let Some(b) = &p.binary {
-                let _ = writeln!(
-                    s,
-                    "{:<12} {:>7} {:>9.3} {} {:>6.3} {:>6.3} {:>6.3} | {:>12.3} {:>16.3}",
-                    p.project,
-                    b.n,
-                    b.delivered_share,
-                    opt(b.auc),
-                    b.brier,
-                    b.calibration_error,
-                    b.accuracy,
-                    b.baseline_accuracy,
-                    b.baseline_brier
-                );
+                row(&mut s, &p.project, b);
             }
         }
         let _ = writeln!(
             s,
-            "{:<12} {:>7} {:>9} {} {} {} {} | {:>12} {:>16}",
+            "{:<12} {:>7} {:>9} {} {} {} {} {} | {:>12} {:>16} {:>15} {:>13}",
             "mean",
             "",
             "",
             opt(n(&|p| p.binary.as_ref().and_then(|b| b.auc))),
             opt(n(&|p| p.binary.as_ref().map(|b| b.brier))),
             opt(n(&|p| p.binary.as_ref().map(|b| b.calibration_error))),
+            opt(n(&|p| p
+                .binary
+                .as_ref()
+                .map(|b| b.calibration_error_equal_mass))),
             opt(n(&|p| p.binary.as_ref().map(|b| b.accuracy))),
             opt(n(&|p| p.binary.as_ref().map(|b| b.baseline_accuracy))).trim(),
             opt(n(&|p| p.binary.as_ref().map(|b| b.baseline_brier))).trim(),
+            opt(n(&|p| p.binary.as_ref().map(|b| b.trailing_brier))).trim(),
+            opt(n(&|p| p.binary.as_ref().and_then(|b| b.trailing_auc))).trim(),
         );
+        if let Some(b) = &self.pooled_binary {
+            row(&mut s, "pooled", b);
+        }
         if self.projects.iter().any(|p| p.regression.is_some()) {
             s.push_str("\nvel_diff regression (NMAE = MAE ÷ IQR; lower is better)\n");
             s.push_str("project      sprints    IQR   NMAE | mean baseline  median baseline\n");
@@ -860,5 +998,44 @@ impl SprintRiskEvalReport {
             );
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rolling_never_trains_on_the_sprints_it_predicts_or_later() {
+        // 35 sprints, some on two boards (two rows of one rank).
+        let group: Vec<usize> = (0..35).flat_map(|g| vec![g; 1 + g % 2]).collect();
+        let splits = rolling_splits(&group);
+        // Blocks of 10 sprints from sprint 10: [10, 20), [20, 30), [30, 35).
+        assert_eq!(splits.len(), 3);
+        let mut predicted = Vec::new();
+        for (b, (train, test)) in splits.iter().enumerate() {
+            let start = ROLLING_MIN_SPRINTS + b * ROLLING_RETRAIN_EVERY;
+            assert!(train.iter().all(|i| group[*i] < start));
+            assert_eq!(train.len(), group.iter().filter(|g| **g < start).count());
+            assert!(
+                test.iter()
+                    .all(|i| (start..start + 10).contains(&group[*i]))
+            );
+            predicted.extend(test.iter().copied());
+        }
+        // Every row from sprint 10 on is predicted exactly once; none before.
+        let want: Vec<usize> = (0..group.len()).filter(|i| group[*i] >= 10).collect();
+        assert_eq!(predicted, want);
+        // Too short a history: nothing to predict.
+        assert!(rolling_splits(&[0, 1, 2, 3]).is_empty());
+    }
+
+    #[test]
+    fn the_trailing_rate_reads_the_last_five_outcomes() {
+        assert_eq!(trailing_rate(&[]), None);
+        assert_eq!(trailing_rate(&[true, false]), Some(0.5));
+        // Only the last five count.
+        let seven = [false, false, true, true, true, true, false];
+        assert_eq!(trailing_rate(&seven), Some(0.8));
     }
 }

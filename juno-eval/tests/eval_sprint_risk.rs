@@ -87,6 +87,29 @@ fn forward_and_sprint_grouped_protocols_beat_the_baselines() {
     }
 }
 
+/// The deployment protocol: every model still beats the naive baselines, and the
+/// delivery probability beats the team's own trailing rate on Brier. (Its calibration is
+/// reported, not asserted: EVALUATION.md, "Rolling".)
+#[test]
+fn the_rolling_protocol_beats_the_baselines_and_the_trailing_rate() {
+    let Some(report) = run(Protocol::Rolling) else {
+        return;
+    };
+    assert_beats_baselines(&report);
+    for p in &report.projects {
+        let b = p.binary.as_ref().unwrap();
+        assert!(b.brier < b.trailing_brier, "{}: {b:?}", p.project);
+    }
+    let pooled = report.pooled_binary.as_ref().unwrap();
+    let n: usize = report
+        .projects
+        .iter()
+        .filter_map(|p| p.binary.as_ref())
+        .map(|b| b.n)
+        .sum();
+    assert_eq!(pooled.n, n);
+}
+
 #[test]
 fn porru_sprints_are_read_by_their_header() {
     let Some(dir) = shared_data() else { return };
@@ -138,7 +161,12 @@ fn small_files_evaluate_and_bad_files_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("it.csv");
     std::fs::write(&good, synthetic(60)).unwrap();
-    for protocol in [Protocol::PaperCv, Protocol::Forward, Protocol::SprintCv] {
+    for protocol in [
+        Protocol::PaperCv,
+        Protocol::Forward,
+        Protocol::SprintCv,
+        Protocol::Rolling,
+    ] {
         let options = SprintRiskEvalOptions {
             protocol,
             ..SprintRiskEvalOptions::default()
@@ -150,7 +178,22 @@ fn small_files_evaluate_and_bad_files_are_named() {
         let c = p.class3.as_ref().unwrap();
         assert!(c.f1 > c.baseline_f1, "{protocol:?}: {c:?}");
         assert!(r.render_table().contains("Demo"));
+        // One project: the pooled figures are its own.
+        assert_eq!(r.pooled_binary.as_ref(), p.binary.as_ref(), "{protocol:?}");
     }
+    // Rolling predicts each sprint from the 11th on, once.
+    let rolling = sprint_risk::run(
+        &good,
+        None,
+        &SprintRiskEvalOptions {
+            protocol: Protocol::Rolling,
+            ..SprintRiskEvalOptions::default()
+        },
+    )
+    .unwrap();
+    let b = rolling.projects[0].binary.as_ref().unwrap();
+    assert_eq!(b.n, 60 - sprint_risk::ROLLING_MIN_SPRINTS);
+    assert!(b.trailing_brier > 0.0 && b.calibration_error_equal_mass >= 0.0);
 
     let missing = dir.path().join("nope.csv");
     let e = sprint_risk::run(&missing, None, &SprintRiskEvalOptions::default()).unwrap_err();

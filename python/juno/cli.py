@@ -489,10 +489,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--protocol",
-        choices=["paper-cv", "forward", "sprint-cv"],
+        choices=["paper-cv", "forward", "sprint-cv", "rolling"],
         default="paper-cv",
         help="paper-cv: the paper's interleaved 10-fold CV; forward: oldest 70%% → newest "
-        "30%%; sprint-cv: 10 folds keeping a sprint's boards together (default paper-cv)",
+        "30%%; sprint-cv: 10 folds keeping a sprint's boards together; rolling: sprint by "
+        "sprint in time order, retrained every 10 sprints (default paper-cv)",
     )
     p.add_argument(
         "--pred-time", type=int, default=30, metavar="PCT", help="prediction time, %% of sprint"

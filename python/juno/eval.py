@@ -19,9 +19,11 @@ from typing import Any
 
 from juno import _juno
 
-PROTOCOLS = ("paper-cv", "forward", "sprint-cv")
+PROTOCOLS = ("paper-cv", "forward", "sprint-cv", "rolling")
 """``paper-cv``: the TSE2017 paper's 10-fold interleaved CV; ``forward``: oldest 70% →
-newest 30%; ``sprint-cv``: 10 folds with every board's copy of a sprint in one fold."""
+newest 30%; ``sprint-cv``: 10 folds with every board's copy of a sprint in one fold;
+``rolling``: sprint by sprint in time order, each block of 10 sprints predicted by a model
+trained on every earlier sprint (the deployment setting)."""
 
 
 @dataclass(frozen=True)

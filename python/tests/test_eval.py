@@ -52,13 +52,18 @@ def synthetic(n: int) -> str:
 def test_sprint_risk_on_a_small_file(tmp_path: Path) -> None:
     path = tmp_path / "it.csv"
     path.write_text(synthetic(60), encoding="utf-8")
-    for protocol in ("paper-cv", "forward", "sprint-cv"):
+    for protocol in ("paper-cv", "forward", "sprint-cv", "rolling"):
         r = sprint_risk(path, protocol=protocol)
         (p,) = r.report["projects"]
         assert (p["project"], p["sprints"]) == ("Demo", 60)
         assert p["class3"]["f1"] > p["class3"]["baseline_f1"]
         assert r.report["options"]["protocol"] == protocol
         assert "Demo" in r.table
+        # Rolling predicts each sprint from the 11th on; one project: pooled = its own.
+        binary = r.report["pooled_binary"]
+        assert binary == p["binary"]
+        if protocol == "rolling":
+            assert binary["n"] == 50 and "trailing Brier" in r.table
 
 
 def test_bad_files_and_options_raise_invalid_input(tmp_path: Path) -> None:

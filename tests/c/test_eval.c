@@ -67,8 +67,8 @@ static void sprint_risk_on_small_files(const char *dir) {
         "the synthetic file was written");
   free(text);
   const char *protocols[] = {"{\"protocol\":\"paper-cv\"}", "{\"protocol\":\"forward\"}",
-                             "{\"protocol\":\"sprint-cv\"}"};
-  for (size_t p = 0; p < 3; p++) {
+                             "{\"protocol\":\"sprint-cv\"}", "{\"protocol\":\"rolling\"}"};
+  for (size_t p = 0; p < 4; p++) {
     juno_buf out = {NULL, 0}, table = {NULL, 0};
     juno_error *err = NULL;
     if (ok(juno_eval_sprint_risk(path, strlen(path), NULL, 0, protocols[p], strlen(protocols[p]),

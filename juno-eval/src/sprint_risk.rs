@@ -60,6 +60,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::data::{self, IssueAggregate, Iteration, PorruSprint};
@@ -415,15 +416,21 @@ fn class_report(rows: &[Row], protocol: Protocol) -> Result<Option<ClassReport>>
     let y: Vec<usize> = usable.iter().filter_map(|r| r.class).collect();
     let groups: Vec<usize> = usable.iter().map(|r| r.group).collect();
     let (mut actual, mut predicted, mut probs, mut base) = (vec![], vec![], vec![], vec![]);
-    for (train, test) in splits(protocol, &groups) {
-        let ty = pick(&y, &train);
-        let model = Classifier::fit(&pick(&x, &train), &ty, 3)?;
-        let p = model.predict_proba(&pick(&x, &test))?;
-        let mut counts = [0usize; 3];
-        for c in &ty {
-            counts[*c] += 1;
-        }
-        let majority = forest::argmax(&counts.map(|c| c as f64));
+    // Each split's model is independent and seeded: fitted in parallel, gathered in order.
+    let fitted = splits(protocol, &groups)
+        .into_par_iter()
+        .map(|(train, test)| {
+            let ty = pick(&y, &train);
+            let model = Classifier::fit(&pick(&x, &train), &ty, 3)?;
+            let p = model.predict_proba(&pick(&x, &test))?;
+            let mut counts = [0usize; 3];
+            for c in &ty {
+                counts[*c] += 1;
+            }
+            Ok((test, p, forest::argmax(&counts.map(|c| c as f64))))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (test, p, majority) in fitted {
         for (i, pi) in test.iter().zip(p) {
             actual.push(y[*i]);
             predicted.push(forest::argmax(&pi));
@@ -492,21 +499,26 @@ fn trailing_rate(outcomes: &[bool]) -> Option<f64> {
 
 fn binary_scored(rows: &BinaryRows, protocol: Protocol) -> Result<Vec<Scored>> {
     let (shared, y) = (&rows.shared, &rows.y);
-    let mut out = Vec::new();
-    for (train, test) in splits(protocol, &rows.groups) {
-        let ty = pick(y, &train);
-        let share = ty.iter().filter(|v| **v).count() as f64 / ty.len().max(1) as f64;
-        let model = if share > 0.0 && share < 1.0 {
-            Some(Logistic::fit(&pick(shared, &train), &ty, L2_PENALTY)?)
-        } else {
-            None
-        };
-        for i in test {
-            let p = model.as_ref().map_or(share, |m| m.predict(&shared[i]));
-            out.push((p, y[i], share, rows.trailing[i].unwrap_or(share)));
-        }
-    }
-    Ok(out)
+    let blocks = splits(protocol, &rows.groups)
+        .into_par_iter()
+        .map(|(train, test)| {
+            let ty = pick(y, &train);
+            let share = ty.iter().filter(|v| **v).count() as f64 / ty.len().max(1) as f64;
+            let model = if share > 0.0 && share < 1.0 {
+                Some(Logistic::fit(&pick(shared, &train), &ty, L2_PENALTY)?)
+            } else {
+                None
+            };
+            Ok(test
+                .into_iter()
+                .map(|i| {
+                    let p = model.as_ref().map_or(share, |m| m.predict(&shared[i]));
+                    (p, y[i], share, rows.trailing[i].unwrap_or(share))
+                })
+                .collect::<Vec<Scored>>())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(blocks.concat())
 }
 
 /// The binary results of one project (`None` under 10 rows), its predictions added to
@@ -561,12 +573,17 @@ fn regression_report(rows: &[Row], protocol: Protocol) -> Result<Option<Regressi
     let groups: Vec<usize> = usable.iter().map(|r| r.group).collect();
     let iqr = metrics::quantile(&y, 0.75) - metrics::quantile(&y, 0.25);
     let (mut actual, mut pred, mut mean_p, mut median_p) = (vec![], vec![], vec![], vec![]);
-    for (train, test) in splits(protocol, &groups) {
-        let ty = pick(&y, &train);
-        let model = Regressor::fit(&pick(&x, &train), &ty)?;
-        let p = model.predict(&pick(&x, &test))?;
-        let mean = ty.iter().sum::<f64>() / ty.len().max(1) as f64;
-        let median = metrics::quantile(&ty, 0.5);
+    let fitted = splits(protocol, &groups)
+        .into_par_iter()
+        .map(|(train, test)| {
+            let ty = pick(&y, &train);
+            let model = Regressor::fit(&pick(&x, &train), &ty)?;
+            let p = model.predict(&pick(&x, &test))?;
+            let mean = ty.iter().sum::<f64>() / ty.len().max(1) as f64;
+            Ok((test, p, mean, metrics::quantile(&ty, 0.5)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (test, p, mean, median) in fitted {
         for (i, pi) in test.iter().zip(p) {
             actual.push(y[*i]);
             pred.push(pi);

@@ -1,6 +1,6 @@
 //! Runs the sprint-risk evaluation from Rust (the `juno eval sprint-risk` command does the
 //! same from Python): `cargo run --release --example eval_sprint_risk -- ITERATIONS.csv
-//! [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling]`.
+//! [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling [none|isotonic|platt]]`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(iterations) = args.first().map(PathBuf::from) else {
         eprintln!(
-            "usage: eval_sprint_risk ITERATIONS.csv [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling]"
+            "usage: eval_sprint_risk ITERATIONS.csv [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling [none|isotonic|platt]]"
         );
         std::process::exit(2);
     };
@@ -19,10 +19,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .get(1)
         .filter(|a| a.ends_with(".csv"))
         .map(PathBuf::from);
-    let protocol = args
-        .iter()
-        .find(|a| !a.ends_with(".csv"))
+    let words: Vec<&String> = args.iter().filter(|a| !a.ends_with(".csv")).collect();
+    let protocol = words
+        .first()
         .map_or(Ok(sprint_risk::Protocol::PaperCv), |p| p.parse())?;
+    let recalibration = words
+        .get(1)
+        .map_or(Ok(sprint_risk::Recalibration::None), |r| r.parse())?;
     let memberships = args
         .get(2)
         .filter(|a| a.ends_with(".csv"))
@@ -30,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = SprintRiskEvalOptions {
         protocol,
         memberships,
+        recalibration,
         ..SprintRiskEvalOptions::default()
     };
     let start = Instant::now();

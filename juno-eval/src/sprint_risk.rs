@@ -124,6 +124,81 @@ impl std::str::FromStr for Protocol {
     }
 }
 
+/// How the `rolling` protocol recalibrates the deployed model's probabilities. Each
+/// block's map is fitted only on the earlier blocks' predictions and outcomes (out of time,
+/// as a deployed JUNO would have them), once there are [`MIN_CALIBRATION_OUTCOMES`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Recalibration {
+    /// The model's probabilities as they are.
+    #[default]
+    None,
+    /// A monotone map by isotonic regression (`juno_core::reasoning::Calibration`).
+    Isotonic,
+    /// Platt scaling: a logistic regression on the logit of the probability.
+    Platt,
+}
+
+impl Recalibration {
+    /// `none`, `isotonic` or `platt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recalibration::None => "none",
+            Recalibration::Isotonic => "isotonic",
+            Recalibration::Platt => "platt",
+        }
+    }
+}
+
+impl std::str::FromStr for Recalibration {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "none" => Ok(Recalibration::None),
+            "isotonic" => Ok(Recalibration::Isotonic),
+            "platt" => Ok(Recalibration::Platt),
+            other => Err(Error::invalid(
+                "recalibration",
+                format!("expected `none`, `isotonic` or `platt`, got `{other}`"),
+            )),
+        }
+    }
+}
+
+pub use juno_core::reasoning::MIN_CALIBRATION_OUTCOMES;
+
+/// A fitted recalibration: raw probability → calibrated probability.
+type RecalibrationMap = Box<dyn Fn(f64) -> f64 + Send + Sync>;
+
+/// A recalibration map fitted on (probability, outcome) pairs; `None` while there are too
+/// few, or only one outcome.
+fn fit_recalibration(
+    method: Recalibration,
+    pairs: &[(f64, bool)],
+) -> Result<Option<RecalibrationMap>> {
+    let positives = pairs.iter().filter(|p| p.1).count();
+    if pairs.len() < MIN_CALIBRATION_OUTCOMES || positives == 0 || positives == pairs.len() {
+        return Ok(None);
+    }
+    Ok(match method {
+        Recalibration::None => None,
+        Recalibration::Isotonic => {
+            let map = juno_core::reasoning::Calibration::fit(pairs);
+            Some(Box::new(move |p| map.apply(p)))
+        }
+        Recalibration::Platt => {
+            let logit = |p: f64| {
+                let p = p.clamp(1e-6, 1.0 - 1e-6);
+                (p / (1.0 - p)).ln()
+            };
+            let rows: Vec<Vec<f64>> = pairs.iter().map(|(p, _)| vec![logit(*p)]).collect();
+            let labels: Vec<bool> = pairs.iter().map(|(_, y)| *y).collect();
+            let model = Logistic::fit(&rows, &labels, L2_PENALTY)?;
+            Some(Box::new(move |p| model.predict(&[logit(p)])))
+        }
+    })
+}
+
 /// Evaluation options. Missing fields take their defaults when deserialised; unknown ones
 /// are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +214,9 @@ pub struct SprintRiskEvalOptions {
     /// Given with the issues file (`porru8_issues.csv` as `issues`), each sprint is
     /// rebuilt as it stood at the prediction time; without them, at sprint start.
     pub memberships: Option<std::path::PathBuf>,
+    /// `rolling` only: how the binary target's probabilities are recalibrated (default
+    /// none).
+    pub recalibration: Recalibration,
 }
 
 impl Default for SprintRiskEvalOptions {
@@ -148,6 +226,7 @@ impl Default for SprintRiskEvalOptions {
             pred_time_pct: 30,
             delivered_ratio: 0.8,
             memberships: None,
+            recalibration: Recalibration::None,
         }
     }
 }
@@ -497,7 +576,11 @@ fn trailing_rate(outcomes: &[bool]) -> Option<f64> {
     (!recent.is_empty()).then(|| recent.iter().filter(|d| **d).count() as f64 / recent.len() as f64)
 }
 
-fn binary_scored(rows: &BinaryRows, protocol: Protocol) -> Result<Vec<Scored>> {
+fn binary_scored(
+    rows: &BinaryRows,
+    protocol: Protocol,
+    recalibration: Recalibration,
+) -> Result<Vec<Scored>> {
     let (shared, y) = (&rows.shared, &rows.y);
     let blocks = splits(protocol, &rows.groups)
         .into_par_iter()
@@ -518,20 +601,36 @@ fn binary_scored(rows: &BinaryRows, protocol: Protocol) -> Result<Vec<Scored>> {
                 .collect::<Vec<Scored>>())
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(blocks.concat())
+    if recalibration == Recalibration::None {
+        return Ok(blocks.concat());
+    }
+    // Block by block in time order: each block's map is fitted on the raw predictions and
+    // outcomes of the blocks before it, never on its own.
+    let mut seen: Vec<(f64, bool)> = Vec::new();
+    let mut out = Vec::new();
+    for block in blocks {
+        let map = fit_recalibration(recalibration, &seen)?;
+        seen.extend(block.iter().map(|s| (s.0, s.1)));
+        out.extend(
+            block.into_iter().map(|(p, y, base, trailing)| {
+                (map.as_ref().map_or(p, |m| m(p)), y, base, trailing)
+            }),
+        );
+    }
+    Ok(out)
 }
 
 /// The binary results of one project (`None` under 10 rows), its predictions added to
 /// `pooled`.
 fn binary_report(
     rows: &BinaryRows,
-    protocol: Protocol,
+    options: &SprintRiskEvalOptions,
     pooled: &mut Vec<Scored>,
 ) -> Result<Option<BinaryReport>> {
     if rows.y.len() < 10 {
         return Ok(None);
     }
-    let scored = binary_scored(rows, protocol)?;
+    let scored = binary_scored(rows, options.protocol, options.recalibration)?;
     pooled.extend_from_slice(&scored);
     Ok(binary_metrics(&scored))
 }
@@ -600,12 +699,29 @@ fn regression_report(rows: &[Row], protocol: Protocol) -> Result<Option<Regressi
     }))
 }
 
+/// Recalibration needs earlier outcomes: only the rolling protocol has them.
+fn check_recalibration(options: &SprintRiskEvalOptions) -> Result<()> {
+    if options.recalibration != Recalibration::None && options.protocol != Protocol::Rolling {
+        return Err(Error::invalid(
+            "recalibration",
+            format!(
+                "`{}` needs the `rolling` protocol (a map is fitted on earlier sprints' \
+                 outcomes), got `{}`",
+                options.recalibration.as_str(),
+                options.protocol.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Evaluates TSE2017-schema iterations (with optional issue features).
 pub fn evaluate_tse(
     iterations: &[Iteration],
     issues: Option<&[data::IssueFeatures]>,
     options: &SprintRiskEvalOptions,
 ) -> Result<SprintRiskEvalReport> {
+    check_recalibration(options)?;
     if !(options.delivered_ratio.is_finite() && options.delivered_ratio > 0.0) {
         return Err(Error::invalid(
             "delivered_ratio",
@@ -682,7 +798,7 @@ pub fn evaluate_tse(
             project: project.to_owned(),
             sprints: rows.len(),
             class3: class_report(&rows, options.protocol)?,
-            binary: binary_report(&binary, options.protocol, &mut pooled)?,
+            binary: binary_report(&binary, options, &mut pooled)?,
             regression: regression_report(&rows, options.protocol)?,
         });
     }
@@ -743,6 +859,7 @@ pub fn evaluate_porru(
     mid: Option<(&[data::PorruMembership], &[data::PorruIssue])>,
     options: &SprintRiskEvalOptions,
 ) -> Result<SprintRiskEvalReport> {
+    check_recalibration(options)?;
     let members = mid.map(|(m, i)| sprint_issues(m, i)).unwrap_or_default();
     let mut pooled = Vec::new();
     let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
@@ -831,7 +948,7 @@ pub fn evaluate_porru(
             project: project.to_owned(),
             sprints: binary.y.len(),
             class3: None,
-            binary: binary_report(&binary, options.protocol, &mut pooled)?,
+            binary: binary_report(&binary, options, &mut pooled)?,
             regression: None,
         });
     }
@@ -861,6 +978,7 @@ pub fn run(
     issues: Option<&Path>,
     options: &SprintRiskEvalOptions,
 ) -> Result<SprintRiskEvalReport> {
+    check_recalibration(options)?;
     if data::is_porru_schema(iterations)? {
         let sprints = data::porru_sprints_file(iterations)?;
         return match (issues, options.memberships.as_deref()) {
@@ -893,8 +1011,12 @@ impl SprintRiskEvalReport {
     /// The report as plain-text tables, with a mean row per table.
     pub fn render_table(&self) -> String {
         let at = &self.prediction_at;
+        let recal = match self.options.recalibration {
+            Recalibration::None => String::new(),
+            r => format!(", recalibration {}", r.as_str()),
+        };
         let mut s = format!(
-            "sprint-risk evaluation — schema {}, protocol {}, prediction at {at}, delivered = ≥ {:.0}% of the commitment\n",
+            "sprint-risk evaluation — schema {}, protocol {}{recal}, prediction at {at}, delivered = ≥ {:.0}% of the commitment\n",
             self.schema,
             self.options.protocol.as_str(),
             self.options.delivered_ratio * 100.0
@@ -1019,6 +1141,7 @@ impl SprintRiskEvalReport {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -1045,6 +1168,45 @@ mod tests {
         assert_eq!(predicted, want);
         // Too short a history: nothing to predict.
         assert!(rolling_splits(&[0, 1, 2, 3]).is_empty());
+    }
+
+    #[test]
+    fn recalibration_maps_fit_only_with_enough_outcomes_and_correct_a_bias() {
+        // An overconfident model: says 0.9 where 60% deliver, 0.1 where 40% do.
+        let pairs: Vec<(f64, bool)> = (0..100)
+            .map(|i| {
+                if i < 50 {
+                    (0.9, i % 5 < 3)
+                } else {
+                    (0.1, i % 5 < 2)
+                }
+            })
+            .collect();
+        let raw = metrics::expected_calibration_error(&pairs);
+        for method in [Recalibration::Isotonic, Recalibration::Platt] {
+            let map = fit_recalibration(method, &pairs).unwrap().unwrap();
+            let mapped: Vec<(f64, bool)> = pairs.iter().map(|(p, y)| (map(*p), *y)).collect();
+            let ece = metrics::expected_calibration_error(&mapped);
+            assert!(ece < raw / 4.0, "{method:?}: {ece} vs {raw}");
+            assert!(map(0.9) > map(0.1), "{method:?} keeps the order");
+        }
+        // Too few outcomes, or one outcome only: no map.
+        assert!(
+            fit_recalibration(Recalibration::Platt, &pairs[..29])
+                .unwrap()
+                .is_none()
+        );
+        let all_late: Vec<(f64, bool)> = (0..40).map(|_| (0.3, false)).collect();
+        assert!(
+            fit_recalibration(Recalibration::Isotonic, &all_late)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            fit_recalibration(Recalibration::None, &pairs)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ mod common;
 use std::path::PathBuf;
 
 use juno_core::ErrorKind;
-use juno_eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions, SprintRiskEvalReport};
+use juno_eval::sprint_risk::{
+    self, Protocol, Recalibration, SprintRiskEvalOptions, SprintRiskEvalReport,
+};
 
 fn shared_data() -> Option<PathBuf> {
     common::data_files(
@@ -194,6 +196,40 @@ fn small_files_evaluate_and_bad_files_are_named() {
     let b = rolling.projects[0].binary.as_ref().unwrap();
     assert_eq!(b.n, 60 - sprint_risk::ROLLING_MIN_SPRINTS);
     assert!(b.trailing_brier > 0.0 && b.calibration_error_equal_mass >= 0.0);
+    // Recalibrated: the same rows, the same baselines; only the probabilities move.
+    for method in [Recalibration::Isotonic, Recalibration::Platt] {
+        let recal = sprint_risk::run(
+            &good,
+            None,
+            &SprintRiskEvalOptions {
+                protocol: Protocol::Rolling,
+                recalibration: method,
+                ..SprintRiskEvalOptions::default()
+            },
+        )
+        .unwrap();
+        let r = recal.projects[0].binary.as_ref().unwrap();
+        assert_eq!(
+            (r.n, r.baseline_brier),
+            (b.n, b.baseline_brier),
+            "{method:?}"
+        );
+        assert!(recal.render_table().contains(method.as_str()));
+    }
+    // Recalibration needs earlier outcomes: refused, by name, under cross-validation.
+    let e = sprint_risk::run(
+        &good,
+        None,
+        &SprintRiskEvalOptions {
+            recalibration: Recalibration::Platt,
+            ..SprintRiskEvalOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("recalibration") && e.to_string().contains("rolling"),
+        "{e}"
+    );
 
     let missing = dir.path().join("nope.csv");
     let e = sprint_risk::run(&missing, None, &SprintRiskEvalOptions::default()).unwrap_err();

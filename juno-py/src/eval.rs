@@ -15,8 +15,10 @@ use crate::errors::CoreResultExt;
 /// Runs the sprint-risk evaluation and returns `(report_json, table)`.
 ///
 /// Runs with the GIL released: it reads files and trains forests for up to a minute.
+// One parameter per keyword of `juno.eval.sprint_risk`, as Python callers pass them.
+#[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (iterations, issues=None, protocol="paper-cv", pred_time_pct=30, delivered_ratio=0.8, memberships=None))]
+#[pyo3(signature = (iterations, issues=None, protocol="paper-cv", pred_time_pct=30, delivered_ratio=0.8, memberships=None, recalibration="none"))]
 pub(crate) fn eval_sprint_risk(
     py: Python<'_>,
     iterations: PathBuf,
@@ -25,6 +27,7 @@ pub(crate) fn eval_sprint_risk(
     pred_time_pct: u32,
     delivered_ratio: f64,
     memberships: Option<PathBuf>,
+    recalibration: &str,
 ) -> PyResult<(String, String)> {
     let protocol: Protocol = protocol.parse().py(py)?;
     let options = SprintRiskEvalOptions {
@@ -32,6 +35,7 @@ pub(crate) fn eval_sprint_risk(
         pred_time_pct,
         delivered_ratio,
         memberships,
+        recalibration: recalibration.parse().py(py)?,
     };
     let report = py
         .detach(|| sprint_risk::run(&iterations, issues.as_deref(), &options))

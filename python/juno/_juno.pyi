@@ -2023,6 +2023,7 @@ def eval_sprint_risk(
     pred_time_pct: int = 30,
     delivered_ratio: float = 0.8,
     memberships: str | None = None,
+    recalibration: str = "none",
 ) -> tuple[str, str]: ...
 def eval_triage(
     issues: str,

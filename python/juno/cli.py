@@ -317,6 +317,7 @@ def cmd_eval_sprint_risk(args: argparse.Namespace) -> int:
         pred_time_pct=args.pred_time,
         delivered_ratio=args.delivered_ratio,
         memberships=args.memberships,
+        recalibration=args.recalibration,
     )
     print(result.table, end="")
     print(f"({time.monotonic() - start:.1f} s)", file=sys.stderr)
@@ -494,6 +495,13 @@ def _parser() -> argparse.ArgumentParser:
         help="paper-cv: the paper's interleaved 10-fold CV; forward: oldest 70%% → newest "
         "30%%; sprint-cv: 10 folds keeping a sprint's boards together; rolling: sprint by "
         "sprint in time order, retrained every 10 sprints (default paper-cv)",
+    )
+    p.add_argument(
+        "--recalibration",
+        choices=["none", "isotonic", "platt"],
+        default="none",
+        help="rolling only: recalibrate the delivery probabilities on earlier sprints' "
+        "outcomes (default none)",
     )
     p.add_argument(
         "--pred-time", type=int, default=30, metavar="PCT", help="prediction time, %% of sprint"

@@ -46,8 +46,13 @@ def sprint_risk(
     pred_time_pct: int = 30,
     delivered_ratio: float = 0.8,
     memberships: str | os.PathLike[str] | None = None,
+    recalibration: str = "none",
 ) -> EvalResult:
     """Evaluates the sprint-risk models on a TSE2017- or Porru8-schema sprint file.
+
+    ``recalibration`` (``none``, ``isotonic`` or ``platt``; the ``rolling`` protocol only)
+    maps the delivery probabilities through a calibration fitted, for each block, on the
+    earlier blocks' predictions and outcomes.
 
     For Porru8, ``issues`` (``porru8_issues.csv``) with ``memberships``
     (``porru8_issue_sprints.csv``) rebuild each sprint at the prediction time from its
@@ -63,6 +68,7 @@ def sprint_risk(
         pred_time_pct,
         delivered_ratio,
         None if memberships is None else os.fspath(memberships),
+        recalibration,
     )
     report: dict[str, Any] = json.loads(text)
     return EvalResult(report=report, table=table)

@@ -64,6 +64,14 @@ def test_sprint_risk_on_a_small_file(tmp_path: Path) -> None:
         assert binary == p["binary"]
         if protocol == "rolling":
             assert binary["n"] == 50 and "trailing Brier" in r.table
+    # Rolling recalibration: same rows, named in the table; refused outside rolling.
+    platt = sprint_risk(path, protocol="rolling", recalibration="platt")
+    assert platt.report["options"]["recalibration"] == "platt" and "recalibration platt" in platt.table
+    assert platt.report["pooled_binary"]["n"] == 50
+    with pytest.raises(InvalidInputError, match="recalibration"):
+        sprint_risk(path, recalibration="platt")
+    with pytest.raises(InvalidInputError, match="isotonic"):
+        sprint_risk(path, protocol="rolling", recalibration="beta")
 
 
 def test_bad_files_and_options_raise_invalid_input(tmp_path: Path) -> None:

@@ -1569,11 +1569,14 @@ juno_status juno_governance_route(const struct juno *j, const char *proposal_jso
  * - `issues_path`/`issues_len`: the TSE2017 per-issue feature file, the Porru8 issues
  *   file (with `memberships`), or NULL.
  * - `options_json`/`options_len`: NULL for the defaults, or an object with any of
- *   `protocol` (`"paper-cv"`, `"forward"` or `"sprint-cv"`), `pred_time_pct` (30),
+ *   `protocol` (`"paper-cv"`, `"forward"`, `"sprint-cv"` or `"rolling"`: sprint by sprint
+ *   in time order, retrained every 10 sprints), `recalibration` (`"none"`, `"isotonic"`,
+ *   `"platt"` or `"blend"`; `rolling` only), `pred_time_pct` (30),
  *   `delivered_ratio` (0.8) and, for Porru8, `memberships` (the path of
  *   `porru8_issue_sprints.csv`: each sprint is then rebuilt at the prediction time).
  * - `out_json`: receives the report (per project: `class3`, `binary`, `regression` with
- *   their baselines); free with `juno_buf_free`. Must not be NULL.
+ *   their baselines; `pooled_binary` over every project's predictions); free with
+ *   `juno_buf_free`. Must not be NULL.
  * - `out_table`: NULL, or receives the report as the plain-text table `juno eval` prints.
  * - `err`: optional; receives the error on failure (free with `juno_error_free`).
  * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the file (and line) for a missing file,

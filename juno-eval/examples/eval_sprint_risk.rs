@@ -1,6 +1,6 @@
 //! Runs the sprint-risk evaluation from Rust (the `juno eval sprint-risk` command does the
 //! same from Python): `cargo run --release --example eval_sprint_risk -- ITERATIONS.csv
-//! [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling [none|isotonic|platt]]`.
+//! [ISSUES.csv [MEMBERSHIPS.csv]] [paper-cv|forward|sprint-cv|rolling [none|isotonic|platt|blend]]`.
 
 use std::path::PathBuf;
 use std::time::Instant;

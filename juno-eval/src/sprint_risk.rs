@@ -137,6 +137,9 @@ pub enum Recalibration {
     Isotonic,
     /// Platt scaling: a logistic regression on the logit of the probability.
     Platt,
+    /// A blend w·p + (1 − w)·(the team's trailing rate), w ∈ {0, 0.1, …, 1} chosen by the
+    /// Brier score on the earlier outcomes.
+    Blend,
 }
 
 impl Recalibration {
@@ -146,6 +149,7 @@ impl Recalibration {
             Recalibration::None => "none",
             Recalibration::Isotonic => "isotonic",
             Recalibration::Platt => "platt",
+            Recalibration::Blend => "blend",
         }
     }
 }
@@ -157,9 +161,10 @@ impl std::str::FromStr for Recalibration {
             "none" => Ok(Recalibration::None),
             "isotonic" => Ok(Recalibration::Isotonic),
             "platt" => Ok(Recalibration::Platt),
+            "blend" => Ok(Recalibration::Blend),
             other => Err(Error::invalid(
                 "recalibration",
-                format!("expected `none`, `isotonic` or `platt`, got `{other}`"),
+                format!("expected `none`, `isotonic`, `platt` or `blend`, got `{other}`"),
             )),
         }
     }
@@ -167,15 +172,17 @@ impl std::str::FromStr for Recalibration {
 
 pub use juno_core::reasoning::MIN_CALIBRATION_OUTCOMES;
 
-/// A fitted recalibration: raw probability → calibrated probability.
-type RecalibrationMap = Box<dyn Fn(f64) -> f64 + Send + Sync>;
+/// A fitted recalibration: (raw probability, the team's trailing rate) → calibrated
+/// probability.
+type RecalibrationMap = Box<dyn Fn(f64, f64) -> f64 + Send + Sync>;
 
-/// A recalibration map fitted on (probability, outcome) pairs; `None` while there are too
-/// few, or only one outcome.
+/// A recalibration map fitted on (probability, trailing rate, outcome) triples; `None`
+/// while there are too few, or only one outcome.
 fn fit_recalibration(
     method: Recalibration,
-    pairs: &[(f64, bool)],
+    seen: &[(f64, f64, bool)],
 ) -> Result<Option<RecalibrationMap>> {
+    let pairs: Vec<(f64, bool)> = seen.iter().map(|(p, _, y)| (*p, *y)).collect();
     let positives = pairs.iter().filter(|p| p.1).count();
     if pairs.len() < MIN_CALIBRATION_OUTCOMES || positives == 0 || positives == pairs.len() {
         return Ok(None);
@@ -183,8 +190,8 @@ fn fit_recalibration(
     Ok(match method {
         Recalibration::None => None,
         Recalibration::Isotonic => {
-            let map = juno_core::reasoning::Calibration::fit(pairs);
-            Some(Box::new(move |p| map.apply(p)))
+            let map = juno_core::reasoning::Calibration::fit(&pairs);
+            Some(Box::new(move |p, _| map.apply(p)))
         }
         Recalibration::Platt => {
             let logit = |p: f64| {
@@ -194,7 +201,25 @@ fn fit_recalibration(
             let rows: Vec<Vec<f64>> = pairs.iter().map(|(p, _)| vec![logit(*p)]).collect();
             let labels: Vec<bool> = pairs.iter().map(|(_, y)| *y).collect();
             let model = Logistic::fit(&rows, &labels, L2_PENALTY)?;
-            Some(Box::new(move |p| model.predict(&[logit(p)])))
+            Some(Box::new(move |p, _| model.predict(&[logit(p)])))
+        }
+        Recalibration::Blend => {
+            let brier_at = |w: f64| {
+                let blended: Vec<(f64, bool)> = seen
+                    .iter()
+                    .map(|(p, t, y)| (w * p + (1.0 - w) * t, *y))
+                    .collect();
+                metrics::brier(&blended)
+            };
+            // The first of the best on ties: the grid runs from all-trailing to all-model.
+            let w = (0..=10)
+                .map(|k| f64::from(k) / 10.0)
+                .fold((f64::INFINITY, 1.0), |best, w| {
+                    let b = brier_at(w);
+                    if b < best.0 { (b, w) } else { best }
+                })
+                .1;
+            Some(Box::new(move |p, t| w * p + (1.0 - w) * t))
         }
     })
 }
@@ -606,16 +631,19 @@ fn binary_scored(
     }
     // Block by block in time order: each block's map is fitted on the raw predictions and
     // outcomes of the blocks before it, never on its own.
-    let mut seen: Vec<(f64, bool)> = Vec::new();
+    let mut seen: Vec<(f64, f64, bool)> = Vec::new();
     let mut out = Vec::new();
     for block in blocks {
         let map = fit_recalibration(recalibration, &seen)?;
-        seen.extend(block.iter().map(|s| (s.0, s.1)));
-        out.extend(
-            block.into_iter().map(|(p, y, base, trailing)| {
-                (map.as_ref().map_or(p, |m| m(p)), y, base, trailing)
-            }),
-        );
+        seen.extend(block.iter().map(|s| (s.0, s.3, s.1)));
+        out.extend(block.into_iter().map(|(p, y, base, trailing)| {
+            (
+                map.as_ref().map_or(p, |m| m(p, trailing)),
+                y,
+                base,
+                trailing,
+            )
+        }));
     }
     Ok(out)
 }
@@ -1172,38 +1200,47 @@ mod tests {
 
     #[test]
     fn recalibration_maps_fit_only_with_enough_outcomes_and_correct_a_bias() {
-        // An overconfident model: says 0.9 where 60% deliver, 0.1 where 40% do.
+        // An overconfident model: says 0.9 where 70% deliver, 0.1 where 30% do.
         let pairs: Vec<(f64, bool)> = (0..100)
             .map(|i| {
                 if i < 50 {
-                    (0.9, i % 5 < 3)
+                    (0.9, i % 10 < 7)
                 } else {
-                    (0.1, i % 5 < 2)
+                    (0.1, i % 10 < 3)
                 }
             })
             .collect();
         let raw = metrics::expected_calibration_error(&pairs);
+        // The trailing rate here says 0.5 for everyone.
+        let seen: Vec<(f64, f64, bool)> = pairs.iter().map(|(p, y)| (*p, 0.5, *y)).collect();
         for method in [Recalibration::Isotonic, Recalibration::Platt] {
-            let map = fit_recalibration(method, &pairs).unwrap().unwrap();
-            let mapped: Vec<(f64, bool)> = pairs.iter().map(|(p, y)| (map(*p), *y)).collect();
+            let map = fit_recalibration(method, &seen).unwrap().unwrap();
+            let mapped: Vec<(f64, bool)> = pairs.iter().map(|(p, y)| (map(*p, 0.5), *y)).collect();
             let ece = metrics::expected_calibration_error(&mapped);
             assert!(ece < raw / 4.0, "{method:?}: {ece} vs {raw}");
-            assert!(map(0.9) > map(0.1), "{method:?} keeps the order");
+            assert!(map(0.9, 0.5) > map(0.1, 0.5), "{method:?} keeps the order");
         }
+        // The blend's best weight is w = 0.5: 0.5·0.9 + 0.5·0.5 = 0.7 and
+        // 0.5·0.1 + 0.5·0.5 = 0.3, the true rates.
+        let blend = fit_recalibration(Recalibration::Blend, &seen)
+            .unwrap()
+            .unwrap();
+        assert!((blend(0.9, 0.5) - 0.7).abs() < 1e-9, "{}", blend(0.9, 0.5));
+        assert!((blend(0.1, 0.5) - 0.3).abs() < 1e-9, "{}", blend(0.1, 0.5));
         // Too few outcomes, or one outcome only: no map.
         assert!(
-            fit_recalibration(Recalibration::Platt, &pairs[..29])
+            fit_recalibration(Recalibration::Platt, &seen[..29])
                 .unwrap()
                 .is_none()
         );
-        let all_late: Vec<(f64, bool)> = (0..40).map(|_| (0.3, false)).collect();
+        let all_late: Vec<(f64, f64, bool)> = (0..40).map(|_| (0.3, 0.5, false)).collect();
         assert!(
             fit_recalibration(Recalibration::Isotonic, &all_late)
                 .unwrap()
                 .is_none()
         );
         assert!(
-            fit_recalibration(Recalibration::None, &pairs)
+            fit_recalibration(Recalibration::None, &seen)
                 .unwrap()
                 .is_none()
         );

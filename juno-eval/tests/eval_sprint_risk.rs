@@ -197,7 +197,11 @@ fn small_files_evaluate_and_bad_files_are_named() {
     assert_eq!(b.n, 60 - sprint_risk::ROLLING_MIN_SPRINTS);
     assert!(b.trailing_brier > 0.0 && b.calibration_error_equal_mass >= 0.0);
     // Recalibrated: the same rows, the same baselines; only the probabilities move.
-    for method in [Recalibration::Isotonic, Recalibration::Platt] {
+    for method in [
+        Recalibration::Isotonic,
+        Recalibration::Platt,
+        Recalibration::Blend,
+    ] {
         let recal = sprint_risk::run(
             &good,
             None,

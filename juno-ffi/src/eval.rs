@@ -23,8 +23,8 @@ use crate::status::juno_status;
 ///   file (with `memberships`), or NULL.
 /// - `options_json`/`options_len`: NULL for the defaults, or an object with any of
 ///   `protocol` (`"paper-cv"`, `"forward"`, `"sprint-cv"` or `"rolling"`: sprint by sprint
-///   in time order, retrained every 10 sprints), `recalibration` (`"none"`, `"isotonic"` or
-///   `"platt"`; `rolling` only), `pred_time_pct` (30),
+///   in time order, retrained every 10 sprints), `recalibration` (`"none"`, `"isotonic"`,
+///   `"platt"` or `"blend"`; `rolling` only), `pred_time_pct` (30),
 ///   `delivered_ratio` (0.8) and, for Porru8, `memberships` (the path of
 ///   `porru8_issue_sprints.csv`: each sprint is then rebuilt at the prediction time).
 /// - `out_json`: receives the report (per project: `class3`, `binary`, `regression` with

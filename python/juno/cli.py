@@ -498,7 +498,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--recalibration",
-        choices=["none", "isotonic", "platt"],
+        choices=["none", "isotonic", "platt", "blend"],
         default="none",
         help="rolling only: recalibrate the delivery probabilities on earlier sprints' "
         "outcomes (default none)",

@@ -50,9 +50,9 @@ def sprint_risk(
 ) -> EvalResult:
     """Evaluates the sprint-risk models on a TSE2017- or Porru8-schema sprint file.
 
-    ``recalibration`` (``none``, ``isotonic`` or ``platt``; the ``rolling`` protocol only)
-    maps the delivery probabilities through a calibration fitted, for each block, on the
-    earlier blocks' predictions and outcomes.
+    ``recalibration`` (``none``, ``isotonic``, ``platt`` or ``blend`` — with the team's
+    trailing rate —; the ``rolling`` protocol only) maps the delivery probabilities through
+    a calibration fitted, for each block, on the earlier blocks' predictions and outcomes.
 
     For Porru8, ``issues`` (``porru8_issues.csv``) with ``memberships``
     (``porru8_issue_sprints.csv``) rebuild each sprint at the prediction time from its

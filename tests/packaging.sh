@@ -88,6 +88,9 @@ fi
 
 # ---- Python -----------------------------------------------------------------------------
 step "the wheel and the sdist (maturin)"
+if [[ ! -x .venv/bin/maturin ]]; then
+  fail "no .venv with maturin: run tests/python.sh first (it creates .venv from pyproject.toml)"
+fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
 maturin_profile=()

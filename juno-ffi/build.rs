@@ -15,5 +15,8 @@ fn main() {
     if os == "linux" || os == "freebsd" || os == "android" {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libjuno.so.{abi}");
     }
+    // The one place the rule lives: the header's `JUNO_ABI_VERSION` and the ABI record's
+    // check (tests/header.rs, tests/abi.rs) read it from here.
+    println!("cargo:rustc-env=JUNO_ABI_VERSION={abi}");
     println!("cargo:rerun-if-changed=build.rs");
 }

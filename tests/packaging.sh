@@ -30,6 +30,7 @@ prefix="$work/prefix"
 step "juno-ffi/install.sh --prefix $prefix --profile $profile"
 bash juno-ffi/install.sh --prefix "$prefix" --profile "$profile"
 abi=$(sed -n 's/^#define JUNO_ABI_VERSION "\(.*\)"/\1/p' include/juno.h)
+version=$(sed -n 's/^#define JUNO_VERSION_STRING "\(.*\)"/\1/p' include/juno.h)
 for f in include/juno.h lib/libjuno.a "lib/libjuno.so.$abi" lib/libjuno.so \
          lib/pkgconfig/juno.pc lib/cmake/juno/junoConfig.cmake \
          lib/cmake/juno/junoConfigVersion.cmake; do
@@ -47,7 +48,7 @@ echo "$(wc -l < "$work/exported") functions, no others"
 
 step "an example built with pkg-config only"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
-[[ "$(pkg-config --modversion juno)" == "$(sed -n 's/^#define JUNO_VERSION_STRING "\(.*\)"/\1/p' include/juno.h)" ]] \
+[[ "$(pkg-config --modversion juno)" == "$version" ]] \
   || fail "pkg-config --modversion juno"
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror -Itests/c -o "$work/example" tests/c/example.c \
@@ -140,7 +141,7 @@ env -i HOME="$work" PATH="$work/clean/bin:/usr/bin:/bin" LANG=C.UTF-8 bash -c '
 # ---- Rust -------------------------------------------------------------------------------
 step "juno-core packages for crates.io"
 cargo package -p juno-core --locked --no-verify --allow-dirty --quiet
-crate="${CARGO_TARGET_DIR:-$root/target}/package/juno-core-$(sed -n 's/^#define JUNO_VERSION_STRING "\(.*\)"/\1/p' include/juno.h).crate"
+crate="${CARGO_TARGET_DIR:-$root/target}/package/juno-core-$version.crate"
 [[ -f "$crate" ]] || fail "no $crate"
 echo "$(basename "$crate"): $(tar tzf "$crate" | wc -l) files"
 

@@ -18,15 +18,9 @@ fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The ABI version this build's soname carries: `0.minor` before 1.0, else the major.
+/// The ABI version this build's soname carries (`juno-ffi/build.rs` derives it).
 fn abi_version() -> String {
-    let major = env!("CARGO_PKG_VERSION_MAJOR");
-    let minor = env!("CARGO_PKG_VERSION_MINOR");
-    if major == "0" {
-        format!("0.{minor}")
-    } else {
-        major.to_owned()
-    }
+    env!("JUNO_ABI_VERSION").to_owned()
 }
 
 /// The header's declarations, comments and preprocessor lines removed, whitespace collapsed,

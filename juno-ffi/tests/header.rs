@@ -23,12 +23,8 @@ fn version_macros() -> String {
     let major = env!("CARGO_PKG_VERSION_MAJOR");
     let minor = env!("CARGO_PKG_VERSION_MINOR");
     let patch = env!("CARGO_PKG_VERSION_PATCH");
-    // The ABI version the soname carries (juno-ffi/build.rs): 0.minor before 1.0.
-    let abi = if major == "0" {
-        format!("0.{minor}")
-    } else {
-        major.to_owned()
-    };
+    // The ABI version the soname carries, as juno-ffi/build.rs derives it.
+    let abi = env!("JUNO_ABI_VERSION");
     format!(
         "\n#define JUNO_VERSION_MAJOR {major}\n#define JUNO_VERSION_MINOR {minor}\n\
          #define JUNO_VERSION_PATCH {patch}\n#define JUNO_VERSION_STRING \"{VERSION}\"\n\

@@ -32,11 +32,11 @@
 #include <stdlib.h>
 
 #define JUNO_VERSION_MAJOR 0
-#define JUNO_VERSION_MINOR 1
+#define JUNO_VERSION_MINOR 2
 #define JUNO_VERSION_PATCH 0
-#define JUNO_VERSION_STRING "0.1.0"
+#define JUNO_VERSION_STRING "0.2.0"
 /* The ABI version: the shared library's soname is libjuno.so.<this>. */
-#define JUNO_ABI_VERSION "0.1"
+#define JUNO_ABI_VERSION "0.2"
 
 
 /**
@@ -256,7 +256,7 @@ void juno_error_free(struct juno_error *err);
 void juno_buf_free(struct juno_buf *buf);
 
 /**
- * The library version, e.g. `"0.1.0"` (the same as `JUNO_VERSION_STRING` for a matching
+ * The library version, e.g. `"0.2.0"` (the same as `JUNO_VERSION_STRING` for a matching
  * header).
  *
  * - Ownership: a static NUL-terminated string; never free it.
@@ -1516,6 +1516,22 @@ juno_status juno_source_validate(const struct juno *j, struct juno_buf *out_json
 juno_status juno_agent_cycles(const struct juno *j, size_t limit, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * Every stored confidence calibration map, by action kind, oldest version first, as a JSON
+ * array of `ConfidenceCalibration` objects (`kind`, `version`, `map` — with `outcomes`,
+ * `brier_raw`, `brier_calibrated`, `ece_raw`, `ece_calibrated` on the person decisions it
+ * was fitted on —, `decided_through`, `created_at`). The learn stage fits one per action
+ * kind from 30 person decisions on; the analyze stage applies the newest of each kind, and
+ * each proposal's request and auto-approval decision name the map (`calibration`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_agent_confidence_calibrations(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
  * What request `id`'s execution changed: an `ExecutionRecord` object (`request_id`,
  * `digest`, `kind`, `target`, `executor`, `intent_at`, `done_at`, `ok`, `changes`,
  * `reverted_by`), or JSON `null` when it did not run through the outbox.
@@ -1573,7 +1589,9 @@ juno_status juno_governance_route(const struct juno *j, const char *proposal_jso
  *   in time order, retrained every 10 sprints), `recalibration` (`"none"`, `"isotonic"`,
  *   `"platt"` or `"blend"`; `rolling` only), `pred_time_pct` (30),
  *   `delivered_ratio` (0.8) and, for Porru8, `memberships` (the path of
- *   `porru8_issue_sprints.csv`: each sprint is then rebuilt at the prediction time).
+ *   `porru8_issue_sprints.csv`: each sprint is then rebuilt at the prediction time), and
+ *   `plot` (a directory path: SVG reliability diagrams, and under `rolling` the interval
+ *   coverage, are written there).
  * - `out_json`: receives the report (per project: `class3`, `binary`, `regression` with
  *   their baselines; `pooled_binary` over every project's predictions); free with
  *   `juno_buf_free`. Must not be NULL.

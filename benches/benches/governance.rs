@@ -32,6 +32,8 @@ fn request(i: usize) -> Proposal {
         confidence: 0.5,
         explanation: "idle for 9 days".into(),
         requester: "juno".into(),
+        raw_confidence: None,
+        calibration: None,
     }
 }
 

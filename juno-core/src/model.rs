@@ -6,7 +6,8 @@
 //! - what is observed: [`Ticket`] (with its [`Priority`] and [`TicketEvent`] changes),
 //!   [`Sprint`] (a finished or planned sprint) and [`SprintState`] (a sprint at one moment);
 //! - what is decided: [`Action`], [`Proposal`] (an action with its impact, confidence and
-//!   reasons, what governance takes), [`ImpactLevel`], [`RiskLevel`];
+//!   reasons, what governance takes, and the [`CalibrationRef`] of the map its confidence
+//!   went through), [`ImpactLevel`], [`RiskLevel`];
 //! - what a decision rests on: [`Evidence`], and how sure it is: [`Confidence`], made of
 //!   weighted [`Factor`]s (the one factor shape of confidence, recall scores and risk
 //!   categories), computed by a [`Scorer`], told at an [`ExplanationLevel`].
@@ -286,13 +287,22 @@ pub struct Proposal {
     pub action: Action,
     /// Its impact level, which decides the first approver role.
     pub impact: ImpactLevel,
-    /// The engine's (calibrated) confidence in [0, 1].
+    /// The engine's (calibrated) confidence in [0, 1]: what auto-approval compares with
+    /// its threshold.
     pub confidence: f64,
     /// Why the engine proposes it.
     #[serde(default)]
     pub explanation: String,
     /// Who asks: `juno` for the engine, or a user.
     pub requester: User,
+    /// The uncalibrated score, when `confidence` went through a calibration map; `None`
+    /// means `confidence` is itself the raw score. The request keeps the raw score, which
+    /// is what later maps are fitted on.
+    #[serde(default)]
+    pub raw_confidence: Option<f64>,
+    /// The calibration map `confidence` went through, if any (it needs `raw_confidence`).
+    #[serde(default)]
+    pub calibration: Option<CalibrationRef>,
 }
 
 impl Proposal {
@@ -300,8 +310,46 @@ impl Proposal {
         self.action.validate()?;
         check_unit("confidence", self.confidence)?;
         check_name("requester", &self.requester)?;
+        if let Some(raw) = self.raw_confidence {
+            check_unit("raw_confidence", raw)?;
+        }
+        if let Some(c) = &self.calibration {
+            if self.raw_confidence.is_none() {
+                return Err(Error::invalid(
+                    "raw_confidence",
+                    "required with `calibration` (the score before the map)",
+                ));
+            }
+            if c.kind != self.action.kind {
+                return Err(Error::invalid(
+                    "calibration.kind",
+                    format!(
+                        "a map of `{}` cannot calibrate a `{}` action",
+                        c.kind, self.action.kind
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
+
+    /// The score before any calibration: `raw_confidence`, else `confidence`.
+    pub fn raw_score(&self) -> f64 {
+        self.raw_confidence.unwrap_or(self.confidence)
+    }
+}
+
+/// Which stored calibration map a confidence went through: the action kind it was fitted
+/// for, its version for that kind, and how many recorded person decisions it was fitted on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrationRef {
+    /// The action kind (`triage.reassign`).
+    pub kind: String,
+    /// The map's version for that kind (1, 2, …).
+    pub version: i64,
+    /// The person decisions it was fitted on.
+    pub outcomes: usize,
 }
 
 /// The overall risk level.

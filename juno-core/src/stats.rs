@@ -159,6 +159,9 @@ pub fn clamp01(x: f64) -> f64 {
     }
 }
 
+/// Outcomes needed before a calibration map is fitted.
+pub const MIN_CALIBRATION_OUTCOMES: usize = 30;
+
 /// Brier score: mean squared difference between probability and outcome (0 or 1).
 pub fn brier(pairs: &[(f64, bool)]) -> f64 {
     if pairs.is_empty() {
@@ -187,6 +190,27 @@ pub fn expected_calibration_error(pairs: &[(f64, bool)]) -> f64 {
     bins.iter()
         .filter(|b| b.2 > 0)
         .map(|(sp, sy, k)| (*k as f64 / n) * (sp / *k as f64 - sy / *k as f64).abs())
+        .sum()
+}
+
+/// ECE over 10 equal-mass bins: the pairs sorted by probability, cut into 10 runs whose
+/// sizes differ by at most one; Σ (bin share) × |mean p − share positive|.
+pub fn equal_mass_calibration_error(pairs: &[(f64, bool)]) -> f64 {
+    if pairs.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = pairs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = sorted.len();
+    let bins = 10.min(n);
+    (0..bins)
+        .map(|b| {
+            let bin = &sorted[b * n / bins..(b + 1) * n / bins];
+            let k = bin.len() as f64;
+            let mean_p = bin.iter().map(|x| x.0).sum::<f64>() / k;
+            let share = bin.iter().filter(|x| x.1).count() as f64 / k;
+            (k / n as f64) * (mean_p - share).abs()
+        })
         .sum()
 }
 

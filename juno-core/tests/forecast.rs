@@ -155,3 +155,122 @@ fn bad_records_are_refused_and_nothing_is_lost() {
         .unwrap_err();
     assert!(e.to_string().contains("items[1].committed_points"), "{e}");
 }
+
+/// One team's sprint at 30% of its plan, with the team's real recent sprints as history;
+/// `slump` makes the team deliver a third of what its progress promises.
+fn team_observation(
+    i: u32,
+    team: &str,
+    past: &[Sprint],
+    slump: bool,
+    rng: &mut SplitMix64,
+) -> SprintObservation {
+    let committed = 20.0 + f64::from(i % 7) * 3.0;
+    let done_share = (rng.next_u64() % 1000) as f64 / 1000.0 * 0.6;
+    let noise = (rng.next_u64() % 1000) as f64 / 1000.0 * 0.4 - 0.2;
+    let mut delivered_share = (0.45 + done_share * 1.2 + noise).max(0.0);
+    if slump {
+        delivered_share /= 3.0;
+    }
+    let done = committed * done_share;
+    SprintObservation {
+        state: SprintState {
+            team: team.into(),
+            sprint: format!("{team}-S{i}"),
+            committed_points: committed,
+            done_points: done,
+            todo_points: committed - done,
+            committed_issues: 8,
+            todo_issues: 8,
+            days_elapsed: 3.0,
+            days_planned: 10.0,
+            team_size: 5,
+            ..SprintState::default()
+        },
+        history: TeamHistory {
+            sprints: past[past.len().saturating_sub(5)..].to_vec(),
+            ..TeamHistory::default()
+        },
+        delivered_points: committed * delivered_share,
+        ended_at: Utc
+            .timestamp_opt(1_700_000_000 + i64::from(i) * 86_400, 0)
+            .single()
+            .unwrap_or_default(),
+    }
+}
+
+#[test]
+fn retrained_forecasts_carry_a_forward_calibration_that_follows_a_slumping_team() {
+    let dir = tempfile::tempdir().unwrap();
+    let juno = open(&dir.path().join("juno.db"));
+    let f = juno.forecast();
+    let mut rng = SplitMix64::new(21);
+    let teams = ["alpha", "beta", "gamma", "delta"];
+    let mut past: Vec<Vec<Sprint>> = vec![Vec::new(); 4];
+    let mut all = Vec::new();
+    // 320 sprints, 80 per team; from sprint 200 on, delta slumps (the features cannot see
+    // it: only its recent outcomes can).
+    for i in 0..320u32 {
+        let t = (i % 4) as usize;
+        let o = team_observation(i, teams[t], &past[t], t == 3 && i >= 200, &mut rng);
+        past[t].push(Sprint::finished(
+            o.state.committed_points,
+            o.delivered_points,
+            10.0,
+            5,
+        ));
+        all.push(o);
+    }
+    f.record_many(&all).unwrap();
+    let m = f.retrain().unwrap().model.unwrap();
+    let p = m
+        .calibration
+        .probability
+        .clone()
+        .expect("290 out-of-time outcomes");
+    assert_eq!(p.method, "blend");
+    assert!(p.outcomes >= 30 && p.forward_outcomes > 100, "{p:?}");
+    // The blend leans on the trailing rate and beats the raw model forward.
+    assert!(p.model_weight < 1.0, "{p:?}");
+    assert!(p.forward_ece < p.forward_ece_uncalibrated, "{p:?}");
+    let delta = m
+        .calibration
+        .teams
+        .iter()
+        .find(|t| t.team.as_str() == "delta")
+        .unwrap();
+    assert!(delta.observed < delta.mean_predicted, "{delta:?}");
+    let interval = m.calibration.interval.clone().expect("320 sprints");
+    assert!(
+        (0.70..=0.90).contains(&interval.coverage),
+        "forward coverage {interval:?}"
+    );
+
+    // The slumping team's next sprint: the blend pulls the model's probability towards its
+    // recent record, and the forecast says how it was calibrated.
+    let next = team_observation(400, "delta", &past[3], true, &mut rng);
+    let fc = f.sprint(&next.state, &next.history).unwrap();
+    let c = fc.calibration.clone().unwrap();
+    assert!(c.trailing_rate.unwrap() < 0.5, "{c:?}");
+    assert!(fc.p_deliver_80 < c.model_probability, "{fc:?}");
+    let expected =
+        p.model_weight * c.model_probability + (1.0 - p.model_weight) * c.trailing_rate.unwrap();
+    assert!((fc.p_deliver_80 - expected).abs() < 1e-12);
+    let text = fc.explain(juno_core::model::ExplanationLevel::Basic);
+    let words = format!(
+        "calibrated on {} outcomes, ECE {:.3} (forward)",
+        p.outcomes, p.forward_ece
+    );
+    assert!(text.contains(&words), "{text}");
+    // The interval is the corrected one; the simulation's stays in the record.
+    let [s10, s50, s90] = c.simulated;
+    let (c10, c50, c90) = interval.apply(s10, s50, s90);
+    assert_eq!(
+        (fc.delivery.p10, fc.delivery.p50, fc.delivery.p90),
+        (c10, c50, c90)
+    );
+    assert!(
+        fc.explain(juno_core::model::ExplanationLevel::Detailed)
+            .contains("the team's trailing delivery rate")
+    );
+}

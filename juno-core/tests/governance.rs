@@ -42,6 +42,8 @@ fn request(team: &str, impact: ImpactLevel, confidence: f64, requester: &str) ->
         confidence,
         explanation: String::new(),
         requester: requester.into(),
+        raw_confidence: None,
+        calibration: None,
     }
 }
 

@@ -44,6 +44,8 @@ fn request(impact: ImpactLevel, confidence: f64) -> Proposal {
         confidence,
         explanation: "test".into(),
         requester: "juno".into(),
+        raw_confidence: None,
+        calibration: None,
     }
 }
 

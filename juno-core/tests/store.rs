@@ -227,3 +227,59 @@ fn migrations_are_recorded() {
         .unwrap();
     assert_eq!(n, juno_core::store::SCHEMA_VERSION);
 }
+
+#[test]
+fn requests_from_before_calibration_keep_their_confidence_as_the_raw_score() {
+    use juno_core::governance::{Action, Proposal};
+    use juno_core::model::ImpactLevel;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.db");
+    let id = {
+        let juno = Juno::open_path(&path).unwrap();
+        juno.governance()
+            .submit(Proposal {
+                action: Action {
+                    kind: "triage.reassign".into(),
+                    team: "alpha".into(),
+                    target: Some("ALPHA-1".into()),
+                    parameters: serde_json::json!({}),
+                },
+                impact: ImpactLevel::Medium,
+                confidence: 0.42,
+                explanation: String::new(),
+                requester: "juno".into(),
+                raw_confidence: None,
+                calibration: None,
+            })
+            .unwrap()
+            .id
+    };
+    // Back to the version-4 schema, as a database written before calibration looks.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE confidence_calibrations;
+             ALTER TABLE approval_requests DROP COLUMN calibration;
+             ALTER TABLE approval_requests DROP COLUMN raw_confidence;
+             DELETE FROM schema_migrations WHERE version = 5;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    }
+    let juno = Juno::open_path(&path).unwrap();
+    assert_eq!(juno.store().schema_version().unwrap(), 5);
+    let r = juno.governance().get(id).unwrap();
+    assert_eq!((r.confidence, r.raw_confidence), (0.42, 0.42));
+    assert_eq!(r.calibration, None);
+    assert!(juno.agent().confidence_calibrations().unwrap().is_empty());
+    drop(juno);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let stored: Option<f64> = conn
+        .query_row(
+            "SELECT raw_confidence FROM approval_requests WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, Some(0.42), "the migration fills the column");
+}

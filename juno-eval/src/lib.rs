@@ -13,5 +13,6 @@
 pub mod data;
 pub mod forest;
 pub mod metrics;
+pub mod plot;
 pub mod sprint_risk;
 pub mod triage;

@@ -12,28 +12,7 @@
 //! - **NMAE**: mean |actual − predicted| ÷ the interquartile range of the actual values of
 //!   the whole project (the TSE2017 paper's normalisation).
 
-pub use juno_core::stats::{auc, brier, expected_calibration_error};
-
-/// ECE over 10 equal-mass bins: the pairs sorted by probability, cut into 10 runs whose
-/// sizes differ by at most one; Σ (bin share) × |mean p − share positive|.
-pub fn equal_mass_calibration_error(pairs: &[(f64, bool)]) -> f64 {
-    if pairs.is_empty() {
-        return 0.0;
-    }
-    let mut sorted = pairs.to_vec();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = sorted.len();
-    let bins = 10.min(n);
-    (0..bins)
-        .map(|b| {
-            let bin = &sorted[b * n / bins..(b + 1) * n / bins];
-            let k = bin.len() as f64;
-            let mean_p = bin.iter().map(|x| x.0).sum::<f64>() / k;
-            let share = bin.iter().filter(|x| x.1).count() as f64 / k;
-            (k / n as f64) * (mean_p - share).abs()
-        })
-        .sum()
-}
+pub use juno_core::stats::{auc, brier, equal_mass_calibration_error, expected_calibration_error};
 
 /// A k-class confusion matrix: `m[actual][predicted]`.
 #[derive(Debug, Clone, PartialEq)]

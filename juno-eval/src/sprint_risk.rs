@@ -66,10 +66,14 @@ use serde::{Deserialize, Serialize};
 use super::data::{self, IssueAggregate, Iteration, PorruSprint};
 use super::forest::{self, Classifier, Regressor};
 use super::metrics::{self, Confusion};
+use super::plot::{self, CoverageBar, ReliabilityBin};
 use juno_core::error::{Error, Result};
-use juno_core::forecast::TeamHistory;
+use juno_core::forecast::calibration::{
+    IntervalOutcome, ProbabilityCalibration, forward_intervals,
+};
 use juno_core::forecast::features;
 use juno_core::forecast::model::{L2_PENALTY, Logistic};
+use juno_core::forecast::{TeamHistory, monte_carlo, seed_for, simulation_input};
 use juno_core::model::{Sprint, SprintState};
 
 /// How rows are split into training and test.
@@ -138,7 +142,8 @@ pub enum Recalibration {
     /// Platt scaling: a logistic regression on the logit of the probability.
     Platt,
     /// A blend w·p + (1 − w)·(the team's trailing rate), w ∈ {0, 0.1, …, 1} chosen by the
-    /// Brier score on the earlier outcomes.
+    /// Brier score on the newest earlier outcomes: the product's calibration
+    /// ([`juno_core::forecast::calibration::ProbabilityCalibration`]).
     Blend,
 }
 
@@ -204,22 +209,10 @@ fn fit_recalibration(
             Some(Box::new(move |p, _| model.predict(&[logit(p)])))
         }
         Recalibration::Blend => {
-            let brier_at = |w: f64| {
-                let blended: Vec<(f64, bool)> = seen
-                    .iter()
-                    .map(|(p, t, y)| (w * p + (1.0 - w) * t, *y))
-                    .collect();
-                metrics::brier(&blended)
-            };
-            // The first of the best on ties: the grid runs from all-trailing to all-model.
-            let w = (0..=10)
-                .map(|k| f64::from(k) / 10.0)
-                .fold((f64::INFINITY, 1.0), |best, w| {
-                    let b = brier_at(w);
-                    if b < best.0 { (b, w) } else { best }
-                })
-                .1;
-            Some(Box::new(move |p, t| w * p + (1.0 - w) * t))
+            // The product's own fit (the newest CALIBRATION_WINDOW outcomes), so this
+            // evaluates what a deployment applies.
+            ProbabilityCalibration::fit(seen)
+                .map(|m| -> RecalibrationMap { Box::new(move |p, t| m.apply(p, Some(t))) })
         }
     })
 }
@@ -242,6 +235,9 @@ pub struct SprintRiskEvalOptions {
     /// `rolling` only: how the binary target's probabilities are recalibrated (default
     /// none).
     pub recalibration: Recalibration,
+    /// A directory to write the pictures into (created if missing): a reliability diagram
+    /// per project and pooled, and under `rolling` the interval coverage, as SVG.
+    pub plot: Option<std::path::PathBuf>,
 }
 
 impl Default for SprintRiskEvalOptions {
@@ -252,6 +248,7 @@ impl Default for SprintRiskEvalOptions {
             delivered_ratio: 0.8,
             memberships: None,
             recalibration: Recalibration::None,
+            plot: None,
         }
     }
 }
@@ -310,6 +307,13 @@ pub struct BinaryReport {
     /// The trailing-rate baseline's AUC.
     #[serde(default)]
     pub trailing_auc: Option<f64>,
+    /// `rolling` only: the delivered points against the simulated and corrected P10–P90.
+    #[serde(default)]
+    pub interval: Option<IntervalCoverage>,
+    /// The reliability diagram's points: 10 equal-mass bins of the predictions (the bins
+    /// ECEm is computed over).
+    #[serde(default)]
+    pub reliability: Vec<ReliabilityBin>,
 }
 
 /// `vel_diff` regression results.
@@ -580,6 +584,7 @@ struct BinaryRows {
     y: Vec<bool>,
     groups: Vec<usize>,
     trailing: Vec<Option<f64>>,
+    intervals: Vec<Option<IntervalOutcome>>,
 }
 
 impl BinaryRows {
@@ -588,7 +593,106 @@ impl BinaryRows {
         self.y.push(y);
         self.groups.push(group);
         self.trailing.push(trailing);
+        self.intervals.push(None);
     }
+
+    /// Sets the last row's simulated interval (the product's seeded simulation at the
+    /// prediction time) and the points it delivered.
+    fn simulate_last(&mut self, state: &SprintState, history: &TeamHistory, delivered: f64) {
+        let input = simulation_input(state, history, seed_for(&state.team, &state.sprint));
+        // The product refuses to forecast a sprint with more than a year of working days
+        // left (three TSE2017 rows plan thousands): no interval, as no forecast.
+        if input.validate().is_err() {
+            return;
+        }
+        let r = monte_carlo(&input);
+        if let Some(last) = self.intervals.last_mut() {
+            *last = Some(IntervalOutcome {
+                p10: r.p10,
+                p50: r.p50,
+                p90: r.p90,
+                actual: delivered,
+            });
+        }
+    }
+}
+
+/// How often the delivered points fell inside the simulated P10–P90 and below its P50,
+/// under `rolling`, before and after the product's conformal correction (each block's
+/// correction fitted on the earlier sprints only; sprints before the first fitted
+/// correction are not counted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalCoverage {
+    /// Sprints counted.
+    pub n: usize,
+    /// Share inside the simulated P10–P90.
+    pub inside_simulated: f64,
+    /// Share inside the corrected P10–P90 (target 0.80).
+    pub inside: f64,
+    /// Share below the simulated P50.
+    pub below_p50_simulated: f64,
+    /// Share below the corrected P50.
+    pub below_p50: f64,
+    /// Share exactly at the simulated P50 (a sprint that delivered its whole scope ties
+    /// with a P50 capped at the scope).
+    pub at_p50_simulated: f64,
+    /// Share exactly at the corrected P50; below + ½·at is the mid-rank share (target 0.50).
+    pub at_p50: f64,
+}
+
+/// The rolling interval coverage of one project: the first block's training sprints are
+/// seen only, then each tested block is scored by the correction fitted before it.
+fn interval_coverage(rows: &BinaryRows) -> Option<IntervalCoverage> {
+    let splits = rolling_splits(&rows.groups);
+    let first = splits.first()?;
+    let take = |idx: &[usize]| -> Vec<IntervalOutcome> {
+        idx.iter().filter_map(|i| rows.intervals[*i]).collect()
+    };
+    let mut blocks = vec![take(&first.0)];
+    blocks.extend(splits.iter().map(|(_, test)| take(test)));
+    let m = forward_intervals(&blocks)?;
+    (m.forward_outcomes > 0).then_some(IntervalCoverage {
+        n: m.forward_outcomes,
+        inside_simulated: m.coverage_uncalibrated,
+        inside: m.coverage,
+        below_p50_simulated: m.below_p50_uncalibrated,
+        below_p50: m.below_p50,
+        at_p50_simulated: m.at_p50_uncalibrated,
+        at_p50: m.at_p50,
+    })
+}
+
+/// Coverage over several projects: their counts added.
+fn pool_coverage<'a>(all: impl Iterator<Item = &'a IntervalCoverage>) -> Option<IntervalCoverage> {
+    let mut sum = IntervalCoverage {
+        n: 0,
+        inside_simulated: 0.0,
+        inside: 0.0,
+        below_p50_simulated: 0.0,
+        below_p50: 0.0,
+        at_p50_simulated: 0.0,
+        at_p50: 0.0,
+    };
+    for c in all {
+        let n = c.n as f64;
+        sum.n += c.n;
+        sum.inside_simulated += c.inside_simulated * n;
+        sum.inside += c.inside * n;
+        sum.below_p50_simulated += c.below_p50_simulated * n;
+        sum.below_p50 += c.below_p50 * n;
+        sum.at_p50_simulated += c.at_p50_simulated * n;
+        sum.at_p50 += c.at_p50 * n;
+    }
+    let n = sum.n as f64;
+    (sum.n > 0).then(|| IntervalCoverage {
+        n: sum.n,
+        inside_simulated: sum.inside_simulated / n,
+        inside: sum.inside / n,
+        below_p50_simulated: sum.below_p50_simulated / n,
+        below_p50: sum.below_p50 / n,
+        at_p50_simulated: sum.at_p50_simulated / n,
+        at_p50: sum.at_p50 / n,
+    })
 }
 
 /// One scored prediction: the model's probability, the outcome, the base-rate and
@@ -660,7 +764,12 @@ fn binary_report(
     }
     let scored = binary_scored(rows, options.protocol, options.recalibration)?;
     pooled.extend_from_slice(&scored);
-    Ok(binary_metrics(&scored))
+    Ok(binary_metrics(&scored).map(|mut b| {
+        if options.protocol == Protocol::Rolling {
+            b.interval = interval_coverage(rows);
+        }
+        b
+    }))
 }
 
 fn binary_metrics(scored: &[Scored]) -> Option<BinaryReport> {
@@ -687,6 +796,8 @@ fn binary_metrics(scored: &[Scored]) -> Option<BinaryReport> {
         baseline_brier: metrics::brier(&base_pairs),
         trailing_brier: metrics::brier(&trailing_pairs),
         trailing_auc: metrics::auc(&trailing, &labels),
+        interval: None,
+        reliability: plot::equal_mass_bins(&pairs, plot::DEFAULT_BINS),
     })
 }
 
@@ -807,6 +918,9 @@ pub fn evaluate_tse(
             if let Some(d) = delivered {
                 let outcomes = board_outcomes.entry(it.boardid).or_default();
                 binary.push(shared.to_vec(), d, rank, trailing_rate(outcomes));
+                if options.protocol == Protocol::Rolling {
+                    binary.simulate_last(&state, &history, it.delivered_sp.max(0.0));
+                }
                 outcomes.push(d);
             }
             rows.push(Row {
@@ -834,8 +948,15 @@ pub fn evaluate_tse(
         schema: "tse2017".to_owned(),
         prediction_at: format!("{}% of the sprint", options.pred_time_pct),
         options: options.clone(),
+        pooled_binary: binary_metrics(&pooled).map(|mut b| {
+            b.interval = pool_coverage(
+                projects
+                    .iter()
+                    .filter_map(|p| p.binary.as_ref()?.interval.as_ref()),
+            );
+            b
+        }),
         projects,
-        pooled_binary: binary_metrics(&pooled),
     })
 }
 
@@ -963,6 +1084,9 @@ pub fn evaluate_porru(
                     rank,
                     trailing_rate(&outcomes),
                 );
+                if options.protocol == Protocol::Rolling {
+                    binary.simulate_last(&state, &history, r * s.sp_total);
+                }
                 outcomes.push(delivered);
                 past.push(Sprint::finished(
                     s.sp_total,
@@ -991,8 +1115,15 @@ pub fn evaluate_porru(
             "sprint start".to_owned()
         },
         options: options.clone(),
+        pooled_binary: binary_metrics(&pooled).map(|mut b| {
+            b.interval = pool_coverage(
+                projects
+                    .iter()
+                    .filter_map(|p| p.binary.as_ref()?.interval.as_ref()),
+            );
+            b
+        }),
         projects,
-        pooled_binary: binary_metrics(&pooled),
     })
 }
 
@@ -1007,28 +1138,50 @@ pub fn run(
     options: &SprintRiskEvalOptions,
 ) -> Result<SprintRiskEvalReport> {
     check_recalibration(options)?;
-    if data::is_porru_schema(iterations)? {
+    let report = if data::is_porru_schema(iterations)? {
         let sprints = data::porru_sprints_file(iterations)?;
-        return match (issues, options.memberships.as_deref()) {
+        match (issues, options.memberships.as_deref()) {
             (Some(i), Some(m)) => {
                 let memberships = data::porru_memberships_file(m)?;
                 let issues = data::porru_issues_file(i)?;
-                evaluate_porru(&sprints, Some((&memberships, &issues)), options)
+                evaluate_porru(&sprints, Some((&memberships, &issues)), options)?
             }
-            (None, None) => evaluate_porru(&sprints, None, options),
-            (Some(_), None) => Err(Error::invalid(
-                "memberships",
-                "Porru8 issues need the issue ↔ sprint membership file too (porru8_issue_sprints.csv)",
-            )),
-            (None, Some(_)) => Err(Error::invalid(
-                "issues",
-                "the membership file needs the Porru8 issues file too (porru8_issues.csv)",
-            )),
-        };
+            (None, None) => evaluate_porru(&sprints, None, options)?,
+            (Some(_), None) => {
+                return Err(Error::invalid(
+                    "memberships",
+                    "Porru8 issues need the issue ↔ sprint membership file too (porru8_issue_sprints.csv)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid(
+                    "issues",
+                    "the membership file needs the Porru8 issues file too (porru8_issues.csv)",
+                ));
+            }
+        }
+    } else {
+        let its = data::iterations_file(iterations)?;
+        let issue_rows = issues.map(data::issue_features_file).transpose()?;
+        evaluate_tse(&its, issue_rows.as_deref(), options)?
+    };
+    if let Some(dir) = &options.plot {
+        report.write_plots(dir)?;
     }
-    let its = data::iterations_file(iterations)?;
-    let issue_rows = issues.map(data::issue_features_file).transpose()?;
-    evaluate_tse(&its, issue_rows.as_deref(), options)
+    Ok(report)
+}
+
+/// A file-name-safe form of a project name (`Apache` → `apache`).
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -1036,6 +1189,87 @@ fn opt(x: Option<f64>) -> String {
 }
 
 impl SprintRiskEvalReport {
+    /// Writes the pictures into `dir` (created if missing) and returns their paths:
+    /// `reliability-<project>.svg` per project with binary results and
+    /// `reliability-pooled.svg`; under `rolling`, `coverage.svg` (each project's and the
+    /// pooled share of delivered points inside the corrected P10–P90 and below the
+    /// corrected P50) and `coverage-simulated.svg` (the same before the correction).
+    ///
+    /// # Errors
+    /// `Io` naming the file when a write fails.
+    pub fn write_plots(&self, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+        let io = |path: &Path, e: std::io::Error| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let mut written = Vec::new();
+        let mut write = |name: String, svg: String| -> Result<()> {
+            let path = dir.join(name);
+            std::fs::write(&path, svg).map_err(|e| io(&path, e))?;
+            written.push(path);
+            Ok(())
+        };
+        let what = format!(
+            "{} {}{}",
+            self.schema,
+            self.options.protocol.as_str(),
+            match self.options.recalibration {
+                Recalibration::None => String::new(),
+                r => format!(" + {}", r.as_str()),
+            }
+        );
+        let binaries = self
+            .projects
+            .iter()
+            .filter_map(|p| Some((p.project.as_str(), p.binary.as_ref()?)))
+            .chain(self.pooled_binary.as_ref().map(|b| ("pooled", b)));
+        let mut bars = (Vec::new(), Vec::new());
+        for (name, b) in binaries {
+            if !b.reliability.is_empty() {
+                let title = format!(
+                    "{name} ({what}): ECEm {:.3}, n = {}",
+                    b.calibration_error_equal_mass, b.n
+                );
+                write(
+                    format!("reliability-{}.svg", file_stem(name)),
+                    plot::reliability_svg(&title, &b.reliability)?,
+                )?;
+            }
+            if let Some(c) = &b.interval {
+                bars.0.push(CoverageBar {
+                    label: name.to_owned(),
+                    n: c.n,
+                    inside_p10_p90: c.inside,
+                    below_p50: c.below_p50 + c.at_p50 / 2.0,
+                });
+                bars.1.push(CoverageBar {
+                    label: name.to_owned(),
+                    n: c.n,
+                    inside_p10_p90: c.inside_simulated,
+                    below_p50: c.below_p50_simulated + c.at_p50_simulated / 2.0,
+                });
+            }
+        }
+        if !bars.0.is_empty() {
+            write(
+                "coverage.svg".to_owned(),
+                plot::coverage_svg(
+                    &format!("delivered points vs the corrected interval ({what})"),
+                    &bars.0,
+                )?,
+            )?;
+            write(
+                "coverage-simulated.svg".to_owned(),
+                plot::coverage_svg(
+                    &format!("delivered points vs the simulated interval ({what})"),
+                    &bars.1,
+                )?,
+            )?;
+        }
+        Ok(written)
+    }
+
     /// The report as plain-text tables, with a mean row per table.
     pub fn render_table(&self) -> String {
         let at = &self.prediction_at;
@@ -1140,6 +1374,42 @@ impl SprintRiskEvalReport {
         );
         if let Some(b) = &self.pooled_binary {
             row(&mut s, "pooled", b);
+        }
+        let coverage: Vec<(&str, &IntervalCoverage)> = self
+            .projects
+            .iter()
+            .filter_map(|p| Some((p.project.as_str(), p.binary.as_ref()?.interval.as_ref()?)))
+            .chain(
+                self.pooled_binary
+                    .as_ref()
+                    .and_then(|b| b.interval.as_ref())
+                    .map(|c| ("pooled", c)),
+            )
+            .collect();
+        if !coverage.is_empty() {
+            s.push_str(
+                "\ndelivered points against the simulation's P10–P90 and P50 (targets 80% inside, 50% below P50; \
+                 corrected: the product's conformal correction fitted on earlier sprints only)\n",
+            );
+            s.push_str(
+                "(below P50: the share below it plus half the share exactly at it — a sprint \
+                 that delivered its whole scope ties with a P50 capped at the scope; at: that share)\n",
+            );
+            s.push_str("project      sprints | inside simulated  inside corrected | below P50 simulated (at)  below P50 corrected (at)\n");
+            for (name, c) in coverage {
+                let _ = writeln!(
+                    s,
+                    "{:<12} {:>7} | {:>16.3} {:>17.3} | {:>14.3} ({:.3}) {:>17.3} ({:.3})",
+                    name,
+                    c.n,
+                    c.inside_simulated,
+                    c.inside,
+                    c.below_p50_simulated + c.at_p50_simulated / 2.0,
+                    c.at_p50_simulated,
+                    c.below_p50 + c.at_p50 / 2.0,
+                    c.at_p50
+                );
+            }
         }
         if self.projects.iter().any(|p| p.regression.is_some()) {
             s.push_str("\nvel_diff regression (NMAE = MAE ÷ IQR; lower is better)\n");

@@ -526,6 +526,34 @@ pub unsafe extern "C" fn juno_agent_cycles(
     })
 }
 
+/// Every stored confidence calibration map, by action kind, oldest version first, as a JSON
+/// array of `ConfidenceCalibration` objects (`kind`, `version`, `map` — with `outcomes`,
+/// `brier_raw`, `brier_calibrated`, `ece_raw`, `ece_calibrated` on the person decisions it
+/// was fitted on —, `decided_through`, `created_at`). The learn stage fits one per action
+/// kind from 30 person decisions on; the analyze stage applies the newest of each kind, and
+/// each proposal's request and auto-approval decision name the map (`calibration`).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_source_sync_sim`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_agent_confidence_calibrations(
+    j: *const juno,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_json", out_json)?;
+        let maps = j.inner.agent().confidence_calibrations()?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("confidence calibrations", &maps) }
+    })
+}
+
 /// What request `id`'s execution changed: an `ExecutionRecord` object (`request_id`,
 /// `digest`, `kind`, `target`, `executor`, `intent_at`, `done_at`, `ok`, `changes`,
 /// `reverted_by`), or JSON `null` when it did not run through the outbox.

@@ -31,7 +31,7 @@ impl juno {
     }
 }
 
-/// The library version, e.g. `"0.1.0"` (the same as `JUNO_VERSION_STRING` for a matching
+/// The library version, e.g. `"0.2.0"` (the same as `JUNO_VERSION_STRING` for a matching
 /// header).
 ///
 /// - Ownership: a static NUL-terminated string; never free it.

@@ -26,7 +26,9 @@ use crate::status::juno_status;
 ///   in time order, retrained every 10 sprints), `recalibration` (`"none"`, `"isotonic"`,
 ///   `"platt"` or `"blend"`; `rolling` only), `pred_time_pct` (30),
 ///   `delivered_ratio` (0.8) and, for Porru8, `memberships` (the path of
-///   `porru8_issue_sprints.csv`: each sprint is then rebuilt at the prediction time).
+///   `porru8_issue_sprints.csv`: each sprint is then rebuilt at the prediction time), and
+///   `plot` (a directory path: SVG reliability diagrams, and under `rolling` the interval
+///   coverage, are written there).
 /// - `out_json`: receives the report (per project: `class3`, `binary`, `regression` with
 ///   their baselines; `pooled_binary` over every project's predictions); free with
 ///   `juno_buf_free`. Must not be NULL.

@@ -449,6 +449,15 @@ impl PyAgent {
         serde_to_py(py, &cycles)
     }
 
+    /// Every stored confidence calibration map, by action kind, oldest version first.
+    fn confidence_calibrations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let juno = self.engine.get().py(py)?;
+        let maps = py
+            .detach(move || juno.agent().confidence_calibrations())
+            .py(py)?;
+        serde_to_py(py, &maps)
+    }
+
     fn __repr__(&self) -> String {
         String::from("<juno.Agent>")
     }

@@ -18,7 +18,7 @@ use crate::errors::CoreResultExt;
 // One parameter per keyword of `juno.eval.sprint_risk`, as Python callers pass them.
 #[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (iterations, issues=None, protocol="paper-cv", pred_time_pct=30, delivered_ratio=0.8, memberships=None, recalibration="none"))]
+#[pyo3(signature = (iterations, issues=None, protocol="paper-cv", pred_time_pct=30, delivered_ratio=0.8, memberships=None, recalibration="none", plot=None))]
 pub(crate) fn eval_sprint_risk(
     py: Python<'_>,
     iterations: PathBuf,
@@ -28,6 +28,7 @@ pub(crate) fn eval_sprint_risk(
     delivered_ratio: f64,
     memberships: Option<PathBuf>,
     recalibration: &str,
+    plot: Option<PathBuf>,
 ) -> PyResult<(String, String)> {
     let protocol: Protocol = protocol.parse().py(py)?;
     let options = SprintRiskEvalOptions {
@@ -36,6 +37,7 @@ pub(crate) fn eval_sprint_risk(
         delivered_ratio,
         memberships,
         recalibration: recalibration.parse().py(py)?,
+        plot,
     };
     let report = py
         .detach(|| sprint_risk::run(&iterations, issues.as_deref(), &options))

@@ -169,6 +169,11 @@ impl PySprintForecast {
     fn notes(&self) -> Vec<String> {
         self.0.notes.clone()
     }
+    /// How the probability and the interval were calibrated (`None` without a model).
+    #[getter]
+    fn calibration<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0.calibration)
+    }
     /// The forecast in words: `basic`, `detailed` (the default) or `verbose`.
     #[pyo3(signature = (level="detailed"))]
     fn explain(&self, py: Python<'_>, level: &str) -> PyResult<String> {
@@ -394,6 +399,13 @@ impl PyRiskModel {
     #[getter]
     fn evaluation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         serde_to_py(py, &self.0.evaluation)
+    }
+    /// The corrections fitted on out-of-time forecasts: `probability` (the blend with the
+    /// team's trailing rate and its forward ECE), `interval` (the conformal correction and
+    /// its forward coverage), `teams` (each team's recent forward forecasts).
+    #[getter]
+    fn calibration<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0.calibration)
     }
     /// The model in the core's JSON shape (with its coefficients).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

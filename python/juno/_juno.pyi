@@ -829,7 +829,18 @@ class ApprovalRequest:
         """``low``, ``medium``, ``high`` or ``critical``."""
 
     @property
-    def confidence(self) -> float: ...
+    def confidence(self) -> float:
+        """The confidence routing used: calibrated when a map of the action kind existed."""
+
+    @property
+    def raw_confidence(self) -> float:
+        """The uncalibrated score the proposal carried (what maps are fitted on)."""
+
+    @property
+    def calibration(self) -> dict[str, Any] | None:
+        """The calibration map ``confidence`` went through: ``kind``, ``version``,
+        ``outcomes``; ``None`` for the raw score."""
+
     @property
     def explanation(self) -> str: ...
     @property
@@ -1579,7 +1590,8 @@ class Forecaster:
     def retrain(self) -> RetrainReport:
         """Trains a new model version (logistic regression, first evaluated forward in
         time: fitted on the oldest 70% of the recorded sprints, scored on the newest 30%)
-        and stores it. With fewer than 30 recorded sprints, or one outcome only, nothing
+        with its calibration (fitted on out-of-time forecasts only, see
+        :attr:`RiskModel.calibration`) and stores it. With fewer than 30 recorded sprints, or one outcome only, nothing
         is stored and the report says why (``trained`` false, ``reason``)."""
 
     def model(self) -> RiskModel | None:
@@ -1635,7 +1647,17 @@ class SprintForecast:
 
     @property
     def notes(self) -> list[str]:
-        """Caveats: fallbacks taken (no history, no model), nothing committed."""
+        """Caveats: fallbacks taken (no history, no model), nothing committed, a team
+        whose recent forecasts were off."""
+
+    @property
+    def calibration(self) -> dict[str, Any] | None:
+        """How the probability and the interval were calibrated, ``None`` without a
+        trained model: ``model_probability`` and ``trailing_rate`` (before the blend),
+        ``probability`` (the blend's ``model_weight``, the ``outcomes`` it was fitted on,
+        ``forward_ece`` over 10 equal-mass bins), ``simulated`` (P10/P50/P90 before the
+        conformal correction), ``interval`` (the correction and its forward
+        ``coverage``), ``team`` (this team's recent forecasts: ``drifting`` when off)."""
 
     def explain(self, level: _Level | str = "detailed") -> str:
         """The forecast in words: ``basic`` (the headline), ``detailed`` (plus each
@@ -1770,6 +1792,14 @@ class RiskModel:
     def evaluation(self) -> dict[str, Any]:
         """The forward evaluation: ``protocol``, ``n_train``, ``n_test``, ``auc``,
         ``brier``, ``calibration_error``, ``accuracy``, ``majority_accuracy``."""
+
+    @property
+    def calibration(self) -> dict[str, Any]:
+        """The corrections fitted on out-of-time forecasts that every forecast with this
+        model applies: ``probability`` (the blend with the team's trailing delivery rate,
+        ``None`` under 30 out-of-time outcomes), ``interval`` (the conformal correction of
+        P10/P50/P90, ``None`` under 30 recorded sprints), ``teams`` (each team's recent
+        forward forecasts)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The model in the core's JSON shape (with its coefficients)."""
@@ -1999,6 +2029,15 @@ class Agent:
     def cycles(self, limit: int = 10) -> list[dict[str, Any]]:
         """The stored reports of the newest ``limit`` cycles, newest first."""
 
+    def confidence_calibrations(self) -> list[dict[str, Any]]:
+        """Every stored confidence calibration map, by action kind, oldest version first:
+        ``kind``, ``version``, ``map`` (with ``outcomes`` and the Brier score and ECE
+        before and after on the person decisions it was fitted on), ``decided_through``,
+        ``created_at``. The learn stage fits one per action kind from 30 person decisions
+        on (auto-approved and expired requests are not a person's verdict); each
+        proposal's request and auto-approval decision name the map it used
+        (``calibration``)."""
+
 @final
 class Executions:
     """The act stage of one engine (``juno.executor``)."""
@@ -2024,6 +2063,7 @@ def eval_sprint_risk(
     delivered_ratio: float = 0.8,
     memberships: str | None = None,
     recalibration: str = "none",
+    plot: str | None = None,
 ) -> tuple[str, str]: ...
 def eval_triage(
     issues: str,

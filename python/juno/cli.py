@@ -318,6 +318,7 @@ def cmd_eval_sprint_risk(args: argparse.Namespace) -> int:
         delivered_ratio=args.delivered_ratio,
         memberships=args.memberships,
         recalibration=args.recalibration,
+        plot=args.plot,
     )
     print(result.table, end="")
     print(f"({time.monotonic() - start:.1f} s)", file=sys.stderr)
@@ -501,7 +502,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=["none", "isotonic", "platt", "blend"],
         default="none",
         help="rolling only: recalibrate the delivery probabilities on earlier sprints' "
-        "outcomes (default none)",
+        "outcomes (default none; blend is the product's calibration)",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="DIR",
+        help="write SVG pictures into DIR: a reliability diagram per project and pooled, "
+        "and under rolling the interval coverage",
     )
     p.add_argument(
         "--pred-time", type=int, default=30, metavar="PCT", help="prediction time, %% of sprint"

@@ -52,6 +52,12 @@ def test_a_cycle_syncs_analyses_and_proposes(tmp_path: Path) -> None:
         assert state is not None and state["syncs"] == 1 and state["last_error"] is None
         assert j.agent.cycles(5)[0]["cycle"] == report["cycle"]
         assert j.audit.verify().ok
+        # No person has decided yet: no calibration map, every confidence is the raw score.
+        assert j.agent.confidence_calibrations() == []
+        first = report["proposals"][0]
+        request = j.governance.get(first["request_id"])
+        assert request.calibration is None and first["calibration"] is None
+        assert request.raw_confidence == request.confidence == first["confidence"]
 
 
 def test_a_python_executor_runs_each_approved_action_once(tmp_path: Path) -> None:

@@ -70,6 +70,27 @@ def test_sprint_risk_on_a_small_file(tmp_path: Path) -> None:
     assert platt.report["pooled_binary"]["n"] == 50
     with pytest.raises(InvalidInputError, match="recalibration"):
         sprint_risk(path, recalibration="platt")
+    # The product's calibration, the interval coverage and the pictures.
+    pics = tmp_path / "pics"
+    blend = sprint_risk(path, protocol="rolling", recalibration="blend", plot=pics)
+    cover = blend.report["pooled_binary"]["interval"]
+    assert cover == blend.report["projects"][0]["binary"]["interval"]
+    assert 0 < cover["n"] <= 50 and 0 <= cover["inside"] <= 1
+    assert "inside corrected" in blend.table
+    bins = blend.report["pooled_binary"]["reliability"]
+    assert sum(b["count"] for b in bins) == 50 and len(bins) == 10
+    names = sorted(f.name for f in pics.iterdir())
+    assert names == [
+        "coverage-simulated.svg", "coverage.svg", "reliability-demo.svg", "reliability-pooled.svg",
+    ]  # fmt: skip
+    svg = (pics / "reliability-demo.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and svg.count("<circle") >= 10
+    # Other protocols have no interval coverage and draw only the reliability diagrams.
+    cv = sprint_risk(path, protocol="forward", plot=tmp_path / "cv")
+    assert cv.report["pooled_binary"]["interval"] is None
+    assert sorted(f.name for f in (tmp_path / "cv").iterdir()) == [
+        "reliability-demo.svg", "reliability-pooled.svg",
+    ]  # fmt: skip
     with pytest.raises(InvalidInputError, match="isotonic"):
         sprint_risk(path, protocol="rolling", recalibration="beta")
 

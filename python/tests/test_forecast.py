@@ -299,3 +299,49 @@ def test_a_closed_engine_refuses_its_components() -> None:
     ):
         with pytest.raises(InvalidStateError):
             call()
+
+
+def _observation(i: int) -> dict[str, Any]:
+    """A sprint at 30% of its plan: further along, more often delivered (deterministic)."""
+    committed = 20.0 + (i % 7) * 3.0
+    done_share = (i * 37 % 100) / 100 * 0.6
+    delivered_share = 0.45 + done_share * 1.2 + ((i * 53 % 40) - 20) / 100
+    return {
+        "state": {
+            "team": f"team{i % 3}", "sprint": f"S{i}", "committed_points": committed,
+            "done_points": committed * done_share,
+            "todo_points": committed * (1 - done_share), "days_elapsed": 3,
+            "days_planned": 10, "team_size": 5,
+        },
+        "history": {"sprints": [
+            {"committed_points": 30, "delivered_points": 20 + (i + k) % 12, "days": 10}
+            for k in range(5)
+        ]},
+        "delivered_points": committed * delivered_share,
+        "ended_at": f"2025-{1 + i // 28:02d}-{1 + i % 28:02d}T12:00:00Z",
+    }  # fmt: skip
+
+
+def test_a_retrained_model_carries_its_calibration_into_forecasts(engine: juno.Juno) -> None:
+    state = _observation(500)["state"]
+    assert engine.forecast.sprint(state).calibration is None
+    for i in range(200):
+        engine.forecast.record(_observation(i))
+    model = engine.forecast.retrain().model
+    assert model is not None
+    cal = model.calibration
+    assert cal == model.to_dict()["calibration"]
+    p, interval = cal["probability"], cal["interval"]
+    assert p["method"] == "blend" and p["outcomes"] >= 30 and 0 <= p["model_weight"] <= 1
+    assert interval["outcomes"] >= 30 and 0 <= interval["coverage"] <= 1
+    assert [t["team"] for t in cal["teams"]] == ["team0", "team1", "team2"]
+    f = engine.forecast.sprint(state, _observation(500)["history"])
+    applied = f.calibration
+    assert applied is not None and applied == f.to_dict()["calibration"]
+    assert len(applied["simulated"]) == 3 and applied["probability"] == p
+    blended = p["model_weight"] * applied["model_probability"] + (1 - p["model_weight"]) * (
+        applied["trailing_rate"]
+    )
+    assert f.p_deliver_80 == pytest.approx(blended)
+    assert f"calibrated on {p['outcomes']} outcomes" in f.explain("basic")
+    assert "(forward)" in f.explain("basic")

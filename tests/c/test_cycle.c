@@ -205,6 +205,16 @@ static void replay_fixture(const mj_value *f) {
           (long long)want_stored);
     mj_free(v);
   }
+  /* Nobody decided anything here: no confidence calibration map yet. */
+  if (ok(juno_agent_confidence_calibrations(j, &buf, &err), &err, "confidence_calibrations")) {
+    v = parse_buf(&buf, "confidence calibrations");
+    CHECK(mj_len(v) == 0, "%zu maps, want none", mj_len(v));
+    mj_free(v);
+  }
+  CHECK(juno_agent_confidence_calibrations(NULL, &buf, &err) == JUNO_STATUS_NULL_PARAMETER,
+        "NULL handle");
+  juno_error_free(err);
+  err = NULL;
   juno_free(j);
 }
 

@@ -89,6 +89,39 @@ static void sprint_risk_on_small_files(const char *dir) {
     juno_error_free(err);
   }
 
+  /* The product's calibration under rolling: the interval coverage and the pictures. */
+  {
+    char options[4600];
+    snprintf(options, sizeof options,
+             "{\"protocol\":\"rolling\",\"recalibration\":\"blend\",\"plot\":\"%s/pics\"}",
+             dir);
+    juno_buf out = {NULL, 0};
+    juno_error *err = NULL;
+    if (ok(juno_eval_sprint_risk(path, strlen(path), NULL, 0, options, strlen(options), &out,
+                                 NULL, &err),
+           &err, "rolling + blend + plot")) {
+      mj_value *r = parse_buf(&out, "rolling + blend");
+      const mj_value *cover = mj_get(mj_get(r, "pooled_binary"), "interval");
+      double n = 0, inside = -1;
+      mj_num(mj_get(cover, "n"), &n);
+      mj_num(mj_get(cover, "inside"), &inside);
+      CHECK(n > 0 && inside >= 0 && inside <= 1, "coverage n %.0f inside %.3f", n, inside);
+      mj_free(r);
+      const char *pics[] = {"reliability-demo.svg", "reliability-pooled.svg", "coverage.svg",
+                            "coverage-simulated.svg"};
+      for (size_t i = 0; i < 4; i++) {
+        char pic[4600];
+        snprintf(pic, sizeof pic, "%s/pics/%s", dir, pics[i]);
+        size_t len = 0;
+        char *svg = read_file(pic, &len);
+        CHECK(svg != NULL && len > 0 && strncmp(svg, "<svg", 4) == 0, "%s is an SVG", pics[i]);
+        free(svg);
+      }
+    }
+    juno_buf_free(&out);
+    juno_error_free(err);
+  }
+
   /* The table is optional; defaults when options are NULL. */
   juno_buf out = {NULL, 0};
   juno_status s = juno_eval_sprint_risk(path, strlen(path), NULL, 0, NULL, 0, &out, NULL, NULL);

@@ -1,5 +1,6 @@
 //! The analyze stage of a cycle: velocity and flow per team, a forecast per active sprint,
-//! and the team facts the decide stage needs (finished sprints, workloads).
+//! triage proposals' confidence mapped through their kind's calibration, and the team
+//! facts the decide stage needs (finished sprints, workloads).
 
 use std::collections::BTreeMap;
 
@@ -10,8 +11,17 @@ use super::{SprintRisk, TeamReport};
 use crate::error::Result;
 use crate::flow::{self, FlowInput, FlowSettings};
 use crate::forecast::TeamHistory;
-use crate::model::{Sprint, Ticket, User};
+use crate::model::{CalibrationRef, Sprint, Ticket, User};
 use crate::source::Snapshot;
+use crate::store::calibrations;
+use crate::store::to_ms;
+use crate::triage::TriageProposal;
+
+/// The governance action kind of a triage proposal: what
+/// [`TriageProposal::to_proposal`] names it, and what its calibration is kept under.
+pub(super) fn action_kind(f: &TriageProposal) -> String {
+    format!("triage.{}", f.action.as_str())
+}
 
 impl Agent<'_> {
     /// Velocity and flow per team.
@@ -61,6 +71,29 @@ impl Agent<'_> {
                     cycle_time_days: f.and_then(|f| f.cycle_time.median_days),
                     ageing_wip: f.map_or(0, |f| f.ageing_wip.len()),
                 }
+            })
+            .collect())
+    }
+
+    /// Maps each triage proposal's raw confidence through the newest calibration map of
+    /// its action kind created by `now` (so never one fitted on decisions after the
+    /// proposal), and returns, per proposal, the map applied (`None`: the kind has no
+    /// fitted map, and the confidence stays the raw score).
+    pub(super) fn calibrate_findings(
+        &self,
+        findings: &mut [TriageProposal],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<CalibrationRef>>> {
+        let maps = self
+            .juno
+            .store()
+            .read(|c| calibrations::newest(c, to_ms(now)))?;
+        Ok(findings
+            .iter_mut()
+            .map(|f| {
+                let m = maps.get(&action_kind(f)).filter(|m| m.map.is_fitted())?;
+                f.confidence = f.confidence.clone().with_calibration(&m.map);
+                Some(m.reference())
             })
             .collect())
     }

@@ -151,6 +151,19 @@ impl<'a> Agent<'a> {
         Ok(report)
     }
 
+    /// Every stored confidence calibration map, by action kind, oldest version first: what
+    /// the learn stage fitted on people's decisions (with each map's Brier score and
+    /// expected calibration error before and after) and the analyze stage applies, the
+    /// newest of each kind (see the [module docs](super)).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn confidence_calibrations(&self) -> Result<Vec<super::ConfidenceCalibration>> {
+        self.juno
+            .store()
+            .read(|c| crate::store::calibrations::calibrations(c, None))
+    }
+
     /// The stored reports of the newest `limit` cycles, newest first.
     ///
     /// # Errors
@@ -213,11 +226,12 @@ impl<'a> Agent<'a> {
             active_sprints: snap.active.len(),
             skipped_tickets: open.len() - readable.len(),
         };
-        let findings = self
+        let mut findings = self
             .juno
             .triage()
             .scan_at(&readable, &options.triage, now)
             .map_err(|e| e.within("options."))?;
+        let calibrated = self.calibrate_findings(&mut findings, now)?;
         let ms = ms_since(t);
         timings.insert("analyze".to_owned(), ms);
         progress(&Progress::done("analyze", 2, ms));
@@ -249,8 +263,9 @@ impl<'a> Agent<'a> {
             readable.iter().map(|t| (t.key.as_str(), t)).collect();
         let mut proposals = Vec::new();
         let mut skipped = Vec::new();
-        for f in &findings {
-            let base = f.to_proposal(&options.requester);
+        for (f, calibration) in findings.iter().zip(calibrated) {
+            let mut base = f.to_proposal(&options.requester);
+            base.calibration = calibration;
             let kind = base.action.kind.clone();
             if let Some(r) = last.get(&(kind.clone(), f.key.clone())) {
                 skipped.push(Skipped {
@@ -385,6 +400,8 @@ fn proposal_report(
         target: p.action.target.clone().unwrap_or_default(),
         impact: p.impact,
         confidence: p.confidence,
+        raw_confidence: p.raw_score(),
+        calibration: p.calibration.clone(),
         status: if decision.is_some() {
             "auto_approved"
         } else {

@@ -1,7 +1,8 @@
-//! The learn stage of a cycle: people's decisions into memory, finished sprints into the
-//! forecaster (retraining when enough are new), active sprints' checkpoints kept.
+//! The learn stage of a cycle: people's decisions into memory and into each action kind's
+//! confidence calibration, finished sprints into the forecaster (retraining when enough are
+//! new), active sprints' checkpoints kept.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::Agent;
 use super::{CycleOptions, Learned};
@@ -10,10 +11,12 @@ use crate::executor::api::REVERT_KIND;
 use crate::forecast::{SprintObservation, TeamHistory};
 use crate::governance::RequestStatus;
 use crate::memory::{Outcome, OutcomeRecord};
-use crate::model::Sprint;
+use crate::model::{CalibrationRef, Sprint};
+use crate::reasoning::MIN_CALIBRATION_OUTCOMES;
 use crate::source::Snapshot;
 use crate::store::agent as sql;
-use crate::store::governance::requests_where;
+use crate::store::calibrations;
+use crate::store::governance::{person_verdicts, requests_where};
 use crate::store::to_ms;
 
 /// How far through an active sprint (share of its planned days) the cycle remembers its
@@ -101,6 +104,8 @@ impl Agent<'_> {
                 .write(|tx| sql::mark_learned(tx, r.id, label, now_ms))?;
         }
 
+        learned.calibrations = self.recalibrate()?;
+
         // An active sprint about 30% through is remembered as it stands: once it finishes,
         // that is its training row (a source like Jira cannot rebuild the past state).
         let at = to_ms(self.juno.now());
@@ -163,5 +168,143 @@ impl Agent<'_> {
             learned.retrain_note = r.reason;
         }
         Ok(learned)
+    }
+
+    /// Fits and stores a new confidence calibration map for every action kind with at
+    /// least [`MIN_CALIBRATION_OUTCOMES`] person decisions and more of them than its newest
+    /// map was fitted on. The pairs are (the raw score each request was submitted with,
+    /// whether the person approved it); see
+    /// [`person_verdicts`] for what counts as a person's verdict — auto-approved and
+    /// expired requests never do. Returns the maps stored.
+    pub(super) fn recalibrate(&self) -> Result<Vec<CalibrationRef>> {
+        let now_ms = to_ms(self.juno.now());
+        let verdicts = self.juno.store().read(person_verdicts)?;
+        let fitted = self
+            .juno
+            .store()
+            .read(|c| calibrations::newest(c, i64::MAX))?;
+        // Per kind: the pairs and the newest decision. Only decisions made by now, so a map
+        // never rests on anything later than the moment it is stored.
+        let mut pairs_of: BTreeMap<&str, Vec<(f64, bool)>> = BTreeMap::new();
+        let mut through_of: BTreeMap<&str, i64> = BTreeMap::new();
+        for v in verdicts.iter().filter(|v| v.decided_at_ms <= now_ms) {
+            let kind = v.kind.as_str();
+            pairs_of
+                .entry(kind)
+                .or_default()
+                .push((v.raw_confidence, v.approved));
+            let through = through_of.entry(kind).or_default();
+            *through = (*through).max(v.decided_at_ms);
+        }
+        let mut stored = Vec::new();
+        for (kind, pairs) in pairs_of {
+            let through = through_of.get(kind).copied().unwrap_or_default();
+            let known = fitted.get(kind).map_or(0, |c| c.map.outcomes);
+            if pairs.len() < MIN_CALIBRATION_OUTCOMES || pairs.len() <= known {
+                continue;
+            }
+            let map = self.juno.reasoning().calibrate(&pairs)?;
+            let version = self
+                .juno
+                .store()
+                .write(|tx| calibrations::insert(tx, kind, &map, through, now_ms))?;
+            stored.push(CalibrationRef {
+                kind: kind.to_owned(),
+                version,
+                outcomes: map.outcomes,
+            });
+        }
+        Ok(stored)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::Duration;
+
+    use crate::executor::RecordingExecutor;
+    use crate::governance::{Action, Proposal, RequestStatus};
+    use crate::model::{ImpactLevel, Role};
+    use crate::reasoning::MIN_CALIBRATION_OUTCOMES;
+    use crate::{Config, Juno, ManualClock, Result};
+
+    const KIND: &str = "triage.reassign";
+
+    fn proposal(i: usize, impact: ImpactLevel) -> Proposal {
+        Proposal {
+            action: Action {
+                kind: KIND.into(),
+                team: "alpha".into(),
+                target: Some(format!("A-{i}")),
+                parameters: serde_json::json!({}),
+            },
+            impact,
+            confidence: 0.95,
+            explanation: String::new(),
+            requester: "juno".into(),
+            raw_confidence: None,
+            calibration: None,
+        }
+    }
+
+    /// Auto-approved requests (executed or not), expired ones (even when a person's name
+    /// processed the deadline) and cancelled ones are no one's verdict: with 40 of each and
+    /// no person decision nothing is fitted, and with 30 person decisions added the map is
+    /// fitted on those 30 alone.
+    #[test]
+    fn maps_are_fitted_on_person_decisions_only() -> Result<()> {
+        let mut config = Config::default();
+        config.database_url = crate::config::DatabaseUrl::Memory;
+        config.autonomous_actions = true;
+        // A missed deadline expires the request instead of escalating it.
+        config.auto_escalation = false;
+        let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
+        let juno = Juno::open(config)?.with_clock(clock.clone());
+        let g = juno.governance();
+        g.assign_role("pat", Role::ProjectManager, &["alpha"], "admin")?;
+        let n = 40;
+        let mut exec = RecordingExecutor::new();
+        for i in 0..n {
+            let r = g.submit(proposal(i, ImpactLevel::Low))?;
+            assert_eq!(r.status, RequestStatus::AutoApproved);
+            if i % 2 == 0 {
+                g.execute(r.id, &r.action, &mut exec)?;
+            }
+        }
+        let mut expiring = Vec::new();
+        for i in n..2 * n {
+            expiring.push(g.submit(proposal(i, ImpactLevel::High))?.id);
+        }
+        for i in 2 * n..3 * n {
+            let r = g.submit(proposal(i, ImpactLevel::High))?;
+            g.cancel(r.id, "juno")?;
+        }
+        clock.advance(Duration::days(30));
+        for (k, id) in expiring.iter().enumerate() {
+            let by = if k % 2 == 0 { "ops" } else { "juno" };
+            assert_eq!(g.process_deadline(*id, by)?.status, RequestStatus::Expired);
+        }
+        let agent = juno.agent();
+        assert!(juno.store().read(super::person_verdicts)?.is_empty());
+        assert!(agent.recalibrate()?.is_empty());
+        assert!(agent.confidence_calibrations()?.is_empty());
+
+        for i in 0..MIN_CALIBRATION_OUTCOMES {
+            let r = g.submit(proposal(3 * n + i, ImpactLevel::High))?;
+            if i % 3 == 0 {
+                g.approve(r.id, "pat", &r.digest)?;
+            } else {
+                g.reject(r.id, "pat", "no")?;
+            }
+        }
+        let fitted = agent.recalibrate()?;
+        assert_eq!(fitted.len(), 1);
+        assert_eq!(fitted[0].outcomes, MIN_CALIBRATION_OUTCOMES);
+        let maps = agent.confidence_calibrations()?;
+        // Every pair is at 0.95: the map is the people's approval rate, a third.
+        assert!((maps[0].map.apply(0.95) - 1.0 / 3.0).abs() < 1e-12);
+        Ok(())
     }
 }

@@ -8,6 +8,23 @@
 //! through the outbox and the guard rails, and takes decisions and finished sprints into
 //! memory and the forecaster. It returns a [`CycleReport`] and stores it.
 //!
+//! # Calibrated proposal confidence
+//!
+//! A proposal's confidence decides auto-approval, so it is calibrated against what people
+//! did with earlier proposals of the same action kind. The learn stage collects, per kind,
+//! the pairs (raw score the request was submitted with, did a person approve it) of every
+//! request a person approved or rejected — auto-approved, expired and cancelled requests
+//! are no one's verdict and are left out — and from [`MIN_CALIBRATION_OUTCOMES`] pairs
+//! on, whenever a kind has more of them than its newest map was fitted on, fits a new map
+//! ([`crate::reasoning::Calibration::fit`], isotonic) and stores it as the kind's next
+//! version. The analyze stage of a later cycle maps each triage proposal's raw score
+//! through the newest map of its kind created by then, so a map only ever scores proposals
+//! made after the decisions it was fitted on. The request keeps the raw score, and it and
+//! the auto-approval decision name the map used ([`crate::model::CalibrationRef`]), or
+//! `null` while the kind has none. [`Agent::confidence_calibrations`] reads the maps.
+//!
+//! [`MIN_CALIBRATION_OUTCOMES`]: crate::reasoning::MIN_CALIBRATION_OUTCOMES
+//!
 //! This module holds the cycle's options, its report and the pure planning of writes; it
 //! owns no state of its own beyond the stored reports and the scheduler's lease.
 
@@ -24,7 +41,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::executor::{GuardRails, Write};
-use crate::model::{ImpactLevel, RiskLevel, Role};
+use crate::model::{CalibrationRef, ImpactLevel, RiskLevel, Role};
+use crate::reasoning::Calibration;
 use crate::source::api::SyncReport;
 use crate::triage::TriageSettings;
 
@@ -175,8 +193,14 @@ pub struct ProposalReport {
     pub target: String,
     /// Impact level.
     pub impact: ImpactLevel,
-    /// Calibrated confidence.
+    /// Confidence: calibrated when `calibration` names a map, else the raw score.
     pub confidence: f64,
+    /// The raw (uncalibrated) score.
+    #[serde(default)]
+    pub raw_confidence: f64,
+    /// The calibration map applied (`None` while the kind has no fitted map).
+    #[serde(default)]
+    pub calibration: Option<CalibrationRef>,
     /// `auto_approved` or `pending`.
     pub status: String,
     /// The role whose queue it waits in (pending only).
@@ -230,6 +254,39 @@ pub struct Learned {
     pub retrained_version: Option<i64>,
     /// Why no model was trained when a retrain was due.
     pub retrain_note: Option<String>,
+    /// Confidence calibration maps fitted this cycle (one per action kind with new person
+    /// decisions, from [`MIN_CALIBRATION_OUTCOMES`](crate::reasoning::MIN_CALIBRATION_OUTCOMES) on).
+    #[serde(default)]
+    pub calibrations: Vec<CalibrationRef>,
+}
+
+/// One stored calibration map of proposal confidence for one action kind (see the module
+/// docs): fitted by the learn stage on the person decisions of that kind, applied by later
+/// cycles to that kind's proposals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfidenceCalibration {
+    /// The action kind (`triage.reassign`).
+    pub kind: String,
+    /// Its version for that kind, from 1.
+    pub version: i64,
+    /// The map, with the number of decisions it was fitted on (`outcomes`) and its Brier
+    /// score and expected calibration error before and after, on those decisions.
+    pub map: Calibration,
+    /// The newest person decision it was fitted on.
+    pub decided_through: DateTime<Utc>,
+    /// When it was fitted: it applies to proposals made from then on.
+    pub created_at: DateTime<Utc>,
+}
+
+impl ConfidenceCalibration {
+    /// How a proposal and its request name this map: kind, version, outcomes.
+    pub fn reference(&self) -> CalibrationRef {
+        CalibrationRef {
+            kind: self.kind.clone(),
+            version: self.version,
+            outcomes: self.map.outcomes,
+        }
+    }
 }
 
 /// Everything one cycle saw, proposed, decided, executed and learned.

@@ -129,6 +129,8 @@ impl<'a> Executions<'a> {
                 request.action.kind
             ),
             requester: requester.into(),
+            raw_confidence: None,
+            calibration: None,
         };
         self.juno.governance().submit(proposal)
     }

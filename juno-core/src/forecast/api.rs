@@ -4,11 +4,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::calibration::{self, ForwardForecast, IntervalOutcome, TeamCalibration};
 use super::{
-    ForecastContext, RiskModel, SprintForecast, SprintState, TeamHistory, features, model,
+    ForecastCalibration, ForecastContext, RiskModel, SprintForecast, SprintState, TeamHistory,
+    features, model,
 };
 use crate::error::{Error, Result};
 use crate::juno::Juno;
+use crate::model::Team;
 use crate::reasoning::WeightedScorer;
 use crate::store::{forecasts as sql, to_ms};
 
@@ -52,6 +55,67 @@ pub struct RetrainReport {
     /// Why no model was trained; forecasts keep using the previous model, or the Monte
     /// Carlo path when there is none.
     pub reason: Option<String>,
+}
+
+/// The calibration a model trained on `rows` carries: the blend fitted on the out-of-time
+/// predictions of [`model::out_of_time`], the interval correction fitted on each recorded
+/// sprint's simulation against what it delivered (in the same blocks), and each team's
+/// recent forward forecasts. Never fitted on a row's own prediction by a model that saw it.
+fn forecast_calibration(
+    observations: &[&SprintObservation],
+    rows: &[([f64; features::FEATURE_COUNT], bool)],
+) -> Result<ForecastCalibration> {
+    let predicted = model::out_of_time(rows)?;
+    let blocks: Vec<Vec<ForwardForecast>> = predicted
+        .iter()
+        .map(|(start, probs)| {
+            probs
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    let o = observations[start + k];
+                    ForwardForecast {
+                        p: *p,
+                        trailing: calibration::trailing_rate(&o.history, 0.8),
+                        delivered: o.delivered_80(),
+                        team: o.state.team.clone(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let (probability, shown) = calibration::forward_probabilities(&blocks);
+    let judged: Vec<(f64, bool, &Team)> = blocks
+        .iter()
+        .flatten()
+        .zip(&shown)
+        .map(|(f, p)| (*p, f.delivered, &f.team))
+        .collect();
+    let block = calibration::CALIBRATION_BLOCK.max(observations.len() / 50);
+    let intervals: Vec<IntervalOutcome> = observations
+        .iter()
+        .map(|o| {
+            let input = super::simulation_input(
+                &o.state,
+                &o.history,
+                seed_for(&o.state.team, &o.state.sprint),
+            );
+            let r = super::monte_carlo(&input);
+            IntervalOutcome {
+                p10: r.p10,
+                p50: r.p50,
+                p90: r.p90,
+                actual: o.delivered_points,
+            }
+        })
+        .collect();
+    let interval_blocks: Vec<Vec<IntervalOutcome>> =
+        intervals.chunks(block).map(<[_]>::to_vec).collect();
+    Ok(ForecastCalibration {
+        probability,
+        interval: calibration::forward_intervals(&interval_blocks),
+        teams: TeamCalibration::recent(&judged),
+    })
 }
 
 /// Sprint forecasting for one [`Juno`]; get it with [`Juno::forecast`].
@@ -203,9 +267,12 @@ impl<'a> Forecaster<'a> {
     /// Storage errors.
     pub fn retrain(&self) -> Result<RetrainReport> {
         let obs = self.observations()?;
-        let rows: Vec<_> = obs
+        let committed: Vec<&SprintObservation> = obs
             .iter()
             .filter(|o| o.state.committed_points > 0.0)
+            .collect();
+        let rows: Vec<_> = committed
+            .iter()
             .map(|o| (features::extract(&o.state, &o.history), o.delivered_80()))
             .collect();
         let period = match (obs.first(), obs.last()) {
@@ -214,6 +281,7 @@ impl<'a> Forecaster<'a> {
         };
         match model::train(&rows, period) {
             Ok(mut m) => {
+                m.calibration = forecast_calibration(&committed, &rows)?;
                 let now = to_ms(self.juno.now());
                 m.version = self
                     .juno

@@ -20,6 +20,7 @@
 //! the ratios it feeds are defined as 0 and the probability is 1 (nothing to miss).
 
 mod api;
+pub mod calibration;
 pub mod features;
 pub mod model;
 mod monte_carlo;
@@ -36,6 +37,7 @@ pub(crate) use crate::model::nn;
 use crate::model::{Confidence, Evidence, ExplanationLevel, Scorer, Sprint, Team};
 
 pub use self::api::{FORECAST_ACTION, Forecaster, RetrainReport, SprintObservation, seed_for};
+pub use self::calibration::{AppliedCalibration, ForecastCalibration};
 pub use self::model::{ModelEvaluation, RiskModel};
 pub use self::monte_carlo::{MonteCarloInput, MonteCarloResult, monte_carlo};
 pub use self::risk::{CategoryScore, Recommendation, RiskLevel};
@@ -104,8 +106,12 @@ pub struct SprintForecast {
     pub recommendations: Vec<Recommendation>,
     /// The reasoning engine's confidence in this forecast.
     pub confidence: Confidence,
-    /// Caveats (fallbacks taken, data missing).
+    /// Caveats (fallbacks taken, data missing, recent forecasts off).
     pub notes: Vec<String>,
+    /// How the probability and the interval were calibrated (`None` without a trained
+    /// model: the simulation's numbers as they are).
+    #[serde(default)]
+    pub calibration: Option<AppliedCalibration>,
 }
 
 /// Everything [`sprint`] needs besides the sprint: settings, the model and the seed.
@@ -308,23 +314,28 @@ pub fn sprint(
     let input = simulation_input(state, history, ctx.seed);
     // Every number but the horizon was checked above; a plan of years would walk each day.
     input.validate()?;
-    let delivery = monte_carlo(&input);
+    let mut delivery = monte_carlo(&input);
     if delivery.basis == "plan_pace" {
         notes.push(
             "no throughput history: the simulation assumes the plan's pace (commitment ÷ planned days)"
                 .to_owned(),
         );
     }
+    let calibration = ctx
+        .model
+        .map(|m| calibrate(m, state, history, &mut delivery, &mut notes));
     let (p_deliver_80, probability_basis) = if state.committed_points <= 0.0 {
         notes.push("nothing committed: there is nothing to miss".to_owned());
         (1.0, "no_commitment".to_owned())
     } else {
-        match ctx.model {
-            Some(m) => (
-                m.predict(&features::extract(state, history)),
+        match (ctx.model, &calibration) {
+            (Some(m), Some(c)) => (
+                c.probability.as_ref().map_or(c.model_probability, |p| {
+                    p.apply(c.model_probability, c.trailing_rate)
+                }),
                 format!("model v{}", m.version),
             ),
-            None => {
+            _ => {
                 notes.push(
                     "no trained model: the probability is the simulation's share of trials reaching 80%"
                         .to_owned(),
@@ -379,27 +390,129 @@ pub fn sprint(
         recommendations,
         confidence,
         notes,
+        calibration,
     })
+}
+
+/// Applies `model`'s calibration to this forecast: the interval corrected in `delivery`
+/// (the simulated one kept in the result), the model's probability and the team's trailing
+/// rate for the blend, and a note when the team's recent forecasts were off.
+fn calibrate(
+    model: &RiskModel,
+    state: &SprintState,
+    history: &TeamHistory,
+    delivery: &mut MonteCarloResult,
+    notes: &mut Vec<String>,
+) -> AppliedCalibration {
+    let c = &model.calibration;
+    let simulated = [delivery.p10, delivery.p50, delivery.p90];
+    if let Some(i) = &c.interval {
+        (delivery.p10, delivery.p50, delivery.p90) =
+            i.apply(delivery.p10, delivery.p50, delivery.p90);
+    }
+    if c.probability.is_none() && state.committed_points > 0.0 {
+        notes.push(format!(
+            "the model's probability is not recalibrated yet: {} out-of-time outcomes needed",
+            calibration::MIN_CALIBRATION_OUTCOMES
+        ));
+    }
+    let team = c.teams.iter().find(|t| t.team == state.team).cloned();
+    if let Some(t) = team.as_ref().filter(|t| t.drifting) {
+        notes.push(format!(
+            "recent forecasts for {} were off: the last {} said {:.2} on average and {:.0}% delivered (z = {:.1}); the team's delivery may have changed",
+            t.team,
+            t.outcomes,
+            t.mean_predicted,
+            100.0 * t.observed,
+            t.z
+        ));
+    }
+    AppliedCalibration {
+        model_probability: model.predict(&features::extract(state, history)),
+        trailing_rate: calibration::trailing_rate(history, 0.8),
+        probability: c.probability.clone(),
+        simulated,
+        interval: c.interval.clone(),
+        team,
+    }
 }
 
 impl SprintForecast {
     /// The forecast in words at `level`: the headline at `basic`; plus the categories and
     /// recommendations at `detailed`; plus the confidence's factors and notes at `verbose`.
     pub fn explain(&self, level: ExplanationLevel) -> String {
+        let cal = self.calibration.as_ref();
+        let probability = cal.and_then(|c| c.probability.as_ref());
+        let interval = cal.and_then(|c| c.interval.as_ref());
         let mut s = format!(
-            "{} {}: {} risk ({:.2}); P(deliver ≥ 80%) = {:.2} ({}); delivered points P10/P50/P90 = {:.1}/{:.1}/{:.1}.",
+            "{} {}: {} risk ({:.2}); P(deliver ≥ 80%) = {:.2} ({}{}); delivered points P10/P50/P90 = {:.1}/{:.1}/{:.1}{}.",
             self.team,
             self.sprint,
             self.level,
             self.overall,
             self.p_deliver_80,
             self.probability_basis,
+            match probability {
+                Some(p) if self.probability_basis.starts_with("model") => format!(
+                    ", calibrated on {} outcomes, ECE {:.3} (forward)",
+                    p.outcomes, p.forward_ece
+                ),
+                _ => String::new(),
+            },
             self.delivery.p10,
             self.delivery.p50,
-            self.delivery.p90
+            self.delivery.p90,
+            match interval {
+                Some(i) => format!(
+                    " (corrected on {} past sprints, P10–P90 held {:.0}% forward)",
+                    i.outcomes,
+                    100.0 * i.coverage
+                ),
+                None => String::new(),
+            }
         );
+        if let Some(t) = cal.and_then(|c| c.team.as_ref()).filter(|t| t.drifting) {
+            let _ = write!(
+                s,
+                " Caution: the last {} forecasts for this team said {:.2} on average and {:.0}% delivered.",
+                t.outcomes,
+                t.mean_predicted,
+                100.0 * t.observed
+            );
+        }
         if level == ExplanationLevel::Basic {
             return s;
+        }
+        if let (Some(c), Some(p)) = (cal, probability) {
+            let _ = write!(
+                s,
+                "\ncalibration: {:.2} × the model's {:.2} + {:.2} × the team's trailing delivery rate {:.2}{} (ECE over {} forward forecasts, 10 equal-mass bins: {:.3} calibrated, {:.3} before)",
+                p.model_weight,
+                c.model_probability,
+                1.0 - p.model_weight,
+                c.trailing_rate.unwrap_or(p.fallback_rate),
+                if c.trailing_rate.is_none() {
+                    " (no finished sprint: the delivered share of past outcomes)"
+                } else {
+                    ""
+                },
+                p.forward_outcomes,
+                p.forward_ece,
+                p.forward_ece_uncalibrated
+            );
+        }
+        if let (Some(c), Some(i)) = (cal, interval) {
+            let _ = write!(
+                s,
+                "\ninterval: simulated {:.1}/{:.1}/{:.1}, corrected by the misses of {} past sprints (forward: {:.0}% inside P10–P90 against {:.0}% uncorrected, {:.0}% below P50, ties counting half)",
+                c.simulated[0],
+                c.simulated[1],
+                c.simulated[2],
+                i.outcomes,
+                100.0 * i.coverage,
+                100.0 * i.coverage_uncalibrated,
+                100.0 * (i.below_p50 + i.at_p50 / 2.0)
+            );
         }
         for c in &self.categories {
             let _ = write!(
@@ -593,6 +706,43 @@ mod tests {
         assert_eq!(f.probability_basis, "model v0");
         assert!(f.p_deliver_80 > 0.5);
         assert_eq!(f.confidence.factors[4].name, "consensus_score");
+    }
+
+    #[test]
+    fn a_team_whose_recent_forecasts_were_off_is_warned_about() {
+        let mut rows = Vec::new();
+        for i in 0..60 {
+            let mut s = state();
+            s.days_elapsed = 3.0;
+            s.done_points = f64::from(i % 20);
+            rows.push((features::extract(&s, &history()), i % 20 >= 8));
+        }
+        let mut m = match model::train(&rows, None) {
+            Ok(m) => m,
+            Err(e) => panic!("{e}"),
+        };
+        let alpha = Team::from("alpha");
+        let judged: Vec<(f64, bool, &Team)> = (0..10).map(|_| (0.9, false, &alpha)).collect();
+        m.calibration.teams = calibration::TeamCalibration::recent(&judged);
+        let f = run(&state(), &history(), Some(&m));
+        let c = f.calibration.clone().unwrap_or_else(|| panic!("{f:?}"));
+        assert!(c.team.is_some_and(|t| t.drifting));
+        assert!(c.probability.is_none());
+        assert!(
+            f.notes
+                .iter()
+                .any(|n| n.contains("recent forecasts for alpha were off"))
+        );
+        assert!(f.notes.iter().any(|n| n.contains("not recalibrated yet")));
+        assert!(
+            f.explain(ExplanationLevel::Basic)
+                .contains("Caution: the last 10 forecasts")
+        );
+        // Without a calibration the probability is the model's own.
+        assert_eq!(
+            f.p_deliver_80,
+            f.calibration.map_or(-1.0, |c| c.model_probability)
+        );
     }
 
     #[test]

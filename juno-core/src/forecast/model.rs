@@ -17,6 +17,7 @@ use linfa_logistic::LogisticRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
+use super::calibration::{CALIBRATION_BLOCK, ForecastCalibration};
 use super::features::{FEATURE_COUNT, FEATURE_NAMES};
 use crate::error::{Error, Result};
 use crate::stats as metrics;
@@ -164,6 +165,10 @@ pub struct RiskModel {
     pub training_period: Option<(String, String)>,
     /// The forward evaluation.
     pub evaluation: ModelEvaluation,
+    /// The corrections fitted on out-of-time forecasts that every forecast with this model
+    /// applies (empty for a model stored before calibration existed).
+    #[serde(default)]
+    pub calibration: ForecastCalibration,
 }
 
 impl RiskModel {
@@ -250,7 +255,40 @@ pub fn train(
         positives,
         training_period,
         evaluation,
+        calibration: ForecastCalibration::default(),
     })
+}
+
+/// Out-of-time predictions: `rows` (oldest first) walked in blocks of
+/// max([`CALIBRATION_BLOCK`], n ÷ 50) rows — at most about 50 fits however long the
+/// history — each block predicted by a model fitted only on the rows before it, as a
+/// deployment retraining on that schedule would have. Blocks start once
+/// [`MIN_TRAINING_SPRINTS`] rows came before; a block whose earlier rows hold one outcome
+/// is skipped (a deployment had no model then). Returns each predicted block's first row
+/// and its probabilities.
+///
+/// # Errors
+/// When linfa fails to fit.
+pub fn out_of_time(rows: &[([f64; FEATURE_COUNT], bool)]) -> Result<Vec<(usize, Vec<f64>)>> {
+    let n = rows.len();
+    let block = CALIBRATION_BLOCK.max(n / 50);
+    let x: Vec<Vec<f64>> = rows.iter().map(|(f, _)| f.to_vec()).collect();
+    let y: Vec<bool> = rows.iter().map(|(_, l)| *l).collect();
+    let mut out = Vec::new();
+    let mut start = MIN_TRAINING_SPRINTS;
+    while start < n {
+        let end = (start + block).min(n);
+        let positives = y[..start].iter().filter(|l| **l).count();
+        if positives > 0 && positives < start {
+            let fit = Logistic::fit(&x[..start], &y[..start], L2_PENALTY)?;
+            out.push((
+                start,
+                x[start..end].iter().map(|r| fit.predict(r)).collect(),
+            ));
+        }
+        start = end;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

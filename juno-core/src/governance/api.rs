@@ -276,6 +276,10 @@ impl<'a> Governance<'a> {
     /// level among `auto_approve_levels` and its confidence at least
     /// `auto_approval_threshold`; otherwise queued for the role its impact routes to. What
     /// [`Governance::submit`] applies, and what a dry run shows.
+    ///
+    /// The decision records `confidence` (what was compared), `raw_confidence` (the score
+    /// before calibration) and `calibration`: the map applied (`kind`, `version`,
+    /// `outcomes`), or `null` when the confidence is the raw score.
     pub fn route(&self, proposal: &Proposal) -> Routing {
         let cfg = self.juno.config();
         let rules = &cfg.approval_rules;
@@ -293,6 +297,8 @@ impl<'a> Governance<'a> {
                 "rule": "auto_approval",
                 "impact": proposal.impact,
                 "confidence": proposal.confidence,
+                "raw_confidence": proposal.raw_score(),
+                "calibration": proposal.calibration,
                 "threshold": rules.auto_approval_threshold,
                 "allowed_levels": rules.auto_approve_levels,
             })
@@ -333,6 +339,8 @@ impl<'a> Governance<'a> {
                     &digest,
                     r.impact,
                     r.confidence,
+                    r.raw_score(),
+                    r.calibration.as_ref(),
                     &r.explanation,
                     &r.requester,
                     status,
@@ -349,7 +357,8 @@ impl<'a> Governance<'a> {
                     &subject(id),
                     &json!({
                         "action_digest": digest, "action": r.action, "impact": r.impact,
-                        "confidence": r.confidence, "role": role, "deadline": deadline,
+                        "confidence": r.confidence, "raw_confidence": r.raw_score(),
+                        "calibration": r.calibration, "role": role, "deadline": deadline,
                     }),
                 )?;
                 if let Some(d) = &decision {

@@ -41,7 +41,7 @@ use crate::audit;
 use crate::error::{Error, Result};
 use crate::model::{ImpactLevel, Role};
 
-pub use crate::model::{Action, Proposal};
+pub use crate::model::{Action, CalibrationRef, Proposal};
 pub use api::{Applied, Approval, Executor, Governance, Routing};
 pub use compliance::{ComplianceFinding, ComplianceReport, Severity};
 
@@ -154,8 +154,16 @@ pub struct ApprovalRequest {
     pub digest: String,
     /// Impact level.
     pub impact: ImpactLevel,
-    /// The engine's confidence.
+    /// The engine's confidence: what auto-approval compared with its threshold
+    /// (calibrated when `calibration` names a map).
     pub confidence: f64,
+    /// The uncalibrated score the proposal carried, what calibration maps are fitted on
+    /// (equal to `confidence` when no map was applied).
+    #[serde(default)]
+    pub raw_confidence: f64,
+    /// The calibration map `confidence` went through (`None`: the raw score).
+    #[serde(default)]
+    pub calibration: Option<CalibrationRef>,
     /// Why.
     pub explanation: String,
     /// Who asked.

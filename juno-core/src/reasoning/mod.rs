@@ -32,10 +32,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::ConfidenceWeights;
 use crate::error::{Error, Result};
 use crate::model::check_unit;
+pub use crate::stats::MIN_CALIBRATION_OUTCOMES;
 use crate::stats::{clamp01, wilson_lower_bound};
-
-/// Outcomes needed before a calibration map is fitted.
-pub const MIN_CALIBRATION_OUTCOMES: usize = 30;
 /// Observations at which data quality's volume term reaches 1 − 1/e.
 pub const OBSERVATION_SCALE: f64 = 5.0;
 /// Evidence age (hours) at which temporal relevance halves.

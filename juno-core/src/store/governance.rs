@@ -4,12 +4,16 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{Store, from_ms};
 use crate::error::{Error, Result};
-use crate::governance::{Action, ApprovalRequest, RequestId, RequestStatus, RoleAssignment};
+use crate::governance::{
+    Action, ApprovalRequest, CalibrationRef, RequestId, RequestStatus, RoleAssignment,
+};
 use crate::model::{ImpactLevel, Role};
 
+// `raw_confidence` is null only in rows from before it was kept, when no map was ever
+// applied: the confidence was the raw score.
 const REQ_COLS: &str = "id, action, digest, impact, confidence, explanation, requester, status, role, \
     escalations, deadline, created_at, updated_at, decided_by, decided_at, reason, decision, \
-    executed_at, result";
+    executed_at, result, coalesce(raw_confidence, confidence), calibration";
 
 fn conv<T, E: std::error::Error + Send + Sync + 'static>(
     idx: usize,
@@ -50,6 +54,11 @@ fn row_request(r: &Row<'_>) -> rusqlite::Result<ApprovalRequest> {
         decision: json_opt(16)?,
         executed_at: r.get::<_, Option<i64>>(17)?.map(from_ms),
         result: json_opt(18)?,
+        raw_confidence: r.get(19)?,
+        calibration: r
+            .get::<_, Option<String>>(20)?
+            .map(|c| conv(20, serde_json::from_str::<CalibrationRef>(&c)))
+            .transpose()?,
     })
 }
 
@@ -185,6 +194,8 @@ pub(crate) fn insert_request(
     digest: &str,
     impact: ImpactLevel,
     confidence: f64,
+    raw_confidence: f64,
+    calibration: Option<&CalibrationRef>,
     explanation: &str,
     requester: &str,
     status: RequestStatus,
@@ -196,12 +207,18 @@ pub(crate) fn insert_request(
     let action_json = serde_json::to_string(action).map_err(|e| Error::Storage {
         message: format!("serialising action: {e}"),
     })?;
+    let calibration = calibration
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Error::Storage {
+            message: format!("serialising calibration: {e}"),
+        })?;
     let auto = status == RequestStatus::AutoApproved;
     tx.prepare_cached(
         "INSERT INTO approval_requests (action, digest, kind, team, target, impact, confidence, \
          explanation, requester, status, role, deadline, created_at, updated_at, decided_by, \
-         decided_at, decision) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)",
+         decided_at, decision, raw_confidence, calibration) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         action_json,
@@ -220,6 +237,8 @@ pub(crate) fn insert_request(
         auto.then_some("juno"),
         auto.then_some(now_ms),
         decision.map(ToString::to_string),
+        raw_confidence,
+        calibration,
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -332,5 +351,41 @@ pub(crate) fn requests_where(
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params![since_ms], row_request)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One person's verdict on a request: its action kind, the raw (uncalibrated) confidence
+/// it was submitted with, whether the person approved it, and when they decided.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Verdict {
+    pub kind: String,
+    pub raw_confidence: f64,
+    pub approved: bool,
+    pub decided_at_ms: i64,
+}
+
+/// Every request a person decided, oldest decision first: approved (and whatever followed:
+/// `executing`, `executed`, `execution_failed`) or rejected, by someone other than `juno`.
+///
+/// Not a person's verdict, so left out: auto-approved requests (the policy decided; they
+/// keep their `decision` through execution), expired ones (a deadline passed, whoever
+/// processed it), cancelled ones (the requester withdrew) and pending ones.
+pub(crate) fn person_verdicts(conn: &Connection) -> Result<Vec<Verdict>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, coalesce(raw_confidence, confidence), status = 'rejected', decided_at \
+         FROM approval_requests \
+         WHERE status IN ('approved', 'executing', 'executed', 'execution_failed', 'rejected') \
+         AND decision IS NULL AND decided_by IS NOT NULL AND decided_by <> 'juno' \
+         AND decided_at IS NOT NULL \
+         ORDER BY decided_at, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Verdict {
+            kind: r.get(0)?,
+            raw_confidence: r.get(1)?,
+            approved: !r.get::<_, bool>(2)?,
+            decided_at_ms: r.get(3)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

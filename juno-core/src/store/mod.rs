@@ -8,6 +8,7 @@
 
 pub(crate) mod agent;
 pub(crate) mod audit;
+pub(crate) mod calibrations;
 mod checkpoint;
 pub(crate) mod forecasts;
 pub(crate) mod governance;

@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -260,6 +260,31 @@ CREATE TABLE executions (
     ok          INTEGER,
     changes     TEXT,
     reverted_by INTEGER
+);
+"#,
+    ),
+    (
+        5,
+        "confidence calibration per action kind",
+        r#"
+-- The raw (uncalibrated) score each request was submitted with, what calibration maps are
+-- fitted on, and the map its confidence went through (JSON: kind, version, outcomes; null
+-- for none). Before this version no map was ever applied: confidence was the raw score.
+ALTER TABLE approval_requests ADD COLUMN raw_confidence REAL
+    CHECK (raw_confidence IS NULL OR raw_confidence BETWEEN 0 AND 1);
+ALTER TABLE approval_requests ADD COLUMN calibration TEXT;
+UPDATE approval_requests SET raw_confidence = confidence;
+-- Every calibration map the learn stage fitted, per action kind, versioned; the newest of a
+-- kind is the one the analyze stage applies. `map` is the whole map (blocks, Brier and ECE
+-- before and after); `decided_through` is the newest person decision it was fitted on.
+CREATE TABLE confidence_calibrations (
+    kind            TEXT    NOT NULL,
+    version         INTEGER NOT NULL,
+    map             TEXT    NOT NULL,
+    outcomes        INTEGER NOT NULL CHECK (outcomes >= 0),
+    decided_through INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (kind, version)
 );
 "#,
     ),

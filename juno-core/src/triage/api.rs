@@ -15,7 +15,8 @@ use crate::reasoning::WeightedScorer;
 impl TriageProposal {
     /// This triage proposal as the cycle's one [`Proposal`] noun, ready for governance:
     /// action kind `triage.<action>` on the ticket for its team, with the staleness and
-    /// idle days as parameters.
+    /// idle days as parameters. Its confidence is the calibrated one, with the raw score
+    /// beside it (`raw_confidence`).
     pub fn to_proposal(&self, requester: &str) -> Proposal {
         Proposal {
             action: Action {
@@ -32,6 +33,9 @@ impl TriageProposal {
             confidence: self.confidence.calibrated,
             explanation: self.explain(ExplanationLevel::Detailed),
             requester: requester.into(),
+            raw_confidence: Some(self.confidence.raw),
+            // Which stored map (if any) calibrated it is the caller's to say.
+            calibration: None,
         }
     }
 

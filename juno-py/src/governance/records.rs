@@ -50,6 +50,17 @@ impl PyApprovalRequest {
     fn confidence(&self) -> f64 {
         self.0.confidence
     }
+    /// The uncalibrated score the proposal carried.
+    #[getter]
+    fn raw_confidence(&self) -> f64 {
+        self.0.raw_confidence
+    }
+    /// The calibration map `confidence` went through (`kind`, `version`, `outcomes`), or
+    /// `None` for the raw score.
+    #[getter]
+    fn calibration<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0.calibration)
+    }
     #[getter]
     fn explanation(&self) -> &str {
         &self.0.explanation

@@ -77,14 +77,17 @@ python3 -m venv "$tools"
   || { cat "$work/cmake-build.log"; fail "cmake build"; }
 "$work/cpp/juno_cpp_example"
 "$work/cpp/juno_cpp_example_static" > /dev/null
-# An incompatible version request is refused.
+# The example asks for the ABI it was written against; the next one is refused.
+wanted=$(sed -n 's/.*find_package(juno \([0-9.]*\) REQUIRED).*/\1/p' examples/cpp/CMakeLists.txt)
+[[ "$wanted" == "$abi" ]] || fail "examples/cpp asks for juno $wanted, the ABI is $abi"
+next="${abi%.*}.$(( ${abi##*.} + 1 ))"
 mkdir -p "$work/cpp-wrong"
-sed 's/find_package(juno 0.1 REQUIRED)/find_package(juno 0.2 REQUIRED)/' examples/cpp/CMakeLists.txt \
-  > "$work/cpp-wrong/CMakeLists.txt"
+sed "s/find_package(juno $wanted REQUIRED)/find_package(juno $next REQUIRED)/" \
+  examples/cpp/CMakeLists.txt > "$work/cpp-wrong/CMakeLists.txt"
 cp examples/cpp/main.cpp "$work/cpp-wrong/"
 if "$tools/bin/cmake" -S "$work/cpp-wrong" -B "$work/cpp-wrong/b" -DCMAKE_PREFIX_PATH="$prefix" \
      > /dev/null 2>&1; then
-  fail "find_package(juno 0.2) accepted version 0.1"
+  fail "find_package(juno $next) accepted version $version"
 fi
 
 # ---- Python -----------------------------------------------------------------------------

@@ -97,8 +97,9 @@ pub const ROLLING_RETRAIN_EVERY: usize = 10;
 /// Under `rolling`, predictions start once this many sprints have finished.
 pub const ROLLING_MIN_SPRINTS: usize = 10;
 
-/// The trailing-rate baseline reads a team's last this many finished sprints.
-pub const TRAILING_SPRINTS: usize = 5;
+/// The trailing-rate baseline reads a team's last this many finished sprints: the
+/// product's own window (its calibration blends with the same rate).
+pub use juno_core::forecast::calibration::TRAILING_SPRINTS;
 
 impl Protocol {
     /// `paper-cv`, `forward`, `sprint-cv` or `rolling`.
@@ -701,8 +702,7 @@ type Scored = (f64, bool, f64, f64);
 
 /// The share delivered among a team's last [`TRAILING_SPRINTS`] outcomes.
 fn trailing_rate(outcomes: &[bool]) -> Option<f64> {
-    let recent = &outcomes[outcomes.len().saturating_sub(TRAILING_SPRINTS)..];
-    (!recent.is_empty()).then(|| recent.iter().filter(|d| **d).count() as f64 / recent.len() as f64)
+    juno_core::forecast::calibration::trailing_share(outcomes)
 }
 
 fn binary_scored(

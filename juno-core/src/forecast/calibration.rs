@@ -63,6 +63,13 @@ pub fn trailing_rate(history: &TeamHistory, ratio: f64) -> Option<f64> {
         .filter(|s| s.committed() > 0.0)
         .map(|s| nn(s.delivered()) >= ratio * s.committed())
         .collect();
+    trailing_share(&outcomes)
+}
+
+/// The share delivered among the last [`TRAILING_SPRINTS`] of `outcomes` (oldest first);
+/// `None` when there are none. The one rule behind [`trailing_rate`] and the evaluation's
+/// trailing-rate baseline.
+pub fn trailing_share(outcomes: &[bool]) -> Option<f64> {
     let recent = &outcomes[outcomes.len().saturating_sub(TRAILING_SPRINTS)..];
     (!recent.is_empty()).then(|| recent.iter().filter(|d| **d).count() as f64 / recent.len() as f64)
 }

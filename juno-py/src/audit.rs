@@ -9,7 +9,7 @@ use juno_core::audit::{AuditEntry, Checkpoint, InclusionProof, VerifyReport};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{SeqArg, TreeSizeArg, Whole, serde_to_py, to_json, to_py};
+use crate::convert::{SeqArg, TreeSizeArg, Whole, serde_to_py, to_py};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -36,8 +36,7 @@ fn checkpoint_from(obj: &Bound<'_, PyAny>) -> Result<Checkpoint, Error> {
             "expected a Checkpoint or a dict with `size`, `root` and `at`",
         ));
     }
-    let value = to_json(obj, "checkpoint")?;
-    juno_core::json::from_value("checkpoint", value)
+    crate::convert::from_py(obj, "checkpoint")
 }
 
 #[pymethods]

@@ -5,8 +5,12 @@
 use std::sync::Arc;
 
 use juno_core::Error;
-use juno_core::reasoning::{Calibration, Confidence, Evidence, ExplanationLevel, Factor};
+use juno_core::reasoning::{
+    Calibration, Confidence, Evidence, EvidenceColumns, ExplanationLevel, Factor,
+};
+use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::convert::{list_from_py, object_from_py, serde_to_py, to_json};
 use crate::errors::CoreResultExt;
@@ -84,6 +88,129 @@ impl PyReasoning {
         Ok(PyConfidence(c))
     }
 
+    /// Scores many `evidence` dicts in one call (input order), as `confidence` scores
+    /// one; with `calibration`, it is applied to each.
+    #[pyo3(signature = (evidence, *, calibration=None))]
+    fn confidence_many(
+        &self,
+        py: Python<'_>,
+        evidence: &Bound<'_, PyAny>,
+        calibration: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyConfidence>> {
+        let evidence: Vec<Evidence> = list_from_py(evidence, "evidence", true).py(py)?;
+        let calibration = match calibration {
+            Some(c) if !c.is_none() => Some(calibration_from(c).py(py)?),
+            _ => None,
+        };
+        let juno = self.engine.get().py(py)?;
+        let cs = py
+            .detach(move || {
+                juno.reasoning()
+                    .confidence_many(&evidence, calibration.as_ref())
+            })
+            .py(py)?;
+        Ok(cs.into_iter().map(PyConfidence).collect())
+    }
+
+    /// The confidence of every row of evidence given as columns (float64 arrays, or
+    /// sequences of numbers), as an `array.array('d')` — or written into `out`, a
+    /// writable float64 buffer of one value per row, which is returned.
+    #[pyo3(signature = (
+        completeness, observations, *, newest_evidence_age_hours=None,
+        track_record_right=None, track_record_total=None, pattern_support=None,
+        pattern_episodes=None, engine_signals=None, calibration=None, out=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn confidence_columns<'py>(
+        &self,
+        py: Python<'py>,
+        completeness: &Bound<'py, PyAny>,
+        observations: &Bound<'py, PyAny>,
+        newest_evidence_age_hours: Option<&Bound<'py, PyAny>>,
+        track_record_right: Option<&Bound<'py, PyAny>>,
+        track_record_total: Option<&Bound<'py, PyAny>>,
+        pattern_support: Option<&Bound<'py, PyAny>>,
+        pattern_episodes: Option<&Bound<'py, PyAny>>,
+        engine_signals: Option<&Bound<'py, PyAny>>,
+        calibration: Option<&Bound<'py, PyAny>>,
+        out: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let opt = |o: Option<&Bound<'py, PyAny>>, name: &str| -> Result<Option<Vec<f64>>, Error> {
+            match o {
+                Some(o) if !o.is_none() => floats(o, name).map(Some),
+                _ => Ok(None),
+            }
+        };
+        let completeness = floats(completeness, "completeness").py(py)?;
+        let observations = floats(observations, "observations").py(py)?;
+        let age = opt(newest_evidence_age_hours, "newest_evidence_age_hours").py(py)?;
+        let right = opt(track_record_right, "track_record_right").py(py)?;
+        let total = opt(track_record_total, "track_record_total").py(py)?;
+        let support = opt(pattern_support, "pattern_support").py(py)?;
+        let episodes = opt(pattern_episodes, "pattern_episodes").py(py)?;
+        let (signals, per_row) = match engine_signals {
+            Some(o) if !o.is_none() => {
+                let (v, k) = rows_of_floats(o, "engine_signals").py(py)?;
+                (Some(v), k)
+            }
+            _ => (None, 0),
+        };
+        let calibration = match calibration {
+            Some(c) if !c.is_none() => Some(calibration_from(c).py(py)?),
+            _ => None,
+        };
+        let out_buf = match out {
+            Some(o) if !o.is_none() => Some(
+                PyBuffer::<f64>::get(o)
+                    .ok()
+                    .filter(|b| !b.readonly() && b.is_c_contiguous())
+                    .ok_or_else(|| {
+                        Error::invalid("out", "must be a writable, contiguous float64 buffer")
+                    })
+                    .py(py)?,
+            ),
+            _ => None,
+        };
+        let juno = self.engine.get().py(py)?;
+        let scores = py
+            .detach(|| {
+                let columns = EvidenceColumns {
+                    completeness: &completeness,
+                    observations: &observations,
+                    newest_evidence_age_hours: age.as_deref(),
+                    track_record_right: right.as_deref(),
+                    track_record_total: total.as_deref(),
+                    pattern_support: support.as_deref(),
+                    pattern_episodes: episodes.as_deref(),
+                    engine_signals: signals.as_deref(),
+                    signals_per_row: per_row,
+                };
+                juno.reasoning()
+                    .confidence_columns(&columns, calibration.as_ref())
+            })
+            .py(py)?;
+        match (out_buf, out) {
+            (Some(buf), Some(o)) => {
+                if buf.item_count() != scores.len() {
+                    return Err(Error::invalid(
+                        "out",
+                        format!("has {} values for {} rows", buf.item_count(), scores.len()),
+                    ))
+                    .py(py);
+                }
+                buf.copy_from_slice(py, &scores)?;
+                Ok(o.clone())
+            }
+            _ => {
+                // One copy into a new array.array('d'); numpy reads it without copying
+                // (`numpy.asarray(result)`), and hosts without numpy still get an array.
+                let bytes: Vec<u8> = scores.iter().flat_map(|x| x.to_ne_bytes()).collect();
+                let array = py.import(pyo3::intern!(py, "array"))?.getattr("array")?;
+                array.call1(("d", pyo3::types::PyBytes::new(py, &bytes)))
+            }
+        }
+    }
+
     /// Memory's track record for `action` about `team`: (approved, all recorded).
     fn track_record(&self, py: Python<'_>, team: String, action: String) -> PyResult<(u64, u64)> {
         let juno = self.engine.get().py(py)?;
@@ -104,6 +231,59 @@ impl PyReasoning {
     fn __repr__(&self) -> String {
         String::from("<juno.Reasoning>")
     }
+}
+
+/// A column of numbers: any float64 buffer (numpy array, `array.array('d')`,
+/// memoryview) is copied out in one piece; otherwise a sequence of numbers.
+fn floats(obj: &Bound<'_, PyAny>, field: &str) -> Result<Vec<f64>, Error> {
+    if let Ok(buf) = PyBuffer::<f64>::get(obj) {
+        if buf.dimensions() != 1 {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "must be one-dimensional, got {} dimensions",
+                    buf.dimensions()
+                ),
+            ));
+        }
+        return buf
+            .to_vec(obj.py())
+            .map_err(|e| Error::invalid(field, e.to_string()));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Err(Error::invalid(field, "expected numbers, got a string"));
+    }
+    list_from_py(obj, field, false)
+}
+
+/// Rows of equally many numbers, row after row, and how many per row: a 2-D float64
+/// buffer (n × k) or a sequence of sequences.
+fn rows_of_floats(obj: &Bound<'_, PyAny>, field: &str) -> Result<(Vec<f64>, usize), Error> {
+    if let Ok(buf) = PyBuffer::<f64>::get(obj) {
+        if buf.dimensions() != 2 {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "must be two-dimensional (rows × signals), got {} dimensions",
+                    buf.dimensions()
+                ),
+            ));
+        }
+        let k = buf.shape()[1];
+        let v = buf
+            .to_vec(obj.py())
+            .map_err(|e| Error::invalid(field, e.to_string()))?;
+        return Ok((v, k));
+    }
+    let rows: Vec<Vec<f64>> = list_from_py(obj, field, false)?;
+    let k = rows.first().map_or(0, Vec::len);
+    if let Some(i) = rows.iter().position(|r| r.len() != k) {
+        return Err(Error::invalid(
+            format!("{field}[{i}]"),
+            format!("has {} signals, row 0 has {k}", rows[i].len()),
+        ));
+    }
+    Ok((rows.concat(), k))
 }
 
 /// A scored decision: the confidence and its five factors.

@@ -15,6 +15,9 @@ use crate::store::audit::Appender;
 use crate::store::governance::{self as sql, Transition};
 use crate::store::to_ms as ms;
 
+mod batch;
+pub use batch::ApprovalItem;
+
 /// Runs approved actions: the Jira client in production, a recording executor in tests.
 pub trait Executor {
     /// Performs `action`. `Ok` carries what happened (recorded as the request's result);
@@ -447,48 +450,69 @@ impl<'a> Governance<'a> {
     ) -> Result<ApprovalRequest> {
         let op = if approve { "approve" } else { "reject" };
         let now = self.now();
+        let outcome = self
+            .juno
+            .store()
+            .write(|tx| self.decide_in(tx, id, user, approve, digest, reason, now));
+        self.conclude(outcome, user, op, id)
+    }
+
+    /// The checks and the transition of [`Governance::decide`], inside the caller's
+    /// transaction (one decision, or one of a batch).
+    #[allow(clippy::too_many_arguments)]
+    fn decide_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        id: RequestId,
+        user: &str,
+        approve: bool,
+        digest: Option<&str>,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let now_ms = ms(now);
-        let outcome = self.juno.store().write(|tx| {
-            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
-            self.authorise(tx, &req, user, now)?;
-            if let Some(d) = digest {
-                if d != req.digest {
-                    return Err(Error::PermissionDenied {
-                        reason: format!(
-                            "the approval is for action digest {d}, but {} proposes {}",
-                            subject(id),
-                            req.digest
-                        ),
-                    });
-                }
-            }
-            let to = if approve { RequestStatus::Approved } else { RequestStatus::Rejected };
-            let t = Transition {
-                deadline: Some(None),
-                decided_by: Some(user),
-                reason,
-                ..Transition::default()
-            };
-            if !sql::transition(tx, id, &[RequestStatus::Pending], to, now_ms, &t)? {
-                return Err(Error::InvalidState {
-                    reason: format!("request {id} changed while it was being decided"),
+        let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+        self.authorise(tx, &req, user, now)?;
+        if let Some(d) = digest {
+            if d != req.digest {
+                return Err(Error::PermissionDenied {
+                    reason: format!(
+                        "the approval is for action digest {d}, but {} proposes {}",
+                        subject(id),
+                        req.digest
+                    ),
                 });
             }
-            let roles = crate::store::governance::roles_for(tx, user, &req.action.team)?;
-            Appender::new(tx)?.append(
-                tx,
-                now_ms,
-                user,
-                if approve { AuditEvent::RequestApproved } else { AuditEvent::RequestRejected },
-                &subject(id),
-                &json!({
-                    "action_digest": req.digest, "role": req.role, "approver_roles": roles,
-                    "reason": reason, "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
-                }),
-            )?;
-            Ok(())
-        });
-        self.conclude(outcome, user, op, id)
+        }
+        let to = if approve {
+            RequestStatus::Approved
+        } else {
+            RequestStatus::Rejected
+        };
+        let t = Transition {
+            deadline: Some(None),
+            decided_by: Some(user),
+            reason,
+            ..Transition::default()
+        };
+        if !sql::transition(tx, id, &[RequestStatus::Pending], to, now_ms, &t)? {
+            return Err(Error::InvalidState {
+                reason: format!("request {id} changed while it was being decided"),
+            });
+        }
+        let roles = crate::store::governance::roles_for(tx, user, &req.action.team)?;
+        Appender::new(tx)?.append(
+            tx,
+            now_ms,
+            user,
+            if approve { AuditEvent::RequestApproved } else { AuditEvent::RequestRejected },
+            &subject(id),
+            &json!({
+                "action_digest": req.digest, "role": req.role, "approver_roles": roles,
+                "reason": reason, "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
+            }),
+        )?;
+        Ok(())
     }
 
     /// Approves request `id`'s action, identified by its digest: the approval authorises

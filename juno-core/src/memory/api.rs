@@ -161,6 +161,45 @@ impl<'a> Memories<'a> {
         self.enabled()?;
         query.validate()?;
         let now = self.now();
+        let hits = self.recall_at(query, now)?;
+        if query.touch {
+            let ids: Vec<MemoryId> = hits.iter().map(|h| h.memory.id).collect();
+            self.juno.store().touch_memories(&ids, to_ms(now))?;
+        }
+        Ok(hits)
+    }
+
+    /// Runs many recalls as [`Memories::recall`] runs one, in input order, all as of one
+    /// now; the accesses of every query that asks for `touch` are recorded together in
+    /// one transaction at the end (one write instead of one per query). Each query sees
+    /// the access counts as they were before the batch.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the query (`queries[3].limit`); every query is
+    /// checked before any runs.
+    pub fn recall_many(&self, queries: &[RecallQuery]) -> Result<Vec<Vec<RecallHit>>> {
+        self.enabled()?;
+        for (i, q) in queries.iter().enumerate() {
+            if let Err(Error::InvalidInput { field, reason }) = q.validate() {
+                return Err(Error::invalid(format!("queries[{i}].{field}"), reason));
+            }
+        }
+        let now = self.now();
+        let mut touched = Vec::new();
+        let mut out = Vec::with_capacity(queries.len());
+        for q in queries {
+            let hits = self.recall_at(q, now)?;
+            if q.touch {
+                touched.extend(hits.iter().map(|h| h.memory.id));
+            }
+            out.push(hits);
+        }
+        self.juno.store().touch_memories(&touched, to_ms(now))?;
+        Ok(out)
+    }
+
+    /// The hits of a checked `query` as of `now`, without recording the access.
+    fn recall_at(&self, query: &RecallQuery, now: DateTime<Utc>) -> Result<Vec<RecallHit>> {
         let now_ms = to_ms(now);
         let filter = recall::filter_of(query, now_ms, self.cutoff_ms(now));
         let store = self.juno.store();
@@ -242,9 +281,6 @@ impl<'a> Memories<'a> {
                 explanation,
                 memory,
             });
-        }
-        if query.touch {
-            store.touch_memories(&ids, now_ms)?;
         }
         Ok(hits)
     }

@@ -1,7 +1,7 @@
 //! The reasoning handle, `juno.reasoning()`: the engine's scoring with the deployment's
 //! weights and memory's track records.
 
-use super::{Calibration, Confidence, Evidence, score};
+use super::{Calibration, Confidence, Evidence, EvidenceColumns, score};
 use crate::config::ConfidenceWeights;
 use crate::error::Result;
 use crate::juno::Juno;
@@ -49,6 +49,55 @@ impl<'a> Reasoning<'a> {
     pub fn confidence(&self, evidence: &Evidence) -> Result<Confidence> {
         evidence.validate()?;
         Ok(score(evidence, self.weights(), None))
+    }
+
+    /// Scores many decisions as [`Reasoning::confidence`] scores one, in input order,
+    /// mapped through `calibration` when it is given (checked first, as by
+    /// [`Reasoning::calibrated`]). Every item is checked before any is scored.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the item and field
+    /// (`evidence[3].completeness`), or the calibration map.
+    pub fn confidence_many(
+        &self,
+        evidence: &[Evidence],
+        calibration: Option<&Calibration>,
+    ) -> Result<Vec<Confidence>> {
+        if let Some(c) = calibration {
+            c.validate()?;
+        }
+        for (i, e) in evidence.iter().enumerate() {
+            if let Err(crate::Error::InvalidInput { field, reason }) = e.validate() {
+                return Err(crate::Error::invalid(
+                    format!("evidence[{i}].{field}"),
+                    reason,
+                ));
+            }
+        }
+        let weights = self.weights();
+        Ok(evidence
+            .iter()
+            .map(|e| score(e, weights, calibration))
+            .collect())
+    }
+
+    /// The confidence of every row of `columns` as a number, in row order — the same
+    /// value as [`Confidence::calibrated`] of [`Reasoning::confidence_many`] on the same
+    /// evidence, without the factor table and its words, for hosts that score arrays.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the column and row
+    /// (`completeness[7]`) or a column whose length is not the row count; a calibration
+    /// map that is not valid.
+    pub fn confidence_columns(
+        &self,
+        columns: &EvidenceColumns<'_>,
+        calibration: Option<&Calibration>,
+    ) -> Result<Vec<f64>> {
+        if let Some(c) = calibration {
+            c.validate()?;
+        }
+        columns.score(self.weights(), calibration)
     }
 
     /// Scores a decision of kind `action` about `team`: the evidence's track record is

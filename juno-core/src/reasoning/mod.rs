@@ -42,9 +42,11 @@ pub const RELEVANCE_HALF_LIFE_HOURS: f64 = 72.0;
 pub const PATTERN_EPISODE_SCALE: f64 = 3.0;
 
 mod api;
+mod columns;
 
 pub use crate::model::{Confidence, Evidence, ExplanationLevel, Factor, Scorer};
 pub use api::Reasoning;
+pub use columns::EvidenceColumns;
 
 /// The reasoning engine as a [`Scorer`]: [`score`] with these weights and, when given, a
 /// calibration map.
@@ -72,12 +74,10 @@ impl Scorer for WeightedScorer<'_> {
     }
 }
 
-/// Scores `evidence` with `weights`. Pure and allocation-light: called once per proposal.
-pub fn score(
-    evidence: &Evidence,
-    weights: &ConfidenceWeights,
-    calibration: Option<&Calibration>,
-) -> Confidence {
+/// The five factor values of `evidence`, in the table's order, with `signals` as its
+/// engine signals. No allocation: [`score`] adds the words, the columnar form
+/// ([`Reasoning::confidence_columns`]) needs only the numbers.
+pub(crate) fn factor_values(evidence: &Evidence, signals: &[f64]) -> [f64; 5] {
     let dq = clamp01(evidence.completeness)
         * (1.0 - (-(evidence.observations as f64) / OBSERVATION_SCALE).exp());
     let ha = if evidence.track_record_total == 0 {
@@ -96,24 +96,40 @@ pub fn score(
         .newest_evidence_age_hours
         .filter(|a| a.is_finite() && *a >= 0.0)
         .map_or(0.0, |a| 0.5_f64.powf(a / RELEVANCE_HALF_LIFE_HOURS));
-    let cs = if evidence.engine_signals.len() < 2 {
+    let cs = if signals.len() < 2 {
         0.0
     } else {
-        let k = evidence.engine_signals.len() as f64;
-        let mean = evidence
-            .engine_signals
-            .iter()
-            .map(|s| clamp01(*s))
-            .sum::<f64>()
-            / k;
-        let var = evidence
-            .engine_signals
+        let k = signals.len() as f64;
+        let mean = signals.iter().map(|s| clamp01(*s)).sum::<f64>() / k;
+        let var = signals
             .iter()
             .map(|s| (clamp01(*s) - mean).powi(2))
             .sum::<f64>()
             / k;
         clamp01(1.0 - 2.0 * var.sqrt())
     };
+    [dq, ha, ps, tr, cs]
+}
+
+/// The weighted sum of `values` (from [`factor_values`]), clamped to [0, 1].
+pub(crate) fn weighted(values: [f64; 5], weights: &ConfidenceWeights) -> f64 {
+    let w = [
+        weights.data_quality,
+        weights.historical_accuracy,
+        weights.pattern_strength,
+        weights.temporal_relevance,
+        weights.consensus_score,
+    ];
+    clamp01(values.iter().zip(w).map(|(v, w)| v * w).sum())
+}
+
+/// Scores `evidence` with `weights`. Pure and allocation-light: called once per proposal.
+pub fn score(
+    evidence: &Evidence,
+    weights: &ConfidenceWeights,
+    calibration: Option<&Calibration>,
+) -> Confidence {
+    let [dq, ha, ps, tr, cs] = factor_values(evidence, &evidence.engine_signals);
     let rows = [
         (
             "data_quality",

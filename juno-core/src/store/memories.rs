@@ -739,22 +739,30 @@ impl Store {
         Ok(out)
     }
 
-    /// Records that recall returned `ids` at `now_ms`.
+    /// Records that recall returned `ids` at `now_ms` (an id listed twice counts twice).
     pub(crate) fn touch_memories(&self, ids: &[MemoryId], now_ms: i64) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
+        // One statement over the ids as a JSON array instead of one per id: the per-row
+        // statement round trips were most of a touched recall's cost.
+        let mut counts: BTreeMap<MemoryId, i64> = BTreeMap::new();
+        for id in ids {
+            *counts.entry(*id).or_default() += 1;
+        }
+        let pairs: Vec<[i64; 2]> = counts.into_iter().map(|(id, n)| [id, n]).collect();
+        let pairs = serde_json::to_string(&pairs).map_err(|e| Error::Storage {
+            message: format!("cannot encode accessed ids: {e}"),
+        })?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ?2, \
-                 touched_at = max(touched_at, ?2) WHERE id = ?1",
-            )?;
-            for id in ids {
-                stmt.execute(params![id, now_ms])?;
-            }
-        }
+        tx.prepare_cached(
+            "UPDATE memories SET access_count = access_count + t.n, last_accessed_at = ?2, \
+             touched_at = max(touched_at, ?2) \
+             FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS n \
+                   FROM json_each(?1)) AS t WHERE memories.id = t.id",
+        )?
+        .execute(params![pairs, now_ms])?;
         tx.commit()?;
         Ok(())
     }

@@ -10,6 +10,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
+mod de;
+
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 64;
 
@@ -195,6 +197,19 @@ pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
     obj: &Bound<'_, PyAny>,
     field: &str,
 ) -> Result<T, Error> {
+    match T::deserialize(de::PyDe::new(obj)) {
+        Ok(v) => Ok(v),
+        Err(de::Stop) => slow_from_py(obj, field),
+    }
+}
+
+/// The slow path: the JSON tree with every field's path, then serde over it. Its result
+/// is the fast path's whenever that succeeds (the fast path reads the same values), and
+/// its error names the exact field.
+fn slow_from_py<T: serde::de::DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+) -> Result<T, Error> {
     let value = to_json(obj, field)?;
     juno_core::json::from_value(field, value)
 }
@@ -236,15 +251,17 @@ pub(crate) fn list_from_py<T: serde::de::DeserializeOwned>(
     let iter = obj
         .try_iter()
         .map_err(|_| Error::invalid(field, "expected a list"))?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
     for (i, item) in iter.enumerate() {
         let item = item.map_err(|e| Error::invalid(field, e.to_string()))?;
-        let field = format!("{field}[{i}]");
-        out.push(if objects {
-            object_from_py(&item, &field)?
-        } else {
-            from_py(&item, &field)?
-        });
+        if objects && !item.is_instance_of::<PyDict>() {
+            return Err(Error::invalid(format!("{field}[{i}]"), "expected a dict"));
+        }
+        // The item's name (`tickets[3]`) is built only when it is needed for an error.
+        match T::deserialize(de::PyDe::new(&item)) {
+            Ok(v) => out.push(v),
+            Err(de::Stop) => out.push(slow_from_py(&item, &format!("{field}[{i}]"))?),
+        }
     }
     Ok(out)
 }

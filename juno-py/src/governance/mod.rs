@@ -49,8 +49,7 @@ fn from_dict<T: DeserializeOwned>(
             format!("expected a dict in the {shape} JSON shape"),
         ));
     }
-    let value = to_json(obj, field)?;
-    juno_core::json::from_value(field, value)
+    crate::convert::from_py(obj, field)
 }
 
 /// `Type: message` for a Python exception (just `Type` when the message is empty).

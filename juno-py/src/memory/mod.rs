@@ -42,8 +42,7 @@ fn new_memory_from(obj: &Bound<'_, PyAny>, field: &str) -> Result<NewMemory, Err
             "expected a dict in the memory JSON shape",
         ));
     }
-    let value = to_json(obj, field)?;
-    juno_core::json::from_value(field, value)
+    crate::convert::from_py(obj, field)
 }
 
 /// A recall limit from Python's int (negative numbers named as such, not as overflow).

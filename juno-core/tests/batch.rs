@@ -1,0 +1,224 @@
+//! The batch calls a host uses to work in bulk: each gives what the one-at-a-time call
+//! gives, item for item, with the same checks and audit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use juno_core::config::DatabaseUrl;
+use juno_core::governance::{Action, ApprovalItem, Proposal, RequestStatus};
+use juno_core::memory::{MemoryKind, NewMemory, RecallQuery};
+use juno_core::model::{ImpactLevel, Role};
+use juno_core::reasoning::{Evidence, EvidenceColumns};
+use juno_core::{Config, ErrorKind, Juno, ManualClock};
+use serde_json::json;
+
+fn engine() -> (Juno, Arc<ManualClock>) {
+    let mut config = Config::default();
+    config.database_url = DatabaseUrl::Memory;
+    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
+    (Juno::open(config).unwrap().with_clock(clock.clone()), clock)
+}
+
+fn proposal(team: &str, target: &str) -> Proposal {
+    Proposal {
+        action: Action {
+            kind: "reassign".into(),
+            team: team.into(),
+            target: Some(target.into()),
+            parameters: json!({ "assignee": "ana" }),
+        },
+        impact: ImpactLevel::Low,
+        confidence: 0.5,
+        explanation: String::new(),
+        requester: "juno".into(),
+        raw_confidence: None,
+        calibration: None,
+    }
+}
+
+#[test]
+fn approve_many_decides_each_item_as_approve_does_and_audits_every_refusal() {
+    let (juno, clock) = engine();
+    let gov = juno.governance();
+    gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
+        .unwrap();
+    let ids = gov
+        .submit_many((0..4).map(|i| proposal("a", &format!("T-{i}"))).collect())
+        .unwrap();
+    let reqs: Vec<_> = ids.iter().map(|id| gov.get(*id).unwrap()).collect();
+    clock.advance(Duration::minutes(5));
+    let item = |i: usize, who: &str, digest: &str| ApprovalItem {
+        id: reqs[i].id,
+        approver: who.into(),
+        digest: digest.into(),
+    };
+    let results = gov
+        .approve_many(&[
+            item(0, "tl", &reqs[0].digest),
+            item(1, "tl", &reqs[0].digest), // the digest of another request
+            item(2, "stranger", &reqs[2].digest),
+            item(0, "tl", &reqs[0].digest), // decided above, in the same batch
+            ApprovalItem {
+                id: 999,
+                approver: "tl".into(),
+                digest: "x".into(),
+            },
+            item(3, "tl", &reqs[3].digest),
+        ])
+        .unwrap();
+    let kinds: Vec<_> = results
+        .iter()
+        .map(|r| r.as_ref().map(|q| q.status).map_err(|e| e.kind()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            Ok(RequestStatus::Approved),
+            Err(ErrorKind::PermissionDenied),
+            Err(ErrorKind::PermissionDenied),
+            Err(ErrorKind::InvalidState),
+            Err(ErrorKind::NotFound),
+            Ok(RequestStatus::Approved),
+        ]
+    );
+    // Stored as reported: the refused ones are still pending, with a `refused` entry each.
+    assert_eq!(gov.get(reqs[1].id).unwrap().status, RequestStatus::Pending);
+    assert_eq!(gov.get(reqs[3].id).unwrap().status, RequestStatus::Approved);
+    for (i, want) in [
+        (0, "refused"),
+        (1, "refused"),
+        (2, "refused"),
+        (3, "request_approved"),
+    ] {
+        let entries = juno
+            .audit()
+            .entries_for(&format!("request:{}", reqs[i].id))
+            .unwrap();
+        assert_eq!(entries.last().unwrap().event, want, "request {i}");
+    }
+    assert!(juno.audit().verify(None).unwrap().ok);
+}
+
+#[test]
+fn recall_many_returns_what_recall_returns_and_counts_each_access() {
+    let (juno, _) = engine();
+    let memory = juno.memory();
+    for i in 0..6 {
+        let kind = if i % 2 == 0 {
+            MemoryKind::Semantic
+        } else {
+            MemoryKind::Procedural
+        };
+        memory
+            .store(NewMemory::new(
+                kind,
+                "alpha",
+                format!("alpha note {i} about deploys"),
+            ))
+            .unwrap();
+    }
+    let by_kind = |k| RecallQuery::default().team("alpha").kinds([k]).limit(10);
+    let mut untouched = by_kind(MemoryKind::Semantic);
+    untouched.touch = false;
+    let queries = [
+        by_kind(MemoryKind::Semantic),
+        by_kind(MemoryKind::Procedural),
+        RecallQuery::text("deploys").team("alpha"),
+        untouched.clone(),
+    ];
+    let one_by_one: Vec<Vec<i64>> = queries
+        .iter()
+        .map(|q| {
+            let mut q = q.clone();
+            q.touch = false;
+            memory
+                .recall(&q)
+                .unwrap()
+                .iter()
+                .map(|h| h.memory.id)
+                .collect()
+        })
+        .collect();
+    let batch = memory.recall_many(&queries).unwrap();
+    let batch_ids: Vec<Vec<i64>> = batch
+        .iter()
+        .map(|hits| hits.iter().map(|h| h.memory.id).collect())
+        .collect();
+    assert_eq!(batch_ids, one_by_one);
+    // Each semantic memory was returned by the first and third touched queries: two
+    // accesses; the untouched fourth query counts none.
+    let after = memory.recall(&untouched).unwrap();
+    assert!(!after.is_empty());
+    for hit in &after {
+        assert_eq!(hit.memory.access_count, 2, "memory {}", hit.memory.id);
+    }
+    let mut bad = by_kind(MemoryKind::Semantic);
+    bad.limit = 0;
+    let e = memory
+        .recall_many(&[by_kind(MemoryKind::Semantic), bad])
+        .unwrap_err();
+    assert!(e.to_string().contains("queries[1].limit"), "{e}");
+}
+
+#[test]
+fn confidence_many_and_columns_score_as_confidence_does() {
+    let (juno, _) = engine();
+    let r = juno.reasoning();
+    let evidence: Vec<Evidence> = (0..50u32)
+        .map(|i| Evidence {
+            completeness: f64::from(i % 10) / 10.0,
+            observations: u64::from(i),
+            newest_evidence_age_hours: (i % 3 != 0).then(|| f64::from(i) * 2.0),
+            track_record_right: u64::from(i % 5),
+            track_record_total: 5,
+            pattern_support: (i % 4 == 0).then_some(0.6),
+            pattern_episodes: u64::from(i % 7),
+            engine_signals: vec![0.2 + f64::from(i % 5) / 10.0, 0.7],
+            items: vec![],
+        })
+        .collect();
+    let one: Vec<f64> = evidence
+        .iter()
+        .map(|e| r.confidence(e).unwrap().raw)
+        .collect();
+    let many: Vec<f64> = r
+        .confidence_many(&evidence, None)
+        .unwrap()
+        .iter()
+        .map(|c| c.raw)
+        .collect();
+    assert_eq!(many, one);
+    let col = |f: fn(&Evidence) -> f64| evidence.iter().map(f).collect::<Vec<f64>>();
+    let (c, o, a) = (
+        col(|e| e.completeness),
+        col(|e| e.observations as f64),
+        col(|e| e.newest_evidence_age_hours.unwrap_or(f64::NAN)),
+    );
+    let (rr, rt, ps, pe) = (
+        col(|e| e.track_record_right as f64),
+        col(|e| e.track_record_total as f64),
+        col(|e| e.pattern_support.unwrap_or(f64::NAN)),
+        col(|e| e.pattern_episodes as f64),
+    );
+    let signals: Vec<f64> = evidence
+        .iter()
+        .flat_map(|e| e.engine_signals.clone())
+        .collect();
+    let columns = EvidenceColumns {
+        completeness: &c,
+        observations: &o,
+        newest_evidence_age_hours: Some(&a),
+        track_record_right: Some(&rr),
+        track_record_total: Some(&rt),
+        pattern_support: Some(&ps),
+        pattern_episodes: Some(&pe),
+        engine_signals: Some(&signals),
+        signals_per_row: 2,
+    };
+    assert_eq!(r.confidence_columns(&columns, None).unwrap(), one);
+    let mut bad = evidence.clone();
+    bad[7].completeness = 2.0;
+    let e = r.confidence_many(&bad, None).unwrap_err();
+    assert!(e.to_string().contains("evidence[7].completeness"), "{e}");
+}

@@ -1618,6 +1618,82 @@ juno_status juno_eval_sprint_risk(const char *iterations_path, size_t iterations
  */
 juno_status juno_eval_triage(const char *issues_path, size_t issues_len, const char *events_path, size_t events_len, const char *options_json, size_t options_len, struct juno_buf *out_json, struct juno_buf *out_table, struct juno_error **err);
 
+/**
+ * Scores many decisions in one call, as `juno_reasoning_confidence` scores one (without
+ * a team's track record from memory).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `evidence_json`/`evidence_len`: a JSON array of `Evidence` objects (as for
+ *   `juno_reasoning_confidence`); must not be NULL.
+ * - `calibration_json`/`calibration_len`: **optional** (NULL for none): a `Calibration`
+ *   object applied to each.
+ * - `out_json`: on success receives a JSON array of `Confidence` objects in input order;
+ *   the caller frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional; on failure receives a `juno_error` (free with `juno_error_free`).
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the item and field
+ *   (`` `evidence[3].completeness` ``); nothing is scored then.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_reasoning_confidence_many(const struct juno *j, const char *evidence_json, size_t evidence_len, const char *calibration_json, size_t calibration_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * The confidence of every row of evidence given as columns of doubles — the numbers of
+ * `juno_reasoning_confidence_many` without the factor table, for hosts that hold arrays.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `rows`: the number of rows; every given column has `rows` values.
+ * - `completeness`, `observations`: must not be NULL (unless `rows` is 0).
+ * - `newest_evidence_age_hours`, `track_record_right`, `track_record_total`,
+ *   `pattern_support`, `pattern_episodes`: **optional** (NULL: the field is absent in
+ *   every row). NaN in an age or a support marks that row's value absent. Counts must be
+ *   whole numbers ≥ 0.
+ * - `engine_signals`: **optional**: `rows × signals_per_row` doubles, row after row
+ *   (NULL when `signals_per_row` is 0).
+ * - `calibration_json`/`calibration_len`: **optional**: a `Calibration` object.
+ * - `out`: must not be NULL (unless `rows` is 0); on success receives `rows` confidences
+ *   (calibrated when a fitted map is given); untouched on failure.
+ * - `err`: optional; on failure receives a `juno_error`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the column and row (`` `completeness[7]` ``).
+ * - Thread safety: safe to call while other threads use `j`; the arrays must not change
+ *   during the call.
+ */
+juno_status juno_reasoning_confidence_columns(const struct juno *j, size_t rows, const double *completeness, const double *observations, const double *newest_evidence_age_hours, const double *track_record_right, const double *track_record_total, const double *pattern_support, const double *pattern_episodes, const double *engine_signals, size_t signals_per_row, const char *calibration_json, size_t calibration_len, double *out, struct juno_error **err);
+
+/**
+ * Runs many recalls in one call, as `juno_memory_recall` runs one; the accesses of the
+ * queries that ask for `touch` are recorded in one write at the end.
+ *
+ * - `j`: must not be NULL.
+ * - `queries_json`/`queries_len`: a JSON array of `RecallQuery` objects (as for
+ *   `juno_memory_recall`); must not be NULL.
+ * - `out_json`: on success receives a JSON array with one array of hits per query, in
+ *   input order; free with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional; on failure receives a `juno_error`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the query (`` `queries[3].limit` ``);
+ *   every query is checked before any runs.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_memory_recall_many(const struct juno *j, const char *queries_json, size_t queries_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Approves many requests in **one transaction and one sync to disk**, each checked and
+ * audited as `juno_governance_approve` checks and audits one.
+ *
+ * - `j`: must not be NULL.
+ * - `items_json`/`items_len`: a JSON array of `{"id", "approver", "digest"}` objects;
+ *   must not be NULL.
+ * - `out_json`: on success receives a JSON array, one element per item in input order:
+ *   the approved `ApprovalRequest` object, or `{"id": …, "error": {"status": …,
+ *   "kind": …, "message": …}}` for a refused item (`status` is the `juno_status` that
+ *   `juno_governance_approve` would have returned). Free with `juno_buf_free`.
+ * - `err`: optional; on failure receives a `juno_error`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for a malformed item (nothing is decided);
+ *   storage errors (nothing of the batch is stored). A refused item is not an error of
+ *   the call: it is refused and audited, and the others are decided.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_approve_many(const struct juno *j, const char *items_json, size_t items_len, struct juno_buf *out_json, struct juno_error **err);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -22,7 +22,7 @@
 // Declared in the order the header presents them (cbindgen keeps source order):
 // status codes, errors, buffers, the engine handle, the memory layer, governance, audit,
 // the pure engines, the sprint forecaster, flow analysis, the agent cycle (sources,
-// cycles, executions), the evaluations on real data.
+// cycles, executions), the evaluations on real data, the batch calls.
 mod boundary;
 
 mod status;
@@ -48,6 +48,8 @@ mod flow;
 mod agent;
 
 mod eval;
+
+mod batch;
 
 #[cfg(test)]
 mod test_util;

@@ -10,6 +10,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Self, TypeAlias, final
 
+from .errors import JunoError
+
 
 __all__ = [
     "__version__",
@@ -81,6 +83,9 @@ _RoleName: TypeAlias = Literal[
     "TEAM_LEAD", "PROJECT_MANAGER", "ENGINEERING_MANAGER", "DIRECTOR", "ADMIN"
 ]
 _Level: TypeAlias = Literal["basic", "detailed", "verbose"]
+# A column of numbers: a float64 buffer (numpy array, array.array('d'), memoryview) or a
+# sequence of numbers.
+_Floats: TypeAlias = Sequence[float] | memoryview | Any
 
 @final
 class Juno:
@@ -330,6 +335,16 @@ class Memories:
         often a memory was recalled (see :meth:`RecallHit.explain`). Filters combine with
         AND; ``tags`` must all be present. ``touch=False`` does not count this recall as
         an access. Expired memories never come back.
+        """
+
+    def recall_many(self, queries: Iterable[Mapping[str, Any]]) -> list[list[RecallHit]]:
+        """Runs many recalls in one call: ``queries`` are dicts with :meth:`recall`'s
+        keyword arguments (``text``, ``team``, ``kinds``, ``limit``, ``touch``, …; times as
+        aware datetimes or RFC 3339 strings). One list of hits per query, in input order,
+        as :meth:`recall` would give them; the accesses of every query with ``touch`` (the
+        default) are recorded in one write at the end. A bad query raises
+        :class:`juno.errors.InvalidInputError` naming it (``queries[3].limit``) before any
+        runs.
         """
 
     def cleanup(self) -> int:
@@ -751,6 +766,19 @@ class Governance:
         :class:`juno.errors.PermissionDeniedError` or
         :class:`juno.errors.InvalidStateError` otherwise (a wrong digest is a permission
         error).
+        """
+
+    def approve_many(
+        self, items: Iterable[Mapping[str, Any]]
+    ) -> list[ApprovalRequest | JunoError]:
+        """Approves many requests in one transaction and one sync to disk: ``items`` are
+        dicts ``{"id": …, "approver": …, "digest": …}``, each checked and audited exactly
+        as :meth:`approve` checks and audits one.
+
+        Returns one element per item, in input order: the approved
+        :class:`ApprovalRequest`, or the refusal as a :mod:`juno.errors` exception
+        *instance* (returned, not raised — the other items are still decided). A malformed
+        item raises :class:`juno.errors.InvalidInputError` and nothing is decided.
         """
 
     def reject(self, id: int, user: str, reason: str) -> ApprovalRequest:
@@ -1219,6 +1247,46 @@ class Reasoning:
         evidence's. With ``calibration`` (from :meth:`calibrate`), ``calibrated`` is its
         value of ``raw``. A value out of range or an unknown key raises
         :class:`juno.errors.InvalidInputError` naming the field.
+        """
+
+    def confidence_many(
+        self,
+        evidence: Iterable[Mapping[str, Any]],
+        *,
+        calibration: Calibration | Mapping[str, Any] | None = None,
+    ) -> list[Confidence]:
+        """Scores many ``evidence`` dicts in one call, in input order, as :meth:`confidence`
+        scores one (without a team's track record from memory). A bad value raises
+        :class:`juno.errors.InvalidInputError` naming the item (``evidence[3].completeness``)
+        before any is scored.
+        """
+
+    def confidence_columns(
+        self,
+        completeness: _Floats,
+        observations: _Floats,
+        *,
+        newest_evidence_age_hours: _Floats | None = None,
+        track_record_right: _Floats | None = None,
+        track_record_total: _Floats | None = None,
+        pattern_support: _Floats | None = None,
+        pattern_episodes: _Floats | None = None,
+        engine_signals: Any | None = None,
+        calibration: Calibration | Mapping[str, Any] | None = None,
+        out: Any | None = None,
+    ) -> Any:
+        """The confidence of every row of evidence given as columns — the numbers of
+        :meth:`confidence_many` without the factor table, for hosts that hold arrays.
+
+        Each column is a one-dimensional float64 buffer (a numpy ``float64`` array,
+        ``array.array('d')``, a memoryview), copied once, or a sequence of numbers; all
+        have one value per row. Counts must be whole numbers ≥ 0; NaN in
+        ``newest_evidence_age_hours`` or ``pattern_support`` marks the value absent.
+        ``engine_signals`` is a rows × signals float64 buffer or a list of equal-length
+        lists. Returns an ``array.array('d')`` (``numpy.asarray`` views it without
+        copying), or fills and returns ``out``, a writable float64 buffer of one value per
+        row. A bad cell raises :class:`juno.errors.InvalidInputError` naming the column and
+        row (``completeness[7]``).
         """
 
     def track_record(self, team: str, action: str) -> tuple[int, int]:

@@ -331,4 +331,3 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_> {
         )
     }
 }
-

@@ -7,14 +7,14 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use juno_core::Error;
-use juno_core::governance::{Action, Executor, Proposal, RequestId};
+use juno_core::governance::{Action, ApprovalItem, Executor, Proposal, RequestId};
 use juno_core::model::Role;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::de::DeserializeOwned;
 
-use crate::convert::{Id, serde_to_py, to_json};
+use crate::convert::{Id, list_from_py, serde_to_py, to_json};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -227,6 +227,31 @@ impl PyGovernance {
             .detach(move || juno.governance().approve(id.0, &approver, &digest))
             .py(py)?;
         Ok(PyApprovalRequest(r))
+    }
+
+    /// Approves many requests in one transaction and one sync to disk: `items` are dicts
+    /// `{"id", "approver", "digest"}`. Returns, per item in input order, the approved
+    /// `ApprovalRequest` or the refusal as a `juno.errors` exception instance (not raised).
+    fn approve_many<'py>(
+        &self,
+        py: Python<'py>,
+        items: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let items: Vec<ApprovalItem> = list_from_py(items, "items", true).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let results = py
+            .detach(move || juno.governance().approve_many(&items))
+            .py(py)?;
+        results
+            .into_iter()
+            .map(|r| match r {
+                Ok(req) => Ok(Bound::new(py, PyApprovalRequest(req))?.into_any()),
+                Err(e) => Ok(crate::errors::to_pyerr(py, &e)
+                    .into_value(py)
+                    .into_bound(py)
+                    .into_any()),
+            })
+            .collect()
     }
 
     /// Rejects request `id` with a reason.

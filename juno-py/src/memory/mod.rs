@@ -14,7 +14,7 @@ use juno_core::memory::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Id, opt_datetime, to_json};
+use crate::convert::{Id, list_from_py, opt_datetime, to_json};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -233,6 +233,25 @@ impl PyMemory {
         let juno = self.engine.get().py(py)?;
         let hits = py.detach(move || juno.memory().recall(&query)).py(py)?;
         Ok(hits.into_iter().map(PyRecallHit).collect())
+    }
+
+    /// Runs many recalls (dicts in the core's `RecallQuery` shape, as `recall`'s keyword
+    /// arguments) in one call; their accesses are recorded in one write. One list of hits
+    /// per query, in input order.
+    fn recall_many(
+        &self,
+        py: Python<'_>,
+        queries: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Vec<PyRecallHit>>> {
+        let queries: Vec<RecallQuery> = list_from_py(queries, "queries", true).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let hits = py
+            .detach(move || juno.memory().recall_many(&queries))
+            .py(py)?;
+        Ok(hits
+            .into_iter()
+            .map(|h| h.into_iter().map(PyRecallHit).collect())
+            .collect())
     }
 
     /// Deletes expired memories and those untouched for the retention period; returns how

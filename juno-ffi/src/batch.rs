@@ -197,7 +197,7 @@ pub unsafe extern "C" fn juno_memory_recall_many(
 #[derive(Serialize)]
 #[serde(untagged)]
 enum ItemResult {
-    Approved(ApprovalRequest),
+    Approved(Box<ApprovalRequest>),
     Refused { id: i64, error: ItemError },
 }
 
@@ -244,7 +244,7 @@ pub unsafe extern "C" fn juno_governance_approve_many(
             .iter()
             .zip(results)
             .map(|(item, r)| match r {
-                Ok(req) => ItemResult::Approved(req),
+                Ok(req) => ItemResult::Approved(Box::new(req)),
                 Err(e) => ItemResult::Refused {
                     id: item.id,
                     error: ItemError {

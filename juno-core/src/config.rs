@@ -261,6 +261,10 @@ pub struct Config {
     pub approval_timeout_hours: u32,
     /// `AUTO_ESCALATION` (default true).
     pub auto_escalation: bool,
+    /// `FORECAST_TRIALS` (default 10,000; 100 to 1,000,000): Monte Carlo trials per sprint
+    /// forecast. Fewer is faster and noisier: see BENCHMARKS.md for how far P10/P50/P90
+    /// move from a 100,000-trial reference at each count.
+    pub forecast_trials: u32,
     /// `COMPLIANCE_MONITORING` (default true).
     pub compliance_monitoring: bool,
     /// `JIRA_URL`.
@@ -309,6 +313,7 @@ impl Default for Config {
             supervisor_mode: false,
             approval_timeout_hours: 24,
             auto_escalation: true,
+            forecast_trials: crate::forecast::FORECAST_TRIALS,
             compliance_monitoring: true,
             jira_url: None,
             jira_username: None,
@@ -355,6 +360,7 @@ const FLAT_KEYS: &[&str] = &[
     "SUPERVISOR_MODE",
     "APPROVAL_TIMEOUT_HOURS",
     "AUTO_ESCALATION",
+    "FORECAST_TRIALS",
     "COMPLIANCE_MONITORING",
     "CONFIDENCE_THRESHOLD",
     "JIRA_URL",
@@ -491,6 +497,7 @@ impl Config {
             "SUPERVISOR_MODE" => self.supervisor_mode = parse_bool(name, v)?,
             "APPROVAL_TIMEOUT_HOURS" => self.approval_timeout_hours = parse_num(name, v)?,
             "AUTO_ESCALATION" => self.auto_escalation = parse_bool(name, v)?,
+            "FORECAST_TRIALS" => self.forecast_trials = parse_num(name, v)?,
             "COMPLIANCE_MONITORING" => self.compliance_monitoring = parse_bool(name, v)?,
             // The guide's knob for acting on a recommendation: the flat name of
             // `approval_rules.auto_approval_threshold` (a flat setting wins over the nested
@@ -640,6 +647,12 @@ impl Config {
             return Err(Error::config(
                 "APPROVAL_TIMEOUT_HOURS",
                 "must be at least 1",
+            ));
+        }
+        if !(100..=1_000_000).contains(&self.forecast_trials) {
+            return Err(Error::config(
+                "FORECAST_TRIALS",
+                format!("must be 100 to 1000000, got {}", self.forecast_trials),
             ));
         }
         Ok(())

@@ -274,3 +274,28 @@ fn retrained_forecasts_carry_a_forward_calibration_that_follows_a_slumping_team(
             .contains("the team's trailing delivery rate")
     );
 }
+
+#[test]
+fn many_sprints_forecast_in_parallel_as_one_by_one_with_the_configured_trials() {
+    let mut config = juno_core::Config::default();
+    config.database_url = juno_core::config::DatabaseUrl::Memory;
+    config.forecast_trials = 2_000;
+    let juno = Juno::open(config).unwrap();
+    let mut rng = SplitMix64::new(9);
+    let items: Vec<(SprintState, TeamHistory)> = (0..64)
+        .map(|i| (observation(i, &mut rng).state, history()))
+        .collect();
+    let batch = juno.forecast().sprints(&items).unwrap();
+    let one_by_one: Vec<_> = items
+        .iter()
+        .map(|(s, h)| juno.forecast().sprint(s, h).unwrap())
+        .collect();
+    assert_eq!(batch, one_by_one);
+    assert!(batch.iter().all(|f| f.delivery.trials == 2_000));
+    // The setting is checked like every other.
+    let map = [("FORECAST_TRIALS".to_string(), "50".to_string())]
+        .into_iter()
+        .collect();
+    let e = juno_core::Config::from_settings(&map).unwrap_err();
+    assert!(e.to_string().contains("FORECAST_TRIALS"), "{e}");
+}

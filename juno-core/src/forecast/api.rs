@@ -1,7 +1,10 @@
 //! The forecaster bound to a [`Juno`]: forecasts with the deployment's settings and its
 //! newest trained model, records finished sprints, and retrains.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::calibration::{self, ForwardForecast, IntervalOutcome, TeamCalibration};
@@ -118,6 +121,25 @@ fn forecast_calibration(
     })
 }
 
+/// One forecast from settings, the model and the team's track record: no storage.
+fn forecast_pure(
+    config: &crate::Config,
+    state: &SprintState,
+    history: &TeamHistory,
+    model: Option<&RiskModel>,
+    track_record: (u64, u64),
+) -> Result<SprintForecast> {
+    let ctx = ForecastContext {
+        risk: &config.risk,
+        scorer: &WeightedScorer::new(&config.confidence_weights),
+        model,
+        track_record,
+        seed: seed_for(&state.team, &state.sprint),
+        trials: config.forecast_trials,
+    };
+    super::sprint(state, history, &ctx)
+}
+
 /// Sprint forecasting for one [`Juno`]; get it with [`Juno::forecast`].
 #[derive(Debug, Clone, Copy)]
 pub struct Forecaster<'a> {
@@ -154,15 +176,8 @@ impl<'a> Forecaster<'a> {
         history: &TeamHistory,
         model: Option<&RiskModel>,
     ) -> Result<SprintForecast> {
-        let config = self.juno.config();
-        let ctx = ForecastContext {
-            risk: &config.risk,
-            scorer: &WeightedScorer::new(&config.confidence_weights),
-            model,
-            track_record: self.track_record(&state.team),
-            seed: seed_for(&state.team, &state.sprint),
-        };
-        super::sprint(state, history, &ctx)
+        let track_record = self.track_record(&state.team);
+        forecast_pure(self.juno.config(), state, history, model, track_record)
     }
 
     /// Forecasts one sprint with the newest trained model (or the simulation without one).
@@ -181,12 +196,23 @@ impl<'a> Forecaster<'a> {
     /// The first bad sprint's error, naming its position.
     pub fn sprints(&self, sprints: &[(SprintState, TeamHistory)]) -> Result<Vec<SprintForecast>> {
         let model = self.model()?;
+        // Track records are read once per team (the store is one connection), then the
+        // forecasts, pure, run in parallel: each is seeded by its team and sprint, so the
+        // results do not depend on the thread count or order.
+        let mut records: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for (s, _) in sprints {
+            let team = s.team.as_str();
+            if !records.contains_key(team) {
+                records.insert(team, self.track_record(team));
+            }
+        }
+        let config = self.juno.config();
         sprints
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, (s, h))| {
-                self.forecast_with(s, h, model.as_ref())
-                    .map_err(|e| e.in_item(i))
+                let record = records.get(s.team.as_str()).copied().unwrap_or((0, 0));
+                forecast_pure(config, s, h, model.as_ref(), record).map_err(|e| e.in_item(i))
             })
             .collect()
     }

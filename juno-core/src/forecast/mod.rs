@@ -127,6 +127,8 @@ pub struct ForecastContext<'a> {
     pub track_record: (u64, u64),
     /// The simulation's seed.
     pub seed: u64,
+    /// The simulation's trials (`FORECAST_TRIALS`).
+    pub trials: u32,
 }
 
 impl TeamHistory {
@@ -311,7 +313,8 @@ pub fn sprint(
     state.validate()?;
     history.validate()?;
     let mut notes = Vec::new();
-    let input = simulation_input(state, history, ctx.seed);
+    let mut input = simulation_input(state, history, ctx.seed);
+    input.trials = ctx.trials;
     // Every number but the horizon was checked above; a plan of years would walk each day.
     input.validate()?;
     let mut delivery = monte_carlo(&input);
@@ -576,6 +579,7 @@ mod tests {
             model,
             track_record: (0, 0),
             seed: 42,
+            trials: FORECAST_TRIALS,
         };
         match sprint(s, h, &ctx) {
             Ok(f) => f,
@@ -756,6 +760,7 @@ mod tests {
             model: None,
             track_record: (0, 0),
             seed: 1,
+            trials: FORECAST_TRIALS,
         };
         let e = sprint(&s, &history(), &ctx).err().map(|e| e.to_string());
         assert!(e.is_some_and(|m| m.contains("days_planned")));

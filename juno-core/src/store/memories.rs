@@ -727,16 +727,21 @@ impl Store {
 
     /// Full rows for `ids`, in the order given (missing ids are skipped).
     pub(crate) fn load_memories(&self, ids: &[MemoryId]) -> Result<Vec<Memory>> {
-        let conn = self.conn();
-        let sql = format!("SELECT {COLS} FROM memories WHERE id = ?1");
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(m) = stmt.query_row([id], row_to_memory).optional()? {
-                out.push(m);
-            }
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        // One statement for all the ids: a statement per id took the database's read lock
+        // (a pair of fcntl calls) once per id, which was a fifth of a recall's time.
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {COLS} FROM memories WHERE id IN (SELECT value FROM json_each(?1))"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut found: HashMap<MemoryId, Memory> = stmt
+            .query_map([to_json(&ids)?], row_to_memory)?
+            .map(|m| m.map(|m| (m.id, m)))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     /// Records that recall returned `ids` at `now_ms` (an id listed twice counts twice).

@@ -448,6 +448,20 @@ juno_status juno_memory_history(const struct juno *j, int64_t id, struct juno_bu
 juno_status juno_memory_recall(struct juno *j, const char *query_json, size_t query_len, struct juno_buf *out_hits_json, struct juno_error **err);
 
 /**
+ * Writes the accesses that recall has recorded but not yet written. A touched recall
+ * tallies its accesses in memory; the tally is written when it holds 4,096 memories, when
+ * its oldest access is a minute old on the engine's clock, before any other memory read or
+ * write, and by `juno_free`. Recall and `juno_memory_get` always count pending accesses, so
+ * this matters only to another process reading the same file, or before a backup.
+ *
+ * - `j`: must not be NULL.
+ * - `err`: optional, as for `juno_memory_store`.
+ * - Errors: storage errors; the tally is kept for the next try.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_memory_flush_accesses(struct juno *j, struct juno_error **err);
+
+/**
  * Deletes every memory past its expiry or untouched for the retention period, as of the
  * engine's clock.
  *

@@ -1,6 +1,8 @@
 //! `cleanup/1M_expired`: delete 1,000,000 expired memories from a file database that also
 //! holds 100,000 live ones (which must stay searchable). Target (issue #2): under 3 s.
 //! Each sample works on a fresh copy of a template database built once (~25 s).
+//! `cleanup/2500_expired`: issue #15's workload, 2,500 expired memories beside 2,500 live
+//! ones (target: under 2.5 ms).
 //! Run: `cargo bench -p juno-benches --bench cleanup`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -48,5 +50,36 @@ fn cleanup(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, cleanup);
+fn cleanup_small(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("small.db");
+    build_db(&template, 2_500, 12, Some(3600), 1);
+    build_db(&template, 2_500, 12, None, 99);
+    let mut g = c.benchmark_group("cleanup");
+    g.sample_size(30);
+    let mut n = 0;
+    g.bench_function("2500_expired", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                let path = dir.path().join(format!("s{n}.db"));
+                std::fs::copy(&template, &path).unwrap();
+                let juno = Juno::open_path(&path)
+                    .unwrap()
+                    .with_clock(Arc::new(ManualClock::at_millis(T0 + 7_200_000)));
+                (path, juno)
+            },
+            // The engine is returned so that closing it (a WAL checkpoint) is not timed;
+            // the copies go with the temporary directory.
+            |(_path, juno)| {
+                assert_eq!(juno.memory().cleanup().unwrap(), 2_500);
+                juno
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.finish();
+}
+
+criterion_group!(benches, cleanup_small, cleanup);
 criterion_main!(benches);

@@ -222,3 +222,44 @@ fn confidence_many_and_columns_score_as_confidence_does() {
     let e = r.confidence_many(&bad, None).unwrap_err();
     assert!(e.to_string().contains("evidence[7].completeness"), "{e}");
 }
+
+#[test]
+fn buffered_accesses_count_at_once_and_reach_the_file_on_flush_and_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("juno.db");
+    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
+    let juno = Juno::open_path(&path).unwrap().with_clock(clock.clone());
+    let id = juno
+        .memory()
+        .store(NewMemory::new(
+            MemoryKind::Semantic,
+            "alpha",
+            "alpha deploys",
+        ))
+        .unwrap()
+        .id;
+    let query = RecallQuery::default().team("alpha");
+    for _ in 0..3 {
+        juno.memory().recall(&query).unwrap();
+    }
+    // This engine counts the pending accesses; a second one on the file does not yet.
+    assert_eq!(juno.memory().get(id).unwrap().access_count, 3);
+    let other = Juno::open_path(&path).unwrap();
+    assert_eq!(other.memory().get(id).unwrap().access_count, 0);
+    juno.memory().flush_accesses().unwrap();
+    assert_eq!(other.memory().get(id).unwrap().access_count, 3);
+    // A minute later on the engine's clock, the next recall writes them first.
+    juno.memory().recall(&query).unwrap();
+    clock.advance(Duration::seconds(61));
+    juno.memory().recall(&query).unwrap();
+    assert_eq!(other.memory().get(id).unwrap().access_count, 4);
+    // A clean close writes the rest.
+    drop(juno);
+    let reopened = Juno::open_path(&path).unwrap();
+    let m = reopened.memory().get(id).unwrap();
+    assert_eq!(m.access_count, 5);
+    assert_eq!(
+        m.last_accessed_at.map(|t| t.timestamp_millis()),
+        Some(1_767_225_600_000 + 61_000)
+    );
+}

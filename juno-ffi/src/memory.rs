@@ -168,6 +168,29 @@ pub unsafe extern "C" fn juno_memory_recall(
     })
 }
 
+/// Writes the accesses that recall has recorded but not yet written. A touched recall
+/// tallies its accesses in memory; the tally is written when it holds 4,096 memories, when
+/// its oldest access is a minute old on the engine's clock, before any other memory read or
+/// write, and by `juno_free`. Recall and `juno_memory_get` always count pending accesses, so
+/// this matters only to another process reading the same file, or before a backup.
+///
+/// - `j`: must not be NULL.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Errors: storage errors; the tally is kept for the next try.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_memory_flush_accesses(
+    j: *mut juno,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        j.inner.memory().flush_accesses()?;
+        Ok(())
+    })
+}
+
 /// Deletes every memory past its expiry or untouched for the retention period, as of the
 /// engine's clock.
 ///

@@ -347,6 +347,16 @@ class Memories:
         runs.
         """
 
+    def flush_accesses(self) -> None:
+        """Writes the accesses that recall has recorded but not yet written.
+
+        A touched recall tallies its accesses in memory instead of writing a row per hit;
+        the tally is written when it holds 4,096 memories, when its oldest access is a
+        minute old on the engine's clock, before any other memory read or write, and when
+        the engine closes. :meth:`recall` and :meth:`get` always count pending accesses, so
+        this matters only to another process reading the same file, or before a backup.
+        """
+
     def cleanup(self) -> int:
         """Deletes expired memories and those untouched for the retention period.
 

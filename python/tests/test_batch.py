@@ -197,6 +197,21 @@ def test_recall_many_gives_what_recall_gives_and_counts_accesses(j: juno.Juno) -
     assert caught.value.details["field"] == "queries[1].limit"
 
 
+def test_accesses_reach_the_file_on_flush_and_on_close(db_path: Path) -> None:
+    with juno.Juno(db_path, now=T0) as a:
+        mid = a.memory.store("semantic", "team_alpha", "alpha deploys").id
+        for _ in range(3):
+            a.memory.recall(team="team_alpha")
+        assert a.memory.get(mid).access_count == 3
+        with juno.Juno(db_path, now=T0) as b:
+            assert b.memory.get(mid).access_count == 0
+            a.memory.flush_accesses()
+            assert b.memory.get(mid).access_count == 3
+        a.memory.recall(team="team_alpha")
+    with juno.Juno(db_path, now=T0) as c:
+        assert c.memory.get(mid).access_count == 4
+
+
 # ---------------------------------------------------------------- approvals
 
 

@@ -1,7 +1,7 @@
 /*
  * C tests of the batch calls of the JUNO C ABI (include/juno.h):
  * juno_reasoning_confidence_many, juno_reasoning_confidence_columns,
- * juno_memory_recall_many and juno_governance_approve_many.
+ * juno_memory_recall_many, juno_memory_flush_accesses and juno_governance_approve_many.
  *
  * Each batch must give what the one-at-a-time call gives, item for item: confidences
  * compared with juno_reasoning_confidence's, columns with confidence_many's numbers, the
@@ -150,6 +150,9 @@ static void test_recall(juno *j) {
     }
     mj_free(many);
       }
+  ok(juno_memory_flush_accesses(j, &err), &err, "flush_accesses");
+  fails_with(juno_memory_flush_accesses(NULL, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "flush_accesses(j NULL)");
   fails_with(juno_memory_recall_many(j, "[{\"limit\":0}]", 13, &buf, &err), &err,
              JUNO_STATUS_INVALID_INPUT, "recall_many(limit 0)");
   fails_with(juno_memory_recall_many(j, NULL, 0, &buf, &err), &err, JUNO_STATUS_NULL_PARAMETER,

@@ -200,6 +200,9 @@ impl<'a> Memories<'a> {
 
     /// The hits of a checked `query` as of `now`, without recording the access.
     fn recall_at(&self, query: &RecallQuery, now: DateTime<Utc>) -> Result<Vec<RecallHit>> {
+        // Accesses wait at most a minute of the engine's clock, so the retention filter
+        // below sees them no later than that.
+        self.juno.store().flush_accesses_if_due(to_ms(now))?;
         let now_ms = to_ms(now);
         let filter = recall::filter_of(query, now_ms, self.cutoff_ms(now));
         let store = self.juno.store();
@@ -283,6 +286,20 @@ impl<'a> Memories<'a> {
             });
         }
         Ok(hits)
+    }
+
+    /// Writes the accesses that recall has recorded but not yet written.
+    ///
+    /// A touched recall tallies its accesses in memory instead of writing a row per hit;
+    /// the tally is written when it holds 4,096 memories, when its oldest access is a
+    /// minute old on the engine's clock, before any other memory read or write, and when
+    /// the engine closes. Recall and [`Memories::get`] always count pending accesses, so
+    /// this matters only to another process reading the same file, or before a backup.
+    ///
+    /// # Errors
+    /// Storage errors; the tally is kept for the next try.
+    pub fn flush_accesses(&self) -> Result<()> {
+        self.juno.store().flush_accesses()
     }
 
     /// Deletes every memory past its expiry or untouched for `MEMORY_RETENTION_DAYS`, as of

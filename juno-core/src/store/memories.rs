@@ -331,6 +331,7 @@ impl Store {
         items: &[ValidMemory],
         now_ms: i64,
     ) -> Result<Vec<MemoryId>> {
+        self.flush_accesses()?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut ids = Vec::with_capacity(items.len());
@@ -395,20 +396,22 @@ impl Store {
     pub(crate) fn get_memory(&self, id: MemoryId) -> Result<Option<Memory>> {
         let conn = self.conn();
         let sql = format!("SELECT {COLS} FROM memories WHERE id = ?1");
-        Ok(conn
+        let m = conn
             .prepare_cached(&sql)?
             .query_row([id], row_to_memory)
-            .optional()?)
+            .optional()?;
+        Ok(m.map(|m| self.with_pending(m)))
     }
 
     /// One memory by team and key.
     pub(crate) fn get_memory_by_key(&self, team: &str, key: &str) -> Result<Option<Memory>> {
         let conn = self.conn();
         let sql = format!("SELECT {COLS} FROM memories WHERE team = ?1 AND mkey = ?2");
-        Ok(conn
+        let m = conn
             .prepare_cached(&sql)?
             .query_row(params![team, key], row_to_memory)
-            .optional()?)
+            .optional()?;
+        Ok(m.map(|m| self.with_pending(m)))
     }
 
     /// Applies a validated partial update.
@@ -418,6 +421,7 @@ impl Store {
         up: &MemoryUpdate,
         now_ms: i64,
     ) -> Result<Memory> {
+        self.flush_accesses()?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let old = get_in(&tx, id)?.ok_or(Error::NotFound {
@@ -468,6 +472,7 @@ impl Store {
 
     /// Deletes one memory, keeping its history. Returns false when it did not exist.
     pub(crate) fn delete_memory(&self, id: MemoryId, now_ms: i64) -> Result<bool> {
+        self.flush_accesses()?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let Some(old) = get_in(&tx, id)? else {
@@ -650,9 +655,11 @@ impl Store {
             let exhausted = ranked.len() < batch;
             if passing.len() >= pool || exhausted {
                 let mut out = Vec::with_capacity(pool.min(passing.len()));
+                let pending = self.pending_view();
                 for (id, score) in ranked {
                     if let Some(mut c) = passing.remove(&id) {
                         c.bm25 = score;
+                        c.access_count += pending.count(id);
                         out.push(c);
                         if out.len() == pool {
                             break;
@@ -679,8 +686,11 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
+        let pending = self.pending_view();
         while let Some(row) = rows.next()? {
-            each(candidate_row(row)?);
+            let mut c = candidate_row(row)?;
+            c.access_count += pending.count(c.id);
+            each(c);
         }
         Ok(())
     }
@@ -733,48 +743,24 @@ impl Store {
         // One statement for all the ids: a statement per id took the database's read lock
         // (a pair of fcntl calls) once per id, which was a fifth of a recall's time.
         let conn = self.conn();
-        let sql = format!(
-            "SELECT {COLS} FROM memories WHERE id IN (SELECT value FROM json_each(?1))"
-        );
+        let sql =
+            format!("SELECT {COLS} FROM memories WHERE id IN (SELECT value FROM json_each(?1))");
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut found: HashMap<MemoryId, Memory> = stmt
             .query_map([to_json(&ids)?], row_to_memory)?
             .map(|m| m.map(|m| (m.id, m)))
             .collect::<rusqlite::Result<_>>()?;
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
-    }
-
-    /// Records that recall returned `ids` at `now_ms` (an id listed twice counts twice).
-    pub(crate) fn touch_memories(&self, ids: &[MemoryId], now_ms: i64) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        // One statement over the ids as a JSON array instead of one per id: the per-row
-        // statement round trips were most of a touched recall's cost.
-        let mut counts: BTreeMap<MemoryId, i64> = BTreeMap::new();
-        for id in ids {
-            *counts.entry(*id).or_default() += 1;
-        }
-        let pairs: Vec<[i64; 2]> = counts.into_iter().map(|(id, n)| [id, n]).collect();
-        let pairs = serde_json::to_string(&pairs).map_err(|e| Error::Storage {
-            message: format!("cannot encode accessed ids: {e}"),
-        })?;
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.prepare_cached(
-            "UPDATE memories SET access_count = access_count + t.n, last_accessed_at = ?2, \
-             touched_at = max(touched_at, ?2) \
-             FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS n \
-                   FROM json_each(?1)) AS t WHERE memories.id = t.id",
-        )?
-        .execute(params![pairs, now_ms])?;
-        tx.commit()?;
-        Ok(())
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(id))
+            .map(|m| self.with_pending(m))
+            .collect())
     }
 
     /// Deletes memories past expiry or untouched since `retention_cutoff_ms`, with their
     /// index entries and history. Returns how many memories went.
     pub(crate) fn cleanup_memories(&self, now_ms: i64, retention_cutoff_ms: i64) -> Result<u64> {
+        self.flush_accesses()?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(
@@ -838,6 +824,7 @@ impl Store {
 
     /// Deletes a session's working memories. Returns how many went.
     pub(crate) fn end_session(&self, session: &str) -> Result<u64> {
+        self.flush_accesses()?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
@@ -860,6 +847,7 @@ impl Store {
 
     /// Counts for the dashboard.
     pub(crate) fn memory_stats(&self, now_ms: i64, retention_cutoff_ms: i64) -> Result<RawStats> {
+        self.flush_accesses()?;
         let conn = self.conn();
         let mut stats = RawStats::default();
         let mut stmt = conn.prepare_cached(

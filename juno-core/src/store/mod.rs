@@ -6,6 +6,7 @@
 //! One [`Store`] owns one connection behind a mutex, so a `Juno` is `Send + Sync`; several
 //! processes share a file through WAL mode and a busy timeout.
 
+mod access;
 pub(crate) mod agent;
 pub(crate) mod audit;
 pub(crate) mod calibrations;
@@ -69,6 +70,15 @@ pub struct Store {
     _checkpointer: Option<checkpoint::Checkpointer>,
     conn: Mutex<Connection>,
     location: Location,
+    /// Recall's accesses not yet written ([`access`]).
+    pending_access: Mutex<access::PendingAccess>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // A clean close keeps the access counts exact; a failure here has no caller to tell.
+        let _ = self.flush_accesses();
+    }
 }
 
 impl Store {
@@ -99,6 +109,7 @@ impl Store {
             _checkpointer: checkpointer,
             conn: Mutex::new(conn),
             location,
+            pending_access: access::new_pending(),
         })
     }
 
@@ -118,6 +129,8 @@ impl Store {
     /// # Errors
     /// [`Error::Io`] if `dest` cannot be written.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        // The copy carries the access counts recall has tallied but not yet written.
+        self.flush_accesses()?;
         let conn = self.conn();
         let io = |e: rusqlite::Error| Error::Io {
             path: dest.display().to_string(),

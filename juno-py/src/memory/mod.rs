@@ -254,6 +254,12 @@ impl PyMemory {
             .collect())
     }
 
+    /// Writes the accesses recall has tallied but not yet written.
+    fn flush_accesses(&self, py: Python<'_>) -> PyResult<()> {
+        let juno = self.engine.get().py(py)?;
+        py.detach(move || juno.memory().flush_accesses()).py(py)
+    }
+
     /// Deletes expired memories and those untouched for the retention period; returns how
     /// many.
     fn cleanup(&self, py: Python<'_>) -> PyResult<u64> {

@@ -81,6 +81,9 @@ def measure(bench: Bench, repeat: int, keep_gc: bool) -> Result:
         "note": bench.note,
         **bench.extra,
     }
+    if bench.rust_ns is not None:
+        rust = [bench.rust_ns() / bench.items / 1e3 for _ in range(repeat)]
+        result["rust_us"] = statistics.median(rust)
     if pooled:
         pooled.sort()
         result["per_op_us"] = {
@@ -117,17 +120,19 @@ def _fmt(x: float) -> str:
 
 def print_table(results: dict[str, Result]) -> None:
     head = ("workload", "items", "unit", "µs/item med", "min", "max", "run ms", "p50 µs",
-            "p99 µs")  # fmt: skip
+            "p99 µs", "Rust µs/item", "Python/Rust")  # fmt: skip
     rows: list[tuple[str, ...]] = []
     for name, r in results.items():
         if r["status"] != "ok":
-            rows.append((name, "", "", "n/a", "", "", "", "", ""))
+            rows.append((name, "", "", "n/a", "", "", "", "", "", "", ""))
             continue
         pi, op = r["per_item_us"], r.get("per_op_us")
         rows.append((
             name, f"{r['items']:,}", r["unit"], _fmt(pi["median"]), _fmt(pi["min"]),
             _fmt(pi["max"]), _fmt(r["total_ms"]["median"]),
             _fmt(op["p50"]) if op else "", _fmt(op["p99"]) if op else "",
+            _fmt(r["rust_us"]) if "rust_us" in r else "",
+            f"{pi['median'] / r['rust_us']:.2f}" if r.get("rust_us") else "",
         ))  # fmt: skip
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
 

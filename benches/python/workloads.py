@@ -12,6 +12,8 @@ two builds (the baseline's and the candidate's) hand JUNO the same bytes.
 
 from __future__ import annotations
 
+import array
+import importlib
 import json
 import os
 import random
@@ -24,6 +26,7 @@ from time import perf_counter_ns
 from typing import Any
 
 import juno
+from juno import _juno
 
 #: The engine's clock in every workload: a Monday morning.
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
@@ -79,6 +82,17 @@ class Bench:
     close: Callable[[], None] = _noop
     #: Figures a builder learns while running (hits per query, deletions), for the report.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The same work timed inside Rust (``juno._juno._bench_core_ns``): nanoseconds for
+    #: one run's items, so the boundary's share shows. ``None`` where there is no such hook.
+    rust_ns: Callable[[], int] | None = None
+
+
+def _core_ns(j: juno.Juno, workload: str, payload: list[Payload]) -> Callable[[], int] | None:
+    """The Rust-side timing of ``workload`` on ``payload``, when this build has the hook."""
+    hook = getattr(_juno, "_bench_core_ns", None)
+    if hook is None:
+        return None
+    return lambda: int(hook(j, workload, payload, NOW))
 
 
 # ------------------------------------------------------------------------ payloads
@@ -318,7 +332,8 @@ def triage_scan(cfg: Config) -> Bench:
 
     proposals = len(scan(tickets, now=NOW))
     note = f"13-key dicts, datetimes; {proposals} proposals (default cap 50)"
-    return Bench(run, n, "ticket", close=j.close, note=note)
+    return Bench(run, n, "ticket", close=j.close, note=note,
+                 rust_ns=_core_ns(j, "triage_scan", tickets))  # fmt: skip
 
 
 def confidence(cfg: Config) -> Bench:
@@ -370,7 +385,57 @@ def confidence_many(cfg: Config) -> Bench:
     got = len(many(evidences[:10]))
     if got != min(10, n):
         raise RuntimeError(f"confidence_many returned {got} results for 10 inputs")
-    return Bench(run, n, "item", close=j.close, note="one call, list of 9-key evidence dicts")
+    return Bench(run, n, "item", close=j.close, note="one call, list of 9-key evidence dicts",
+                 rust_ns=_core_ns(j, "confidence_many", evidences))  # fmt: skip
+
+
+def confidence_columns(cfg: Config) -> Bench:
+    """The same 100,000 decisions as float64 columns in one ``reasoning.confidence_columns``
+    call (numpy arrays when numpy is installed, else ``array.array('d')``)."""
+    j = juno.Juno(":memory:", now=NOW)
+    if not hasattr(j.reasoning, "confidence_columns"):
+        j.close()
+        raise NotAvailable("reasoning.confidence_columns")
+    rng = cfg.rng(2)  # the same evidences as ``confidence``
+    n = cfg.size(100_000)
+    evidences = [evidence(rng) for _ in range(n)]
+    nan = float("nan")
+
+    def col(key: str, absent: float = 0.0) -> list[float]:
+        return [absent if e.get(key) is None else float(e[key]) for e in evidences]
+
+    columns: dict[str, Any] = {
+        "completeness": col("completeness"),
+        "observations": col("observations"),
+        "newest_evidence_age_hours": col("newest_evidence_age_hours", nan),
+        "track_record_right": col("track_record_right"),
+        "track_record_total": col("track_record_total"),
+        "pattern_support": col("pattern_support", nan),
+        "pattern_episodes": col("pattern_episodes"),
+    }
+    widths = {len(e.get("engine_signals", [])) for e in evidences}
+    try:
+        np = importlib.import_module("numpy")
+        arrays: dict[str, Any] = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+        if len(widths) == 1:
+            arrays["engine_signals"] = np.asarray(
+                [e.get("engine_signals", []) for e in evidences], dtype=np.float64
+            )
+        kind = "numpy float64 arrays"
+    except ImportError:
+        arrays = {k: array.array("d", v) for k, v in columns.items()}
+        if len(widths) == 1:
+            arrays["engine_signals"] = [e.get("engine_signals", []) for e in evidences]
+        kind = "array.array('d') columns"
+    signals = "with" if "engine_signals" in arrays else "without (ragged)"
+    score: Callable[..., Any] = getattr(j.reasoning, "confidence_columns")
+
+    def run() -> object:
+        return score(**arrays)
+
+    return Bench(run, n, "item", close=j.close,
+                 note=f"one call, {kind}, {signals} engine signals",
+                 rust_ns=_core_ns(j, "confidence_columns", evidences))  # fmt: skip
 
 
 def forecast_sprints(cfg: Config) -> Bench:
@@ -408,8 +473,10 @@ def forecast_sprints(cfg: Config) -> Bench:
         return sprints(items)
 
     basis = sprints(items[:1])[0].probability_basis
-    note = f"8-sprint histories with 80 days; model trained: {trained} ({basis})"
-    return Bench(run, n, "sprint", close=j.close, note=note)
+    trials = sprints(items[:1])[0].delivery.trials
+    note = f"8-sprint histories with 80 days; model trained: {trained} ({basis}); {trials} trials"
+    return Bench(run, n, "sprint", close=j.close, note=note,
+                 rust_ns=_core_ns(j, "forecast_sprints", items))  # fmt: skip
 
 
 #: Memories per team and kind in the recall database: a type+team query returns them all.
@@ -484,7 +551,8 @@ def recall_many(cfg: Config) -> Bench:
         return many(dicts)
 
     return Bench(run, len(dicts), "query", close=engines.close,
-                 note=f"file db, {total} memories; one call, default touch")  # fmt: skip
+                 note=f"file db, {total} memories; one call, default touch (Rust: untouched)",
+                 rust_ns=_core_ns(j, "recall_many", dicts))  # fmt: skip
 
 
 def cleanup(cfg: Config) -> Bench:
@@ -666,6 +734,39 @@ def ticket_conversion_str(cfg: Config) -> Bench:
     return _conversion(cfg, [_as_strings(t) for t in _fresh_tickets(cfg)], "RFC 3339 strings")
 
 
+def ticket_convert_only(cfg: Config) -> Bench:
+    """The conversion alone (``_juno._bench_convert_tickets_ns``) of the fresh tickets with
+    datetimes; its Rust column is ``serde_json`` parsing the same tickets as JSON text."""
+    hook = getattr(_juno, "_bench_convert_tickets_ns", None)
+    parse = getattr(_juno, "_bench_parse_tickets_ns", None)
+    if hook is None or parse is None:
+        raise NotAvailable("_juno._bench_convert_tickets_ns")
+    tickets = _fresh_tickets(cfg)
+    text = json.dumps([_as_strings(t) for t in tickets])
+
+    def run() -> object:
+        return hook(tickets)
+
+    return Bench(run, len(tickets), "ticket", note="dict → core ticket, datetimes (Rust: serde_json)",
+                 rust_ns=lambda: int(parse(text)))  # fmt: skip
+
+
+def ticket_convert_only_str(cfg: Config) -> Bench:
+    """The conversion alone of the same tickets with RFC 3339 strings for times."""
+    hook = getattr(_juno, "_bench_convert_tickets_ns", None)
+    parse = getattr(_juno, "_bench_parse_tickets_ns", None)
+    if hook is None or parse is None:
+        raise NotAvailable("_juno._bench_convert_tickets_ns")
+    tickets = [_as_strings(t) for t in _fresh_tickets(cfg)]
+    text = json.dumps(tickets)
+
+    def run() -> object:
+        return hook(tickets)
+
+    return Bench(run, len(tickets), "ticket", note="dict → core ticket, strings (Rust: serde_json)",
+                 rust_ns=lambda: int(parse(text)))  # fmt: skip
+
+
 def ticket_json_loads(cfg: Config) -> Bench:
     """Context, no JUNO: ``json.loads`` of the same tickets as one JSON array."""
     text = json.dumps([_as_strings(t) for t in _fresh_tickets(cfg)])
@@ -693,6 +794,7 @@ WORKLOADS: dict[str, Callable[[Config], Bench]] = {
     "confidence": confidence,
     "confidence_empty": confidence_empty,
     "confidence_many": confidence_many,
+    "confidence_columns": confidence_columns,
     "forecast_sprints": forecast_sprints,
     "recall": recall,
     "recall_notouch": recall_notouch,
@@ -702,6 +804,8 @@ WORKLOADS: dict[str, Callable[[Config], Bench]] = {
     "approve_many": approve_many,
     "ticket_conversion": ticket_conversion,
     "ticket_conversion_str": ticket_conversion_str,
+    "ticket_convert_only": ticket_convert_only,
+    "ticket_convert_only_str": ticket_convert_only_str,
     "ticket_json_loads": ticket_json_loads,
     "ticket_json_dumps": ticket_json_dumps,
 }
@@ -709,6 +813,7 @@ WORKLOADS: dict[str, Callable[[Config], Bench]] = {
 #: What a batch workload is compared with when the baseline has no such call.
 COUNTERPART = {
     "confidence_many": "confidence",
+    "confidence_columns": "confidence",
     "recall_many": "recall",
     "approve_many": "approve",
 }

@@ -17,6 +17,7 @@
 
 mod agent;
 mod audit;
+mod bench;
 mod convert;
 mod errors;
 mod eval;
@@ -138,6 +139,9 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTeamFlow>()?;
     m.add_function(wrap_pyfunction!(monte_carlo::monte_carlo, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_recall_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_core_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_convert_tickets_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_parse_tickets_ns, m)?)?;
     m.add_function(wrap_pyfunction!(eval::eval_sprint_risk, m)?)?;
     m.add_function(wrap_pyfunction!(eval::eval_triage, m)?)?;
     Ok(())

@@ -70,6 +70,9 @@ __all__ = [
     "FlowReport",
     "TeamFlow",
     "_bench_recall_ns",
+    "_bench_core_ns",
+    "_bench_convert_tickets_ns",
+    "_bench_parse_tickets_ns",
     "eval_sprint_risk",
     "eval_triage",
 ]
@@ -2132,6 +2135,20 @@ def _bench_recall_ns(juno: Juno, team: str, n: int) -> int:
 
     For ``benches/python_overhead.py`` only.
     """
+
+def _bench_core_ns(
+    juno: Juno, workload: str, payload: Sequence[Mapping[str, Any]], now: datetime | None = None
+) -> int:
+    """Nanoseconds the core takes for ``workload`` (``triage_scan``, ``confidence_many``,
+    ``confidence_columns``, ``forecast_sprints``, ``recall_many``) on ``payload``, converted
+    before the timing. For ``benches/python/`` only."""
+
+def _bench_convert_tickets_ns(tickets: Sequence[Mapping[str, Any]]) -> int:
+    """Nanoseconds to convert ``tickets`` into the core's tickets. For ``benches/python/``."""
+
+def _bench_parse_tickets_ns(text: str) -> int:
+    """Nanoseconds ``serde_json`` takes to parse ``text``, a JSON array of tickets, into the
+    core's tickets. For ``benches/python/``."""
 
 def eval_sprint_risk(
     iterations: str,

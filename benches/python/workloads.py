@@ -19,6 +19,7 @@ import os
 import random
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -680,6 +681,38 @@ def approve(cfg: Config) -> Bench:
                  note="file db; submit_many outside the timing; state rebuilt per run")  # fmt: skip
 
 
+def approve_threads(cfg: Config) -> Bench:
+    """The same approvals from 16 threads at once, one ``governance.approve`` call each
+    (concurrent approvals share commits where the build groups them)."""
+    engines, prepare, n = _approvals(cfg, "approve-threads")
+    todo: list[Approval] = []
+    latencies: list[int] = []
+    threads = 16
+
+    def reset() -> None:
+        todo[:] = prepare()
+
+    def run() -> object:
+        assert engines.engine is not None
+        approve_one = engines.engine.governance.approve
+
+        def work(share: list[Approval]) -> list[int]:
+            spent = []
+            for i, who, digest in share:
+                t0 = perf_counter_ns()
+                approve_one(i, who, digest)
+                spent.append(perf_counter_ns() - t0)
+            return spent
+
+        with ThreadPoolExecutor(threads) as pool:
+            for spent in pool.map(work, [todo[k::threads] for k in range(threads)]):
+                latencies.extend(spent)
+        return None
+
+    return Bench(run, n, "approval", reset=reset, latencies_ns=latencies, close=engines.close,
+                 note=f"file db; {threads} threads; per approval = wall time / approvals")  # fmt: skip
+
+
 def approve_many(cfg: Config) -> Bench:
     """The same approvals as dicts in one ``governance.approve_many`` call."""
     engines, prepare, n = _approvals(cfg, "approve-many")
@@ -801,6 +834,7 @@ WORKLOADS: dict[str, Callable[[Config], Bench]] = {
     "recall_many": recall_many,
     "cleanup": cleanup,
     "approve": approve,
+    "approve_threads": approve_threads,
     "approve_many": approve_many,
     "ticket_conversion": ticket_conversion,
     "ticket_conversion_str": ticket_conversion_str,

@@ -30,6 +30,8 @@ pub struct Juno {
     clock: RwLock<Arc<dyn Clock>>,
     /// When this engine last ran a memory cleanup (for `MEMORY_CLEANUP_INTERVAL`).
     last_cleanup: std::sync::Mutex<Option<DateTime<Utc>>>,
+    /// Approvals waiting for their group commit.
+    approvals: crate::governance::ApprovalQueue,
 }
 
 impl Juno {
@@ -48,6 +50,7 @@ impl Juno {
             config,
             clock: RwLock::new(Arc::new(SystemClock)),
             last_cleanup: std::sync::Mutex::new(None),
+            approvals: crate::governance::ApprovalQueue::default(),
         })
     }
 
@@ -110,6 +113,11 @@ impl Juno {
     /// The store (for backup, checks and size).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The approvals waiting for their group commit (see `governance::api::group`).
+    pub(crate) fn approval_queue(&self) -> &crate::governance::ApprovalQueue {
+        &self.approvals
     }
 
     /// The observe stage: sync a source into the store, read what is stored.

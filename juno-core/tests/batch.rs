@@ -263,3 +263,66 @@ fn buffered_accesses_count_at_once_and_reach_the_file_on_flush_and_close() {
         Some(1_767_225_600_000 + 61_000)
     );
 }
+
+#[test]
+fn concurrent_approvals_share_commits_and_each_is_decided_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("juno.db");
+    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
+    let juno = Arc::new(Juno::open_path(&path).unwrap().with_clock(clock.clone()));
+    let gov = juno.governance();
+    gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
+        .unwrap();
+    let ids = gov
+        .submit_many((0..400).map(|i| proposal("a", &format!("T-{i}"))).collect())
+        .unwrap();
+    let reqs: Vec<_> = ids.iter().map(|id| gov.get(*id).unwrap()).collect();
+    clock.advance(Duration::minutes(5));
+    // 16 threads approve their share; every request is also approved a second time by
+    // another thread, which must be refused (not pending): exactly one outcome each.
+    let reqs = Arc::new(reqs);
+    let handles: Vec<_> = (0..16)
+        .map(|t| {
+            let (juno, reqs) = (juno.clone(), reqs.clone());
+            std::thread::spawn(move || {
+                let mut approved = 0;
+                let mut refused = 0;
+                for (i, r) in reqs.iter().enumerate() {
+                    if i % 16 == t || (i + 1) % 16 == t {
+                        match juno.governance().approve(r.id, "tl", &r.digest) {
+                            Ok(q) => {
+                                assert_eq!(q.status, RequestStatus::Approved);
+                                approved += 1;
+                            }
+                            Err(e) => {
+                                assert_eq!(e.kind(), ErrorKind::InvalidState, "{e}");
+                                refused += 1;
+                            }
+                        }
+                    }
+                }
+                (approved, refused)
+            })
+        })
+        .collect();
+    let (approved, refused) = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    assert_eq!((approved, refused), (400, 400));
+    for r in reqs.iter() {
+        let events: Vec<String> = juno
+            .audit()
+            .entries_for(&format!("request:{}", r.id))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(
+            events.iter().filter(|e| *e == "request_approved").count(),
+            1
+        );
+        assert_eq!(events.iter().filter(|e| *e == "refused").count(), 1);
+    }
+    assert!(juno.audit().verify(None).unwrap().ok);
+}

@@ -252,3 +252,65 @@ def test_approve_many_decides_each_as_approve_does(j: juno.Juno) -> None:
         gov.approve_many([{"id": reqs[1].id, "approver": TL}])
     assert caught.value.details["field"].startswith("items[0]")
     assert gov.get(reqs[1].id).status == "pending"
+
+
+def test_a_datetime_inside_free_json_reads_as_the_slow_path_writes_it(j: juno.Juno) -> None:
+    base = datetime(2026, 1, 1, 9, 30, tzinfo=timezone.utc)
+    times = [
+        base,
+        base.replace(microsecond=123000),
+        base.replace(microsecond=123456),
+        base.astimezone(timezone(timedelta(hours=-4))),
+        base.astimezone(ZoneInfo("Asia/Tokyo")),
+    ]
+    # `store` converts its `content` on the slow path, `store_many` on the fast one.
+    slow = [j.memory.store("semantic", "team_alpha", "t", content={"at": t}).content for t in times]
+    ids = j.memory.store_many(
+        [{"kind": "semantic", "scope": {"team": "team_alpha"}, "text": "t", "content": {"at": t}}
+         for t in times]
+    )  # fmt: skip
+    fast = [j.memory.get(i).content for i in ids]
+    assert fast == slow
+    assert [c["at"] for c in fast] == [
+        "2026-01-01T09:30:00+00:00",
+        "2026-01-01T09:30:00.123+00:00",
+        "2026-01-01T09:30:00.123456+00:00",
+        "2026-01-01T09:30:00+00:00",
+        "2026-01-01T09:30:00+00:00",
+    ]
+
+
+def test_approvals_from_many_threads_each_decide_once(j: juno.Juno) -> None:
+    import threading
+
+    gov = j.governance
+    action: dict[str, Any] = {"kind": "reassign", "team": "team_alpha", "parameters": {}}
+    request: dict[str, Any] = {"action": action, "impact": "low", "confidence": 0.6,
+                               "explanation": "", "requester": "juno"}  # fmt: skip
+    ids = gov.submit_many([{**request, "action": {**action, "target": f"A-{i}"}} for i in range(64)])
+    reqs = [gov.get(i) for i in ids]
+    j.set_clock(j.now() + timedelta(minutes=5))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(k: int) -> None:
+        # Each request is approved by two threads: one wins, the other is refused.
+        for n, r in enumerate(reqs):
+            if n % 8 in (k, (k + 1) % 8):
+                try:
+                    gov.approve(r.id, TL, r.digest)
+                    got = "approved"
+                except InvalidStateError:
+                    got = "refused"
+                with lock:
+                    outcomes.append(got)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes).count("approved") == 64
+    assert sorted(outcomes).count("refused") == 64
+    assert all(gov.get(i).status == "approved" for i in ids)
+    assert j.audit.verify().ok

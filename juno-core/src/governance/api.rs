@@ -16,7 +16,9 @@ use crate::store::governance::{self as sql, Transition};
 use crate::store::to_ms as ms;
 
 mod batch;
+mod group;
 pub use batch::ApprovalItem;
+pub(crate) use group::ApprovalQueue;
 
 /// Runs approved actions: the Jira client in production, a recording executor in tests.
 pub trait Executor {
@@ -523,7 +525,12 @@ impl<'a> Governance<'a> {
     /// digest), [`Error::InvalidState`] (not pending, deadline passed), [`Error::NotFound`].
     /// Every refusal is audited.
     pub fn approve(&self, id: RequestId, approver: &str, digest: &str) -> Result<ApprovalRequest> {
-        self.decide(id, approver, true, Some(digest), None)
+        // Through the group commit: concurrent approvals share a transaction and a sync.
+        self.approve_grouped(ApprovalItem {
+            id,
+            approver: approver.to_owned(),
+            digest: digest.to_owned(),
+        })
     }
 
     /// Rejects request `id`, with a reason that teaches team preferences.

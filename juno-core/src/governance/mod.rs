@@ -42,6 +42,7 @@ use crate::error::{Error, Result};
 use crate::model::{ImpactLevel, Role};
 
 pub use crate::model::{Action, CalibrationRef, Proposal};
+pub(crate) use api::ApprovalQueue;
 pub use api::{Applied, Approval, ApprovalItem, Executor, Governance, Routing};
 pub use compliance::{ComplianceFinding, ComplianceReport, Severity};
 

@@ -71,6 +71,18 @@ fn utc_of(obj: &Bound<'_, PyAny>) -> Result<DateTime<Utc>, Stop> {
     super::datetime_from_py(obj, "").map_err(|_| Stop)
 }
 
+/// Whether `iso` (a `datetime.isoformat()`) is exactly what chrono's `to_rfc3339` writes
+/// for the same instant: UTC as `+00:00`, and no fraction or one not ending in `000`.
+fn is_canonical_utc(iso: &str) -> bool {
+    let Some(body) = iso.strip_suffix("+00:00") else {
+        return false;
+    };
+    match body.split_once('.') {
+        None => body.len() == 19,
+        Some((_, fraction)) => fraction.len() == 6 && !fraction.ends_with("000"),
+    }
+}
+
 impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
     type Error = Stop;
 
@@ -128,6 +140,20 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             });
         }
         if obj.is_instance_of::<PyDateTime>() {
+            // A plain UTC datetime's isoformat() is already the slow path's text (RFC 3339
+            // with `+00:00`) unless its fraction ends in 000, which RFC 3339 as chrono
+            // writes it shortens: then it is handed over as it is, with no parse and no
+            // new string.
+            if obj.is_exact_instance_of::<PyDateTime>() {
+                let iso = obj
+                    .call_method0(pyo3::intern!(obj.py(), "isoformat"))
+                    .map_err(|_| Stop)?;
+                let iso = iso.cast::<PyString>().map_err(|_| Stop)?;
+                let text = iso.to_str().map_err(|_| Stop)?;
+                if is_canonical_utc(text) {
+                    return visitor.visit_str(text);
+                }
+            }
             return visitor.visit_string(utc_of(obj)?.to_rfc3339());
         }
         if obj.is_instance_of::<PyDate>() {

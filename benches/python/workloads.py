@@ -441,6 +441,15 @@ def confidence_columns(cfg: Config) -> Bench:
 
 def forecast_sprints(cfg: Config) -> Bench:
     """10,000 active sprints of 500 teams in one ``forecast.sprints`` call, model trained."""
+    return _forecast_sprints(cfg, None)
+
+
+def forecast_sprints_2k(cfg: Config) -> Bench:
+    """The same with ``FORECAST_TRIALS=2000`` (the default is 10,000)."""
+    return _forecast_sprints(cfg, 2_000)
+
+
+def _forecast_sprints(cfg: Config, trials: int | None) -> Bench:
     rng = cfg.rng(3)
     n = cfg.size(10_000)
     teams = 500
@@ -448,7 +457,8 @@ def forecast_sprints(cfg: Config) -> Bench:
     committed = [20.0 + 5.0 * (t % 9) for t in range(teams)]
     # One history dict per team, shared by that team's items, as a host would hold it.
     histories = [_history(rng, committed[t], sizes[t]) for t in range(teams)]
-    j = juno.Juno(":memory:", now=NOW)
+    settings = None if trials is None else {"FORECAST_TRIALS": str(trials)}
+    j = juno.Juno(":memory:", now=NOW, settings=settings)
     # A trained model, as a deployment in steady state has: 200 recorded sprints, as in the
     # core's forecast bench, so the timed call takes the model path.
     for i in range(200):
@@ -829,6 +839,7 @@ WORKLOADS: dict[str, Callable[[Config], Bench]] = {
     "confidence_many": confidence_many,
     "confidence_columns": confidence_columns,
     "forecast_sprints": forecast_sprints,
+    "forecast_sprints_2k": forecast_sprints_2k,
     "recall": recall,
     "recall_notouch": recall_notouch,
     "recall_many": recall_many,

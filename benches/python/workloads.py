@@ -458,7 +458,10 @@ def _forecast_sprints(cfg: Config, trials: int | None) -> Bench:
     # One history dict per team, shared by that team's items, as a host would hold it.
     histories = [_history(rng, committed[t], sizes[t]) for t in range(teams)]
     settings = None if trials is None else {"FORECAST_TRIALS": str(trials)}
-    j = juno.Juno(":memory:", now=NOW, settings=settings)
+    try:
+        j = juno.Juno(":memory:", now=NOW, settings=settings)
+    except juno.errors.ConfigError as e:
+        raise NotAvailable("FORECAST_TRIALS") from e
     # A trained model, as a deployment in steady state has: 200 recorded sprints, as in the
     # core's forecast bench, so the timed call takes the model path.
     for i in range(200):

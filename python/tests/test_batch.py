@@ -262,6 +262,9 @@ def test_a_datetime_inside_free_json_reads_as_the_slow_path_writes_it(j: juno.Ju
         base.replace(microsecond=123456),
         base.astimezone(timezone(timedelta(hours=-4))),
         base.astimezone(ZoneInfo("Asia/Tokyo")),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=timezone.utc),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc),
     ]
     # `store` converts its `content` on the slow path, `store_many` on the fast one.
     slow = [j.memory.store("semantic", "team_alpha", "t", content={"at": t}).content for t in times]
@@ -277,6 +280,9 @@ def test_a_datetime_inside_free_json_reads_as_the_slow_path_writes_it(j: juno.Ju
         "2026-01-01T09:30:00.123456+00:00",
         "2026-01-01T09:30:00+00:00",
         "2026-01-01T09:30:00+00:00",
+        "1969-12-31T23:59:59.500+00:00",
+        "9999-12-31T23:59:59.999999+00:00",
+        "0001-01-01T00:00:00.000001+00:00",
     ]
 
 

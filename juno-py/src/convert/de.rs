@@ -53,34 +53,36 @@ impl<'a, 'py> PyDe<'a, 'py> {
     }
 }
 
-/// An aware datetime in UTC. A plain `datetime` is read from its `isoformat()` — one
-/// call, exact to the microsecond, and much cheaper than reading its fields one attribute
-/// at a time as the limited API must; a naive one has no offset there and is refused.
-/// Subclasses (which may format differently) and offsets that RFC 3339 cannot write go
-/// through `astimezone`, as the slow path always does.
+/// An aware datetime in UTC, read with three cheap calls: `utcoffset()` (None means
+/// naive, which the slow path refuses with its message), `timestamp()` and `microsecond`.
+/// The whole seconds are `timestamp()` less the microseconds, rounded: exact, because a
+/// float's error at any datetime's timestamp is far below half a second. (`isoformat()`
+/// alone cost 0.8 µs; reading the fields one attribute at a time, as the limited API
+/// must, more.) Subclasses go through the slow path's `astimezone`.
 fn utc_of(obj: &Bound<'_, PyAny>) -> Result<DateTime<Utc>, Stop> {
     if obj.is_exact_instance_of::<PyDateTime>() {
-        let text = obj
-            .call_method0(pyo3::intern!(obj.py(), "isoformat"))
+        let py = obj.py();
+        let offset = obj
+            .call_method0(pyo3::intern!(py, "utcoffset"))
             .map_err(|_| Stop)?;
-        let text = text.cast::<PyString>().map_err(|_| Stop)?;
-        if let Ok(t) = DateTime::parse_from_rfc3339(text.to_str().map_err(|_| Stop)?) {
-            return Ok(t.with_timezone(&Utc));
+        if offset.is_none() {
+            return Err(Stop);
         }
+        let ts: f64 = obj
+            .call_method0(pyo3::intern!(py, "timestamp"))
+            .and_then(|t| t.extract())
+            .map_err(|_| Stop)?;
+        let micros: u32 = obj
+            .getattr(pyo3::intern!(py, "microsecond"))
+            .and_then(|m| m.extract())
+            .map_err(|_| Stop)?;
+        let secs = (ts - f64::from(micros) / 1e6).round();
+        if !secs.is_finite() || secs.abs() > 1e15 {
+            return Err(Stop);
+        }
+        return DateTime::from_timestamp(secs as i64, micros * 1000).ok_or(Stop);
     }
     super::datetime_from_py(obj, "").map_err(|_| Stop)
-}
-
-/// Whether `iso` (a `datetime.isoformat()`) is exactly what chrono's `to_rfc3339` writes
-/// for the same instant: UTC as `+00:00`, and no fraction or one not ending in `000`.
-fn is_canonical_utc(iso: &str) -> bool {
-    let Some(body) = iso.strip_suffix("+00:00") else {
-        return false;
-    };
-    match body.split_once('.') {
-        None => body.len() == 19,
-        Some((_, fraction)) => fraction.len() == 6 && !fraction.ends_with("000"),
-    }
 }
 
 impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
@@ -140,20 +142,6 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             });
         }
         if obj.is_instance_of::<PyDateTime>() {
-            // A plain UTC datetime's isoformat() is already the slow path's text (RFC 3339
-            // with `+00:00`) unless its fraction ends in 000, which RFC 3339 as chrono
-            // writes it shortens: then it is handed over as it is, with no parse and no
-            // new string.
-            if obj.is_exact_instance_of::<PyDateTime>() {
-                let iso = obj
-                    .call_method0(pyo3::intern!(obj.py(), "isoformat"))
-                    .map_err(|_| Stop)?;
-                let iso = iso.cast::<PyString>().map_err(|_| Stop)?;
-                let text = iso.to_str().map_err(|_| Stop)?;
-                if is_canonical_utc(text) {
-                    return visitor.visit_str(text);
-                }
-            }
             return visitor.visit_string(utc_of(obj)?.to_rfc3339());
         }
         if obj.is_instance_of::<PyDate>() {

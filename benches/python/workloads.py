@@ -783,33 +783,26 @@ def ticket_conversion_str(cfg: Config) -> Bench:
 def ticket_convert_only(cfg: Config) -> Bench:
     """The conversion alone (``_juno._bench_convert_tickets_ns``) of the fresh tickets with
     datetimes; its Rust column is ``serde_json`` parsing the same tickets as JSON text."""
+    return _convert_only(_fresh_tickets(cfg), "datetimes")
+
+
+def ticket_convert_only_str(cfg: Config) -> Bench:
+    """The conversion alone of the same tickets with RFC 3339 strings for times."""
+    return _convert_only([_as_strings(t) for t in _fresh_tickets(cfg)], "strings")
+
+
+def _convert_only(tickets: list[Payload], what: str) -> Bench:
+    """The binding's conversion of ``tickets`` alone; Rust: serde_json on the same JSON."""
     hook = getattr(_juno, "_bench_convert_tickets_ns", None)
     parse = getattr(_juno, "_bench_parse_tickets_ns", None)
     if hook is None or parse is None:
         raise NotAvailable("_juno._bench_convert_tickets_ns")
-    tickets = _fresh_tickets(cfg)
     text = json.dumps([_as_strings(t) for t in tickets])
 
     def run() -> object:
         return hook(tickets)
 
-    return Bench(run, len(tickets), "ticket", note="dict → core ticket, datetimes (Rust: serde_json)",
-                 rust_ns=lambda: int(parse(text)))  # fmt: skip
-
-
-def ticket_convert_only_str(cfg: Config) -> Bench:
-    """The conversion alone of the same tickets with RFC 3339 strings for times."""
-    hook = getattr(_juno, "_bench_convert_tickets_ns", None)
-    parse = getattr(_juno, "_bench_parse_tickets_ns", None)
-    if hook is None or parse is None:
-        raise NotAvailable("_juno._bench_convert_tickets_ns")
-    tickets = [_as_strings(t) for t in _fresh_tickets(cfg)]
-    text = json.dumps(tickets)
-
-    def run() -> object:
-        return hook(tickets)
-
-    return Bench(run, len(tickets), "ticket", note="dict → core ticket, strings (Rust: serde_json)",
+    return Bench(run, len(tickets), "ticket", note=f"dict → core ticket, {what} (Rust: serde_json)",
                  rust_ns=lambda: int(parse(text)))  # fmt: skip
 
 

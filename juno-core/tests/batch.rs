@@ -9,7 +9,7 @@ use juno_core::config::DatabaseUrl;
 use juno_core::governance::{Action, ApprovalItem, Proposal, RequestStatus};
 use juno_core::memory::{MemoryKind, NewMemory, RecallQuery};
 use juno_core::model::{ImpactLevel, Role};
-use juno_core::reasoning::{Evidence, EvidenceColumns};
+use juno_core::reasoning::{Evidence, EvidenceTable};
 use juno_core::{Config, ErrorKind, Juno, ManualClock};
 use serde_json::json;
 
@@ -189,33 +189,8 @@ fn confidence_many_and_columns_score_as_confidence_does() {
         .map(|c| c.raw)
         .collect();
     assert_eq!(many, one);
-    let col = |f: fn(&Evidence) -> f64| evidence.iter().map(f).collect::<Vec<f64>>();
-    let (c, o, a) = (
-        col(|e| e.completeness),
-        col(|e| e.observations as f64),
-        col(|e| e.newest_evidence_age_hours.unwrap_or(f64::NAN)),
-    );
-    let (rr, rt, ps, pe) = (
-        col(|e| e.track_record_right as f64),
-        col(|e| e.track_record_total as f64),
-        col(|e| e.pattern_support.unwrap_or(f64::NAN)),
-        col(|e| e.pattern_episodes as f64),
-    );
-    let signals: Vec<f64> = evidence
-        .iter()
-        .flat_map(|e| e.engine_signals.clone())
-        .collect();
-    let columns = EvidenceColumns {
-        completeness: &c,
-        observations: &o,
-        newest_evidence_age_hours: Some(&a),
-        track_record_right: Some(&rr),
-        track_record_total: Some(&rt),
-        pattern_support: Some(&ps),
-        pattern_episodes: Some(&pe),
-        engine_signals: Some(&signals),
-        signals_per_row: 2,
-    };
+    let table = EvidenceTable::from(&evidence[..]);
+    let columns = table.columns();
     assert_eq!(r.confidence_columns(&columns, None).unwrap(), one);
     let mut bad = evidence.clone();
     bad[7].completeness = 2.0;

@@ -6,7 +6,7 @@ use std::time::Instant;
 use juno_core::Error;
 use juno_core::forecast::SprintItem;
 use juno_core::memory::RecallQuery;
-use juno_core::reasoning::{Evidence, EvidenceColumns};
+use juno_core::reasoning::{Evidence, EvidenceTable};
 use juno_core::triage::{Ticket, TriageSettings};
 use pyo3::prelude::*;
 
@@ -52,39 +52,8 @@ pub(crate) fn _bench_core_ns(
         }
         "confidence_columns" => {
             let evidence: Vec<Evidence> = list_from_py(payload, "payload", true).py(py)?;
-            let col = |f: fn(&Evidence) -> f64| evidence.iter().map(f).collect::<Vec<f64>>();
-            let (c, o) = (col(|e| e.completeness), col(|e| e.observations as f64));
-            let a = col(|e| e.newest_evidence_age_hours.unwrap_or(f64::NAN));
-            let (rr, rt) = (
-                col(|e| e.track_record_right as f64),
-                col(|e| e.track_record_total as f64),
-            );
-            let (ps, pe) = (
-                col(|e| e.pattern_support.unwrap_or(f64::NAN)),
-                col(|e| e.pattern_episodes as f64),
-            );
-            // Columns hold signals only when every row has as many (else they are left out).
-            let k = evidence.first().map_or(0, |e| e.engine_signals.len());
-            let k = if evidence.iter().all(|e| e.engine_signals.len() == k) {
-                k
-            } else {
-                0
-            };
-            let signals: Vec<f64> = evidence
-                .iter()
-                .flat_map(|e| e.engine_signals.iter().copied())
-                .collect();
-            let columns = EvidenceColumns {
-                completeness: &c,
-                observations: &o,
-                newest_evidence_age_hours: Some(&a),
-                track_record_right: Some(&rr),
-                track_record_total: Some(&rt),
-                pattern_support: Some(&ps),
-                pattern_episodes: Some(&pe),
-                engine_signals: (k > 0).then_some(&signals[..]),
-                signals_per_row: k,
-            };
+            let table = EvidenceTable::from(&evidence[..]);
+            let columns = table.columns();
             let start = Instant::now();
             let r = engine
                 .reasoning()

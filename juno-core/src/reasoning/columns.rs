@@ -36,6 +36,79 @@ pub struct EvidenceColumns<'a> {
     pub signals_per_row: usize,
 }
 
+/// Evidence for many decisions held as owned columns: what a Rust host fills to call
+/// [`Reasoning::confidence_columns`](super::Reasoning::confidence_columns), and the
+/// columns of a list of [`Evidence`] (`From<&[Evidence]>`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvidenceTable {
+    /// One value per row; see [`EvidenceColumns`] for each column's meaning.
+    pub completeness: Vec<f64>,
+    /// Data points behind each finding.
+    pub observations: Vec<f64>,
+    /// Age in hours of the newest evidence (NaN: unknown).
+    pub newest_evidence_age_hours: Vec<f64>,
+    /// Right decisions of this kind for this team.
+    pub track_record_right: Vec<f64>,
+    /// …out of how many decided.
+    pub track_record_total: Vec<f64>,
+    /// The matching pattern's support (NaN: no pattern).
+    pub pattern_support: Vec<f64>,
+    /// Episodes behind the matching pattern.
+    pub pattern_episodes: Vec<f64>,
+    /// Engine signals, `signals_per_row` per row, row after row.
+    pub engine_signals: Vec<f64>,
+    /// How many engine signals each row has.
+    pub signals_per_row: usize,
+}
+
+impl From<&[Evidence]> for EvidenceTable {
+    /// The columns of `rows`. Engine signals are kept only when every row has as many
+    /// (columns cannot hold ragged rows); free-text items have no column.
+    fn from(rows: &[Evidence]) -> Self {
+        let col = |f: fn(&Evidence) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+        let k = rows.first().map_or(0, |e| e.engine_signals.len());
+        let k = if rows.iter().all(|e| e.engine_signals.len() == k) {
+            k
+        } else {
+            0
+        };
+        EvidenceTable {
+            completeness: col(|e| e.completeness),
+            observations: col(|e| e.observations as f64),
+            newest_evidence_age_hours: col(|e| e.newest_evidence_age_hours.unwrap_or(f64::NAN)),
+            track_record_right: col(|e| e.track_record_right as f64),
+            track_record_total: col(|e| e.track_record_total as f64),
+            pattern_support: col(|e| e.pattern_support.unwrap_or(f64::NAN)),
+            pattern_episodes: col(|e| e.pattern_episodes as f64),
+            engine_signals: if k == 0 {
+                Vec::new()
+            } else {
+                rows.iter()
+                    .flat_map(|e| e.engine_signals.iter().copied())
+                    .collect()
+            },
+            signals_per_row: k,
+        }
+    }
+}
+
+impl EvidenceTable {
+    /// The table as borrowed columns.
+    pub fn columns(&self) -> EvidenceColumns<'_> {
+        EvidenceColumns {
+            completeness: &self.completeness,
+            observations: &self.observations,
+            newest_evidence_age_hours: Some(&self.newest_evidence_age_hours),
+            track_record_right: Some(&self.track_record_right),
+            track_record_total: Some(&self.track_record_total),
+            pattern_support: Some(&self.pattern_support),
+            pattern_episodes: Some(&self.pattern_episodes),
+            engine_signals: (self.signals_per_row > 0).then_some(&self.engine_signals[..]),
+            signals_per_row: self.signals_per_row,
+        }
+    }
+}
+
 /// A whole number ≥ 0 from a column, or why not.
 fn count(field: &str, i: usize, x: f64) -> Result<u64> {
     if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= u64::MAX as f64 {
@@ -174,26 +247,8 @@ mod tests {
                 ..Evidence::default()
             },
         ];
-        let col = |f: fn(&Evidence) -> f64| rows.iter().map(f).collect::<Vec<_>>();
-        let completeness = col(|e| e.completeness);
-        let observations = col(|e| e.observations as f64);
-        let age = col(|e| e.newest_evidence_age_hours.unwrap_or(f64::NAN));
-        let right = col(|e| e.track_record_right as f64);
-        let total = col(|e| e.track_record_total as f64);
-        let support = col(|e| e.pattern_support.unwrap_or(f64::NAN));
-        let episodes = col(|e| e.pattern_episodes as f64);
-        let signals: Vec<f64> = rows.iter().flat_map(|e| e.engine_signals.clone()).collect();
-        let columns = EvidenceColumns {
-            completeness: &completeness,
-            observations: &observations,
-            newest_evidence_age_hours: Some(&age),
-            track_record_right: Some(&right),
-            track_record_total: Some(&total),
-            pattern_support: Some(&support),
-            pattern_episodes: Some(&episodes),
-            engine_signals: Some(&signals),
-            signals_per_row: 2,
-        };
+        let table = EvidenceTable::from(&rows[..]);
+        let columns = table.columns();
         let got = columns.score(&weights, None)?;
         let want: Vec<f64> = rows.iter().map(|e| score(e, &weights, None).raw).collect();
         assert_eq!(got, want);

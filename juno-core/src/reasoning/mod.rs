@@ -46,7 +46,7 @@ mod columns;
 
 pub use crate::model::{Confidence, Evidence, ExplanationLevel, Factor, Scorer};
 pub use api::Reasoning;
-pub use columns::EvidenceColumns;
+pub use columns::{EvidenceColumns, EvidenceTable};
 
 /// The reasoning engine as a [`Scorer`]: [`score`] with these weights and, when given, a
 /// calibration map.

@@ -66,4 +66,7 @@ python -m mypy
 echo "==> benches/python_overhead.py (smoke run; figures from a debug build mean little)"
 python benches/python_overhead.py --repeat 3 --number 200
 
+echo "==> benches/python/run.py --quick (smoke run of issue #15's suite: every workload runs)"
+python benches/python/run.py --quick --repeat 1
+
 echo "==> python checks passed"

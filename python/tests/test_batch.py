@@ -265,6 +265,9 @@ def test_a_datetime_inside_free_json_reads_as_the_slow_path_writes_it(j: juno.Ju
         datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=timezone.utc),
         datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
         datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc),
+        # UTC by another object than `timezone.utc` goes through the calls, not the fields.
+        base.replace(tzinfo=ZoneInfo("UTC")),
+        base.replace(fold=1),
     ]
     # `store` converts its `content` on the slow path, `store_many` on the fast one.
     slow = [j.memory.store("semantic", "team_alpha", "t", content={"at": t}).content for t in times]
@@ -283,6 +286,8 @@ def test_a_datetime_inside_free_json_reads_as_the_slow_path_writes_it(j: juno.Ju
         "1969-12-31T23:59:59.500+00:00",
         "9999-12-31T23:59:59.999999+00:00",
         "0001-01-01T00:00:00.000001+00:00",
+        "2026-01-01T09:30:00+00:00",
+        "2026-01-01T09:30:00+00:00",
     ]
 
 

@@ -401,14 +401,15 @@ impl<'a> Governance<'a> {
         self.juno.store().read(|c| sql::pending(c, role, team))
     }
 
-    /// Checks that `user` may decide request `req` now; the error says why not.
+    /// Checks that `user` may decide request `req` now; the error says why not. Returns
+    /// the roles `user` holds for the request's team (the decision's audit entry lists them).
     fn authorise(
         &self,
         conn: &rusqlite::Connection,
         req: &ApprovalRequest,
         user: &str,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<Vec<Role>> {
         if req.status != RequestStatus::Pending {
             return Err(Error::InvalidState {
                 reason: format!("request {} is {}, not pending", req.id, req.status),
@@ -437,7 +438,7 @@ impl<'a> Governance<'a> {
                 ),
             });
         }
-        Ok(())
+        Ok(held)
     }
 
     /// Decides a pending request (approve or reject) after every check, in one transaction
@@ -452,29 +453,35 @@ impl<'a> Governance<'a> {
     ) -> Result<ApprovalRequest> {
         let op = if approve { "approve" } else { "reject" };
         let now = self.now();
-        let outcome = self
-            .juno
-            .store()
-            .write(|tx| self.decide_in(tx, id, user, approve, digest, reason, now));
-        self.conclude(outcome, user, op, id)
+        let outcome = self.juno.store().write(|tx| {
+            let mut audit = Appender::new(tx)?;
+            self.decide_in(tx, &mut audit, id, user, approve, digest, reason, now)
+        });
+        match outcome {
+            Ok(req) => Ok(req),
+            Err(e) => self.conclude(Err(e), user, op, id),
+        }
     }
 
     /// The checks and the transition of [`Governance::decide`], inside the caller's
-    /// transaction (one decision, or one of a batch).
+    /// transaction (one decision, or one of a batch). Returns the request as decided:
+    /// the row read before the transition with the transition's changes applied, which is
+    /// what the row now holds (a batch would otherwise read every request twice).
     #[allow(clippy::too_many_arguments)]
     fn decide_in(
         &self,
         tx: &rusqlite::Transaction<'_>,
+        audit: &mut Appender,
         id: RequestId,
         user: &str,
         approve: bool,
         digest: Option<&str>,
         reason: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<ApprovalRequest> {
         let now_ms = ms(now);
-        let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
-        self.authorise(tx, &req, user, now)?;
+        let mut req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+        let roles = self.authorise(tx, &req, user, now)?;
         if let Some(d) = digest {
             if d != req.digest {
                 return Err(Error::PermissionDenied {
@@ -502,8 +509,7 @@ impl<'a> Governance<'a> {
                 reason: format!("request {id} changed while it was being decided"),
             });
         }
-        let roles = crate::store::governance::roles_for(tx, user, &req.action.team)?;
-        Appender::new(tx)?.append(
+        audit.append(
             tx,
             now_ms,
             user,
@@ -514,7 +520,17 @@ impl<'a> Governance<'a> {
                 "reason": reason, "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
             }),
         )?;
-        Ok(())
+        // What the UPDATE above wrote (`sql::transition` with `t`), at the stored precision.
+        let at = crate::store::from_ms(now_ms);
+        req.status = to;
+        req.updated_at = at;
+        req.deadline = None;
+        req.decided_by = Some(user.to_owned());
+        req.decided_at = Some(at);
+        if let Some(r) = reason {
+            req.reason = Some(r.to_owned());
+        }
+        Ok(req)
     }
 
     /// Approves request `id`'s action, identified by its digest: the approval authorises

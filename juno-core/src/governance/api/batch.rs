@@ -5,10 +5,9 @@ use serde_json::json;
 
 use super::{Governance, subject};
 use crate::audit::AuditEvent;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::governance::{ApprovalRequest, RequestId};
 use crate::store::audit::Appender;
-use crate::store::governance as sql;
 use crate::store::to_ms as ms;
 
 /// One approval of a batch: which request, by whom, for which action digest.
@@ -38,10 +37,12 @@ impl Governance<'_> {
         let now = self.now();
         let now_ms = ms(now);
         self.juno.store().write(|tx| {
+            let mut audit = Appender::new(tx)?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 match self.decide_in(
                     tx,
+                    &mut audit,
                     item.id,
                     &item.approver,
                     true,
@@ -49,12 +50,7 @@ impl Governance<'_> {
                     None,
                     now,
                 ) {
-                    Ok(()) => {
-                        let req = sql::get_request(tx, item.id)?.ok_or_else(|| Error::Storage {
-                            message: format!("request {} vanished after its approval", item.id),
-                        })?;
-                        out.push(Ok(req));
-                    }
+                    Ok(req) => out.push(Ok(req)),
                     Err(e)
                         if matches!(
                             e.kind(),
@@ -67,7 +63,7 @@ impl Governance<'_> {
                             "operation": "approve", "error": e.kind().as_str(),
                             "message": e.to_string(),
                         });
-                        Appender::new(tx)?.append(
+                        audit.append(
                             tx,
                             now_ms,
                             &item.approver,

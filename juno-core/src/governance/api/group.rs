@@ -14,6 +14,10 @@ use super::{ApprovalItem, Governance};
 use crate::error::{Error, Result};
 use crate::governance::ApprovalRequest;
 
+/// How long a leader waits for concurrent callers before writing a batch (only when the
+/// last batch held more than one approval).
+const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
+
 /// The approvals waiting to be written, and whose turn it is.
 #[derive(Debug, Default)]
 pub(crate) struct ApprovalQueue {
@@ -24,6 +28,8 @@ pub(crate) struct ApprovalQueue {
 #[derive(Debug, Default)]
 struct QueueState {
     leading: bool,
+    /// How many the last batch held: more than one means callers are concurrent.
+    last_batch: usize,
     next_ticket: u64,
     queued: Vec<(u64, ApprovalItem)>,
     results: HashMap<u64, Result<ApprovalRequest>>,
@@ -71,7 +77,16 @@ impl Governance<'_> {
                 continue;
             }
             st.leading = true;
+            if st.last_batch > 1 {
+                // Callers are concurrent: those the last batch answered are on their way
+                // back. Waiting a moment lets them join this batch instead of trickling
+                // into many small ones, each with its own sync. A lone caller never waits.
+                drop(st);
+                std::thread::sleep(LINGER);
+                st = queue.lock();
+            }
             let batch = std::mem::take(&mut st.queued);
+            st.last_batch = batch.len();
             drop(st);
             let guard = Leading(queue);
             let (tickets, items): (Vec<u64>, Vec<ApprovalItem>) = batch.into_iter().unzip();

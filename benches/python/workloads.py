@@ -786,6 +786,15 @@ def ticket_convert_only(cfg: Config) -> Bench:
     return _convert_only(_fresh_tickets(cfg), "datetimes")
 
 
+def ticket_convert_only_zone(cfg: Config) -> Bench:
+    """The conversion alone of the same instants in another zone (UTC+02:00): datetimes
+    whose ``tzinfo`` is not ``timezone.utc`` itself take the slower path (three calls)."""
+    zone = timezone(timedelta(hours=2))
+    tickets = [{k: v.astimezone(zone) if isinstance(v, datetime) else v for k, v in t.items()}
+               for t in _fresh_tickets(cfg)]  # fmt: skip
+    return _convert_only(tickets, "datetimes in UTC+02:00")
+
+
 def ticket_convert_only_str(cfg: Config) -> Bench:
     """The conversion alone of the same tickets with RFC 3339 strings for times."""
     return _convert_only([_as_strings(t) for t in _fresh_tickets(cfg)], "strings")
@@ -846,6 +855,7 @@ WORKLOADS: dict[str, Callable[[Config], Bench]] = {
     "ticket_conversion": ticket_conversion,
     "ticket_conversion_str": ticket_conversion_str,
     "ticket_convert_only": ticket_convert_only,
+    "ticket_convert_only_zone": ticket_convert_only_zone,
     "ticket_convert_only_str": ticket_convert_only_str,
     "ticket_json_loads": ticket_json_loads,
     "ticket_json_dumps": ticket_json_dumps,

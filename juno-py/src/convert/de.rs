@@ -56,12 +56,13 @@ impl<'a, 'py> PyDe<'a, 'py> {
 
 /// An aware datetime as UTC. The common case — `tzinfo` is `datetime.timezone.utc` itself,
 /// as `datetime.now(timezone.utc)` and `fromisoformat("...+00:00")` give — is read from its
-/// seven fields, one attribute each (about 0.15 µs together; the limited API has no
-/// direct field access). Any other zone costs three calls: `utcoffset()` (None means
-/// naive, which the slow path refuses with its message), `timestamp()` and `microsecond`;
-/// the whole seconds are `timestamp()` less the microseconds, rounded: exact, because a
-/// float's error at any datetime's timestamp is far below half a second. (`isoformat()`
-/// alone cost 0.8 µs.) Subclasses go through the slow path's `astimezone`.
+/// seven fields, one attribute each, without calling a method (the limited API has no
+/// direct field access; BENCHMARKS.md measures both ways). Any other zone costs three
+/// calls: `utcoffset()` (None means naive, which the slow path refuses with its message),
+/// `timestamp()` and `microsecond`; the whole seconds are `timestamp()` less the
+/// microseconds, rounded: exact, because a float's error at any datetime's timestamp is far
+/// below half a second. (`isoformat()` alone cost 0.8 µs.) Subclasses go through the slow
+/// path's `astimezone`.
 fn utc_of(obj: &Bound<'_, PyAny>) -> Result<DateTime<Utc>, Stop> {
     if obj.is_exact_instance_of::<PyDateTime>() {
         let py = obj.py();

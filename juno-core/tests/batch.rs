@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use juno_core::config::DatabaseUrl;
-use juno_core::governance::{Action, ApprovalItem, Proposal, RequestStatus};
+use juno_core::governance::{
+    Action, ApprovalItem, ApprovalRequest, Governance, Proposal, RequestStatus,
+};
 use juno_core::memory::{MemoryKind, NewMemory, RecallQuery};
 use juno_core::model::{ImpactLevel, Role};
 use juno_core::reasoning::{Evidence, EvidenceTable};
@@ -37,16 +39,35 @@ fn proposal(team: &str, target: &str) -> Proposal {
     }
 }
 
+/// A file database whose team `a` has a team lead, `tl`.
+fn led_on_file(path: &std::path::Path) -> (Arc<Juno>, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
+    let juno = Arc::new(Juno::open_path(path).unwrap().with_clock(clock.clone()));
+    juno.governance()
+        .assign_role("tl", Role::TeamLead, &["a"], "admin")
+        .unwrap();
+    (juno, clock)
+}
+
+/// `n` pending requests of team `a` (targets `T-{prefix}{i}`), as stored.
+fn submitted(gov: &Governance<'_>, prefix: &str, n: usize) -> Vec<ApprovalRequest> {
+    let ids = gov
+        .submit_many(
+            (0..n)
+                .map(|i| proposal("a", &format!("T-{prefix}{i}")))
+                .collect(),
+        )
+        .unwrap();
+    ids.iter().map(|id| gov.get(*id).unwrap()).collect()
+}
+
 #[test]
 fn approve_many_decides_each_item_as_approve_does_and_audits_every_refusal() {
     let (juno, clock) = engine();
     let gov = juno.governance();
     gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
         .unwrap();
-    let ids = gov
-        .submit_many((0..4).map(|i| proposal("a", &format!("T-{i}"))).collect())
-        .unwrap();
-    let reqs: Vec<_> = ids.iter().map(|id| gov.get(*id).unwrap()).collect();
+    let reqs = submitted(&gov, "", 4);
     // Off the millisecond: the results must hold what is stored, at the stored precision.
     clock.advance(Duration::minutes(5) + Duration::microseconds(250));
     let item = |i: usize, who: &str, digest: &str| ApprovalItem {
@@ -248,15 +269,9 @@ fn buffered_accesses_count_at_once_and_reach_the_file_on_flush_and_close() {
 fn concurrent_approvals_share_commits_and_each_is_decided_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("juno.db");
-    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
-    let juno = Arc::new(Juno::open_path(&path).unwrap().with_clock(clock.clone()));
+    let (juno, clock) = led_on_file(&path);
     let gov = juno.governance();
-    gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
-        .unwrap();
-    let ids = gov
-        .submit_many((0..400).map(|i| proposal("a", &format!("T-{i}"))).collect())
-        .unwrap();
-    let reqs: Vec<_> = ids.iter().map(|id| gov.get(*id).unwrap()).collect();
+    let reqs = submitted(&gov, "", 400);
     clock.advance(Duration::minutes(5));
     // 16 threads approve their share; every request is also approved a second time by
     // another thread, which must be refused (not pending): exactly one outcome each.
@@ -314,16 +329,10 @@ fn concurrent_approvals_share_commits_and_each_is_decided_exactly_once() {
 fn group_commit_throughput() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("juno.db");
-    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
-    let juno = Arc::new(Juno::open_path(&path).unwrap().with_clock(clock.clone()));
+    let (juno, clock) = led_on_file(&path);
     let gov = juno.governance();
-    gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
-        .unwrap();
     let n = 10_000;
-    let ids = gov
-        .submit_many((0..n).map(|i| proposal("a", &format!("T-{i}"))).collect())
-        .unwrap();
-    let reqs: Arc<Vec<_>> = Arc::new(ids.iter().map(|id| gov.get(*id).unwrap()).collect());
+    let reqs = Arc::new(submitted(&gov, "", n));
     clock.advance(Duration::minutes(5));
     for threads in [1usize, 16] {
         let juno = Arc::new(Juno::open_path(&path).unwrap().with_clock(clock.clone()));
@@ -358,17 +367,14 @@ fn a_decision_returns_the_request_as_stored() {
     let gov = juno.governance();
     gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
         .unwrap();
-    let ids = gov
-        .submit_many((0..2).map(|i| proposal("a", &format!("T-{i}"))).collect())
-        .unwrap();
+    let reqs = submitted(&gov, "", 2);
     clock.advance(Duration::seconds(90) + Duration::microseconds(731));
-    let digest = gov.get(ids[0]).unwrap().digest;
-    let approved = gov.approve(ids[0], "tl", &digest).unwrap();
+    let approved = gov.approve(reqs[0].id, "tl", &reqs[0].digest).unwrap();
     assert_eq!(approved.status, RequestStatus::Approved);
-    assert_eq!(approved, gov.get(ids[0]).unwrap());
-    let rejected = gov.reject(ids[1], "tl", "not this sprint").unwrap();
+    assert_eq!(approved, gov.get(reqs[0].id).unwrap());
+    let rejected = gov.reject(reqs[1].id, "tl", "not this sprint").unwrap();
     assert_eq!(rejected.reason.as_deref(), Some("not this sprint"));
-    assert_eq!(rejected, gov.get(ids[1]).unwrap());
+    assert_eq!(rejected, gov.get(reqs[1].id).unwrap());
 }
 
 /// What one approval of a 10,000-item `approve_many` costs in the core (an experiment,
@@ -378,31 +384,16 @@ fn a_decision_returns_the_request_as_stored() {
 #[ignore = "experiment"]
 fn approve_many_cost() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::at_millis(1_767_225_600_000));
-    let juno = Juno::open_path(dir.path().join("juno.db"))
-        .unwrap()
-        .with_clock(clock.clone());
+    let (juno, clock) = led_on_file(&dir.path().join("juno.db"));
     let gov = juno.governance();
-    gov.assign_role("tl", Role::TeamLead, &["a"], "admin")
-        .unwrap();
     for round in 0..3 {
         let n = 10_000;
-        let ids = gov
-            .submit_many(
-                (0..n)
-                    .map(|i| proposal("a", &format!("T-{round}-{i}")))
-                    .collect(),
-            )
-            .unwrap();
-        let items: Vec<ApprovalItem> = ids
-            .iter()
-            .map(|id| {
-                let r = gov.get(*id).unwrap();
-                ApprovalItem {
-                    id: r.id,
-                    approver: "tl".into(),
-                    digest: r.digest,
-                }
+        let items: Vec<ApprovalItem> = submitted(&gov, &format!("{round}-"), n)
+            .into_iter()
+            .map(|r| ApprovalItem {
+                id: r.id,
+                approver: "tl".into(),
+                digest: r.digest,
             })
             .collect();
         clock.advance(Duration::minutes(5));

@@ -166,25 +166,29 @@ fn json_col<T: serde::de::DeserializeOwned>(idx: usize, s: &str) -> rusqlite::Re
     })
 }
 
+/// Column `idx` as text borrowed from the row: the JSON columns are parsed straight from
+/// SQLite's buffer instead of from a copy of it.
+fn text_col<'r>(r: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(idx)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 fn row_to_memory(r: &Row<'_>) -> rusqlite::Result<Memory> {
-    let kind: String = r.get(1)?;
-    let content: String = r.get(6)?;
-    let tags: String = r.get(8)?;
-    let provenance: String = r.get(17)?;
     let access: i64 = r.get(14)?;
     let version: i64 = r.get(18)?;
     Ok(Memory {
         id: r.get(0)?,
-        kind: kind_from_sql(&kind)?,
+        kind: kind_from_sql(text_col(r, 1)?)?,
         scope: Scope {
             team: r.get(2)?,
             user: r.get(3)?,
             project: r.get(4)?,
         },
         key: r.get(5)?,
-        content: json_col(6, &content)?,
+        content: json_col(6, text_col(r, 6)?)?,
         text: r.get(7)?,
-        tags: json_col(8, &tags)?,
+        tags: json_col(8, text_col(r, 8)?)?,
         importance: r.get(9)?,
         confidence: r.get(10)?,
         created_at: from_ms(r.get(11)?),
@@ -193,7 +197,7 @@ fn row_to_memory(r: &Row<'_>) -> rusqlite::Result<Memory> {
         access_count: u64::try_from(access).unwrap_or(0),
         expires_at: r.get::<_, Option<i64>>(15)?.map(from_ms),
         session: r.get(16)?,
-        provenance: json_col::<Provenance>(17, &provenance)?,
+        provenance: json_col::<Provenance>(17, text_col(r, 17)?)?,
         version: u32::try_from(version).unwrap_or(u32::MAX),
     })
 }

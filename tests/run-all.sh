@@ -9,7 +9,8 @@ cd "$root"
 export CARGO_TERM_COLOR=never
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
 
-section() { printf '\n==== %s ====\n' "$*"; }
+# Each heading shows the seconds since the start, so a slow suite is easy to find.
+section() { printf '\n==== %s (at %d s) ====\n' "$*" "$SECONDS"; }
 
 # rust-toolchain.toml pins the compiler. Machines here have one stable toolchain and no
 # route to static.rust-lang.org, so give rustup the pinned name for it when it is that

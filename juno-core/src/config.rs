@@ -280,6 +280,14 @@ pub struct Config {
     /// `JIRA_ACCOUNT_ID`: the account JUNO writes as (its own changes never count as
     /// activity on a ticket).
     pub jira_account_id: Option<String>,
+    /// `AUDIT_SIGNING_KEY`: the Ed25519 key that signs audit checkpoints, in the C2SP
+    /// signed-note form `PRIVATE+KEY+<name>+<key ID>+<base64>` (`juno audit keygen` makes
+    /// one). Read from configuration only, never stored in the database; checked when the
+    /// settings load.
+    pub audit_signing_key: Option<Secret>,
+    /// `AUDIT_ORIGIN`: the first line of every signed checkpoint, naming this log (e.g.
+    /// `juno.example.com/audit`); default: the signing key's name.
+    pub audit_origin: Option<String>,
     /// `OPENAI_API_KEY`.
     pub openai_api_key: Option<Secret>,
     /// `OPENAI_MODEL`.
@@ -321,6 +329,8 @@ impl Default for Config {
             jira_projects: Vec::new(),
             jira_flavor: None,
             jira_account_id: None,
+            audit_signing_key: None,
+            audit_origin: None,
             openai_api_key: None,
             openai_model: None,
             azure_openai_endpoint: None,
@@ -369,6 +379,8 @@ const FLAT_KEYS: &[&str] = &[
     "JIRA_PROJECTS",
     "JIRA_FLAVOR",
     "JIRA_ACCOUNT_ID",
+    "AUDIT_SIGNING_KEY",
+    "AUDIT_ORIGIN",
     "OPENAI_API_KEY",
     "OPENAI_MODEL",
     "AZURE_OPENAI_ENDPOINT",
@@ -518,6 +530,29 @@ impl Config {
             }
             "JIRA_FLAVOR" => self.jira_flavor = opt(v),
             "JIRA_ACCOUNT_ID" => self.jira_account_id = opt(v),
+            "AUDIT_SIGNING_KEY" => {
+                if let Some(text) = opt(v) {
+                    // Checked now, so a bad key fails at start-up, not at the first
+                    // checkpoint; the error never quotes the key.
+                    crate::audit::SigningKey::parse(name, &text).map_err(|e| match e {
+                        Error::InvalidInput { reason, .. } => Error::config(name, reason),
+                        other => other,
+                    })?;
+                    self.audit_signing_key = Some(Secret(text));
+                } else {
+                    self.audit_signing_key = None;
+                }
+            }
+            "AUDIT_ORIGIN" => {
+                if let Some(origin) = opt(v) {
+                    if origin.contains('\n') {
+                        return Err(Error::config(name, "the origin is one line"));
+                    }
+                    self.audit_origin = Some(origin);
+                } else {
+                    self.audit_origin = None;
+                }
+            }
             "OPENAI_API_KEY" => self.openai_api_key = opt(v).map(Secret),
             "OPENAI_MODEL" => self.openai_model = opt(v),
             "AZURE_OPENAI_ENDPOINT" => self.azure_openai_endpoint = opt(v),

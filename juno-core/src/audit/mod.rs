@@ -22,8 +22,10 @@
 //! `DELETE` on the table; edits made to the file by other means are what `verify` detects.
 
 mod api;
+mod note;
 
-pub use api::Audit;
+pub use api::{Audit, EXPORT_FORMAT, EXPORT_VERSION};
+pub use note::{SigningKey, VerifierKey};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -396,6 +398,180 @@ impl InclusionProof {
     }
 }
 
+/// Proof that the log of an old checkpoint is a prefix of the log of a newer one: nothing the
+/// old checkpoint covered was changed, removed or reordered (RFC 9162 §2.1.4).
+///
+/// An auditor holding last month's checkpoint checks it against this month's root with only
+/// the proof's O(log n) hashes, without re-reading the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyProof {
+    /// The older checkpoint's size.
+    pub old_size: u64,
+    /// The newer checkpoint's size.
+    pub new_size: u64,
+    /// The proof's subtree roots, hex, in the RFC's order.
+    pub path: Vec<String>,
+}
+
+/// RFC 9162 §2.1.4.1 `SUBPROOF(m, D[n], b)`.
+fn subproof(m: usize, d: &[Hash], whole: bool, out: &mut Vec<Hash>) {
+    let n = d.len();
+    if m == n {
+        if !whole {
+            out.push(merkle_root(d));
+        }
+        return;
+    }
+    let k = largest_power_of_two_below(n);
+    if m <= k {
+        subproof(m, &d[..k], whole, out);
+        out.push(merkle_root(&d[k..]));
+    } else {
+        subproof(m - k, &d[k..], false, out);
+        out.push(merkle_root(&d[..k]));
+    }
+}
+
+/// The consistency proof from the first `old_size` of `entry_hashes` to all of them;
+/// `None` when `old_size` is larger than the log.
+pub(crate) fn consistency_proof(old_size: u64, entry_hashes: &[Hash]) -> Option<ConsistencyProof> {
+    let m = usize::try_from(old_size).ok()?;
+    if m > entry_hashes.len() {
+        return None;
+    }
+    let mut path = Vec::new();
+    // Every log extends the empty one and itself: those proofs are empty.
+    if m > 0 && m < entry_hashes.len() {
+        subproof(m, entry_hashes, true, &mut path);
+    }
+    Some(ConsistencyProof {
+        old_size,
+        new_size: entry_hashes.len() as u64,
+        path: path.iter().map(|h| hex(h)).collect(),
+    })
+}
+
+impl ConsistencyProof {
+    /// Checks the proof between the older checkpoint's root and the newer one's
+    /// (RFC 9162 §2.1.4.2). False for malformed hex, sizes out of order, or any hash that
+    /// does not lead to both roots.
+    pub fn verify(&self, old_root_hex: &str, new_root_hex: &str) -> bool {
+        let (Ok(old_root), Ok(new_root)) = (
+            parse_hex("old_root", old_root_hex),
+            parse_hex("new_root", new_root_hex),
+        ) else {
+            return false;
+        };
+        let Ok(path) = self
+            .path
+            .iter()
+            .map(|p| parse_hex("path", p))
+            .collect::<crate::Result<Vec<Hash>>>()
+        else {
+            return false;
+        };
+        verify_consistency(self.old_size, self.new_size, &old_root, &new_root, &path)
+    }
+}
+
+fn verify_consistency(m: u64, n: u64, old_root: &Hash, new_root: &Hash, path: &[Hash]) -> bool {
+    if m > n {
+        return false;
+    }
+    if m == n {
+        return path.is_empty() && old_root == new_root;
+    }
+    if m == 0 {
+        // The empty tree is a prefix of every tree; its root is SHA-256 of nothing.
+        return path.is_empty() && *old_root == sha256(b"");
+    }
+    if path.is_empty() {
+        return false;
+    }
+    let mut proof: Vec<Hash> = Vec::with_capacity(path.len() + 1);
+    if m.is_power_of_two() {
+        proof.push(*old_root);
+    }
+    proof.extend_from_slice(path);
+    let (mut f, mut s) = (m - 1, n - 1);
+    while f & 1 == 1 {
+        f >>= 1;
+        s >>= 1;
+    }
+    let (mut fr, mut sr) = (proof[0], proof[0]);
+    for c in &proof[1..] {
+        if s == 0 {
+            return false;
+        }
+        if f & 1 == 1 || f == s {
+            fr = node(c, &fr);
+            sr = node(c, &sr);
+            while f & 1 == 0 && f != 0 {
+                f >>= 1;
+                s >>= 1;
+            }
+        } else {
+            sr = node(&sr, c);
+        }
+        f >>= 1;
+        s >>= 1;
+    }
+    fr == *old_root && sr == *new_root && s == 0
+}
+
+/// A checkpoint signed in the C2SP `tlog-checkpoint` / `signed-note` formats (see
+/// [`Audit::sign_checkpoint`]). `note` is what to publish: standard transparency-log tooling
+/// verifies it with the [`Audit::verifier_key`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedCheckpoint {
+    /// The log's name, the note's first line.
+    pub origin: String,
+    /// How many entries it covers.
+    pub size: u64,
+    /// RFC 6962 Merkle root of their hashes, hex (the note holds it in base64).
+    pub root: String,
+    /// The whole signed note: body, blank line, signature line.
+    pub note: String,
+    /// When it was signed.
+    pub at: DateTime<Utc>,
+}
+
+/// What [`Audit::verify_since`] found: whether the log today extends the log an older
+/// signed checkpoint described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyReport {
+    /// True when the old checkpoint's signature verifies, its origin is this log's, and the
+    /// log today extends it.
+    pub ok: bool,
+    /// The old checkpoint's origin line.
+    pub origin: String,
+    /// The old checkpoint's size.
+    pub old_size: u64,
+    /// The old checkpoint's root, hex.
+    pub old_root: String,
+    /// Entries in the log today.
+    pub new_size: u64,
+    /// The Merkle root over them, hex.
+    pub new_root: String,
+    /// The proof from the old checkpoint to today's log (empty when the log is shorter).
+    pub proof: ConsistencyProof,
+    /// What was wrong, in words.
+    pub problems: Vec<String>,
+}
+
+/// What [`Audit::export`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSummary {
+    /// Entry lines written.
+    pub entries: u64,
+    /// Signed checkpoint lines written.
+    pub checkpoints: u64,
+    /// Consistency proof lines written.
+    pub proofs: u64,
+    /// The Merkle root over all exported entries, hex.
+    pub root: String,
+}
+
 /// What [`crate::Juno::audit`]'s `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
@@ -460,6 +636,54 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_consistency_proof_verifies_and_forged_ones_do_not() {
+        for n in 0..34usize {
+            let d = hashes(n);
+            let new_root = hex(&merkle_root(&d));
+            for m in 0..=n {
+                let old_root = hex(&merkle_root(&d[..m]));
+                let p = consistency_proof(m as u64, &d).unwrap_or_else(|| panic!("{m}/{n}"));
+                assert!(p.verify(&old_root, &new_root), "{m} -> {n}");
+                // The old tree rewritten: its root no longer fits the proof.
+                let mut rewritten = d[..m].to_vec();
+                if let Some(first) = rewritten.first_mut() {
+                    *first = sha256(b"rewritten");
+                    let forged_root = hex(&merkle_root(&rewritten));
+                    assert!(!p.verify(&forged_root, &new_root), "rewritten {m} -> {n}");
+                }
+                if !p.path.is_empty() {
+                    let mut bad = p.clone();
+                    bad.path[0] = hex(&sha256(b"forged"));
+                    assert!(!bad.verify(&old_root, &new_root), "forged path {m} -> {n}");
+                    let mut short = p.clone();
+                    short.path.pop();
+                    assert!(!short.verify(&old_root, &new_root), "short {m} -> {n}");
+                }
+                if 0 < m && m < n {
+                    // A newer log that changed an entry after the old checkpoint still
+                    // extends it, but not with this proof's hashes.
+                    let mut changed = d.clone();
+                    changed[n - 1] = sha256(b"changed");
+                    let other_root = hex(&merkle_root(&changed));
+                    assert!(!p.verify(&old_root, &other_root), "new root {m} -> {n}");
+                }
+            }
+            assert!(consistency_proof(n as u64 + 1, &d).is_none());
+        }
+    }
+
+    #[test]
+    fn consistency_proofs_match_the_rfc_example_sizes() {
+        // RFC 9162 §2.1.5: the proof from 3 to 7 leaves has 4 hashes (c, d, g, l), from 4
+        // to 7 has 1 (l), from 6 to 7 has 3 (i, j, k).
+        let d = hashes(7);
+        let len = |m| consistency_proof(m, &d).map(|p| p.path.len());
+        assert_eq!(len(3), Some(4));
+        assert_eq!(len(4), Some(1));
+        assert_eq!(len(6), Some(3));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! SQL for the audit log.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{Store, from_ms};
 use crate::audit::{self, AuditEntry, AuditEvent, EntryFields, GENESIS, Hash, MerkleBuilder};
@@ -166,17 +166,7 @@ impl Store {
 
     /// The entry hashes of entries 1..=size (for proofs).
     pub(crate) fn audit_hashes(&self, size: u64) -> Result<Vec<Hash>> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT hash FROM audit_log WHERE seq <= ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([i64::try_from(size).unwrap_or(i64::MAX)], |r| {
-            r.get::<_, Vec<u8>>(0)
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(blob32(r?));
-        }
-        Ok(out)
+        hashes(&self.conn(), size)
     }
 
     /// Re-walks the whole chain: sequence continuity, payload digests, prev links and entry
@@ -253,36 +243,84 @@ impl Store {
 
     /// Records a checkpoint of the current chain and returns (size, root).
     pub(crate) fn audit_checkpoint(&self, at_ms: i64) -> Result<(u64, Hash)> {
-        let hashes = {
-            let conn = self.conn();
-            let n: i64 =
-                conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| {
-                    r.get(0)
-                })?;
-            drop(conn);
-            self.audit_hashes(u64::try_from(n).unwrap_or(0))?
-        };
-        let size = hashes.len() as u64;
-        let root = audit::merkle_root(&hashes);
+        self.write(|tx| {
+            let hashes = hashes(tx, u64::MAX)?;
+            let size = hashes.len() as u64;
+            let root = audit::merkle_root(&hashes);
+            record_checkpoint(tx, size, &root, at_ms)?;
+            Ok((size, root))
+        })
+    }
+
+    /// Signs a checkpoint of the current chain in one transaction: `sign` gets every entry
+    /// hash and the newest signed checkpoint, and returns the origin and the signed note (or
+    /// refuses). The checkpoint is recorded both as a plain checkpoint and as a signed one.
+    pub(crate) fn audit_sign(
+        &self,
+        at_ms: i64,
+        sign: impl FnOnce(&[Hash], Option<&SignedRow>) -> Result<(String, String)>,
+    ) -> Result<SignedRow> {
+        self.write(|tx| {
+            let hashes = hashes(tx, u64::MAX)?;
+            let last = signed_rows(tx, Some(1))?.pop();
+            let (origin, note) = sign(&hashes, last.as_ref())?;
+            let size = hashes.len() as u64;
+            let root = audit::merkle_root(&hashes);
+            record_checkpoint(tx, size, &root, at_ms)?;
+            tx.execute(
+                "INSERT INTO audit_signed_checkpoints (size, root, origin, note, at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sql_size(size), &root[..], origin, note, at_ms],
+            )?;
+            Ok(SignedRow {
+                size,
+                root,
+                origin,
+                note,
+                at_ms,
+            })
+        })
+    }
+
+    /// A consistent snapshot for an export: the signed checkpoints (oldest first), then
+    /// every entry as stored, oldest first, streamed to `each`, all in one read transaction.
+    pub(crate) fn audit_export(
+        &self,
+        mut each: impl FnMut(RawEntry) -> Result<()>,
+    ) -> Result<Vec<SignedRow>> {
         let conn = self.conn();
-        // Never replace a stored root: if one exists for this size it must agree.
-        conn.execute(
-            "INSERT OR IGNORE INTO audit_checkpoints (size, root, at) VALUES (?1, ?2, ?3)",
-            params![i64::try_from(size).unwrap_or(i64::MAX), &root[..], at_ms],
-        )?;
-        let stored: Vec<u8> = conn.query_row(
-            "SELECT root FROM audit_checkpoints WHERE size = ?1",
-            [i64::try_from(size).unwrap_or(i64::MAX)],
-            |r| r.get(0),
-        )?;
-        if stored != root {
-            return Err(Error::Corrupt {
-                detail: format!(
-                    "a stored checkpoint of size {size} has a different root: history was rewritten"
-                ),
-            });
+        let tx = conn.unchecked_transaction()?;
+        let mut signed = signed_rows(&tx, None)?;
+        signed.reverse();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, at, actor, event, subject, payload, payload_digest, prev_hash, hash \
+                 FROM audit_log ORDER BY seq",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                each(RawEntry {
+                    seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                    at_ms: r.get(1)?,
+                    actor: r.get(2)?,
+                    event: r.get(3)?,
+                    subject: r.get(4)?,
+                    payload: r.get(5)?,
+                    payload_digest: blob32(r.get(6)?),
+                    prev_hash: blob32(r.get(7)?),
+                    hash: blob32(r.get(8)?),
+                })?;
+            }
         }
-        Ok((size, root))
+        tx.finish()?;
+        Ok(signed)
+    }
+
+    /// Signed checkpoints, oldest first.
+    pub(crate) fn audit_signed_checkpoints(&self) -> Result<Vec<SignedRow>> {
+        let mut rows = signed_rows(&self.conn(), None)?;
+        rows.reverse();
+        Ok(rows)
     }
 
     /// Stored checkpoints, oldest first.
@@ -308,4 +346,84 @@ impl Store {
             detail: "negative audit count".into(),
         })
     }
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedRow {
+    pub size: u64,
+    pub root: Hash,
+    pub origin: String,
+    pub note: String,
+    pub at_ms: i64,
+}
+
+fn sql_size(size: u64) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
+}
+
+/// The entry hashes of entries 1..=size.
+fn hashes(conn: &Connection, size: u64) -> Result<Vec<Hash>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT hash FROM audit_log WHERE seq <= ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([sql_size(size)], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(blob32(r?));
+    }
+    Ok(out)
+}
+
+/// Records a plain checkpoint, never replacing a stored root: one stored for the same size
+/// must agree.
+fn record_checkpoint(conn: &Connection, size: u64, root: &Hash, at_ms: i64) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO audit_checkpoints (size, root, at) VALUES (?1, ?2, ?3)",
+        params![sql_size(size), &root[..], at_ms],
+    )?;
+    let stored: Vec<u8> = conn.query_row(
+        "SELECT root FROM audit_checkpoints WHERE size = ?1",
+        [sql_size(size)],
+        |r| r.get(0),
+    )?;
+    if stored != root {
+        return Err(Error::Corrupt {
+            detail: format!(
+                "a stored checkpoint of size {size} has a different root: history was rewritten"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Signed checkpoints, newest first, at most `limit`.
+fn signed_rows(conn: &Connection, limit: Option<u32>) -> Result<Vec<SignedRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT size, root, origin, note, at FROM audit_signed_checkpoints \
+         ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit.map_or(-1, i64::from)], |r| {
+        Ok(SignedRow {
+            size: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+            root: blob32(r.get(1)?),
+            origin: r.get(2)?,
+            note: r.get(3)?,
+            at_ms: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// An entry exactly as stored: the payload as its JSON text, hashes as bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct RawEntry {
+    pub seq: u64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub event: String,
+    pub subject: String,
+    pub payload: String,
+    pub payload_digest: Hash,
+    pub prev_hash: Hash,
+    pub hash: Hash,
 }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -286,6 +286,26 @@ CREATE TABLE confidence_calibrations (
     created_at      INTEGER NOT NULL,
     PRIMARY KEY (kind, version)
 );
+"#,
+    ),
+    (
+        6,
+        "signed audit checkpoints",
+        r#"
+-- Checkpoints signed in the C2SP signed-note format (`note` is the whole signed note, as
+-- standard tooling reads it). The key is never stored: it comes from configuration.
+CREATE TABLE audit_signed_checkpoints (
+    id     INTEGER PRIMARY KEY,
+    size   INTEGER NOT NULL CHECK (size >= 0),
+    root   BLOB    NOT NULL,
+    origin TEXT    NOT NULL,
+    note   TEXT    NOT NULL,
+    at     INTEGER NOT NULL
+);
+CREATE TRIGGER audit_signed_checkpoints_no_update BEFORE UPDATE ON audit_signed_checkpoints
+BEGIN SELECT RAISE(ABORT, 'signed checkpoints are append-only'); END;
+CREATE TRIGGER audit_signed_checkpoints_no_delete BEFORE DELETE ON audit_signed_checkpoints
+BEGIN SELECT RAISE(ABORT, 'signed checkpoints are append-only'); END;
 "#,
     ),
 ];

@@ -932,6 +932,104 @@ juno_status juno_audit_entries_for(const struct juno *j, const char *subject, si
 juno_status juno_audit_inclusion_proof(const struct juno *j, uint64_t seq, uint64_t tree_size, struct juno_buf *out_proof_json, struct juno_error **err);
 
 /**
+ * Signs and records a checkpoint of the whole log as it is now, in the C2SP
+ * `tlog-checkpoint` / `signed-note` formats, with the Ed25519 key in the
+ * `AUDIT_SIGNING_KEY` setting (never stored in the database). The log is verified first,
+ * and the checkpoint must be consistent with the last one signed.
+ *
+ * - `j`: must not be NULL.
+ * - `out_checkpoint_json`: on success receives a JSON `SignedCheckpoint` object: `origin`,
+ *   `size`, `root` (hex), `note` (the whole signed note, to publish), `at`. The caller frees
+ *   it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Errors: `JUNO_STATUS_CONFIG` when `AUDIT_SIGNING_KEY` is not set;
+ *   `JUNO_STATUS_CORRUPT` when the log fails verification or is not consistent with the
+ *   last signed checkpoint (nothing is signed).
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_sign_checkpoint(struct juno *j, struct juno_buf *out_checkpoint_json, struct juno_error **err);
+
+/**
+ * Every signed checkpoint, oldest first, as a JSON array of `SignedCheckpoint` objects (as
+ * for `juno_audit_sign_checkpoint`).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_checkpoints_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_signed_checkpoints(const struct juno *j, struct juno_buf *out_checkpoints_json, struct juno_error **err);
+
+/**
+ * The public key that checks this engine's signed checkpoints, as a JSON string
+ * (`"<name>+<key ID>+<base64>"`, the C2SP signed-note verifier key): give it to auditors.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_key_json`: on success receives the JSON string; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Errors: `JUNO_STATUS_CONFIG` when `AUDIT_SIGNING_KEY` is not set.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_verifier_key(const struct juno *j, struct juno_buf *out_key_json, struct juno_error **err);
+
+/**
+ * Proof that the first `old_size` entries are a prefix of the first `new_size` (RFC 9162
+ * §2.1.4), as a JSON `ConsistencyProof` object: `old_size`, `new_size`, `path` (hex).
+ * Check it against the two checkpoints' roots.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_proof_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` when `old_size > new_size`;
+ *   `JUNO_STATUS_NOT_FOUND` when the log is shorter than `new_size`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_consistency_proof(const struct juno *j, uint64_t old_size, uint64_t new_size, struct juno_buf *out_proof_json, struct juno_error **err);
+
+/**
+ * Checks an older signed checkpoint (the `note` of a `SignedCheckpoint`, as an auditor
+ * kept it) against the log today: its signature, its origin, and a consistency proof from
+ * it to the whole log.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `note`/`note_len`: the signed note, UTF-8; must not be NULL.
+ * - `verifier_key`/`verifier_key_len`: **optional**: NULL checks the signature with the
+ *   configured signing key's public half; otherwise a verifier key
+ *   (`<name>+<key ID>+<base64>`).
+ * - `out_report_json`: on success receives a JSON `ConsistencyReport` object: `ok`,
+ *   `origin`, `old_size`, `old_root`, `new_size`, `new_root`, `proof` (a
+ *   `ConsistencyProof`), `problems` (in words). A checkpoint that fails a check is still a
+ *   successful call: read `ok`. The caller frees it with `juno_buf_free`. Untouched on
+ *   failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for a note that is not a signed checkpoint or a
+ *   malformed key (the error names `checkpoint` or `verifier_key`); `JUNO_STATUS_CONFIG`
+ *   when no key is given and none is configured.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_verify_since(const struct juno *j, const char *note, size_t note_len, const char *verifier_key, size_t verifier_key_len, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
+ * Writes the whole log, its signed checkpoints and the consistency proofs between them to
+ * the file at `path` as JSON lines (`docs/audit-export.md`), whole or not at all (written
+ * to `<path>.partial`, then renamed). `juno/audit_export_verify.py`, a standalone script
+ * shipped in the Python package, checks such a file without JUNO.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `path`/`path_len`: the file to write, UTF-8; must not be NULL. Replaced if it exists.
+ * - `out_summary_json`: on success receives a JSON `ExportSummary` object: `entries`,
+ *   `checkpoints`, `proofs`, `root` (hex). The caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_audit_verify`.
+ * - Errors: `JUNO_STATUS_IO` naming the path when it cannot be written.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_audit_export_to(const struct juno *j, const char *path, size_t path_len, struct juno_buf *out_summary_json, struct juno_error **err);
+
+/**
  * Scores evidence for a decision: a confidence in [0, 1] from five weighted factors, with
  * the engine's configured weights (`[confidence_weights]`).
  *

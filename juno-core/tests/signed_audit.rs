@@ -302,3 +302,22 @@ fn consistency_proof_arguments_are_checked() {
             .is_empty()
     );
 }
+
+#[test]
+fn export_to_writes_the_file_whole_or_reports_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let juno = open(&db(dir.path()), None, &[]);
+    grow(&juno, 0, 3);
+    let path = dir.path().join("audit.jsonl");
+    let summary = juno.audit().export_to(&path).unwrap();
+    assert_eq!(summary.entries, 3);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 1 + 3 + 1);
+    assert!(!dir.path().join("audit.jsonl.partial").exists());
+    let err = juno
+        .audit()
+        .export_to(&dir.path().join("missing/dir/audit.jsonl"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.to_string().contains("missing/dir"), "{err}");
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds juno-ffi and runs the C tests (test_juno.c, test_governance.c, test_engines.c,
-# test_forecast.c, test_cycle.c, test_batch.c) and the example (example.c):
+# test_forecast.c, test_cycle.c, test_batch.c, test_audit.c) and the example (example.c):
 #   (a) under AddressSanitizer + UndefinedBehaviorSanitizer, linked against the static
 #       library target/debug/libjuno.a;
 #   (b) a plain build under valgrind (errors and definite leaks fail the run).
@@ -31,7 +31,7 @@ engines_fixture="$root/tests/fixtures/engines_fixture.json"
 forecast_fixture="$root/tests/fixtures/forecast_fixture.json"
 cycle_fixture="$root/tests/fixtures/cycle_fixture.json"
 
-for prog in test_juno test_governance test_engines test_forecast test_cycle test_batch test_eval example; do
+for prog in test_juno test_governance test_engines test_forecast test_cycle test_batch test_audit test_eval example; do
   gcc "${cflags[@]}" "${san[@]}" -o "$out/$prog-asan" "$here/$prog.c" "$here/mini_json.c" "${libs[@]}"
   gcc "${cflags[@]}" -O1 -o "$out/$prog" "$here/$prog.c" "$here/mini_json.c" "${libs[@]}"
 done
@@ -57,6 +57,7 @@ run "test_engines (ASan+UBSan)" "$out/test_engines-asan" "$engines_fixture"
 run "test_forecast (ASan+UBSan)" "$out/test_forecast-asan" "$forecast_fixture"
 run "test_cycle (ASan+UBSan)" "$out/test_cycle-asan" "$cycle_fixture"
 run "test_batch (ASan+UBSan)" "$out/test_batch-asan"
+run "test_audit (ASan+UBSan)" "$out/test_audit-asan" "$out/asan"
 # The real-data check (forward protocol) runs under ASan only: under valgrind it would
 # take many minutes; the small files exercise the same code there.
 shared_data="${JUNO_SHARED_DATA:-$root/../shared/data}"
@@ -71,6 +72,7 @@ run "test_engines (valgrind)" "${valgrind[@]}" "$out/test_engines" "$engines_fix
 run "test_forecast (valgrind)" "${valgrind[@]}" "$out/test_forecast" "$forecast_fixture"
 run "test_cycle (valgrind)" "${valgrind[@]}" "$out/test_cycle" "$cycle_fixture"
 run "test_batch (valgrind)" "${valgrind[@]}" "$out/test_batch"
+run "test_audit (valgrind)" "${valgrind[@]}" "$out/test_audit" "$out/valgrind"
 run "test_eval (valgrind)" "${valgrind[@]}" "$out/test_eval" "$out/valgrind"
 run "example (valgrind)" "${valgrind[@]}" "$out/example" "$out/valgrind/example.db"
 

@@ -397,6 +397,39 @@ impl<'a> Audit<'a> {
         Ok(summary)
     }
 
+    /// [`Audit::export`] into the file at `path`, written whole or not at all: the lines go
+    /// to `<path>.partial`, renamed over `path` once complete.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] naming the path when it cannot be written; storage errors.
+    pub fn export_to(&self, path: &std::path::Path) -> crate::Result<ExportSummary> {
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        let io = |p: &std::path::Path, e: std::io::Error| crate::Error::Io {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        };
+        let file = std::fs::File::create(&partial).map_err(|e| io(&partial, e))?;
+        let mut out = std::io::BufWriter::new(file);
+        let summary = self.export(&mut out).and_then(|s| {
+            let file = out.into_inner().map_err(|e| io(&partial, e.into_error()))?;
+            file.sync_all().map_err(|e| io(&partial, e))?;
+            Ok(s)
+        });
+        match summary {
+            Ok(s) => {
+                std::fs::rename(&partial, path).map_err(|e| io(path, e))?;
+                Ok(s)
+            }
+            Err(e) => {
+                // Best effort: the error that stopped the export is the one to report.
+                let _ = std::fs::remove_file(&partial);
+                Err(e)
+            }
+        }
+    }
+
     /// Entries from `from_seq` on, at most `limit`.
     ///
     /// # Errors

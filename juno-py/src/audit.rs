@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use juno_core::Error;
-use juno_core::audit::{AuditEntry, Checkpoint, InclusionProof, VerifyReport};
+use juno_core::audit::{
+    AuditEntry, Checkpoint, ConsistencyProof, ConsistencyReport, ExportSummary, InclusionProof,
+    SignedCheckpoint, SigningKey, VerifyReport,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -101,6 +104,75 @@ impl PyAudit {
             .detach(move || juno.audit().inclusion_proof(seq, tree_size))
             .py(py)?;
         Ok(PyInclusionProof(p))
+    }
+
+    /// Proof that the first `old_size` entries are a prefix of the first `new_size`.
+    fn consistency_proof(
+        &self,
+        py: Python<'_>,
+        old_size: i64,
+        new_size: i64,
+    ) -> PyResult<PyConsistencyProof> {
+        let old_size = non_negative("old_size", old_size).py(py)?;
+        let new_size = non_negative("new_size", new_size).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let p = py
+            .detach(move || juno.audit().consistency_proof(old_size, new_size))
+            .py(py)?;
+        Ok(PyConsistencyProof(p))
+    }
+
+    /// Signs and records a checkpoint of the whole log with `AUDIT_SIGNING_KEY`.
+    fn sign_checkpoint(&self, py: Python<'_>) -> PyResult<PySignedCheckpoint> {
+        let juno = self.engine.get().py(py)?;
+        let c = py.detach(move || juno.audit().sign_checkpoint()).py(py)?;
+        Ok(PySignedCheckpoint(c))
+    }
+
+    /// Every signed checkpoint, oldest first.
+    fn signed_checkpoints(&self, py: Python<'_>) -> PyResult<Vec<PySignedCheckpoint>> {
+        let juno = self.engine.get().py(py)?;
+        let cs = py
+            .detach(move || juno.audit().signed_checkpoints())
+            .py(py)?;
+        Ok(cs.into_iter().map(PySignedCheckpoint).collect())
+    }
+
+    /// The public key that checks this engine's signed checkpoints.
+    fn verifier_key(&self, py: Python<'_>) -> PyResult<String> {
+        let juno = self.engine.get().py(py)?;
+        py.detach(move || juno.audit().verifier_key()).py(py)
+    }
+
+    /// Checks an older signed checkpoint's note against the log today.
+    #[pyo3(signature = (note, verifier_key=None))]
+    fn verify_since(
+        &self,
+        py: Python<'_>,
+        note: String,
+        verifier_key: Option<String>,
+    ) -> PyResult<PyConsistencyReport> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.audit().verify_since(&note, verifier_key.as_deref()))
+            .py(py)?;
+        Ok(PyConsistencyReport(r))
+    }
+
+    /// Writes the log, its signed checkpoints and proofs to `path` as JSON lines.
+    fn export_to(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyExportSummary> {
+        let juno = self.engine.get().py(py)?;
+        let s = py.detach(move || juno.audit().export_to(&path)).py(py)?;
+        Ok(PyExportSummary(s))
+    }
+
+    /// A new random signing key called `name`: `(signing_key, verifier_key)`. Keep the
+    /// first where the configuration is kept (`AUDIT_SIGNING_KEY`); give the second to
+    /// auditors.
+    #[staticmethod]
+    fn generate_signing_key(py: Python<'_>, name: &str) -> PyResult<(String, String)> {
+        let key = SigningKey::generate(name).py(py)?;
+        Ok((key.to_secret_text(), key.verifier_key()))
     }
 
     /// How many entries the log holds.
@@ -298,6 +370,167 @@ impl PyInclusionProof {
             self.0.seq,
             self.0.tree_size,
             self.0.path.len()
+        )
+    }
+}
+
+/// A checkpoint signed in the C2SP `tlog-checkpoint` / `signed-note` formats.
+#[pyclass(frozen, name = "SignedCheckpoint", module = "juno._juno")]
+pub struct PySignedCheckpoint(pub(crate) SignedCheckpoint);
+
+#[pymethods]
+impl PySignedCheckpoint {
+    #[getter]
+    fn origin(&self) -> &str {
+        &self.0.origin
+    }
+    #[getter]
+    fn size(&self) -> u64 {
+        self.0.size
+    }
+    #[getter]
+    fn root(&self) -> &str {
+        &self.0.root
+    }
+    #[getter]
+    fn note(&self) -> &str {
+        &self.0.note
+    }
+    #[getter]
+    fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// The signed checkpoint in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "SignedCheckpoint(origin={:?}, size={}, root={:?})",
+            self.0.origin, self.0.size, self.0.root
+        )
+    }
+}
+
+/// Proof that an older checkpoint's entries are a prefix of a newer one's.
+#[pyclass(frozen, name = "ConsistencyProof", module = "juno._juno")]
+pub struct PyConsistencyProof(pub(crate) ConsistencyProof);
+
+#[pymethods]
+impl PyConsistencyProof {
+    #[getter]
+    fn old_size(&self) -> u64 {
+        self.0.old_size
+    }
+    #[getter]
+    fn new_size(&self) -> u64 {
+        self.0.new_size
+    }
+    #[getter]
+    fn path(&self) -> Vec<String> {
+        self.0.path.clone()
+    }
+    /// True when the proof leads from `old_root` to `new_root` (hex).
+    fn verify(&self, old_root: &str, new_root: &str) -> bool {
+        self.0.verify(old_root, new_root)
+    }
+    /// The proof in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ConsistencyProof(old_size={}, new_size={}, path=<{} hashes>)",
+            self.0.old_size,
+            self.0.new_size,
+            self.0.path.len()
+        )
+    }
+}
+
+/// What `Audit.verify_since()` found.
+#[pyclass(frozen, name = "ConsistencyReport", module = "juno._juno")]
+pub struct PyConsistencyReport(pub(crate) ConsistencyReport);
+
+#[pymethods]
+impl PyConsistencyReport {
+    #[getter]
+    fn ok(&self) -> bool {
+        self.0.ok
+    }
+    #[getter]
+    fn origin(&self) -> &str {
+        &self.0.origin
+    }
+    #[getter]
+    fn old_size(&self) -> u64 {
+        self.0.old_size
+    }
+    #[getter]
+    fn old_root(&self) -> &str {
+        &self.0.old_root
+    }
+    #[getter]
+    fn new_size(&self) -> u64 {
+        self.0.new_size
+    }
+    #[getter]
+    fn new_root(&self) -> &str {
+        &self.0.new_root
+    }
+    #[getter]
+    fn proof(&self) -> PyConsistencyProof {
+        PyConsistencyProof(self.0.proof.clone())
+    }
+    #[getter]
+    fn problems(&self) -> Vec<String> {
+        self.0.problems.clone()
+    }
+    /// The report in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ConsistencyReport(ok={}, old_size={}, new_size={}, problems={:?})",
+            if self.0.ok { "True" } else { "False" },
+            self.0.old_size,
+            self.0.new_size,
+            self.0.problems
+        )
+    }
+}
+
+/// What `Audit.export_to()` wrote.
+#[pyclass(frozen, name = "ExportSummary", module = "juno._juno")]
+pub struct PyExportSummary(pub(crate) ExportSummary);
+
+#[pymethods]
+impl PyExportSummary {
+    #[getter]
+    fn entries(&self) -> u64 {
+        self.0.entries
+    }
+    #[getter]
+    fn checkpoints(&self) -> u64 {
+        self.0.checkpoints
+    }
+    #[getter]
+    fn proofs(&self) -> u64 {
+        self.0.proofs
+    }
+    #[getter]
+    fn root(&self) -> &str {
+        &self.0.root
+    }
+    /// The summary in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ExportSummary(entries={}, checkpoints={}, proofs={}, root={:?})",
+            self.0.entries, self.0.checkpoints, self.0.proofs, self.0.root
         )
     }
 }

@@ -39,7 +39,10 @@ use pyo3::prelude::*;
 pub use crate::agent::{
     PyAgent, PyExecutions, PyExportSource, PyJiraExecutor, PyJiraSource, PySimSource, PySources,
 };
-pub use crate::audit::{PyAudit, PyAuditEntry, PyCheckpoint, PyInclusionProof, PyVerifyReport};
+pub use crate::audit::{
+    PyAudit, PyAuditEntry, PyCheckpoint, PyConsistencyProof, PyConsistencyReport, PyExportSummary,
+    PyInclusionProof, PySignedCheckpoint, PyVerifyReport,
+};
 use crate::errors::CoreResultExt;
 pub use crate::flow::{PyFlow, PyFlowReport, PyTeamFlow};
 pub use crate::forecast::{
@@ -111,6 +114,10 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCheckpoint>()?;
     m.add_class::<PyVerifyReport>()?;
     m.add_class::<PyInclusionProof>()?;
+    m.add_class::<PySignedCheckpoint>()?;
+    m.add_class::<PyConsistencyProof>()?;
+    m.add_class::<PyConsistencyReport>()?;
+    m.add_class::<PyExportSummary>()?;
     m.add_class::<PyReasoning>()?;
     m.add_class::<PyConfidence>()?;
     m.add_class::<PyConfidenceFactor>()?;

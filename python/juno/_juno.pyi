@@ -49,6 +49,10 @@ __all__ = [
     "Checkpoint",
     "VerifyReport",
     "InclusionProof",
+    "SignedCheckpoint",
+    "ConsistencyProof",
+    "ConsistencyReport",
+    "ExportSummary",
     "Reasoning",
     "Confidence",
     "Factor",
@@ -1095,6 +1099,52 @@ class Audit:
         log is shorter than ``tree_size``.
         """
 
+    def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
+        """Proof that the first ``old_size`` entries are a prefix of the first ``new_size``
+        (RFC 9162 §2.1.4); check it with :meth:`ConsistencyProof.verify`.
+
+        :class:`juno.errors.InvalidInputError` when ``old_size > new_size``;
+        :class:`juno.errors.NotFoundError` when the log is shorter than ``new_size``.
+        """
+
+    def sign_checkpoint(self) -> SignedCheckpoint:
+        """Signs and records a checkpoint of the whole log as it is now, in the C2SP
+        ``tlog-checkpoint`` / ``signed-note`` formats, with the Ed25519 key in the
+        ``AUDIT_SIGNING_KEY`` setting (never stored in the database).
+
+        The log is verified first and must be consistent with the last signed checkpoint.
+        :class:`juno.errors.ConfigError` when no key is configured;
+        :class:`juno.errors.CorruptDatabaseError` when the log fails either check (nothing is signed).
+        """
+
+    def signed_checkpoints(self) -> list[SignedCheckpoint]:
+        """Every signed checkpoint, oldest first."""
+
+    def verifier_key(self) -> str:
+        """The public key (``<name>+<key ID>+<base64>``) that checks this engine's signed
+        checkpoints: give it to auditors. :class:`juno.errors.ConfigError` without a key."""
+
+    def verify_since(self, note: str, verifier_key: str | None = None) -> ConsistencyReport:
+        """Checks an older signed checkpoint's ``note`` against the log today: its
+        signature (under ``verifier_key``, default the configured key's public half), its
+        origin, and a consistency proof to the whole log. A failed check is a report with
+        ``ok`` false; a malformed note or key raises :class:`juno.errors.InvalidInputError`.
+        """
+
+    def export_to(self, path: str | os.PathLike[str]) -> ExportSummary:
+        """Writes the log, its signed checkpoints and the consistency proofs between them
+        to ``path`` as JSON lines (``docs/audit-export.md``), whole or not at all.
+        ``python -m juno.audit_export_verify`` checks the file without JUNO.
+        :class:`juno.errors.JunoIOError` when the path cannot be written.
+        """
+
+    @staticmethod
+    def generate_signing_key(name: str) -> tuple[str, str]:
+        """A new random Ed25519 key called ``name``: ``(signing_key, verifier_key)``. Keep
+        the first where the configuration is kept (``AUDIT_SIGNING_KEY``); give the second
+        to auditors. :class:`juno.errors.InvalidInputError` for a name with ``+`` or spaces.
+        """
+
     def count(self) -> int:
         """How many entries the log holds (``len(audit)`` gives the same)."""
 
@@ -1220,6 +1270,95 @@ class InclusionProof:
 
     def to_dict(self) -> dict[str, Any]:
         """The proof in the core's JSON shape."""
+
+@final
+class SignedCheckpoint:
+    """A checkpoint signed in the C2SP ``tlog-checkpoint`` / ``signed-note`` formats."""
+
+    @property
+    def origin(self) -> str:
+        """The log's name, the note's first line."""
+
+    @property
+    def size(self) -> int:
+        """How many entries it covers."""
+
+    @property
+    def root(self) -> str:
+        """The RFC 6962 Merkle root, hex (the note holds it in base64)."""
+
+    @property
+    def note(self) -> str:
+        """The whole signed note, to publish: standard tooling verifies it."""
+
+    @property
+    def at(self) -> datetime: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The signed checkpoint in the core's JSON shape."""
+
+@final
+class ConsistencyProof:
+    """Proof that an older checkpoint's entries are a prefix of a newer one's."""
+
+    @property
+    def old_size(self) -> int: ...
+    @property
+    def new_size(self) -> int: ...
+    @property
+    def path(self) -> list[str]:
+        """The proof's subtree roots, hex, in RFC 9162's order."""
+
+    def verify(self, old_root: str, new_root: str) -> bool:
+        """True when the proof leads from ``old_root`` to ``new_root`` (hex)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The proof in the core's JSON shape."""
+
+@final
+class ConsistencyReport:
+    """What :meth:`Audit.verify_since` found."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the signature, the origin and the consistency proof all check out."""
+
+    @property
+    def origin(self) -> str: ...
+    @property
+    def old_size(self) -> int: ...
+    @property
+    def old_root(self) -> str: ...
+    @property
+    def new_size(self) -> int:
+        """Entries in the log today."""
+
+    @property
+    def new_root(self) -> str: ...
+    @property
+    def proof(self) -> ConsistencyProof: ...
+    @property
+    def problems(self) -> list[str]:
+        """What was wrong, in words."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class ExportSummary:
+    """What :meth:`Audit.export_to` wrote."""
+
+    @property
+    def entries(self) -> int: ...
+    @property
+    def checkpoints(self) -> int: ...
+    @property
+    def proofs(self) -> int: ...
+    @property
+    def root(self) -> str:
+        """The Merkle root over all exported entries, hex."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary in the core's JSON shape."""
 
 @final
 class Reasoning:

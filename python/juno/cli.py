@@ -13,8 +13,11 @@
     juno roles list [--user USER] [--include-revoked] [--db PATH] [--json]
     juno governance pending [--role ROLE] [--team TEAM] [--db PATH] [--json]
     juno governance process-deadlines [--db PATH] [--json]
-    juno audit verify [--checkpoint FILE.json] [--db PATH] [--json]
+    juno audit verify [--checkpoint FILE.json] [--since NOTE] [--key VKEY] [--db PATH] [--json]
     juno audit checkpoint [--out FILE.json] [--db PATH]
+    juno audit keygen NAME [--out FILE]
+    juno audit sign [--out NOTE] [--db PATH]
+    juno audit export --out FILE.jsonl [--db PATH] [--json]
     juno sync (--sim | --jira | --export FILE) [--json]
     juno cycle [--sim | --jira | --export FILE] [--dry-run] [--options JSON] [--json]
     juno agent run [--sim | --jira | --export FILE] [--interval MINUTES] [--max-cycles N]
@@ -42,7 +45,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
-from juno._juno import ApprovalRequest, Checkpoint, Juno, __version__
+from juno._juno import ApprovalRequest, Audit, Checkpoint, Juno, __version__
 from juno.errors import JunoError, NotFoundError
 
 PROG = "juno"
@@ -261,14 +264,32 @@ def _read_checkpoint(path: str) -> Checkpoint:
         raise _Failure(f"`{path}` is not a checkpoint: {e}") from None
 
 
+def _read_text(path: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as e:
+        raise _Failure(f"cannot read {what} `{path}`: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise _Failure(f"{what} `{path}` is not UTF-8 text") from None
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     saved = _read_checkpoint(args.checkpoint) if args.checkpoint is not None else None
+    note = _read_text(args.since, "checkpoint note") if args.since is not None else None
+    if args.key is not None and note is None:
+        raise _Failure("--key checks the signature of a --since checkpoint; give --since too")
     with _open(args, create=False) as j:
         report = j.audit.verify(saved)
+        since = j.audit.verify_since(note, args.key) if note is not None else None
         where = j.path or ":memory:"
+    ok = report.ok and (since is None or since.ok)
     if args.json:
-        _print_json(report.to_dict())
-        return 0 if report.ok else 1
+        data = report.to_dict()
+        if since is not None:
+            data["since"] = since.to_dict()
+        _print_json(data)
+        return 0 if ok else 1
     print(f"database:      {where}")
     print(f"audit log:     {'ok' if report.ok else 'FAILED'}")
     print(f"entries:       {report.entries}")
@@ -279,7 +300,62 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             print(f"first bad seq: {report.first_bad_seq}")
         for problem in report.problems:
             print(f"  {problem}")
-    return 0 if report.ok else 1
+    if since is not None:
+        print(f"since:         {'ok' if since.ok else 'FAILED'} ({since.origin}, "
+              f"{since.old_size} -> {since.new_size} entries, "
+              f"proof of {len(since.proof.path)} hashes)")
+        for problem in since.problems:
+            print(f"  {problem}")
+    return 0 if ok else 1
+
+
+def _write_new(path: str, text: str, mode: int = 0o644) -> None:
+    """Writes a file that must not exist yet (never overwrites a key or a checkpoint)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        raise _Failure(f"`{path}` already exists; remove it or choose another path") from None
+    except OSError as e:
+        raise _Failure(f"cannot write `{path}`: {e.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def cmd_audit_keygen(args: argparse.Namespace) -> int:
+    signing, verifier = Audit.generate_signing_key(args.name)
+    if args.out is None:
+        print(f"AUDIT_SIGNING_KEY={signing}")
+    else:
+        # Only the owner may read a key file.
+        _write_new(args.out, signing + "\n", 0o600)
+        print(f"signing key written to {args.out} (mode 600): set AUDIT_SIGNING_KEY to its text")
+    print(f"verifier key: {verifier}")
+    return 0
+
+
+def cmd_audit_sign(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        signed = j.audit.sign_checkpoint()
+    if args.out is None:
+        print(signed.note, end="")
+    else:
+        _write_new(args.out, signed.note)
+        print(f"signed checkpoint of {signed.size} entries written to {args.out}; "
+              "publish it or keep a copy off this host")
+    return 0
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        summary = j.audit.export_to(args.out)
+    if args.json:
+        _print_json(summary.to_dict())
+        return 0
+    print(f"exported {summary.entries} entries, {summary.checkpoints} signed checkpoints and "
+          f"{summary.proofs} consistency proofs to {args.out}")
+    print(f"root: {summary.root}")
+    print(f"check it without JUNO: python -m juno.audit_export_verify {args.out} --key VKEY")
+    return 0
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
@@ -464,8 +540,38 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE.json",
         help="also check against a checkpoint saved by `juno audit checkpoint --out`",
     )
+    p.add_argument(
+        "--since",
+        metavar="NOTE",
+        help="also check that the log extends an older signed checkpoint (a file written "
+        "by `juno audit sign --out`): its signature, origin and a consistency proof",
+    )
+    p.add_argument(
+        "--key",
+        metavar="VKEY",
+        help="the verifier key for --since (default: the public half of AUDIT_SIGNING_KEY)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_audit_verify)
+    p = audit_cmds.add_parser("keygen", help="make a new Ed25519 key for signing checkpoints")
+    p.add_argument("name", metavar="NAME", help="the key's name, e.g. juno.example.com/audit")
+    p.add_argument("--out", metavar="FILE", help="write the signing key to a new file (mode 600)")
+    p.set_defaults(func=cmd_audit_keygen)
+    p = audit_cmds.add_parser(
+        "sign",
+        parents=[db_opt],
+        help="sign a checkpoint with AUDIT_SIGNING_KEY (C2SP signed note) and print or save it",
+    )
+    p.add_argument("--out", metavar="NOTE", help="write it to a new file instead of stdout")
+    p.set_defaults(func=cmd_audit_sign)
+    p = audit_cmds.add_parser(
+        "export",
+        parents=[db_opt],
+        help="write the log, signed checkpoints and proofs as JSON lines",
+    )
+    p.add_argument("--out", metavar="FILE.jsonl", required=True, help="the file to write")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_audit_export)
     p = audit_cmds.add_parser(
         "checkpoint", parents=[db_opt], help="record a checkpoint and print or save it"
     )

@@ -259,7 +259,9 @@ impl VerifierKey {
 
 /// Splits a signed note at its blank line into (text with its final newline, signature lines).
 pub(crate) fn split_note<'n>(field: &str, note: &'n str) -> Result<(&'n str, &'n str)> {
-    let i = note.find("\n\n").ok_or_else(|| {
+    // The last blank line: signature lines never hold one, the text may (as Go's
+    // `note.Open` reads it).
+    let i = note.rfind("\n\n").ok_or_else(|| {
         Error::invalid(
             field,
             "a signed note has a blank line before its signatures",

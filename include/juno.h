@@ -775,11 +775,13 @@ juno_status juno_governance_pending(const struct juno *j, const char *role, size
 /**
  * Moves every pending request whose deadline has passed (by the engine's clock): to the
  * next role with `AUTO_ESCALATION` on, else — or at the top of the chain — to `expired`.
- * A timeout never approves anything. Idempotent.
+ * A timeout never approves anything. Also expires approved requests not executed within
+ * `EXECUTION_WINDOW_HOURS` of their approval (`lapsed`). Idempotent.
  *
  * - `j`: must not be NULL.
- * - `out_report_json`: on success receives `{"escalated":[ids],"expired":[ids]}`; the
- *   caller frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `out_report_json`: on success receives
+ *   `{"escalated":[ids],"expired":[ids],"lapsed":[ids]}`; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
  * - `err`: optional, as for `juno_governance_assign_role`.
  * - Errors: storage errors; on error nothing moves.
  * - Thread safety: safe to call while other threads use `j`, and from several processes
@@ -813,8 +815,9 @@ juno_status juno_governance_process_deadlines(struct juno *j, struct juno_buf *o
  *   failure. Must not be NULL.
  * - `err`: optional, as for `juno_governance_assign_role`.
  * - Errors: `JUNO_STATUS_PERMISSION_DENIED` when `action_json` is not the approved action,
- *   `JUNO_STATUS_INVALID_STATE` when the request is not approved or already claimed (both
- *   audited as `refused`, and the executor is not called), `JUNO_STATUS_NOT_FOUND`,
+ *   `JUNO_STATUS_INVALID_STATE` when the request is not approved, already claimed, or its
+ *   approval is older than `EXECUTION_WINDOW_HOURS` (it lapses to `expired`) (all audited
+ *   as `refused`, and the executor is not called), `JUNO_STATUS_NOT_FOUND`,
  *   `JUNO_STATUS_INVALID_INPUT` for malformed `action_json`. If recording the outcome fails
  *   after the executor ran (a storage error), the error is returned and the request stays
  *   `executing`: it is never executed twice.

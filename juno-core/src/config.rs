@@ -259,6 +259,12 @@ pub struct Config {
     /// before a request escalates or expires — it caps every role's
     /// `approval_rules.deadline_hours` and is the deadline of a role without one.
     pub approval_timeout_hours: u32,
+    /// `EXECUTION_WINDOW_HOURS` (default 72, at least 1): how long an approval stays good.
+    /// An approved action not executed within this many hours of its approval expires
+    /// (`request_approval_lapsed`) and must be proposed and approved again: the Jira state
+    /// it was approved against may have moved on. Three days by default: a daily agent
+    /// cycle executes what people approved between cycles, with a weekend's margin.
+    pub execution_window_hours: u32,
     /// `AUTO_ESCALATION` (default true).
     pub auto_escalation: bool,
     /// `FORECAST_TRIALS` (default 10,000; 100 to 1,000,000): Monte Carlo trials per sprint
@@ -320,6 +326,7 @@ impl Default for Config {
             autonomous_actions: false,
             supervisor_mode: false,
             approval_timeout_hours: 24,
+            execution_window_hours: 72,
             auto_escalation: true,
             forecast_trials: crate::forecast::FORECAST_TRIALS,
             compliance_monitoring: true,
@@ -369,6 +376,7 @@ const FLAT_KEYS: &[&str] = &[
     "AUTONOMOUS_ACTIONS",
     "SUPERVISOR_MODE",
     "APPROVAL_TIMEOUT_HOURS",
+    "EXECUTION_WINDOW_HOURS",
     "AUTO_ESCALATION",
     "FORECAST_TRIALS",
     "COMPLIANCE_MONITORING",
@@ -508,6 +516,7 @@ impl Config {
             "AUTONOMOUS_ACTIONS" => self.autonomous_actions = parse_bool(name, v)?,
             "SUPERVISOR_MODE" => self.supervisor_mode = parse_bool(name, v)?,
             "APPROVAL_TIMEOUT_HOURS" => self.approval_timeout_hours = parse_num(name, v)?,
+            "EXECUTION_WINDOW_HOURS" => self.execution_window_hours = parse_num(name, v)?,
             "AUTO_ESCALATION" => self.auto_escalation = parse_bool(name, v)?,
             "FORECAST_TRIALS" => self.forecast_trials = parse_num(name, v)?,
             "COMPLIANCE_MONITORING" => self.compliance_monitoring = parse_bool(name, v)?,
@@ -681,6 +690,12 @@ impl Config {
         if self.approval_timeout_hours == 0 {
             return Err(Error::config(
                 "APPROVAL_TIMEOUT_HOURS",
+                "must be at least 1",
+            ));
+        }
+        if self.execution_window_hours == 0 {
+            return Err(Error::config(
+                "EXECUTION_WINDOW_HOURS",
                 "must be at least 1",
             ));
         }

@@ -9,7 +9,7 @@ use chrono::Duration;
 use juno_core::config::DatabaseUrl;
 use juno_core::governance::{Action, ApprovalRequest, Executor, Proposal, RequestStatus};
 use juno_core::model::{ImpactLevel, Role};
-use juno_core::{Config, ErrorKind, Juno, ManualClock};
+use juno_core::{Clock, Config, ErrorKind, Juno, ManualClock};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -679,7 +679,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     /// Random sequences by random users never execute without a valid approval for that
-    /// digest, never leave a request in two queues or none, and always verify.
+    /// digest (nor after the approval's execution window), never leave a request in two
+    /// queues or none, and always verify.
     #[test]
     fn the_state_machine_stays_safe(ops in prop::collection::vec(op(), 1..40)) {
         let (juno, clock) = engine_with(&[("AUTONOMOUS_ACTIONS", "true")]);
@@ -710,10 +711,16 @@ proptest! {
                 Op::Execute(r, right) => if let Some(id) = pick(r) {
                     let mut a = gov.get(id).unwrap().action;
                     if !right { a.parameters = json!({ "assignee": "mallory" }); }
-                    let before = gov.get(id).unwrap().status;
+                    let req = gov.get(id).unwrap();
+                    let before = req.status;
                     let res = gov.execute(id, &a, &mut recorder);
                     let approved = matches!(before, RequestStatus::Approved | RequestStatus::AutoApproved);
-                    prop_assert_eq!(res.is_ok(), approved && right, "execute {:?} from {:?}", id, before);
+                    // An approval is good for the execution window (72 h by default) only.
+                    let fresh = req.decided_at.is_some_and(|d| clock.now() - d < Duration::hours(72));
+                    prop_assert_eq!(res.is_ok(), approved && right && fresh, "execute {:?} from {:?}", id, before);
+                    if approved && !fresh {
+                        prop_assert_eq!(gov.get(id).unwrap().status, RequestStatus::Expired);
+                    }
                 },
             }
             // Queues: every pending request is in exactly its role's queue; nothing else is queued.
@@ -817,4 +824,108 @@ fn two_processes_sweeping_deadlines_at_once_move_each_request_once() {
             "{events:?}"
         );
     }
+}
+
+// ---- the execution window ---------------------------------------------------------------
+
+#[test]
+fn an_approval_lapses_after_the_execution_window() {
+    let (juno, clock) = engine_with(&[("EXECUTION_WINDOW_HOURS", "6")]);
+    let gov = juno.governance();
+    gov.assign_role("lead", Role::TeamLead, &["a"], "root")
+        .unwrap();
+    let approve = |gov: &juno_core::governance::Governance<'_>| {
+        let r = gov
+            .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+            .unwrap();
+        gov.approve(r.id, "lead", &r.digest).unwrap()
+    };
+    // Within the window: it runs.
+    let fresh = approve(&gov);
+    clock.advance(Duration::hours(5));
+    let mut rec = Recorder::default();
+    assert_eq!(
+        gov.execute(fresh.id, &fresh.action, &mut rec)
+            .unwrap()
+            .status,
+        RequestStatus::Executed
+    );
+    // Past it: refused, expired, audited; it never runs.
+    let stale = approve(&gov);
+    clock.advance(Duration::hours(6));
+    let err = gov.execute(stale.id, &stale.action, &mut rec).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidState);
+    assert!(err.to_string().contains("execution window"), "{err}");
+    assert_eq!(gov.get(stale.id).unwrap().status, RequestStatus::Expired);
+    assert_eq!(rec.0.len(), 1);
+    let events: Vec<String> = juno
+        .audit()
+        .entries_for(&format!("request:{}", stale.id))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(
+        events[events.len() - 2..],
+        ["request_approval_lapsed".to_string(), "refused".to_string()]
+    );
+    // Approving it again is not possible: it must be proposed again.
+    assert_eq!(
+        gov.approve(stale.id, "lead", &stale.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidState
+    );
+
+    // process_deadlines lapses what nobody tried to execute.
+    let idle = approve(&gov);
+    clock.advance(Duration::hours(7));
+    let report = gov.process_deadlines().unwrap();
+    assert_eq!(report.lapsed, [idle.id]);
+    assert_eq!(gov.get(idle.id).unwrap().status, RequestStatus::Expired);
+    assert!(
+        gov.process_deadlines().unwrap().lapsed.is_empty(),
+        "idempotent"
+    );
+    assert_eq!(gov.compliance_report().unwrap().violations, 0);
+}
+
+#[test]
+fn compliance_flags_an_execution_outside_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let open = |window: &str| {
+        let map: BTreeMap<String, String> =
+            [("EXECUTION_WINDOW_HOURS".to_string(), window.to_string())].into();
+        let mut config = Config::from_settings(&map).unwrap();
+        config.database_url = DatabaseUrl::Sqlite(path.clone());
+        let clock = Arc::new(ManualClock::at_millis(T0));
+        (Juno::open(config).unwrap().with_clock(clock.clone()), clock)
+    };
+    let id = {
+        let (juno, clock) = open("24");
+        let gov = juno.governance();
+        gov.assign_role("lead", Role::TeamLead, &["a"], "root")
+            .unwrap();
+        let r = gov
+            .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+            .unwrap();
+        gov.approve(r.id, "lead", &r.digest).unwrap();
+        clock.advance(Duration::hours(3));
+        gov.execute(r.id, &r.action, &mut Recorder::default())
+            .unwrap();
+        assert_eq!(gov.compliance_report().unwrap().violations, 0);
+        r.id
+    };
+    // Judged by a 2-hour window, that execution came an hour too late.
+    let (juno, _) = open("2");
+    let report = juno.governance().compliance_report().unwrap();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "executed_outside_window")
+        .unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(f.subject, format!("request:{id}"));
+    assert_eq!(f.evidence.len(), 2, "the approval and the execution");
+    assert!(f.message.contains("3.0 h"), "{}", f.message);
 }

@@ -258,16 +258,20 @@ fn requests_from_before_calibration_keep_their_confidence_as_the_raw_score() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE confidence_calibrations;
+            "DROP TABLE audit_signed_checkpoints;
+             DROP TABLE confidence_calibrations;
              ALTER TABLE approval_requests DROP COLUMN calibration;
              ALTER TABLE approval_requests DROP COLUMN raw_confidence;
-             DELETE FROM schema_migrations WHERE version = 5;
+             DELETE FROM schema_migrations WHERE version >= 5;
              PRAGMA user_version = 4;",
         )
         .unwrap();
     }
     let juno = Juno::open_path(&path).unwrap();
-    assert_eq!(juno.store().schema_version().unwrap(), 5);
+    assert_eq!(
+        juno.store().schema_version().unwrap(),
+        juno_core::store::SCHEMA_VERSION
+    );
     let r = juno.governance().get(id).unwrap();
     assert_eq!((r.confidence, r.raw_confidence), (0.42, 0.42));
     assert_eq!(r.calibration, None);

@@ -967,6 +967,10 @@ class DeadlineReport:
     def expired(self) -> list[int]:
         """Requests that expired."""
 
+    @property
+    def lapsed(self) -> list[int]:
+        """Approved requests not executed within ``EXECUTION_WINDOW_HOURS``: now expired."""
+
     def to_dict(self) -> dict[str, Any]:
         """The report in the core's JSON shape."""
 

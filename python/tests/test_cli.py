@@ -314,7 +314,7 @@ def test_governance_process_deadlines(tmp_path: Path) -> None:
     # Most overdue first: replan's ENGINEERING_MANAGER had 4 h, priority's TEAM_LEAD 24 h.
     assert out.splitlines() == [f"escalated 2: {ids['replan']}, {ids['priority']}", "expired   0"]
     report = json.loads(ok(run(tmp_path, "governance", "process-deadlines", "--json", "--db", str(path))))
-    assert report == {"escalated": [], "expired": []}
+    assert report == {"escalated": [], "expired": [], "lapsed": []}
     with juno.Juno(path) as j:
         assert j.governance.get(ids["replan"]).role == "DIRECTOR"
     # Without AUTO_ESCALATION, a missed deadline expires.

@@ -215,7 +215,7 @@ def test_decisions_escalation_and_deadlines(j: juno.Juno) -> None:
     j.set_clock(T0 + timedelta(days=30))
     report = gov.process_deadlines()
     assert report.escalated == [b.id] and report.expired == []
-    assert report.to_dict() == {"escalated": [b.id], "expired": []}
+    assert report.to_dict() == {"escalated": [b.id], "expired": [], "lapsed": []}
     assert gov.get(b.id).role == "ENGINEERING_MANAGER"
     assert gov.process_deadlines().escalated == []  # idempotent until the next deadline
 
@@ -276,6 +276,35 @@ def test_execute_calls_the_executor_once_with_the_action(j: juno.Juno) -> None:
         j.governance.execute(r.id, r.action, executor)
     assert len(calls) == 1
     assert j.governance.compliance_report().violations == 0
+
+
+def test_an_approval_lapses_after_the_execution_window(j: juno.Juno) -> None:
+    calls: list[dict[str, Any]] = []
+    stale = _approved(j)
+    j.set_clock(j.now() + timedelta(hours=72))  # EXECUTION_WINDOW_HOURS, default 72
+    with pytest.raises(InvalidStateError, match="execution window"):
+        j.governance.execute(stale.id, stale.action, calls.append)
+    assert calls == []
+    assert j.governance.get(stale.id).status == "expired"
+    events = [e.event for e in j.audit.entries_for(f"request:{stale.id}")]
+    assert events[-2:] == ["request_approval_lapsed", "refused"]
+
+    idle = _approved(j)
+    j.set_clock(j.now() + timedelta(hours=72))
+    report = j.governance.process_deadlines()
+    assert report.lapsed == [idle.id] and report.to_dict()["lapsed"] == [idle.id]
+    assert j.governance.compliance_report().violations == 0
+
+
+def test_the_execution_window_is_a_setting(db_path: Path) -> None:
+    with juno.Juno(db_path, now=T0, settings={"EXECUTION_WINDOW_HOURS": "2"}) as engine:
+        engine.governance.assign_role(TL, "TEAM_LEAD", ["team_alpha"], by="admin@company.com")
+        r = _approved(engine)
+        engine.set_clock(engine.now() + timedelta(hours=2))
+        with pytest.raises(InvalidStateError, match="2-hour"):
+            engine.governance.execute(r.id, r.action, lambda a: None)
+    with pytest.raises(ConfigError, match="EXECUTION_WINDOW_HOURS"):
+        juno.Juno(db_path, settings={"EXECUTION_WINDOW_HOURS": "0"})
 
 
 def test_an_executor_that_raises_ends_execution_failed(j: juno.Juno) -> None:

@@ -571,6 +571,53 @@ static void test_executors(void) {
   juno_free(j);
 }
 
+/* ---- the execution window ------------------------------------------------------------ */
+
+/* An auto-approved request not executed within EXECUTION_WINDOW_HOURS lapses: execute is
+ * refused (INVALID_STATE), the executor never runs, the request is expired; another one
+ * lapses through process_deadlines, which lists it under "lapsed". */
+static void test_execution_window(void) {
+  static const char settings[] =
+      "{\"AUTONOMOUS_ACTIONS\":\"true\",\"EXECUTION_WINDOW_HOURS\":\"2\"}";
+  static const int64_t T = 1767225600000; /* 2026-01-01T00:00:00Z */
+  juno *j = open_memory(settings, strlen(settings));
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  counter c = {0, 0, "", NULL, 0, ""};
+  mj_value *a = NULL, *b = NULL, *v = NULL;
+  int64_t ida = 0, idb = 0, lapsed = 0;
+  char status[32];
+  if (j == NULL) return;
+  ok(juno_set_clock(j, T, &err), &err, "set_clock");
+  a = submit(j, AUTO, strlen(AUTO));
+  b = submit(j, AUTO, strlen(AUTO));
+  CHECK(mj_int(mj_get(a, "id"), &ida) && mj_int(mj_get(b, "id"), &idb), "no ids");
+  CHECK(mj_str_eq(mj_get(a, "status"), "auto_approved"), "not auto-approved");
+  ok(juno_set_clock(j, T + 2 * 3600000, &err), &err, "set_clock(+2h)");
+  {
+    const mj_value *action = mj_get(a, "action");
+    if (action != NULL) {
+      fails_with(juno_governance_execute(j, ida, action->src, action->src_len, count_calls, &c,
+                                         &buf, &err),
+                 &err, JUNO_STATUS_INVALID_STATE, "execute(lapsed approval)");
+    }
+  }
+  CHECK(c.calls == 0, "the executor ran %d times on a lapsed approval", c.calls);
+  CHECK(buf.data == NULL, "buffer written on failure");
+  status_of(j, ida, status, sizeof status);
+  CHECK(strcmp(status, "expired") == 0, "a lapsed approval left the request %s", status);
+  if (ok(juno_governance_process_deadlines(j, &buf, &err), &err, "process_deadlines")) {
+    v = parse_buf(&buf, "deadline report");
+    CHECK(mj_len(mj_get(v, "lapsed")) == 1 && mj_int(mj_at(mj_get(v, "lapsed"), 0), &lapsed) &&
+              lapsed == idb,
+          "process_deadlines did not lapse request %lld", (long long)idb);
+    mj_free(v);
+  }
+  mj_free(a);
+  mj_free(b);
+  juno_free(j);
+}
+
 /* ---- exactly once, from several threads ---------------------------------------------- */
 
 #define THREADS 4
@@ -775,6 +822,7 @@ int main(int argc, char **argv) {
   test_settings();
   test_boundary();
   test_executors();
+  test_execution_window();
   test_exactly_once();
   test_audit_file(argv[2]);
 

@@ -34,6 +34,8 @@ impl Agent<'_> {
         // First what a crash interrupted: released actions then run with the rest.
         if !options.dry_run {
             self.recover(&mut outbox, &mut executed, &mut held)?;
+            // Approvals past their execution window expire (audited) and never run.
+            self.juno.governance().lapse_approvals()?;
         }
         let approved = self.juno.store().read(|c| {
             requests_where(
@@ -42,6 +44,13 @@ impl Agent<'_> {
                 None,
             )
         })?;
+        // A dry run writes nothing, so it leaves lapsed approvals in place: it only skips
+        // them, as the real run would have expired them.
+        let (now, window) = (self.juno.now(), self.juno.governance().window());
+        let approved: Vec<_> = approved
+            .into_iter()
+            .filter(|r| r.decided_at.is_none_or(|d| now - d < window))
+            .collect();
         // Each entry: the stored action to execute (none in a dry run) and its report.
         let mut queue: Vec<(Option<Action>, ActReport)> = Vec::new();
         for r in &approved {

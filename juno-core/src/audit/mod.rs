@@ -118,10 +118,12 @@ pub enum AuditEvent {
     /// A request left `executing` by a crash was resolved: executed (the executor's marker
     /// shows its writes were made) or released to run again (nothing was written).
     RequestRecovered,
+    /// An approved request was not executed within the execution window and expired.
+    RequestApprovalLapsed,
 }
 
 /// Every event, in declaration order.
-pub const ALL_AUDIT_EVENTS: [AuditEvent; 14] = [
+pub const ALL_AUDIT_EVENTS: [AuditEvent; 15] = [
     AuditEvent::RoleAssigned,
     AuditEvent::RoleRevoked,
     AuditEvent::RequestSubmitted,
@@ -136,6 +138,7 @@ pub const ALL_AUDIT_EVENTS: [AuditEvent; 14] = [
     AuditEvent::RequestExecutionFailed,
     AuditEvent::Refused,
     AuditEvent::RequestRecovered,
+    AuditEvent::RequestApprovalLapsed,
 ];
 
 impl AuditEvent {
@@ -156,6 +159,7 @@ impl AuditEvent {
             AuditEvent::RequestExecutionFailed => "request_execution_failed",
             AuditEvent::Refused => "refused",
             AuditEvent::RequestRecovered => "request_recovered",
+            AuditEvent::RequestApprovalLapsed => "request_approval_lapsed",
         }
     }
 

@@ -90,6 +90,14 @@ pub struct Routing {
     pub decision: Option<serde_json::Value>,
 }
 
+/// What claiming a request for execution found.
+enum Claim {
+    /// Claimed: run the action, approved by this user (or `juno`).
+    Ready(String),
+    /// The approval (made at this time) lapsed; the request expired.
+    Lapsed(DateTime<Utc>),
+}
+
 /// What the deadline rule did to one request.
 enum DeadlineMove {
     Escalated,
@@ -704,6 +712,7 @@ impl<'a> Governance<'a> {
                     DeadlineMove::Expired => report.expired.push(id),
                 }
             }
+            report.lapsed = self.lapse_all_in(tx, &mut audit, now)?;
             Ok(report)
         })
     }
@@ -800,6 +809,72 @@ impl<'a> Governance<'a> {
         Ok(DeadlineMove::Expired)
     }
 
+    /// Expires every approval whose execution window has passed (what
+    /// [`Governance::process_deadlines`] does for approvals), for the agent cycle's act
+    /// stage, which must not spend its write budget on them.
+    pub(crate) fn lapse_approvals(&self) -> Result<Vec<RequestId>> {
+        let now = self.now();
+        self.juno.store().write(|tx| {
+            let mut audit = Appender::new(tx)?;
+            self.lapse_all_in(tx, &mut audit, now)
+        })
+    }
+
+    fn lapse_all_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        audit: &mut Appender,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RequestId>> {
+        let mut lapsed = Vec::new();
+        for (id, digest, decided_at) in sql::lapsed(tx, ms(now - self.window()))? {
+            self.lapse_in(tx, audit, id, &digest, decided_at, now)?;
+            lapsed.push(id);
+        }
+        Ok(lapsed)
+    }
+
+    /// How long an approval stays good (`EXECUTION_WINDOW_HOURS`).
+    pub(crate) fn window(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.juno.config().execution_window_hours))
+    }
+
+    /// Expires an approved request whose execution window has passed, with its audit entry.
+    fn lapse_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        audit: &mut Appender,
+        id: RequestId,
+        digest: &str,
+        decided_at_ms: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now_ms = ms(now);
+        let t = Transition {
+            reason: Some("execution window passed"),
+            ..Transition::default()
+        };
+        let approved = [RequestStatus::Approved, RequestStatus::AutoApproved];
+        if !sql::transition(tx, id, &approved, RequestStatus::Expired, now_ms, &t)? {
+            return Err(Error::InvalidState {
+                reason: format!("request {id} changed while its approval lapsed"),
+            });
+        }
+        audit.append(
+            tx,
+            now_ms,
+            "juno",
+            AuditEvent::RequestApprovalLapsed,
+            &subject(id),
+            &json!({
+                "action_digest": digest,
+                "approved_at": crate::store::from_ms(decided_at_ms).to_rfc3339(),
+                "execution_window_hours": self.juno.config().execution_window_hours,
+            }),
+        )?;
+        Ok(())
+    }
+
     /// Executes request `id`'s action exactly once, if and only if it was approved (by a
     /// human or policy) for the digest of exactly `action`.
     ///
@@ -807,9 +882,13 @@ impl<'a> Governance<'a> {
     /// caller — another thread or process — gets [`Error::InvalidState`]; then `executor`
     /// runs; then the outcome (`executed` or `execution_failed`) is recorded.
     ///
+    /// An approval older than `EXECUTION_WINDOW_HOURS` lapses here instead: the request
+    /// expires (audited) and the call is refused.
+    ///
     /// # Errors
     /// [`Error::PermissionDenied`] when `action` is not the approved action,
-    /// [`Error::InvalidState`] when the request is not approved or already claimed.
+    /// [`Error::InvalidState`] when the request is not approved, already claimed, or its
+    /// approval lapsed.
     pub fn execute(
         &self,
         id: RequestId,
@@ -817,10 +896,21 @@ impl<'a> Governance<'a> {
         executor: &mut dyn Executor,
     ) -> Result<ApprovalRequest> {
         let actor = "juno";
-        let now_ms = ms(self.now());
+        let now = self.now();
+        let now_ms = ms(now);
         let digest = action.digest();
+        let window = self.window();
         let claim = self.juno.store().write(|tx| {
             let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            let approved = [RequestStatus::Approved, RequestStatus::AutoApproved];
+            if let Some(decided_at) = req.decided_at.filter(|_| approved.contains(&req.status)) {
+                if now - decided_at >= window {
+                    // Committed with this transaction; the caller is refused below.
+                    let mut audit = Appender::new(tx)?;
+                    self.lapse_in(tx, &mut audit, id, &req.digest, ms(decided_at), now)?;
+                    return Ok(Claim::Lapsed(decided_at));
+                }
+            }
             if digest != req.digest {
                 return Err(Error::PermissionDenied {
                     reason: format!(
@@ -830,7 +920,6 @@ impl<'a> Governance<'a> {
                     ),
                 });
             }
-            let approved = [RequestStatus::Approved, RequestStatus::AutoApproved];
             if !sql::transition(
                 tx,
                 id,
@@ -851,10 +940,24 @@ impl<'a> Governance<'a> {
                 &subject(id),
                 &json!({ "action_digest": digest }),
             )?;
-            Ok(req.decided_by.unwrap_or_else(|| actor.to_owned()))
+            Ok(Claim::Ready(
+                req.decided_by.unwrap_or_else(|| actor.to_owned()),
+            ))
         });
         let approved_by = match claim {
-            Ok(by) => by,
+            Ok(Claim::Ready(by)) => by,
+            Ok(Claim::Lapsed(decided_at)) => {
+                let e = Error::InvalidState {
+                    reason: format!(
+                        "request {id} was approved at {} and not executed within the {}-hour \
+                         execution window: the approval lapsed and the request expired; propose \
+                         and approve it again",
+                        decided_at.to_rfc3339(),
+                        window.num_hours()
+                    ),
+                };
+                return Err(self.refuse(actor, "execute", id, e));
+            }
             Err(e) => {
                 return Err(match e.kind() {
                     crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState => {
@@ -1078,6 +1181,7 @@ impl<'a> Governance<'a> {
             ledger,
             requests: self.juno.store().read(sql::all_requests)?,
             roles: self.roles(None, false)?,
+            execution_window: self.window(),
         };
         Ok(super::compliance::report(&inputs))
     }

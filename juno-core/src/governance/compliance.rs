@@ -3,6 +3,7 @@
 //! | rule | severity | finding |
 //! |---|---|---|
 //! | `executed_without_approval` | violation | an execution entry with no earlier approval (human or policy) for the same request and the same action digest; or a request the table says executed that the log never saw execute |
+//! | `executed_outside_window` | violation | an execution claimed `EXECUTION_WINDOW_HOURS` or more after the approval (human or policy) it ran under |
 //! | `approver_role_revoked` | warning | the approver lost a role between approving and execution (or since, if not yet executed) |
 //! | `past_deadline` | warning | a pending request past its deadline (run `process_deadlines`) |
 //! | `stuck_executing` | warning | claimed for execution over an hour ago with no recorded outcome (the process died mid-action) |
@@ -73,7 +74,16 @@ struct RequestTrail {
     approvals: Vec<(u64, String, String, f64)>, // seq, actor, digest, seconds since submission
     auto_approvals: Vec<(u64, String)>,
     executions: Vec<(u64, String)>,
+    /// Approvals (human or policy) and execution claims with their times, in log order.
+    timeline: Vec<(u64, DateTime<Utc>, Moment)>,
     first_seq: Option<u64>,
+}
+
+/// What a timeline entry was.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Moment {
+    Approved,
+    Claimed,
 }
 
 /// The audit log read once, grouped the way the rules ask about it.
@@ -105,7 +115,20 @@ impl Ledger {
                     .first_seq
                     .get_or_insert(e.seq);
             }
-            AuditEvent::RequestApproved => {
+            AuditEvent::RequestApproved | AuditEvent::RequestAutoApproved => {
+                self.trails
+                    .entry(e.subject.clone())
+                    .or_default()
+                    .timeline
+                    .push((e.seq, e.at, Moment::Approved));
+                if kind == AuditEvent::RequestAutoApproved {
+                    self.trails
+                        .entry(e.subject)
+                        .or_default()
+                        .auto_approvals
+                        .push((e.seq, digest));
+                    return;
+                }
                 let secs = e
                     .payload
                     .get("seconds_since_submission")
@@ -117,13 +140,12 @@ impl Ledger {
                     .approvals
                     .push((e.seq, e.actor, digest, secs));
             }
-            AuditEvent::RequestAutoApproved => self
-                .trails
-                .entry(e.subject)
-                .or_default()
-                .auto_approvals
-                .push((e.seq, digest)),
-            AuditEvent::RequestExecuted | AuditEvent::RequestExecuting => self
+            AuditEvent::RequestExecuting => {
+                let trail = self.trails.entry(e.subject).or_default();
+                trail.timeline.push((e.seq, e.at, Moment::Claimed));
+                trail.executions.push((e.seq, digest));
+            }
+            AuditEvent::RequestExecuted => self
                 .trails
                 .entry(e.subject)
                 .or_default()
@@ -137,6 +159,7 @@ impl Ledger {
             | AuditEvent::RequestExpired
             | AuditEvent::RequestExecutionFailed
             | AuditEvent::RequestRecovered
+            | AuditEvent::RequestApprovalLapsed
             | AuditEvent::Refused => {}
         }
     }
@@ -170,6 +193,8 @@ pub(crate) struct ComplianceInputs {
     pub requests: Vec<ApprovalRequest>,
     /// Every active role assignment.
     pub roles: Vec<RoleAssignment>,
+    /// `EXECUTION_WINDOW_HOURS`.
+    pub execution_window: chrono::Duration,
 }
 
 fn finding(
@@ -384,6 +409,36 @@ fn unusual_authority(ledger: &Ledger, roles: &[RoleAssignment]) -> Vec<Complianc
     out
 }
 
+/// `executed_outside_window`: an execution claim made when the approval it ran under (the
+/// latest before it) was already `window` old.
+fn executed_outside_window(ledger: &Ledger, window: chrono::Duration) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for (subject, t) in &ledger.trails {
+        let mut approval: Option<(u64, DateTime<Utc>)> = None;
+        for &(seq, at, moment) in &t.timeline {
+            match moment {
+                Moment::Approved => approval = Some((seq, at)),
+                Moment::Claimed => {
+                    if let Some((a_seq, a_at)) = approval.filter(|(_, a_at)| at - *a_at >= window) {
+                        out.push(finding(
+                            Severity::Violation,
+                            "executed_outside_window",
+                            subject.clone(),
+                            format!(
+                                "executed {:.1} h after its approval, outside the {} h execution window",
+                                (at - a_at).num_minutes() as f64 / 60.0,
+                                window.num_hours()
+                            ),
+                            vec![a_seq, seq],
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Applies every rule; violations first, then warnings, each group by subject.
 pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
     let ComplianceInputs {
@@ -395,6 +450,7 @@ pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
     } = inputs;
     let mut findings: Vec<ComplianceFinding> = [
         executed_without_approval_in_log(ledger),
+        executed_outside_window(ledger, inputs.execution_window),
         rubber_stamp(ledger),
         approver_role_revoked(ledger),
         executed_without_approval_in_table(ledger, requests),

@@ -20,6 +20,11 @@
 //! expires the request. A timeout never approves anything. `executing` is the claim that
 //! makes execution happen exactly once, even with several processes.
 //!
+//! An approval is good for `EXECUTION_WINDOW_HOURS` (72 by default): an approved action
+//! not executed by then **lapses** to `expired` (audited as `request_approval_lapsed`, by
+//! `process_deadlines` or by the `execute` call that finds it late) and must be proposed
+//! and approved again, because the Jira state it was approved against may have moved on.
+//!
 //! # Authorisation
 //!
 //! An approver must hold a role at or above the request's current role for its team
@@ -221,6 +226,9 @@ pub struct DeadlineReport {
     pub escalated: Vec<RequestId>,
     /// Requests that expired.
     pub expired: Vec<RequestId>,
+    /// Approved requests not executed within `EXECUTION_WINDOW_HOURS`: now expired.
+    #[serde(default)]
+    pub lapsed: Vec<RequestId>,
 }
 
 /// Numbers for the governance dashboard.

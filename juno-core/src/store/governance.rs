@@ -324,6 +324,20 @@ pub(crate) fn due(tx: &Transaction<'_>, now_ms: i64) -> Result<Vec<(RequestId, R
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Approved (or auto-approved) requests decided at or before `cutoff_ms`: their execution
+/// window has passed. (id, digest, decided_at).
+pub(crate) fn lapsed(
+    tx: &Transaction<'_>,
+    cutoff_ms: i64,
+) -> Result<Vec<(RequestId, String, i64)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, digest, decided_at FROM approval_requests \
+         WHERE status IN ('approved', 'auto_approved') AND decided_at <= ?1 ORDER BY decided_at, id",
+    )?;
+    let rows = stmt.query_map([cutoff_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Every request (for dashboards and compliance), oldest first.
 pub(crate) fn all_requests(conn: &Connection) -> Result<Vec<ApprovalRequest>> {
     let sql = format!("SELECT {REQ_COLS} FROM approval_requests ORDER BY id");

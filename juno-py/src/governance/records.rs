@@ -200,14 +200,18 @@ impl PyDeadlineReport {
     fn expired(&self) -> Vec<i64> {
         self.0.expired.clone()
     }
+    #[getter]
+    fn lapsed(&self) -> Vec<i64> {
+        self.0.lapsed.clone()
+    }
     /// The report in the core's JSON shape.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         serde_to_py(py, &self.0)
     }
     fn __repr__(&self) -> String {
         format!(
-            "DeadlineReport(escalated={:?}, expired={:?})",
-            self.0.escalated, self.0.expired
+            "DeadlineReport(escalated={:?}, expired={:?}, lapsed={:?})",
+            self.0.escalated, self.0.expired, self.0.lapsed
         )
     }
 }

@@ -691,9 +691,26 @@ juno_status juno_governance_submit_many(struct juno *j, const char *requests_jso
 juno_status juno_governance_get(const struct juno *j, int64_t id, struct juno_buf *out_request_json, struct juno_error **err);
 
 /**
+ * The votes cast on request `id`, oldest first, as a JSON array of `Vote` objects: `user`,
+ * `role` (the request's role when they voted; only votes at its current role count),
+ * `approve` (true to approve, false to reject), `at`. Empty unless the request's impact
+ * level has a quorum above one (`approval_rules.quorum` in the config file).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_votes_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND` if there is no request `id`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_votes(const struct juno *j, int64_t id, struct juno_buf *out_votes_json, struct juno_error **err);
+
+/**
  * Approves request `id`'s action, identified by its digest: the approval authorises
  * exactly that action and nothing else. Audited as `request_approved`; a refusal is
- * audited as `refused`.
+ * audited as `refused`. When the request's impact level needs a quorum of more than one
+ * approval (`approval_rules.quorum`), an approval short of it is a vote: audited as
+ * `request_voted`, and the request returned still `pending`.
  *
  * - `j`: must not be NULL.
  * - `approver`/`approver_len`: who approves; must hold a role at or above the request's
@@ -705,8 +722,8 @@ juno_status juno_governance_get(const struct juno *j, int64_t id, struct juno_bu
  *   failure. Must not be NULL.
  * - `err`: optional, as for `juno_governance_assign_role`.
  * - Errors: `JUNO_STATUS_PERMISSION_DENIED` (no qualifying role for the team, ADMIN, own
- *   request, another digest), `JUNO_STATUS_INVALID_STATE` (not pending, deadline passed),
- *   `JUNO_STATUS_NOT_FOUND`.
+ *   request, another digest, already voted on it), `JUNO_STATUS_INVALID_STATE` (not
+ *   pending, deadline passed), `JUNO_STATUS_NOT_FOUND`.
  * - Thread safety: safe to call while other threads use `j`; of two concurrent decisions
  *   on one request, one wins and the other gets `JUNO_STATUS_INVALID_STATE`.
  */

@@ -179,6 +179,36 @@ pub struct ApprovalRules {
     /// Calibrated confidence needed for auto-approval: the confidence at which JUNO may act
     /// on its own recommendation (flat setting `CONFIDENCE_THRESHOLD`).
     pub auto_approval_threshold: f64,
+    /// Votes a human decision needs at each impact level (default: one approval or one
+    /// rejection). E.g. `critical = { approvals = 2 }`: two distinct people eligible at the
+    /// request's current role must approve it.
+    pub quorum: BTreeMap<ImpactLevel, Quorum>,
+}
+
+/// How many distinct eligible people must agree before a request is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quorum {
+    /// Approvals that approve the request (at least 1).
+    pub approvals: u32,
+    /// Rejections that reject it (at least 1).
+    pub rejections: u32,
+}
+
+impl Default for Quorum {
+    fn default() -> Self {
+        Quorum {
+            approvals: 1,
+            rejections: 1,
+        }
+    }
+}
+
+impl ApprovalRules {
+    /// The quorum for requests of `impact` (one vote either way unless configured).
+    pub fn quorum_for(&self, impact: ImpactLevel) -> Quorum {
+        self.quorum.get(&impact).copied().unwrap_or_default()
+    }
 }
 
 impl Default for ApprovalRules {
@@ -202,6 +232,7 @@ impl Default for ApprovalRules {
             .collect(),
             auto_approve_levels: vec![ImpactLevel::Low, ImpactLevel::Medium],
             auto_approval_threshold: 0.9,
+            quorum: BTreeMap::new(),
         }
     }
 }
@@ -692,6 +723,16 @@ impl Config {
                 "APPROVAL_TIMEOUT_HOURS",
                 "must be at least 1",
             ));
+        }
+        for (level, q) in &self.approval_rules.quorum {
+            for (what, n) in [("approvals", q.approvals), ("rejections", q.rejections)] {
+                if !(1..=20).contains(&n) {
+                    return Err(Error::config(
+                        format!("approval_rules.quorum.{level}.{what}"),
+                        format!("must be 1 to 20, got {n}"),
+                    ));
+                }
+            }
         }
         if self.execution_window_hours == 0 {
             return Err(Error::config(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use juno_core::config::DatabaseUrl;
+use juno_core::config::Quorum;
 use juno_core::governance::{Action, ApprovalRequest, Executor, Proposal, RequestStatus};
 use juno_core::model::{ImpactLevel, Role};
 use juno_core::{Clock, Config, ErrorKind, Juno, ManualClock};
@@ -16,11 +17,21 @@ use serde_json::{Value, json};
 const T0: i64 = 1_767_225_600_000;
 
 fn engine_with(settings: &[(&str, &str)]) -> (Juno, Arc<ManualClock>) {
+    engine_configured(settings, |_| {})
+}
+
+/// An in-memory engine from flat settings, then `adjust` (for nested rules such as the
+/// quorum, which hosts set in a config file).
+fn engine_configured(
+    settings: &[(&str, &str)],
+    adjust: impl FnOnce(&mut Config),
+) -> (Juno, Arc<ManualClock>) {
     let map: BTreeMap<String, String> = settings
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let mut config = Config::from_settings(&map).unwrap();
+    adjust(&mut config);
     config.database_url = DatabaseUrl::Memory;
     let clock = Arc::new(ManualClock::at_millis(T0));
     (Juno::open(config).unwrap().with_clock(clock.clone()), clock)
@@ -652,11 +663,12 @@ enum Op {
     Execute(usize, bool),
 }
 
-const USERS: [(&str, Role, &str); 6] = [
+const USERS: [(&str, Role, &str); 7] = [
     ("tl_a", Role::TeamLead, "a"),
     ("tl_b", Role::TeamLead, "b"),
     ("pm", Role::ProjectManager, "a"),
     ("em", Role::EngineeringManager, "a"),
+    ("em2", Role::EngineeringManager, "a"),
     ("dir", Role::Director, "*"),
     ("admin", Role::Admin, "*"),
 ];
@@ -664,11 +676,11 @@ const USERS: [(&str, Role, &str); 6] = [
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0usize..4, 0u8..=100, prop::bool::ANY).prop_map(|(i, c, t)| Op::Submit(i, c, t)),
-        4 => (0usize..16, 0usize..7, prop::bool::weighted(0.8)).prop_map(|(r, u, d)| Op::Approve(r, u, d)),
+        4 => (0usize..16, 0usize..8, prop::bool::weighted(0.8)).prop_map(|(r, u, d)| Op::Approve(r, u, d)),
         1 => (0usize..16, 0usize..7).prop_map(|(r, u)| Op::Reject(r, u)),
         1 => (0usize..16, 0usize..7).prop_map(|(r, u)| Op::Escalate(r, u)),
         1 => (0usize..16, 0usize..7).prop_map(|(r, u)| Op::Cancel(r, u)),
-        1 => (0usize..6).prop_map(Op::Revoke),
+        1 => (0usize..7).prop_map(Op::Revoke),
         2 => (1u8..30).prop_map(Op::Advance),
         2 => Just(Op::Deadlines),
         3 => (0usize..16, prop::bool::weighted(0.8)).prop_map(|(r, a)| Op::Execute(r, a)),
@@ -679,11 +691,14 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     /// Random sequences by random users never execute without a valid approval for that
-    /// digest (nor after the approval's execution window), never leave a request in two
-    /// queues or none, and always verify.
+    /// digest (nor after the approval's execution window, nor with fewer votes than the
+    /// quorum), never leave a request in two queues or none, and always verify.
     #[test]
     fn the_state_machine_stays_safe(ops in prop::collection::vec(op(), 1..40)) {
-        let (juno, clock) = engine_with(&[("AUTONOMOUS_ACTIONS", "true")]);
+        // Critical requests need two approvals (or two rejections) from distinct people.
+        let (juno, clock) = engine_configured(&[("AUTONOMOUS_ACTIONS", "true")], |c| {
+            c.approval_rules.quorum.insert(ImpactLevel::Critical, Quorum { approvals: 2, rejections: 2 });
+        });
         let gov = juno.governance();
         for (u, role, team) in USERS {
             gov.assign_role(u, role, &[team], "root").unwrap();
@@ -748,6 +763,20 @@ proptest! {
             let r = gov.get(*id).unwrap();
             if matches!(r.status, RequestStatus::Approved | RequestStatus::Rejected) {
                 prop_assert_ne!(r.decided_by.as_deref(), Some(r.requester.as_str()));
+            }
+        }
+        // Every human approval of a critical request had two distinct approving votes.
+        for id in &ids {
+            let r = gov.get(*id).unwrap();
+            if r.impact == ImpactLevel::Critical && r.decided_by.as_deref() != Some("juno")
+                && matches!(r.status, RequestStatus::Approved | RequestStatus::Executed | RequestStatus::ExecutionFailed)
+            {
+                let votes = gov.votes(*id).unwrap();
+                let yes: std::collections::BTreeSet<&str> = votes.iter()
+                    .filter(|v| v.approve && v.role == r.role)
+                    .map(|v| v.user.as_str())
+                    .collect();
+                prop_assert!(yes.len() >= 2, "request {} approved with {:?}", id, votes);
             }
         }
         let executed = ids.iter().filter(|id| gov.get(**id).unwrap().status == RequestStatus::Executed).count();
@@ -928,4 +957,201 @@ fn compliance_flags_an_execution_outside_the_window() {
     assert_eq!(f.subject, format!("request:{id}"));
     assert_eq!(f.evidence.len(), 2, "the approval and the execution");
     assert!(f.message.contains("3.0 h"), "{}", f.message);
+}
+
+// ---- quorum -------------------------------------------------------------------------------
+
+fn quorum_engine(approvals: u32, rejections: u32) -> (Juno, Arc<ManualClock>) {
+    let (juno, clock) = engine_configured(&[], |c| {
+        c.approval_rules.quorum.insert(
+            ImpactLevel::Critical,
+            Quorum {
+                approvals,
+                rejections,
+            },
+        );
+    });
+    let gov = juno.governance();
+    for u in ["em1", "em2", "em3"] {
+        gov.assign_role(u, Role::EngineeringManager, &["a"], "root")
+            .unwrap();
+    }
+    for u in ["dir1", "dir2"] {
+        gov.assign_role(u, Role::Director, &["*"], "root").unwrap();
+    }
+    gov.assign_role("lead", Role::TeamLead, &["a"], "root")
+        .unwrap();
+    (juno, clock)
+}
+
+fn events_of(juno: &Juno, id: i64) -> Vec<String> {
+    juno.audit()
+        .entries_for(&format!("request:{id}"))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect()
+}
+
+#[test]
+fn a_quorum_needs_distinct_eligible_voters() {
+    let (juno, _) = quorum_engine(2, 2);
+    let gov = juno.governance();
+    let r = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(r.role, Role::EngineeringManager);
+
+    // The first vote is recorded; the request waits for the second.
+    let after_one = gov.approve(r.id, "em1", &r.digest).unwrap();
+    assert_eq!(after_one.status, RequestStatus::Pending);
+    assert_eq!(gov.votes(r.id).unwrap().len(), 1);
+    // Nobody votes twice, either way; the ineligible and the requester cannot vote.
+    for (user, approve) in [
+        ("em1", true),
+        ("em1", false),
+        ("lead", true),
+        ("juno", true),
+    ] {
+        let err = if approve {
+            gov.approve(r.id, user, &r.digest).unwrap_err()
+        } else {
+            gov.reject(r.id, user, "no").unwrap_err()
+        };
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{user}");
+    }
+    assert_eq!(
+        gov.votes(r.id).unwrap().len(),
+        1,
+        "refused votes are not recorded"
+    );
+    // A second distinct eligible approver decides it.
+    let approved = gov.approve(r.id, "em2", &r.digest).unwrap();
+    assert_eq!(approved.status, RequestStatus::Approved);
+    assert_eq!(approved.decided_by.as_deref(), Some("em2"));
+    let events = events_of(&juno, r.id);
+    assert!(
+        events.ends_with(&[
+            "request_voted".into(),
+            "refused".into(),
+            "refused".into(),
+            "refused".into(),
+            "refused".into(),
+            "request_approved".into()
+        ]),
+        "{events:?}"
+    );
+    gov.execute(r.id, &r.action, &mut Recorder::default())
+        .unwrap();
+
+    // Two rejections reject.
+    let q = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(
+        gov.reject(q.id, "em1", "no").unwrap().status,
+        RequestStatus::Pending
+    );
+    assert_eq!(
+        gov.reject(q.id, "em3", "no").unwrap().status,
+        RequestStatus::Rejected
+    );
+    // Other levels keep one vote.
+    let low = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(
+        gov.approve(low.id, "lead", &low.digest).unwrap().status,
+        RequestStatus::Approved
+    );
+    assert!(gov.votes(low.id).unwrap().is_empty());
+    assert_eq!(gov.compliance_report().unwrap().violations, 0);
+    assert_eq!(gov.votes(999).unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn an_escalated_request_starts_a_new_count() {
+    let (juno, _) = quorum_engine(2, 1);
+    let gov = juno.governance();
+    let r = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    gov.approve(r.id, "em1", &r.digest).unwrap();
+    let up = gov.escalate(r.id, "em2", "needs a director").unwrap();
+    assert_eq!(
+        (up.role, up.status),
+        (Role::Director, RequestStatus::Pending)
+    );
+    assert_eq!(
+        gov.approve(r.id, "dir1", &r.digest).unwrap().status,
+        RequestStatus::Pending
+    );
+    assert_eq!(
+        gov.approve(r.id, "dir2", &r.digest).unwrap().status,
+        RequestStatus::Approved
+    );
+    let roles: Vec<Role> = gov.votes(r.id).unwrap().iter().map(|v| v.role).collect();
+    assert_eq!(
+        roles,
+        [Role::EngineeringManager, Role::Director, Role::Director]
+    );
+}
+
+#[test]
+fn compliance_flags_an_execution_short_of_its_quorum() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let open = |approvals: u32| {
+        let mut config = Config::default();
+        config.database_url = DatabaseUrl::Sqlite(path.clone());
+        config.approval_rules.quorum.insert(
+            ImpactLevel::Critical,
+            Quorum {
+                approvals,
+                rejections: 1,
+            },
+        );
+        Juno::open(config)
+            .unwrap()
+            .with_clock(Arc::new(ManualClock::at_millis(T0)))
+    };
+    let id = {
+        let juno = open(1);
+        let gov = juno.governance();
+        gov.assign_role("em1", Role::EngineeringManager, &["a"], "root")
+            .unwrap();
+        let r = gov
+            .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+            .unwrap();
+        gov.approve(r.id, "em1", &r.digest).unwrap();
+        gov.execute(r.id, &r.action, &mut Recorder::default())
+            .unwrap();
+        assert_eq!(gov.compliance_report().unwrap().violations, 0);
+        r.id
+    };
+    // Under a two-approval quorum, that single approval falls short.
+    let report = open(2).governance().compliance_report().unwrap();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "quorum_not_met")
+        .unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(f.subject, format!("request:{id}"));
+    assert!(f.message.contains("1 of the 2"), "{}", f.message);
+    assert_eq!(f.evidence.len(), 2, "the approval and the execution");
+    // The quorum is validated.
+    let mut bad = Config::default();
+    bad.approval_rules.quorum.insert(
+        ImpactLevel::High,
+        Quorum {
+            approvals: 0,
+            rejections: 1,
+        },
+    );
+    let err = bad.validate().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("approval_rules.quorum.high.approvals"),
+        "{err}"
+    );
 }

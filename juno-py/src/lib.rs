@@ -51,7 +51,7 @@ pub use crate::forecast::{
 };
 pub use crate::governance::{
     PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyGovernance,
-    PyGovernanceDashboard, PyRoleAssignment,
+    PyGovernanceDashboard, PyRoleAssignment, PyVote,
 };
 pub use crate::juno::{PyIntegrityReport, PyJuno};
 pub use crate::memory::{
@@ -105,6 +105,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGovernance>()?;
     m.add_class::<PyApprovalRequest>()?;
     m.add_class::<PyRoleAssignment>()?;
+    m.add_class::<PyVote>()?;
     m.add_class::<PyDeadlineReport>()?;
     m.add_class::<PyGovernanceDashboard>()?;
     m.add_class::<PyComplianceReport>()?;

@@ -125,6 +125,7 @@ from juno._juno import (
     Velocity,
     VelocityReport,
     VerifyReport,
+    Vote,
     __version__,
 )
 from juno.errors import JunoError
@@ -188,6 +189,7 @@ __all__ = [
     "Velocity",
     "VelocityReport",
     "VerifyReport",
+    "Vote",
     "__version__",
     "errors",
 ]

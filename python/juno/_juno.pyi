@@ -40,6 +40,7 @@ __all__ = [
     "Governance",
     "ApprovalRequest",
     "RoleAssignment",
+    "Vote",
     "DeadlineReport",
     "GovernanceDashboard",
     "ComplianceReport",
@@ -774,6 +775,10 @@ class Governance:
     def get(self, id: int) -> ApprovalRequest:
         """One request by id; :class:`juno.errors.NotFoundError` if there is none."""
 
+    def votes(self, id: int) -> list[Vote]:
+        """The votes cast on request ``id``, oldest first (empty unless its impact level
+        has a quorum above one, ``approval_rules.quorum``)."""
+
     def approve(self, id: int, approver: str, digest: str) -> ApprovalRequest:
         """Approves request ``id``'s action, identified by its ``digest``.
 
@@ -781,8 +786,9 @@ class Governance:
         (DIRECTOR spans all teams; ADMIN never approves), must not be the requester, and
         must act before the deadline while the request is pending.
         :class:`juno.errors.PermissionDeniedError` or
-        :class:`juno.errors.InvalidStateError` otherwise (a wrong digest is a permission
-        error).
+        :class:`juno.errors.InvalidStateError` otherwise (a wrong digest, or a second vote
+        by the same person, is a permission error). Under a quorum of more than one
+        approval, an approval short of it is a vote: the request comes back ``pending``.
         """
 
     def approve_many(
@@ -931,6 +937,25 @@ class ApprovalRequest:
 
     def to_dict(self) -> dict[str, Any]:
         """The request in the core's JSON shape."""
+
+@final
+class Vote:
+    """One person's vote on a request whose quorum needs more than one."""
+
+    @property
+    def user(self) -> str: ...
+    @property
+    def role(self) -> str:
+        """The request's role when they voted (only votes at its current role count)."""
+
+    @property
+    def approve(self) -> bool:
+        """True to approve, False to reject."""
+
+    @property
+    def at(self) -> datetime: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The vote in the core's JSON shape."""
 
 @final
 class RoleAssignment:

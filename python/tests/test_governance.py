@@ -307,6 +307,41 @@ def test_the_execution_window_is_a_setting(db_path: Path) -> None:
         juno.Juno(db_path, settings={"EXECUTION_WINDOW_HOURS": "0"})
 
 
+def test_a_quorum_from_the_config_file_needs_distinct_voters(tmp_path: Path) -> None:
+    config = tmp_path / "juno.toml"
+    config.write_text("[approval_rules.quorum.critical]\napprovals = 2\nrejections = 2\n")
+    settings = {"JUNO_CONFIG_FILE": str(config)}
+    with juno.Juno(tmp_path / "q.db", now=T0, settings=settings) as engine:
+        gov = engine.governance
+        for user in ("em1@company.com", "em2@company.com"):
+            gov.assign_role(user, "ENGINEERING_MANAGER", ["team_alpha"], by="admin@company.com")
+        r = gov.submit(_request(impact="critical"))
+        first = gov.approve(r.id, "em1@company.com", r.digest)
+        assert first.status == "pending", "one vote of two"
+        with pytest.raises(PermissionDeniedError, match="already voted"):
+            gov.approve(r.id, "em1@company.com", r.digest)
+        with pytest.raises(PermissionDeniedError, match="already voted"):
+            gov.reject(r.id, "em1@company.com", "changed my mind")
+        with pytest.raises(PermissionDeniedError):
+            gov.approve(r.id, TL, r.digest)  # not eligible: no vote recorded
+        done = gov.approve(r.id, "em2@company.com", r.digest)
+        assert done.status == "approved" and done.decided_by == "em2@company.com"
+        votes = gov.votes(r.id)
+        assert [(v.user, v.role, v.approve) for v in votes] == [
+            ("em1@company.com", "ENGINEERING_MANAGER", True),
+            ("em2@company.com", "ENGINEERING_MANAGER", True),
+        ]
+        assert votes[0].to_dict()["approve"] is True
+        events = [e.event for e in engine.audit.entries_for(f"request:{r.id}")]
+        assert events[1] == "request_voted" and events[-1] == "request_approved"
+        with pytest.raises(NotFoundError):
+            gov.votes(999)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[approval_rules.quorum.critical]\napprovals = 0\n")
+    with pytest.raises(ConfigError, match="approval_rules.quorum.critical.approvals"):
+        juno.Juno(tmp_path / "b.db", settings={"JUNO_CONFIG_FILE": str(bad)})
+
+
 def test_an_executor_that_raises_ends_execution_failed(j: juno.Juno) -> None:
     r = _approved(j)
 

@@ -618,6 +618,80 @@ static void test_execution_window(void) {
   juno_free(j);
 }
 
+/* ---- quorum ------------------------------------------------------------------------- */
+
+static mj_value *approve_as(juno *j, int64_t id, const char *user, const char *digest,
+                            juno_status want) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  juno_status s = juno_governance_approve(j, id, user, strlen(user), digest, strlen(digest),
+                                          &buf, &err);
+  if (want != JUNO_STATUS_OK) {
+    fails_with(s, &err, want, "approve (refused)");
+    CHECK(buf.data == NULL, "buffer written on failure");
+    return NULL;
+  }
+  if (!ok(s, &err, "approve")) return NULL;
+  return parse_buf(&buf, "approved request");
+}
+
+/* A config file asks two approvals for critical requests: the first is a vote (the request
+ * stays pending), a second vote by the same person is refused, a second person decides. */
+static void test_quorum(const char *scratch) {
+  static const char CRITICAL[] =
+      "{\"action\":{\"kind\":\"reassign\",\"team\":\"team_alpha\",\"target\":\"ALPHA-7\"},"
+      "\"impact\":\"critical\",\"confidence\":0.5,\"requester\":\"juno\"}";
+  char path[512], settings[700];
+  FILE *f;
+  juno *j;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  mj_value *r = NULL, *v = NULL;
+  int64_t id = 0;
+  const char *digest;
+
+  snprintf(path, sizeof path, "%s/c-quorum.toml", scratch);
+  f = fopen(path, "w");
+  CHECK(f != NULL, "cannot write %s", path);
+  if (f == NULL) return;
+  fputs("[approval_rules.quorum.critical]\napprovals = 2\n", f);
+  fclose(f);
+  snprintf(settings, sizeof settings, "{\"JUNO_CONFIG_FILE\":\"%s\"}", path);
+  j = open_memory(settings, strlen(settings));
+  if (j == NULL) return;
+  assign(j, "em1@company.com", "ENGINEERING_MANAGER", "[\"team_alpha\"]");
+  assign(j, "em2@company.com", "ENGINEERING_MANAGER", "[\"team_alpha\"]");
+  r = submit(j, CRITICAL, strlen(CRITICAL));
+  digest = mj_str(mj_get(r, "digest"));
+  CHECK(mj_int(mj_get(r, "id"), &id) && digest != NULL, "no id or digest");
+  if (digest != NULL) {
+    v = approve_as(j, id, "em1@company.com", digest, JUNO_STATUS_OK);
+    CHECK(mj_str_eq(mj_get(v, "status"), "pending"), "one vote of two decided it: %s",
+          mj_str(mj_get(v, "status")));
+    mj_free(v);
+    approve_as(j, id, "em1@company.com", digest, JUNO_STATUS_PERMISSION_DENIED);
+    v = approve_as(j, id, "em2@company.com", digest, JUNO_STATUS_OK);
+    CHECK(mj_str_eq(mj_get(v, "status"), "approved"), "two votes did not approve: %s",
+          mj_str(mj_get(v, "status")));
+    mj_free(v);
+  }
+  if (ok(juno_governance_votes(j, id, &buf, &err), &err, "votes")) {
+    v = parse_buf(&buf, "votes");
+    CHECK(mj_len(v) == 2 && mj_str_eq(mj_get(mj_at(v, 0), "user"), "em1@company.com") &&
+              mj_get(mj_at(v, 1), "approve") != NULL && mj_get(mj_at(v, 1), "approve")->boolean,
+          "votes are not em1 then em2, approving");
+    mj_free(v);
+  }
+  fails_with(juno_governance_votes(j, 999, &buf, &err), &err, JUNO_STATUS_NOT_FOUND,
+             "votes(unknown request)");
+  fails_with(juno_governance_votes(j, id, NULL, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "votes(NULL out)");
+  CHECK(buf.data == NULL, "buffer written on failure");
+  mj_free(r);
+  juno_free(j);
+  remove(path);
+}
+
 /* ---- exactly once, from several threads ---------------------------------------------- */
 
 #define THREADS 4
@@ -823,6 +897,7 @@ int main(int argc, char **argv) {
   test_boundary();
   test_executors();
   test_execution_window();
+  test_quorum(argv[2]);
   test_exactly_once();
   test_audit_file(argv[2]);
 

@@ -120,10 +120,13 @@ pub enum AuditEvent {
     RequestRecovered,
     /// An approved request was not executed within the execution window and expired.
     RequestApprovalLapsed,
+    /// A person voted on a request whose quorum needs more votes (the vote that completes
+    /// a quorum is recorded as `request_approved` or `request_rejected`).
+    RequestVoted,
 }
 
 /// Every event, in declaration order.
-pub const ALL_AUDIT_EVENTS: [AuditEvent; 15] = [
+pub const ALL_AUDIT_EVENTS: [AuditEvent; 16] = [
     AuditEvent::RoleAssigned,
     AuditEvent::RoleRevoked,
     AuditEvent::RequestSubmitted,
@@ -139,6 +142,7 @@ pub const ALL_AUDIT_EVENTS: [AuditEvent; 15] = [
     AuditEvent::Refused,
     AuditEvent::RequestRecovered,
     AuditEvent::RequestApprovalLapsed,
+    AuditEvent::RequestVoted,
 ];
 
 impl AuditEvent {
@@ -160,6 +164,7 @@ impl AuditEvent {
             AuditEvent::Refused => "refused",
             AuditEvent::RequestRecovered => "request_recovered",
             AuditEvent::RequestApprovalLapsed => "request_approval_lapsed",
+            AuditEvent::RequestVoted => "request_voted",
         }
     }
 

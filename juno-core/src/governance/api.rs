@@ -501,6 +501,37 @@ impl<'a> Governance<'a> {
                 });
             }
         }
+        let quorum = self.juno.config().approval_rules.quorum_for(req.impact);
+        let mut votes = 1;
+        if quorum.approvals > 1 || quorum.rejections > 1 {
+            let vote = if approve { "approve" } else { "reject" };
+            if !sql::insert_vote(tx, id, user, req.role, vote, now_ms)? {
+                return Err(Error::PermissionDenied {
+                    reason: format!("`{user}` has already voted on {}", subject(id)),
+                });
+            }
+            votes = sql::count_votes(tx, id, req.role, vote)?;
+            let needed = if approve {
+                quorum.approvals
+            } else {
+                quorum.rejections
+            };
+            if votes < needed {
+                audit.append(
+                    tx,
+                    now_ms,
+                    user,
+                    AuditEvent::RequestVoted,
+                    &subject(id),
+                    &json!({
+                        "action_digest": req.digest, "role": req.role, "vote": vote,
+                        "votes": votes, "needed": needed, "approver_roles": roles,
+                        "reason": reason,
+                    }),
+                )?;
+                return Ok(req);
+            }
+        }
         let to = if approve {
             RequestStatus::Approved
         } else {
@@ -526,6 +557,7 @@ impl<'a> Governance<'a> {
             &json!({
                 "action_digest": req.digest, "role": req.role, "approver_roles": roles,
                 "reason": reason, "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
+                "votes": votes,
             }),
         )?;
         // What the UPDATE above wrote (`sql::transition` with `t`), at the stored precision.
@@ -539,6 +571,18 @@ impl<'a> Governance<'a> {
             req.reason = Some(r.to_owned());
         }
         Ok(req)
+    }
+
+    /// The votes cast on request `id`, oldest first (empty unless its impact level has a
+    /// quorum above one).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; storage errors.
+    pub fn votes(&self, id: RequestId) -> Result<Vec<super::Vote>> {
+        self.juno.store().read(|c| {
+            sql::get_request(c, id)?.ok_or_else(|| not_found(id))?;
+            sql::votes(c, id)
+        })
     }
 
     /// Approves request `id`'s action, identified by its digest: the approval authorises
@@ -851,7 +895,7 @@ impl<'a> Governance<'a> {
     ) -> Result<()> {
         let now_ms = ms(now);
         let t = Transition {
-            reason: Some("execution window passed"),
+            reason: Some(super::LAPSED_REASON),
             ..Transition::default()
         };
         let approved = [RequestStatus::Approved, RequestStatus::AutoApproved];
@@ -1182,6 +1226,7 @@ impl<'a> Governance<'a> {
             requests: self.juno.store().read(sql::all_requests)?,
             roles: self.roles(None, false)?,
             execution_window: self.window(),
+            quorum: self.juno.config().approval_rules.quorum.clone(),
         };
         Ok(super::compliance::report(&inputs))
     }

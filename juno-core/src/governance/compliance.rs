@@ -3,6 +3,7 @@
 //! | rule | severity | finding |
 //! |---|---|---|
 //! | `executed_without_approval` | violation | an execution entry with no earlier approval (human or policy) for the same request and the same action digest; or a request the table says executed that the log never saw execute |
+//! | `quorum_not_met` | violation | an execution under a human approval that fewer distinct people voted for, at the approving role, than `approval_rules.quorum` asks for the request's impact level |
 //! | `executed_outside_window` | violation | an execution claimed `EXECUTION_WINDOW_HOURS` or more after the approval (human or policy) it ran under |
 //! | `approver_role_revoked` | warning | the approver lost a role between approving and execution (or since, if not yet executed) |
 //! | `past_deadline` | warning | a pending request past its deadline (run `process_deadlines`) |
@@ -76,7 +77,18 @@ struct RequestTrail {
     executions: Vec<(u64, String)>,
     /// Approvals (human or policy) and execution claims with their times, in log order.
     timeline: Vec<(u64, DateTime<Utc>, Moment)>,
+    /// Approving votes, the deciding approval included: seq, actor, role.
+    approving_votes: Vec<(u64, String, String)>,
     first_seq: Option<u64>,
+}
+
+/// The `role` of a decision's or vote's payload (empty when absent).
+fn payload_role(payload: &serde_json::Value) -> String {
+    payload
+        .get("role")
+        .and_then(|r| r.as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// What a timeline entry was.
@@ -115,12 +127,23 @@ impl Ledger {
                     .first_seq
                     .get_or_insert(e.seq);
             }
+            AuditEvent::RequestVoted => {
+                if e.payload.get("vote").and_then(|v| v.as_str()) == Some("approve") {
+                    let role = payload_role(&e.payload);
+                    self.trails
+                        .entry(e.subject)
+                        .or_default()
+                        .approving_votes
+                        .push((e.seq, e.actor, role));
+                }
+            }
             AuditEvent::RequestApproved | AuditEvent::RequestAutoApproved => {
-                self.trails
-                    .entry(e.subject.clone())
-                    .or_default()
-                    .timeline
-                    .push((e.seq, e.at, Moment::Approved));
+                let trail = self.trails.entry(e.subject.clone()).or_default();
+                trail.timeline.push((e.seq, e.at, Moment::Approved));
+                if kind == AuditEvent::RequestApproved {
+                    let role = payload_role(&e.payload);
+                    trail.approving_votes.push((e.seq, e.actor.clone(), role));
+                }
                 if kind == AuditEvent::RequestAutoApproved {
                     self.trails
                         .entry(e.subject)
@@ -195,6 +218,8 @@ pub(crate) struct ComplianceInputs {
     pub roles: Vec<RoleAssignment>,
     /// `EXECUTION_WINDOW_HOURS`.
     pub execution_window: chrono::Duration,
+    /// `approval_rules.quorum`.
+    pub quorum: BTreeMap<crate::model::ImpactLevel, crate::config::Quorum>,
 }
 
 fn finding(
@@ -439,6 +464,62 @@ fn executed_outside_window(ledger: &Ledger, window: chrono::Duration) -> Vec<Com
     out
 }
 
+/// `quorum_not_met`: an execution under a human approval whose approving votes at the
+/// approving role, from distinct people, fall short of the request's quorum.
+fn quorum_not_met(inputs: &ComplianceInputs) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for r in &inputs.requests {
+        let needed = inputs
+            .quorum
+            .get(&r.impact)
+            .copied()
+            .unwrap_or_default()
+            .approvals;
+        let subject = format!("request:{}", r.id);
+        let Some(t) = inputs.ledger.trails.get(&subject) else {
+            continue;
+        };
+        let Some(&(exec_seq, _)) = t.executions.first() else {
+            continue;
+        };
+        // The human approval it ran under: the last before the execution. Policy approvals
+        // have no quorum.
+        let Some((approval_seq, _, role)) = t
+            .approving_votes
+            .iter()
+            .filter(|(seq, _, _)| *seq < exec_seq)
+            .filter(|(seq, _, _)| t.approvals.iter().any(|(a, _, _, _)| a == seq))
+            .max_by_key(|(seq, _, _)| *seq)
+        else {
+            continue;
+        };
+        let voters: Vec<&(u64, String, String)> = t
+            .approving_votes
+            .iter()
+            .filter(|(seq, _, r)| seq <= approval_seq && r == role)
+            .collect();
+        let mut people: Vec<&str> = voters.iter().map(|(_, a, _)| a.as_str()).collect();
+        people.sort_unstable();
+        people.dedup();
+        if (people.len() as u64) < u64::from(needed) {
+            let mut evidence: Vec<u64> = voters.iter().map(|(s, _, _)| *s).collect();
+            evidence.push(exec_seq);
+            out.push(finding(
+                Severity::Violation,
+                "quorum_not_met",
+                subject,
+                format!(
+                    "executed with {} of the {needed} approvals its {} impact needs",
+                    people.len(),
+                    r.impact
+                ),
+                evidence,
+            ));
+        }
+    }
+    out
+}
+
 /// Applies every rule; violations first, then warnings, each group by subject.
 pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
     let ComplianceInputs {
@@ -451,6 +532,7 @@ pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
     let mut findings: Vec<ComplianceFinding> = [
         executed_without_approval_in_log(ledger),
         executed_outside_window(ledger, inputs.execution_window),
+        quorum_not_met(inputs),
         rubber_stamp(ledger),
         approver_role_revoked(ledger),
         executed_without_approval_in_table(ledger, requests),

@@ -25,6 +25,14 @@
 //! `process_deadlines` or by the `execute` call that finds it late) and must be proposed
 //! and approved again, because the Jira state it was approved against may have moved on.
 //!
+//! # Quorum
+//!
+//! `approval_rules.quorum` can ask for more than one person per decision at an impact
+//! level (e.g. two approvals for critical actions). Each eligible person votes once per
+//! request (a second vote is refused, like a self-vote); the vote that reaches the quorum
+//! decides the request, earlier ones are audited as `request_voted`. Only votes cast at the
+//! request's current role count: an escalated request starts a new count.
+//!
 //! # Authorisation
 //!
 //! An approver must hold a role at or above the request's current role for its team
@@ -53,6 +61,10 @@ pub use compliance::{ComplianceFinding, ComplianceReport, Severity};
 
 /// A request's identifier.
 pub type RequestId = i64;
+
+/// The `reason` of a request whose approval lapsed: approved, not executed within
+/// `EXECUTION_WINDOW_HOURS`, now `expired`. (Its `decided_by` is still the approver.)
+pub const LAPSED_REASON: &str = "execution window passed";
 
 /// An action's digest lives with governance, which binds approvals to it (the hash is
 /// the audit log's).
@@ -198,6 +210,20 @@ pub struct ApprovalRequest {
     pub executed_at: Option<DateTime<Utc>>,
     /// What the executor reported.
     pub result: Option<serde_json::Value>,
+}
+
+/// One person's vote on a request whose quorum needs more than one
+/// (`approval_rules.quorum`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vote {
+    /// Who voted.
+    pub user: String,
+    /// The role the request was at (only votes at its current role count).
+    pub role: Role,
+    /// True to approve, false to reject.
+    pub approve: bool,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// One role held by one user for one team (`*` = all teams).

@@ -338,6 +338,56 @@ pub(crate) fn lapsed(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Records `user`'s vote on request `id`; false when they already voted on it.
+pub(crate) fn insert_vote(
+    tx: &Transaction<'_>,
+    id: RequestId,
+    user: &str,
+    role: Role,
+    vote: &str,
+    at_ms: i64,
+) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO approval_votes (request_id, user_id, role, vote, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id, user, role.as_str(), vote, at_ms])?;
+    Ok(n == 1)
+}
+
+/// Votes of one kind on request `id` cast while it was at `role`.
+pub(crate) fn count_votes(
+    tx: &Transaction<'_>,
+    id: RequestId,
+    role: Role,
+    vote: &str,
+) -> Result<u32> {
+    let n: i64 = tx
+        .prepare_cached(
+            "SELECT count(*) FROM approval_votes WHERE request_id = ?1 AND role = ?2 AND vote = ?3",
+        )?
+        .query_row(params![id, role.as_str(), vote], |r| r.get(0))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Every vote on request `id`, oldest first.
+pub(crate) fn votes(conn: &Connection, id: RequestId) -> Result<Vec<crate::governance::Vote>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, role, vote, at FROM approval_votes WHERE request_id = ?1 ORDER BY at, rowid",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        let role: String = r.get(1)?;
+        Ok(crate::governance::Vote {
+            user: r.get(0)?,
+            role: conv(1, role.parse::<Role>())?,
+            approve: r.get::<_, String>(2)? == "approve",
+            at: from_ms(r.get(3)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Every request (for dashboards and compliance), oldest first.
 pub(crate) fn all_requests(conn: &Connection) -> Result<Vec<ApprovalRequest>> {
     let sql = format!("SELECT {REQ_COLS} FROM approval_requests ORDER BY id");
@@ -381,6 +431,9 @@ pub(crate) struct Verdict {
 /// Every request a person decided, oldest decision first: approved (and whatever followed:
 /// `executing`, `executed`, `execution_failed`) or rejected, by someone other than `juno`.
 ///
+/// A person's approval whose execution window then passed (`expired` with
+/// [`crate::governance::LAPSED_REASON`]) still counts as that person's approval.
+///
 /// Not a person's verdict, so left out: auto-approved requests (the policy decided; they
 /// keep their `decision` through execution), expired ones (a deadline passed, whoever
 /// processed it), cancelled ones (the requester withdrew) and pending ones.
@@ -388,12 +441,13 @@ pub(crate) fn person_verdicts(conn: &Connection) -> Result<Vec<Verdict>> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind, coalesce(raw_confidence, confidence), status = 'rejected', decided_at \
          FROM approval_requests \
-         WHERE status IN ('approved', 'executing', 'executed', 'execution_failed', 'rejected') \
+         WHERE (status IN ('approved', 'executing', 'executed', 'execution_failed', 'rejected') \
+                OR (status = 'expired' AND reason = ?1)) \
          AND decision IS NULL AND decided_by IS NOT NULL AND decided_by <> 'juno' \
          AND decided_at IS NOT NULL \
          ORDER BY decided_at, id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map([crate::governance::LAPSED_REASON], |r| {
         Ok(Verdict {
             kind: r.get(0)?,
             raw_confidence: r.get(1)?,

@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -306,6 +306,23 @@ CREATE TRIGGER audit_signed_checkpoints_no_update BEFORE UPDATE ON audit_signed_
 BEGIN SELECT RAISE(ABORT, 'signed checkpoints are append-only'); END;
 CREATE TRIGGER audit_signed_checkpoints_no_delete BEFORE DELETE ON audit_signed_checkpoints
 BEGIN SELECT RAISE(ABORT, 'signed checkpoints are append-only'); END;
+"#,
+    ),
+    (
+        7,
+        "approval votes",
+        r#"
+-- Votes on requests whose quorum needs more than one (`approval_rules.quorum`): one per
+-- person per request, with the role the request was at when they voted (only votes at the
+-- current role count towards its quorum).
+CREATE TABLE approval_votes (
+    request_id INTEGER NOT NULL REFERENCES approval_requests (id),
+    user_id    TEXT    NOT NULL,
+    role       TEXT    NOT NULL,
+    vote       TEXT    NOT NULL CHECK (vote IN ('approve', 'reject')),
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (request_id, user_id)
+);
 "#,
     ),
 ];

@@ -20,7 +20,7 @@ use crate::juno::Engine;
 
 pub use records::{
     PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport,
-    PyGovernanceDashboard, PyRoleAssignment,
+    PyGovernanceDashboard, PyRoleAssignment, PyVote,
 };
 
 /// The governance component of one engine: `juno.governance`.
@@ -212,6 +212,13 @@ impl PyGovernance {
         let juno = self.engine.get().py(py)?;
         let r = py.detach(move || juno.governance().get(id.0)).py(py)?;
         Ok(PyApprovalRequest(r))
+    }
+
+    /// The votes cast on request `id`, oldest first.
+    fn votes(&self, py: Python<'_>, id: Id) -> PyResult<Vec<PyVote>> {
+        let juno = self.engine.get().py(py)?;
+        let vs = py.detach(move || juno.governance().votes(id.0)).py(py)?;
+        Ok(vs.into_iter().map(PyVote).collect())
     }
 
     /// Approves request `id`'s action, identified by its digest.

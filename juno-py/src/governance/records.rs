@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use juno_core::governance::{
     ApprovalRequest, ComplianceFinding, ComplianceReport, DeadlineReport, GovernanceDashboard,
-    RoleAssignment, Severity,
+    RoleAssignment, Severity, Vote,
 };
 use pyo3::prelude::*;
 
@@ -375,6 +375,42 @@ impl PyComplianceReport {
             self.0.violations,
             self.0.warnings,
             if self.0.audit_ok { "True" } else { "False" }
+        )
+    }
+}
+
+/// One person's vote on a request whose quorum needs more than one.
+#[pyclass(frozen, name = "Vote", module = "juno._juno")]
+pub struct PyVote(pub(crate) Vote);
+
+#[pymethods]
+impl PyVote {
+    #[getter]
+    fn user(&self) -> &str {
+        &self.0.user
+    }
+    #[getter]
+    fn role(&self) -> &'static str {
+        self.0.role.as_str()
+    }
+    #[getter]
+    fn approve(&self) -> bool {
+        self.0.approve
+    }
+    #[getter]
+    fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// The vote in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Vote(user={:?}, role={:?}, approve={})",
+            self.0.user,
+            self.0.role.as_str(),
+            if self.0.approve { "True" } else { "False" }
         )
     }
 }

@@ -12,6 +12,7 @@
     juno roles revoke USER ROLE [--team TEAM] --by USER [--db PATH]
     juno roles list [--user USER] [--include-revoked] [--db PATH] [--json]
     juno governance pending [--role ROLE] [--team TEAM] [--db PATH] [--json]
+    juno compliance report [--from DATE] [--to DATE] [--format json|md] [--out FILE] [--db PATH]
     juno governance process-deadlines [--db PATH] [--json]
     juno audit verify [--checkpoint FILE.json] [--since NOTE] [--key VKEY] [--db PATH] [--json]
     juno audit checkpoint [--out FILE.json] [--db PATH]
@@ -42,7 +43,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, NoReturn
 
 from juno._juno import ApprovalRequest, Audit, Checkpoint, Juno, __version__
@@ -247,7 +248,94 @@ def cmd_governance_process_deadlines(args: argparse.Namespace) -> int:
 
     print(f"escalated {len(report.escalated)}{ids(report.escalated)}")
     print(f"expired   {len(report.expired)}{ids(report.expired)}")
+    print(f"lapsed    {len(report.lapsed)}{ids(report.lapsed)}")
     return 0
+
+
+def _moment(text: str, flag: str) -> datetime:
+    """A date (``2026-03-01``, midnight UTC) or an RFC 3339 time."""
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise _Failure(f"{flag} `{text}` is not a date (YYYY-MM-DD) or an RFC 3339 time") from None
+    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
+
+
+def cmd_compliance_report(args: argparse.Namespace) -> int:
+    start = _moment(args.start, "--from") if args.start is not None else None
+    end = _moment(args.end, "--to") if args.end is not None else None
+    if start is not None and end is not None and end <= start:
+        raise _Failure("--to must be after --from")
+    with _open(args, create=False) as j:
+        report = j.governance.compliance_report()
+        # When each cited audit entry was written: a finding belongs to the period of its
+        # latest evidence.
+        when: dict[int, datetime] = {}
+        for f in report.findings:
+            for seq in f.evidence:
+                if seq not in when:
+                    entries = j.audit.entries(seq, 1)
+                    if entries:
+                        when[seq] = entries[0].at
+    findings = []
+    for f in report.findings:
+        times = [when[s] for s in f.evidence if s in when]
+        latest = max(times) if times else None
+        if latest is not None and (
+            (start is not None and latest < start) or (end is not None and latest >= end)
+        ):
+            continue
+        findings.append((f, latest))
+    violations = sum(1 for f, _ in findings if f.severity == "violation")
+    data = report.to_dict()
+    data["period"] = {
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+    }
+    data["findings"] = [f.to_dict() for f, _ in findings]
+    data["violations"] = violations
+    data["warnings"] = len(findings) - violations
+    if args.format == "json":
+        text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+    else:
+        text = _compliance_markdown(data, [t for _, t in findings])
+    if args.out is None:
+        print(text, end="")
+    else:
+        _write_new(args.out, text)
+        print(f"compliance report ({violations} violations) written to {args.out}")
+    return 1 if violations else 0
+
+
+def _compliance_markdown(data: dict[str, Any], latest: list[datetime | None]) -> str:
+    period = data["period"]
+    lines = [
+        "# Compliance report",
+        "",
+        f"- generated: {data['generated_at']}",
+        f"- period: {period['from'] or 'the beginning'} to {period['to'] or 'now'}",
+        f"- audit log verifies: {'yes' if data['audit_ok'] else 'NO: findings may not be trustworthy'}",
+        f"- violations: {data['violations']}, warnings: {data['warnings']}",
+        "",
+    ]
+    if not data["findings"]:
+        lines.append("No findings.")
+    else:
+        lines += [
+            "| severity | rule | subject | finding | audit entries | latest |",
+            "|---|---|---|---|---|---|",
+        ]
+        for f, t in zip(data["findings"], latest, strict=True):
+            cells = [
+                f["severity"],
+                f"`{f['rule']}`",
+                f"`{f['subject']}`",
+                f["message"].replace("|", "\\|"),
+                ", ".join(str(s) for s in f["evidence"]),
+                _when(t) if t is not None else "",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _read_checkpoint(path: str) -> Checkpoint:
@@ -529,6 +617,19 @@ def _parser() -> argparse.ArgumentParser:
     from juno import _cli_agent
 
     _cli_agent.register_governance(gov_cmds, db_opt)
+
+    comp = groups.add_parser("compliance", help="what the audit log proves went wrong")
+    comp_cmds = comp.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    p = comp_cmds.add_parser(
+        "report",
+        parents=[db_opt],
+        help="findings (each citing its audit entries) in a period; exit 1 on a violation",
+    )
+    p.add_argument("--from", dest="start", metavar="DATE", help="only findings from then on")
+    p.add_argument("--to", dest="end", metavar="DATE", help="only findings before then")
+    p.add_argument("--format", choices=["json", "md"], default="md", help="json or md (default)")
+    p.add_argument("--out", metavar="FILE", help="write it to a new file instead of stdout")
+    p.set_defaults(func=cmd_compliance_report)
 
     audit = groups.add_parser("audit", help="verify and checkpoint the audit log")
     audit_cmds = audit.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -269,3 +270,43 @@ def test_the_standalone_ed25519_code_passes_the_rfc_8032_vectors(tmp_path: Path)
         timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_cli_compliance_report_by_period_in_json_and_markdown(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    with juno.Juno(db, now=T0) as j:
+        j.governance.assign_role("lead@company.com", "TEAM_LEAD", ["team_alpha"], by="admin")
+        r = j.governance.submit(
+            {"action": {"kind": "reassign", "team": "team_alpha", "target": "ALPHA-1"},
+             "impact": "low", "confidence": 0.5, "requester": "juno"}  # fmt: skip
+        )
+        j.set_clock(T0 + timedelta(minutes=5))
+        j.governance.approve(r.id, "lead@company.com", r.digest)
+        j.set_clock(T0 + timedelta(hours=3))
+        j.governance.execute(r.id, r.action, lambda a: "done")
+    # Judged by a one-hour execution window, that execution was late: a violation.
+    late = {"EXECUTION_WINDOW_HOURS": "1"}
+    proc = run(tmp_path, "compliance", "report", "--db", db, env=late)
+    assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+    assert "| violation | `executed_outside_window` | `request:1` |" in proc.stdout, proc.stdout
+    assert "- violations: 1, warnings: 0" in proc.stdout
+    data = json.loads(run(tmp_path, "compliance", "report", "--format", "json", "--db", db,
+                          env=late).stdout)  # fmt: skip
+    assert data["violations"] == 1 and data["findings"][0]["rule"] == "executed_outside_window"
+    assert data["period"] == {"from": None, "to": None}
+    # Outside the period, nothing; inside it, the finding.
+    assert "No findings." in ok(run(tmp_path, "compliance", "report", "--from", "2026-01-02",
+                                    "--db", db, env=late))  # fmt: skip
+    assert "No findings." in ok(run(tmp_path, "compliance", "report", "--to", "2026-01-01T02:00:00Z",
+                                    "--db", db, env=late))  # fmt: skip
+    inside = run(tmp_path, "compliance", "report", "--from", "2026-01-01", "--to", "2026-01-02",
+                 "--db", db, env=late)  # fmt: skip
+    assert inside.returncode == 1 and "executed_outside_window" in inside.stdout
+    # Under the default window it was on time.
+    assert "No findings." in ok(run(tmp_path, "compliance", "report", "--db", db))
+    ok(run(tmp_path, "compliance", "report", "--db", db, "--out", "report.md"))
+    assert (tmp_path / "report.md").read_text().startswith("# Compliance report")
+    assert "not a date" in failed(run(tmp_path, "compliance", "report", "--from", "soon",
+                                      "--db", db))  # fmt: skip
+    assert "after --from" in failed(run(tmp_path, "compliance", "report", "--from", "2026-02-01",
+                                        "--to", "2026-01-01", "--db", db))  # fmt: skip

@@ -312,7 +312,9 @@ def test_governance_process_deadlines(tmp_path: Path) -> None:
     # With AUTO_ESCALATION (the default) both pending requests move up a role.
     out = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path)))
     # Most overdue first: replan's ENGINEERING_MANAGER had 4 h, priority's TEAM_LEAD 24 h.
-    assert out.splitlines() == [f"escalated 2: {ids['replan']}, {ids['priority']}", "expired   0"]
+    assert out.splitlines() == [
+        f"escalated 2: {ids['replan']}, {ids['priority']}", "expired   0", "lapsed    0"
+    ]
     report = json.loads(ok(run(tmp_path, "governance", "process-deadlines", "--json", "--db", str(path))))
     assert report == {"escalated": [], "expired": [], "lapsed": []}
     with juno.Juno(path) as j:
@@ -325,7 +327,7 @@ def test_governance_process_deadlines(tmp_path: Path) -> None:
         }).id  # fmt: skip
     out = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path), env={"AUTO_ESCALATION": "false"}))
     # (The two escalated above have fresh deadlines.)
-    assert out.splitlines() == ["escalated 0", f"expired   1: {late}"]
+    assert out.splitlines() == ["escalated 0", f"expired   1: {late}", "lapsed    0"]
 
 
 def test_audit_verify_and_checkpoint(tmp_path: Path, governed_db: Path) -> None:

@@ -744,6 +744,27 @@ juno_status juno_governance_approve(struct juno *j, int64_t id, const char *appr
 juno_status juno_governance_reject(struct juno *j, int64_t id, const char *user, size_t user_len, const char *reason, size_t reason_len, struct juno_buf *out_request_json, struct juno_error **err);
 
 /**
+ * **Break-glass**: approves request `id` outside the chain. The user must hold
+ * ENGINEERING_MANAGER or DIRECTOR for its team (whatever role the request waits for, and
+ * without waiting for a quorum) and give a reason. Audited as `request_approved` marked
+ * `"break_glass": true` with the `skipped_approvers` (the people to notify); the compliance
+ * report lists every use (`break_glass`).
+ *
+ * - `j`: must not be NULL.
+ * - `user`/`user_len`: who approves; must not be NULL.
+ * - `digest`/`digest_len`: the request's `digest` as the user saw it; must not be NULL.
+ * - `reason`/`reason_len`: why, in words; must not be NULL or blank.
+ * - `out_request_json`: as for `juno_governance_approve`.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for a blank reason (nothing recorded);
+ *   `JUNO_STATUS_PERMISSION_DENIED` (no ENGINEERING_MANAGER or DIRECTOR role for the team,
+ *   own request, another digest), `JUNO_STATUS_INVALID_STATE` (not pending, deadline
+ *   passed), `JUNO_STATUS_NOT_FOUND`; refusals are audited as `refused`.
+ * - Thread safety: as `juno_governance_approve`.
+ */
+juno_status juno_governance_break_glass(struct juno *j, int64_t id, const char *user, size_t user_len, const char *digest, size_t digest_len, const char *reason, size_t reason_len, struct juno_buf *out_request_json, struct juno_error **err);
+
+/**
  * Moves pending request `id` to the next role of the chain now, with that role's fresh
  * deadline. Audited as `request_escalated`; a refusal is audited as `refused`.
  *

@@ -1155,3 +1155,86 @@ fn compliance_flags_an_execution_short_of_its_quorum() {
         "{err}"
     );
 }
+
+// ---- break-glass ----------------------------------------------------------------------------
+
+#[test]
+fn break_glass_approves_outside_the_chain_with_a_reason_and_is_reported() {
+    let (juno, _) = quorum_engine(2, 1);
+    let gov = juno.governance();
+    gov.assign_role("pm", Role::ProjectManager, &["a"], "root")
+        .unwrap();
+    let r = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(r.role, Role::TeamLead);
+
+    // Refusals: no reason; a role below ENGINEERING_MANAGER; the requester; another digest.
+    let err = gov.break_glass(r.id, "em1", &r.digest, "  ").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("reason"), "{err}");
+    for (user, digest) in [
+        ("pm", r.digest.as_str()),
+        ("lead", r.digest.as_str()),
+        ("juno", r.digest.as_str()),
+    ] {
+        let err = gov.break_glass(r.id, user, digest, "outage").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{user}");
+    }
+    let wrong = "f".repeat(64);
+    assert_eq!(
+        gov.break_glass(r.id, "em1", &wrong, "outage")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(gov.get(r.id).unwrap().status, RequestStatus::Pending);
+
+    let done = gov
+        .break_glass(r.id, "em1", &r.digest, "sprint outage")
+        .unwrap();
+    assert_eq!(done.status, RequestStatus::Approved);
+    assert_eq!(done.decided_by.as_deref(), Some("em1"));
+    assert_eq!(done.reason.as_deref(), Some("sprint outage"));
+    let entry = juno
+        .audit()
+        .entries_for(&format!("request:{}", r.id))
+        .unwrap()
+        .into_iter()
+        .rfind(|e| e.event == "request_approved")
+        .unwrap();
+    assert_eq!(entry.payload["break_glass"], true);
+    // Everyone who could have decided it at TEAM_LEAD for team a, but the approver.
+    assert_eq!(
+        entry.payload["skipped_approvers"],
+        serde_json::json!(["dir1", "dir2", "em2", "em3", "lead", "pm"])
+    );
+    assert_eq!(
+        gov.break_glass(r.id, "em2", &r.digest, "again")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidState
+    );
+
+    // A critical request under a quorum of two: break-glass needs one, and the report
+    // lists the use without calling it a quorum violation.
+    let c = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    gov.break_glass(c.id, "dir1", &c.digest, "security fix")
+        .unwrap();
+    gov.execute(c.id, &c.action, &mut Recorder::default())
+        .unwrap();
+    let report = gov.compliance_report().unwrap();
+    assert_eq!(report.violations, 0, "{:?}", report.findings);
+    let uses: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "break_glass")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(
+        uses,
+        [format!("request:{}", r.id), format!("request:{}", c.id)]
+    );
+}

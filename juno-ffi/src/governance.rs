@@ -378,6 +378,53 @@ pub unsafe extern "C" fn juno_governance_reject(
     })
 }
 
+/// **Break-glass**: approves request `id` outside the chain. The user must hold
+/// ENGINEERING_MANAGER or DIRECTOR for its team (whatever role the request waits for, and
+/// without waiting for a quorum) and give a reason. Audited as `request_approved` marked
+/// `"break_glass": true` with the `skipped_approvers` (the people to notify); the compliance
+/// report lists every use (`break_glass`).
+///
+/// - `j`: must not be NULL.
+/// - `user`/`user_len`: who approves; must not be NULL.
+/// - `digest`/`digest_len`: the request's `digest` as the user saw it; must not be NULL.
+/// - `reason`/`reason_len`: why, in words; must not be NULL or blank.
+/// - `out_request_json`: as for `juno_governance_approve`.
+/// - `err`: optional, as for `juno_governance_assign_role`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` for a blank reason (nothing recorded);
+///   `JUNO_STATUS_PERMISSION_DENIED` (no ENGINEERING_MANAGER or DIRECTOR role for the team,
+///   own request, another digest), `JUNO_STATUS_INVALID_STATE` (not pending, deadline
+///   passed), `JUNO_STATUS_NOT_FOUND`; refusals are audited as `refused`.
+/// - Thread safety: as `juno_governance_approve`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn juno_governance_break_glass(
+    j: *mut juno,
+    id: i64,
+    user: *const c_char,
+    user_len: usize,
+    digest: *const c_char,
+    digest_len: usize,
+    reason: *const c_char,
+    reason_len: usize,
+    out_request_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let user = unsafe { str_in("user", user, user_len) }?;
+        // SAFETY: as above.
+        let digest = unsafe { str_in("digest", digest, digest_len) }?;
+        // SAFETY: as above.
+        let reason = unsafe { str_in("reason", reason, reason_len) }?;
+        let out = Out::new("out_request_json", out_request_json)?;
+        let request = j.inner.governance().break_glass(id, user, digest, reason)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("request", &request) }
+    })
+}
+
 /// Moves pending request `id` to the next role of the chain now, with that role's fresh
 /// deadline. Audited as `request_escalated`; a refusal is audited as `refused`.
 ///

@@ -320,6 +320,9 @@ def cmd_governance_decide(args: argparse.Namespace) -> int:
             # changed since then is not approved.
             digest = args.digest or j.governance.get(args.id).digest
             r = j.governance.approve(args.id, args.user, digest)
+        elif args.decision == "break-glass":
+            digest = args.digest or j.governance.get(args.id).digest
+            r = j.governance.break_glass(args.id, args.user, digest, args.reason)
         elif args.decision == "reject":
             r = j.governance.reject(args.id, args.user, args.reason or "")
         else:
@@ -446,7 +449,8 @@ def register(groups: Any, db_opt: argparse.ArgumentParser) -> None:
 
 
 def register_governance(gov_cmds: Any, db_opt: argparse.ArgumentParser) -> None:
-    """Adds ``show``, ``approve``, ``reject`` and ``escalate`` to ``juno governance``."""
+    """Adds ``show``, ``approve``, ``reject``, ``escalate`` and ``break-glass`` to
+    ``juno governance``."""
     p = gov_cmds.add_parser("show", parents=[db_opt], help="one request: action, writes, why")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
@@ -455,13 +459,14 @@ def register_governance(gov_cmds: Any, db_opt: argparse.ArgumentParser) -> None:
         ("approve", "approve a request (its current digest)"),
         ("reject", "reject a request"),
         ("escalate", "move a request to the next role now"),
+        ("break-glass", "approve outside the chain (ENGINEERING_MANAGER or DIRECTOR; audited)"),
     ):
         p = gov_cmds.add_parser(decision, parents=[db_opt], help=help_text)
         p.add_argument("id", type=int)
         p.add_argument("--user", required=True, help="who decides")
         p.add_argument("--reason", help="why" + (" (required)" if decision != "approve" else ""),
                        required=decision != "approve")  # fmt: skip
-        if decision == "approve":
+        if decision in ("approve", "break-glass"):
             p.add_argument("--digest", help="the action digest you reviewed (from `show`)")
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=cmd_governance_decide, decision=decision)

@@ -775,6 +775,15 @@ class Governance:
     def get(self, id: int) -> ApprovalRequest:
         """One request by id; :class:`juno.errors.NotFoundError` if there is none."""
 
+    def break_glass(self, id: int, user: str, digest: str, reason: str) -> ApprovalRequest:
+        """Approves request ``id`` outside the chain: ``user`` holds ENGINEERING_MANAGER or
+        DIRECTOR for its team and gives a ``reason``; no quorum is awaited. The audit entry
+        is marked ``break_glass`` and lists the skipped approvers; the compliance report
+        lists every use. :class:`juno.errors.InvalidInputError` for a blank reason;
+        :class:`juno.errors.PermissionDeniedError` or
+        :class:`juno.errors.InvalidStateError` as for :meth:`approve`.
+        """
+
     def votes(self, id: int) -> list[Vote]:
         """The votes cast on request ``id``, oldest first (empty unless its impact level
         has a quorum above one, ``approval_rules.quorum``)."""

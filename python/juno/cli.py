@@ -22,7 +22,7 @@
     juno sync (--sim | --jira | --export FILE) [--json]
     juno cycle [--sim | --jira | --export FILE] [--dry-run] [--options JSON] [--json]
     juno agent run [--sim | --jira | --export FILE] [--interval MINUTES] [--max-cycles N]
-    juno governance show|approve|reject|escalate ID --user USER [--reason TEXT]
+    juno governance show|approve|reject|escalate|break-glass ID --user USER [--reason TEXT]
     juno action revert ID --by USER
     juno model retrain [--json]
     juno data validate [--json]

@@ -310,3 +310,19 @@ def test_the_cli_compliance_report_by_period_in_json_and_markdown(tmp_path: Path
                                       "--db", db))  # fmt: skip
     assert "after --from" in failed(run(tmp_path, "compliance", "report", "--from", "2026-02-01",
                                         "--to", "2026-01-01", "--db", db))  # fmt: skip
+
+
+def test_the_cli_breaks_glass_with_a_reason(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.db")
+    with juno.Juno(db) as j:  # the system clock, as the command's
+        j.governance.assign_role("em@company.com", "ENGINEERING_MANAGER", ["team_alpha"],
+                                 by="admin")  # fmt: skip
+        r = j.governance.submit(
+            {"action": {"kind": "reassign", "team": "team_alpha", "target": "ALPHA-2"},
+             "impact": "low", "confidence": 0.5, "requester": "juno"}  # fmt: skip
+        )
+    failed(run(tmp_path, "governance", "break-glass", str(r.id), "--user", "em@company.com",
+               "--db", db), code=2)  # fmt: skip
+    out = ok(run(tmp_path, "governance", "break-glass", str(r.id), "--user", "em@company.com",
+                 "--reason", "outage", "--db", db))  # fmt: skip
+    assert f"request #{r.id} is approved" in out

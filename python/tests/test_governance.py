@@ -342,6 +342,25 @@ def test_a_quorum_from_the_config_file_needs_distinct_voters(tmp_path: Path) -> 
         juno.Juno(tmp_path / "b.db", settings={"JUNO_CONFIG_FILE": str(bad)})
 
 
+def test_break_glass_approves_outside_the_chain(j: juno.Juno) -> None:
+    em = "em@company.com"
+    j.governance.assign_role(em, "ENGINEERING_MANAGER", ["team_alpha"], by="admin@company.com")
+    r = j.governance.submit(_request())
+    with pytest.raises(InvalidInputError, match="reason"):
+        j.governance.break_glass(r.id, em, r.digest, "")
+    with pytest.raises(PermissionDeniedError):
+        j.governance.break_glass(r.id, TL, r.digest, "outage")  # a TEAM_LEAD cannot
+    with pytest.raises(PermissionDeniedError):
+        j.governance.break_glass(r.id, em, "0" * 64, "outage")
+    done = j.governance.break_glass(r.id, em, r.digest, "outage")
+    assert done.status == "approved" and done.decided_by == em and done.reason == "outage"
+    entry = j.audit.entries_for(f"request:{r.id}")[-1]
+    assert entry.event == "request_approved" and entry.payload["break_glass"] is True
+    assert entry.payload["skipped_approvers"] == [PM, TL]
+    rules = [f.rule for f in j.governance.compliance_report().findings]
+    assert rules.count("break_glass") == 1
+
+
 def test_an_executor_that_raises_ends_execution_failed(j: juno.Juno) -> None:
     r = _approved(j)
 

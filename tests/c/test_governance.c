@@ -692,6 +692,60 @@ static void test_quorum(const char *scratch) {
   remove(path);
 }
 
+/* ---- break-glass ---------------------------------------------------------------------- */
+
+static juno_status break_glass(juno *j, int64_t id, const char *user, const char *digest,
+                               const char *reason, juno_buf *buf, juno_error **err) {
+  return juno_governance_break_glass(j, id, user, strlen(user), digest, strlen(digest), reason,
+                                     strlen(reason), buf, err);
+}
+
+/* An ENGINEERING_MANAGER approves a TEAM_LEAD-level request outside the chain with a reason;
+ * a blank reason, a TEAM_LEAD and the requester are refused; the compliance report lists
+ * the use. */
+static void test_break_glass(void) {
+  juno *j = open_memory("{}", 2);
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  mj_value *r = NULL, *v = NULL;
+  int64_t id = 0;
+  const char *digest;
+  size_t k;
+  int listed = 0;
+  if (j == NULL) return;
+  assign(j, "em@company.com", "ENGINEERING_MANAGER", "[\"team_alpha\"]");
+  assign(j, "tl@company.com", "TEAM_LEAD", "[\"team_alpha\"]");
+  r = submit(j, LOW, strlen(LOW));
+  digest = mj_str(mj_get(r, "digest"));
+  CHECK(mj_int(mj_get(r, "id"), &id) && digest != NULL, "no id or digest");
+  if (digest != NULL) {
+    fails_with(break_glass(j, id, "em@company.com", digest, " ", &buf, &err), &err,
+               JUNO_STATUS_INVALID_INPUT, "break_glass(blank reason)");
+    fails_with(break_glass(j, id, "tl@company.com", digest, "outage", &buf, &err), &err,
+               JUNO_STATUS_PERMISSION_DENIED, "break_glass(TEAM_LEAD)");
+    fails_with(break_glass(j, id, "juno", digest, "outage", &buf, &err), &err,
+               JUNO_STATUS_PERMISSION_DENIED, "break_glass(requester)");
+    CHECK(buf.data == NULL, "buffer written on failure");
+    if (ok(break_glass(j, id, "em@company.com", digest, "outage", &buf, &err), &err,
+           "break_glass")) {
+      v = parse_buf(&buf, "broken-glass request");
+      CHECK(mj_str_eq(mj_get(v, "status"), "approved"), "status %s", mj_str(mj_get(v, "status")));
+      CHECK(mj_str_eq(mj_get(v, "reason"), "outage"), "reason not recorded");
+      mj_free(v);
+    }
+  }
+  if (ok(juno_governance_compliance_report(j, &buf, &err), &err, "compliance_report")) {
+    v = parse_buf(&buf, "compliance report");
+    for (k = 0; k < mj_len(mj_get(v, "findings")); k++) {
+      listed += mj_str_eq(mj_get(mj_at(mj_get(v, "findings"), k), "rule"), "break_glass");
+    }
+    CHECK(listed == 1, "break-glass use listed %d times", listed);
+    mj_free(v);
+  }
+  mj_free(r);
+  juno_free(j);
+}
+
 /* ---- exactly once, from several threads ---------------------------------------------- */
 
 #define THREADS 4
@@ -898,6 +952,7 @@ int main(int argc, char **argv) {
   test_executors();
   test_execution_window();
   test_quorum(argv[2]);
+  test_break_glass();
   test_exactly_once();
   test_audit_file(argv[2]);
 

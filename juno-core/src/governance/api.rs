@@ -601,6 +601,101 @@ impl<'a> Governance<'a> {
         })
     }
 
+    /// **Break-glass**: an ENGINEERING_MANAGER or DIRECTOR for the request's team approves
+    /// it outside the chain — at any role, without waiting for a quorum — with a mandatory
+    /// reason. The approval binds the digest as any other. Its `request_approved` entry is
+    /// marked `"break_glass": true` and lists the skipped approvers (everyone else who could
+    /// have decided it at its current role), who are the ones to notify; the compliance
+    /// report lists every use (`break_glass`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`reason`) for an empty reason; [`Error::PermissionDenied`]
+    /// (no ENGINEERING_MANAGER or DIRECTOR role for the team, own request, another digest);
+    /// [`Error::InvalidState`] (not pending, deadline passed); [`Error::NotFound`]. Every
+    /// refusal but the empty reason is audited.
+    pub fn break_glass(
+        &self,
+        id: RequestId,
+        user: &str,
+        digest: &str,
+        reason: &str,
+    ) -> Result<ApprovalRequest> {
+        if reason.trim().is_empty() {
+            return Err(Error::invalid(
+                "reason",
+                "break-glass needs a reason: it is what the skipped approvers and auditors read",
+            ));
+        }
+        let now = self.now();
+        let now_ms = ms(now);
+        let outcome = self.juno.store().write(|tx| {
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            if req.deadline.is_some_and(|d| now >= d) {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id}'s deadline for {} has passed", req.role),
+                });
+            }
+            // The ordinary checks against the request as if it sat at ENGINEERING_MANAGER:
+            // pending, in time, not one's own, a qualifying role for the team.
+            let at_least_em = ApprovalRequest {
+                role: Role::EngineeringManager,
+                ..req.clone()
+            };
+            let roles = self.authorise(tx, &at_least_em, user, now)?;
+            if digest != req.digest {
+                return Err(Error::PermissionDenied {
+                    reason: format!(
+                        "the approval is for action digest {digest}, but {} proposes {}",
+                        subject(id),
+                        req.digest
+                    ),
+                });
+            }
+            let needed = rank(req.role).unwrap_or(u8::MAX);
+            let mut skipped: Vec<String> = sql::assignments(tx, None, false)?
+                .into_iter()
+                .filter(|a| a.user != user && a.user != req.requester)
+                .filter(|a| a.team == "*" || req.action.team == a.team)
+                .filter(|a| rank(a.role).is_some_and(|k| k >= needed))
+                .map(|a| a.user)
+                .collect();
+            skipped.sort();
+            skipped.dedup();
+            let t = Transition {
+                deadline: Some(None),
+                decided_by: Some(user),
+                reason: Some(reason),
+                ..Transition::default()
+            };
+            if !sql::transition(
+                tx,
+                id,
+                &[RequestStatus::Pending],
+                RequestStatus::Approved,
+                now_ms,
+                &t,
+            )? {
+                return Err(Error::InvalidState {
+                    reason: format!("request {id} changed while it was being decided"),
+                });
+            }
+            Appender::new(tx)?.append(
+                tx,
+                now_ms,
+                user,
+                AuditEvent::RequestApproved,
+                &subject(id),
+                &json!({
+                    "action_digest": req.digest, "role": req.role, "approver_roles": roles,
+                    "reason": reason, "break_glass": true, "skipped_approvers": skipped,
+                    "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
+                }),
+            )?;
+            Ok(())
+        });
+        self.conclude(outcome, user, "break_glass", id)
+    }
+
     /// Rejects request `id`, with a reason that teaches team preferences.
     ///
     /// # Errors

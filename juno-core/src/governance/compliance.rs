@@ -9,6 +9,7 @@
 //! | `past_deadline` | warning | a pending request past its deadline (run `process_deadlines`) |
 //! | `stuck_executing` | warning | claimed for execution over an hour ago with no recorded outcome (the process died mid-action) |
 //! | `rubber_stamp` | warning | a human approval less than [`RUBBER_STAMP_SECONDS`] after submission |
+//! | `break_glass` | warning | each approval outside the chain (break-glass), with its reason and the approvers it skipped |
 //! | `unusual_authority` | warning | one user holds ADMIN and an approving role at once, or one approver made more than half of all human approvals (at least [`DOMINANT_APPROVER_MIN`]) |
 //!
 //! Each finding lists the audit sequence numbers that prove it.
@@ -79,6 +80,8 @@ struct RequestTrail {
     timeline: Vec<(u64, DateTime<Utc>, Moment)>,
     /// Approving votes, the deciding approval included: seq, actor, role.
     approving_votes: Vec<(u64, String, String)>,
+    /// Break-glass approvals: seq, actor, reason, skipped approvers.
+    break_glass: Vec<(u64, String, String, usize)>,
     first_seq: Option<u64>,
 }
 
@@ -143,6 +146,22 @@ impl Ledger {
                 if kind == AuditEvent::RequestApproved {
                     let role = payload_role(&e.payload);
                     trail.approving_votes.push((e.seq, e.actor.clone(), role));
+                    if e.payload.get("break_glass") == Some(&serde_json::Value::Bool(true)) {
+                        let reason = e
+                            .payload
+                            .get("reason")
+                            .and_then(|r| r.as_str())
+                            .unwrap_or_default()
+                            .to_owned();
+                        let skipped = e
+                            .payload
+                            .get("skipped_approvers")
+                            .and_then(|s| s.as_array())
+                            .map_or(0, Vec::len);
+                        trail
+                            .break_glass
+                            .push((e.seq, e.actor.clone(), reason, skipped));
+                    }
                 }
                 if kind == AuditEvent::RequestAutoApproved {
                     self.trails
@@ -493,6 +512,13 @@ fn quorum_not_met(inputs: &ComplianceInputs) -> Vec<ComplianceFinding> {
         else {
             continue;
         };
+        // Break-glass bypasses the quorum by design; the `break_glass` rule lists it.
+        if t.break_glass
+            .iter()
+            .any(|(seq, _, _, _)| seq == approval_seq)
+        {
+            continue;
+        }
         let voters: Vec<&(u64, String, String)> = t
             .approving_votes
             .iter()
@@ -520,6 +546,25 @@ fn quorum_not_met(inputs: &ComplianceInputs) -> Vec<ComplianceFinding> {
     out
 }
 
+/// `break_glass`: every approval outside the chain.
+fn break_glass(ledger: &Ledger) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for (subject, t) in &ledger.trails {
+        for (seq, actor, reason, skipped) in &t.break_glass {
+            out.push(finding(
+                Severity::Warning,
+                "break_glass",
+                subject.clone(),
+                format!(
+                    "approved outside the chain by `{actor}` ({skipped} approvers skipped): {reason}"
+                ),
+                vec![*seq],
+            ));
+        }
+    }
+    out
+}
+
 /// Applies every rule; violations first, then warnings, each group by subject.
 pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
     let ComplianceInputs {
@@ -533,6 +578,7 @@ pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
         executed_without_approval_in_log(ledger),
         executed_outside_window(ledger, inputs.execution_window),
         quorum_not_met(inputs),
+        break_glass(ledger),
         rubber_stamp(ledger),
         approver_role_revoked(ledger),
         executed_without_approval_in_table(ledger, requests),

@@ -214,6 +214,22 @@ impl PyGovernance {
         Ok(PyApprovalRequest(r))
     }
 
+    /// Break-glass: approves request `id` outside the chain, with a mandatory reason.
+    fn break_glass(
+        &self,
+        py: Python<'_>,
+        id: Id,
+        user: String,
+        digest: String,
+        reason: String,
+    ) -> PyResult<PyApprovalRequest> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.governance().break_glass(id.0, &user, &digest, &reason))
+            .py(py)?;
+        Ok(PyApprovalRequest(r))
+    }
+
     /// The votes cast on request `id`, oldest first.
     fn votes(&self, py: Python<'_>, id: Id) -> PyResult<Vec<PyVote>> {
         let juno = self.engine.get().py(py)?;

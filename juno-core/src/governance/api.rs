@@ -415,6 +415,7 @@ impl<'a> Governance<'a> {
         &self,
         conn: &rusqlite::Connection,
         req: &ApprovalRequest,
+        needed: Role,
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Role>> {
@@ -436,17 +437,34 @@ impl<'a> Governance<'a> {
                 ),
             });
         }
-        let needed = rank(req.role).unwrap_or(u8::MAX);
+        let rank_needed = rank(needed).unwrap_or(u8::MAX);
         let held = crate::store::governance::roles_for(conn, user, &req.action.team)?;
-        if !held.iter().any(|r| rank(*r).is_some_and(|k| k >= needed)) {
+        if !held
+            .iter()
+            .any(|r| rank(*r).is_some_and(|k| k >= rank_needed))
+        {
             return Err(Error::PermissionDenied {
                 reason: format!(
-                    "`{user}` holds no role at or above {} for team `{}`",
-                    req.role, req.action.team
+                    "`{user}` holds no role at or above {needed} for team `{}`",
+                    req.action.team
                 ),
             });
         }
         Ok(held)
+    }
+
+    /// Refuses an approval made for another digest than the request's action.
+    fn check_digest(req: &ApprovalRequest, digest: &str) -> Result<()> {
+        if digest == req.digest {
+            return Ok(());
+        }
+        Err(Error::PermissionDenied {
+            reason: format!(
+                "the approval is for action digest {digest}, but {} proposes {}",
+                subject(req.id),
+                req.digest
+            ),
+        })
     }
 
     /// Decides a pending request (approve or reject) after every check, in one transaction
@@ -489,17 +507,9 @@ impl<'a> Governance<'a> {
     ) -> Result<ApprovalRequest> {
         let now_ms = ms(now);
         let mut req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
-        let roles = self.authorise(tx, &req, user, now)?;
+        let roles = self.authorise(tx, &req, req.role, user, now)?;
         if let Some(d) = digest {
-            if d != req.digest {
-                return Err(Error::PermissionDenied {
-                    reason: format!(
-                        "the approval is for action digest {d}, but {} proposes {}",
-                        subject(id),
-                        req.digest
-                    ),
-                });
-            }
+            Self::check_digest(&req, d)?;
         }
         let quorum = self.juno.config().approval_rules.quorum_for(req.impact);
         let mut votes = 1;
@@ -630,27 +640,10 @@ impl<'a> Governance<'a> {
         let now_ms = ms(now);
         let outcome = self.juno.store().write(|tx| {
             let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
-            if req.deadline.is_some_and(|d| now >= d) {
-                return Err(Error::InvalidState {
-                    reason: format!("request {id}'s deadline for {} has passed", req.role),
-                });
-            }
-            // The ordinary checks against the request as if it sat at ENGINEERING_MANAGER:
-            // pending, in time, not one's own, a qualifying role for the team.
-            let at_least_em = ApprovalRequest {
-                role: Role::EngineeringManager,
-                ..req.clone()
-            };
-            let roles = self.authorise(tx, &at_least_em, user, now)?;
-            if digest != req.digest {
-                return Err(Error::PermissionDenied {
-                    reason: format!(
-                        "the approval is for action digest {digest}, but {} proposes {}",
-                        subject(id),
-                        req.digest
-                    ),
-                });
-            }
+            // The ordinary checks (pending, in time, not one's own), with
+            // ENGINEERING_MANAGER as the role needed whatever role the request waits for.
+            let roles = self.authorise(tx, &req, Role::EngineeringManager, user, now)?;
+            Self::check_digest(&req, digest)?;
             let needed = rank(req.role).unwrap_or(u8::MAX);
             let mut skipped: Vec<String> = sql::assignments(tx, None, false)?
                 .into_iter()
@@ -712,7 +705,7 @@ impl<'a> Governance<'a> {
         let now = self.now();
         let outcome = self.juno.store().write(|tx| {
             let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
-            self.authorise(tx, &req, user, now)?;
+            self.authorise(tx, &req, req.role, user, now)?;
             let Some(next) = next_role(req.role) else {
                 return Err(Error::InvalidState {
                     reason: format!(

@@ -635,6 +635,64 @@ juno_status juno_governance_revoke_role(struct juno *j, const char *user, size_t
 juno_status juno_governance_roles(const struct juno *j, const char *user, size_t user_len, bool include_revoked, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * Delegates `delegator`'s approval authority for `team` to `delegate` until
+ * `until_unix_ms`: `delegate` may then decide that team's requests their own roles do not
+ * reach, for `delegator` (the request and its audit entry record `on_behalf_of`). The
+ * delegate must already hold an approving role for the team (a delegation never widens
+ * anyone's scope); the authority is the delegator's own roles at the moment of each
+ * decision, it is never passed on, and never decides the delegator's own requests.
+ * Audited as `delegation_granted`.
+ *
+ * - `j`: must not be NULL.
+ * - `delegator`/`delegator_len`, `delegate`/`delegate_len`: user ids; must not be NULL.
+ * - `team`/`team_len`: one team (not `*`); must not be NULL.
+ * - `until_unix_ms`: when it runs out, in milliseconds since 1970-01-01T00:00:00Z: in the
+ *   future, at most 90 days ahead.
+ * - `out_delegation_json`: on success receives the `Delegation` object (`id`,
+ *   `delegator`, `delegate`, `team`, `created_at`, `until`, `revoked_at`, `revoked_by`);
+ *   the caller frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the parameter (`team` `*`, `delegate` the
+ *   delegator, `until` out of range, a bad name); `JUNO_STATUS_PERMISSION_DENIED` (the
+ *   delegator or the delegate holds no approving role for the team);
+ *   `JUNO_STATUS_INVALID_STATE` (the same delegation is in force). Permission and state
+ *   refusals are audited as `refused`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_delegate(struct juno *j, const char *delegator, size_t delegator_len, const char *delegate, size_t delegate_len, const char *team, size_t team_len, int64_t until_unix_ms, struct juno_buf *out_delegation_json, struct juno_error **err);
+
+/**
+ * Revokes delegation `id` before it runs out; `by` must be its delegator or hold ADMIN.
+ * Audited as `delegation_revoked`.
+ *
+ * - `j`: must not be NULL.
+ * - `by`/`by_len`: who revokes it; must not be NULL.
+ * - `out_delegation_json`: on success receives the revoked `Delegation` object, as for
+ *   `juno_governance_delegate`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_NOT_FOUND`; `JUNO_STATUS_PERMISSION_DENIED` for anyone but the
+ *   delegator or an ADMIN; `JUNO_STATUS_INVALID_STATE` when already revoked or run out.
+ *   Permission and state refusals are audited as `refused`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_revoke_delegation(struct juno *j, int64_t id, const char *by, size_t by_len, struct juno_buf *out_delegation_json, struct juno_error **err);
+
+/**
+ * Delegations as a JSON array of `Delegation` objects (as for `juno_governance_delegate`),
+ * oldest first.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `user`/`user_len`: **optional**: NULL (with any length) lists everyone's; otherwise
+ *   those naming the user as delegator or delegate.
+ * - `include_inactive`: whether revoked and run-out delegations are listed too.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_delegations(const struct juno *j, const char *user, size_t user_len, bool include_inactive, struct juno_buf *out_json, struct juno_error **err);
+
+/**
  * Submits an approval request: auto-approved when policy allows (`AUTONOMOUS_ACTIONS` on,
  * `SUPERVISOR_MODE` off, an auto-approvable impact level and enough confidence), else
  * queued for the role its impact level routes to, with that role's deadline.
@@ -693,7 +751,8 @@ juno_status juno_governance_get(const struct juno *j, int64_t id, struct juno_bu
 /**
  * The votes cast on request `id`, oldest first, as a JSON array of `Vote` objects: `user`,
  * `role` (the request's role when they voted; only votes at its current role count),
- * `approve` (true to approve, false to reject), `at`. Empty unless the request's impact
+ * `approve` (true to approve, false to reject), `at`, `on_behalf_of` (the delegator when
+ * `user` voted as a delegate, else null). Empty unless the request's impact
  * level has a quorum above one (`approval_rules.quorum` in the config file).
  *
  * - `j`: must not be NULL; not modified.

@@ -661,6 +661,68 @@ enum Op {
     Advance(u8),
     Deadlines,
     Execute(usize, bool),
+    Delegate(usize, usize, bool, u8),
+    Undelegate(usize, usize),
+}
+
+/// A delegation in the model: id, delegator, delegate, team, until, revoked.
+type ModelDelegation = (
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    chrono::DateTime<chrono::Utc>,
+    bool,
+);
+
+/// The test's own model of who may decide what: the roles granted and not revoked, and
+/// the delegations made and not revoked (indexes into `USERS`).
+#[derive(Default)]
+struct Authority {
+    revoked: std::collections::BTreeSet<usize>,
+    delegations: Vec<ModelDelegation>,
+}
+
+impl Authority {
+    /// The highest rank `user` holds for `team` by their own roles (0: none).
+    fn own(&self, user: &str, team: &str) -> u8 {
+        USERS
+            .iter()
+            .enumerate()
+            .filter(|(i, u)| u.0 == user && !self.revoked.contains(i))
+            .filter(|(_, u)| u.2 == team || u.2 == "*" || u.1 == Role::Director)
+            .map(|(_, u)| rank(u.1))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Whether `user` may decide `req` at `now`, by the rules written independently here.
+    fn may_decide(
+        &self,
+        user: &str,
+        req: &ApprovalRequest,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        let team = req.action.team.as_str();
+        let needed = rank(req.role);
+        if user == req.requester {
+            return false;
+        }
+        let own = self.own(user, team);
+        own >= needed
+            || (own > 0
+                && self
+                    .delegations
+                    .iter()
+                    .any(|&(_, from, to, t, until, revoked)| {
+                        !revoked
+                            && to == user
+                            && t == team
+                            && now < until
+                            && from != req.requester
+                            && self.own(from, team) >= needed
+                    }))
+    }
 }
 
 const USERS: [(&str, Role, &str); 7] = [
@@ -684,6 +746,10 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (1u8..30).prop_map(Op::Advance),
         2 => Just(Op::Deadlines),
         3 => (0usize..16, prop::bool::weighted(0.8)).prop_map(|(r, a)| Op::Execute(r, a)),
+        // Mostly from the upper roles to the lower, where a delegation changes who may decide.
+        2 => (prop_oneof![3 => 2usize..6, 1 => 0usize..7], prop_oneof![3 => 0usize..3, 1 => 0usize..7], prop::bool::weighted(0.7), 1u8..100)
+            .prop_map(|(f, t, a, h)| Op::Delegate(f, t, a, h)),
+        1 => (0usize..8, 0usize..7).prop_map(|(d, u)| Op::Undelegate(d, u)),
     ]
 }
 
@@ -692,7 +758,8 @@ proptest! {
 
     /// Random sequences by random users never execute without a valid approval for that
     /// digest (nor after the approval's execution window, nor with fewer votes than the
-    /// quorum), never leave a request in two queues or none, and always verify.
+    /// quorum), never let anyone decide without authority of their own or delegated by
+    /// the rules, never leave a request in two queues or none, and always verify.
     #[test]
     fn the_state_machine_stays_safe(ops in prop::collection::vec(op(), 1..40)) {
         // Critical requests need two approvals (or two rejections) from distinct people.
@@ -706,21 +773,59 @@ proptest! {
         let users: Vec<&str> = USERS.iter().map(|u| u.0).chain(["juno"]).collect();
         let mut ids = Vec::new();
         let mut recorder = Recorder::default();
+        let mut model = Authority::default();
         for op in ops {
             let pick = |i: usize| (!ids.is_empty()).then(|| ids[i % ids.len()]);
+            // A decision that went through had authority, own or delegated.
+            let decided = |id: i64, user: &str, before: &ApprovalRequest, model: &Authority| -> Result<(), TestCaseError> {
+                let after = gov.get(id).unwrap();
+                let voted = gov.votes(id).unwrap().iter().any(|v| v.user == user && v.at == clock.now());
+                if after.status != before.status || voted {
+                    prop_assert!(model.may_decide(user, before, clock.now()), "{} decided {:?} without authority", user, before);
+                }
+                Ok(())
+            };
             match op {
                 Op::Submit(i, c, team_a) => {
                     let r = request(if team_a { "a" } else { "b" }, IMPACTS[i], f64::from(c) / 100.0, users[i % users.len()]);
                     ids.push(gov.submit(r).unwrap().id);
                 }
                 Op::Approve(r, u, right) => if let Some(id) = pick(r) {
-                    let digest = if right { gov.get(id).unwrap().digest } else { "f".repeat(64) };
-                    let _ = gov.approve(id, users[u % users.len()], &digest);
+                    let before = gov.get(id).unwrap();
+                    let digest = if right { before.digest.clone() } else { "f".repeat(64) };
+                    let user = users[u % users.len()];
+                    if gov.approve(id, user, &digest).is_ok() {
+                        decided(id, user, &before, &model)?;
+                    }
                 },
-                Op::Reject(r, u) => if let Some(id) = pick(r) { let _ = gov.reject(id, users[u % users.len()], "no"); },
+                Op::Reject(r, u) => if let Some(id) = pick(r) {
+                    let before = gov.get(id).unwrap();
+                    let user = users[u % users.len()];
+                    if gov.reject(id, user, "no").is_ok() {
+                        decided(id, user, &before, &model)?;
+                    }
+                },
+                Op::Delegate(f, t, team_a, h) => {
+                    let (from, to, team) = (USERS[f].0, USERS[t].0, if team_a { "a" } else { "b" });
+                    let until = clock.now() + Duration::hours(i64::from(h));
+                    if let Ok(d) = gov.delegate(from, to, team, until) {
+                        prop_assert!(model.own(from, team) > 0 && model.own(to, team) > 0);
+                        model.delegations.push((d.id, from, to, team, until, false));
+                    }
+                }
+                Op::Undelegate(d, u) => if !model.delegations.is_empty() {
+                    let i = d % model.delegations.len();
+                    if gov.revoke_delegation(model.delegations[i].0, USERS[u].0).is_ok() {
+                        model.delegations[i].5 = true;
+                    }
+                },
                 Op::Escalate(r, u) => if let Some(id) = pick(r) { let _ = gov.escalate(id, users[u % users.len()], "up"); },
                 Op::Cancel(r, u) => if let Some(id) = pick(r) { let _ = gov.cancel(id, users[u % users.len()]); },
-                Op::Revoke(u) => { let _ = gov.revoke_role(USERS[u].0, USERS[u].1, None, "root"); }
+                Op::Revoke(u) => {
+                    if gov.revoke_role(USERS[u].0, USERS[u].1, None, "root").is_ok() {
+                        model.revoked.insert(u);
+                    }
+                }
                 Op::Advance(h) => clock.advance(Duration::hours(i64::from(h))),
                 Op::Deadlines => { gov.process_deadlines().unwrap(); }
                 Op::Execute(r, right) => if let Some(id) = pick(r) {
@@ -772,9 +877,10 @@ proptest! {
                 && matches!(r.status, RequestStatus::Approved | RequestStatus::Executed | RequestStatus::ExecutionFailed)
             {
                 let votes = gov.votes(*id).unwrap();
+                // Distinct people: a delegate's vote is the delegator's.
                 let yes: std::collections::BTreeSet<&str> = votes.iter()
                     .filter(|v| v.approve && v.role == r.role)
-                    .map(|v| v.user.as_str())
+                    .map(|v| v.on_behalf_of.as_deref().unwrap_or(&v.user))
                     .collect();
                 prop_assert!(yes.len() >= 2, "request {} approved with {:?}", id, votes);
             }
@@ -1237,4 +1343,281 @@ fn break_glass_approves_outside_the_chain_with_a_reason_and_is_reported() {
         uses,
         [format!("request:{}", r.id), format!("request:{}", c.id)]
     );
+}
+
+// ---- delegation ---------------------------------------------------------------------------
+
+/// The last audit entry of `event` about request `id`.
+fn last_entry(juno: &Juno, id: i64, event: &str) -> juno_core::audit::AuditEntry {
+    juno.audit()
+        .entries_for(&format!("request:{id}"))
+        .unwrap()
+        .into_iter()
+        .rfind(|e| e.event == event)
+        .unwrap()
+}
+
+#[test]
+fn delegation_is_refused_outside_its_rules() {
+    let (juno, clock) = quorum_engine(1, 1);
+    let gov = juno.governance();
+    gov.assign_role("lead_b", Role::TeamLead, &["b"], "root")
+        .unwrap();
+    let week = clock.now() + Duration::days(7);
+    for (from, to, team, until, field) in [
+        ("em1", "lead", "*", week, "team"),
+        ("em1", "em1", "a", week, "delegate"),
+        ("em1", "lead", "a", clock.now(), "until"),
+        (
+            "em1",
+            "lead",
+            "a",
+            clock.now() + Duration::days(91),
+            "until",
+        ),
+        ("", "lead", "a", week, "delegator"),
+    ] {
+        let err = gov.delegate(from, to, team, until).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{from}->{to} {team}");
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    // Nobody delegates authority they lack, nor to someone outside the team.
+    for (from, to) in [("nobody", "lead"), ("em1", "lead_b"), ("em1", "nobody")] {
+        let err = gov.delegate(from, to, "a", week).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{from}->{to}");
+    }
+    let d = gov.delegate("em1", "lead", "a", week).unwrap();
+    assert_eq!((d.delegator.as_str(), d.delegate.as_str()), ("em1", "lead"));
+    assert_eq!(
+        gov.delegate("em1", "lead", "a", week).unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
+    // Revocation: only the delegator or an ADMIN; once.
+    gov.assign_role("admin", Role::Admin, &["*"], "root")
+        .unwrap();
+    assert_eq!(
+        gov.revoke_delegation(d.id, "em2").unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        gov.revoke_delegation(d.id, "lead").unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    let revoked = gov.revoke_delegation(d.id, "em1").unwrap();
+    assert_eq!(revoked.revoked_by.as_deref(), Some("em1"));
+    assert_eq!(
+        gov.revoke_delegation(d.id, "em1").unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
+    assert_eq!(
+        gov.revoke_delegation(999, "em1").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let again = gov.delegate("em1", "lead", "a", week).unwrap();
+    gov.revoke_delegation(again.id, "admin").unwrap();
+    assert!(gov.delegations(None, false).unwrap().is_empty());
+    assert_eq!(gov.delegations(Some("lead"), true).unwrap().len(), 2);
+    // Every refusal above that reached the store is in the log.
+    let refusals = juno
+        .audit()
+        .entries(1, 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "refused")
+        .count();
+    assert_eq!(refusals, 3 + 1 + 2 + 1);
+}
+
+#[test]
+fn a_delegate_decides_for_the_delegator_only_within_the_delegation() {
+    let (juno, clock) = quorum_engine(1, 1);
+    let gov = juno.governance();
+    gov.assign_role("lead_b", Role::TeamLead, &["b"], "root")
+        .unwrap();
+    gov.assign_role("lead2", Role::TeamLead, &["a"], "root")
+        .unwrap();
+    let critical = |team: &str, by: &str| {
+        gov.submit(request(team, ImpactLevel::Critical, 0.5, by))
+            .unwrap()
+    };
+    // A TEAM_LEAD cannot decide an ENGINEERING_MANAGER's request on their own…
+    let r = critical("a", "juno");
+    assert_eq!(
+        gov.approve(r.id, "lead", &r.digest).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    // …but can for em1 while em1's delegation is in force: "approved by lead for em1".
+    let d = gov
+        .delegate("em1", "lead", "a", clock.now() + Duration::hours(48))
+        .unwrap();
+    let done = gov.approve(r.id, "lead", &r.digest).unwrap();
+    assert_eq!(done.status, RequestStatus::Approved);
+    assert_eq!(done.decided_by.as_deref(), Some("lead"));
+    assert_eq!(done.on_behalf_of.as_deref(), Some("em1"));
+    assert_eq!(gov.get(r.id).unwrap().on_behalf_of.as_deref(), Some("em1"));
+    let entry = last_entry(&juno, r.id, "request_approved");
+    assert_eq!(entry.actor, "lead");
+    assert_eq!(entry.payload["on_behalf_of"], "em1");
+    assert_eq!(entry.payload["delegation"], d.id);
+    gov.execute(r.id, &r.action, &mut Recorder::default())
+        .unwrap();
+    // Rejections too.
+    let q = critical("a", "juno");
+    let rejected = gov.reject(q.id, "lead", "not now").unwrap();
+    assert_eq!(rejected.status, RequestStatus::Rejected);
+    assert_eq!(rejected.on_behalf_of.as_deref(), Some("em1"));
+
+    // Never another team; never a request the delegator made.
+    let other = critical("b", "juno");
+    assert_eq!(
+        gov.approve(other.id, "lead", &other.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    let own = critical("a", "em1");
+    assert_eq!(
+        gov.approve(own.id, "lead", &own.digest).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    // Not passed on: lead can delegate their own TEAM_LEAD authority, not em1's.
+    gov.delegate("lead", "lead2", "a", clock.now() + Duration::hours(48))
+        .unwrap();
+    let fresh = critical("a", "juno");
+    assert_eq!(
+        gov.approve(fresh.id, "lead2", &fresh.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    // A DIRECTOR's delegation for team b reaches b's requests only.
+    gov.delegate("dir1", "lead_b", "b", clock.now() + Duration::hours(48))
+        .unwrap();
+    assert_eq!(
+        gov.approve(other.id, "lead_b", &other.digest)
+            .unwrap()
+            .on_behalf_of
+            .as_deref(),
+        Some("dir1")
+    );
+    assert_eq!(
+        gov.approve(fresh.id, "lead_b", &fresh.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    // The delegation follows the delegator's roles: revoke em1's and it carries nothing.
+    gov.revoke_role("em1", Role::EngineeringManager, None, "root")
+        .unwrap();
+    assert_eq!(
+        gov.approve(fresh.id, "lead", &fresh.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    gov.assign_role("em1", Role::EngineeringManager, &["a"], "root")
+        .unwrap();
+    // It runs out.
+    clock.advance(Duration::hours(47));
+    let late = critical("a", "juno");
+    clock.advance(Duration::hours(2));
+    assert_eq!(
+        gov.approve(late.id, "lead", &late.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    // The report lists each delegated decision, and none is a violation.
+    let report = gov.compliance_report().unwrap();
+    assert_eq!(report.violations, 0, "{:?}", report.findings);
+    let delegated: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "delegated_decision")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(delegated.len(), 3, "{delegated:?}");
+    assert!(
+        delegated
+            .contains(&format!("approved by `lead` for `em1` under delegation {}", d.id).as_str())
+    );
+}
+
+#[test]
+fn a_delegate_votes_once_and_for_the_delegator() {
+    let (juno, clock) = quorum_engine(2, 2);
+    let gov = juno.governance();
+    gov.delegate("em1", "lead", "a", clock.now() + Duration::days(1))
+        .unwrap();
+    let r = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(
+        gov.approve(r.id, "lead", &r.digest).unwrap().status,
+        RequestStatus::Pending
+    );
+    // em1's vote has been cast (by lead); lead has voted too.
+    for user in ["em1", "lead"] {
+        let err = gov.approve(r.id, user, &r.digest).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{user}");
+        assert!(err.to_string().contains("already voted"), "{err}");
+    }
+    let done = gov.approve(r.id, "em2", &r.digest).unwrap();
+    assert_eq!(done.status, RequestStatus::Approved);
+    assert_eq!(done.on_behalf_of, None);
+    let votes = gov.votes(r.id).unwrap();
+    assert_eq!(votes[0].user, "lead");
+    assert_eq!(votes[0].on_behalf_of.as_deref(), Some("em1"));
+    assert_eq!(votes[1].user, "em2");
+    gov.execute(r.id, &r.action, &mut Recorder::default())
+        .unwrap();
+    let report = gov.compliance_report().unwrap();
+    assert_eq!(report.violations, 0, "{:?}", report.findings);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "delegated_decision"
+                && f.message.starts_with("voted on by `lead` for `em1`"))
+    );
+}
+
+#[test]
+fn a_delegation_written_behind_governance_is_a_violation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let juno = Juno::open_path(&path)
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::at_millis(T0)));
+    let gov = juno.governance();
+    gov.assign_role("em", Role::EngineeringManager, &["a"], "root")
+        .unwrap();
+    gov.assign_role("lead", Role::TeamLead, &["a"], "root")
+        .unwrap();
+    // A delegation inserted with SQL: no `delegation_granted` entry vouches for it.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO delegations (delegator, delegate, team, created_at, until) \
+             VALUES ('em', 'lead', 'a', ?1, ?2)",
+            [T0 - 1, T0 + 3_600_000],
+        )
+        .unwrap();
+    let r = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    gov.approve(r.id, "lead", &r.digest).unwrap();
+    let report = gov.compliance_report().unwrap();
+    let bad: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "delegation_invalid")
+        .collect();
+    assert_eq!(bad.len(), 1, "{:?}", report.findings);
+    assert!(
+        bad[0].message.contains("never granted"),
+        "{}",
+        bad[0].message
+    );
+    assert_eq!(report.violations, 1);
 }

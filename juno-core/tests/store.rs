@@ -258,7 +258,9 @@ fn requests_from_before_calibration_keep_their_confidence_as_the_raw_score() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE approval_votes;
+            "DROP TABLE delegations;
+             ALTER TABLE approval_requests DROP COLUMN on_behalf_of;
+             DROP TABLE approval_votes;
              DROP TABLE audit_signed_checkpoints;
              DROP TABLE confidence_calibrations;
              ALTER TABLE approval_requests DROP COLUMN calibration;

@@ -168,6 +168,133 @@ pub unsafe extern "C" fn juno_governance_roles(
     })
 }
 
+/// Delegates `delegator`'s approval authority for `team` to `delegate` until
+/// `until_unix_ms`: `delegate` may then decide that team's requests their own roles do not
+/// reach, for `delegator` (the request and its audit entry record `on_behalf_of`). The
+/// delegate must already hold an approving role for the team (a delegation never widens
+/// anyone's scope); the authority is the delegator's own roles at the moment of each
+/// decision, it is never passed on, and never decides the delegator's own requests.
+/// Audited as `delegation_granted`.
+///
+/// - `j`: must not be NULL.
+/// - `delegator`/`delegator_len`, `delegate`/`delegate_len`: user ids; must not be NULL.
+/// - `team`/`team_len`: one team (not `*`); must not be NULL.
+/// - `until_unix_ms`: when it runs out, in milliseconds since 1970-01-01T00:00:00Z: in the
+///   future, at most 90 days ahead.
+/// - `out_delegation_json`: on success receives the `Delegation` object (`id`,
+///   `delegator`, `delegate`, `team`, `created_at`, `until`, `revoked_at`, `revoked_by`);
+///   the caller frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_governance_assign_role`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming the parameter (`team` `*`, `delegate` the
+///   delegator, `until` out of range, a bad name); `JUNO_STATUS_PERMISSION_DENIED` (the
+///   delegator or the delegate holds no approving role for the team);
+///   `JUNO_STATUS_INVALID_STATE` (the same delegation is in force). Permission and state
+///   refusals are audited as `refused`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn juno_governance_delegate(
+    j: *mut juno,
+    delegator: *const c_char,
+    delegator_len: usize,
+    delegate: *const c_char,
+    delegate_len: usize,
+    team: *const c_char,
+    team_len: usize,
+    until_unix_ms: i64,
+    out_delegation_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let delegator = unsafe { str_in("delegator", delegator, delegator_len) }?;
+        // SAFETY: as above.
+        let delegate = unsafe { str_in("delegate", delegate, delegate_len) }?;
+        // SAFETY: as above.
+        let team = unsafe { str_in("team", team, team_len) }?;
+        let out = Out::new("out_delegation_json", out_delegation_json)?;
+        let until = chrono::DateTime::from_timestamp_millis(until_unix_ms).ok_or_else(|| {
+            Failure::from(juno_core::Error::invalid(
+                "until_unix_ms",
+                "out of the representable range",
+            ))
+        })?;
+        let d = j
+            .inner
+            .governance()
+            .delegate(delegator, delegate, team, until)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("delegation", &d) }
+    })
+}
+
+/// Revokes delegation `id` before it runs out; `by` must be its delegator or hold ADMIN.
+/// Audited as `delegation_revoked`.
+///
+/// - `j`: must not be NULL.
+/// - `by`/`by_len`: who revokes it; must not be NULL.
+/// - `out_delegation_json`: on success receives the revoked `Delegation` object, as for
+///   `juno_governance_delegate`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_governance_assign_role`.
+/// - Errors: `JUNO_STATUS_NOT_FOUND`; `JUNO_STATUS_PERMISSION_DENIED` for anyone but the
+///   delegator or an ADMIN; `JUNO_STATUS_INVALID_STATE` when already revoked or run out.
+///   Permission and state refusals are audited as `refused`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_governance_revoke_delegation(
+    j: *mut juno,
+    id: i64,
+    by: *const c_char,
+    by_len: usize,
+    out_delegation_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j.cast_const()) }?;
+        // SAFETY: `by` is NULL or `by_len` readable bytes.
+        let by = unsafe { str_in("by", by, by_len) }?;
+        let out = Out::new("out_delegation_json", out_delegation_json)?;
+        let d = j.inner.governance().revoke_delegation(id, by)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("delegation", &d) }
+    })
+}
+
+/// Delegations as a JSON array of `Delegation` objects (as for `juno_governance_delegate`),
+/// oldest first.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `user`/`user_len`: **optional**: NULL (with any length) lists everyone's; otherwise
+///   those naming the user as delegator or delegate.
+/// - `include_inactive`: whether revoked and run-out delegations are listed too.
+/// - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+///   Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_governance_assign_role`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_governance_delegations(
+    j: *const juno,
+    user: *const c_char,
+    user_len: usize,
+    include_inactive: bool,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        // SAFETY: `user` is NULL or `user_len` readable bytes.
+        let user = unsafe { opt_str_in("user", user, user_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let ds = j.inner.governance().delegations(user, include_inactive)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("delegations", &ds) }
+    })
+}
+
 /// Submits an approval request: auto-approved when policy allows (`AUTONOMOUS_ACTIONS` on,
 /// `SUPERVISOR_MODE` off, an auto-approvable impact level and enough confidence), else
 /// queued for the role its impact level routes to, with that role's deadline.
@@ -272,7 +399,8 @@ pub unsafe extern "C" fn juno_governance_get(
 
 /// The votes cast on request `id`, oldest first, as a JSON array of `Vote` objects: `user`,
 /// `role` (the request's role when they voted; only votes at its current role count),
-/// `approve` (true to approve, false to reject), `at`. Empty unless the request's impact
+/// `approve` (true to approve, false to reject), `at`, `on_behalf_of` (the delegator when
+/// `user` voted as a delegate, else null). Empty unless the request's impact
 /// level has a quorum above one (`approval_rules.quorum` in the config file).
 ///
 /// - `j`: must not be NULL; not modified.

@@ -50,8 +50,8 @@ pub use crate::forecast::{
     PySprintObservation,
 };
 pub use crate::governance::{
-    PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyGovernance,
-    PyGovernanceDashboard, PyRoleAssignment, PyVote,
+    PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyDelegation,
+    PyGovernance, PyGovernanceDashboard, PyRoleAssignment, PyVote,
 };
 pub use crate::juno::{PyIntegrityReport, PyJuno};
 pub use crate::memory::{
@@ -106,6 +106,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyApprovalRequest>()?;
     m.add_class::<PyRoleAssignment>()?;
     m.add_class::<PyVote>()?;
+    m.add_class::<PyDelegation>()?;
     m.add_class::<PyDeadlineReport>()?;
     m.add_class::<PyGovernanceDashboard>()?;
     m.add_class::<PyComplianceReport>()?;

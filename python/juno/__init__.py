@@ -126,6 +126,7 @@ from juno._juno import (
     VelocityReport,
     VerifyReport,
     Vote,
+    Delegation,
     __version__,
 )
 from juno.errors import JunoError
@@ -190,6 +191,7 @@ __all__ = [
     "VelocityReport",
     "VerifyReport",
     "Vote",
+    "Delegation",
     "__version__",
     "errors",
 ]

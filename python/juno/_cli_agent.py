@@ -298,7 +298,8 @@ def cmd_governance_show(args: argparse.Namespace) -> int:
     if r.deadline:
         print(f"deadline {_cli()._when(r.deadline)}")
     if r.decided_by:
-        print(f"decided by {r.decided_by}" + (f": {r.reason}" if r.reason else ""))
+        by = r.decided_by + (f" for {r.on_behalf_of}" if r.on_behalf_of else "")
+        print(f"decided by {by}" + (f": {r.reason}" if r.reason else ""))
     writes = r.action.get("parameters", {}).get("writes") or []
     if writes:
         print("writes:")

@@ -41,6 +41,7 @@ __all__ = [
     "ApprovalRequest",
     "RoleAssignment",
     "Vote",
+    "Delegation",
     "DeadlineReport",
     "GovernanceDashboard",
     "ComplianceReport",
@@ -750,6 +751,37 @@ class Governance:
     ) -> list[RoleAssignment]:
         """Role assignments, optionally of one user, optionally with revoked ones."""
 
+    def delegate(self, delegator: str, delegate: str, team: str, until: datetime) -> Delegation:
+        """Delegates ``delegator``'s approval authority for ``team`` to ``delegate`` until
+        ``until`` (an aware datetime, at most 90 days ahead).
+
+        ``delegate`` may then decide that team's requests their own roles do not reach,
+        for ``delegator``: the request's ``on_behalf_of`` and its audit entry name the
+        delegator. The delegate must already hold an approving role for the team (a
+        delegation never widens anyone's scope); the authority is the delegator's own roles
+        at each decision, is never passed on, and never decides the delegator's own
+        requests; in a quorum, the delegate's vote is the delegator's. Audited as
+        ``delegation_granted``. :class:`juno.errors.InvalidInputError` naming the field
+        (``team`` ``*``, ``delegate`` the delegator, ``until`` out of range),
+        :class:`juno.errors.PermissionDeniedError` when either holds no approving role for
+        the team, :class:`juno.errors.InvalidStateError` when the same delegation is in
+        force.
+        """
+
+    def revoke_delegation(self, id: int, *, by: str) -> Delegation:
+        """Revokes delegation ``id`` now; ``by`` must be its delegator or hold ADMIN.
+
+        Audited as ``delegation_revoked``; :class:`juno.errors.NotFoundError`,
+        :class:`juno.errors.PermissionDeniedError`, or
+        :class:`juno.errors.InvalidStateError` when already revoked or run out.
+        """
+
+    def delegations(
+        self, user: str | None = None, *, include_inactive: bool = False
+    ) -> list[Delegation]:
+        """Delegations naming ``user`` as delegator or delegate (everyone's when
+        ``None``), oldest first; only those in force unless ``include_inactive``."""
+
     def submit(self, request: Mapping[str, Any]) -> ApprovalRequest:
         """Submits a request and returns it as stored.
 
@@ -929,6 +961,10 @@ class ApprovalRequest:
         """Who decided (``juno`` for policy and timeouts)."""
 
     @property
+    def on_behalf_of(self) -> str | None:
+        """The delegator ``decided_by`` decided for as a delegate ("approved by B for A")."""
+
+    @property
     def decided_at(self) -> datetime | None: ...
     @property
     def reason(self) -> str | None:
@@ -963,8 +999,40 @@ class Vote:
 
     @property
     def at(self) -> datetime: ...
+    @property
+    def on_behalf_of(self) -> str | None:
+        """The delegator whose vote this is when ``user`` voted as a delegate."""
+
     def to_dict(self) -> dict[str, Any]:
         """The vote in the core's JSON shape."""
+
+@final
+class Delegation:
+    """A user's approval authority for one team, delegated to another user for a bounded
+    time (:meth:`Governance.delegate`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def delegator(self) -> str:
+        """Whose authority it is."""
+
+    @property
+    def delegate(self) -> str:
+        """Who may use it."""
+
+    @property
+    def team(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def until(self) -> datetime: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def revoked_by(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The delegation in the core's JSON shape."""
 
 @final
 class RoleAssignment:

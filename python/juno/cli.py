@@ -11,6 +11,9 @@
     juno roles assign USER ROLE TEAM [TEAM ...] --by USER [--db PATH]
     juno roles revoke USER ROLE [--team TEAM] --by USER [--db PATH]
     juno roles list [--user USER] [--include-revoked] [--db PATH] [--json]
+    juno roles delegate FROM TO TEAM --until DATE [--db PATH] [--json]
+    juno roles revoke-delegation ID --by USER [--db PATH]
+    juno roles delegations [--user USER] [--include-inactive] [--db PATH] [--json]
     juno governance pending [--role ROLE] [--team TEAM] [--db PATH] [--json]
     juno compliance report [--from DATE] [--to DATE] [--format json|md] [--out FILE] [--db PATH]
     juno governance process-deadlines [--db PATH] [--json]
@@ -204,6 +207,49 @@ def cmd_roles_list(args: argparse.Namespace) -> int:
     ]
     headers = ["user", "role", "team", "granted", "by"]
     _table([*headers, "revoked"] if args.include_revoked else headers, rows)
+    return 0
+
+
+def cmd_roles_delegate(args: argparse.Namespace) -> int:
+    until = _moment(args.until, "--until")
+    with _open(args, create=False) as j:
+        d = j.governance.delegate(args.delegator, args.delegate, args.team, until)
+    if args.json:
+        _print_json(d.to_dict())
+        return 0
+    print(f"delegation #{d.id}: {d.delegate} decides for {d.delegator} on {d.team}"
+          f" until {_when(d.until)}")  # fmt: skip
+    return 0
+
+
+def cmd_roles_revoke_delegation(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        d = j.governance.revoke_delegation(args.id, by=args.by)
+    print(f"revoked delegation #{d.id} ({d.delegator} to {d.delegate} on {d.team})")
+    return 0
+
+
+def cmd_roles_delegations(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        ds = j.governance.delegations(args.user, include_inactive=args.include_inactive)
+    if args.json:
+        _print_json([d.to_dict() for d in ds])
+        return 0
+    if not ds:
+        print("no delegations" + ("" if args.include_inactive else " in force"))
+        return 0
+    rows = [
+        [
+            str(d.id),
+            d.delegator,
+            d.delegate,
+            d.team,
+            _when(d.until),
+            _when(d.revoked_at) if d.revoked_at else "",
+        ]
+        for d in ds
+    ]
+    _table(["id", "delegator", "delegate", "team", "until", "revoked"], rows)
     return 0
 
 
@@ -598,6 +644,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--include-revoked", action="store_true", help="revoked ones too")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_roles_list)
+    p = role_cmds.add_parser(
+        "delegate",
+        parents=[db_opt],
+        help="let TO decide TEAM's requests for FROM until a time (audited)",
+    )
+    p.add_argument("delegator", metavar="FROM", help="whose approval authority")
+    p.add_argument("delegate", metavar="TO", help="who may use it (holds a role for TEAM)")
+    p.add_argument("team", metavar="TEAM", help="the one team it covers")
+    p.add_argument("--until", metavar="DATE", required=True,
+                   help="when it runs out (YYYY-MM-DD or RFC 3339; at most 90 days ahead)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_roles_delegate)
+    p = role_cmds.add_parser(
+        "revoke-delegation", parents=[db_opt], help="end a delegation now (its delegator or an ADMIN)"
+    )
+    p.add_argument("id", metavar="ID", type=int)
+    p.add_argument("--by", metavar="USER", required=True, help="who revokes it (audited)")
+    p.set_defaults(func=cmd_roles_revoke_delegation)
+    p = role_cmds.add_parser("delegations", parents=[db_opt], help="delegations in force")
+    p.add_argument("--user", metavar="USER", help="only those naming this user")
+    p.add_argument("--include-inactive", action="store_true", help="revoked and run-out ones too")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_roles_delegations)
 
     gov = groups.add_parser("governance", help="approval queues and deadlines")
     gov_cmds = gov.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -284,6 +284,34 @@ def test_roles_assign_list_revoke(tmp_path: Path) -> None:
     assert "does not exist" in stderr
 
 
+def test_roles_delegate_list_revoke(tmp_path: Path) -> None:
+    db = str(tmp_path / "delegation.db")
+    ok(run(tmp_path, "db", "init", "--db", db))
+    ok(run(tmp_path, "roles", "assign", "em@x", "ENGINEERING_MANAGER", "team_a", "--by", "root@x", "--db", db))
+    ok(run(tmp_path, "roles", "assign", "tl@x", "TEAM_LEAD", "team_a", "--by", "root@x", "--db", db))
+    until = (datetime.now(timezone.utc) + timedelta(days=7)).date().isoformat()
+    out = ok(run(tmp_path, "roles", "delegate", "em@x", "tl@x", "team_a", "--until", until, "--db", db))
+    assert out.startswith("delegation #1: tl@x decides for em@x on team_a until")
+    listed = json.loads(ok(run(tmp_path, "roles", "delegations", "--user", "tl@x", "--json", "--db", db)))
+    assert [(d["id"], d["delegator"], d["team"]) for d in listed] == [(1, "em@x", "team_a")]
+    lines = ok(run(tmp_path, "roles", "delegations", "--db", db)).splitlines()
+    assert lines[0].split() == ["id", "delegator", "delegate", "team", "until", "revoked"]
+    # Refusals: all teams, a date too far, someone else revoking.
+    assert "team" in failed(run(tmp_path, "roles", "delegate", "em@x", "tl@x", "*", "--until", until, "--db", db))
+    assert "--until" in failed(run(tmp_path, "roles", "delegate", "em@x", "tl@x", "team_a", "--until", "soon", "--db", db))
+    assert "until" in failed(run(tmp_path, "roles", "delegate", "em@x", "tl@x", "team_a", "--until", "2099-01-01", "--db", db))
+    assert "only `em@x`" in failed(run(tmp_path, "roles", "revoke-delegation", "1", "--by", "tl@x", "--db", db))
+    out = ok(run(tmp_path, "roles", "revoke-delegation", "1", "--by", "em@x", "--db", db))
+    assert out.strip() == "revoked delegation #1 (em@x to tl@x on team_a)"
+    assert ok(run(tmp_path, "roles", "delegations", "--db", db)).strip() == "no delegations in force"
+    listed = json.loads(ok(run(tmp_path, "roles", "delegations", "--include-inactive", "--json", "--db", db)))
+    assert listed[0]["revoked_by"] == "em@x"
+    with juno.Juno(db, create=False) as j:
+        assert [e.event for e in j.audit.entries_for("delegation:1")] == [
+            "delegation_granted", "refused", "delegation_revoked"
+        ]  # fmt: skip
+
+
 def test_governance_pending(tmp_path: Path, governed_db: Path) -> None:
     db = str(governed_db)
     out = ok(run(tmp_path, "governance", "pending", "--db", db))

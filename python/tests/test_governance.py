@@ -361,6 +361,61 @@ def test_break_glass_approves_outside_the_chain(j: juno.Juno) -> None:
     assert rules.count("break_glass") == 1
 
 
+def test_a_delegate_decides_for_the_delegator_within_the_delegation(j: juno.Juno) -> None:
+    em = "em@company.com"
+    gov = j.governance
+    gov.assign_role(em, "ENGINEERING_MANAGER", ["team_alpha"], by="admin@company.com")
+    critical = _request(impact="critical")
+    r = gov.submit(critical)
+    with pytest.raises(PermissionDeniedError):
+        gov.approve(r.id, TL, r.digest)  # a TEAM_LEAD alone cannot
+    week = j.now() + timedelta(days=7)
+    # Refusals name the field or say who lacks what.
+    with pytest.raises(InvalidInputError, match="team"):
+        gov.delegate(em, TL, "*", week)
+    with pytest.raises(InvalidInputError, match="until"):
+        gov.delegate(em, TL, "team_alpha", j.now())
+    with pytest.raises(InvalidInputError, match="until"):
+        gov.delegate(em, TL, "team_alpha", j.now() + timedelta(days=91))
+    with pytest.raises(InvalidInputError, match="until"):
+        gov.delegate(em, TL, "team_alpha", "tomorrow")  # type: ignore[arg-type]
+    with pytest.raises(PermissionDeniedError, match="widens"):
+        gov.delegate(em, "outsider@company.com", "team_alpha", week)
+    d = gov.delegate(em, TL, "team_alpha", week)
+    assert (d.delegator, d.delegate, d.team, d.until) == (em, TL, "team_alpha", week)
+    assert d.to_dict()["revoked_at"] is None and "Delegation(" in repr(d)
+    with pytest.raises(InvalidStateError):
+        gov.delegate(em, TL, "team_alpha", week)
+
+    done = gov.approve(r.id, TL, r.digest)
+    assert done.status == "approved" and done.decided_by == TL and done.on_behalf_of == em
+    entry = j.audit.entries_for(f"request:{r.id}")[-1]
+    assert entry.payload["on_behalf_of"] == em and entry.payload["delegation"] == d.id
+    # Never a request the delegator made.
+    own = gov.submit({**critical, "requester": em})
+    with pytest.raises(PermissionDeniedError):
+        gov.approve(own.id, TL, own.digest)
+
+    assert [x.id for x in gov.delegations(TL)] == [d.id]
+    with pytest.raises(PermissionDeniedError):
+        gov.revoke_delegation(d.id, by=TL)
+    revoked = gov.revoke_delegation(d.id, by=em)
+    assert revoked.revoked_by == em and revoked.revoked_at is not None
+    with pytest.raises(InvalidStateError):
+        gov.revoke_delegation(d.id, by=em)
+    with pytest.raises(NotFoundError):
+        gov.revoke_delegation(999, by=em)
+    later = gov.submit(critical)
+    with pytest.raises(PermissionDeniedError):
+        gov.approve(later.id, TL, later.digest)
+    assert gov.delegations() == [] and len(gov.delegations(include_inactive=True)) == 1
+    report = gov.compliance_report()
+    assert report.violations == 0
+    assert [f.message for f in report.findings if f.rule == "delegated_decision"] == [
+        f"approved by `{TL}` for `{em}` under delegation {d.id}"
+    ]
+
+
 def test_an_executor_that_raises_ends_execution_failed(j: juno.Juno) -> None:
     r = _approved(j)
 

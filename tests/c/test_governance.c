@@ -746,6 +746,113 @@ static void test_break_glass(void) {
   juno_free(j);
 }
 
+/* ---- delegation ------------------------------------------------------------------------ */
+
+static juno_status delegate(juno *j, const char *from, const char *to, const char *team,
+                            int64_t until, juno_buf *buf, juno_error **err) {
+  return juno_governance_delegate(j, from, strlen(from), to, strlen(to), team, strlen(team),
+                                  until, buf, err);
+}
+
+static size_t delegations(juno *j, const char *user, bool include_inactive) {
+  juno_buf buf = {NULL, 0};
+  juno_error *err = NULL;
+  mj_value *v;
+  size_t n = 0;
+  if (!ok(juno_governance_delegations(j, user, user != NULL ? strlen(user) : 0,
+                                      include_inactive, &buf, &err),
+          &err, "delegations")) {
+    return SIZE_MAX;
+  }
+  v = parse_buf(&buf, "delegations");
+  n = mj_len(v);
+  mj_free(v);
+  return n;
+}
+
+/* A TEAM_LEAD decides an ENGINEERING_MANAGER's request for them while the delegation is in
+ * force ("approved by tl for em": on_behalf_of), not after it is revoked; a delegation of
+ * all teams, one in the past, one from someone without a role and a duplicate are refused;
+ * only the delegator revokes it, once. */
+static void test_delegation(void) {
+  static const char CRITICAL[] =
+      "{\"action\":{\"kind\":\"reassign\",\"team\":\"team_alpha\",\"target\":\"ALPHA-9\"},"
+      "\"impact\":\"critical\",\"confidence\":0.5,\"requester\":\"juno\"}";
+  static const int64_t T = 1767225600000; /* 2026-01-01T00:00:00Z */
+  juno *j = open_memory("{}", 2);
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  mj_value *r = NULL, *r2 = NULL, *v = NULL;
+  int64_t id = 0, id2 = 0, did = 0;
+  const char *digest, *digest2;
+  if (j == NULL) return;
+  ok(juno_set_clock(j, T, &err), &err, "set_clock");
+  assign(j, "em@company.com", "ENGINEERING_MANAGER", "[\"team_alpha\"]");
+  assign(j, "tl@company.com", "TEAM_LEAD", "[\"team_alpha\"]");
+  r = submit(j, CRITICAL, strlen(CRITICAL));
+  digest = mj_str(mj_get(r, "digest"));
+  CHECK(mj_int(mj_get(r, "id"), &id) && digest != NULL, "no id or digest");
+  if (digest != NULL) approve_as(j, id, "tl@company.com", digest, JUNO_STATUS_PERMISSION_DENIED);
+
+  fails_with(delegate(j, "em@company.com", "tl@company.com", "*", T + 24 * HOUR_MS, &buf, &err),
+             &err, JUNO_STATUS_INVALID_INPUT, "delegate(all teams)");
+  fails_with(delegate(j, "em@company.com", "tl@company.com", "team_alpha", T, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "delegate(until now)");
+  fails_with(delegate(j, "nobody@company.com", "tl@company.com", "team_alpha", T + HOUR_MS, &buf,
+                      &err),
+             &err, JUNO_STATUS_PERMISSION_DENIED, "delegate(no role)");
+  fails_with(juno_governance_delegate(j, "em@company.com", 14, "tl@company.com", 14, "team_alpha",
+                                      10, T + HOUR_MS, NULL, &err),
+             &err, JUNO_STATUS_NULL_PARAMETER, "delegate(NULL out)");
+  CHECK(buf.data == NULL, "buffer written on failure");
+  if (ok(delegate(j, "em@company.com", "tl@company.com", "team_alpha", T + 24 * HOUR_MS, &buf,
+                  &err),
+         &err, "delegate")) {
+    v = parse_buf(&buf, "delegation");
+    CHECK(mj_int(mj_get(v, "id"), &did) && mj_str_eq(mj_get(v, "delegator"), "em@company.com") &&
+              mj_str_eq(mj_get(v, "delegate"), "tl@company.com"),
+          "delegation not as made");
+    mj_free(v);
+  }
+  fails_with(delegate(j, "em@company.com", "tl@company.com", "team_alpha", T + HOUR_MS, &buf,
+                      &err),
+             &err, JUNO_STATUS_INVALID_STATE, "delegate(again)");
+  if (digest != NULL) {
+    v = approve_as(j, id, "tl@company.com", digest, JUNO_STATUS_OK);
+    CHECK(mj_str_eq(mj_get(v, "status"), "approved") &&
+              mj_str_eq(mj_get(v, "decided_by"), "tl@company.com") &&
+              mj_str_eq(mj_get(v, "on_behalf_of"), "em@company.com"),
+          "not approved by tl for em");
+    mj_free(v);
+  }
+  CHECK(delegations(j, NULL, false) == 1, "one delegation in force");
+
+  fails_with(juno_governance_revoke_delegation(j, did, "tl@company.com", 14, &buf, &err), &err,
+             JUNO_STATUS_PERMISSION_DENIED, "revoke_delegation(by the delegate)");
+  fails_with(juno_governance_revoke_delegation(j, 999, "em@company.com", 14, &buf, &err), &err,
+             JUNO_STATUS_NOT_FOUND, "revoke_delegation(unknown)");
+  if (ok(juno_governance_revoke_delegation(j, did, "em@company.com", 14, &buf, &err), &err,
+         "revoke_delegation")) {
+    v = parse_buf(&buf, "revoked delegation");
+    CHECK(mj_str_eq(mj_get(v, "revoked_by"), "em@company.com"), "revoked_by not recorded");
+    mj_free(v);
+  }
+  fails_with(juno_governance_revoke_delegation(j, did, "em@company.com", 14, &buf, &err), &err,
+             JUNO_STATUS_INVALID_STATE, "revoke_delegation(again)");
+  r2 = submit(j, CRITICAL, strlen(CRITICAL));
+  digest2 = mj_str(mj_get(r2, "digest"));
+  CHECK(mj_int(mj_get(r2, "id"), &id2) && digest2 != NULL, "no id or digest");
+  if (digest2 != NULL) {
+    approve_as(j, id2, "tl@company.com", digest2, JUNO_STATUS_PERMISSION_DENIED);
+  }
+  CHECK(delegations(j, NULL, false) == 0, "a revoked delegation is still in force");
+  CHECK(delegations(j, "tl@company.com", true) == 1, "the revoked delegation is not listed");
+  CHECK(buf.data == NULL, "buffer left allocated");
+  mj_free(r);
+  mj_free(r2);
+  juno_free(j);
+}
+
 /* ---- exactly once, from several threads ---------------------------------------------- */
 
 #define THREADS 4
@@ -953,6 +1060,7 @@ int main(int argc, char **argv) {
   test_execution_window();
   test_quorum(argv[2]);
   test_break_glass();
+  test_delegation();
   test_exactly_once();
   test_audit_file(argv[2]);
 

@@ -123,10 +123,14 @@ pub enum AuditEvent {
     /// A person voted on a request whose quorum needs more votes (the vote that completes
     /// a quorum is recorded as `request_approved` or `request_rejected`).
     RequestVoted,
+    /// A user delegated their approval authority for a team.
+    DelegationGranted,
+    /// A delegation was revoked before it ran out.
+    DelegationRevoked,
 }
 
 /// Every event, in declaration order.
-pub const ALL_AUDIT_EVENTS: [AuditEvent; 16] = [
+pub const ALL_AUDIT_EVENTS: [AuditEvent; 18] = [
     AuditEvent::RoleAssigned,
     AuditEvent::RoleRevoked,
     AuditEvent::RequestSubmitted,
@@ -143,6 +147,8 @@ pub const ALL_AUDIT_EVENTS: [AuditEvent; 16] = [
     AuditEvent::RequestRecovered,
     AuditEvent::RequestApprovalLapsed,
     AuditEvent::RequestVoted,
+    AuditEvent::DelegationGranted,
+    AuditEvent::DelegationRevoked,
 ];
 
 impl AuditEvent {
@@ -165,6 +171,8 @@ impl AuditEvent {
             AuditEvent::RequestRecovered => "request_recovered",
             AuditEvent::RequestApprovalLapsed => "request_approval_lapsed",
             AuditEvent::RequestVoted => "request_voted",
+            AuditEvent::DelegationGranted => "delegation_granted",
+            AuditEvent::DelegationRevoked => "delegation_revoked",
         }
     }
 

@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::{
-    Action, ApprovalRequest, DeadlineReport, GovernanceDashboard, Proposal, RequestId,
-    RequestStatus, RoleAssignment, next_role, rank,
+    Action, ApprovalRequest, DeadlineReport, Delegation, GovernanceDashboard, MAX_DELEGATION_DAYS,
+    Proposal, RequestId, RequestStatus, RoleAssignment, next_role, rank,
 };
 use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
@@ -98,6 +98,20 @@ enum Claim {
     Lapsed(DateTime<Utc>),
 }
 
+/// The authority a decision is made under.
+struct Authority {
+    /// The roles the decider holds for the request's team (the audit entry lists them).
+    roles: Vec<Role>,
+    /// The delegation it is made under, when the decider's own roles fall short.
+    delegation: Option<super::Delegation>,
+}
+
+/// Whether any of `held` is at or above `needed` in the chain.
+fn reaches(held: &[Role], needed: Role) -> bool {
+    let needed = rank(needed).unwrap_or(u8::MAX);
+    held.iter().any(|r| rank(*r).is_some_and(|k| k >= needed))
+}
+
 /// What the deadline rule did to one request.
 enum DeadlineMove {
     Escalated,
@@ -112,6 +126,17 @@ pub struct Governance<'a> {
 
 fn subject(id: RequestId) -> String {
     format!("request:{id}")
+}
+
+fn delegation_subject(id: i64) -> String {
+    format!("delegation:{id}")
+}
+
+fn delegation_not_found(id: i64) -> Error {
+    Error::NotFound {
+        entity: "delegation",
+        id: id.to_string(),
+    }
 }
 
 fn not_found(id: RequestId) -> Error {
@@ -168,15 +193,21 @@ impl<'a> Governance<'a> {
         }
     }
 
-    /// Records a refused operation in the audit log, then returns the refusal.
+    /// Records a refused operation on request `id` in the audit log, then returns the
+    /// refusal.
     fn refuse(&self, actor: &str, op: &str, id: RequestId, err: Error) -> Error {
+        self.refuse_on(actor, op, &subject(id), err)
+    }
+
+    /// Records a refused operation on `subject` in the audit log, then returns the refusal.
+    fn refuse_on(&self, actor: &str, op: &str, subject: &str, err: Error) -> Error {
         let payload =
             json!({ "operation": op, "error": err.kind().as_str(), "message": err.to_string() });
         match self.juno.store().audit_append(
             ms(self.now()),
             actor,
             AuditEvent::Refused,
-            &subject(id),
+            subject,
             &payload,
         ) {
             Ok(_) => err,
@@ -268,6 +299,182 @@ impl<'a> Governance<'a> {
         self.juno
             .store()
             .read(|c| sql::assignments(c, user, include_revoked))
+    }
+
+    /// `delegator` delegates their approval authority for `team` to `delegate` until
+    /// `until` (see the module's *Delegation*): `delegate` may then decide that team's
+    /// requests that their own roles do not reach, for `delegator`. Audited as
+    /// `delegation_granted`. The caller vouches that `delegator` is the one asking, as
+    /// [`Governance::approve`] trusts its `approver`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field: an empty name, `team` `*` (a delegation
+    /// covers one team), `delegate` the delegator, `until` not in the future or more than
+    /// [`MAX_DELEGATION_DAYS`] ahead. [`Error::PermissionDenied`] when `delegator` holds no
+    /// approving role for the team or `delegate` holds none (a delegation never widens the
+    /// delegate's scope); [`Error::InvalidState`] when the same delegation is already in
+    /// force. Permission and state refusals are audited.
+    pub fn delegate(
+        &self,
+        delegator: &str,
+        delegate: &str,
+        team: &str,
+        until: DateTime<Utc>,
+    ) -> Result<Delegation> {
+        crate::model::check_name("delegator", delegator)?;
+        crate::model::check_name("delegate", delegate)?;
+        crate::model::check_name("team", team)?;
+        if team == "*" {
+            return Err(Error::invalid(
+                "team",
+                "a delegation covers one team; name it",
+            ));
+        }
+        if delegate == delegator {
+            return Err(Error::invalid(
+                "delegate",
+                "delegate to someone else than the delegator",
+            ));
+        }
+        let now = self.now();
+        if until <= now {
+            return Err(Error::invalid("until", "must be in the future"));
+        }
+        if until > now + Duration::days(MAX_DELEGATION_DAYS) {
+            return Err(Error::invalid(
+                "until",
+                format!(
+                    "at most {MAX_DELEGATION_DAYS} days ahead; a standing delegation is a role grant"
+                ),
+            ));
+        }
+        let now_ms = ms(now);
+        let outcome = self.juno.store().write(|tx| {
+            let eligible = |user: &str| -> Result<bool> {
+                Ok(crate::store::governance::roles_for(tx, user, team)?
+                    .iter()
+                    .any(|r| rank(*r).is_some()))
+            };
+            if !eligible(delegator)? {
+                return Err(Error::PermissionDenied {
+                    reason: format!(
+                        "`{delegator}` holds no approving role for team `{team}` to delegate"
+                    ),
+                });
+            }
+            if !eligible(delegate)? {
+                return Err(Error::PermissionDenied {
+                    reason: format!(
+                        "`{delegate}` holds no approving role for team `{team}`, and a \
+                         delegation never widens the delegate's scope"
+                    ),
+                });
+            }
+            if let Some(d) = sql::delegations(tx, Some(delegator), Some(team), Some(now_ms))?
+                .into_iter()
+                .find(|d| d.delegator == delegator && d.delegate == delegate)
+            {
+                return Err(Error::InvalidState {
+                    reason: format!(
+                        "delegation {} from `{delegator}` to `{delegate}` for `{team}` is in \
+                         force until {}; revoke it first",
+                        d.id,
+                        d.until.to_rfc3339()
+                    ),
+                });
+            }
+            let until_ms = ms(until);
+            let id = sql::insert_delegation(tx, delegator, delegate, team, now_ms, until_ms)?;
+            Appender::new(tx)?.append(
+                tx,
+                now_ms,
+                delegator,
+                AuditEvent::DelegationGranted,
+                &delegation_subject(id),
+                &json!({
+                    "delegation": id, "delegator": delegator, "delegate": delegate,
+                    "team": team, "until": until_ms,
+                }),
+            )?;
+            sql::get_delegation(tx, id)?.ok_or_else(|| delegation_not_found(id))
+        });
+        outcome.map_err(|e| {
+            self.refuse_delegation(delegator, "delegate", &format!("user:{delegator}"), e)
+        })
+    }
+
+    /// Revokes delegation `id` before it runs out; `by` must be its delegator or hold
+    /// ADMIN (for its team or `*`). Audited as `delegation_revoked`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::PermissionDenied`] for anyone else;
+    /// [`Error::InvalidState`] when it was already revoked or has run out. Permission and
+    /// state refusals are audited.
+    pub fn revoke_delegation(&self, id: i64, by: &str) -> Result<Delegation> {
+        crate::model::check_name("by", by)?;
+        let now_ms = ms(self.now());
+        let outcome = self.juno.store().write(|tx| {
+            let d = sql::get_delegation(tx, id)?.ok_or_else(|| delegation_not_found(id))?;
+            let admin = || -> Result<bool> {
+                Ok(crate::store::governance::roles_for(tx, by, &d.team)?.contains(&Role::Admin))
+            };
+            if d.delegator != by && !admin()? {
+                return Err(Error::PermissionDenied {
+                    reason: format!(
+                        "only `{}` or an ADMIN can revoke delegation {id}",
+                        d.delegator
+                    ),
+                });
+            }
+            if !sql::revoke_delegation(tx, id, now_ms, by)? {
+                return Err(Error::InvalidState {
+                    reason: format!("delegation {id} is no longer in force"),
+                });
+            }
+            Appender::new(tx)?.append(
+                tx,
+                now_ms,
+                by,
+                AuditEvent::DelegationRevoked,
+                &delegation_subject(id),
+                &json!({
+                    "delegation": id, "delegator": d.delegator, "delegate": d.delegate,
+                    "team": d.team,
+                }),
+            )?;
+            sql::get_delegation(tx, id)?.ok_or_else(|| delegation_not_found(id))
+        });
+        outcome.map_err(|e| {
+            self.refuse_delegation(by, "revoke_delegation", &delegation_subject(id), e)
+        })
+    }
+
+    /// Delegations, oldest first: those naming `user` (as delegator or delegate) when
+    /// given; only those in force now unless `include_inactive`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn delegations(
+        &self,
+        user: Option<&str>,
+        include_inactive: bool,
+    ) -> Result<Vec<Delegation>> {
+        let now = (!include_inactive).then(|| ms(self.now()));
+        self.juno
+            .store()
+            .read(|c| sql::delegations(c, user, None, now))
+    }
+
+    /// Audits a permission or state refusal of a delegation operation; returns the error.
+    fn refuse_delegation(&self, actor: &str, op: &str, subject: &str, e: Error) -> Error {
+        if matches!(
+            e.kind(),
+            crate::ErrorKind::PermissionDenied | crate::ErrorKind::InvalidState
+        ) {
+            self.refuse_on(actor, op, subject, e)
+        } else {
+            e
+        }
     }
 
     /// Submits a request: auto-approved when policy allows, else queued for the role that
@@ -409,8 +616,10 @@ impl<'a> Governance<'a> {
         self.juno.store().read(|c| sql::pending(c, role, team))
     }
 
-    /// Checks that `user` may decide request `req` now; the error says why not. Returns
-    /// the roles `user` holds for the request's team (the decision's audit entry lists them).
+    /// Checks that `user` may decide request `req` now, needing `needed` or above; the
+    /// error says why not. Their own roles come first; when those fall short and
+    /// `delegable`, a delegation in force from someone whose own roles reach `needed`
+    /// (and who did not make the request) is the authority instead.
     fn authorise(
         &self,
         conn: &rusqlite::Connection,
@@ -418,7 +627,8 @@ impl<'a> Governance<'a> {
         needed: Role,
         user: &str,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Role>> {
+        delegable: bool,
+    ) -> Result<Authority> {
         if req.status != RequestStatus::Pending {
             return Err(Error::InvalidState {
                 reason: format!("request {} is {}, not pending", req.id, req.status),
@@ -437,20 +647,44 @@ impl<'a> Governance<'a> {
                 ),
             });
         }
-        let rank_needed = rank(needed).unwrap_or(u8::MAX);
-        let held = crate::store::governance::roles_for(conn, user, &req.action.team)?;
-        if !held
-            .iter()
-            .any(|r| rank(*r).is_some_and(|k| k >= rank_needed))
-        {
-            return Err(Error::PermissionDenied {
-                reason: format!(
-                    "`{user}` holds no role at or above {needed} for team `{}`",
-                    req.action.team
-                ),
+        let team = req.action.team.as_str();
+        let held = crate::store::governance::roles_for(conn, user, team)?;
+        if reaches(&held, needed) {
+            return Ok(Authority {
+                roles: held,
+                delegation: None,
             });
         }
-        Ok(held)
+        // A delegate acts only inside their own scope: they must hold an approving role
+        // for the team themselves.
+        if delegable && held.iter().any(|r| rank(*r).is_some()) {
+            for d in sql::delegations(conn, Some(user), Some(team), Some(ms(now)))? {
+                if d.delegate != user || d.delegator == req.requester {
+                    continue;
+                }
+                // The delegator's own roles only: what they hold by delegation is not
+                // theirs to pass on.
+                if reaches(
+                    &crate::store::governance::roles_for(conn, &d.delegator, team)?,
+                    needed,
+                ) {
+                    return Ok(Authority {
+                        roles: held,
+                        delegation: Some(d),
+                    });
+                }
+            }
+        }
+        Err(Error::PermissionDenied {
+            reason: format!(
+                "`{user}` holds no role at or above {needed} for team `{team}`{}",
+                if delegable {
+                    ", nor a delegation from someone who does"
+                } else {
+                    ""
+                }
+            ),
+        })
     }
 
     /// Refuses an approval made for another digest than the request's action.
@@ -507,7 +741,10 @@ impl<'a> Governance<'a> {
     ) -> Result<ApprovalRequest> {
         let now_ms = ms(now);
         let mut req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
-        let roles = self.authorise(tx, &req, req.role, user, now)?;
+        let authority = self.authorise(tx, &req, req.role, user, now, true)?;
+        let roles = &authority.roles;
+        let for_whom = authority.delegation.as_ref().map(|d| d.delegator.as_str());
+        let delegation = authority.delegation.as_ref().map(|d| d.id);
         if let Some(d) = digest {
             Self::check_digest(&req, d)?;
         }
@@ -515,7 +752,15 @@ impl<'a> Governance<'a> {
         let mut votes = 1;
         if quorum.approvals > 1 || quorum.rejections > 1 {
             let vote = if approve { "approve" } else { "reject" };
-            if !sql::insert_vote(tx, id, user, req.role, vote, now_ms)? {
+            // One person, one vote: a delegate's vote is the delegator's, so neither may
+            // vote again.
+            let people: Vec<&str> = std::iter::once(user).chain(for_whom).collect();
+            if let Some(who) = sql::voted(tx, id, &people)? {
+                return Err(Error::PermissionDenied {
+                    reason: format!("`{who}` has already voted on {}", subject(id)),
+                });
+            }
+            if !sql::insert_vote(tx, id, user, for_whom, req.role, vote, now_ms)? {
                 return Err(Error::PermissionDenied {
                     reason: format!("`{user}` has already voted on {}", subject(id)),
                 });
@@ -536,7 +781,7 @@ impl<'a> Governance<'a> {
                     &json!({
                         "action_digest": req.digest, "role": req.role, "vote": vote,
                         "votes": votes, "needed": needed, "approver_roles": roles,
-                        "reason": reason,
+                        "reason": reason, "on_behalf_of": for_whom, "delegation": delegation,
                     }),
                 )?;
                 return Ok(req);
@@ -550,6 +795,7 @@ impl<'a> Governance<'a> {
         let t = Transition {
             deadline: Some(None),
             decided_by: Some(user),
+            on_behalf_of: for_whom,
             reason,
             ..Transition::default()
         };
@@ -567,7 +813,7 @@ impl<'a> Governance<'a> {
             &json!({
                 "action_digest": req.digest, "role": req.role, "approver_roles": roles,
                 "reason": reason, "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
-                "votes": votes,
+                "votes": votes, "on_behalf_of": for_whom, "delegation": delegation,
             }),
         )?;
         // What the UPDATE above wrote (`sql::transition` with `t`), at the stored precision.
@@ -577,6 +823,7 @@ impl<'a> Governance<'a> {
         req.deadline = None;
         req.decided_by = Some(user.to_owned());
         req.decided_at = Some(at);
+        req.on_behalf_of = for_whom.map(str::to_owned);
         if let Some(r) = reason {
             req.reason = Some(r.to_owned());
         }
@@ -642,7 +889,10 @@ impl<'a> Governance<'a> {
             let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
             // The ordinary checks (pending, in time, not one's own), with
             // ENGINEERING_MANAGER as the role needed whatever role the request waits for.
-            let roles = self.authorise(tx, &req, Role::EngineeringManager, user, now)?;
+            // Break-glass is the user's own authority: a delegation does not reach it.
+            let roles = self
+                .authorise(tx, &req, Role::EngineeringManager, user, now, false)?
+                .roles;
             Self::check_digest(&req, digest)?;
             let needed = rank(req.role).unwrap_or(u8::MAX);
             let mut skipped: Vec<String> = sql::assignments(tx, None, false)?
@@ -705,7 +955,7 @@ impl<'a> Governance<'a> {
         let now = self.now();
         let outcome = self.juno.store().write(|tx| {
             let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
-            self.authorise(tx, &req, req.role, user, now)?;
+            self.authorise(tx, &req, req.role, user, now, true)?;
             let Some(next) = next_role(req.role) else {
                 return Err(Error::InvalidState {
                     reason: format!(

@@ -9,6 +9,8 @@
 //! | `past_deadline` | warning | a pending request past its deadline (run `process_deadlines`) |
 //! | `stuck_executing` | warning | claimed for execution over an hour ago with no recorded outcome (the process died mid-action) |
 //! | `rubber_stamp` | warning | a human approval less than [`RUBBER_STAMP_SECONDS`] after submission |
+//! | `delegation_invalid` | violation | a decision or vote made under a delegation that was not in force at that moment (never granted, revoked, run out, or granted to someone else) |
+//! | `delegated_decision` | warning | each decision or vote made by a delegate for their delegator ("approved by B for A") |
 //! | `break_glass` | warning | each approval outside the chain (break-glass), with its reason and the approvers it skipped |
 //! | `unusual_authority` | warning | one user holds ADMIN and an approving role at once, or one approver made more than half of all human approvals (at least [`DOMINANT_APPROVER_MIN`]) |
 //!
@@ -78,8 +80,9 @@ struct RequestTrail {
     executions: Vec<(u64, String)>,
     /// Approvals (human or policy) and execution claims with their times, in log order.
     timeline: Vec<(u64, DateTime<Utc>, Moment)>,
-    /// Approving votes, the deciding approval included: seq, actor, role.
-    approving_votes: Vec<(u64, String, String)>,
+    /// Approving votes, the deciding approval included: seq, actor, role, and the person
+    /// whose vote it is (the delegator when a delegate cast it, else the actor).
+    approving_votes: Vec<(u64, String, String, String)>,
     /// Break-glass approvals: seq, actor, reason, skipped approvers.
     break_glass: Vec<(u64, String, String, usize)>,
     first_seq: Option<u64>,
@@ -92,6 +95,36 @@ fn payload_role(payload: &serde_json::Value) -> String {
         .and_then(|r| r.as_str())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The delegator a delegate acted for, from a decision's or vote's payload.
+fn payload_on_behalf_of(payload: &serde_json::Value) -> Option<String> {
+    payload
+        .get("on_behalf_of")
+        .and_then(|r| r.as_str())
+        .map(str::to_owned)
+}
+
+/// A delegation as the log tells it.
+struct DelegationTrail {
+    granted_seq: u64,
+    delegator: String,
+    delegate: String,
+    from: DateTime<Utc>,
+    until_ms: i64,
+    /// The entry that revoked it.
+    revoked: Option<u64>,
+}
+
+/// A decision or vote a delegate made.
+struct DelegatedDecision {
+    seq: u64,
+    at: DateTime<Utc>,
+    subject: String,
+    event: AuditEvent,
+    delegate: String,
+    delegator: String,
+    delegation: i64,
 }
 
 /// What a timeline entry was.
@@ -110,6 +143,10 @@ pub(crate) struct Ledger {
     revocations: BTreeMap<String, Vec<u64>>,
     /// Role grants by subject.
     grants: BTreeMap<String, Vec<u64>>,
+    /// Delegations by id.
+    delegations: BTreeMap<i64, DelegationTrail>,
+    /// Decisions and votes made under a delegation, in log order.
+    delegated: Vec<DelegatedDecision>,
 }
 
 impl Ledger {
@@ -122,6 +159,25 @@ impl Ledger {
             .and_then(|d| d.as_str())
             .unwrap_or_default()
             .to_owned();
+        if matches!(
+            kind,
+            AuditEvent::RequestApproved | AuditEvent::RequestRejected | AuditEvent::RequestVoted
+        ) && let (Some(delegator), Some(delegation)) = (
+            payload_on_behalf_of(&e.payload),
+            e.payload
+                .get("delegation")
+                .and_then(serde_json::Value::as_i64),
+        ) {
+            self.delegated.push(DelegatedDecision {
+                seq: e.seq,
+                at: e.at,
+                subject: e.subject.clone(),
+                event: kind,
+                delegate: e.actor.clone(),
+                delegator,
+                delegation,
+            });
+        }
         match kind {
             AuditEvent::RequestSubmitted => {
                 self.trails
@@ -133,11 +189,13 @@ impl Ledger {
             AuditEvent::RequestVoted => {
                 if e.payload.get("vote").and_then(|v| v.as_str()) == Some("approve") {
                     let role = payload_role(&e.payload);
+                    let person =
+                        payload_on_behalf_of(&e.payload).unwrap_or_else(|| e.actor.clone());
                     self.trails
                         .entry(e.subject)
                         .or_default()
                         .approving_votes
-                        .push((e.seq, e.actor, role));
+                        .push((e.seq, e.actor, role, person));
                 }
             }
             AuditEvent::RequestApproved | AuditEvent::RequestAutoApproved => {
@@ -145,7 +203,11 @@ impl Ledger {
                 trail.timeline.push((e.seq, e.at, Moment::Approved));
                 if kind == AuditEvent::RequestApproved {
                     let role = payload_role(&e.payload);
-                    trail.approving_votes.push((e.seq, e.actor.clone(), role));
+                    let person =
+                        payload_on_behalf_of(&e.payload).unwrap_or_else(|| e.actor.clone());
+                    trail
+                        .approving_votes
+                        .push((e.seq, e.actor.clone(), role, person));
                     if e.payload.get("break_glass") == Some(&serde_json::Value::Bool(true)) {
                         let reason = e
                             .payload
@@ -195,6 +257,46 @@ impl Ledger {
                 .push((e.seq, digest)),
             AuditEvent::RoleRevoked => self.revocations.entry(e.subject).or_default().push(e.seq),
             AuditEvent::RoleAssigned => self.grants.entry(e.subject).or_default().push(e.seq),
+            AuditEvent::DelegationGranted => {
+                let field = |k: &str| {
+                    e.payload
+                        .get(k)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                if let Some(id) = e
+                    .payload
+                    .get("delegation")
+                    .and_then(serde_json::Value::as_i64)
+                {
+                    self.delegations.insert(
+                        id,
+                        DelegationTrail {
+                            granted_seq: e.seq,
+                            delegator: field("delegator"),
+                            delegate: field("delegate"),
+                            from: e.at,
+                            until_ms: e
+                                .payload
+                                .get("until")
+                                .and_then(serde_json::Value::as_i64)
+                                .unwrap_or(i64::MIN),
+                            revoked: None,
+                        },
+                    );
+                }
+            }
+            AuditEvent::DelegationRevoked => {
+                if let Some(d) = e
+                    .payload
+                    .get("delegation")
+                    .and_then(serde_json::Value::as_i64)
+                    .and_then(|id| self.delegations.get_mut(&id))
+                {
+                    d.revoked.get_or_insert(e.seq);
+                }
+            }
             AuditEvent::RequestRejected
             | AuditEvent::RequestEscalated
             | AuditEvent::RequestCancelled
@@ -503,12 +605,12 @@ fn quorum_not_met(inputs: &ComplianceInputs) -> Vec<ComplianceFinding> {
         };
         // The human approval it ran under: the last before the execution. Policy approvals
         // have no quorum.
-        let Some((approval_seq, _, role)) = t
+        let Some((approval_seq, _, role, _)) = t
             .approving_votes
             .iter()
-            .filter(|(seq, _, _)| *seq < exec_seq)
-            .filter(|(seq, _, _)| t.approvals.iter().any(|(a, _, _, _)| a == seq))
-            .max_by_key(|(seq, _, _)| *seq)
+            .filter(|(seq, _, _, _)| *seq < exec_seq)
+            .filter(|(seq, _, _, _)| t.approvals.iter().any(|(a, _, _, _)| a == seq))
+            .max_by_key(|(seq, _, _, _)| *seq)
         else {
             continue;
         };
@@ -519,24 +621,29 @@ fn quorum_not_met(inputs: &ComplianceInputs) -> Vec<ComplianceFinding> {
         {
             continue;
         }
-        let voters: Vec<&(u64, String, String)> = t
+        let voters: Vec<&(u64, String, String, String)> = t
             .approving_votes
             .iter()
-            .filter(|(seq, _, r)| seq <= approval_seq && r == role)
+            .filter(|(seq, _, r, _)| seq <= approval_seq && r == role)
             .collect();
-        let mut people: Vec<&str> = voters.iter().map(|(_, a, _)| a.as_str()).collect();
-        people.sort_unstable();
-        people.dedup();
-        if (people.len() as u64) < u64::from(needed) {
-            let mut evidence: Vec<u64> = voters.iter().map(|(s, _, _)| *s).collect();
+        // Distinct people, counted both by who voted and by whose vote it was: a delegate
+        // voting for a delegator and for themselves is still one person.
+        let distinct = |pick: fn(&(u64, String, String, String)) -> &str| {
+            let mut v: Vec<&str> = voters.iter().map(|x| pick(x)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        let people = distinct(|x| &x.1).min(distinct(|x| &x.3));
+        if (people as u64) < u64::from(needed) {
+            let mut evidence: Vec<u64> = voters.iter().map(|(s, _, _, _)| *s).collect();
             evidence.push(exec_seq);
             out.push(finding(
                 Severity::Violation,
                 "quorum_not_met",
                 subject,
                 format!(
-                    "executed with {} of the {needed} approvals its {} impact needs",
-                    people.len(),
+                    "executed with {people} of the {needed} approvals its {} impact needs",
                     r.impact
                 ),
                 evidence,
@@ -565,6 +672,57 @@ fn break_glass(ledger: &Ledger) -> Vec<ComplianceFinding> {
     out
 }
 
+/// `delegation_invalid` and `delegated_decision`: every decision or vote a delegate made,
+/// and those the delegation did not cover at that moment.
+fn delegations(ledger: &Ledger) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for d in &ledger.delegated {
+        let verb = match d.event {
+            AuditEvent::RequestApproved => "approved",
+            AuditEvent::RequestRejected => "rejected",
+            _ => "voted on",
+        };
+        let grant = ledger.delegations.get(&d.delegation);
+        let mut evidence: Vec<u64> = grant.map(|g| g.granted_seq).into_iter().collect();
+        let flaw = match grant {
+            None => Some("that the log never granted".to_owned()),
+            Some(g) => {
+                // Log order, not the clock: a revocation in the same millisecond as a
+                // decision came before it only if it was appended before it.
+                if let Some(seq) = g.revoked.filter(|seq| *seq < d.seq) {
+                    evidence.push(seq);
+                    Some("after it was revoked".to_owned())
+                } else if crate::store::to_ms(d.at) >= g.until_ms || d.at < g.from {
+                    Some("outside its time".to_owned())
+                } else if g.delegate != d.delegate || g.delegator != d.delegator {
+                    Some(format!(
+                        "granted by `{}` to `{}`, not this pair",
+                        g.delegator, g.delegate
+                    ))
+                } else {
+                    None
+                }
+            }
+        };
+        evidence.push(d.seq);
+        let (severity, rule, tail) = match flaw {
+            Some(f) => (Severity::Violation, "delegation_invalid", format!(", {f}")),
+            None => (Severity::Warning, "delegated_decision", String::new()),
+        };
+        out.push(finding(
+            severity,
+            rule,
+            d.subject.clone(),
+            format!(
+                "{verb} by `{}` for `{}` under delegation {}{tail}",
+                d.delegate, d.delegator, d.delegation
+            ),
+            evidence,
+        ));
+    }
+    out
+}
+
 /// Applies every rule; violations first, then warnings, each group by subject.
 pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
     let ComplianceInputs {
@@ -579,6 +737,7 @@ pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
         executed_outside_window(ledger, inputs.execution_window),
         quorum_not_met(inputs),
         break_glass(ledger),
+        delegations(ledger),
         rubber_stamp(ledger),
         approver_role_revoked(ledger),
         executed_without_approval_in_table(ledger, requests),

@@ -33,11 +33,26 @@
 //! decides the request, earlier ones are audited as `request_voted`. Only votes cast at the
 //! request's current role count: an escalated request starts a new count.
 //!
+//! # Delegation
+//!
+//! A user may delegate their approval authority for one team to another user who already
+//! holds an approving role for that team, until a time at most [`MAX_DELEGATION_DAYS`]
+//! ahead ([`Governance::delegate`]). The delegate then decides that team's requests that
+//! their own roles do not reach, **for** the delegator: the request records
+//! `on_behalf_of`, the audit entry `"on_behalf_of"` and the delegation's id. The authority
+//! is the delegator's own roles at the moment of the decision (a revoked role delegates
+//! nothing); a delegation is never passed on (what B holds for A is not B's to delegate),
+//! never reaches another team, never lets anyone decide a request the delegator made, and
+//! never counts twice in a quorum (a delegate's vote is the delegator's vote). The
+//! delegator or an ADMIN may revoke it ([`Governance::revoke_delegation`]); both are
+//! audited (`delegation_granted`, `delegation_revoked`) and the compliance report lists
+//! every decision made under one.
+//!
 //! # Authorisation
 //!
 //! An approver must hold a role at or above the request's current role for its team
 //! (DIRECTOR spans all teams; ADMIN configures and never approves), must not be the
-//! requester, and must approve the request's exact digest before its deadline while it is
+//! requester (nor decide for a delegator who is), and must approve the request's exact digest before its deadline while it is
 //! pending. Every refusal is a typed error ([`crate::Error::PermissionDenied`] or
 //! [`crate::Error::InvalidState`]) and is itself audited.
 
@@ -61,6 +76,10 @@ pub use compliance::{ComplianceFinding, ComplianceReport, Severity};
 
 /// A request's identifier.
 pub type RequestId = i64;
+
+/// The longest a delegation may run: a quarter. A standing delegation is a role grant and
+/// belongs with the ADMIN who grants roles.
+pub const MAX_DELEGATION_DAYS: i64 = 90;
 
 /// The `reason` of a request whose approval lapsed: approved, not executed within
 /// `EXECUTION_WINDOW_HOURS`, now `expired`. (Its `decided_by` is still the approver.)
@@ -210,6 +229,10 @@ pub struct ApprovalRequest {
     pub executed_at: Option<DateTime<Utc>>,
     /// What the executor reported.
     pub result: Option<serde_json::Value>,
+    /// When `decided_by` decided as a delegate: the delegator they decided for ("approved
+    /// by B for A").
+    #[serde(default)]
+    pub on_behalf_of: Option<String>,
 }
 
 /// One person's vote on a request whose quorum needs more than one
@@ -224,6 +247,30 @@ pub struct Vote {
     pub approve: bool,
     /// When.
     pub at: DateTime<Utc>,
+    /// When `user` voted as a delegate: the delegator whose vote this is.
+    #[serde(default)]
+    pub on_behalf_of: Option<String>,
+}
+
+/// A user's approval authority for one team, delegated to another user for a bounded time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delegation {
+    /// Its identifier.
+    pub id: i64,
+    /// Whose authority it is.
+    pub delegator: String,
+    /// Who may use it.
+    pub delegate: String,
+    /// The one team it covers.
+    pub team: String,
+    /// When it was made (and took effect).
+    pub created_at: DateTime<Utc>,
+    /// When it runs out.
+    pub until: DateTime<Utc>,
+    /// When revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// By whom.
+    pub revoked_by: Option<String>,
 }
 
 /// One role held by one user for one team (`*` = all teams).

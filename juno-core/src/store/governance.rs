@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use super::{Store, from_ms};
 use crate::error::{Error, Result};
 use crate::governance::{
-    Action, ApprovalRequest, CalibrationRef, RequestId, RequestStatus, RoleAssignment,
+    Action, ApprovalRequest, CalibrationRef, Delegation, RequestId, RequestStatus, RoleAssignment,
 };
 use crate::model::{ImpactLevel, Role};
 
@@ -13,7 +13,7 @@ use crate::model::{ImpactLevel, Role};
 // applied: the confidence was the raw score.
 const REQ_COLS: &str = "id, action, digest, impact, confidence, explanation, requester, status, role, \
     escalations, deadline, created_at, updated_at, decided_by, decided_at, reason, decision, \
-    executed_at, result, coalesce(raw_confidence, confidence), calibration";
+    executed_at, result, coalesce(raw_confidence, confidence), calibration, on_behalf_of";
 
 fn conv<T, E: std::error::Error + Send + Sync + 'static>(
     idx: usize,
@@ -59,6 +59,7 @@ fn row_request(r: &Row<'_>) -> rusqlite::Result<ApprovalRequest> {
             .get::<_, Option<String>>(20)?
             .map(|c| conv(20, serde_json::from_str::<CalibrationRef>(&c)))
             .transpose()?,
+        on_behalf_of: r.get(21)?,
     })
 }
 
@@ -82,6 +83,8 @@ pub(crate) struct Transition<'a> {
     pub escalate: bool,
     pub deadline: Option<Option<i64>>,
     pub decided_by: Option<&'a str>,
+    /// The delegator a delegate decided for.
+    pub on_behalf_of: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub decision: Option<&'a serde_json::Value>,
     pub executed: bool,
@@ -271,7 +274,8 @@ pub(crate) fn transition(
          deadline = CASE WHEN ?6 THEN ?7 ELSE deadline END, \
          decided_by = coalesce(?8, decided_by), decided_at = CASE WHEN ?8 IS NULL THEN decided_at ELSE ?3 END, \
          reason = coalesce(?9, reason), decision = coalesce(?10, decision), \
-         executed_at = CASE WHEN ?11 THEN ?3 ELSE executed_at END, result = coalesce(?12, result) \
+         executed_at = CASE WHEN ?11 THEN ?3 ELSE executed_at END, result = coalesce(?12, result), \
+         on_behalf_of = coalesce(?13, on_behalf_of) \
          WHERE id = ?1 AND status IN ({})",
         from_list.join(", ")
     );
@@ -288,6 +292,7 @@ pub(crate) fn transition(
         t.decision.map(ToString::to_string),
         t.executed,
         t.result.map(ToString::to_string),
+        t.on_behalf_of,
     ])?;
     Ok(n == 1)
 }
@@ -338,22 +343,43 @@ pub(crate) fn lapsed(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Records `user`'s vote on request `id`; false when they already voted on it.
+/// Records `user`'s vote on request `id` (cast for `on_behalf_of` under a delegation);
+/// false when they already voted on it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_vote(
     tx: &Transaction<'_>,
     id: RequestId,
     user: &str,
+    on_behalf_of: Option<&str>,
     role: Role,
     vote: &str,
     at_ms: i64,
 ) -> Result<bool> {
     let n = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO approval_votes (request_id, user_id, role, vote, at) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO approval_votes (request_id, user_id, role, vote, at, on_behalf_of) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![id, user, role.as_str(), vote, at_ms])?;
+        .execute(params![id, user, role.as_str(), vote, at_ms, on_behalf_of])?;
     Ok(n == 1)
+}
+
+/// The first of `people` who already voted on request `id`, in their own name or as the
+/// delegator a delegate voted for (one person, one vote).
+pub(crate) fn voted(
+    tx: &Transaction<'_>,
+    id: RequestId,
+    people: &[&str],
+) -> Result<Option<String>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT 1 FROM approval_votes WHERE request_id = ?1 AND (user_id = ?2 OR on_behalf_of = ?2)",
+    )?;
+    for p in people {
+        if stmt.exists(params![id, p])? {
+            return Ok(Some((*p).to_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// Votes of one kind on request `id` cast while it was at `role`.
@@ -374,7 +400,8 @@ pub(crate) fn count_votes(
 /// Every vote on request `id`, oldest first.
 pub(crate) fn votes(conn: &Connection, id: RequestId) -> Result<Vec<crate::governance::Vote>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT user_id, role, vote, at FROM approval_votes WHERE request_id = ?1 ORDER BY at, rowid",
+        "SELECT user_id, role, vote, at, on_behalf_of FROM approval_votes WHERE request_id = ?1 \
+         ORDER BY at, rowid",
     )?;
     let rows = stmt.query_map([id], |r| {
         let role: String = r.get(1)?;
@@ -383,6 +410,7 @@ pub(crate) fn votes(conn: &Connection, id: RequestId) -> Result<Vec<crate::gover
             role: conv(1, role.parse::<Role>())?,
             approve: r.get::<_, String>(2)? == "approve",
             at: from_ms(r.get(3)?),
+            on_behalf_of: r.get(4)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -456,4 +484,80 @@ pub(crate) fn person_verdicts(conn: &Connection) -> Result<Vec<Verdict>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+const DELEGATION_COLS: &str =
+    "id, delegator, delegate, team, created_at, until, revoked_at, revoked_by";
+
+fn row_delegation(r: &Row<'_>) -> rusqlite::Result<Delegation> {
+    Ok(Delegation {
+        id: r.get(0)?,
+        delegator: r.get(1)?,
+        delegate: r.get(2)?,
+        team: r.get(3)?,
+        created_at: from_ms(r.get(4)?),
+        until: from_ms(r.get(5)?),
+        revoked_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+        revoked_by: r.get(7)?,
+    })
+}
+
+/// Inserts a delegation; returns its id.
+pub(crate) fn insert_delegation(
+    tx: &Transaction<'_>,
+    delegator: &str,
+    delegate: &str,
+    team: &str,
+    now_ms: i64,
+    until_ms: i64,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO delegations (delegator, delegate, team, created_at, until) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![delegator, delegate, team, now_ms, until_ms])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// One delegation.
+pub(crate) fn get_delegation(conn: &Connection, id: i64) -> Result<Option<Delegation>> {
+    let sql = format!("SELECT {DELEGATION_COLS} FROM delegations WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], row_delegation)
+        .optional()?)
+}
+
+/// Delegations in force at `now_ms` (not revoked, not run out), optionally only those
+/// naming `user` (as delegator or delegate) and/or for `team`, oldest first.
+pub(crate) fn delegations(
+    conn: &Connection,
+    user: Option<&str>,
+    team: Option<&str>,
+    active_at_ms: Option<i64>,
+) -> Result<Vec<Delegation>> {
+    let sql = format!(
+        "SELECT {DELEGATION_COLS} FROM delegations \
+         WHERE (?1 IS NULL OR delegator = ?1 OR delegate = ?1) AND (?2 IS NULL OR team = ?2) \
+         AND (?3 IS NULL OR (revoked_at IS NULL AND created_at <= ?3 AND until > ?3)) ORDER BY id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![user, team, active_at_ms], row_delegation)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Revokes delegation `id` if it is still in force at `at_ms`; false otherwise.
+pub(crate) fn revoke_delegation(
+    tx: &Transaction<'_>,
+    id: i64,
+    at_ms: i64,
+    by: &str,
+) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "UPDATE delegations SET revoked_at = ?2, revoked_by = ?3 \
+             WHERE id = ?1 AND revoked_at IS NULL AND until > ?2",
+        )?
+        .execute(params![id, at_ms, by])?;
+    Ok(n == 1)
 }

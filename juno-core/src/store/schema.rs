@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -323,6 +323,27 @@ CREATE TABLE approval_votes (
     at         INTEGER NOT NULL,
     PRIMARY KEY (request_id, user_id)
 );
+"#,
+    ),
+    (
+        8,
+        "delegations",
+        r#"
+-- A user's approval authority for one team, delegated to another eligible user until a
+-- time (revocable). Decisions made under one name the delegator in `on_behalf_of`.
+CREATE TABLE delegations (
+    id         INTEGER PRIMARY KEY,
+    delegator  TEXT    NOT NULL,
+    delegate   TEXT    NOT NULL CHECK (delegate <> delegator),
+    team       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    until      INTEGER NOT NULL CHECK (until > created_at),
+    revoked_at INTEGER,
+    revoked_by TEXT
+);
+CREATE INDEX delegations_delegate ON delegations (delegate, team) WHERE revoked_at IS NULL;
+ALTER TABLE approval_requests ADD COLUMN on_behalf_of TEXT;
+ALTER TABLE approval_votes ADD COLUMN on_behalf_of TEXT;
 "#,
     ),
 ];

@@ -14,12 +14,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::de::DeserializeOwned;
 
-use crate::convert::{Id, list_from_py, serde_to_py, to_json};
+use crate::convert::{Id, datetime_from_py, list_from_py, serde_to_py, to_json};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
 pub use records::{
-    PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport,
+    PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyDelegation,
     PyGovernanceDashboard, PyRoleAssignment, PyVote,
 };
 
@@ -183,6 +183,56 @@ impl PyGovernance {
             .detach(move || juno.governance().roles(user.as_deref(), include_revoked))
             .py(py)?;
         Ok(roles.into_iter().map(PyRoleAssignment).collect())
+    }
+
+    /// Delegates `delegator`'s approval authority for `team` to `delegate` until `until`
+    /// (an aware datetime); returns the delegation.
+    fn delegate(
+        &self,
+        py: Python<'_>,
+        delegator: String,
+        delegate: String,
+        team: String,
+        until: &Bound<'_, PyAny>,
+    ) -> PyResult<PyDelegation> {
+        let until = datetime_from_py(until, "until").py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let d = py
+            .detach(move || {
+                juno.governance()
+                    .delegate(&delegator, &delegate, &team, until)
+            })
+            .py(py)?;
+        Ok(PyDelegation(d))
+    }
+
+    /// Revokes delegation `id`; `by` must be its delegator or hold ADMIN.
+    #[pyo3(signature = (id, *, by))]
+    fn revoke_delegation(&self, py: Python<'_>, id: Id, by: String) -> PyResult<PyDelegation> {
+        let juno = self.engine.get().py(py)?;
+        let d = py
+            .detach(move || juno.governance().revoke_delegation(id.0, &by))
+            .py(py)?;
+        Ok(PyDelegation(d))
+    }
+
+    /// Delegations naming `user` (all when `None`), only those in force unless
+    /// `include_inactive`.
+    #[pyo3(signature = (user=None, *, include_inactive=false))]
+    fn delegations(
+        &self,
+        py: Python<'_>,
+        user: Option<String>,
+        include_inactive: bool,
+    ) -> PyResult<Vec<PyDelegation>> {
+        let juno = self.engine.get().py(py)?;
+        let ds = py
+            .detach(move || {
+                juno.governance()
+                    .delegations(user.as_deref(), include_inactive)
+            })
+            .py(py)?;
+        Ok(ds.into_iter().map(PyDelegation).collect())
     }
 
     /// Submits one request (a dict in the core's `Proposal` JSON shape).

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use juno_core::governance::{
-    ApprovalRequest, ComplianceFinding, ComplianceReport, DeadlineReport, GovernanceDashboard,
-    RoleAssignment, Severity, Vote,
+    ApprovalRequest, ComplianceFinding, ComplianceReport, DeadlineReport, Delegation,
+    GovernanceDashboard, RoleAssignment, Severity, Vote,
 };
 use pyo3::prelude::*;
 
@@ -96,6 +96,11 @@ impl PyApprovalRequest {
     #[getter]
     fn decided_by(&self) -> Option<&str> {
         self.0.decided_by.as_deref()
+    }
+    /// The delegator `decided_by` decided for as a delegate, or `None`.
+    #[getter]
+    fn on_behalf_of(&self) -> Option<&str> {
+        self.0.on_behalf_of.as_deref()
     }
     #[getter]
     fn decided_at(&self) -> Option<DateTime<Utc>> {
@@ -401,6 +406,11 @@ impl PyVote {
     fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
+    /// The delegator whose vote this is when `user` voted as a delegate, or `None`.
+    #[getter]
+    fn on_behalf_of(&self) -> Option<&str> {
+        self.0.on_behalf_of.as_deref()
+    }
     /// The vote in the core's JSON shape.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         serde_to_py(py, &self.0)
@@ -411,6 +421,56 @@ impl PyVote {
             self.0.user,
             self.0.role.as_str(),
             if self.0.approve { "True" } else { "False" }
+        )
+    }
+}
+
+/// A user's approval authority for one team, delegated to another user for a bounded time.
+#[pyclass(frozen, name = "Delegation", module = "juno._juno")]
+pub struct PyDelegation(pub(crate) Delegation);
+
+#[pymethods]
+impl PyDelegation {
+    #[getter]
+    fn id(&self) -> i64 {
+        self.0.id
+    }
+    #[getter]
+    fn delegator(&self) -> &str {
+        &self.0.delegator
+    }
+    #[getter]
+    fn delegate(&self) -> &str {
+        &self.0.delegate
+    }
+    #[getter]
+    fn team(&self) -> &str {
+        &self.0.team
+    }
+    #[getter]
+    fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    #[getter]
+    fn until(&self) -> DateTime<Utc> {
+        self.0.until
+    }
+    #[getter]
+    fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+    #[getter]
+    fn revoked_by(&self) -> Option<&str> {
+        self.0.revoked_by.as_deref()
+    }
+    /// The delegation in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Delegation(id={}, delegator={:?}, delegate={:?}, team={:?})",
+            self.0.id, self.0.delegator, self.0.delegate, self.0.team
         )
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{ImpactLevel, Role};
+use crate::model::{AutomationLevel, ImpactLevel, Role};
 
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,7 +183,55 @@ pub struct ApprovalRules {
     /// rejection). E.g. `critical = { approvals = 2 }`: two distinct people eligible at the
     /// request's current role must approve it.
     pub quorum: BTreeMap<ImpactLevel, Quorum>,
+    /// Hours before a pending request's deadline at which its eligible approvers are
+    /// reminded (`process_deadlines` records each reminder and returns it for the host to
+    /// deliver). At most [`MAX_REMINDERS`] entries, each positive; default one reminder two
+    /// hours before. A reminder count starts again when a request escalates.
+    pub reminder_hours_before: Vec<f64>,
+    /// Who may decide a pending request when nobody holds a role that could (flat setting
+    /// `FALLBACK_APPROVER`). Without one, such a request can only wait for its deadline.
+    /// The fallback approver decides alone (a quorum cannot be met by nobody) and never
+    /// their own request; each such decision is marked `"fallback": true` and reported.
+    pub fallback_approver: Option<String>,
 }
+
+/// How far JUNO may act on its own, per team and per action kind (`[automation]` in the
+/// config file):
+///
+/// ```toml
+/// [automation]
+/// default = "approve"              # teams not listed
+/// [automation.teams.team_alpha]
+/// level = "auto"                   # this team
+/// kinds = { close = "suggest", reassign = "off" }
+/// ```
+///
+/// The most specific entry wins: the team's kind, then the team, then `default`. Without
+/// a `default` (or `AUTOMATION_LEVEL`), a team not listed is at `approve` — or at `auto`
+/// when `AUTONOMOUS_ACTIONS` is on, which is what that setting meant before levels existed.
+/// `auto` acts alone only while `AUTONOMOUS_ACTIONS` is on and `SUPERVISOR_MODE` off: those
+/// remain the organisation-wide switches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Automation {
+    /// The level of teams not listed (flat setting `AUTOMATION_LEVEL`).
+    pub default: Option<AutomationLevel>,
+    /// Per team.
+    pub teams: BTreeMap<String, TeamAutomation>,
+}
+
+/// One team's automation levels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamAutomation {
+    /// The team's level (else the default).
+    pub level: Option<AutomationLevel>,
+    /// Per action kind (`reassign`, `close`, …), over the team's level.
+    pub kinds: BTreeMap<String, AutomationLevel>,
+}
+
+/// The most reminders a request gets at one role (`approval_rules.reminder_hours_before`).
+pub const MAX_REMINDERS: usize = 5;
 
 /// How many distinct eligible people must agree before a request is decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,6 +281,8 @@ impl Default for ApprovalRules {
             auto_approve_levels: vec![ImpactLevel::Low, ImpactLevel::Medium],
             auto_approval_threshold: 0.9,
             quorum: BTreeMap::new(),
+            reminder_hours_before: vec![2.0],
+            fallback_approver: None,
         }
     }
 }
@@ -343,6 +393,23 @@ pub struct Config {
     pub risk: RiskSettings,
     /// Nested: governance routing, deadlines and auto-approval.
     pub approval_rules: ApprovalRules,
+    /// Nested: how far JUNO may act on its own, per team and action kind.
+    pub automation: Automation,
+}
+
+impl Config {
+    /// The automation level for actions of `kind` on `team` (see [`Automation`]).
+    pub fn automation_level(&self, team: &str, kind: &str) -> AutomationLevel {
+        let t = self.automation.teams.get(team);
+        t.and_then(|t| t.kinds.get(kind).copied())
+            .or_else(|| t.and_then(|t| t.level))
+            .or(self.automation.default)
+            .unwrap_or(if self.autonomous_actions {
+                AutomationLevel::Auto
+            } else {
+                AutomationLevel::Approve
+            })
+    }
 }
 
 impl Default for Config {
@@ -378,6 +445,7 @@ impl Default for Config {
             confidence_weights: ConfidenceWeights::default(),
             risk: RiskSettings::default(),
             approval_rules: ApprovalRules::default(),
+            automation: Automation::default(),
         }
     }
 }
@@ -393,6 +461,8 @@ struct FileConfig {
     risk: Option<RiskSettings>,
     #[serde(default)]
     approval_rules: Option<ApprovalRules>,
+    #[serde(default)]
+    automation: Option<Automation>,
     #[serde(flatten)]
     flat: BTreeMap<String, toml::Value>,
 }
@@ -420,6 +490,8 @@ const FLAT_KEYS: &[&str] = &[
     "JIRA_ACCOUNT_ID",
     "AUDIT_SIGNING_KEY",
     "AUDIT_ORIGIN",
+    "FALLBACK_APPROVER",
+    "AUTOMATION_LEVEL",
     "OPENAI_API_KEY",
     "OPENAI_MODEL",
     "AZURE_OPENAI_ENDPOINT",
@@ -513,6 +585,9 @@ impl Config {
         if let Some(a) = file.approval_rules {
             self.approval_rules = a;
         }
+        if let Some(a) = file.automation {
+            self.automation = a;
+        }
         for (key, value) in file.flat {
             let upper = key.to_ascii_uppercase();
             if !FLAT_KEYS.contains(&upper.as_str()) {
@@ -592,6 +667,19 @@ impl Config {
                 } else {
                     self.audit_origin = None;
                 }
+            }
+            "FALLBACK_APPROVER" => self.approval_rules.fallback_approver = opt(v),
+            "AUTOMATION_LEVEL" => {
+                self.automation.default = opt(v)
+                    .map(|l| {
+                        l.parse::<AutomationLevel>().map_err(|_| {
+                            Error::config(
+                                name,
+                                format!("expected off, suggest, approve or auto, got `{l}`"),
+                            )
+                        })
+                    })
+                    .transpose()?;
             }
             "OPENAI_API_KEY" => self.openai_api_key = opt(v).map(Secret),
             "OPENAI_MODEL" => self.openai_model = opt(v),
@@ -733,6 +821,25 @@ impl Config {
                     ));
                 }
             }
+        }
+        let reminders = &self.approval_rules.reminder_hours_before;
+        if reminders.len() > MAX_REMINDERS {
+            return Err(Error::config(
+                "approval_rules.reminder_hours_before",
+                format!("at most {MAX_REMINDERS} reminders, got {}", reminders.len()),
+            ));
+        }
+        if reminders.iter().any(|h| !h.is_finite() || *h <= 0.0) {
+            return Err(Error::config(
+                "approval_rules.reminder_hours_before",
+                "each must be a positive number of hours",
+            ));
+        }
+        if let Some(user) = &self.approval_rules.fallback_approver {
+            crate::model::check_name("FALLBACK_APPROVER", user).map_err(|e| match e {
+                Error::InvalidInput { reason, .. } => Error::config("FALLBACK_APPROVER", reason),
+                other => other,
+            })?;
         }
         if self.execution_window_hours == 0 {
             return Err(Error::config(

@@ -243,6 +243,57 @@ impl FromStr for ImpactLevel {
     }
 }
 
+/// How far JUNO may go on its own for one team and action kind (`[automation]` in the
+/// config file), from nothing to acting alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutomationLevel {
+    /// Propose nothing.
+    Off,
+    /// Proposals are recorded and shown (status `suggested`), never approved or executed.
+    Suggest,
+    /// Every action needs a person's approval.
+    Approve,
+    /// Auto-approve what policy allows (impact level among `auto_approve_levels`,
+    /// calibrated confidence at the threshold, `AUTONOMOUS_ACTIONS` on, `SUPERVISOR_MODE`
+    /// off); people approve the rest.
+    Auto,
+}
+
+impl AutomationLevel {
+    /// The canonical lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AutomationLevel::Off => "off",
+            AutomationLevel::Suggest => "suggest",
+            AutomationLevel::Approve => "approve",
+            AutomationLevel::Auto => "auto",
+        }
+    }
+}
+
+impl fmt::Display for AutomationLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AutomationLevel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" => Ok(AutomationLevel::Off),
+            "suggest" => Ok(AutomationLevel::Suggest),
+            "approve" => Ok(AutomationLevel::Approve),
+            "auto" => Ok(AutomationLevel::Auto),
+            _ => Err(Error::invalid(
+                "automation",
+                format!("unknown automation level `{s}` (expected off, suggest, approve or auto)"),
+            )),
+        }
+    }
+}
+
 /// What the engine (or a user) proposes to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -547,3 +547,49 @@ fn a_source_without_checkpoints_still_trains_the_forecaster_over_time() {
     assert_eq!(observed.len(), 3);
     assert!((observed[0].state.days_elapsed - 4.0).abs() < 1e-9);
 }
+
+#[test]
+fn automation_levels_decide_what_the_cycle_proposes_and_runs() {
+    use juno_core::model::AutomationLevel;
+    // `suggest` everywhere, even with autonomy on and a zero threshold: every proposal is
+    // recorded as suggested, nothing executes, and the next cycle does not repeat them.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.autonomous_actions = true;
+    config.approval_rules.auto_approval_threshold = 0.0;
+    config.automation.default = Some(AutomationLevel::Suggest);
+    let (juno, _) = open(&dir, config);
+    let mut exec = RecordingExecutor::new();
+    let report = cycle(&juno, &mut exec, &CycleOptions::default());
+    assert!(!report.proposals.is_empty());
+    assert!(
+        report.proposals.iter().all(|p| p.status == "suggested"),
+        "{:?}",
+        report.proposals
+    );
+    assert!(report.executed.is_empty() && exec.log.is_empty());
+    let again = cycle(&juno, &mut exec, &CycleOptions::default());
+    assert!(again.proposals.is_empty());
+    assert!(again.skipped.iter().all(|s| s.reason.contains("suggested")));
+    // `off` for one team: nothing is proposed for it, and the report says why.
+    let first_team = report.proposals[0].team.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.automation.teams.insert(
+        first_team.clone(),
+        juno_core::config::TeamAutomation {
+            level: Some(AutomationLevel::Off),
+            ..Default::default()
+        },
+    );
+    let (juno, _) = open(&dir, config);
+    let report = cycle(&juno, &mut exec, &CycleOptions::default());
+    assert!(report.proposals.iter().all(|p| p.team != first_team));
+    assert!(!report.proposals.is_empty());
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("automation is off"))
+    );
+}

@@ -55,6 +55,11 @@ fn every_readme_config_example_loads() {
     assert_eq!(c.risk.high_threshold, 0.55);
     assert_eq!(c.approval_rules.deadline_hours[&Role::TeamLead], 12.0);
     assert_eq!(c.approval_rules.auto_approval_threshold, 0.95);
+    assert_eq!(c.approval_rules.reminder_hours_before, [6.0, 2.0]);
+    assert_eq!(
+        c.approval_rules.fallback_approver.as_deref(),
+        Some("cto@company.com")
+    );
 }
 
 #[test]

@@ -1621,3 +1621,267 @@ fn a_delegation_written_behind_governance_is_a_violation() {
     );
     assert_eq!(report.violations, 1);
 }
+
+// ---- reminders and the fallback approver ------------------------------------------------
+
+#[test]
+fn reminders_go_before_the_deadline_once_each_and_start_again_on_escalation() {
+    let (juno, clock) = engine_configured(&[], |c| {
+        c.approval_rules.reminder_hours_before = vec![6.0, 2.0];
+    });
+    let gov = juno.governance();
+    gov.assign_role("lead", Role::TeamLead, &["a"], "root")
+        .unwrap();
+    gov.assign_role("pm", Role::ProjectManager, &["a"], "root")
+        .unwrap();
+    gov.assign_role("lead_b", Role::TeamLead, &["b"], "root")
+        .unwrap();
+    // TEAM_LEAD has 24 hours: reminders at 18 h and 22 h.
+    let r = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "lead"))
+        .unwrap();
+    let at = |h: f64| {
+        clock.set(chrono::DateTime::from_timestamp_millis(T0 + (h * 3_600_000.0) as i64).unwrap())
+    };
+    let sweep = || gov.process_deadlines().unwrap().reminded;
+    at(17.9);
+    assert!(sweep().is_empty());
+    at(18.0);
+    let first = sweep();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].request, r.id);
+    assert_eq!(first[0].role, Role::TeamLead);
+    // Who can decide it: not the requester, not another team's lead.
+    assert_eq!(first[0].recipients, ["pm"]);
+    assert_eq!((first[0].number, first[0].of), (1, 2));
+    assert!(sweep().is_empty(), "a reminder goes once");
+    at(22.5);
+    assert_eq!(sweep()[0].number, 2);
+    at(23.9);
+    assert!(sweep().is_empty(), "two configured, two sent");
+    assert_eq!(gov.get(r.id).unwrap().reminders, 2);
+    // Escalated to PROJECT_MANAGER (12 h): the count starts again.
+    at(24.0);
+    let report = gov.process_deadlines().unwrap();
+    assert_eq!(report.escalated, [r.id]);
+    assert_eq!(gov.get(r.id).unwrap().reminders, 0);
+    at(30.0);
+    let again = sweep();
+    assert_eq!((again[0].role, again[0].number), (Role::ProjectManager, 1));
+    assert_eq!(again[0].recipients, ["pm"]);
+
+    // A sweep that runs late sends one reminder, not a burst.
+    let late = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    at(30.0 + 23.0);
+    let one: Vec<_> = sweep()
+        .into_iter()
+        .filter(|x| x.request == late.id)
+        .collect();
+    assert_eq!(one.len(), 1);
+    assert_eq!((one[0].number, one[0].of), (2, 2));
+    assert_eq!(one[0].recipients, ["lead", "pm"]);
+    let entries: Vec<_> = juno
+        .audit()
+        .entries_for(&format!("request:{}", late.id))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "request_reminded")
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].payload["recipients"], json!(["lead", "pm"]));
+    assert!(sweep().iter().all(|x| x.request != late.id));
+}
+
+#[test]
+fn the_fallback_approver_decides_only_what_nobody_else_can() {
+    let (juno, clock) = engine_configured(&[("FALLBACK_APPROVER", "fb")], |c| {
+        c.approval_rules.quorum.insert(
+            ImpactLevel::Critical,
+            Quorum {
+                approvals: 2,
+                rejections: 2,
+            },
+        );
+    });
+    let gov = juno.governance();
+    gov.assign_role("lead", Role::TeamLead, &["a"], "root")
+        .unwrap();
+    // Nobody holds ENGINEERING_MANAGER for team a: the fallback may decide, alone.
+    let orphan = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    // …but not what someone else can decide, nor their own request.
+    let low = gov
+        .submit(request("a", ImpactLevel::Low, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(
+        gov.approve(low.id, "fb", &low.digest).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    let own = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "fb"))
+        .unwrap();
+    assert_eq!(
+        gov.approve(own.id, "fb", &own.digest).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    // Its reminders go to the fallback approver (EM has 4 hours; reminded 2 hours before).
+    clock.advance(Duration::hours(2));
+    let reminded = gov.process_deadlines().unwrap().reminded;
+    let to_orphan = reminded.iter().find(|x| x.request == orphan.id).unwrap();
+    assert_eq!(to_orphan.recipients, ["fb"]);
+    let done = gov.approve(orphan.id, "fb", &orphan.digest).unwrap();
+    assert_eq!(
+        done.status,
+        RequestStatus::Approved,
+        "alone, under a quorum of two"
+    );
+    assert_eq!(
+        last_entry(&juno, orphan.id, "request_approved").payload["fallback"],
+        true
+    );
+    gov.execute(orphan.id, &orphan.action, &mut Recorder::default())
+        .unwrap();
+    let report = gov.compliance_report().unwrap();
+    assert_eq!(report.violations, 0, "{:?}", report.findings);
+    let fallbacks: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "fallback_decision")
+        .collect();
+    assert_eq!(fallbacks.len(), 1);
+    assert_eq!(fallbacks[0].subject, format!("request:{}", orphan.id));
+    // Once someone holds the role, the fallback steps back.
+    gov.assign_role("em", Role::EngineeringManager, &["a"], "root")
+        .unwrap();
+    let next = gov
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(
+        gov.approve(next.id, "fb", &next.digest).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    // Without FALLBACK_APPROVER nobody is the fallback.
+    let (plain, _) = engine_with(&[]);
+    let r = plain
+        .governance()
+        .submit(request("a", ImpactLevel::Critical, 0.5, "juno"))
+        .unwrap();
+    assert_eq!(
+        plain
+            .governance()
+            .approve(r.id, "fb", &r.digest)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+}
+
+// ---- automation levels --------------------------------------------------------------------
+
+#[test]
+fn automation_levels_per_team_and_kind_decide_how_far_juno_goes() {
+    use juno_core::config::TeamAutomation;
+    use juno_core::model::AutomationLevel as L;
+    let (juno, _) = engine_configured(&[("AUTONOMOUS_ACTIONS", "true")], |c| {
+        c.automation.default = Some(L::Approve);
+        c.automation.teams.insert(
+            "a".into(),
+            TeamAutomation {
+                level: Some(L::Auto),
+                kinds: [
+                    ("close".to_owned(), L::Suggest),
+                    ("reopen".to_owned(), L::Off),
+                ]
+                .into_iter()
+                .collect(),
+            },
+        );
+    });
+    let gov = juno.governance();
+    gov.assign_role("lead", Role::TeamLead, &["a", "b"], "root")
+        .unwrap();
+    let of_kind = |team: &str, kind: &str| {
+        let mut p = request(team, ImpactLevel::Low, 0.99, "juno");
+        p.action.kind = kind.into();
+        p
+    };
+    // Team a is at `auto`: policy approves; the decision names the level.
+    let auto = gov.submit(of_kind("a", "reassign")).unwrap();
+    assert_eq!(auto.status, RequestStatus::AutoApproved);
+    assert_eq!(auto.decision.unwrap()["automation"], "auto");
+    // Team b is at the default `approve`: a person decides, whatever the confidence.
+    let b = gov.submit(of_kind("b", "reassign")).unwrap();
+    assert_eq!(b.status, RequestStatus::Pending);
+    assert_eq!(gov.route(&of_kind("b", "reassign")).automation, L::Approve);
+    // `suggest`: recorded and shown, never approved or executed.
+    let s = gov.submit(of_kind("a", "close")).unwrap();
+    assert_eq!(s.status, RequestStatus::Suggested);
+    assert_eq!(s.deadline, None);
+    assert_eq!(
+        gov.approve(s.id, "lead", &s.digest).unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
+    let mut recorder = Recorder::default();
+    assert_eq!(
+        gov.execute(s.id, &s.action, &mut recorder)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidState
+    );
+    assert!(recorder.0.is_empty());
+    assert!(
+        gov.pending(None, None)
+            .unwrap()
+            .iter()
+            .all(|r| r.id != s.id)
+    );
+    let submitted = juno
+        .audit()
+        .entries_for(&format!("request:{}", s.id))
+        .unwrap();
+    assert_eq!(submitted[0].payload["automation"], "suggest");
+    // `off`: refused, by name, and a batch holding one stores nothing.
+    let err = gov.submit(of_kind("a", "reopen")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert!(err.to_string().contains("automation is `off`"), "{err}");
+    let before = gov.dashboard().unwrap().by_status.values().sum::<u64>();
+    let err = gov
+        .submit_many(vec![of_kind("a", "reassign"), of_kind("a", "reopen")])
+        .unwrap_err();
+    assert!(err.to_string().contains("items[1]"), "{err}");
+    assert_eq!(
+        gov.dashboard().unwrap().by_status.values().sum::<u64>(),
+        before
+    );
+}
+
+#[test]
+fn without_levels_autonomous_actions_keeps_its_meaning_and_supervisor_mode_wins() {
+    use juno_core::model::AutomationLevel as L;
+    let (plain, _) = engine_with(&[]);
+    let p = request("a", ImpactLevel::Low, 0.99, "juno");
+    assert_eq!(plain.governance().route(&p).automation, L::Approve);
+    let (autonomous, _) = engine_with(&[("AUTONOMOUS_ACTIONS", "true")]);
+    let r = autonomous.governance().route(&p);
+    assert_eq!(r.automation, L::Auto);
+    assert!(r.decision.is_some());
+    // `auto` never outruns the organisation-wide switches.
+    let (supervised, _) = engine_with(&[
+        ("AUTONOMOUS_ACTIONS", "true"),
+        ("SUPERVISOR_MODE", "true"),
+        ("AUTOMATION_LEVEL", "auto"),
+    ]);
+    assert!(supervised.governance().route(&p).decision.is_none());
+    let (off, _) = engine_with(&[("AUTOMATION_LEVEL", "auto")]);
+    assert!(off.governance().route(&p).decision.is_none());
+    let err = juno_core::Config::from_settings(
+        &[("AUTOMATION_LEVEL".to_owned(), "sometimes".to_owned())]
+            .into_iter()
+            .collect(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("AUTOMATION_LEVEL"), "{err}");
+}

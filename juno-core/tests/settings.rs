@@ -292,3 +292,32 @@ fn jira_settings_come_from_the_environment() {
     assert!(bad(&[("JIRA_FLAVOR", "on-prem")]).contains("JIRA_FLAVOR"));
     assert!(bad(&[("JIRA_PROJECTS", " , ")]).contains("jira.projects"));
 }
+
+#[test]
+fn fallback_approver_and_reminders_are_checked_when_the_settings_load() {
+    let (j, _) = juno(&[("FALLBACK_APPROVER", "cto@company.com")]);
+    assert_eq!(
+        j.config().approval_rules.fallback_approver.as_deref(),
+        Some("cto@company.com")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (text, field) in [
+        (
+            "[approval_rules]\nreminder_hours_before = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]\n",
+            "reminder_hours_before",
+        ),
+        (
+            "[approval_rules]\nreminder_hours_before = [-1.0]\n",
+            "reminder_hours_before",
+        ),
+        ("fallback_approver = \"cto\\tboss\"\n", "FALLBACK_APPROVER"),
+    ] {
+        let path = dir.path().join("juno.toml");
+        std::fs::write(&path, text).unwrap();
+        let c = Config::load(Some(&path), None, &BTreeMap::new())
+            .and_then(|c| c.validate().map(|()| c));
+        let err = c.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{text}");
+        assert!(err.to_string().contains(field), "{err}");
+    }
+}

@@ -260,6 +260,7 @@ fn requests_from_before_calibration_keep_their_confidence_as_the_raw_score() {
         conn.execute_batch(
             "DROP TABLE delegations;
              ALTER TABLE approval_requests DROP COLUMN on_behalf_of;
+             ALTER TABLE approval_requests DROP COLUMN reminders;
              DROP TABLE approval_votes;
              DROP TABLE audit_signed_checkpoints;
              DROP TABLE confidence_calibrations;

@@ -310,10 +310,12 @@ pub unsafe extern "C" fn juno_governance_delegations(
 ///   `ApprovalRequest` object: `id`, `action`, `digest` (SHA-256 of the action's canonical
 ///   JSON, hex — what an approval authorises), `impact`, `confidence`, `explanation`,
 ///   `requester`, `status` (`pending`, `approved`, `auto_approved`, `rejected`, `expired`,
-///   `cancelled`, `executing`, `executed` or `execution_failed`), `role` (whose queue),
-///   `escalations`, `deadline`, `created_at`, `updated_at`, `decided_by`, `decided_at`,
-///   `reason`, `decision` (the auto-approval rule and numbers), `executed_at`, `result`;
-///   times are RFC 3339 strings or null. The caller frees it with `juno_buf_free`.
+///   `cancelled`, `executing`, `executed`, `execution_failed` or `suggested` — recorded
+///   only, at automation level `suggest`), `role` (whose queue), `escalations`,
+///   `deadline`, `created_at`, `updated_at`, `decided_by`, `decided_at`, `reason`,
+///   `decision` (the auto-approval rule and numbers), `executed_at`, `result`,
+///   `on_behalf_of` (the delegator a delegate decided for), `reminders`; times are RFC
+///   3339 strings or null. The caller frees it with `juno_buf_free`.
 ///   Untouched on failure. Must not be NULL.
 /// - `err`: optional, as for `juno_governance_assign_role`.
 /// - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field or impact
@@ -661,12 +663,15 @@ pub unsafe extern "C" fn juno_governance_pending(
 /// Moves every pending request whose deadline has passed (by the engine's clock): to the
 /// next role with `AUTO_ESCALATION` on, else — or at the top of the chain — to `expired`.
 /// A timeout never approves anything. Also expires approved requests not executed within
-/// `EXECUTION_WINDOW_HOURS` of their approval (`lapsed`). Idempotent.
+/// `EXECUTION_WINDOW_HOURS` of their approval (`lapsed`), and sends the reminders due
+/// (`approval_rules.reminder_hours_before`; each audited as `request_reminded`). Idempotent.
 ///
 /// - `j`: must not be NULL.
 /// - `out_report_json`: on success receives
-///   `{"escalated":[ids],"expired":[ids],"lapsed":[ids]}`; the caller frees it with
-///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+///   `{"escalated":[ids],"expired":[ids],"lapsed":[ids],"reminded":[reminders]}`, each
+///   reminder `{"request","role","deadline","recipients":[users],"number","of"}` for the
+///   host to deliver (recipients: who can decide it now, or `FALLBACK_APPROVER` when nobody
+///   can); the caller frees it with `juno_buf_free`. Untouched on failure. Must not be NULL.
 /// - `err`: optional, as for `juno_governance_assign_role`.
 /// - Errors: storage errors; on error nothing moves.
 /// - Thread safety: safe to call while other threads use `j`, and from several processes
@@ -1352,7 +1357,7 @@ mod tests {
             );
             assert_eq!(
                 take_json(&mut buf),
-                serde_json::json!({ "escalated": [], "expired": [], "lapsed": [] })
+                serde_json::json!({ "escalated": [], "expired": [], "lapsed": [], "reminded": [] })
             );
             let mut buf = sentinel_buf();
             assert_eq!(

@@ -127,6 +127,7 @@ from juno._juno import (
     VerifyReport,
     Vote,
     Delegation,
+    Reminder,
     __version__,
 )
 from juno.errors import JunoError
@@ -192,6 +193,7 @@ __all__ = [
     "VerifyReport",
     "Vote",
     "Delegation",
+    "Reminder",
     "__version__",
     "errors",
 ]

@@ -42,6 +42,7 @@ __all__ = [
     "RoleAssignment",
     "Vote",
     "Delegation",
+    "Reminder",
     "DeadlineReport",
     "GovernanceDashboard",
     "ComplianceReport",
@@ -889,8 +890,10 @@ class Governance:
 
     def route(self, proposal: Mapping[str, Any]) -> dict[str, Any]:
         """How policy would route ``proposal`` (a dict in the ``Proposal`` shape) without
-        submitting it: ``{"role": …, "decision": …}``, where ``decision`` is the
-        auto-approval rule and numbers, or ``None`` when a person must decide."""
+        submitting it: ``{"role": …, "decision": …, "automation": …}``, where ``decision``
+        is the auto-approval rule and numbers, or ``None`` when a person must decide, and
+        ``automation`` the level of the proposal's team and kind (``off``, ``suggest``,
+        ``approve`` or ``auto``)."""
 
     def dashboard(self) -> GovernanceDashboard:
         """Queue sizes, decision rates, escalations and the audit chain's state."""
@@ -940,7 +943,8 @@ class ApprovalRequest:
     @property
     def status(self) -> str:
         """``pending``, ``approved``, ``auto_approved``, ``rejected``, ``expired``,
-        ``cancelled``, ``executing``, ``executed`` or ``execution_failed``."""
+        ``cancelled``, ``executing``, ``executed``, ``execution_failed`` or ``suggested``
+        (recorded only: its team and kind are at automation level ``suggest``)."""
 
     @property
     def role(self) -> str:
@@ -963,6 +967,10 @@ class ApprovalRequest:
     @property
     def on_behalf_of(self) -> str | None:
         """The delegator ``decided_by`` decided for as a delegate ("approved by B for A")."""
+
+    @property
+    def reminders(self) -> int:
+        """Reminders sent to the approvers at its current role."""
 
     @property
     def decided_at(self) -> datetime | None: ...
@@ -1073,8 +1081,41 @@ class DeadlineReport:
     def lapsed(self) -> list[int]:
         """Approved requests not executed within ``EXECUTION_WINDOW_HOURS``: now expired."""
 
+    @property
+    def reminded(self) -> list[Reminder]:
+        """Reminders due now (each audited as ``request_reminded``), for the host to
+        deliver to their recipients."""
+
     def to_dict(self) -> dict[str, Any]:
         """The report in the core's JSON shape."""
+
+@final
+class Reminder:
+    """A reminder that a pending request's deadline is near
+    (``approval_rules.reminder_hours_before``)."""
+
+    @property
+    def request(self) -> int: ...
+    @property
+    def role(self) -> str:
+        """The role whose queue it waits in."""
+
+    @property
+    def deadline(self) -> datetime: ...
+    @property
+    def recipients(self) -> list[str]:
+        """Who can decide it now (sorted), or the fallback approver when nobody can."""
+
+    @property
+    def number(self) -> int:
+        """Which reminder this is at this role (1-based)…"""
+
+    @property
+    def of(self) -> int:
+        """…of how many configured."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reminder in the core's JSON shape."""
 
 @final
 class GovernanceDashboard:

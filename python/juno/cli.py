@@ -16,7 +16,7 @@
     juno roles delegations [--user USER] [--include-inactive] [--db PATH] [--json]
     juno governance pending [--role ROLE] [--team TEAM] [--db PATH] [--json]
     juno compliance report [--from DATE] [--to DATE] [--format json|md] [--out FILE] [--db PATH]
-    juno governance process-deadlines [--db PATH] [--json]
+    juno governance process-deadlines [--db PATH] [--json]   (escalate, expire, lapse, remind)
     juno audit verify [--checkpoint FILE.json] [--since NOTE] [--key VKEY] [--db PATH] [--json]
     juno audit checkpoint [--out FILE.json] [--db PATH]
     juno audit keygen NAME [--out FILE]
@@ -295,6 +295,12 @@ def cmd_governance_process_deadlines(args: argparse.Namespace) -> int:
     print(f"escalated {len(report.escalated)}{ids(report.escalated)}")
     print(f"expired   {len(report.expired)}{ids(report.expired)}")
     print(f"lapsed    {len(report.lapsed)}{ids(report.lapsed)}")
+    print(f"reminded  {len(report.reminded)}{ids([r.request for r in report.reminded])}")
+    # Who to remind, for a host (or a person) to deliver: JUNO has no mail or chat of its own.
+    for r in report.reminded:
+        people = ", ".join(r.recipients) or "nobody (set FALLBACK_APPROVER)"
+        print(f"  #{r.request} waits for {r.role} until {_when(r.deadline)}"
+              f" (reminder {r.number} of {r.of}): {people}")  # fmt: skip
     return 0
 
 

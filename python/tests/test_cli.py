@@ -341,10 +341,10 @@ def test_governance_process_deadlines(tmp_path: Path) -> None:
     out = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path)))
     # Most overdue first: replan's ENGINEERING_MANAGER had 4 h, priority's TEAM_LEAD 24 h.
     assert out.splitlines() == [
-        f"escalated 2: {ids['replan']}, {ids['priority']}", "expired   0", "lapsed    0"
+        f"escalated 2: {ids['replan']}, {ids['priority']}", "expired   0", "lapsed    0", "reminded  0"
     ]
     report = json.loads(ok(run(tmp_path, "governance", "process-deadlines", "--json", "--db", str(path))))
-    assert report == {"escalated": [], "expired": [], "lapsed": []}
+    assert report == {"escalated": [], "expired": [], "lapsed": [], "reminded": []}
     with juno.Juno(path) as j:
         assert j.governance.get(ids["replan"]).role == "DIRECTOR"
     # Without AUTO_ESCALATION, a missed deadline expires.
@@ -355,7 +355,24 @@ def test_governance_process_deadlines(tmp_path: Path) -> None:
         }).id  # fmt: skip
     out = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path), env={"AUTO_ESCALATION": "false"}))
     # (The two escalated above have fresh deadlines.)
-    assert out.splitlines() == ["escalated 0", f"expired   1: {late}", "lapsed    0"]
+    assert out.splitlines() == ["escalated 0", f"expired   1: {late}", "lapsed    0", "reminded  0"]
+
+
+def test_governance_process_deadlines_prints_whom_to_remind(tmp_path: Path) -> None:
+    path = tmp_path / "remind.db"
+    with juno.Juno(path, now=datetime.now(timezone.utc) - timedelta(hours=23)) as j:
+        j.governance.assign_role("tl@x", "TEAM_LEAD", ["team_alpha"], by="root@x")
+        r = j.governance.submit({
+            "action": {"kind": "close", "team": "team_alpha", "target": "ALPHA-9"},
+            "impact": "low", "confidence": 0.5, "requester": "juno",
+        })  # fmt: skip
+    # TEAM_LEAD has 24 h; the default reminder is due 2 h before.
+    lines = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path))).splitlines()
+    assert lines[3] == f"reminded  1: {r.id}"
+    assert lines[4].startswith(f"  #{r.id} waits for TEAM_LEAD until ")
+    assert lines[4].endswith("(reminder 1 of 1): tl@x")
+    again = ok(run(tmp_path, "governance", "process-deadlines", "--db", str(path))).splitlines()
+    assert again[3] == "reminded  0"
 
 
 def test_audit_verify_and_checkpoint(tmp_path: Path, governed_db: Path) -> None:

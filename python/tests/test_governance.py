@@ -215,7 +215,7 @@ def test_decisions_escalation_and_deadlines(j: juno.Juno) -> None:
     j.set_clock(T0 + timedelta(days=30))
     report = gov.process_deadlines()
     assert report.escalated == [b.id] and report.expired == []
-    assert report.to_dict() == {"escalated": [b.id], "expired": [], "lapsed": []}
+    assert report.to_dict() == {"escalated": [b.id], "expired": [], "lapsed": [], "reminded": []}
     assert gov.get(b.id).role == "ENGINEERING_MANAGER"
     assert gov.process_deadlines().escalated == []  # idempotent until the next deadline
 
@@ -414,6 +414,61 @@ def test_a_delegate_decides_for_the_delegator_within_the_delegation(j: juno.Juno
     assert [f.message for f in report.findings if f.rule == "delegated_decision"] == [
         f"approved by `{TL}` for `{em}` under delegation {d.id}"
     ]
+
+
+def test_reminders_and_the_fallback_approver(tmp_path: Path) -> None:
+    config = tmp_path / "juno.toml"
+    config.write_text("[approval_rules]\nreminder_hours_before = [3.0, 1.0]\n")
+    settings = {"JUNO_CONFIG_FILE": str(config), "FALLBACK_APPROVER": "cto@company.com"}
+    with juno.Juno(tmp_path / "r.db", now=T0, settings=settings) as engine:
+        gov = engine.governance
+        gov.assign_role(TL, "TEAM_LEAD", ["team_alpha"], by="admin@company.com")
+        # Nobody holds ENGINEERING_MANAGER (4 h): reminders at 1 h and 3 h go to the fallback.
+        r = gov.submit(_request(impact="critical"))
+        engine.set_clock(engine.now() + timedelta(hours=1))
+        report = gov.process_deadlines()
+        assert [(x.request, x.role, x.recipients, x.number, x.of) for x in report.reminded] == [
+            (r.id, "ENGINEERING_MANAGER", ["cto@company.com"], 1, 2)
+        ]
+        assert report.reminded[0].deadline == T0 + timedelta(hours=4)
+        assert report.to_dict()["reminded"][0]["recipients"] == ["cto@company.com"]
+        assert gov.process_deadlines().reminded == []
+        assert gov.get(r.id).reminders == 1
+        with pytest.raises(PermissionDeniedError):
+            gov.approve(r.id, TL, r.digest)
+        done = gov.approve(r.id, "cto@company.com", r.digest)
+        assert done.status == "approved" and done.decided_by == "cto@company.com"
+        assert engine.audit.entries_for(f"request:{r.id}")[-1].payload["fallback"] is True
+        # Someone can decide a low-impact request: the fallback may not.
+        low = gov.submit(_request())
+        with pytest.raises(PermissionDeniedError):
+            gov.approve(low.id, "cto@company.com", low.digest)
+        rules = [f.rule for f in gov.compliance_report().findings]
+        assert rules.count("fallback_decision") == 1
+
+
+def test_automation_levels_from_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "juno.toml"
+    config.write_text(
+        'autonomous_actions = true\n[automation]\ndefault = "approve"\n'
+        '[automation.teams.team_alpha]\nlevel = "auto"\nkinds = { close = "suggest", reopen = "off" }\n'
+    )
+    with juno.Juno(tmp_path / "a.db", now=T0, settings={"JUNO_CONFIG_FILE": str(config)}) as engine:
+        gov = engine.governance
+        sure = {"confidence": 0.99}
+        assert gov.submit(_request(**sure)).status == "auto_approved"
+        beta = _request(**sure, action={"kind": "reassign", "team": "team_beta", "target": "B-1"})
+        assert gov.route(beta)["automation"] == "approve"
+        assert gov.submit(beta).status == "pending"
+        close = {"kind": "close", "team": "team_alpha", "target": "ALPHA-12"}
+        s = gov.submit(_request(**sure, action=close))
+        assert s.status == "suggested" and s.deadline is None
+        with pytest.raises(InvalidStateError):
+            gov.execute(s.id, s.action, lambda a: None)
+        with pytest.raises(PermissionDeniedError, match="automation is `off`"):
+            gov.submit(_request(action={"kind": "reopen", "team": "team_alpha", "target": "A-1"}))
+    with pytest.raises(ConfigError, match="AUTOMATION_LEVEL"):
+        juno.Juno(":memory:", settings={"AUTOMATION_LEVEL": "sometimes"})
 
 
 def test_an_executor_that_raises_ends_execution_failed(j: juno.Juno) -> None:

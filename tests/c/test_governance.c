@@ -853,6 +853,50 @@ static void test_delegation(void) {
   juno_free(j);
 }
 
+/* ---- reminders and the fallback approver ------------------------------------------------ */
+
+/* Nobody holds ENGINEERING_MANAGER: the reminder two hours before the deadline goes to the
+ * fallback approver, who may then approve; a TEAM_LEAD still may not. */
+static void test_fallback_and_reminders(void) {
+  static const char CRITICAL[] =
+      "{\"action\":{\"kind\":\"reassign\",\"team\":\"team_alpha\",\"target\":\"ALPHA-3\"},"
+      "\"impact\":\"critical\",\"confidence\":0.5,\"requester\":\"juno\"}";
+  static const char SETTINGS[] = "{\"FALLBACK_APPROVER\":\"fb@company.com\"}";
+  static const int64_t T = 1767225600000; /* 2026-01-01T00:00:00Z */
+  juno *j = open_memory(SETTINGS, strlen(SETTINGS));
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  mj_value *r = NULL, *v = NULL;
+  const mj_value *reminder;
+  int64_t id = 0, about = 0;
+  const char *digest;
+  if (j == NULL) return;
+  ok(juno_set_clock(j, T, &err), &err, "set_clock");
+  assign(j, "tl@company.com", "TEAM_LEAD", "[\"team_alpha\"]");
+  r = submit(j, CRITICAL, strlen(CRITICAL));
+  digest = mj_str(mj_get(r, "digest"));
+  CHECK(mj_int(mj_get(r, "id"), &id) && digest != NULL, "no id or digest");
+  ok(juno_set_clock(j, T + 2 * HOUR_MS, &err), &err, "set_clock(+2h)");
+  if (ok(juno_governance_process_deadlines(j, &buf, &err), &err, "process_deadlines")) {
+    v = parse_buf(&buf, "deadline report");
+    reminder = mj_at(mj_get(v, "reminded"), 0);
+    CHECK(mj_len(mj_get(v, "reminded")) == 1 && mj_int(mj_get(reminder, "request"), &about) &&
+              about == id,
+          "no reminder for request %lld", (long long)id);
+    CHECK(mj_str_eq(mj_at(mj_get(reminder, "recipients"), 0), "fb@company.com"),
+          "the reminder does not go to the fallback approver");
+    mj_free(v);
+  }
+  if (digest != NULL) {
+    approve_as(j, id, "tl@company.com", digest, JUNO_STATUS_PERMISSION_DENIED);
+    v = approve_as(j, id, "fb@company.com", digest, JUNO_STATUS_OK);
+    CHECK(mj_str_eq(mj_get(v, "status"), "approved"), "the fallback approver did not approve");
+    mj_free(v);
+  }
+  mj_free(r);
+  juno_free(j);
+}
+
 /* ---- exactly once, from several threads ---------------------------------------------- */
 
 #define THREADS 4
@@ -1061,6 +1105,7 @@ int main(int argc, char **argv) {
   test_quorum(argv[2]);
   test_break_glass();
   test_delegation();
+  test_fallback_and_reminders();
   test_exactly_once();
   test_audit_file(argv[2]);
 

@@ -12,7 +12,7 @@ use crate::executor::Write;
 use crate::flow::{StatusCategories, StatusCategory};
 use crate::governance::{ApprovalRequest, Executor, Proposal, RequestStatus};
 use crate::juno::Juno;
-use crate::model::Ticket;
+use crate::model::{AutomationLevel, Ticket};
 use crate::source::{Source, SyncProgress};
 use crate::store::agent as sql;
 use crate::store::governance::requests_where;
@@ -248,6 +248,8 @@ impl<'a> Agent<'a> {
                     RequestStatus::Approved,
                     RequestStatus::AutoApproved,
                     RequestStatus::Executing,
+                    // A suggestion stands for the cooldown too: shown once, not every cycle.
+                    RequestStatus::Suggested,
                 ],
                 Some(to_ms(cooldown)),
             )
@@ -263,10 +265,19 @@ impl<'a> Agent<'a> {
             readable.iter().map(|t| (t.key.as_str(), t)).collect();
         let mut proposals = Vec::new();
         let mut skipped = Vec::new();
+        let config = self.juno.config();
         for (f, calibration) in findings.iter().zip(calibrated) {
             let mut base = f.to_proposal(&options.requester);
             base.calibration = calibration;
             let kind = base.action.kind.clone();
+            if config.automation_level(&f.team, &kind) == AutomationLevel::Off {
+                skipped.push(Skipped {
+                    kind,
+                    target: f.key.clone(),
+                    reason: format!("automation is off for this kind on team {}", f.team),
+                });
+                continue;
+            }
             if let Some(r) = last.get(&(kind.clone(), f.key.clone())) {
                 skipped.push(Skipped {
                     kind,

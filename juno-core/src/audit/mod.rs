@@ -127,10 +127,12 @@ pub enum AuditEvent {
     DelegationGranted,
     /// A delegation was revoked before it ran out.
     DelegationRevoked,
+    /// The approvers of a pending request were reminded that its deadline is near.
+    RequestReminded,
 }
 
 /// Every event, in declaration order.
-pub const ALL_AUDIT_EVENTS: [AuditEvent; 18] = [
+pub const ALL_AUDIT_EVENTS: [AuditEvent; 19] = [
     AuditEvent::RoleAssigned,
     AuditEvent::RoleRevoked,
     AuditEvent::RequestSubmitted,
@@ -149,6 +151,7 @@ pub const ALL_AUDIT_EVENTS: [AuditEvent; 18] = [
     AuditEvent::RequestVoted,
     AuditEvent::DelegationGranted,
     AuditEvent::DelegationRevoked,
+    AuditEvent::RequestReminded,
 ];
 
 impl AuditEvent {
@@ -173,6 +176,7 @@ impl AuditEvent {
             AuditEvent::RequestVoted => "request_voted",
             AuditEvent::DelegationGranted => "delegation_granted",
             AuditEvent::DelegationRevoked => "delegation_revoked",
+            AuditEvent::RequestReminded => "request_reminded",
         }
     }
 

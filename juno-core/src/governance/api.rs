@@ -10,7 +10,7 @@ use super::{
 use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::juno::Juno;
-use crate::model::Role;
+use crate::model::{AutomationLevel, Role};
 use crate::store::audit::Appender;
 use crate::store::governance::{self as sql, Transition};
 use crate::store::to_ms as ms;
@@ -88,6 +88,10 @@ pub struct Routing {
     pub role: Role,
     /// The auto-approval decision (rule and numbers), when policy approves it.
     pub decision: Option<serde_json::Value>,
+    /// The automation level of the proposal's team and kind, which decided whether
+    /// policy could approve it (`auto`), a person must (`approve`), it is only recorded
+    /// (`suggest`) or refused (`off`).
+    pub automation: AutomationLevel,
 }
 
 /// What claiming a request for execution found.
@@ -104,6 +108,8 @@ struct Authority {
     roles: Vec<Role>,
     /// The delegation it is made under, when the decider's own roles fall short.
     delegation: Option<super::Delegation>,
+    /// Made by the configured fallback approver because nobody holds a role that could.
+    fallback: bool,
 }
 
 /// Whether any of `held` is at or above `needed` in the chain.
@@ -492,10 +498,12 @@ impl<'a> Governance<'a> {
     }
 
     /// How policy routes `proposal`, without submitting it: auto-approved (with the rule
-    /// and the numbers) when `AUTONOMOUS_ACTIONS` is on, `SUPERVISOR_MODE` off, its impact
-    /// level among `auto_approve_levels` and its confidence at least
-    /// `auto_approval_threshold`; otherwise queued for the role its impact routes to. What
-    /// [`Governance::submit`] applies, and what a dry run shows.
+    /// and the numbers) when its team and kind are at automation level `auto`,
+    /// `AUTONOMOUS_ACTIONS` is on, `SUPERVISOR_MODE` off, its impact level among
+    /// `auto_approve_levels` and its confidence at least `auto_approval_threshold`;
+    /// otherwise queued for the role its impact routes to (or, at level `suggest`, only
+    /// recorded; at `off`, refused). What [`Governance::submit`] applies, and what a dry
+    /// run shows.
     ///
     /// The decision records `confidence` (what was compared), `raw_confidence` (the score
     /// before calibration) and `calibration`: the map applied (`kind`, `version`,
@@ -508,7 +516,9 @@ impl<'a> Governance<'a> {
             .get(&proposal.impact)
             .copied()
             .unwrap_or(Role::TeamLead);
-        let auto = cfg.autonomous_actions
+        let automation = cfg.automation_level(&proposal.action.team, &proposal.action.kind);
+        let auto = automation == AutomationLevel::Auto
+            && cfg.autonomous_actions
             && !cfg.supervisor_mode
             && rules.auto_approve_levels.contains(&proposal.impact)
             && proposal.confidence >= rules.auto_approval_threshold;
@@ -521,20 +531,41 @@ impl<'a> Governance<'a> {
                 "calibration": proposal.calibration,
                 "threshold": rules.auto_approval_threshold,
                 "allowed_levels": rules.auto_approve_levels,
+                "automation": automation,
             })
         });
-        Routing { role, decision }
+        Routing {
+            role,
+            decision,
+            automation,
+        }
     }
 
     /// Submits many requests in one transaction (all or nothing). Returns their ids.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming the first bad item.
+    /// [`Error::InvalidInput`] naming the first bad item; [`Error::PermissionDenied`] for
+    /// one whose team and kind are at automation level `off` (naming it).
     pub fn submit_many(&self, requests: Vec<Proposal>) -> Result<Vec<RequestId>> {
+        let config = self.juno.config();
         for (i, r) in requests.iter().enumerate() {
             // A single request (from `submit`) names its field plainly.
             r.validate()
                 .map_err(|e| if requests.len() > 1 { e.in_item(i) } else { e })?;
+            if config.automation_level(&r.action.team, &r.action.kind) == AutomationLevel::Off {
+                let item = if requests.len() > 1 {
+                    format!("items[{i}]: ")
+                } else {
+                    String::new()
+                };
+                return Err(Error::PermissionDenied {
+                    reason: format!(
+                        "{item}automation is `off` for `{}` actions of team `{}`: JUNO proposes \
+                         nothing there",
+                        r.action.kind, r.action.team
+                    ),
+                });
+            }
         }
         let now = self.now();
         let now_ms = ms(now);
@@ -543,9 +574,15 @@ impl<'a> Governance<'a> {
             let mut ids = Vec::with_capacity(requests.len());
             for r in &requests {
                 let digest = r.action.digest();
-                let Routing { role, decision } = self.route(r);
+                let Routing {
+                    role,
+                    decision,
+                    automation,
+                } = self.route(r);
                 let (status, deadline, decision) = if let Some(d) = decision {
                     (RequestStatus::AutoApproved, None, Some(d))
+                } else if automation == AutomationLevel::Suggest {
+                    (RequestStatus::Suggested, None, None)
                 } else {
                     (
                         RequestStatus::Pending,
@@ -579,6 +616,7 @@ impl<'a> Governance<'a> {
                         "action_digest": digest, "action": r.action, "impact": r.impact,
                         "confidence": r.confidence, "raw_confidence": r.raw_score(),
                         "calibration": r.calibration, "role": role, "deadline": deadline,
+                        "automation": automation,
                     }),
                 )?;
                 if let Some(d) = &decision {
@@ -618,8 +656,9 @@ impl<'a> Governance<'a> {
 
     /// Checks that `user` may decide request `req` now, needing `needed` or above; the
     /// error says why not. Their own roles come first; when those fall short and
-    /// `delegable`, a delegation in force from someone whose own roles reach `needed`
-    /// (and who did not make the request) is the authority instead.
+    /// `borrowed` authority is acceptable, a delegation in force from someone whose own
+    /// roles reach `needed` (and who did not make the request), then the fallback
+    /// approver's standing when nobody holds a role that could decide it.
     fn authorise(
         &self,
         conn: &rusqlite::Connection,
@@ -627,7 +666,7 @@ impl<'a> Governance<'a> {
         needed: Role,
         user: &str,
         now: DateTime<Utc>,
-        delegable: bool,
+        borrowed: bool,
     ) -> Result<Authority> {
         if req.status != RequestStatus::Pending {
             return Err(Error::InvalidState {
@@ -653,11 +692,17 @@ impl<'a> Governance<'a> {
             return Ok(Authority {
                 roles: held,
                 delegation: None,
+                fallback: false,
+            });
+        }
+        if !borrowed {
+            return Err(Error::PermissionDenied {
+                reason: format!("`{user}` holds no role at or above {needed} for team `{team}`"),
             });
         }
         // A delegate acts only inside their own scope: they must hold an approving role
         // for the team themselves.
-        if delegable && held.iter().any(|r| rank(*r).is_some()) {
+        if held.iter().any(|r| rank(*r).is_some()) {
             for d in sql::delegations(conn, Some(user), Some(team), Some(ms(now)))? {
                 if d.delegate != user || d.delegator == req.requester {
                     continue;
@@ -671,18 +716,25 @@ impl<'a> Governance<'a> {
                     return Ok(Authority {
                         roles: held,
                         delegation: Some(d),
+                        fallback: false,
                     });
                 }
             }
         }
+        let config = self.juno.config();
+        if config.approval_rules.fallback_approver.as_deref() == Some(user)
+            && sql::eligible_approvers(conn, team, needed, &[req.requester.as_str()])?.is_empty()
+        {
+            return Ok(Authority {
+                roles: held,
+                delegation: None,
+                fallback: true,
+            });
+        }
         Err(Error::PermissionDenied {
             reason: format!(
-                "`{user}` holds no role at or above {needed} for team `{team}`{}",
-                if delegable {
-                    ", nor a delegation from someone who does"
-                } else {
-                    ""
-                }
+                "`{user}` holds no role at or above {needed} for team `{team}`, nor a \
+                 delegation from someone who does"
             ),
         })
     }
@@ -750,7 +802,8 @@ impl<'a> Governance<'a> {
         }
         let quorum = self.juno.config().approval_rules.quorum_for(req.impact);
         let mut votes = 1;
-        if quorum.approvals > 1 || quorum.rejections > 1 {
+        // The fallback approver decides alone: nobody else could vote.
+        if !authority.fallback && (quorum.approvals > 1 || quorum.rejections > 1) {
             let vote = if approve { "approve" } else { "reject" };
             // One person, one vote: a delegate's vote is the delegator's, so neither may
             // vote again.
@@ -814,6 +867,7 @@ impl<'a> Governance<'a> {
                 "action_digest": req.digest, "role": req.role, "approver_roles": roles,
                 "reason": reason, "seconds_since_submission": (now - req.created_at).num_milliseconds() as f64 / 1000.0,
                 "votes": votes, "on_behalf_of": for_whom, "delegation": delegation,
+                "fallback": authority.fallback,
             }),
         )?;
         // What the UPDATE above wrote (`sql::transition` with `t`), at the stored precision.
@@ -894,16 +948,8 @@ impl<'a> Governance<'a> {
                 .authorise(tx, &req, Role::EngineeringManager, user, now, false)?
                 .roles;
             Self::check_digest(&req, digest)?;
-            let needed = rank(req.role).unwrap_or(u8::MAX);
-            let mut skipped: Vec<String> = sql::assignments(tx, None, false)?
-                .into_iter()
-                .filter(|a| a.user != user && a.user != req.requester)
-                .filter(|a| a.team == "*" || req.action.team == a.team)
-                .filter(|a| rank(a.role).is_some_and(|k| k >= needed))
-                .map(|a| a.user)
-                .collect();
-            skipped.sort();
-            skipped.dedup();
+            let skipped =
+                sql::eligible_approvers(tx, &req.action.team, req.role, &[user, &req.requester])?;
             let t = Transition {
                 deadline: Some(None),
                 decided_by: Some(user),
@@ -1094,9 +1140,74 @@ impl<'a> Governance<'a> {
                     DeadlineMove::Expired => report.expired.push(id),
                 }
             }
+            report.reminded = self.remind_in(tx, &mut audit, now)?;
             report.lapsed = self.lapse_all_in(tx, &mut audit, now)?;
             Ok(report)
         })
+    }
+
+    /// Sends the reminders due at `now` (see the module's *Reminders*): one per request per
+    /// sweep, however many of its configured times have passed since the last, so a late
+    /// sweep never sends a burst.
+    fn remind_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        audit: &mut Appender,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<super::Reminder>> {
+        let config = self.juno.config();
+        let rules = &config.approval_rules;
+        let leads: Vec<i64> = rules
+            .reminder_hours_before
+            .iter()
+            .map(|h| (h * 3_600_000.0) as i64)
+            .collect();
+        let Some(&longest) = leads.iter().max() else {
+            return Ok(Vec::new());
+        };
+        let now_ms = ms(now);
+        let of = u32::try_from(leads.len()).unwrap_or(u32::MAX);
+        let mut out = Vec::new();
+        for (id, deadline_ms, sent) in sql::nearing_deadline(tx, now_ms, now_ms + longest)? {
+            let due = u32::try_from(leads.iter().filter(|l| now_ms >= deadline_ms - **l).count())
+                .unwrap_or(u32::MAX);
+            if due <= sent {
+                continue;
+            }
+            let req = sql::get_request(tx, id)?.ok_or_else(|| not_found(id))?;
+            let mut recipients =
+                sql::eligible_approvers(tx, &req.action.team, req.role, &[req.requester.as_str()])?;
+            if recipients.is_empty()
+                && let Some(fb) = rules
+                    .fallback_approver
+                    .as_ref()
+                    .filter(|f| **f != req.requester)
+            {
+                recipients.push(fb.clone());
+            }
+            sql::set_reminders(tx, id, due)?;
+            let reminder = super::Reminder {
+                request: id,
+                role: req.role,
+                deadline: crate::store::from_ms(deadline_ms),
+                recipients,
+                number: due,
+                of,
+            };
+            audit.append(
+                tx,
+                now_ms,
+                "juno",
+                AuditEvent::RequestReminded,
+                &subject(id),
+                &json!({
+                    "action_digest": req.digest, "role": req.role, "deadline": deadline_ms,
+                    "recipients": reminder.recipients, "number": reminder.number, "of": of,
+                }),
+            )?;
+            out.push(reminder);
+        }
+        Ok(out)
     }
 
     /// Applies the deadline rule to one request now (what [`Governance::process_deadlines`]

@@ -11,6 +11,7 @@
 //! | `rubber_stamp` | warning | a human approval less than [`RUBBER_STAMP_SECONDS`] after submission |
 //! | `delegation_invalid` | violation | a decision or vote made under a delegation that was not in force at that moment (never granted, revoked, run out, or granted to someone else) |
 //! | `delegated_decision` | warning | each decision or vote made by a delegate for their delegator ("approved by B for A") |
+//! | `fallback_decision` | warning | each decision by the fallback approver (nobody held a role that could decide the request) |
 //! | `break_glass` | warning | each approval outside the chain (break-glass), with its reason and the approvers it skipped |
 //! | `unusual_authority` | warning | one user holds ADMIN and an approving role at once, or one approver made more than half of all human approvals (at least [`DOMINANT_APPROVER_MIN`]) |
 //!
@@ -85,6 +86,8 @@ struct RequestTrail {
     approving_votes: Vec<(u64, String, String, String)>,
     /// Break-glass approvals: seq, actor, reason, skipped approvers.
     break_glass: Vec<(u64, String, String, usize)>,
+    /// Decisions by the fallback approver: seq, actor, approved.
+    fallbacks: Vec<(u64, String, bool)>,
     first_seq: Option<u64>,
 }
 
@@ -177,6 +180,17 @@ impl Ledger {
                 delegator,
                 delegation,
             });
+        }
+        if matches!(
+            kind,
+            AuditEvent::RequestApproved | AuditEvent::RequestRejected
+        ) && e.payload.get("fallback") == Some(&serde_json::Value::Bool(true))
+        {
+            self.trails
+                .entry(e.subject.clone())
+                .or_default()
+                .fallbacks
+                .push((e.seq, e.actor.clone(), kind == AuditEvent::RequestApproved));
         }
         match kind {
             AuditEvent::RequestSubmitted => {
@@ -304,6 +318,7 @@ impl Ledger {
             | AuditEvent::RequestExecutionFailed
             | AuditEvent::RequestRecovered
             | AuditEvent::RequestApprovalLapsed
+            | AuditEvent::RequestReminded
             | AuditEvent::Refused => {}
         }
     }
@@ -614,10 +629,12 @@ fn quorum_not_met(inputs: &ComplianceInputs) -> Vec<ComplianceFinding> {
         else {
             continue;
         };
-        // Break-glass bypasses the quorum by design; the `break_glass` rule lists it.
+        // Break-glass and the fallback approver bypass the quorum by design; their own
+        // rules list them.
         if t.break_glass
             .iter()
             .any(|(seq, _, _, _)| seq == approval_seq)
+            || t.fallbacks.iter().any(|(seq, _, _)| seq == approval_seq)
         {
             continue;
         }
@@ -664,6 +681,26 @@ fn break_glass(ledger: &Ledger) -> Vec<ComplianceFinding> {
                 subject.clone(),
                 format!(
                     "approved outside the chain by `{actor}` ({skipped} approvers skipped): {reason}"
+                ),
+                vec![*seq],
+            ));
+        }
+    }
+    out
+}
+
+/// `fallback_decision`: every decision by the fallback approver.
+fn fallback_decision(ledger: &Ledger) -> Vec<ComplianceFinding> {
+    let mut out = Vec::new();
+    for (subject, t) in &ledger.trails {
+        for (seq, actor, approved) in &t.fallbacks {
+            out.push(finding(
+                Severity::Warning,
+                "fallback_decision",
+                subject.clone(),
+                format!(
+                    "{} by the fallback approver `{actor}`: nobody held a role that could decide it",
+                    if *approved { "approved" } else { "rejected" }
                 ),
                 vec![*seq],
             ));
@@ -738,6 +775,7 @@ pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
         quorum_not_met(inputs),
         break_glass(ledger),
         delegations(ledger),
+        fallback_decision(ledger),
         rubber_stamp(ledger),
         approver_role_revoked(ledger),
         executed_without_approval_in_table(ledger, requests),

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! submit ─┬─► auto_approved ──────────────┐
+//!         ├─► suggested                   │
 //!         └─► pending ─┬─► approved ──────┼─► executing ─┬─► executed
 //!              ▲  │    ├─► rejected       │              └─► execution_failed
 //!              └──┘    ├─► expired        │
@@ -24,6 +25,15 @@
 //! not executed by then **lapses** to `expired` (audited as `request_approval_lapsed`, by
 //! `process_deadlines` or by the `execute` call that finds it late) and must be proposed
 //! and approved again, because the Jira state it was approved against may have moved on.
+//!
+//! # Automation levels
+//!
+//! Each team and action kind has a level (`[automation]`, see
+//! [`crate::config::Automation`]): `off` proposes nothing (`submit` refuses it), `suggest`
+//! records the proposal as `suggested` (shown, never approved or executed), `approve`
+//! sends everything to a person, `auto` lets policy approve what it allows. A new team is
+//! at `approve` unless `AUTONOMOUS_ACTIONS` is on. The level is in every
+//! [`Routing`] and in the submission's audit entry.
 //!
 //! # Quorum
 //!
@@ -47,6 +57,16 @@
 //! delegator or an ADMIN may revoke it ([`Governance::revoke_delegation`]); both are
 //! audited (`delegation_granted`, `delegation_revoked`) and the compliance report lists
 //! every decision made under one.
+//!
+//! # Reminders and the fallback approver
+//!
+//! `process_deadlines` reminds the people who can decide a pending request
+//! `approval_rules.reminder_hours_before` its deadline (default: once, two hours before;
+//! at most five per role), one reminder per sweep however late the sweep runs; each is
+//! audited as `request_reminded` and returned in [`DeadlineReport::reminded`] for the host
+//! to deliver. When nobody holds a role that could decide a request, the configured
+//! `FALLBACK_APPROVER` may decide it (alone, never their own request; the decision is
+//! marked `"fallback": true` and reported) and is who its reminders go to.
 //!
 //! # Authorisation
 //!
@@ -132,6 +152,9 @@ pub enum RequestStatus {
     Executed,
     /// The action was attempted and failed.
     ExecutionFailed,
+    /// Recorded and shown only: the automation level of its team and kind is `suggest`,
+    /// so nobody approves it and it never executes.
+    Suggested,
 }
 
 impl RequestStatus {
@@ -147,6 +170,7 @@ impl RequestStatus {
             RequestStatus::Executing => "executing",
             RequestStatus::Executed => "executed",
             RequestStatus::ExecutionFailed => "execution_failed",
+            RequestStatus::Suggested => "suggested",
         }
     }
 }
@@ -170,6 +194,7 @@ impl FromStr for RequestStatus {
             "executing" => RequestStatus::Executing,
             "executed" => RequestStatus::Executed,
             "execution_failed" => RequestStatus::ExecutionFailed,
+            "suggested" => RequestStatus::Suggested,
             _ => {
                 return Err(Error::invalid(
                     "status",
@@ -233,6 +258,10 @@ pub struct ApprovalRequest {
     /// by B for A").
     #[serde(default)]
     pub on_behalf_of: Option<String>,
+    /// Reminders sent to the approvers at its current role (see
+    /// `approval_rules.reminder_hours_before`).
+    #[serde(default)]
+    pub reminders: u32,
 }
 
 /// One person's vote on a request whose quorum needs more than one
@@ -302,6 +331,28 @@ pub struct DeadlineReport {
     /// Approved requests not executed within `EXECUTION_WINDOW_HOURS`: now expired.
     #[serde(default)]
     pub lapsed: Vec<RequestId>,
+    /// Reminders due now, each recorded in the audit log (`request_reminded`): for the host
+    /// to deliver (mail, chat) to their recipients.
+    #[serde(default)]
+    pub reminded: Vec<Reminder>,
+}
+
+/// A reminder that a pending request's deadline is near, for the people who can decide it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    /// The request.
+    pub request: RequestId,
+    /// The role whose queue it waits in.
+    pub role: Role,
+    /// When that role's time runs out.
+    pub deadline: DateTime<Utc>,
+    /// Who can decide it now (sorted): the eligible approvers, or the fallback approver
+    /// when nobody is eligible.
+    pub recipients: Vec<String>,
+    /// Which reminder this is at this role (1-based)…
+    pub number: u32,
+    /// …of how many configured.
+    pub of: u32,
 }
 
 /// Numbers for the governance dashboard.

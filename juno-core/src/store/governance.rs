@@ -13,7 +13,7 @@ use crate::model::{ImpactLevel, Role};
 // applied: the confidence was the raw score.
 const REQ_COLS: &str = "id, action, digest, impact, confidence, explanation, requester, status, role, \
     escalations, deadline, created_at, updated_at, decided_by, decided_at, reason, decision, \
-    executed_at, result, coalesce(raw_confidence, confidence), calibration, on_behalf_of";
+    executed_at, result, coalesce(raw_confidence, confidence), calibration, on_behalf_of, reminders";
 
 fn conv<T, E: std::error::Error + Send + Sync + 'static>(
     idx: usize,
@@ -60,6 +60,7 @@ fn row_request(r: &Row<'_>) -> rusqlite::Result<ApprovalRequest> {
             .map(|c| conv(20, serde_json::from_str::<CalibrationRef>(&c)))
             .transpose()?,
         on_behalf_of: r.get(21)?,
+        reminders: u32::try_from(r.get::<_, i64>(22)?).unwrap_or(0),
     })
 }
 
@@ -271,6 +272,7 @@ pub(crate) fn transition(
     let sql = format!(
         "UPDATE approval_requests SET status = ?2, updated_at = ?3, \
          role = coalesce(?4, role), escalations = escalations + ?5, \
+         reminders = CASE WHEN ?5 > 0 THEN 0 ELSE reminders END, \
          deadline = CASE WHEN ?6 THEN ?7 ELSE deadline END, \
          decided_by = coalesce(?8, decided_by), decided_at = CASE WHEN ?8 IS NULL THEN decided_at ELSE ?3 END, \
          reason = coalesce(?9, reason), decision = coalesce(?10, decision), \
@@ -327,6 +329,55 @@ pub(crate) fn due(tx: &Transaction<'_>, now_ms: i64) -> Result<Vec<(RequestId, R
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Pending requests whose deadline falls after `now_ms` and no later than `horizon_ms`:
+/// those a reminder may be due for. (id, deadline, reminders sent at the current role.)
+pub(crate) fn nearing_deadline(
+    tx: &Transaction<'_>,
+    now_ms: i64,
+    horizon_ms: i64,
+) -> Result<Vec<(RequestId, i64, u32)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, deadline, reminders FROM approval_requests WHERE status = 'pending' \
+         AND deadline > ?1 AND deadline <= ?2 ORDER BY deadline, id",
+    )?;
+    let rows = stmt.query_map([now_ms, horizon_ms], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            u32::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Records that request `id` has had `n` reminders at its current role.
+pub(crate) fn set_reminders(tx: &Transaction<'_>, id: RequestId, n: u32) -> Result<()> {
+    tx.prepare_cached("UPDATE approval_requests SET reminders = ?2 WHERE id = ?1")?
+        .execute(params![id, n])?;
+    Ok(())
+}
+
+/// Everyone who holds a role at or above `needed` covering `team` (DIRECTOR covers every
+/// team), but `except`: who could decide a request of that team at that role. Sorted.
+pub(crate) fn eligible_approvers(
+    conn: &Connection,
+    team: &str,
+    needed: Role,
+    except: &[&str],
+) -> Result<Vec<String>> {
+    let needed = crate::governance::rank(needed).unwrap_or(u8::MAX);
+    let mut users: Vec<String> = assignments(conn, None, false)?
+        .into_iter()
+        .filter(|a| !except.contains(&a.user.as_str()))
+        .filter(|a| a.team == "*" || a.team == team || a.role == Role::Director)
+        .filter(|a| crate::governance::rank(a.role).is_some_and(|k| k >= needed))
+        .map(|a| a.user)
+        .collect();
+    users.sort();
+    users.dedup();
+    Ok(users)
 }
 
 /// Approved (or auto-approved) requests decided at or before `cutoff_ms`: their execution

@@ -327,7 +327,7 @@ CREATE TABLE approval_votes (
     ),
     (
         8,
-        "delegations",
+        "delegations and reminders",
         r#"
 -- A user's approval authority for one team, delegated to another eligible user until a
 -- time (revocable). Decisions made under one name the delegator in `on_behalf_of`.
@@ -344,6 +344,8 @@ CREATE TABLE delegations (
 CREATE INDEX delegations_delegate ON delegations (delegate, team) WHERE revoked_at IS NULL;
 ALTER TABLE approval_requests ADD COLUMN on_behalf_of TEXT;
 ALTER TABLE approval_votes ADD COLUMN on_behalf_of TEXT;
+-- Reminders sent to the approvers at the request's current role (reset on escalation).
+ALTER TABLE approval_requests ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
 "#,
     ),
 ];

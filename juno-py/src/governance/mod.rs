@@ -20,7 +20,7 @@ use crate::juno::Engine;
 
 pub use records::{
     PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyDelegation,
-    PyGovernanceDashboard, PyRoleAssignment, PyVote,
+    PyGovernanceDashboard, PyReminder, PyRoleAssignment, PyVote,
 };
 
 /// The governance component of one engine: `juno.governance`.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use juno_core::governance::{
     ApprovalRequest, ComplianceFinding, ComplianceReport, DeadlineReport, Delegation,
-    GovernanceDashboard, RoleAssignment, Severity, Vote,
+    GovernanceDashboard, Reminder, RoleAssignment, Severity, Vote,
 };
 use pyo3::prelude::*;
 
@@ -101,6 +101,11 @@ impl PyApprovalRequest {
     #[getter]
     fn on_behalf_of(&self) -> Option<&str> {
         self.0.on_behalf_of.as_deref()
+    }
+    /// Reminders sent to the approvers at its current role.
+    #[getter]
+    fn reminders(&self) -> u32 {
+        self.0.reminders
     }
     #[getter]
     fn decided_at(&self) -> Option<DateTime<Utc>> {
@@ -208,6 +213,11 @@ impl PyDeadlineReport {
     #[getter]
     fn lapsed(&self) -> Vec<i64> {
         self.0.lapsed.clone()
+    }
+    /// Reminders due now, for the host to deliver.
+    #[getter]
+    fn reminded(&self) -> Vec<PyReminder> {
+        self.0.reminded.iter().cloned().map(PyReminder).collect()
     }
     /// The report in the core's JSON shape.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -471,6 +481,52 @@ impl PyDelegation {
         format!(
             "Delegation(id={}, delegator={:?}, delegate={:?}, team={:?})",
             self.0.id, self.0.delegator, self.0.delegate, self.0.team
+        )
+    }
+}
+
+/// A reminder that a pending request's deadline is near (`DeadlineReport.reminded`).
+#[pyclass(frozen, name = "Reminder", module = "juno._juno")]
+pub struct PyReminder(pub(crate) Reminder);
+
+#[pymethods]
+impl PyReminder {
+    #[getter]
+    fn request(&self) -> i64 {
+        self.0.request
+    }
+    #[getter]
+    fn role(&self) -> &'static str {
+        self.0.role.as_str()
+    }
+    #[getter]
+    fn deadline(&self) -> DateTime<Utc> {
+        self.0.deadline
+    }
+    #[getter]
+    fn recipients(&self) -> Vec<String> {
+        self.0.recipients.clone()
+    }
+    #[getter]
+    fn number(&self) -> u32 {
+        self.0.number
+    }
+    #[getter]
+    fn of(&self) -> u32 {
+        self.0.of
+    }
+    /// The reminder in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Reminder(request={}, role={:?}, recipients={:?}, number={}, of={})",
+            self.0.request,
+            self.0.role.as_str(),
+            self.0.recipients,
+            self.0.number,
+            self.0.of
         )
     }
 }

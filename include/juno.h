@@ -717,7 +717,9 @@ juno_status juno_governance_delegations(const struct juno *j, const char *user, 
  *   Untouched on failure. Must not be NULL.
  * - `err`: optional, as for `juno_governance_assign_role`.
  * - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field or impact
- *   level, a confidence outside [0, 1] or a bad name; nothing is stored then.
+ *   level, a confidence outside [0, 1] or a bad name; `JUNO_STATUS_PERMISSION_DENIED`
+ *   when its team and kind are at automation level `off`; nothing is stored then. At
+ *   level `suggest` the request is stored as `suggested` (never approved or executed).
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_governance_submit(struct juno *j, const char *request_json, size_t request_len, struct juno_buf *out_request_json, struct juno_error **err);
@@ -732,8 +734,9 @@ juno_status juno_governance_submit(struct juno *j, const char *request_json, siz
  *   order; the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
  *   NULL.
  * - `err`: optional, as for `juno_governance_assign_role`.
- * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`items[3].impact`); nothing
- *   is stored then.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`items[3].impact`),
+ *   `JUNO_STATUS_PERMISSION_DENIED` naming an item at automation level `off`; nothing is
+ *   stored then.
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_governance_submit_many(struct juno *j, const char *requests_json, size_t requests_len, struct juno_buf *out_ids_json, struct juno_error **err);
@@ -942,12 +945,33 @@ juno_status juno_governance_execute(struct juno *j, int64_t id, const char *acti
 juno_status juno_governance_dashboard(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * What the `[shadow]` policy (a candidate threshold, auto-approvable levels or automation
+ * levels in the config file, running log-only beside the live one) would have decided
+ * differently over every stored request, as a JSON `ShadowReport` object:
+ * `generated_at`, `policy`, `requests` (compared), `changed` (each `{"request", "team",
+ * "kind", "impact", "confidence", "live", "shadow", "person"}`: outcomes `auto_approved`,
+ * `person`, `suggested` or `refused`, and what the person decided when one did),
+ * `auto_approve_rejected` (what it would auto-approve that a person rejected),
+ * `auto_approve_approved`, `sent_to_person`.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `out_report_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_INVALID_STATE` without a `[shadow]` section.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_shadow_report(const struct juno *j, struct juno_buf *out_report_json, struct juno_error **err);
+
+/**
  * The compliance report, as a JSON `ComplianceReport` object: `generated_at`,
  * `monitoring_enabled`, `audit_ok`, `findings` (violations first, each with `severity` —
  * `"violation"` or `"warning"` —, `rule`, `subject`, `message` and `evidence`, the audit
- * sequence numbers that prove it), `violations`, `warnings`. Rules:
- * `executed_without_approval`, `approver_role_revoked`, `past_deadline`, `rubber_stamp`,
- * `unusual_authority`.
+ * sequence numbers that prove it), `violations`, `warnings`. Rules (see the README):
+ * `executed_without_approval`, `quorum_not_met`, `executed_outside_window`,
+ * `delegation_invalid` (violations); `approver_role_revoked`, `past_deadline`,
+ * `stuck_executing`, `rubber_stamp`, `break_glass`, `delegated_decision`,
+ * `fallback_decision`, `shadow_divergence`, `unusual_authority` (warnings).
  *
  * - `j`: must not be NULL; not modified.
  * - `out_report_json`: on success receives the JSON; the caller frees it with

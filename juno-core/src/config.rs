@@ -230,6 +230,27 @@ pub struct TeamAutomation {
     pub kinds: BTreeMap<String, AutomationLevel>,
 }
 
+/// A candidate policy that runs **log-only** beside the live one (`[shadow]` in the config
+/// file): every submission records what it would have decided, and
+/// `Governance::shadow_report` shows which past and current decisions it would have
+/// changed, before anyone switches it on. Each field left out is the live one's.
+///
+/// ```toml
+/// [shadow]
+/// auto_approval_threshold = 0.8
+/// auto_approve_levels = ["low", "medium", "high"]
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShadowPolicy {
+    /// A candidate `approval_rules.auto_approval_threshold`.
+    pub auto_approval_threshold: Option<f64>,
+    /// Candidate `approval_rules.auto_approve_levels`.
+    pub auto_approve_levels: Option<Vec<ImpactLevel>>,
+    /// Candidate automation levels (replacing `[automation]` whole).
+    pub automation: Option<Automation>,
+}
+
 /// The most reminders a request gets at one role (`approval_rules.reminder_hours_before`).
 pub const MAX_REMINDERS: usize = 5;
 
@@ -395,9 +416,28 @@ pub struct Config {
     pub approval_rules: ApprovalRules,
     /// Nested: how far JUNO may act on its own, per team and action kind.
     pub automation: Automation,
+    /// Nested: a candidate policy that runs log-only beside the live one.
+    pub shadow: Option<ShadowPolicy>,
 }
 
 impl Config {
+    /// The settings as the shadow policy would have them (`None` without `[shadow]`).
+    pub fn shadow_config(&self) -> Option<Config> {
+        let shadow = self.shadow.as_ref()?;
+        let mut c = self.clone();
+        if let Some(t) = shadow.auto_approval_threshold {
+            c.approval_rules.auto_approval_threshold = t;
+        }
+        if let Some(l) = &shadow.auto_approve_levels {
+            c.approval_rules.auto_approve_levels.clone_from(l);
+        }
+        if let Some(a) = &shadow.automation {
+            c.automation = a.clone();
+        }
+        c.shadow = None;
+        Some(c)
+    }
+
     /// The automation level for actions of `kind` on `team` (see [`Automation`]).
     pub fn automation_level(&self, team: &str, kind: &str) -> AutomationLevel {
         let t = self.automation.teams.get(team);
@@ -446,6 +486,7 @@ impl Default for Config {
             risk: RiskSettings::default(),
             approval_rules: ApprovalRules::default(),
             automation: Automation::default(),
+            shadow: None,
         }
     }
 }
@@ -463,6 +504,8 @@ struct FileConfig {
     approval_rules: Option<ApprovalRules>,
     #[serde(default)]
     automation: Option<Automation>,
+    #[serde(default)]
+    shadow: Option<ShadowPolicy>,
     #[serde(flatten)]
     flat: BTreeMap<String, toml::Value>,
 }
@@ -587,6 +630,9 @@ impl Config {
         }
         if let Some(a) = file.automation {
             self.automation = a;
+        }
+        if let Some(sh) = file.shadow {
+            self.shadow = Some(sh);
         }
         for (key, value) in file.flat {
             let upper = key.to_ascii_uppercase();
@@ -821,6 +867,9 @@ impl Config {
                     ));
                 }
             }
+        }
+        if let Some(t) = self.shadow.as_ref().and_then(|s| s.auto_approval_threshold) {
+            check_unit("shadow.auto_approval_threshold", t)?;
         }
         let reminders = &self.approval_rules.reminder_hours_before;
         if reminders.len() > MAX_REMINDERS {

@@ -1885,3 +1885,121 @@ fn without_levels_autonomous_actions_keeps_its_meaning_and_supervisor_mode_wins(
     .unwrap_err();
     assert!(err.to_string().contains("AUTOMATION_LEVEL"), "{err}");
 }
+
+// ---- shadow mode --------------------------------------------------------------------------
+
+#[test]
+fn a_shadow_policy_is_logged_beside_the_live_one_and_replayed_over_the_past() {
+    use juno_core::config::ShadowPolicy;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shadow.db");
+    let open = |shadow: Option<ShadowPolicy>| {
+        let map: BTreeMap<String, String> = [("AUTONOMOUS_ACTIONS".to_owned(), "true".to_owned())]
+            .into_iter()
+            .collect();
+        let mut config = Config::from_settings(&map).unwrap();
+        config.database_url = DatabaseUrl::Sqlite(path.clone());
+        config.shadow = shadow;
+        Juno::open(config)
+            .unwrap()
+            .with_clock(Arc::new(ManualClock::at_millis(T0)))
+    };
+    // Before the shadow existed: a low-impact request at 0.7, which a person rejected.
+    let past = {
+        let juno = open(None);
+        let gov = juno.governance();
+        gov.assign_role("lead", Role::TeamLead, &["a"], "root")
+            .unwrap();
+        assert_eq!(
+            gov.shadow_report().unwrap_err().kind(),
+            ErrorKind::InvalidState
+        );
+        let r = gov
+            .submit(request("a", ImpactLevel::Low, 0.7, "juno"))
+            .unwrap();
+        gov.reject(r.id, "lead", "not this one").unwrap();
+        r.id
+    };
+    // The candidate: auto-approve low impact from 0.6, and nothing else.
+    let juno = open(Some(ShadowPolicy {
+        auto_approval_threshold: Some(0.6),
+        auto_approve_levels: Some(vec![ImpactLevel::Low]),
+        automation: None,
+    }));
+    let gov = juno.governance();
+    // Live decisions are unchanged: the shadow is log-only.
+    let approved_by_person = gov
+        .submit(request("a", ImpactLevel::Low, 0.8, "juno"))
+        .unwrap();
+    assert_eq!(approved_by_person.status, RequestStatus::Pending);
+    gov.approve(approved_by_person.id, "lead", &approved_by_person.digest)
+        .unwrap();
+    let same = gov
+        .submit(request("a", ImpactLevel::Low, 0.95, "juno"))
+        .unwrap();
+    assert_eq!(same.status, RequestStatus::AutoApproved);
+    let stricter = gov
+        .submit(request("a", ImpactLevel::Medium, 0.95, "juno"))
+        .unwrap();
+    assert_eq!(stricter.status, RequestStatus::AutoApproved);
+    let logged = &juno
+        .audit()
+        .entries_for(&format!("request:{}", stricter.id))
+        .unwrap()[0];
+    assert_eq!(
+        logged.payload["shadow"],
+        json!({ "outcome": "person", "live": "auto_approved", "differs": true })
+    );
+
+    let report = gov.shadow_report().unwrap();
+    assert_eq!(report.requests, 4);
+    let changed: Vec<(i64, &str, &str, Option<&str>)> = report
+        .changed
+        .iter()
+        .map(|c| {
+            (
+                c.request,
+                c.live.as_str(),
+                c.shadow.as_str(),
+                c.person.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (past, "person", "auto_approved", Some("rejected")),
+            (
+                approved_by_person.id,
+                "person",
+                "auto_approved",
+                Some("approved")
+            ),
+            (stricter.id, "auto_approved", "person", None),
+        ]
+    );
+    assert_eq!(
+        (
+            report.auto_approve_rejected,
+            report.auto_approve_approved,
+            report.sent_to_person
+        ),
+        (1, 1, 1)
+    );
+    // The compliance report lists the divergences logged since the shadow ran.
+    let compliance = gov.compliance_report().unwrap();
+    let diverged: Vec<&str> = compliance
+        .findings
+        .iter()
+        .filter(|f| f.rule == "shadow_divergence")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(
+        diverged,
+        [
+            format!("request:{}", approved_by_person.id),
+            format!("request:{}", stricter.id)
+        ]
+    );
+    assert_eq!(compliance.violations, 0);
+}

@@ -319,7 +319,9 @@ pub unsafe extern "C" fn juno_governance_delegations(
 ///   Untouched on failure. Must not be NULL.
 /// - `err`: optional, as for `juno_governance_assign_role`.
 /// - Errors: `JUNO_STATUS_INVALID_INPUT` for malformed JSON, an unknown field or impact
-///   level, a confidence outside [0, 1] or a bad name; nothing is stored then.
+///   level, a confidence outside [0, 1] or a bad name; `JUNO_STATUS_PERMISSION_DENIED`
+///   when its team and kind are at automation level `off`; nothing is stored then. At
+///   level `suggest` the request is stored as `suggested` (never approved or executed).
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn juno_governance_submit(
@@ -350,8 +352,9 @@ pub unsafe extern "C" fn juno_governance_submit(
 ///   order; the caller frees it with `juno_buf_free`. Untouched on failure. Must not be
 ///   NULL.
 /// - `err`: optional, as for `juno_governance_assign_role`.
-/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`items[3].impact`); nothing
-///   is stored then.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` naming the bad item (`items[3].impact`),
+///   `JUNO_STATUS_PERMISSION_DENIED` naming an item at automation level `off`; nothing is
+///   stored then.
 /// - Thread safety: safe to call while other threads use `j`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn juno_governance_submit_many(
@@ -799,12 +802,45 @@ pub unsafe extern "C" fn juno_governance_dashboard(
     })
 }
 
+/// What the `[shadow]` policy (a candidate threshold, auto-approvable levels or automation
+/// levels in the config file, running log-only beside the live one) would have decided
+/// differently over every stored request, as a JSON `ShadowReport` object:
+/// `generated_at`, `policy`, `requests` (compared), `changed` (each `{"request", "team",
+/// "kind", "impact", "confidence", "live", "shadow", "person"}`: outcomes `auto_approved`,
+/// `person`, `suggested` or `refused`, and what the person decided when one did),
+/// `auto_approve_rejected` (what it would auto-approve that a person rejected),
+/// `auto_approve_approved`, `sent_to_person`.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `out_report_json`: on success receives the JSON; the caller frees it with
+///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_governance_assign_role`.
+/// - Errors: `JUNO_STATUS_INVALID_STATE` without a `[shadow]` section.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_governance_shadow_report(
+    j: *const juno,
+    out_report_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        let out = Out::new("out_report_json", out_report_json)?;
+        let report = j.inner.governance().shadow_report()?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("shadow report", &report) }
+    })
+}
+
 /// The compliance report, as a JSON `ComplianceReport` object: `generated_at`,
 /// `monitoring_enabled`, `audit_ok`, `findings` (violations first, each with `severity` —
 /// `"violation"` or `"warning"` —, `rule`, `subject`, `message` and `evidence`, the audit
-/// sequence numbers that prove it), `violations`, `warnings`. Rules:
-/// `executed_without_approval`, `approver_role_revoked`, `past_deadline`, `rubber_stamp`,
-/// `unusual_authority`.
+/// sequence numbers that prove it), `violations`, `warnings`. Rules (see the README):
+/// `executed_without_approval`, `quorum_not_met`, `executed_outside_window`,
+/// `delegation_invalid` (violations); `approver_role_revoked`, `past_deadline`,
+/// `stuck_executing`, `rubber_stamp`, `break_glass`, `delegated_decision`,
+/// `fallback_decision`, `shadow_divergence`, `unusual_authority` (warnings).
 ///
 /// - `j`: must not be NULL; not modified.
 /// - `out_report_json`: on success receives the JSON; the caller frees it with

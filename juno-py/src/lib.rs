@@ -51,7 +51,7 @@ pub use crate::forecast::{
 };
 pub use crate::governance::{
     PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyDelegation,
-    PyGovernance, PyGovernanceDashboard, PyReminder, PyRoleAssignment, PyVote,
+    PyGovernance, PyGovernanceDashboard, PyReminder, PyRoleAssignment, PyShadowReport, PyVote,
 };
 pub use crate::juno::{PyIntegrityReport, PyJuno};
 pub use crate::memory::{
@@ -108,6 +108,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVote>()?;
     m.add_class::<PyDelegation>()?;
     m.add_class::<PyReminder>()?;
+    m.add_class::<PyShadowReport>()?;
     m.add_class::<PyDeadlineReport>()?;
     m.add_class::<PyGovernanceDashboard>()?;
     m.add_class::<PyComplianceReport>()?;

@@ -128,6 +128,7 @@ from juno._juno import (
     Vote,
     Delegation,
     Reminder,
+    ShadowReport,
     __version__,
 )
 from juno.errors import JunoError
@@ -194,6 +195,7 @@ __all__ = [
     "Vote",
     "Delegation",
     "Reminder",
+    "ShadowReport",
     "__version__",
     "errors",
 ]

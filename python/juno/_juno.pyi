@@ -43,6 +43,7 @@ __all__ = [
     "Vote",
     "Delegation",
     "Reminder",
+    "ShadowReport",
     "DeadlineReport",
     "GovernanceDashboard",
     "ComplianceReport",
@@ -898,6 +899,12 @@ class Governance:
     def dashboard(self) -> GovernanceDashboard:
         """Queue sizes, decision rates, escalations and the audit chain's state."""
 
+    def shadow_report(self) -> ShadowReport:
+        """What the ``[shadow]`` policy (a candidate threshold, auto-approvable levels or
+        automation levels running log-only beside the live one) would have decided
+        differently over every stored request.
+        :class:`juno.errors.InvalidStateError` without a ``[shadow]`` section."""
+
     def compliance_report(self) -> ComplianceReport:
         """What the audit log proves went wrong or looks wrong (violations, then warnings)."""
 
@@ -1085,6 +1092,44 @@ class DeadlineReport:
     def reminded(self) -> list[Reminder]:
         """Reminders due now (each audited as ``request_reminded``), for the host to
         deliver to their recipients."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class ShadowReport:
+    """What the ``[shadow]`` policy would have decided differently
+    (:meth:`Governance.shadow_report`)."""
+
+    @property
+    def generated_at(self) -> datetime: ...
+    @property
+    def policy(self) -> dict[str, Any]:
+        """The shadow policy compared."""
+
+    @property
+    def requests(self) -> int:
+        """Requests compared (every stored one)."""
+
+    @property
+    def changed(self) -> list[dict[str, Any]]:
+        """Each decision it would have changed: ``request``, ``team``, ``kind``,
+        ``impact``, ``confidence``, ``live`` and ``shadow`` (``auto_approved``, ``person``,
+        ``suggested`` or ``refused``) and ``person`` (``approved``, ``rejected`` or
+        ``None``)."""
+
+    @property
+    def auto_approve_rejected(self) -> int:
+        """Requests it would auto-approve that a person rejected: the cost of switching
+        it on."""
+
+    @property
+    def auto_approve_approved(self) -> int:
+        """Requests it would auto-approve that a person approved: the work it saves."""
+
+    @property
+    def sent_to_person(self) -> int:
+        """Requests the live policy auto-approved that it would send to a person."""
 
     def to_dict(self) -> dict[str, Any]:
         """The report in the core's JSON shape."""

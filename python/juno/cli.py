@@ -15,6 +15,7 @@
     juno roles revoke-delegation ID --by USER [--db PATH]
     juno roles delegations [--user USER] [--include-inactive] [--db PATH] [--json]
     juno governance pending [--role ROLE] [--team TEAM] [--db PATH] [--json]
+    juno governance shadow-report [--db PATH] [--json]
     juno compliance report [--from DATE] [--to DATE] [--format json|md] [--out FILE] [--db PATH]
     juno governance process-deadlines [--db PATH] [--json]   (escalate, expire, lapse, remind)
     juno audit verify [--checkpoint FILE.json] [--since NOTE] [--key VKEY] [--db PATH] [--json]
@@ -301,6 +302,28 @@ def cmd_governance_process_deadlines(args: argparse.Namespace) -> int:
         people = ", ".join(r.recipients) or "nobody (set FALLBACK_APPROVER)"
         print(f"  #{r.request} waits for {r.role} until {_when(r.deadline)}"
               f" (reminder {r.number} of {r.of}): {people}")  # fmt: skip
+    return 0
+
+
+def cmd_governance_shadow_report(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as j:
+        report = j.governance.shadow_report()
+    if args.json:
+        _print_json(report.to_dict())
+        return 0
+    print(f"shadow policy {json.dumps(report.policy, sort_keys=True)}")
+    print(f"compared {report.requests} requests; it would change {len(report.changed)}:")
+    print(f"  auto-approve what a person rejected  {report.auto_approve_rejected}")
+    print(f"  auto-approve what a person approved  {report.auto_approve_approved}")
+    print(f"  send to a person what was automatic  {report.sent_to_person}")
+    if report.changed:
+        rows = [
+            [str(c["request"]), c["team"], c["kind"], c["impact"], f"{c['confidence']:.2f}",
+             c["live"], c["shadow"], c["person"] or ""]
+            for c in report.changed
+        ]  # fmt: skip
+        print()
+        _table(["id", "team", "kind", "impact", "conf", "live", "shadow", "person"], rows)
     return 0
 
 
@@ -688,6 +711,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_governance_process_deadlines)
+    p = gov_cmds.add_parser(
+        "shadow-report",
+        parents=[db_opt],
+        help="what the [shadow] policy would have decided differently, before switching it on",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_governance_shadow_report)
 
     from juno import _cli_agent
 

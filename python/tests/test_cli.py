@@ -375,6 +375,31 @@ def test_governance_process_deadlines_prints_whom_to_remind(tmp_path: Path) -> N
     assert again[3] == "reminded  0"
 
 
+def test_governance_shadow_report(tmp_path: Path) -> None:
+    path = tmp_path / "shadow.db"
+    config = tmp_path / "juno.toml"
+    config.write_text("[shadow]\nauto_approval_threshold = 0.6\n")
+    with juno.Juno(path) as j:
+        j.governance.assign_role("tl@x", "TEAM_LEAD", ["team_alpha"], by="root@x")
+        r = j.governance.submit({
+            "action": {"kind": "close", "team": "team_alpha", "target": "ALPHA-9"},
+            "impact": "low", "confidence": 0.7, "requester": "juno",
+        })  # fmt: skip
+        j.governance.reject(r.id, "tl@x", "keep it open")
+    # Without [shadow] the command says what is missing.
+    assert "[shadow]" in failed(run(tmp_path, "governance", "shadow-report", "--db", str(path)))
+    env = {"JUNO_CONFIG_FILE": str(config), "AUTONOMOUS_ACTIONS": "true"}
+    out = ok(run(tmp_path, "governance", "shadow-report", "--db", str(path), env=env))
+    assert "compared 1 requests; it would change 1:" in out
+    assert "auto-approve what a person rejected  1" in out
+    report = json.loads(ok(run(tmp_path, "governance", "shadow-report", "--json", "--db", str(path), env=env)))
+    assert report["changed"] == [{
+        "request": r.id, "team": "team_alpha", "kind": "close", "impact": "low", "confidence": 0.7,
+        "live": "person", "shadow": "auto_approved", "person": "rejected",
+    }]  # fmt: skip
+    assert report["policy"]["auto_approval_threshold"] == 0.6
+
+
 def test_audit_verify_and_checkpoint(tmp_path: Path, governed_db: Path) -> None:
     db = str(governed_db)
     out = ok(run(tmp_path, "audit", "verify", "--db", db))

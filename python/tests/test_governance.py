@@ -471,6 +471,27 @@ def test_automation_levels_from_the_config_file(tmp_path: Path) -> None:
         juno.Juno(":memory:", settings={"AUTOMATION_LEVEL": "sometimes"})
 
 
+def test_a_shadow_policy_reports_what_it_would_change(tmp_path: Path) -> None:
+    config = tmp_path / "juno.toml"
+    config.write_text('autonomous_actions = true\n[shadow]\nauto_approve_levels = ["low"]\n')
+    with juno.Juno(tmp_path / "s.db", now=T0, settings={"JUNO_CONFIG_FILE": str(config)}) as engine:
+        gov = engine.governance
+        live = gov.submit(_request(impact="medium", confidence=0.95))
+        assert live.status == "auto_approved"  # the shadow is log-only
+        report = gov.shadow_report()
+        assert report.requests == 1 and report.sent_to_person == 1
+        assert report.changed == [{
+            "request": live.id, "team": "team_alpha", "kind": "reassign", "impact": "medium",
+            "confidence": 0.95, "live": "auto_approved", "shadow": "person", "person": None,
+        }]  # fmt: skip
+        assert report.policy["auto_approve_levels"] == ["low"]
+        assert report.to_dict()["auto_approve_rejected"] == 0
+        rules = [f.rule for f in gov.compliance_report().findings]
+        assert rules == ["shadow_divergence"]
+    with juno.Juno(":memory:") as plain, pytest.raises(InvalidStateError, match="shadow"):
+        plain.governance.shadow_report()
+
+
 def test_an_executor_that_raises_ends_execution_failed(j: juno.Juno) -> None:
     r = _approved(j)
 

@@ -897,6 +897,71 @@ static void test_fallback_and_reminders(void) {
   juno_free(j);
 }
 
+/* ---- shadow mode ------------------------------------------------------------------------ */
+
+/* A [shadow] threshold of 0.6 beside the live 0.9: the live request at 0.7 waits for a person,
+ * and the shadow report says the candidate would have auto-approved it; without a shadow
+ * the report is INVALID_STATE. The same file sets automation levels: `close` is only
+ * suggested, `reopen` is off (refused). */
+static void test_shadow(const char *scratch) {
+  static const char CLOSE[] =
+      "{\"action\":{\"kind\":\"close\",\"team\":\"team_alpha\",\"target\":\"ALPHA-6\"},"
+      "\"impact\":\"low\",\"confidence\":0.99,\"requester\":\"juno\"}";
+  static const char REOPEN[] =
+      "{\"action\":{\"kind\":\"reopen\",\"team\":\"team_alpha\",\"target\":\"ALPHA-6\"},"
+      "\"impact\":\"low\",\"confidence\":0.99,\"requester\":\"juno\"}";
+  static const char SURE[] =
+      "{\"action\":{\"kind\":\"reassign\",\"team\":\"team_alpha\",\"target\":\"ALPHA-5\"},"
+      "\"impact\":\"low\",\"confidence\":0.7,\"requester\":\"juno\"}";
+  char path[512], settings[760];
+  FILE *f;
+  juno *j;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  mj_value *r = NULL, *v = NULL;
+  int64_t n = 0;
+
+  j = open_memory("{}", 2);
+  if (j != NULL) {
+    fails_with(juno_governance_shadow_report(j, &buf, &err), &err, JUNO_STATUS_INVALID_STATE,
+               "shadow_report(no shadow)");
+    juno_free(j);
+  }
+  snprintf(path, sizeof path, "%s/c-shadow.toml", scratch);
+  f = fopen(path, "w");
+  CHECK(f != NULL, "cannot write %s", path);
+  if (f == NULL) return;
+  fputs("autonomous_actions = true\n[shadow]\nauto_approval_threshold = 0.6\n"
+        "[automation.teams.team_alpha]\nkinds = { close = \"suggest\", reopen = \"off\" }\n",
+        f);
+  fclose(f);
+  snprintf(settings, sizeof settings, "{\"JUNO_CONFIG_FILE\":\"%s\"}", path);
+  j = open_memory(settings, strlen(settings));
+  if (j == NULL) return;
+  r = submit(j, SURE, strlen(SURE));
+  CHECK(mj_str_eq(mj_get(r, "status"), "pending"), "the shadow changed a live decision");
+  if (ok(juno_governance_shadow_report(j, &buf, &err), &err, "shadow_report")) {
+    v = parse_buf(&buf, "shadow report");
+    CHECK(mj_int(mj_get(v, "requests"), &n) && n == 1, "requests compared");
+    CHECK(mj_len(mj_get(v, "changed")) == 1 &&
+              mj_str_eq(mj_get(mj_at(mj_get(v, "changed"), 0), "shadow"), "auto_approved"),
+          "the change is not listed");
+    mj_free(v);
+  }
+  fails_with(juno_governance_shadow_report(j, NULL, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "shadow_report(NULL out)");
+  mj_free(r);
+  r = submit(j, CLOSE, strlen(CLOSE));
+  CHECK(mj_str_eq(mj_get(r, "status"), "suggested"), "automation `suggest` gave status %s",
+        mj_str(mj_get(r, "status")));
+  fails_with(juno_governance_submit(j, REOPEN, strlen(REOPEN), &buf, &err), &err,
+             JUNO_STATUS_PERMISSION_DENIED, "submit(automation off)");
+  CHECK(buf.data == NULL, "buffer written on failure");
+  mj_free(r);
+  juno_free(j);
+  remove(path);
+}
+
 /* ---- exactly once, from several threads ---------------------------------------------- */
 
 #define THREADS 4
@@ -1106,6 +1171,7 @@ int main(int argc, char **argv) {
   test_break_glass();
   test_delegation();
   test_fallback_and_reminders();
+  test_shadow(argv[2]);
   test_exactly_once();
   test_audit_file(argv[2]);
 

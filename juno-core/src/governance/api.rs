@@ -102,6 +102,53 @@ enum Claim {
     Lapsed(DateTime<Utc>),
 }
 
+/// [`Governance::route`] under the settings `cfg` (the live ones, or the shadow policy's).
+fn route_with(cfg: &crate::Config, proposal: &Proposal) -> Routing {
+    let rules = &cfg.approval_rules;
+    let role = rules
+        .route
+        .get(&proposal.impact)
+        .copied()
+        .unwrap_or(Role::TeamLead);
+    let automation = cfg.automation_level(&proposal.action.team, &proposal.action.kind);
+    let auto = automation == AutomationLevel::Auto
+        && cfg.autonomous_actions
+        && !cfg.supervisor_mode
+        && rules.auto_approve_levels.contains(&proposal.impact)
+        && proposal.confidence >= rules.auto_approval_threshold;
+    let decision = auto.then(|| {
+        json!({
+            "rule": "auto_approval",
+            "impact": proposal.impact,
+            "confidence": proposal.confidence,
+            "raw_confidence": proposal.raw_score(),
+            "calibration": proposal.calibration,
+            "threshold": rules.auto_approval_threshold,
+            "allowed_levels": rules.auto_approve_levels,
+            "automation": automation,
+        })
+    });
+    Routing {
+        role,
+        decision,
+        automation,
+    }
+}
+
+/// What a routing comes to: `auto_approved`, `person` (a person decides), `suggested` or
+/// `refused` (automation `off`) — what the shadow policy is compared on.
+fn outcome_of(r: &Routing) -> &'static str {
+    if r.decision.is_some() {
+        "auto_approved"
+    } else {
+        match r.automation {
+            AutomationLevel::Off => "refused",
+            AutomationLevel::Suggest => "suggested",
+            AutomationLevel::Approve | AutomationLevel::Auto => "person",
+        }
+    }
+}
+
 /// The authority a decision is made under.
 struct Authority {
     /// The roles the decider holds for the request's team (the audit entry lists them).
@@ -509,36 +556,7 @@ impl<'a> Governance<'a> {
     /// before calibration) and `calibration`: the map applied (`kind`, `version`,
     /// `outcomes`), or `null` when the confidence is the raw score.
     pub fn route(&self, proposal: &Proposal) -> Routing {
-        let cfg = self.juno.config();
-        let rules = &cfg.approval_rules;
-        let role = rules
-            .route
-            .get(&proposal.impact)
-            .copied()
-            .unwrap_or(Role::TeamLead);
-        let automation = cfg.automation_level(&proposal.action.team, &proposal.action.kind);
-        let auto = automation == AutomationLevel::Auto
-            && cfg.autonomous_actions
-            && !cfg.supervisor_mode
-            && rules.auto_approve_levels.contains(&proposal.impact)
-            && proposal.confidence >= rules.auto_approval_threshold;
-        let decision = auto.then(|| {
-            json!({
-                "rule": "auto_approval",
-                "impact": proposal.impact,
-                "confidence": proposal.confidence,
-                "raw_confidence": proposal.raw_score(),
-                "calibration": proposal.calibration,
-                "threshold": rules.auto_approval_threshold,
-                "allowed_levels": rules.auto_approve_levels,
-                "automation": automation,
-            })
-        });
-        Routing {
-            role,
-            decision,
-            automation,
-        }
+        route_with(self.juno.config(), proposal)
     }
 
     /// Submits many requests in one transaction (all or nothing). Returns their ids.
@@ -569,16 +587,24 @@ impl<'a> Governance<'a> {
         }
         let now = self.now();
         let now_ms = ms(now);
+        let shadow = config.shadow_config();
         self.juno.store().write(|tx| {
             let mut audit = Appender::new(tx)?;
             let mut ids = Vec::with_capacity(requests.len());
             for r in &requests {
                 let digest = r.action.digest();
+                let routing = self.route(r);
+                // Log-only: what the shadow policy would have done, beside what is done.
+                let shadow = shadow.as_ref().map(|c| {
+                    let live = outcome_of(&routing);
+                    let would = outcome_of(&route_with(c, r));
+                    json!({ "outcome": would, "live": live, "differs": would != live })
+                });
                 let Routing {
                     role,
                     decision,
                     automation,
-                } = self.route(r);
+                } = routing;
                 let (status, deadline, decision) = if let Some(d) = decision {
                     (RequestStatus::AutoApproved, None, Some(d))
                 } else if automation == AutomationLevel::Suggest {
@@ -616,7 +642,7 @@ impl<'a> Governance<'a> {
                         "action_digest": digest, "action": r.action, "impact": r.impact,
                         "confidence": r.confidence, "raw_confidence": r.raw_score(),
                         "calibration": r.calibration, "role": role, "deadline": deadline,
-                        "automation": automation,
+                        "automation": automation, "shadow": shadow,
                     }),
                 )?;
                 if let Some(d) = &decision {
@@ -633,6 +659,86 @@ impl<'a> Governance<'a> {
             }
             Ok(ids)
         })
+    }
+
+    /// What the `[shadow]` policy would have decided differently from the live one, over
+    /// every stored request (those from before it was configured as much as those
+    /// submitted beside it), compared on the outcome of routing: `auto_approved`,
+    /// `person`, `suggested` or `refused`. Each change carries what the people decided
+    /// when one did, so the report shows the cost of a looser policy (auto-approving what
+    /// a person rejected) and the load of a stricter one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidState`] without a `[shadow]` section; storage errors.
+    pub fn shadow_report(&self) -> Result<super::ShadowReport> {
+        let config = self.juno.config();
+        let (Some(policy), Some(shadow)) = (config.shadow.clone(), config.shadow_config()) else {
+            return Err(Error::InvalidState {
+                reason: "no shadow policy: add a [shadow] section to the config file".into(),
+            });
+        };
+        let requests = self.juno.store().read(sql::all_requests)?;
+        let mut report = super::ShadowReport {
+            generated_at: self.now(),
+            policy,
+            requests: requests.len() as u64,
+            changed: Vec::new(),
+            auto_approve_rejected: 0,
+            auto_approve_approved: 0,
+            sent_to_person: 0,
+        };
+        for r in &requests {
+            let live = match r.status {
+                RequestStatus::Suggested => "suggested",
+                _ if r.decision.is_some() => "auto_approved",
+                _ => "person",
+            };
+            let proposal = Proposal {
+                action: r.action.clone(),
+                impact: r.impact,
+                confidence: r.confidence,
+                explanation: String::new(),
+                requester: r.requester.clone().into(),
+                raw_confidence: Some(r.raw_confidence),
+                calibration: r.calibration.clone(),
+            };
+            let would = outcome_of(&route_with(&shadow, &proposal));
+            if would == live {
+                continue;
+            }
+            let by_person = r.decided_by.as_deref().is_some_and(|d| d != "juno");
+            let person = match r.status {
+                RequestStatus::Rejected if by_person => Some("rejected"),
+                RequestStatus::Approved
+                | RequestStatus::Executing
+                | RequestStatus::Executed
+                | RequestStatus::ExecutionFailed
+                    if by_person && r.decision.is_none() =>
+                {
+                    Some("approved")
+                }
+                _ => None,
+            };
+            match (would, person) {
+                ("auto_approved", Some("rejected")) => report.auto_approve_rejected += 1,
+                ("auto_approved", Some(_)) => report.auto_approve_approved += 1,
+                _ => {}
+            }
+            if live == "auto_approved" && would == "person" {
+                report.sent_to_person += 1;
+            }
+            report.changed.push(super::ShadowChange {
+                request: r.id,
+                team: r.action.team.as_str().to_owned(),
+                kind: r.action.kind.clone(),
+                impact: r.impact,
+                confidence: r.confidence,
+                live: live.to_owned(),
+                shadow: would.to_owned(),
+                person: person.map(str::to_owned),
+            });
+        }
+        Ok(report)
     }
 
     /// One request.

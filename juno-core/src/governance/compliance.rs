@@ -12,6 +12,7 @@
 //! | `delegation_invalid` | violation | a decision or vote made under a delegation that was not in force at that moment (never granted, revoked, run out, or granted to someone else) |
 //! | `delegated_decision` | warning | each decision or vote made by a delegate for their delegator ("approved by B for A") |
 //! | `fallback_decision` | warning | each decision by the fallback approver (nobody held a role that could decide the request) |
+//! | `shadow_divergence` | warning | a submission the `[shadow]` policy, running log-only beside the live one, would have decided differently |
 //! | `break_glass` | warning | each approval outside the chain (break-glass), with its reason and the approvers it skipped |
 //! | `unusual_authority` | warning | one user holds ADMIN and an approving role at once, or one approver made more than half of all human approvals (at least [`DOMINANT_APPROVER_MIN`]) |
 //!
@@ -150,6 +151,9 @@ pub(crate) struct Ledger {
     delegations: BTreeMap<i64, DelegationTrail>,
     /// Decisions and votes made under a delegation, in log order.
     delegated: Vec<DelegatedDecision>,
+    /// Submissions the shadow policy would have decided differently: seq, subject, live
+    /// outcome, shadow outcome.
+    shadow_divergences: Vec<(u64, String, String, String)>,
 }
 
 impl Ledger {
@@ -194,6 +198,24 @@ impl Ledger {
         }
         match kind {
             AuditEvent::RequestSubmitted => {
+                if let Some(sh) = e
+                    .payload
+                    .get("shadow")
+                    .filter(|sh| sh.get("differs") == Some(&serde_json::Value::Bool(true)))
+                {
+                    let field = |k: &str| {
+                        sh.get(k)
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    self.shadow_divergences.push((
+                        e.seq,
+                        e.subject.clone(),
+                        field("live"),
+                        field("outcome"),
+                    ));
+                }
                 self.trails
                     .entry(e.subject)
                     .or_default()
@@ -689,6 +711,23 @@ fn break_glass(ledger: &Ledger) -> Vec<ComplianceFinding> {
     out
 }
 
+/// `shadow_divergence`: each submission the shadow policy would have decided differently.
+fn shadow_divergence(ledger: &Ledger) -> Vec<ComplianceFinding> {
+    ledger
+        .shadow_divergences
+        .iter()
+        .map(|(seq, subject, live, shadow)| {
+            finding(
+                Severity::Warning,
+                "shadow_divergence",
+                subject.clone(),
+                format!("the shadow policy would have made it `{shadow}`, not `{live}`"),
+                vec![*seq],
+            )
+        })
+        .collect()
+}
+
 /// `fallback_decision`: every decision by the fallback approver.
 fn fallback_decision(ledger: &Ledger) -> Vec<ComplianceFinding> {
     let mut out = Vec::new();
@@ -776,6 +815,7 @@ pub(crate) fn report(inputs: &ComplianceInputs) -> ComplianceReport {
         break_glass(ledger),
         delegations(ledger),
         fallback_decision(ledger),
+        shadow_divergence(ledger),
         rubber_stamp(ledger),
         approver_role_revoked(ledger),
         executed_without_approval_in_table(ledger, requests),

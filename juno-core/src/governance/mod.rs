@@ -35,6 +35,14 @@
 //! at `approve` unless `AUTONOMOUS_ACTIONS` is on. The level is in every
 //! [`Routing`] and in the submission's audit entry.
 //!
+//! # Shadow mode
+//!
+//! A candidate policy (`[shadow]`: another threshold, other auto-approvable levels, other
+//! automation levels) runs log-only beside the live one: each submission's audit entry
+//! records what it would have decided (`"shadow"`), the compliance report lists each
+//! divergence, and [`Governance::shadow_report`] replays it over every stored request,
+//! with what people decided, before anyone switches it on.
+//!
 //! # Quorum
 //!
 //! `approval_rules.quorum` can ask for more than one person per decision at an impact
@@ -335,6 +343,48 @@ pub struct DeadlineReport {
     /// to deliver (mail, chat) to their recipients.
     #[serde(default)]
     pub reminded: Vec<Reminder>,
+}
+
+/// What the `[shadow]` policy would have decided differently ([`Governance::shadow_report`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShadowReport {
+    /// When it was computed.
+    pub generated_at: DateTime<Utc>,
+    /// The shadow policy compared.
+    pub policy: crate::config::ShadowPolicy,
+    /// Requests compared (every stored one).
+    pub requests: u64,
+    /// The decisions it would have changed, oldest request first.
+    pub changed: Vec<ShadowChange>,
+    /// Of those: requests it would auto-approve that a person rejected — the cost of
+    /// switching it on.
+    pub auto_approve_rejected: u64,
+    /// Requests it would auto-approve that a person approved — the work it would save.
+    pub auto_approve_approved: u64,
+    /// Requests the live policy auto-approved that it would send to a person.
+    pub sent_to_person: u64,
+}
+
+/// One decision the shadow policy would have changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShadowChange {
+    /// The request.
+    pub request: RequestId,
+    /// Its team.
+    pub team: String,
+    /// Its action kind.
+    pub kind: String,
+    /// Its impact level.
+    pub impact: ImpactLevel,
+    /// The confidence routing compared.
+    pub confidence: f64,
+    /// What the live policy did: `auto_approved`, `person` or `suggested`.
+    pub live: String,
+    /// What the shadow policy would have done: `auto_approved`, `person`, `suggested` or
+    /// `refused`.
+    pub shadow: String,
+    /// What the person decided, when one did (`approved` or `rejected`).
+    pub person: Option<String>,
 }
 
 /// A reminder that a pending request's deadline is near, for the people who can decide it.

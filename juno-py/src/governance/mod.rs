@@ -20,7 +20,7 @@ use crate::juno::Engine;
 
 pub use records::{
     PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyDelegation,
-    PyGovernanceDashboard, PyReminder, PyRoleAssignment, PyVote,
+    PyGovernanceDashboard, PyReminder, PyRoleAssignment, PyShadowReport, PyVote,
 };
 
 /// The governance component of one engine: `juno.governance`.
@@ -439,6 +439,15 @@ impl PyGovernance {
         let juno = self.engine.get().py(py)?;
         let d = py.detach(move || juno.governance().dashboard()).py(py)?;
         Ok(PyGovernanceDashboard(d))
+    }
+
+    /// What the `[shadow]` policy would have decided differently.
+    fn shadow_report(&self, py: Python<'_>) -> PyResult<PyShadowReport> {
+        let juno = self.engine.get().py(py)?;
+        let r = py
+            .detach(move || juno.governance().shadow_report())
+            .py(py)?;
+        Ok(PyShadowReport(r))
     }
 
     /// The compliance report.

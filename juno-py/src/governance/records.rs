@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use juno_core::governance::{
     ApprovalRequest, ComplianceFinding, ComplianceReport, DeadlineReport, Delegation,
-    GovernanceDashboard, Reminder, RoleAssignment, Severity, Vote,
+    GovernanceDashboard, Reminder, RoleAssignment, Severity, ShadowReport, Vote,
 };
 use pyo3::prelude::*;
 
@@ -527,6 +527,57 @@ impl PyReminder {
             self.0.recipients,
             self.0.number,
             self.0.of
+        )
+    }
+}
+
+/// What the `[shadow]` policy would have decided differently (`Governance.shadow_report()`).
+#[pyclass(frozen, name = "ShadowReport", module = "juno._juno")]
+pub struct PyShadowReport(pub(crate) ShadowReport);
+
+#[pymethods]
+impl PyShadowReport {
+    #[getter]
+    fn generated_at(&self) -> DateTime<Utc> {
+        self.0.generated_at
+    }
+    /// The shadow policy compared, as a dict.
+    #[getter]
+    fn policy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0.policy)
+    }
+    #[getter]
+    fn requests(&self) -> u64 {
+        self.0.requests
+    }
+    /// The decisions it would have changed, as dicts (`request`, `team`, `kind`, `impact`,
+    /// `confidence`, `live`, `shadow`, `person`).
+    #[getter]
+    fn changed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0.changed)
+    }
+    #[getter]
+    fn auto_approve_rejected(&self) -> u64 {
+        self.0.auto_approve_rejected
+    }
+    #[getter]
+    fn auto_approve_approved(&self) -> u64 {
+        self.0.auto_approve_approved
+    }
+    #[getter]
+    fn sent_to_person(&self) -> u64 {
+        self.0.sent_to_person
+    }
+    /// The report in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ShadowReport(requests={}, changed={}, auto_approve_rejected={})",
+            self.0.requests,
+            self.0.changed.len(),
+            self.0.auto_approve_rejected
         )
     }
 }

@@ -719,6 +719,7 @@ class Governance:
     approval authorises. States::
 
         submit ─┬─► auto_approved ──────────────┐
+                ├─► suggested                   │
                 └─► pending ─┬─► approved ──────┼─► executing ─┬─► executed
                      ▲  │    ├─► rejected       │              └─► execution_failed
                      └──┘    ├─► expired        │

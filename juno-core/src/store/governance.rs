@@ -382,11 +382,8 @@ pub(crate) fn eligible_approvers(
 
 /// Approved (or auto-approved) requests decided at or before `cutoff_ms`: their execution
 /// window has passed. (id, digest, decided_at).
-pub(crate) fn lapsed(
-    tx: &Transaction<'_>,
-    cutoff_ms: i64,
-) -> Result<Vec<(RequestId, String, i64)>> {
-    let mut stmt = tx.prepare_cached(
+pub(crate) fn lapsed(conn: &Connection, cutoff_ms: i64) -> Result<Vec<(RequestId, String, i64)>> {
+    let mut stmt = conn.prepare_cached(
         "SELECT id, digest, decided_at FROM approval_requests \
          WHERE status IN ('approved', 'auto_approved') AND decided_at <= ?1 ORDER BY decided_at, id",
     )?;

@@ -560,6 +560,21 @@ fn automation_levels_decide_what_the_cycle_proposes_and_runs() {
     config.automation.default = Some(AutomationLevel::Suggest);
     let (juno, _) = open(&dir, config);
     let mut exec = RecordingExecutor::new();
+    // A dry run shows what submitting would do.
+    let dry = cycle(
+        &juno,
+        &mut exec,
+        &CycleOptions {
+            dry_run: true,
+            ..CycleOptions::default()
+        },
+    );
+    assert!(!dry.proposals.is_empty());
+    assert!(
+        dry.proposals
+            .iter()
+            .all(|p| p.status == "suggested" && p.waits_for.is_none())
+    );
     let report = cycle(&juno, &mut exec, &CycleOptions::default());
     assert!(!report.proposals.is_empty());
     assert!(

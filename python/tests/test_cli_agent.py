@@ -109,3 +109,22 @@ def test_the_scheduler_runs_cycles_and_stops_on_sigterm(tmp_path: Path) -> None:
     rest, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "stopped after 1 cycles (SIGTERM)" in rest, (lines, rest)
+
+
+def test_automation_levels_on_the_command_line(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "levels.db")]
+    ok(run(tmp_path, "sync", *SMALL, *db))
+    # AUTOMATION_LEVEL=suggest: the dry run and the cycle record suggestions, nothing waits.
+    suggest = {"AUTOMATION_LEVEL": "suggest"}
+    dry = _json(run(tmp_path, "cycle", "--dry-run", "--json", *FEW, *db, env=suggest))
+    assert {p["status"] for p in dry["proposals"]} == {"suggested"}
+    real = _json(run(tmp_path, "cycle", "--json", *FEW, *db, env=suggest))
+    assert {p["status"] for p in real["proposals"]} == {"suggested"}
+    assert ok(run(tmp_path, "governance", "pending", *db, env=suggest)).strip() == "no pending requests"
+    # AUTOMATION_LEVEL=off: nothing is proposed, and the report says why.
+    off = _json(run(tmp_path, "cycle", "--json", *FEW, *db, env={"AUTOMATION_LEVEL": "off"}))
+    assert off["proposals"] == [] and off["skipped"]
+    assert all("automation is off" in s["reason"] for s in off["skipped"])
+    # A bad level is refused by name.
+    bad = run(tmp_path, "cycle", "--dry-run", *FEW, *db, env={"AUTOMATION_LEVEL": "sometimes"})
+    assert bad.returncode == 1 and "AUTOMATION_LEVEL" in bad.stderr

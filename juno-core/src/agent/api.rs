@@ -321,6 +321,13 @@ impl<'a> Agent<'a> {
                     routing.role,
                     writes,
                 ));
+                // What submitting would do at automation level `suggest`: record it only.
+                if routing.automation == AutomationLevel::Suggest
+                    && let Some(last) = made.last_mut()
+                {
+                    last.status = RequestStatus::Suggested.as_str().to_owned();
+                    last.waits_for = None;
+                }
             }
         } else {
             let ids = governance.submit_many(proposals.iter().map(|(p, _)| p.clone()).collect())?;

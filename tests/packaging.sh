@@ -112,7 +112,8 @@ python3 - "$wheel" "$sdist" <<'PY'
 import sys, tarfile, zipfile
 wheel, sdist = sys.argv[1:]
 names = set(zipfile.ZipFile(wheel).namelist())
-for need in ("juno/__init__.py", "juno/py.typed", "juno/_juno.pyi", "juno/_juno.abi3.so"):
+for need in ("juno/__init__.py", "juno/py.typed", "juno/_juno.pyi", "juno/_juno.abi3.so",
+             "juno/web/__init__.py", "juno/web/openapi.py"):
     assert need in names, f"the wheel has no {need}"
 entry = next(n for n in names if n.endswith("entry_points.txt"))
 scripts = zipfile.ZipFile(wheel).read(entry).decode().replace(" ", "")

@@ -51,8 +51,8 @@ python -m pip install --quiet --disable-pip-version-check "$MATURIN_REQ"
 
 # Two cores are shared with other builds: keep cargo to two jobs.
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
-echo "==> maturin develop (debug profile, extras: test)"
-maturin develop --locked --jobs "$CARGO_BUILD_JOBS" --extras test
+echo "==> maturin develop (debug profile, extras: test, web)"
+maturin develop --locked --jobs "$CARGO_BUILD_JOBS" --extras test,web
 
 echo "==> pytest"
 python -m pytest

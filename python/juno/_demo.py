@@ -259,3 +259,30 @@ def run_demo(path: str) -> None:
         print("`juno demo --memory` walks through the memory layer.")
     # Wall time varies from run to run; the report above does not.
     print(f"demo finished in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+def serve_demo(path: str, *, host: str, port: int, threads: int) -> None:
+    """Serves the demo database at ``path`` with ``juno.web``, its clock where the demo left it.
+
+    Each approver gets a fresh API token, printed here and kept only as a digest in this
+    process: the demo's tokens die with it.
+    """
+    from datetime import datetime
+
+    from juno.web import new_token
+    from juno.web.standalone import create_app, serve
+
+    with Juno(path, create=False, settings=SETTINGS) as j:
+        cycles = j.agent.cycles(1)
+        if cycles:
+            j.set_clock(datetime.fromisoformat(str(cycles[0]["now"])))
+        users = sorted({r.user for r in j.governance.roles()})
+        tokens: dict[str, str] = {}
+        _section(f"Serving the demo on http://{host}:{port}/ — one API token per approver")
+        for user in users:
+            token, digest = new_token()
+            tokens[digest] = user
+            print(f"{user:>24}  {token}")
+        print(f"\ntry: curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/v2/status")
+        sys.stdout.flush()
+        serve(create_app(j, tokens=tokens), host=host, port=port, threads=threads)

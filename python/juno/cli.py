@@ -30,7 +30,10 @@
     juno action revert ID --by USER
     juno model retrain [--json]
     juno data validate [--json]
-    juno demo [--memory] [--db PATH]
+    juno demo [--memory] [--db PATH] [--serve [--host H] [--port P]]
+    juno serve [--db PATH] [--host H] [--port P] [--threads N] [--tokens FILE] [--prefix /P]
+    juno token add USER [--tokens FILE]
+    juno token list [--tokens FILE]
 
 The database is ``--db PATH`` if given, else ``DATABASE_URL`` (``sqlite:///path.db``),
 else ``juno.db`` in the current directory; other settings come from the environment as
@@ -592,6 +595,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from juno._demo import run_demo
 
         run_demo(path)
+    if args.serve:
+        from juno._demo import serve_demo
+
+        serve_demo(path, host=args.host, port=args.port, threads=args.threads)
     return 0
 
 
@@ -719,7 +726,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_governance_shadow_report)
 
-    from juno import _cli_agent
+    from juno import _cli_agent, _cli_web
 
     _cli_agent.register_governance(gov_cmds, db_opt)
 
@@ -861,8 +868,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead, walk through the memory layer: seeded team memories, recall, learning",
     )
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="then serve the demo database over HTTP (prints a token for each approver)",
+    )
+    _cli_web.add_serve_options(p)
     p.set_defaults(func=cmd_demo)
     _cli_agent.register(groups, db_opt)
+    _cli_web.register(groups, db_opt)
     return parser
 
 

@@ -1,0 +1,188 @@
+"""``juno.web``: JUNO's HTTP face, a Flask extension.
+
+One line mounts it in a host application::
+
+    from flask import Flask
+    import juno
+    from juno.web import JunoWeb
+
+    app = Flask(__name__)
+    web = JunoWeb(app, juno=juno.Juno("juno.db"))
+
+    @web.identity_loader
+    def current_user() -> str | None:
+        return flask_login.current_user.email if flask_login.current_user.is_authenticated else None
+
+With an application factory, create the extension once and call :meth:`JunoWeb.init_app`
+inside the factory; each application keeps its own state in ``app.extensions["juno"]``.
+
+**Identity comes from the host.** The function registered with
+:meth:`JunoWeb.identity_loader` returns the calling user (or ``None``). Standalone hosts
+(``juno serve``) use API tokens instead: ``Authorization: Bearer <token>``, checked against
+``JUNO_API_TOKENS``, which holds only the tokens' SHA-256 digests (:func:`hash_token`). With
+neither a loader nor a token configured, every route but the health checks answers 401:
+the API is never open by default. What a caller may then do is decided by the roles JUNO's
+governance holds for them (the same checks the core makes for every decision).
+
+Settings (``app.config``, all optional):
+
+``JUNO_URL_PREFIX``
+    where the routes are mounted (default ``""``: ``/health``, ``/api/v2/...``).
+``JUNO_DATABASE``
+    the database to open when no ``juno=`` engine is given (default: the environment's,
+    as :meth:`juno.Juno.from_env` reads it).
+``JUNO_API_TOKENS``
+    ``{"sha256:<hex>": "user@company.com", ...}``: API tokens by digest (default none).
+``JUNO_EXPLAIN_LEVEL``
+    the default ``level`` of a request's explanation: ``basic``, ``detailed`` (default) or
+    ``verbose``.
+``JUNO_PAGE_LIMIT``
+    the largest ``limit`` a list endpoint accepts (default 1000).
+``JUNO_CYCLE_EXECUTOR`` / ``JUNO_CYCLE_SOURCE``
+    what ``POST /api/v2/cycle`` passes to :meth:`juno.Agent.run_cycle` (default ``None``:
+    no sync, and the recording executor, which writes nothing outside JUNO).
+``JUNO_CACHE_SECONDS``
+    how long the governance summary behind ``/status`` and ``/metrics`` is reused
+    (default 2.0; 0 recomputes it on every call).
+``JUNO_METRICS_PUBLIC``
+    serve ``/api/v2/metrics`` without a caller, for a Prometheus scraper on a private
+    network (default ``False``).
+
+Errors are JSON, ``{"error": {"kind", "message", "field"?}}``, with a 4xx status for the
+caller's mistakes (400 bad input, 401 no caller, 403 not allowed, 404 not found, 409 not
+now) and never a traceback. The routes are described by :data:`juno.web.openapi.OPENAPI`,
+served at ``/api/v2/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from juno.errors import ConfigError
+from juno.web._state import DEFAULTS, WebState
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from juno._juno import Juno
+
+__all__ = ["JunoWeb", "hash_token", "new_token", "DEFAULTS"]
+
+#: A function that returns the calling user's name, or ``None`` when nobody is signed in.
+IdentityLoader = Callable[[], "str | None"]
+_F = TypeVar("_F", bound=Callable[[], "str | None"])
+
+_TOKEN_PREFIX = "sha256:"
+
+
+def hash_token(token: str) -> str:
+    """The form in which ``JUNO_API_TOKENS`` keeps ``token``: ``sha256:<hex digest>``.
+
+    Tokens are long random strings (:func:`new_token`), so a plain digest is enough: there
+    is no password to guess, only a database of digests that must not yield the tokens.
+    """
+    return _TOKEN_PREFIX + hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh API token and its digest: give the token to its user, keep the digest."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def _check_tokens(tokens: object) -> dict[str, str]:
+    if not isinstance(tokens, Mapping):
+        raise ConfigError(
+            "JUNO_API_TOKENS must map token digests to users",
+            details={"setting": "JUNO_API_TOKENS"},
+        )
+    checked: dict[str, str] = {}
+    for digest, user in tokens.items():
+        if not (
+            isinstance(digest, str)
+            and digest.startswith(_TOKEN_PREFIX)
+            and len(digest) == len(_TOKEN_PREFIX) + 64
+            and all(c in "0123456789abcdef" for c in digest[len(_TOKEN_PREFIX) :])
+        ):
+            raise ConfigError(
+                "JUNO_API_TOKENS keys must be `sha256:<64 hex digits>` (see juno.web.hash_token);"
+                " the tokens themselves are never stored",
+                details={"setting": "JUNO_API_TOKENS"},
+            )
+        if not isinstance(user, str) or not user.strip():
+            raise ConfigError(
+                f"JUNO_API_TOKENS[{digest[:15]}…] must name a user",
+                details={"setting": "JUNO_API_TOKENS"},
+            )
+        checked[digest] = user
+    return checked
+
+
+class JunoWeb:
+    """The Flask extension: JUNO's API (and, later, its dashboard) in a host application.
+
+    ``JunoWeb(app, juno=engine)`` mounts it at once; ``JunoWeb(juno=engine)`` followed by
+    :meth:`init_app` suits application factories. ``juno`` is an open :class:`juno.Juno`
+    (shared by every application the extension is initialised on) or ``None`` to open
+    ``JUNO_DATABASE`` for each application. ``url_prefix`` overrides ``JUNO_URL_PREFIX``.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        juno: Juno | None = None,
+        url_prefix: str | None = None,
+    ) -> None:
+        self._juno = juno
+        self._url_prefix = url_prefix
+        self._identity_loader: IdentityLoader | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def identity_loader(self, loader: _F) -> _F:
+        """Registers the function that names the calling user (a decorator).
+
+        It runs inside each request and returns the user's name as JUNO's governance knows
+        it (the name roles were assigned to), or ``None`` when nobody is signed in; the
+        API then tries an API token, and answers 401 without one.
+        """
+        self._identity_loader = loader
+        return loader
+
+    @property
+    def loader(self) -> IdentityLoader | None:
+        """The registered identity loader, if any."""
+        return self._identity_loader
+
+    def init_app(self, app: Flask) -> None:
+        """Mounts the routes on ``app`` and keeps its state in ``app.extensions["juno"]``.
+
+        Raises :class:`juno.errors.ConfigError` for a malformed ``JUNO_API_TOKENS`` or
+        ``JUNO_EXPLAIN_LEVEL``.
+        """
+        from juno.web._views import blueprint
+
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        tokens = _check_tokens(app.config["JUNO_API_TOKENS"])
+        level = app.config["JUNO_EXPLAIN_LEVEL"]
+        if level not in ("basic", "detailed", "verbose"):
+            raise ConfigError(
+                "JUNO_EXPLAIN_LEVEL must be basic, detailed or verbose",
+                details={"setting": "JUNO_EXPLAIN_LEVEL"},
+            )
+        juno = self._juno
+        owned = False
+        if juno is None:
+            from juno._juno import Juno
+
+            juno = Juno.from_env(path=app.config["JUNO_DATABASE"])
+            owned = True
+        app.extensions["juno"] = WebState(juno=juno, web=self, tokens=tokens, owns_juno=owned)
+        prefix = self._url_prefix if self._url_prefix is not None else app.config["JUNO_URL_PREFIX"]
+        app.register_blueprint(blueprint, url_prefix=prefix or None)

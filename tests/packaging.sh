@@ -113,7 +113,8 @@ import sys, tarfile, zipfile
 wheel, sdist = sys.argv[1:]
 names = set(zipfile.ZipFile(wheel).namelist())
 for need in ("juno/__init__.py", "juno/py.typed", "juno/_juno.pyi", "juno/_juno.abi3.so",
-             "juno/web/__init__.py", "juno/web/openapi.py"):
+             "juno/web/__init__.py", "juno/web/openapi.py",
+             "juno/web/templates/juno/dashboard.html"):
     assert need in names, f"the wheel has no {need}"
 entry = next(n for n in names if n.endswith("entry_points.txt"))
 scripts = zipfile.ZipFile(wheel).read(entry).decode().replace(" ", "")
@@ -141,6 +142,30 @@ env -i HOME="$work" PATH="$work/clean/bin:/usr/bin:/bin" LANG=C.UTF-8 bash -c '
   juno demo > demo.out
   tail -n 5 demo.out
 ' || fail "juno demo from the wheel"
+
+step "the wheel with its web extra in a clean venv: juno demo --serve answers over HTTP"
+python3 -m venv "$work/web"
+# flask and waitress come from PyPI; the wheel is the one just built.
+"$work/web/bin/pip" install --quiet --disable-pip-version-check "$wheel[web]"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+( cd "$work" && exec "$work/web/bin/juno" demo --db "$work/web-demo.db" --serve --port "$port" \
+    > "$work/serve.out" 2>&1 ) &
+server=$!
+for _ in $(seq 1 120); do
+  grep -q "serving on" "$work/serve.out" 2>/dev/null && break
+  sleep 0.5
+done
+token=$(awk '$1 == "director" {print $2}' "$work/serve.out")
+health=$(curl -sf "http://127.0.0.1:$port/health" || true)
+denied=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v2/status" || true)
+status=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v2/status" || true)
+kill "$server" 2>/dev/null || true
+wait "$server" 2>/dev/null || true
+echo "health: $health"
+echo "status without a token: $denied"
+echo "status as director: ${status:0:120}…"
+[[ "$health" == *'"ok"'* && "$denied" == 401 && "$status" == *'"audit": {"ok": true'* ]] \
+  || { cat "$work/serve.out" >&2; fail "juno demo --serve from the wheel"; }
 
 # ---- Rust -------------------------------------------------------------------------------
 step "juno-core packages for crates.io"

@@ -49,6 +49,16 @@ EOF
 echo "==> installing $MATURIN_REQ"
 python -m pip install --quiet --disable-pip-version-check "$MATURIN_REQ"
 
+# The dashboard's browser test drives Debian's Chromium through chromium-driver.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "==> installing chromium and chromium-driver (apt-get)"
+    SUDO=""
+    if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
+    $SUDO apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+        chromium chromium-driver >/dev/null
+fi
+
 # Two cores are shared with other builds: keep cargo to two jobs.
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 echo "==> maturin develop (debug profile, extras: test, web)"

@@ -88,11 +88,11 @@ def _error(response: Any, status: int, kind: str, field: str | None = None) -> d
 # --- callers ---------------------------------------------------------------------------
 
 
-def _routes(app: flask.Flask) -> list[tuple[str, str]]:
-    """Every (path, method) the extension mounted, with sample path arguments."""
+def _routes(app: flask.Flask, blueprint: str = "juno.") -> list[tuple[str, str]]:
+    """Every (path, method) the blueprint mounted, with sample path arguments."""
     out = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("juno."):
+        if not rule.endpoint.startswith(blueprint):
             continue
         path = re.sub(r"<int:\w+>", "1", rule.rule)
         path = re.sub(r"<\w+>", "alpha", path)
@@ -114,6 +114,13 @@ def test_with_no_loader_and_no_token_everything_but_health_is_denied(org: juno.J
         else:
             _error(response, 401, "unauthenticated")
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    # The dashboard too: no page for nobody, and no sign-in page without tokens.
+    pages = _routes(app, "juno_dashboard.")
+    assert len(pages) == 6
+    for path, method in pages:
+        response = client.open(path, method=method, data={})
+        assert response.status_code == (404 if path.endswith("/login") else 401), path
+        assert response.mimetype == "text/html"
 
 
 def test_tokens_name_the_caller_and_only_their_digests_are_kept(client: Any) -> None:

@@ -47,6 +47,12 @@ Settings (``app.config``, all optional):
 ``JUNO_METRICS_PUBLIC``
     serve ``/api/v2/metrics`` without a caller, for a Prometheus scraper on a private
     network (default ``False``).
+``JUNO_DASHBOARD``
+    mount the governance dashboard at ``/dashboard/`` (default ``True``).
+``JUNO_CSRF_KEY``
+    the key of the dashboard forms' CSRF tokens (default: derived from ``SECRET_KEY``, else
+    random per process). Token sign-in to the dashboard (standalone) needs ``SECRET_KEY``
+    for its session cookie; a host that names users with its identity loader does not.
 
 Errors are JSON, ``{"error": {"kind", "message", "field"?}}``, with a 4xx status for the
 caller's mistakes (400 bad input, 401 no caller, 403 not allowed, 404 not found, 409 not
@@ -122,6 +128,17 @@ def _check_tokens(tokens: object) -> dict[str, str]:
     return checked
 
 
+def _csrf_key(app: Flask) -> bytes:
+    """The key the dashboard's CSRF tokens are made with: ``JUNO_CSRF_KEY``, else derived
+    from the app's ``SECRET_KEY`` (so every worker process agrees), else random for this
+    process (forms then go stale when it restarts, and a reload mends them)."""
+    configured = app.config["JUNO_CSRF_KEY"] or app.secret_key
+    if configured is None:
+        return secrets.token_bytes(32)
+    raw = configured.encode("utf-8") if isinstance(configured, str) else bytes(configured)
+    return hmac.new(raw, b"juno.web csrf", hashlib.sha256).digest()
+
+
 class JunoWeb:
     """The Flask extension: JUNO's API (and, later, its dashboard) in a host application.
 
@@ -183,6 +200,12 @@ class JunoWeb:
 
             juno = Juno.from_env(path=app.config["JUNO_DATABASE"])
             owned = True
-        app.extensions["juno"] = WebState(juno=juno, web=self, tokens=tokens, owns_juno=owned)
+        app.extensions["juno"] = WebState(
+            juno=juno, web=self, tokens=tokens, owns_juno=owned, csrf_key=_csrf_key(app)
+        )
         prefix = self._url_prefix if self._url_prefix is not None else app.config["JUNO_URL_PREFIX"]
         app.register_blueprint(blueprint, url_prefix=prefix or None)
+        if app.config["JUNO_DASHBOARD"]:
+            from juno.web._dashboard import dashboard
+
+            app.register_blueprint(dashboard, url_prefix=prefix or None)

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "JUNO_CYCLE_SOURCE": None,
     "JUNO_CACHE_SECONDS": 2.0,
     "JUNO_METRICS_PUBLIC": False,
+    "JUNO_DASHBOARD": True,
+    "JUNO_CSRF_KEY": None,
 }
 
 #: Upper bounds (seconds) of the request-latency histogram's buckets: 1 ms to 10 s.
@@ -61,9 +63,16 @@ class WebState:
     """What one application's JUNO routes share (``app.extensions["juno"]``)."""
 
     def __init__(
-        self, *, juno: Juno, web: JunoWeb, tokens: dict[str, str], owns_juno: bool
+        self,
+        *,
+        juno: Juno,
+        web: JunoWeb,
+        tokens: dict[str, str],
+        owns_juno: bool,
+        csrf_key: bytes,
     ) -> None:
         self.juno = juno
+        self.csrf_key = csrf_key
         self.web = web
         self.tokens = tokens
         self.owns_juno = owns_juno

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
 from juno._juno import ApprovalRequest, Juno
@@ -193,8 +193,9 @@ def _limit() -> int:
 # Callers and their scope.
 
 
-def _caller(*, required: bool = True) -> str | None:
-    """The calling user: the host's identity loader first, then an API token."""
+def _caller(*, required: bool = True, session_user: bool = False) -> str | None:
+    """The calling user: the host's identity loader first, then an API token, then (for
+    the dashboard only) the user a token sign-in put in the session."""
     if "juno_caller" in g:
         cached: str | None = g.juno_caller
         return cached
@@ -214,6 +215,9 @@ def _caller(*, required: bool = True) -> str | None:
             for known, name in state.tokens.items():
                 if hmac.compare_digest(known, digest):
                     user = name
+    if user is None and session_user:
+        signed_in = session.get("juno_user")
+        user = signed_in if isinstance(signed_in, str) and signed_in in state.tokens.values() else None
     if user is not None and (not isinstance(user, str) or not user.strip()):
         raise TypeError("the identity loader must return a user name or None")
     g.juno_caller = user

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,6 +75,11 @@ def create_app(
     from juno.web import JunoWeb
 
     app = Flask("juno.web")
+    # The dashboard's token sign-in keeps the user in a signed session cookie. One process
+    # serves, so a key made now is enough: sessions end when it restarts.
+    app.secret_key = os.environ.get("JUNO_SECRET_KEY") or secrets.token_hex(32)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["JUNO_API_TOKENS"] = dict(tokens or {})
     JunoWeb(app, juno=juno, url_prefix=url_prefix)
     return app

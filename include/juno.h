@@ -1819,6 +1819,52 @@ juno_status juno_executor_propose_revert(struct juno *j, int64_t id, const char 
 juno_status juno_governance_route(const struct juno *j, const char *proposal_json, size_t proposal_len, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * Reads the audit log from where the last call stopped and queues one message per notice
+ * per configured channel (`[notify]` in the config file), in one transaction with the
+ * cursor. Writes `{"read", "queued", "cursor"}`. With no channel configured the cursor
+ * still moves and nothing is queued. The agent cycle calls this itself.
+ *
+ * - `j`: must not be NULL.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_notify_collect(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Sends up to `limit` due messages (1 to 1000), each at most once, and writes `{"sent",
+ * "retrying", "dead", "pending", "errors"}`. A chat service's failure is counted and
+ * retried later with backoff, never returned as an error; after `max_attempts` the
+ * message is kept as `dead`. The call waits for each service (at most
+ * `notify.timeout_secs` per message): call it off a latency-sensitive thread.
+ *
+ * - `j`: must not be NULL.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for `limit` 0 or above 1000.
+ * - Thread safety: safe to call while other threads use `j`; two callers never send one
+ *   message twice.
+ */
+juno_status juno_notify_deliver(const struct juno *j, size_t limit, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * The queued messages, newest first, at most `limit`, as a JSON array of `Outgoing`
+ * objects (`id`, `channel`, `kind`, `subject`, `dedup`, `body` — the exact JSON posted —,
+ * `created_at`, `attempts`, `next_at`, `status`, `sent_at`, `last_error`).
+ *
+ * - `j`: must not be NULL.
+ * - `status`/`status_len`: `pending`, `sent` or `dead`; NULL for every status.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming `status` for another value.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_notify_outbox(const struct juno *j, const char *status, size_t status_len, size_t limit, struct juno_buf *out_json, struct juno_error **err);
+
+/**
  * Evaluates the sprint-risk models on a TSE2017- or Porru8-schema sprint file (the schema
  * is read from the header), per project, as `juno eval sprint-risk` does.
  *

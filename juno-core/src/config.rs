@@ -308,6 +308,74 @@ impl Default for ApprovalRules {
     }
 }
 
+/// Where JUNO's notifications go (`[notify]` in the config file, or the `SLACK_*`,
+/// `TEAMS_WEBHOOK_URL` and `DASHBOARD_URL` settings): Slack by incoming webhook or by bot
+/// token and channel, Microsoft Teams by workflow webhook. With no channel configured,
+/// nothing is queued. See [`crate::notify`].
+///
+/// ```toml
+/// [notify]
+/// slack_webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX"
+/// teams_webhook_url = "https://prod-00.westeurope.logic.azure.com/workflows/..."
+/// dashboard_url = "https://juno.example.com/dashboard/"
+/// kinds = ["approval_requested", "escalated", "expiring", "break_glass"]
+///
+/// [notify.slack_users]          # Slack user id = JUNO user (mentions, chat approvals)
+/// U024BE7LH = "ana@company.com"
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySettings {
+    /// A Slack incoming webhook (`SLACK_WEBHOOK_URL`).
+    pub slack_webhook_url: Option<Secret>,
+    /// A Slack bot token (`SLACK_BOT_TOKEN`), used with `slack_channel` through
+    /// `chat.postMessage`; needed for interactive approve/reject buttons.
+    pub slack_bot_token: Option<Secret>,
+    /// The channel a bot token posts to (`SLACK_CHANNEL`).
+    pub slack_channel: Option<String>,
+    /// Slack's Web API base (default `https://slack.com/api`; a test points it at loopback).
+    pub slack_api_url: String,
+    /// A Microsoft Teams workflow webhook (`TEAMS_WEBHOOK_URL`): Adaptive Cards.
+    pub teams_webhook_url: Option<Secret>,
+    /// The dashboard's address (`DASHBOARD_URL`): messages link each request's page.
+    pub dashboard_url: Option<String>,
+    /// Which notices to send (default: every kind).
+    pub kinds: Vec<crate::model::NoticeKind>,
+    /// Slack user id → JUNO user: mentions in messages, and who clicked a button.
+    pub slack_users: BTreeMap<String, String>,
+    /// Delivery attempts before a message is set aside as `dead` (kept, never dropped;
+    /// default 8, 1–50).
+    pub max_attempts: u32,
+    /// Seconds to wait for a chat service's answer (default 5).
+    pub timeout_secs: f64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            slack_webhook_url: None,
+            slack_bot_token: None,
+            slack_channel: None,
+            slack_api_url: "https://slack.com/api".into(),
+            teams_webhook_url: None,
+            dashboard_url: None,
+            kinds: crate::model::NoticeKind::ALL.to_vec(),
+            slack_users: BTreeMap::new(),
+            max_attempts: 8,
+            timeout_secs: 5.0,
+        }
+    }
+}
+
+impl NotifySettings {
+    /// Whether any channel is configured.
+    pub fn any_channel(&self) -> bool {
+        self.slack_webhook_url.is_some()
+            || self.slack_bot_token.is_some()
+            || self.teams_webhook_url.is_some()
+    }
+}
+
 /// A secret string that never prints.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -418,6 +486,8 @@ pub struct Config {
     pub automation: Automation,
     /// Nested: a candidate policy that runs log-only beside the live one.
     pub shadow: Option<ShadowPolicy>,
+    /// Nested: where notifications go.
+    pub notify: NotifySettings,
 }
 
 impl Config {
@@ -487,6 +557,7 @@ impl Default for Config {
             approval_rules: ApprovalRules::default(),
             automation: Automation::default(),
             shadow: None,
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -506,6 +577,8 @@ struct FileConfig {
     automation: Option<Automation>,
     #[serde(default)]
     shadow: Option<ShadowPolicy>,
+    #[serde(default)]
+    notify: Option<NotifySettings>,
     #[serde(flatten)]
     flat: BTreeMap<String, toml::Value>,
 }
@@ -533,6 +606,11 @@ const FLAT_KEYS: &[&str] = &[
     "JIRA_ACCOUNT_ID",
     "AUDIT_SIGNING_KEY",
     "AUDIT_ORIGIN",
+    "SLACK_WEBHOOK_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_CHANNEL",
+    "TEAMS_WEBHOOK_URL",
+    "DASHBOARD_URL",
     "FALLBACK_APPROVER",
     "AUTOMATION_LEVEL",
     "OPENAI_API_KEY",
@@ -634,6 +712,9 @@ impl Config {
         if let Some(sh) = file.shadow {
             self.shadow = Some(sh);
         }
+        if let Some(n) = file.notify {
+            self.notify = n;
+        }
         for (key, value) in file.flat {
             let upper = key.to_ascii_uppercase();
             if !FLAT_KEYS.contains(&upper.as_str()) {
@@ -704,6 +785,11 @@ impl Config {
                     self.audit_signing_key = None;
                 }
             }
+            "SLACK_WEBHOOK_URL" => self.notify.slack_webhook_url = opt(v).map(Secret::new),
+            "SLACK_BOT_TOKEN" => self.notify.slack_bot_token = opt(v).map(Secret::new),
+            "SLACK_CHANNEL" => self.notify.slack_channel = opt(v),
+            "TEAMS_WEBHOOK_URL" => self.notify.teams_webhook_url = opt(v).map(Secret::new),
+            "DASHBOARD_URL" => self.notify.dashboard_url = opt(v),
             "AUDIT_ORIGIN" => {
                 if let Some(origin) = opt(v) {
                     if origin.contains('\n') {
@@ -900,6 +986,47 @@ impl Config {
             return Err(Error::config(
                 "FORECAST_TRIALS",
                 format!("must be 100 to 1000000, got {}", self.forecast_trials),
+            ));
+        }
+        self.validate_notify()
+    }
+
+    fn validate_notify(&self) -> Result<()> {
+        let n = &self.notify;
+        let url = |name: &str, value: Option<&str>| -> Result<()> {
+            match value {
+                Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+                    Err(Error::config(name, "must be an http(s) URL"))
+                }
+                _ => Ok(()),
+            }
+        };
+        url(
+            "notify.slack_webhook_url",
+            n.slack_webhook_url.as_ref().map(Secret::expose),
+        )?;
+        url(
+            "notify.teams_webhook_url",
+            n.teams_webhook_url.as_ref().map(Secret::expose),
+        )?;
+        url("notify.slack_api_url", Some(&n.slack_api_url))?;
+        url("notify.dashboard_url", n.dashboard_url.as_deref())?;
+        if n.slack_bot_token.is_some() && n.slack_channel.is_none() {
+            return Err(Error::config(
+                "notify.slack_channel",
+                "a Slack bot token posts to a channel: name it (SLACK_CHANNEL)",
+            ));
+        }
+        if !(1..=50).contains(&n.max_attempts) {
+            return Err(Error::config(
+                "notify.max_attempts",
+                format!("must be 1 to 50, got {}", n.max_attempts),
+            ));
+        }
+        if !(n.timeout_secs.is_finite() && n.timeout_secs > 0.0 && n.timeout_secs <= 60.0) {
+            return Err(Error::config(
+                "notify.timeout_secs",
+                "must be more than 0 and at most 60 seconds",
             ));
         }
         Ok(())

@@ -171,6 +171,11 @@ impl Juno {
         crate::agent::Agent::new(self)
     }
 
+    /// Notifications: Slack and Teams messages from the audit log, through an outbox.
+    pub fn notify(&self) -> crate::notify::api::Notifications<'_> {
+        crate::notify::api::Notifications::new(self)
+    }
+
     /// Copies the database to `dest` while it stays in use.
     ///
     /// # Errors

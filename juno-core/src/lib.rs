@@ -144,6 +144,9 @@ pub mod memory; // the four-kind memory layer: outcomes, preferences, patterns, 
 // Wiring: the cycle that runs the stages in order.
 pub mod agent; // run_cycle: observe → analyze → decide → govern → act → learn; the scheduler lease
 
+// Optional faces: messages to people, sent from an outbox.
+pub mod notify; // Slack and Teams notices from the audit log, an outbox with retries
+
 mod juno; // the facade that opens the store and hands out each stage's handle
 
 pub use clock::{Clock, ManualClock, SystemClock};

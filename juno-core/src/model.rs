@@ -435,6 +435,48 @@ impl fmt::Display for RiskLevel {
     }
 }
 
+/// What a notification is about (`[notify] kinds` chooses which are sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A request waits for a person (not for auto-approved or suggested ones).
+    ApprovalRequested,
+    /// A request moved up the chain.
+    Escalated,
+    /// A request's deadline is near (its reminders).
+    Expiring,
+    /// An approved action ran.
+    Executed,
+    /// An active sprint's forecast is critical.
+    CriticalRisk,
+    /// Someone approved outside the chain: the approvers it skipped are told.
+    BreakGlass,
+}
+
+impl NoticeKind {
+    /// Every kind, in order.
+    pub const ALL: [NoticeKind; 6] = [
+        NoticeKind::ApprovalRequested,
+        NoticeKind::Escalated,
+        NoticeKind::Expiring,
+        NoticeKind::Executed,
+        NoticeKind::CriticalRisk,
+        NoticeKind::BreakGlass,
+    ];
+
+    /// The snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::ApprovalRequested => "approval_requested",
+            NoticeKind::Escalated => "escalated",
+            NoticeKind::Expiring => "expiring",
+            NoticeKind::Executed => "executed",
+            NoticeKind::CriticalRisk => "critical_risk",
+            NoticeKind::BreakGlass => "break_glass",
+        }
+    }
+}
+
 /// One change of one field of a ticket (status, assignee, priority, sprint, comment, …), as
 /// a ticket's change history records it. Flow analysis reads `status` and `assignee`
 /// changes and ignores the others.

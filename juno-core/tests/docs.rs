@@ -47,8 +47,12 @@ fn every_readme_config_example_loads() {
         let c = load_toml(text).unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
         assert!(c.validate().is_ok());
     }
-    // The first example's values arrive where the README says they do.
-    let c = load_toml(&examples[0]).unwrap();
+    // The configuration section's example: its values arrive where the README says.
+    let main = examples
+        .iter()
+        .find(|t| t.contains("memory_retention_days"))
+        .expect("the README's configuration example");
+    let c = load_toml(main).unwrap();
     assert_eq!(c.memory_retention_days, 90);
     assert_eq!(c.approval_timeout_hours, 8);
     assert_eq!(c.risk.categories.velocity.threshold, 0.65);
@@ -59,6 +63,22 @@ fn every_readme_config_example_loads() {
     assert_eq!(
         c.approval_rules.fallback_approver.as_deref(),
         Some("cto@company.com")
+    );
+}
+
+#[test]
+fn the_readme_notify_example_loads_where_it_says() {
+    let readme = read("../README.md");
+    let example = blocks(&readme, "toml")
+        .into_iter()
+        .find(|t| t.contains("[notify]"))
+        .expect("the README's [notify] example");
+    let c = load_toml(&example).unwrap();
+    assert!(c.notify.slack_bot_token.is_some() && c.notify.teams_webhook_url.is_some());
+    assert_eq!(c.notify.slack_channel.as_deref(), Some("C0123ABCD"));
+    assert_eq!(
+        c.notify.slack_users.get("U024BE7LH").map(String::as_str),
+        Some("lead@company.com")
     );
 }
 

@@ -258,7 +258,9 @@ fn requests_from_before_calibration_keep_their_confidence_as_the_raw_score() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE delegations;
+            "DROP TABLE notify_cursor;
+             DROP TABLE notify_outbox;
+             DROP TABLE delegations;
              ALTER TABLE approval_requests DROP COLUMN on_behalf_of;
              ALTER TABLE approval_requests DROP COLUMN reminders;
              DROP TABLE approval_votes;

@@ -225,6 +225,14 @@ impl PyJuno {
         }
     }
 
+    /// Notifications: Slack and Teams messages from the audit log, through an outbox.
+    #[getter]
+    fn notify(&self) -> crate::notify::PyNotifications {
+        crate::notify::PyNotifications {
+            engine: self.engine.clone(),
+        }
+    }
+
     /// The memory layer.
     #[getter]
     fn memory(&self) -> PyMemory {

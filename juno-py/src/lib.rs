@@ -16,6 +16,7 @@
 //!   `ValueError` or `RuntimeError`.
 
 mod agent;
+mod notify;
 mod audit;
 mod bench;
 mod convert;
@@ -145,6 +146,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyJiraExecutor>()?;
     m.add_class::<PyAgent>()?;
     m.add_class::<PyExecutions>()?;
+    m.add_class::<notify::PyNotifications>()?;
     m.add_class::<PyFlow>()?;
     m.add_class::<PyFlowReport>()?;
     m.add_class::<PyTeamFlow>()?;

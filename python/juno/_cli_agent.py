@@ -10,6 +10,7 @@
     juno action revert ID --by USER [--json]
     juno model retrain [--json]
     juno data validate [--json]
+    juno notify collect | deliver [--limit N] | outbox [--status S]
 
 Jira comes from the environment: ``JIRA_URL``, ``JIRA_USERNAME`` (the account email on
 Cloud), ``JIRA_API_TOKEN``, ``JIRA_PROJECTS`` (comma-separated keys), ``JIRA_FLAVOR``
@@ -237,6 +238,50 @@ class _Stop:
         self.event.set()
 
 
+def _deliver(j: Juno) -> None:
+    """Sends due notifications; a chat service's failure is printed, never raised."""
+    report = j.notify.deliver(1000)
+    if report["sent"] or report["retrying"] or report["dead"]:
+        print(f"notifications: sent {report['sent']}, retrying {report['retrying']},"
+              f" dead {report['dead']}", flush=True)  # fmt: skip
+    for error in report["errors"][:5]:
+        print(f"  {error}", flush=True)
+
+
+def cmd_notify_collect(args: argparse.Namespace) -> int:
+    with _cli()._open(args, create=False) as j:
+        c = j.notify.collect()
+    print(f"read {c['read']} audit entries (up to #{c['cursor']}); queued {c['queued']} messages")
+    return 0
+
+
+def cmd_notify_deliver(args: argparse.Namespace) -> int:
+    with _cli()._open(args, create=False) as j:
+        report = j.notify.deliver(args.limit)
+    if args.json:
+        _cli()._print_json(report)
+    else:
+        print(f"sent {report['sent']}, retrying {report['retrying']}, dead {report['dead']},"
+              f" still pending {report['pending']}")  # fmt: skip
+        for error in report["errors"]:
+            print(f"  {error}")
+    return 0
+
+
+def cmd_notify_outbox(args: argparse.Namespace) -> int:
+    with _cli()._open(args, create=False) as j:
+        rows = j.notify.outbox(args.status, args.limit)
+    if args.json:
+        _cli()._print_json(rows)
+        return 0
+    _cli()._table(
+        ["id", "channel", "kind", "subject", "status", "attempts", "last error"],
+        [[str(m["id"]), m["channel"], m["kind"], m["subject"], m["status"], str(m["attempts"]),
+          (m["last_error"] or "")[:60]] for m in rows],
+    )  # fmt: skip
+    return 0
+
+
 def cmd_agent_run(args: argparse.Namespace) -> int:
     """Cycles every ``--interval`` minutes, deadlines every minute, memory cleanup when due.
 
@@ -265,6 +310,9 @@ def cmd_agent_run(args: argparse.Namespace) -> int:
                 cleaned = j.memory.cleanup_if_due()
                 if cleaned:
                     print(f"memory cleanup: {cleaned} expired memories removed", flush=True)
+                # Escalations and reminders happen between cycles too: announce them now.
+                j.notify.collect()
+                _deliver(j)
                 next_deadlines = now + 60.0
             if now >= next_cycle:
                 try:
@@ -273,6 +321,7 @@ def cmd_agent_run(args: argparse.Namespace) -> int:
                     print(f"cycle {r['cycle']}: proposed {len(r['proposals'])}, executed"
                           f" {len(r['executed'])}, held {len(r['held'])}, failed"
                           f" {len(r['failed'])}", flush=True)  # fmt: skip
+                    _deliver(j)
                 except InvalidStateError as e:
                     print(f"cycle skipped: {e}", flush=True)
                 next_cycle = now + interval
@@ -411,6 +460,22 @@ def register(groups: Any, db_opt: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the cycle report as JSON")
     _progress_option(p)
     p.set_defaults(func=cmd_cycle)
+
+    notify = groups.add_parser("notify", help="Slack and Teams notifications (the outbox)")
+    notify_cmds = notify.add_subparsers(dest="cmd", metavar="COMMAND", required=True)
+    p = notify_cmds.add_parser(
+        "collect", parents=[db_opt], help="queue notices for what the audit log recorded since"
+    )
+    p.set_defaults(func=cmd_notify_collect)
+    p = notify_cmds.add_parser("deliver", parents=[db_opt], help="send due messages")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (1-1000)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_notify_deliver)
+    p = notify_cmds.add_parser("outbox", parents=[db_opt], help="queued messages, newest first")
+    p.add_argument("--status", choices=["pending", "sent", "dead"])
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_notify_outbox)
 
     agent = groups.add_parser("agent", help="the scheduler")
     agent_cmds = agent.add_subparsers(dest="cmd", metavar="COMMAND", required=True)

@@ -23,6 +23,7 @@ __all__ = [
     "JiraExecutor",
     "Agent",
     "Executions",
+    "Notifications",
     "IntegrityReport",
     "Memories",
     "Memory",
@@ -189,6 +190,10 @@ class Juno:
     @property
     def executor(self) -> Executions:
         """The act stage: execution records and reverts."""
+
+    @property
+    def notify(self) -> Notifications:
+        """Notifications: Slack and Teams messages from the audit log, through an outbox."""
 
     @property
     def path(self) -> str | None:
@@ -2450,6 +2455,35 @@ class Agent:
         on (auto-approved and expired requests are not a person's verdict); each
         proposal's request and auto-approval decision name the map it used
         (``calibration``)."""
+
+@final
+class Notifications:
+    """Slack and Teams notices of one engine (``juno.notify``).
+
+    Channels come from ``[notify]`` in the config file or the ``SLACK_WEBHOOK_URL``,
+    ``SLACK_BOT_TOKEN`` + ``SLACK_CHANNEL``, ``TEAMS_WEBHOOK_URL`` and ``DASHBOARD_URL``
+    settings. The agent cycle collects notices itself; the scheduler (``juno agent run``)
+    delivers them after each cycle.
+    """
+
+    def collect(self) -> dict[str, Any]:
+        """Reads the audit log from where the last call stopped and queues one message per
+        notice per configured channel: ``{"read", "queued", "cursor"}``."""
+
+    def deliver(self, limit: int = 100) -> dict[str, Any]:
+        """Sends up to ``limit`` (1–1000) due messages, each at most once: ``{"sent",
+        "retrying", "dead", "pending", "errors"}``. A chat service's failure is counted and
+        retried later with backoff, never raised; after ``max_attempts`` the message is kept
+        as ``dead``. Waits for each service (at most ``notify.timeout_secs`` per message)."""
+
+    def outbox(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Queued messages, newest first (``id``, ``channel``, ``kind``, ``subject``,
+        ``dedup``, ``body`` — the JSON posted —, ``created_at``, ``attempts``, ``next_at``,
+        ``status``, ``sent_at``, ``last_error``): every status, or ``pending``, ``sent`` or
+        ``dead`` (another value raises :class:`juno.errors.InvalidInputError`)."""
+
+    def slack_user(self, slack_id: str) -> str | None:
+        """The JUNO user a Slack user id stands for (``[notify.slack_users]``), or ``None``."""
 
 @final
 class Executions:

@@ -30,6 +30,7 @@
     juno action revert ID --by USER
     juno model retrain [--json]
     juno data validate [--json]
+    juno notify collect | deliver [--limit N] [--json] | outbox [--status S] [--json]
     juno demo [--memory] [--db PATH] [--serve [--host H] [--port P]]
     juno serve [--db PATH] [--host H] [--port P] [--threads N] [--tokens FILE] [--prefix /P]
     juno token add USER [--tokens FILE]

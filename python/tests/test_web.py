@@ -111,6 +111,8 @@ def test_with_no_loader_and_no_token_everything_but_health_is_denied(org: juno.J
         response = client.open(path, method=method, json={})
         if path in ("/health", "/api/v2/health", "/api/v2/openapi.json"):
             assert response.status_code == 200, path
+        elif path == "/api/v2/slack/actions":
+            _error(response, 404, "not_found")  # no signing secret: Slack is not set up
         else:
             _error(response, 401, "unauthenticated")
             assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -415,6 +415,64 @@ static void check_jira_sync_with_progress(void) {
   waitpid(pid, NULL, 0);
 }
 
+/* Notifications: a request queues one message for the configured Teams webhook; delivery
+ * to a loopback port nobody listens on fails, is counted (not raised) and retried later;
+ * the outbox shows it pending with its error. Then the boundary: a bad status, a limit of
+ * 0, NULL outputs. */
+static void check_notify(void) {
+  juno *j = NULL;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  const char *settings = "{\"TEAMS_WEBHOOK_URL\": \"http://127.0.0.1:9/hook\"}";
+  const char *proposal =
+      "{\"action\": {\"kind\": \"triage.reassign\", \"team\": \"alpha\", \"target\": \"A-1\","
+      " \"parameters\": {}}, \"impact\": \"low\", \"confidence\": 0.3, \"requester\": \"juno\"}";
+  mj_value *v;
+  double n = -1;
+
+  if (!ok(juno_open_with_settings(":memory:", 8, settings, strlen(settings), &j, &err), &err,
+          "open with a Teams webhook"))
+    return;
+  ok(juno_governance_assign_role(j, "lead", 4, "TEAM_LEAD", 9, "[\"alpha\"]", 9, "admin", 5,
+                                 &err),
+     &err, "assign a lead");
+  if (ok(juno_governance_submit(j, proposal, strlen(proposal), &buf, &err), &err, "submit"))
+    juno_buf_free(&buf);
+  if (ok(juno_notify_collect(j, &buf, &err), &err, "collect")) {
+    v = parse_buf(&buf, "collected");
+    CHECK(v != NULL && mj_num(mj_get(v, "queued"), &n) && n == 1, "one message queued");
+    mj_free(v);
+  }
+  if (ok(juno_notify_deliver(j, 10, &buf, &err), &err, "deliver to a closed port")) {
+    v = parse_buf(&buf, "delivery");
+    CHECK(v != NULL && mj_num(mj_get(v, "retrying"), &n) && n == 1, "the failure is retried");
+    CHECK(v != NULL && mj_num(mj_get(v, "sent"), &n) && n == 0, "nothing sent");
+    mj_free(v);
+  }
+  if (ok(juno_notify_outbox(j, "pending", 7, 10, &buf, &err), &err, "outbox")) {
+    const mj_value *m;
+    const char *why;
+    v = parse_buf(&buf, "outbox");
+    m = v != NULL ? mj_at(v, 0) : NULL;
+    CHECK(mj_len(v) == 1 && mj_str_eq(mj_get(m, "kind"), "approval_requested"),
+          "an approval_requested message waits");
+    why = mj_str(mj_get(m, "last_error"));
+    CHECK(why != NULL && strstr(why, "connect") != NULL, "its error says why: %s",
+          why != NULL ? why : "(none)");
+    mj_free(v);
+  }
+  fails_with(juno_notify_outbox(j, "lost", 4, 10, &buf, &err), &err, JUNO_STATUS_INVALID_INPUT,
+             "outbox: a bad status");
+  fails_with(juno_notify_deliver(j, 0, &buf, &err), &err, JUNO_STATUS_INVALID_INPUT,
+             "deliver: limit 0");
+  fails_with(juno_notify_deliver(j, 10, NULL, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "deliver: NULL output");
+  fails_with(juno_notify_collect(NULL, &buf, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "collect: NULL handle");
+  CHECK(buf.data == NULL, "outputs untouched on failure");
+  juno_free(j);
+}
+
 int main(int argc, char **argv) {
   char *text_in;
   size_t len = 0;
@@ -431,6 +489,7 @@ int main(int argc, char **argv) {
   CHECK(fixture != NULL, "fixture is not JSON: %s", text_in != NULL ? msg : "(unread)");
   if (fixture != NULL) replay_fixture(fixture);
   check_jira_sync_with_progress();
+  check_notify();
   mj_free(fixture);
   free(text_in);
 

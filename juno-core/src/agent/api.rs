@@ -368,6 +368,14 @@ impl<'a> Agent<'a> {
         timings.insert("learn".to_owned(), ms);
         progress(&Progress::done("learn", 6, ms));
 
+        // Notices for what this cycle (and anyone since the last read) did: queued here,
+        // sent by `notify().deliver()`, so a slow webhook never holds the cycle up.
+        let notified = if options.dry_run {
+            0
+        } else {
+            self.juno.notify().collect_with(&risks)?.queued
+        };
+
         let mut waiting = BTreeMap::new();
         for r in governance.pending(None, None)? {
             *waiting.entry(r.role.as_str().to_owned()).or_insert(0) += 1;
@@ -388,6 +396,7 @@ impl<'a> Agent<'a> {
             waiting,
             learned,
             timings_ms: timings,
+            notified,
         };
         if !options.dry_run {
             let finished = to_ms(self.juno.now());

@@ -322,4 +322,8 @@ pub struct CycleReport {
     pub learned: Learned,
     /// Milliseconds per stage (`observe`, `analyze`, `decide`, `govern`, `act`, `learn`).
     pub timings_ms: BTreeMap<String, f64>,
+    /// Notification messages queued for what this cycle did (0 with no channel
+    /// configured, and in a dry run); `juno.notify().deliver()` sends them.
+    #[serde(default)]
+    pub notified: usize,
 }

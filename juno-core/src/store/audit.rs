@@ -427,3 +427,24 @@ pub(crate) struct RawEntry {
     pub prev_hash: Hash,
     pub hash: Hash,
 }
+
+/// Entries after `after` (exclusive), oldest first, at most `limit`: for readers that keep
+/// a cursor inside their own transaction (the notification outbox).
+pub(crate) fn entries_after(
+    conn: &Connection,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, actor, event, subject, payload, payload_digest, prev_hash, hash \
+         FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            i64::try_from(after).unwrap_or(i64::MAX),
+            i64::try_from(limit).unwrap_or(i64::MAX)
+        ],
+        row_entry,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -346,6 +346,38 @@ ALTER TABLE approval_requests ADD COLUMN on_behalf_of TEXT;
 ALTER TABLE approval_votes ADD COLUMN on_behalf_of TEXT;
 -- Reminders sent to the approvers at the request's current role (reset on escalation).
 ALTER TABLE approval_requests ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
+"#,
+    ),
+    (
+        9,
+        "notification outbox",
+        r#"
+-- Messages for Slack and Teams, queued in the transaction that reads their cause and sent
+-- later with retries: a failing webhook never blocks a cycle and never loses a message.
+-- `dedup` (the audit entry or the sprint and day behind a message) keeps each cause to one
+-- message per channel; `claimed_until` keeps two senders off one message.
+CREATE TABLE notify_outbox (
+    id            INTEGER PRIMARY KEY,
+    channel       TEXT    NOT NULL CHECK (channel IN ('slack', 'teams')),
+    kind          TEXT    NOT NULL,
+    subject       TEXT    NOT NULL,
+    dedup         TEXT    NOT NULL,
+    body          TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       INTEGER NOT NULL,
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    status        TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+    sent_at       INTEGER,
+    last_error    TEXT,
+    UNIQUE (channel, dedup)
+);
+CREATE INDEX notify_outbox_due ON notify_outbox (next_at) WHERE status = 'pending';
+-- How far the audit log has been read for notices.
+CREATE TABLE notify_cursor (
+    name TEXT PRIMARY KEY,
+    seq  INTEGER NOT NULL
+);
 "#,
     ),
 ];

@@ -47,6 +47,14 @@ Settings (``app.config``, all optional):
 ``JUNO_METRICS_PUBLIC``
     serve ``/api/v2/metrics`` without a caller, for a Prometheus scraper on a private
     network (default ``False``).
+``JUNO_SLACK_SIGNING_SECRET``
+    Slack's signing secret: enables ``POST /api/v2/slack/actions``, where Approve / Reject
+    buttons in Slack messages land (default ``None``: the route answers 404). Slack user
+    ids map to JUNO users through ``[notify.slack_users]`` in the engine's config.
+``JUNO_SLACK_RESPONSE_URL_PREFIXES``
+    where a click's answer may be posted (default ``("https://hooks.slack.com/",)``): the
+    ``response_url`` Slack sends is checked against it, so a forged one cannot make the
+    server call elsewhere.
 ``JUNO_DASHBOARD``
     mount the governance dashboard at ``/dashboard/`` (default ``True``).
 ``JUNO_CSRF_KEY``

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "JUNO_CACHE_SECONDS": 2.0,
     "JUNO_METRICS_PUBLIC": False,
     "JUNO_DASHBOARD": True,
+    "JUNO_SLACK_SIGNING_SECRET": None,
+    "JUNO_SLACK_RESPONSE_URL_PREFIXES": ("https://hooks.slack.com/",),
     "JUNO_CSRF_KEY": None,
 }
 

@@ -7,9 +7,11 @@ API adds no way around governance, it only refuses earlier.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import time
+import urllib.request
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -647,6 +649,103 @@ def cycle() -> Response:
         dry_run=dry_run,
     )
     return _json(report)
+
+
+# ---------------------------------------------------------------------------------------
+# Chat approvals: Slack's interactive buttons.
+
+#: How old a Slack request may be (seconds): older ones are refused as possible replays.
+SLACK_MAX_AGE = 300
+
+
+def _slack_verified() -> bytes:
+    """The raw body, once Slack's signature over it checks out (else 401)."""
+    secret = current_app.config["JUNO_SLACK_SIGNING_SECRET"]
+    if not secret:
+        raise ApiError(404, "not_found", "Slack approvals are not configured on this server")
+    raw = request.get_data(cache=True)
+    stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    sent = request.headers.get("X-Slack-Signature", "")
+    try:
+        age = abs(time.time() - int(stamp))
+    except ValueError:
+        raise ApiError(401, "unauthenticated", "no valid X-Slack-Request-Timestamp") from None
+    if age > SLACK_MAX_AGE:
+        raise ApiError(401, "unauthenticated", "the Slack request is too old (replayed?)")
+    base = b"v0:" + stamp.encode("ascii") + b":" + raw
+    key = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    want = "v0=" + hmac.new(key, base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(want, sent):
+        raise ApiError(401, "unauthenticated", "the Slack signature does not match")
+    return raw
+
+
+def _slack_reply(payload: Mapping[str, Any], text: str, *, replace: bool) -> Response:
+    """Answers the click: posted to Slack's `response_url` (allowed prefixes only) and
+    returned as the response body."""
+    body = {"response_type": "ephemeral", "replace_original": replace, "text": text}
+    url = payload.get("response_url")
+    allowed = current_app.config["JUNO_SLACK_RESPONSE_URL_PREFIXES"]
+    if isinstance(url, str) and any(url.startswith(p) for p in allowed):
+        data = json.dumps(body).encode("utf-8")
+        req = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310 - prefix-checked
+                r.read()
+        except OSError as e:
+            current_app.logger.warning("juno: Slack response_url failed: %s", e)
+    return _json(body)
+
+
+@blueprint.post("/api/v2/slack/actions")
+def slack_actions() -> Response:
+    """Slack's interactive buttons (``juno_approve`` / ``juno_reject``): the request is
+    verified with Slack's signing secret, the Slack user mapped to a JUNO user
+    (``[notify.slack_users]``), and the decision made through governance as that user —
+    a button approves nothing by itself."""
+    _slack_verified()
+    raw_payload = request.form.get("payload")
+    if raw_payload is None:
+        raise ApiError(400, "invalid_input", "`payload` is required (Slack's form field)", "payload")
+    try:
+        payload = json.loads(raw_payload)
+    except ValueError:
+        raise ApiError(400, "invalid_input", "`payload` is not JSON", "payload") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_input", "`payload` must be a JSON object", "payload")
+    actions = payload.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions else None
+    if not isinstance(action, dict):
+        raise ApiError(400, "invalid_input", "`payload.actions` must hold the clicked button",
+                       "payload.actions")  # fmt: skip
+    action_id = action.get("action_id")
+    if action_id not in ("juno_approve", "juno_reject"):
+        raise ApiError(400, "invalid_input", "not a JUNO decision button", "payload.actions[0].action_id")
+    value = action.get("value")
+    id_text, _, digest = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if not id_text.isdigit() or not digest:
+        raise ApiError(400, "invalid_input", "the button's value must be `<id>:<digest>`",
+                       "payload.actions[0].value")  # fmt: skip
+    slack_user = payload.get("user", {}).get("id") if isinstance(payload.get("user"), dict) else None
+    if not isinstance(slack_user, str) or not slack_user:
+        raise ApiError(400, "invalid_input", "`payload.user.id` is required", "payload.user.id")
+    j = _juno()
+    user = j.notify.slack_user(slack_user)
+    if user is None:
+        return _slack_reply(payload, "Your Slack account is not linked to a JUNO user; nothing"
+                            " was decided.", replace=False)  # fmt: skip
+    rid = int(id_text)
+    try:
+        if action_id == "juno_approve":
+            req = j.governance.approve(rid, user, digest)
+        else:
+            req = j.governance.reject(rid, user, "rejected from Slack")
+    except JunoError as e:
+        # The core refused (and audited the attempt): tell only the person who clicked.
+        return _slack_reply(payload, f"Not decided: {e.message}", replace=False)
+    verb = "approved" if req.status in ("approved", "auto_approved") else req.status
+    return _slack_reply(payload, f"Request #{rid} {verb} by {user}.", replace=True)
 
 
 __all__ = ["blueprint", "STATUS_BY_KIND", "ApiError"]

@@ -178,6 +178,19 @@ PATHS: dict[str, dict[str, Any]] = {
                    {**_ok("`proposals`"), **_errors(400, 401, 403, 404)},
                    parameters=[_path("team", "the team"), _LIMIT])  # fmt: skip
     },
+    "/api/v2/slack/actions": {
+        "post": _op("Slack's interactive buttons (Approve / Reject): verified with Slack's"
+                    " signing secret, decided through governance as the mapped JUNO user",
+                    {**_ok("the answer shown to the person who clicked"),
+                     **_errors(400, 401, 404)}, public=True,
+                    parameters=[{"name": "X-Slack-Signature", "in": "header", "required": True,
+                                 "schema": {"type": "string"}},
+                                {"name": "X-Slack-Request-Timestamp", "in": "header",
+                                 "required": True, "schema": {"type": "string"}}],
+                    body={"required": True, "content": {"application/x-www-form-urlencoded": {
+                        "schema": {"type": "object", "required": ["payload"],
+                                   "properties": {"payload": {"type": "string"}}}}}})  # fmt: skip
+    },
     "/api/v2/cycle": {
         "post": _op("Run (or dry-run) one agent cycle; needs ADMIN or DIRECTOR for every team",
                     {**_ok("the cycle's report"), **_errors(400, 401, 403, 409, 415)},

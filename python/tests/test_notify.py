@@ -1,0 +1,232 @@
+"""Notifications and chat approvals from Python: an approver's path from a Slack message
+to the audit entry, against a local HTTP server standing in for Slack's Web API, a Teams
+workflow webhook and Slack's ``response_url``.
+
+The button click is signed the way Slack signs it (HMAC-SHA256 of ``v0:timestamp:body``)
+and posted to ``juno.web``'s ``/api/v2/slack/actions``; the decision is made by the core's
+governance as the JUNO user the Slack user maps to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import flask
+import pytest
+
+import juno
+from juno.errors import InvalidInputError
+from juno.web import JunoWeb
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+class _Chat(BaseHTTPRequestHandler):
+    """Records every POST; answers like Slack's Web API (``{"ok": true}``) or a webhook."""
+
+    got: list[tuple[str, Any]] = []
+    fail_next: list[int] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"null")
+        type(self).got.append((self.path, body))
+        status = type(self).fail_next.pop(0) if type(self).fail_next else 200
+        answer = b'{"ok": true}' if self.path.startswith("/api/") else b"ok"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def chat() -> Iterator[str]:
+    _Chat.got, _Chat.fail_next = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Chat)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def org(tmp_path: Path, chat: str) -> Iterator[juno.Juno]:
+    config = tmp_path / "juno.toml"
+    config.write_text(
+        f"""
+[notify]
+slack_bot_token = "xoxb-test"
+slack_channel = "C42"
+slack_api_url = "{chat}/api"
+teams_webhook_url = "{chat}/teams"
+dashboard_url = "https://juno.example/dashboard/"
+
+[notify.slack_users]
+U_LEAD = "lead.alpha"
+U_BETA = "lead.beta"
+""",
+        encoding="utf-8",
+    )
+    with juno.Juno(tmp_path / "juno.db", settings={"JUNO_CONFIG_FILE": str(config)}) as j:
+        j.governance.assign_role("lead.alpha", "TEAM_LEAD", ["alpha"], by="admin")
+        j.governance.assign_role("lead.beta", "TEAM_LEAD", ["beta"], by="admin")
+        yield j
+
+
+def _submit(j: juno.Juno, target: str) -> juno.ApprovalRequest:
+    return j.governance.submit({
+        "action": {"kind": "triage.reassign", "team": "alpha", "target": target,
+                   "parameters": {"assignee": "ana"}},
+        "impact": "low", "confidence": 0.3, "requester": "juno",
+        "explanation": f"reassign {target}: idle 12 days",
+    })  # fmt: skip
+
+
+def _click(client: Any, user: str, action_id: str, value: str, response_url: str,
+           *, secret: str = SECRET, age: float = 0.0) -> Any:  # fmt: skip
+    payload = {"type": "block_actions", "user": {"id": user}, "response_url": response_url,
+               "actions": [{"action_id": action_id, "value": value}]}  # fmt: skip
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    stamp = str(int(time.time() - age))
+    sig = "v0=" + hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return client.post("/api/v2/slack/actions", data=body,
+                       content_type="application/x-www-form-urlencoded",
+                       headers={"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": sig})  # fmt: skip
+
+
+def test_from_a_slack_message_to_the_audit_entry(org: juno.Juno, chat: str) -> None:
+    request = _submit(org, "ALPHA-7")
+    # 1. The notice: one message per channel, delivered once.
+    assert org.notify.collect()["queued"] == 2
+    report = org.notify.deliver()
+    assert (report["sent"], report["retrying"], report["pending"]) == (2, 0, 0)
+    slack = next(body for path, body in _Chat.got if path == "/api/chat.postMessage")
+    teams = next(body for path, body in _Chat.got if path == "/teams")
+    assert slack["channel"] == "C42" and "<@U_LEAD>" in json.dumps(slack)
+    assert teams["attachments"][0]["content"]["actions"][0]["url"].endswith(f"/requests/{request.id}")
+    buttons = next(b for b in slack["blocks"] if b["type"] == "actions")["elements"]
+    approve = next(b for b in buttons if b["action_id"] == "juno_approve")
+    assert approve["value"] == f"{request.id}:{request.digest}"
+    # 2. The click, signed as Slack signs it, reaches juno.web.
+    app = flask.Flask("host")
+    app.config["JUNO_SLACK_SIGNING_SECRET"] = SECRET
+    app.config["JUNO_SLACK_RESPONSE_URL_PREFIXES"] = (chat,)
+    JunoWeb(app, juno=org)
+    client = app.test_client()
+    response = _click(client, "U_LEAD", "juno_approve", approve["value"], f"{chat}/respond")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["text"] == f"Request #{request.id} approved by lead.alpha."
+    # 3. Governance decided it as lead.alpha, and the audit log says so.
+    assert org.governance.get(request.id).status == "approved"
+    entry = org.audit.entries_for(f"request:{request.id}")[-1]
+    assert (entry.event, entry.actor) == ("request_approved", "lead.alpha")
+    # Slack's response_url got the answer for the person who clicked.
+    assert ("/respond", {"response_type": "ephemeral", "replace_original": True,
+                         "text": f"Request #{request.id} approved by lead.alpha."}) in _Chat.got  # fmt: skip
+
+
+def test_a_button_approves_nothing_by_itself(org: juno.Juno, chat: str) -> None:
+    request = _submit(org, "ALPHA-8")
+    value = f"{request.id}:{request.digest}"
+    app = flask.Flask("host")
+    app.config["JUNO_SLACK_SIGNING_SECRET"] = SECRET
+    app.config["JUNO_SLACK_RESPONSE_URL_PREFIXES"] = (chat,)
+    JunoWeb(app, juno=org)
+    client = app.test_client()
+    audit = len(org.audit)
+    # A Slack user without a role for the team: the core refuses and audits it.
+    r = _click(client, "U_BETA", "juno_approve", value, f"{chat}/respond")
+    assert r.status_code == 200 and r.get_json()["text"].startswith("Not decided:")
+    assert org.audit.entries(audit + 1, 5)[0].event == "refused"
+    # A Slack user JUNO does not know: nothing is attempted.
+    r = _click(client, "U_NOBODY", "juno_approve", value, f"{chat}/respond")
+    assert "not linked" in r.get_json()["text"]
+    # A forged or replayed request never reaches governance.
+    assert _click(client, "U_LEAD", "juno_approve", value, "x", secret="wrong").status_code == 401
+    assert _click(client, "U_LEAD", "juno_approve", value, "x", age=600).status_code == 401
+    assert client.post("/api/v2/slack/actions", data={"payload": "{}"}).status_code == 401
+    # A response_url elsewhere than Slack's is not called.
+    posted = len(_Chat.got)
+    _click(client, "U_NOBODY", "juno_approve", value, "http://169.254.169.254/latest")
+    assert len(_Chat.got) == posted
+    # Bad payloads name the field.
+    for bad_value, field in (("x", "payload.actions[0].value"), (value, None)):
+        action = "juno_approve" if field else "juno_reboot"
+        r = _click(client, "U_LEAD", action, bad_value, "x")
+        assert r.status_code == 400
+        assert r.get_json()["error"]["field"] == (field or "payload.actions[0].action_id")
+    assert org.governance.get(request.id).status == "pending"
+    # The reject button: decided as the lead.
+    r = _click(client, "U_LEAD", "juno_reject", value, f"{chat}/respond")
+    assert r.get_json()["text"] == f"Request #{request.id} rejected by lead.alpha."
+    assert org.governance.get(request.id).status == "rejected"
+
+
+def test_a_failing_channel_is_retried_and_never_blocks(org: juno.Juno) -> None:
+    _submit(org, "ALPHA-9")
+    org.notify.collect()
+    _Chat.fail_next[:] = [500, 500]
+    report = org.notify.deliver()
+    assert report["retrying"] == 2 and report["sent"] == 0
+    assert all("HTTP 500" in e for e in report["errors"])
+    pending = org.notify.outbox("pending")
+    assert len(pending) == 2 and all(m["attempts"] == 1 for m in pending)
+    with pytest.raises(InvalidInputError):
+        org.notify.outbox("lost")
+    with pytest.raises(InvalidInputError):
+        org.notify.deliver(0)
+    assert org.notify.slack_user("U_LEAD") == "lead.alpha"
+    assert org.notify.slack_user("U_X") is None
+
+
+def test_a_cycle_queues_its_notices(tmp_path: Path, chat: str) -> None:
+    sim = juno.SimSource({"teams": 2, "sprints": 8, "backlog_per_team": 10})
+    settings = {"TEAMS_WEBHOOK_URL": f"{chat}/teams"}
+    with juno.Juno(tmp_path / "cycle.db", now=sim.end, settings=settings) as j:
+        j.governance.assign_role("lead", "TEAM_LEAD", ["*"], by="admin")
+        dry = j.agent.run_cycle(source=sim, options={"dry_run": True})
+        assert dry["notified"] == 0
+        report = j.agent.run_cycle(source=sim)
+        waiting = sum(1 for p in report["proposals"] if p["status"] == "pending")
+        assert waiting > 0 and report["notified"] >= waiting
+        assert j.notify.deliver(1000)["sent"] == report["notified"]
+        assert len([p for p, _ in _Chat.got if p == "/teams"]) == report["notified"]
+
+
+def test_the_command_line(tmp_path: Path, chat: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "juno.toml"
+    config.write_text(f'[notify]\nteams_webhook_url = "{chat}/teams"\n', encoding="utf-8")
+    db = tmp_path / "cli.db"
+    with juno.Juno(db, settings={"JUNO_CONFIG_FILE": str(config)}) as j:
+        j.governance.assign_role("lead.alpha", "TEAM_LEAD", ["alpha"], by="admin")
+        _submit(j, "ALPHA-11")
+    env = {**os.environ, "JUNO_CONFIG_FILE": str(config)}
+
+    def juno_cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "juno.cli", "--db", str(db), *args],
+                              env=env, capture_output=True, text=True, check=True)  # fmt: skip
+        return done.stdout
+
+    assert "queued 1 messages" in juno_cli("notify", "collect")
+    assert json.loads(juno_cli("notify", "deliver", "--json"))["sent"] == 1
+    sent = json.loads(juno_cli("notify", "outbox", "--status", "sent", "--json"))
+    assert [m["kind"] for m in sent] == ["approval_requested"]
+    assert [p for p, _ in _Chat.got] == ["/teams"]

@@ -875,6 +875,26 @@ juno_status juno_governance_cancel(struct juno *j, int64_t id, const char *user,
 juno_status juno_governance_pending(const struct juno *j, const char *role, size_t role_len, const char *team, size_t team_len, struct juno_buf *out_requests_json, struct juno_error **err);
 
 /**
+ * One page of pending requests, oldest first, and how many match in all: writes
+ * `{"total": N, "requests": [ApprovalRequest, …]}`. For queues too long to hand over
+ * whole (a dashboard, an HTTP API).
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `role`/`role_len`: **optional**: NULL (with any length) means every role's queue;
+ *   otherwise a role name.
+ * - `teams_json`/`teams_len`: **optional**: NULL means every team; otherwise a JSON
+ *   array of team names.
+ * - `offset`, `limit`: the page (`limit` 1 to 10000).
+ * - `out_page_json`: on success receives the JSON; the caller frees it with
+ *   `juno_buf_free`. Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_governance_assign_role`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` for an unknown role, teams that are not an
+ *   array of strings, or `limit` out of range.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_governance_pending_page(const struct juno *j, const char *role, size_t role_len, const char *teams_json, size_t teams_len, size_t offset, size_t limit, struct juno_buf *out_page_json, struct juno_error **err);
+
+/**
  * Moves every pending request whose deadline has passed (by the engine's clock): to the
  * next role with `AUTO_ESCALATION` on, else — or at the top of the chain — to `expired`.
  * A timeout never approves anything. Also expires approved requests not executed within
@@ -1817,6 +1837,39 @@ juno_status juno_executor_propose_revert(struct juno *j, int64_t id, const char 
  * - Thread safety: safe to call while other threads use `j`.
  */
 juno_status juno_governance_route(const struct juno *j, const char *proposal_json, size_t proposal_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Words an explanation for a person. Writes `{"text", "source", "reason", "model",
+ * "prompt_tokens", "completion_tokens", "cost"}`: `source` is `model` (a configured
+ * OpenAI or Azure OpenAI model's answer, checked: no number the input lacks, no other
+ * decision), `cache` (the same input worded before) or `template` (the explanation
+ * itself: no model configured, an error, a timeout or a rejected answer — `reason` says
+ * which). The model's failures are never returned as errors.
+ *
+ * - `j`: must not be NULL.
+ * - `input_json`/`input_len`: a `WordingInput` object: `explanation` (the engine's
+ *   text), optional `decision`, optional `quoted` (untrusted ticket text, an array of
+ *   strings, passed to the model as data); must not be NULL.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Errors: `JUNO_STATUS_INVALID_INPUT` naming the field of a malformed input.
+ * - Thread safety: safe to call while other threads use `j`; it waits for the model (at
+ *   most `LLM_TIMEOUT_SECS`).
+ */
+juno_status juno_llm_word(const struct juno *j, const char *input_json, size_t input_len, struct juno_buf *out_json, struct juno_error **err);
+
+/**
+ * Calls, tokens and cost of wordings so far, as a JSON array of `{"source", "calls",
+ * "prompt_tokens", "completion_tokens", "cost"}` (sources `cache`, `model`, `template`).
+ *
+ * - `j`: must not be NULL.
+ * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
+ *   Untouched on failure. Must not be NULL.
+ * - `err`: optional, as for `juno_source_sync_sim`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_llm_usage(const struct juno *j, struct juno_buf *out_json, struct juno_error **err);
 
 /**
  * Reads the audit log from where the last call stopped and queues one message per notice

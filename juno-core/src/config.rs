@@ -476,6 +476,17 @@ pub struct Config {
     pub azure_openai_deployment: Option<String>,
     /// `AZURE_OPENAI_API_VERSION`.
     pub azure_openai_api_version: Option<String>,
+    /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`; an OpenAI-compatible
+    /// server, or a test's stand-in).
+    pub openai_base_url: String,
+    /// `LLM_TIMEOUT_SECS` (default 10): past it, the template wording is used.
+    pub llm_timeout_secs: f64,
+    /// `LLM_PROMPT_COST_PER_1K` (default 0: unknown): the price of 1,000 prompt tokens, for
+    /// the cost metering.
+    pub llm_prompt_cost_per_1k: f64,
+    /// `LLM_COMPLETION_COST_PER_1K` (default 0: unknown): the price of 1,000 completion
+    /// tokens.
+    pub llm_completion_cost_per_1k: f64,
     /// Nested: the reasoning engine's factor weights.
     pub confidence_weights: ConfidenceWeights,
     /// Nested: sprint-risk categories and thresholds.
@@ -552,6 +563,10 @@ impl Default for Config {
             azure_openai_api_key: None,
             azure_openai_deployment: None,
             azure_openai_api_version: None,
+            openai_base_url: "https://api.openai.com/v1".into(),
+            llm_timeout_secs: 10.0,
+            llm_prompt_cost_per_1k: 0.0,
+            llm_completion_cost_per_1k: 0.0,
             confidence_weights: ConfidenceWeights::default(),
             risk: RiskSettings::default(),
             approval_rules: ApprovalRules::default(),
@@ -619,6 +634,10 @@ const FLAT_KEYS: &[&str] = &[
     "AZURE_OPENAI_API_KEY",
     "AZURE_OPENAI_DEPLOYMENT",
     "AZURE_OPENAI_API_VERSION",
+    "OPENAI_BASE_URL",
+    "LLM_TIMEOUT_SECS",
+    "LLM_PROMPT_COST_PER_1K",
+    "LLM_COMPLETION_COST_PER_1K",
 ];
 
 impl Config {
@@ -819,6 +838,16 @@ impl Config {
             "AZURE_OPENAI_API_KEY" => self.azure_openai_api_key = opt(v).map(Secret),
             "AZURE_OPENAI_DEPLOYMENT" => self.azure_openai_deployment = opt(v),
             "AZURE_OPENAI_API_VERSION" => self.azure_openai_api_version = opt(v),
+            "OPENAI_BASE_URL" => {
+                if let Some(u) = opt(v) {
+                    self.openai_base_url = u;
+                }
+            }
+            "LLM_TIMEOUT_SECS" => self.llm_timeout_secs = parse_num::<f64>(name, v)?,
+            "LLM_PROMPT_COST_PER_1K" => self.llm_prompt_cost_per_1k = parse_num::<f64>(name, v)?,
+            "LLM_COMPLETION_COST_PER_1K" => {
+                self.llm_completion_cost_per_1k = parse_num::<f64>(name, v)?;
+            }
             _ => {}
         }
         Ok(())
@@ -988,7 +1017,37 @@ impl Config {
                 format!("must be 100 to 1000000, got {}", self.forecast_trials),
             ));
         }
+        self.validate_llm()?;
         self.validate_notify()
+    }
+
+    fn validate_llm(&self) -> Result<()> {
+        if !(self.openai_base_url.starts_with("https://")
+            || self.openai_base_url.starts_with("http://"))
+        {
+            return Err(Error::config("OPENAI_BASE_URL", "must be an http(s) URL"));
+        }
+        if !(self.llm_timeout_secs.is_finite()
+            && self.llm_timeout_secs > 0.0
+            && self.llm_timeout_secs <= 120.0)
+        {
+            return Err(Error::config(
+                "LLM_TIMEOUT_SECS",
+                "must be more than 0 and at most 120 seconds",
+            ));
+        }
+        for (name, v) in [
+            ("LLM_PROMPT_COST_PER_1K", self.llm_prompt_cost_per_1k),
+            (
+                "LLM_COMPLETION_COST_PER_1K",
+                self.llm_completion_cost_per_1k,
+            ),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::config(name, "must be a number ≥ 0"));
+            }
+        }
+        Ok(())
     }
 
     fn validate_notify(&self) -> Result<()> {

@@ -171,6 +171,11 @@ impl Juno {
         crate::agent::Agent::new(self)
     }
 
+    /// Wording: a language model's checked paragraph for an explanation, or the template.
+    pub fn llm(&self) -> crate::llm::api::Wording<'_> {
+        crate::llm::api::Wording::new(self)
+    }
+
     /// Notifications: Slack and Teams messages from the audit log, through an outbox.
     pub fn notify(&self) -> crate::notify::api::Notifications<'_> {
         crate::notify::api::Notifications::new(self)

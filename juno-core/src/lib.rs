@@ -145,6 +145,7 @@ pub mod memory; // the four-kind memory layer: outcomes, preferences, patterns, 
 pub mod agent; // run_cycle: observe → analyze → decide → govern → act → learn; the scheduler lease
 
 // Optional faces: messages to people, sent from an outbox.
+pub mod llm; // a language model words explanations, checked; the template otherwise
 pub mod notify; // Slack and Teams notices from the audit log, an outbox with retries
 
 mod juno; // the facade that opens the store and hands out each stage's handle

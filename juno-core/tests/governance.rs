@@ -2003,3 +2003,42 @@ fn a_shadow_policy_is_logged_beside_the_live_one_and_replayed_over_the_past() {
     );
     assert_eq!(compliance.violations, 0);
 }
+
+/// Pages of the pending queue: oldest first, filtered by role and teams, with the total.
+#[test]
+fn pending_pages_are_read_as_pages() {
+    let (juno, _) = engine_with(&[]);
+    let gov = juno.governance();
+    for (i, team) in ["team_a", "team_b", "team_a", "team_c", "team_a"]
+        .iter()
+        .enumerate()
+    {
+        let mut p = request(team, ImpactLevel::Low, 0.3, "juno");
+        p.action.target = Some(format!("T-{i}"));
+        gov.submit(p).unwrap();
+    }
+    let all = gov.pending_page(None, None, 0, 10).unwrap();
+    assert_eq!(all.total, 5);
+    assert_eq!(all.requests, gov.pending(None, None).unwrap());
+    let teams = vec!["team_a".to_owned(), "team_c".to_owned()];
+    let page = gov.pending_page(None, Some(&teams), 1, 2).unwrap();
+    assert_eq!(page.total, 4);
+    let targets: Vec<_> = page
+        .requests
+        .iter()
+        .map(|r| r.action.target.clone().unwrap())
+        .collect();
+    assert_eq!(targets, ["T-2", "T-3"]);
+    let none = gov.pending_page(Some(Role::Director), None, 0, 10).unwrap();
+    assert_eq!((none.total, none.requests.len()), (0, 0));
+    assert!(
+        gov.pending_page(None, Some(&[]), 0, 10)
+            .unwrap()
+            .requests
+            .is_empty()
+    );
+    for bad in [0, 10_001] {
+        let e = gov.pending_page(None, None, 0, bad).unwrap_err();
+        assert!(e.to_string().contains("limit"), "{e}");
+    }
+}

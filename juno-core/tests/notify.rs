@@ -4,8 +4,10 @@
 //! never sent twice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/http_request.rs"]
+mod http_request;
+
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -47,45 +49,19 @@ impl Chat {
         let (g, s) = (Arc::clone(&got), Arc::clone(&script));
         thread::spawn(move || {
             for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-                let (mut len, mut auth) = (0usize, None);
-                loop {
-                    let mut h = String::new();
-                    reader.read_line(&mut h).unwrap();
-                    let h = h.trim_end();
-                    if h.is_empty() {
-                        break;
-                    }
-                    let (k, v) = h.split_once(':').unwrap();
-                    match k.to_ascii_lowercase().as_str() {
-                        "content-length" => len = v.trim().parse().unwrap(),
-                        "authorization" => auth = Some(v.trim().to_owned()),
-                        _ => {}
-                    }
-                }
-                let mut buf = vec![0; len];
-                reader.read_exact(&mut buf).unwrap();
-                let body = serde_json::from_slice(&buf).unwrap_or(Value::Null);
-                g.lock().unwrap().push(Got { path, auth, body });
+                let Ok(stream) = stream else { continue };
+                let req = http_request::read(&stream);
+                g.lock().unwrap().push(Got {
+                    path: req.target,
+                    auth: req.headers.get("authorization").cloned(),
+                    body: req.body,
+                });
                 let (status, headers, text) =
                     s.lock()
                         .unwrap()
                         .pop_front()
                         .unwrap_or((200, Vec::new(), "ok".into()));
-                let mut resp = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                    text.len()
-                );
-                for (k, v) in headers {
-                    resp.push_str(&format!("{k}: {v}\r\n"));
-                }
-                resp.push_str("\r\n");
-                resp.push_str(&text);
-                let _ = stream.write_all(resp.as_bytes());
+                http_request::answer(stream, status, &headers, &text);
             }
         });
         Chat { url, got, script }

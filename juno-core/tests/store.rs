@@ -258,7 +258,9 @@ fn requests_from_before_calibration_keep_their_confidence_as_the_raw_score() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE notify_cursor;
+            "DROP TABLE llm_usage;
+             DROP TABLE llm_cache;
+             DROP TABLE notify_cursor;
              DROP TABLE notify_outbox;
              DROP TABLE delegations;
              ALTER TABLE approval_requests DROP COLUMN on_behalf_of;

@@ -663,6 +663,55 @@ pub unsafe extern "C" fn juno_governance_pending(
     })
 }
 
+/// One page of pending requests, oldest first, and how many match in all: writes
+/// `{"total": N, "requests": [ApprovalRequest, …]}`. For queues too long to hand over
+/// whole (a dashboard, an HTTP API).
+///
+/// - `j`: must not be NULL; not modified.
+/// - `role`/`role_len`: **optional**: NULL (with any length) means every role's queue;
+///   otherwise a role name.
+/// - `teams_json`/`teams_len`: **optional**: NULL means every team; otherwise a JSON
+///   array of team names.
+/// - `offset`, `limit`: the page (`limit` 1 to 10000).
+/// - `out_page_json`: on success receives the JSON; the caller frees it with
+///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_governance_assign_role`.
+/// - Errors: `JUNO_STATUS_INVALID_INPUT` for an unknown role, teams that are not an
+///   array of strings, or `limit` out of range.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_governance_pending_page(
+    j: *const juno,
+    role: *const c_char,
+    role_len: usize,
+    teams_json: *const c_char,
+    teams_len: usize,
+    offset: usize,
+    limit: usize,
+    out_page_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        // SAFETY: each string is NULL or its length in readable bytes.
+        let role = unsafe { opt_str_in("role", role, role_len) }?;
+        // SAFETY: as above.
+        let teams = unsafe { opt_str_in("teams_json", teams_json, teams_len) }?;
+        let out = Out::new("out_page_json", out_page_json)?;
+        let role = role.map(|r| role_in("role", r)).transpose()?;
+        let teams: Option<Vec<String>> = teams
+            .map(|t| juno_core::json::parse("teams_json", t))
+            .transpose()?;
+        let page = j
+            .inner
+            .governance()
+            .pending_page(role, teams.as_deref(), offset, limit)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("pending page", &page) }
+    })
+}
+
 /// Moves every pending request whose deadline has passed (by the engine's clock): to the
 /// next role with `AUTO_ESCALATION` on, else — or at the top of the chain — to `expired`.
 /// A timeout never approves anything. Also expires approved requests not executed within

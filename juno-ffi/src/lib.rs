@@ -22,7 +22,7 @@
 // Declared in the order the header presents them (cbindgen keeps source order):
 // status codes, errors, buffers, the engine handle, the memory layer, governance, audit,
 // the pure engines, the sprint forecaster, flow analysis, the agent cycle (sources,
-// cycles, executions), notifications, the evaluations on real data, the batch calls.
+// cycles, executions), wording, notifications, the evaluations on real data, the batch calls.
 mod boundary;
 
 mod status;
@@ -46,6 +46,8 @@ mod forecast;
 mod flow;
 
 mod agent;
+
+mod llm;
 
 mod notify;
 

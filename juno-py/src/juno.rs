@@ -225,6 +225,14 @@ impl PyJuno {
         }
     }
 
+    /// Wording: a language model's checked paragraph for an explanation, or the template.
+    #[getter]
+    fn llm(&self) -> crate::llm::PyWording {
+        crate::llm::PyWording {
+            engine: self.engine.clone(),
+        }
+    }
+
     /// Notifications: Slack and Teams messages from the audit log, through an outbox.
     #[getter]
     fn notify(&self) -> crate::notify::PyNotifications {

@@ -16,6 +16,7 @@
 //!   `ValueError` or `RuntimeError`.
 
 mod agent;
+mod llm;
 mod notify;
 mod audit;
 mod bench;
@@ -147,6 +148,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyAgent>()?;
     m.add_class::<PyExecutions>()?;
     m.add_class::<notify::PyNotifications>()?;
+    m.add_class::<llm::PyWording>()?;
     m.add_class::<PyFlow>()?;
     m.add_class::<PyFlowReport>()?;
     m.add_class::<PyTeamFlow>()?;

@@ -24,6 +24,7 @@ __all__ = [
     "Agent",
     "Executions",
     "Notifications",
+    "Wording",
     "IntegrityReport",
     "Memories",
     "Memory",
@@ -190,6 +191,10 @@ class Juno:
     @property
     def executor(self) -> Executions:
         """The act stage: execution records and reverts."""
+
+    @property
+    def llm(self) -> Wording:
+        """Wording: a language model's checked paragraph for an explanation, or the template."""
 
     @property
     def notify(self) -> Notifications:
@@ -870,6 +875,17 @@ class Governance:
         self, role: _RoleName | str | None = None, team: str | None = None
     ) -> list[ApprovalRequest]:
         """Pending requests, optionally of one role's queue and/or one team, oldest first."""
+
+    def pending_page(
+        self,
+        role: _RoleName | str | None = None,
+        teams: Sequence[str] | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[int, list[ApprovalRequest]]:
+        """One page of pending requests, oldest first, and how many match in all:
+        ``(total, requests)``; optionally of one role's queue and/or only ``teams``.
+        ``limit`` must be 1 to 10000 (else :class:`juno.errors.InvalidInputError`)."""
 
     def process_deadlines(self) -> DeadlineReport:
         """Moves every pending request whose deadline has passed, as of the engine's clock.
@@ -2455,6 +2471,32 @@ class Agent:
         on (auto-approved and expired requests are not a person's verdict); each
         proposal's request and auto-approval decision name the map it used
         (``calibration``)."""
+
+@final
+class Wording:
+    """A language model's wording of an engine's explanation (``juno.llm``).
+
+    OpenAI (``OPENAI_API_KEY``, ``OPENAI_MODEL``, ``OPENAI_BASE_URL``) or Azure OpenAI
+    (``AZURE_OPENAI_ENDPOINT``, ``AZURE_OPENAI_DEPLOYMENT``, ``AZURE_OPENAI_API_VERSION``,
+    ``AZURE_OPENAI_API_KEY``). The model never decides: its answer is checked (no number
+    the explanation lacks, no other decision) or the template is used.
+    """
+
+    @property
+    def configured(self) -> bool:
+        """Whether a model is configured (else every wording is the template)."""
+
+    def word(
+        self, explanation: str, *, decision: str | None = None, quoted: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """Words ``explanation`` for a person: ``{"text", "source", "reason", "model",
+        "prompt_tokens", "completion_tokens", "cost"}``; ``source`` is ``model``, ``cache``
+        or ``template`` (with ``reason``). ``quoted`` is untrusted text (ticket titles),
+        passed to the model as data. The model's failures are never raised."""
+
+    def usage(self) -> list[dict[str, Any]]:
+        """Calls, tokens and cost so far, by source: ``{"source", "calls",
+        "prompt_tokens", "completion_tokens", "cost"}``."""
 
 @final
 class Notifications:

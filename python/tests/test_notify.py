@@ -230,3 +230,74 @@ def test_the_command_line(tmp_path: Path, chat: str) -> None:
     sent = json.loads(juno_cli("notify", "outbox", "--status", "sent", "--json"))
     assert [m["kind"] for m in sent] == ["approval_requested"]
     assert [p for p, _ in _Chat.got] == ["/teams"]
+
+
+class _Model(BaseHTTPRequestHandler):
+    """OpenAI's chat completions, answering from a script."""
+
+    answers: list[str] = []
+    got: list[Any] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        length = int(self.headers.get("Content-Length", "0"))
+        type(self).got.append((self.path, json.loads(self.rfile.read(length))))
+        text = type(self).answers.pop(0)
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}],
+                           "usage": {"prompt_tokens": 120, "completion_tokens": 30}}).encode()  # fmt: skip
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_llm_wording_from_python_and_the_api(tmp_path: Path) -> None:
+    _Model.answers, _Model.got = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Model)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = {"OPENAI_API_KEY": "sk-test", "OPENAI_MODEL": "gpt-4o-mini",
+                    "OPENAI_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}/v1",
+                    "LLM_PROMPT_COST_PER_1K": "1.0", "LLM_COMPLETION_COST_PER_1K": "2.0"}  # fmt: skip
+        with juno.Juno(tmp_path / "llm.db", settings=settings) as j:
+            assert j.llm.configured
+            j.governance.assign_role("lead.alpha", "TEAM_LEAD", ["alpha"], by="admin")
+            r = _submit(j, "ALPHA-12")
+            app = flask.Flask("host")
+            app.config["JUNO_API_TOKENS"] = {}
+            web = JunoWeb(app, juno=j)
+
+            @web.identity_loader
+            def user() -> str | None:
+                return "lead.alpha"
+
+            client = app.test_client()
+            _Model.answers.append("ALPHA-12 has been idle 12 days; JUNO proposes reassigning it."
+                                  " It is pending.")  # fmt: skip
+            got = client.get(f"/api/v2/governance/requests/{r.id}?wording=1").get_json()
+            assert got["wording"]["source"] == "model"
+            assert got["wording"]["text"].startswith("ALPHA-12 has been idle 12 days")
+            # The ticket key went to the model as quoted data.
+            sent = _Model.got[0][1]["messages"][1]["content"]
+            assert "<ticket-text>\nALPHA-12\n</ticket-text>" in sent
+            # Asked once: the page reuses it from the cache.
+            page = client.get(f"/dashboard/requests/{r.id}").get_data(as_text=True)
+            assert "ALPHA-12 has been idle 12 days" in page and "(cached)" in page
+            assert len(_Model.got) == 1
+            # A model that changes the decision is not believed.
+            _Model.answers.append("Approved: reassign ALPHA-12.")
+            w = j.llm.word("reassign ALPHA-13: idle 3 days", decision="pending")
+            assert w["source"] == "template" and "approved" in w["reason"]
+            usage = {u["source"]: u for u in j.llm.usage()}
+            assert usage["model"]["calls"] == 1 and usage["cache"]["calls"] == 1
+            assert usage["template"]["prompt_tokens"] == 120
+            metrics = client.get("/api/v2/metrics").get_data(as_text=True)
+            assert 'juno_llm_wordings_total{source="model"} 1' in metrics
+            assert 'juno_llm_tokens_total{kind="prompt"} 240' in metrics
+            assert "juno_llm_cost_total 0.360000" in metrics  # 2 × (120 × 1 + 30 × 2) / 1000
+    finally:
+        server.shutdown()
+        server.server_close()

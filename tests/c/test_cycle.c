@@ -473,6 +473,67 @@ static void check_notify(void) {
   juno_free(j);
 }
 
+/* Wording without a model is the template, metered; pages of the pending queue. */
+static void check_wording_and_pages(void) {
+  juno *j = NULL;
+  juno_error *err = NULL;
+  juno_buf buf = {NULL, 0};
+  const char *input = "{\"explanation\": \"idle 12 days; confidence 0.23\", \"decision\": \"pending\"}";
+  const char *bad = "{\"explanation\": \"x\", \"verdict\": \"approved\"}";
+  const char *proposal =
+      "{\"action\": {\"kind\": \"triage.close\", \"team\": \"alpha\", \"target\": \"A-%d\","
+      " \"parameters\": {}}, \"impact\": \"low\", \"confidence\": 0.3, \"requester\": \"juno\"}";
+  char one[256];
+  mj_value *v;
+  double n = -1;
+  int i;
+
+  if (!ok(juno_open_in_memory(&j, &err), &err, "open")) return;
+  if (ok(juno_llm_word(j, input, strlen(input), &buf, &err), &err, "word without a model")) {
+    v = parse_buf(&buf, "wording");
+    CHECK(mj_str_eq(mj_get(v, "source"), "template"), "the template is used");
+    CHECK(mj_str_eq(mj_get(v, "text"), "idle 12 days; confidence 0.23"), "its text is the input's");
+    mj_free(v);
+  }
+  fails_with(juno_llm_word(j, bad, strlen(bad), &buf, &err), &err, JUNO_STATUS_INVALID_INPUT,
+             "word: an unknown field");
+  fails_with(juno_llm_word(j, NULL, 0, &buf, &err), &err, JUNO_STATUS_NULL_PARAMETER,
+             "word: NULL input");
+  if (ok(juno_llm_usage(j, &buf, &err), &err, "usage")) {
+    v = parse_buf(&buf, "usage");
+    CHECK(mj_len(v) == 1 && mj_str_eq(mj_get(mj_at(v, 0), "source"), "template") &&
+              mj_num(mj_get(mj_at(v, 0), "calls"), &n) && n == 1,
+          "one template wording metered");
+    mj_free(v);
+  }
+  for (i = 0; i < 3; i++) {
+    snprintf(one, sizeof one, proposal, i);
+    if (ok(juno_governance_submit(j, one, strlen(one), &buf, &err), &err, "submit"))
+      juno_buf_free(&buf);
+  }
+  if (ok(juno_governance_pending_page(j, NULL, 0, "[\"alpha\"]", 9, 1, 1, &buf, &err), &err,
+         "a page")) {
+    v = parse_buf(&buf, "page");
+    CHECK(mj_num(mj_get(v, "total"), &n) && n == 3, "three pending in all");
+    CHECK(mj_len(mj_get(v, "requests")) == 1 &&
+              mj_str_eq(mj_get(mj_get(mj_at(mj_get(v, "requests"), 0), "action"), "target"), "A-1"),
+          "the page holds the second oldest");
+    mj_free(v);
+  }
+  if (ok(juno_governance_pending_page(j, NULL, 0, "[\"beta\"]", 8, 0, 10, &buf, &err), &err,
+         "another team's page")) {
+    v = parse_buf(&buf, "page");
+    CHECK(mj_num(mj_get(v, "total"), &n) && n == 0, "none for beta");
+    mj_free(v);
+  }
+  fails_with(juno_governance_pending_page(j, NULL, 0, NULL, 0, 0, 0, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "page: limit 0");
+  fails_with(juno_governance_pending_page(j, NULL, 0, "\"alpha\"", 7, 0, 5, &buf, &err), &err,
+             JUNO_STATUS_INVALID_INPUT, "page: teams not an array");
+  CHECK(buf.data == NULL, "outputs untouched on failure");
+  juno_free(j);
+}
+
 int main(int argc, char **argv) {
   char *text_in;
   size_t len = 0;
@@ -490,6 +551,7 @@ int main(int argc, char **argv) {
   if (fixture != NULL) replay_fixture(fixture);
   check_jira_sync_with_progress();
   check_notify();
+  check_wording_and_pages();
   mj_free(fixture);
   free(text_in);
 

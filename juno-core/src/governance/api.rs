@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{
     Action, ApprovalRequest, DeadlineReport, Delegation, GovernanceDashboard, MAX_DELEGATION_DAYS,
-    Proposal, RequestId, RequestStatus, RoleAssignment, next_role, rank,
+    MAX_PAGE, Proposal, RequestId, RequestStatus, RoleAssignment, next_role, rank,
 };
 use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
@@ -758,6 +758,33 @@ impl<'a> Governance<'a> {
     /// Storage errors.
     pub fn pending(&self, role: Option<Role>, team: Option<&str>) -> Result<Vec<ApprovalRequest>> {
         self.juno.store().read(|c| sql::pending(c, role, team))
+    }
+
+    /// One page of pending requests, oldest first, with how many match in all: optionally
+    /// of one role's queue and/or only `teams` (a host showing one person's queue passes
+    /// the teams their roles cover). For a queue too long to hand over whole.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `limit` outside 1 to [`MAX_PAGE`]; storage errors.
+    pub fn pending_page(
+        &self,
+        role: Option<Role>,
+        teams: Option<&[String]>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<super::PendingPage> {
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(Error::invalid(
+                "limit",
+                format!("must be 1 to {MAX_PAGE}, got {limit}"),
+            ));
+        }
+        let teams_json = teams.map(|t| serde_json::Value::from(t.to_vec()).to_string());
+        let (total, requests) = self
+            .juno
+            .store()
+            .read(|c| sql::pending_page(c, role, teams_json.as_deref(), offset, limit))?;
+        Ok(super::PendingPage { total, requests })
     }
 
     /// Checks that `user` may decide request `req` now, needing `needed` or above; the

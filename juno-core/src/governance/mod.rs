@@ -433,6 +433,18 @@ pub struct GovernanceDashboard {
 }
 
 /// The rank of a role in the approval chain (ADMIN has none).
+/// The largest page [`Governance::pending_page`] hands out.
+pub const MAX_PAGE: usize = 10_000;
+
+/// One page of pending requests ([`Governance::pending_page`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingPage {
+    /// How many pending requests match, in all pages.
+    pub total: u64,
+    /// This page's, oldest first.
+    pub requests: Vec<ApprovalRequest>,
+}
+
 pub(crate) fn rank(role: Role) -> Option<u8> {
     match role {
         Role::TeamLead => Some(1),

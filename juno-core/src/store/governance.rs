@@ -300,6 +300,41 @@ pub(crate) fn transition(
 }
 
 /// Pending requests, optionally for one role and/or team, oldest first.
+/// One page of pending requests, oldest first, and how many match in all: optionally of
+/// one role's queue and/or a set of teams (`teams_json`, a JSON array of names).
+pub(crate) fn pending_page(
+    conn: &Connection,
+    role: Option<Role>,
+    teams_json: Option<&str>,
+    offset: usize,
+    limit: usize,
+) -> Result<(u64, Vec<ApprovalRequest>)> {
+    const FILTER: &str = "status = 'pending' AND (?1 IS NULL OR role = ?1) \
+         AND (?2 IS NULL OR team IN (SELECT value FROM json_each(?2)))";
+    let role = role.map(Role::as_str);
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM approval_requests WHERE {FILTER}"
+        ))?
+        .query_row(params![role, teams_json], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQ_COLS} FROM approval_requests WHERE {FILTER} ORDER BY id LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            role,
+            teams_json,
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX)
+        ],
+        row_request,
+    )?;
+    Ok((
+        u64::try_from(total).unwrap_or(0),
+        rows.collect::<rusqlite::Result<Vec<_>>>()?,
+    ))
+}
+
 pub(crate) fn pending(
     conn: &Connection,
     role: Option<Role>,

@@ -13,6 +13,7 @@ pub(crate) mod calibrations;
 mod checkpoint;
 pub(crate) mod forecasts;
 pub(crate) mod governance;
+pub(crate) mod llm;
 pub(crate) mod notify;
 mod memories;
 mod schema;

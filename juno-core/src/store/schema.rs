@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The newest schema this library writes and understands.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Each migration: version, name, SQL. Append only; never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -377,6 +377,31 @@ CREATE INDEX notify_outbox_due ON notify_outbox (next_at) WHERE status = 'pendin
 CREATE TABLE notify_cursor (
     name TEXT PRIMARY KEY,
     seq  INTEGER NOT NULL
+);
+"#,
+    ),
+    (
+        10,
+        "llm wording",
+        r#"
+-- Wordings a language model gave that passed the checks, by the digest of their input
+-- (the explanation, the decision, the quoted text and the model): asked once, reused.
+CREATE TABLE llm_cache (
+    digest            TEXT    PRIMARY KEY,
+    text              TEXT    NOT NULL,
+    model             TEXT    NOT NULL,
+    prompt_tokens     INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    cost              REAL    NOT NULL,
+    created_at        INTEGER NOT NULL
+);
+-- Calls, tokens and cost by where the wording came from (model, cache, template).
+CREATE TABLE llm_usage (
+    source            TEXT    PRIMARY KEY,
+    calls             INTEGER NOT NULL,
+    prompt_tokens     INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    cost              REAL    NOT NULL
 );
 "#,
     ),

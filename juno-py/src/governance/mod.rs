@@ -382,6 +382,31 @@ impl PyGovernance {
         Ok(rs.into_iter().map(PyApprovalRequest).collect())
     }
 
+    /// One page of pending requests, oldest first, and how many match in all:
+    /// ``(total, requests)``; optionally of one role's queue and/or only ``teams``.
+    #[pyo3(signature = (role=None, teams=None, offset=0, limit=100))]
+    fn pending_page(
+        &self,
+        py: Python<'_>,
+        role: Option<&str>,
+        teams: Option<Vec<String>>,
+        offset: usize,
+        limit: usize,
+    ) -> PyResult<(u64, Vec<PyApprovalRequest>)> {
+        let role = opt_role(role).py(py)?;
+        let juno = self.engine.get().py(py)?;
+        let page = py
+            .detach(move || {
+                juno.governance()
+                    .pending_page(role, teams.as_deref(), offset, limit)
+            })
+            .py(py)?;
+        Ok((
+            page.total,
+            page.requests.into_iter().map(PyApprovalRequest).collect(),
+        ))
+    }
+
     /// Escalates or expires every pending request past its deadline.
     fn process_deadlines(&self, py: Python<'_>) -> PyResult<PyDeadlineReport> {
         let juno = self.engine.get().py(py)?;

@@ -39,6 +39,8 @@ dashboard = Blueprint("juno_dashboard", __name__, template_folder="templates")
 #: at its rank or below. Used only to decide which buttons to show.
 _RANK = {"TEAM_LEAD": 1, "PROJECT_MANAGER": 2, "ENGINEERING_MANAGER": 3, "DIRECTOR": 4}
 _DECISIONS = ("approve", "reject", "escalate")
+#: How many of the oldest pending requests in the caller's teams the overview reads.
+SCAN = 500
 
 
 class PageError(Exception):
@@ -169,7 +171,10 @@ def index() -> Response:
     teams = api._teams(user)
     every = "*" in teams
     may = _decider(user)
-    pending = [r for r in j.governance.pending() if every or r.team in teams]
+    # The oldest requests of the caller's teams, read as one page: a queue of thousands
+    # is not handed over whole for every page view.
+    in_scope, pending = j.governance.pending_page(None, None if every else sorted(teams), 0,
+                                                  SCAN)  # fmt: skip
     mine = [r for r in pending if may(r)]
     others = [r for r in pending if not may(r)]
     cycles = j.agent.cycles(5)
@@ -188,6 +193,7 @@ def index() -> Response:
     return _page(
         "juno/dashboard.html",
         mine=mine[:50], mine_total=len(mine), others=others[:20], others_total=len(others),
+        in_scope=in_scope, scanned=len(pending),
         risks=risks, flow=flow, charts=charts, stale=stale, cycles=cycles, summary=summary,
         message=request.args.get("done"),
     )  # fmt: skip
@@ -199,9 +205,14 @@ def request_page(id: int) -> Response:
     user = api._user()
     req = api._request_in_scope(user, id)
     j = api._juno()
+    wording = None
+    if j.llm.configured:
+        wording = j.llm.word(req.explanation, decision=req.status,
+                             quoted=[str(req.action.get("target") or "")])  # fmt: skip
     return _page(
         "juno/request.html",
         req=req,
+        wording=wording,
         may=_decider(user)(req),
         votes=j.governance.votes(id),
         trail=j.audit.entries_for(f"request:{id}"),

@@ -82,6 +82,7 @@ class WebState:
         self._lock = threading.Lock()
         self._latency: dict[tuple[str, str, str], Histogram] = {}
         self._cache: dict[str, tuple[float, Any]] = {}
+        self._refreshing: set[str] = set()
         self.decisions = Decisions()
         self.decisions_lock = threading.Lock()
 
@@ -103,13 +104,20 @@ class WebState:
             ]
 
     def cached(self, name: str, max_age: float, compute: Callable[[], Any]) -> Any:
-        """``compute()``, reused for ``max_age`` seconds; concurrent misses compute once each."""
+        """``compute()``, reused for ``max_age`` seconds. One caller refreshes a stale value
+        while the others keep serving it (no stampede when many requests find it stale at
+        once); only the very first computation makes callers wait."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(name)
-        if hit is not None and now - hit[0] < max_age:
-            return hit[1]
-        value = compute()
+            if hit is not None and (now - hit[0] < max_age or name in self._refreshing):
+                return hit[1]
+            self._refreshing.add(name)
+        try:
+            value = compute()
+        finally:
+            with self._lock:
+                self._refreshing.discard(name)
         with self._lock:
             self._cache[name] = (time.monotonic(), value)
         return value

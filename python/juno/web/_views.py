@@ -389,6 +389,17 @@ def _metric_lines() -> list[str]:
     for (event, role), n in sorted(_decisions(state, j).items()):
         lines.append(f'juno_decisions_total{{event="{label(event)}",role="{label(role)}"}} {n}')
 
+    family("juno_llm_wordings_total", "counter", "Wordings by source (model, cache, template).")
+    usage = j.llm.usage()
+    for u in usage:
+        lines.append(f'juno_llm_wordings_total{{source="{label(u["source"])}"}} {u["calls"]}')
+    family("juno_llm_tokens_total", "counter", "Language-model tokens spent, by kind.")
+    for kind in ("prompt", "completion"):
+        n = sum(u[f"{kind}_tokens"] for u in usage)
+        lines.append(f'juno_llm_tokens_total{{kind="{kind}"}} {n}')
+    family("juno_llm_cost_total", "counter", "Language-model cost at the configured prices.")
+    lines.append(f"juno_llm_cost_total {sum(u['cost'] for u in usage):.6f}")
+
     family("juno_audit_entries", "gauge", "Entries in the audit log.")
     lines.append(f"juno_audit_entries {s['audit_entries']}")
     family("juno_audit_ok", "gauge", "1 when the audit chain verifies.")
@@ -454,12 +465,17 @@ def governance_status() -> Response:
     return _json(_juno().governance.dashboard().to_dict())
 
 
-def _request_view(req: ApprovalRequest, level: str) -> dict[str, Any]:
+def _request_view(req: ApprovalRequest, level: str, wording: bool = False) -> dict[str, Any]:
     view = req.to_dict()
     view.setdefault("team", req.team)
     text = req.explanation
     if level == "basic":
         view["explanation"] = text.strip().split("\n", 1)[0]
+    if wording:
+        # A person-friendly paragraph: a model's, checked, or the template (`source` says).
+        view["wording"] = _juno().llm.word(
+            text, decision=req.status, quoted=[str(req.action.get("target") or "")]
+        )
     if level == "verbose":
         j = _juno()
         view["votes"] = [v.to_dict() for v in j.governance.votes(req.id)]
@@ -470,21 +486,25 @@ def _request_view(req: ApprovalRequest, level: str) -> dict[str, Any]:
 
 @blueprint.get("/api/v2/governance/pending")
 def governance_pending() -> Response:
-    """Pending requests of the caller's teams, oldest first (``role``, ``team``, ``limit``)."""
+    """Pending requests of the caller's teams, oldest first (``role``, ``team``,
+    ``offset``, ``limit``): one page, read as a page from the store."""
     user = _user()
     role = request.args.get("role")
     team = request.args.get("team")
     if team is not None:
         _check_team(user, team)
     limit = _limit()
-    teams = _teams(user)
+    offset = _int_arg("offset", 0, 0, 2**62)
     level = _choice_arg("level", _LEVELS, "basic")
-    pending = _juno().governance.pending(role=role, team=team)
-    if "*" not in teams:
-        pending = [r for r in pending if r.team in teams]
+    teams = _teams(user)
+    scope = [team] if team is not None else None if "*" in teams else sorted(teams)
+    if scope == []:
+        return _json({"total": 0, "offset": offset, "requests": []})
+    total, page = _juno().governance.pending_page(role, scope, offset, limit)
     return _json({
-        "total": len(pending),
-        "requests": [_request_view(r, level) for r in pending[:limit]],
+        "total": total,
+        "offset": offset,
+        "requests": [_request_view(r, level) for r in page],
     })  # fmt: skip
 
 
@@ -493,7 +513,7 @@ def governance_request(id: int) -> Response:
     """One request: the action, its digest, the explanation at ``level``."""
     user = _user()
     level = _choice_arg("level", _LEVELS, current_app.config["JUNO_EXPLAIN_LEVEL"])
-    return _json(_request_view(_request_in_scope(user, id), level))
+    return _json(_request_view(_request_in_scope(user, id), level, _bool_arg("wording")))
 
 
 @blueprint.post("/api/v2/governance/approve/<int:id>")

@@ -108,12 +108,16 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("Pending requests of the caller's teams, oldest first",
                    {**_ok("`total` and `requests`"), **_errors(400, 401, 403)},
                    parameters=[_query("role", "only this approver role's queue"),
-                               _query("team", "only this team"), _LIMIT, _LEVEL])  # fmt: skip
+                               _query("team", "only this team"),
+                               _query("offset", "skip this many", "integer", minimum=0),
+                               _LIMIT, _LEVEL])  # fmt: skip
     },
     "/api/v2/governance/requests/{id}": {
         "get": _op("One request: the action, its digest and its explanation",
                    {**_ok("the request"), **_errors(400, 401, 403, 404)},
-                   parameters=[_ID, _LEVEL])  # fmt: skip
+                   parameters=[_ID, _LEVEL,
+                               _query("wording", "add `wording`: a language model's checked"
+                                      " paragraph, or the template", "boolean")])  # fmt: skip
     },
     "/api/v2/governance/approve/{id}": {
         "post": _op("Approve as the caller; the digest binds the approval to the action seen",

@@ -93,10 +93,13 @@ def main() -> int:
     tokens = work / "tokens.json"
     tokens.write_text(json.dumps({digest: "director"}))
     port = _free_port()
+    # The server's log goes to a file: waitress warns as its queue grows, and an unread pipe
+    # would fill and stall the server.
+    log = (work / "serve.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "juno.cli", "--db", str(db), "serve", "--port", str(port),
          "--threads", str(args.threads), "--tokens", str(tokens)],
-        stderr=subprocess.PIPE, text=True, env={**os.environ},
+        stderr=log, env={**os.environ},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -131,6 +134,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

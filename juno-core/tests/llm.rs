@@ -174,7 +174,7 @@ fn an_unfaithful_answer_falls_back_to_the_template() {
     m.answer(0, 200, "Fix login: approved after 12.5 idle days.", 100, 20);
     let w = juno.llm().word(&input()).unwrap();
     assert_eq!(w.source, "template");
-    assert!(w.reason.unwrap().contains("approved"));
+    assert!(w.reason.unwrap().contains("approve"));
     assert_eq!(w.text, input().explanation);
     assert_eq!(
         w.prompt_tokens, 100,

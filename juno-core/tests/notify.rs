@@ -367,3 +367,36 @@ fn escalation_and_execution_are_announced() {
     let all = juno.notify().outbox(None, 10).unwrap();
     assert!(all.iter().all(|m| m.channel == Channel::Slack));
 }
+
+#[test]
+fn slack_text_is_verbatim_so_bare_links_stay_text() {
+    let chat = Chat::start();
+    let (juno, _) = engine(|c| {
+        c.notify.slack_webhook_url = Some(Secret::new(format!("{}/s", chat.url)));
+    });
+    roles(&juno);
+    juno.governance()
+        .submit(proposal(
+            "https://evil.example/login",
+            ImpactLevel::Low,
+            0.4,
+        ))
+        .unwrap();
+    juno.notify().collect().unwrap();
+    let m = &juno.notify().outbox(None, 1).unwrap()[0];
+    let mrkdwn: Vec<&Value> = m.body["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            let mut v: Vec<&Value> = b.get("text").into_iter().collect();
+            if let Some(e) = b.get("elements").and_then(Value::as_array) {
+                v.extend(e.iter().filter(|e| e["type"] == "mrkdwn"));
+            }
+            v
+        })
+        .filter(|t| t["type"] == "mrkdwn")
+        .collect();
+    assert!(!mrkdwn.is_empty());
+    assert!(mrkdwn.iter().all(|t| t["verbatim"] == true), "{mrkdwn:?}");
+}

@@ -284,6 +284,11 @@ fn requests_from_before_calibration_keep_their_confidence_as_the_raw_score() {
     assert_eq!((r.confidence, r.raw_confidence), (0.42, 0.42));
     assert_eq!(r.calibration, None);
     assert!(juno.agent().confidence_calibrations().unwrap().is_empty());
+    // Upgraded to the notification outbox: its cursor starts at the log's end, so a channel
+    // configured later does not announce the database's history.
+    let collected = juno.notify().collect().unwrap();
+    assert_eq!(collected.read, 0);
+    assert_eq!(collected.cursor, juno.audit().len().unwrap());
     drop(juno);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let stored: Option<f64> = conn

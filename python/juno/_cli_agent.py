@@ -240,12 +240,24 @@ class _Stop:
 
 def _deliver(j: Juno) -> None:
     """Sends due notifications; a chat service's failure is printed, never raised."""
-    report = j.notify.deliver(1000)
+    report = j.notify.deliver(100)
     if report["sent"] or report["retrying"] or report["dead"]:
         print(f"notifications: sent {report['sent']}, retrying {report['retrying']},"
               f" dead {report['dead']}", flush=True)  # fmt: skip
     for error in report["errors"][:5]:
         print(f"  {error}", flush=True)
+
+
+def _notify_loop(j: Juno, stop: threading.Event) -> None:
+    """Every 30 s until `stop`: queue the notices for what happened (escalations and
+    reminders happen between cycles too), then send what is due."""
+    while not stop.is_set():
+        try:
+            j.notify.collect()
+            _deliver(j)
+        except Exception as e:  # noqa: BLE001 - a failing sender must not end the scheduler
+            print(f"notifications: {type(e).__name__}: {e}", flush=True)
+        stop.wait(30.0)
 
 
 def cmd_notify_collect(args: argparse.Namespace) -> int:
@@ -300,6 +312,11 @@ def cmd_agent_run(args: argparse.Namespace) -> int:
     with _cli()._open(args, create=True) as j:
         print(f"juno agent: a cycle every {args.interval:g} min, deadlines every minute;"
               " SIGTERM or Ctrl-C stops", flush=True)  # fmt: skip
+        # Notifications go out from their own thread: a slow or failing chat service never
+        # holds up a cycle or the deadlines.
+        sender = threading.Thread(target=_notify_loop, args=(j, stop.event), daemon=True,
+                                  name="juno-notify")  # fmt: skip
+        sender.start()
         while not stop.event.is_set():
             now = time.monotonic()
             if now >= next_deadlines:
@@ -310,9 +327,6 @@ def cmd_agent_run(args: argparse.Namespace) -> int:
                 cleaned = j.memory.cleanup_if_due()
                 if cleaned:
                     print(f"memory cleanup: {cleaned} expired memories removed", flush=True)
-                # Escalations and reminders happen between cycles too: announce them now.
-                j.notify.collect()
-                _deliver(j)
                 next_deadlines = now + 60.0
             if now >= next_cycle:
                 try:
@@ -321,14 +335,17 @@ def cmd_agent_run(args: argparse.Namespace) -> int:
                     print(f"cycle {r['cycle']}: proposed {len(r['proposals'])}, executed"
                           f" {len(r['executed'])}, held {len(r['held'])}, failed"
                           f" {len(r['failed'])}", flush=True)  # fmt: skip
-                    _deliver(j)
                 except InvalidStateError as e:
                     print(f"cycle skipped: {e}", flush=True)
                 next_cycle = now + interval
                 if args.max_cycles is not None and cycles >= args.max_cycles:
                     break
             stop.event.wait(max(0.0, min(next_cycle, next_deadlines) - time.monotonic()))
-    why = f" ({stop.signal})" if stop.signal else ""
+        # `--max-cycles` ends the loop without a signal: stop the sender too, and let it
+        # finish what it is sending before the engine closes.
+        why = f" ({stop.signal})" if stop.signal else ""
+        stop.event.set()
+        sender.join()
     print(f"juno agent: stopped after {cycles} cycles{why}", flush=True)
     return 0
 

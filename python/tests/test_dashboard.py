@@ -217,7 +217,7 @@ def test_pages_for_a_host_signed_in_user(org: juno.Juno) -> None:
     # Another team's request: refused as a page.
     beta = org.governance.pending(team="beta")[0]
     refused = client.get(f"/dashboard/requests/{beta.id}", headers={"X-User": "lead.alpha"})
-    assert refused.status_code == 403 and "no role for team" in refused.get_data(as_text=True)
+    assert refused.status_code == 404 and "no request" in refused.get_data(as_text=True)
     assert client.get("/dashboard/requests/999999", headers={"X-User": "pm"}).status_code == 404
 
 
@@ -230,6 +230,10 @@ def test_decision_forms_are_checked(org: juno.Juno) -> None:
     target = [r for r in org.governance.pending(team="alpha") if r.role == "TEAM_LEAD"][0]
     url = f"/dashboard/requests/{target.id}/decide"
     who = {"X-User": "lead.alpha"}
+    # A token that is not even ASCII is refused, not a crash.
+    r = client.post(url, headers=who, data={"csrf": "é", "decision": "approve",
+                                            "digest": target.digest})  # fmt: skip
+    assert r.status_code == 403
     # Another user's CSRF token does not work for this one.
     other = client.get("/dashboard/", headers={"X-User": "pm"}).get_data(as_text=True)
     other_csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', other)
@@ -246,3 +250,17 @@ def test_decision_forms_are_checked(org: juno.Juno) -> None:
                                             "reason": "duplicate"})  # fmt: skip
     assert r.status_code == 303 and r.headers["Location"].endswith("done=rejected")
     assert org.governance.get(target.id).status == "rejected"
+
+
+def test_sign_in_redirects_only_within_the_site(org: juno.Juno) -> None:
+    token, digest = new_token()
+    app = create_app(org, tokens={digest: "pm"})
+    client = app.test_client()
+    for target in ("//evil.example/x", "/\\evil.example", "https://evil.example/",
+                   "/dashboard/\r\nSet-Cookie: x=1"):  # fmt: skip
+        r = client.post("/dashboard/login", data={"token": token, "next": target})
+        assert r.status_code == 303 and r.headers["Location"] == "/dashboard/", target
+    r = client.post("/dashboard/login", data={"token": token, "next": "/dashboard/requests/1"})
+    assert r.headers["Location"] == "/dashboard/requests/1"
+    wrong = client.post("/dashboard/login", data={"token": "nope", "next": "/dashboard/"})
+    assert wrong.status_code == 401 and "not valid" in wrong.get_data(as_text=True)

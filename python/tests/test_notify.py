@@ -134,9 +134,15 @@ def test_from_a_slack_message_to_the_audit_entry(org: juno.Juno, chat: str) -> N
     assert org.governance.get(request.id).status == "approved"
     entry = org.audit.entries_for(f"request:{request.id}")[-1]
     assert (entry.event, entry.actor) == ("request_approved", "lead.alpha")
-    # Slack's response_url got the answer for the person who clicked.
-    assert ("/respond", {"response_type": "ephemeral", "replace_original": True,
-                         "text": f"Request #{request.id} approved by lead.alpha."}) in _Chat.got  # fmt: skip
+    # Slack's response_url gets the answer for the person who clicked (posted after the
+    # click is acknowledged).
+    reply = ("/respond", {"response_type": "ephemeral", "replace_original": True,
+                          "text": f"Request #{request.id} approved by lead.alpha."})  # fmt: skip
+    for _ in range(100):
+        if reply in _Chat.got:
+            break
+        time.sleep(0.05)
+    assert reply in _Chat.got
 
 
 def test_a_button_approves_nothing_by_itself(org: juno.Juno, chat: str) -> None:
@@ -159,9 +165,15 @@ def test_a_button_approves_nothing_by_itself(org: juno.Juno, chat: str) -> None:
     assert _click(client, "U_LEAD", "juno_approve", value, "x", secret="wrong").status_code == 401
     assert _click(client, "U_LEAD", "juno_approve", value, "x", age=600).status_code == 401
     assert client.post("/api/v2/slack/actions", data={"payload": "{}"}).status_code == 401
+    odd = client.post("/api/v2/slack/actions", data={"payload": "{}"},
+                      headers={"X-Slack-Request-Timestamp": str(int(time.time())),
+                               "X-Slack-Signature": "v0=é"})  # fmt: skip
+    assert odd.status_code == 401
     # A response_url elsewhere than Slack's is not called.
+    time.sleep(0.3)  # the replies above are posted after their clicks were answered
     posted = len(_Chat.got)
     _click(client, "U_NOBODY", "juno_approve", value, "http://169.254.169.254/latest")
+    time.sleep(0.3)
     assert len(_Chat.got) == posted
     # Bad payloads name the field.
     for bad_value, field in (("x", "payload.actions[0].value"), (value, None)):
@@ -290,7 +302,7 @@ def test_llm_wording_from_python_and_the_api(tmp_path: Path) -> None:
             # A model that changes the decision is not believed.
             _Model.answers.append("Approved: reassign ALPHA-12.")
             w = j.llm.word("reassign ALPHA-13: idle 3 days", decision="pending")
-            assert w["source"] == "template" and "approved" in w["reason"]
+            assert w["source"] == "template" and "approve" in w["reason"]
             usage = {u["source"]: u for u in j.llm.usage()}
             assert usage["model"]["calls"] == 1 and usage["cache"]["calls"] == 1
             assert usage["template"]["prompt_tokens"] == 120

@@ -432,7 +432,6 @@ pub struct GovernanceDashboard {
     pub audit_entries: u64,
 }
 
-/// The rank of a role in the approval chain (ADMIN has none).
 /// The largest page [`Governance::pending_page`] hands out.
 pub const MAX_PAGE: usize = 10_000;
 
@@ -445,6 +444,7 @@ pub struct PendingPage {
     pub requests: Vec<ApprovalRequest>,
 }
 
+/// The rank of a role in the approval chain (ADMIN has none).
 pub(crate) fn rank(role: Role) -> Option<u8> {
     match role {
         Role::TeamLead => Some(1),

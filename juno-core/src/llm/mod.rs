@@ -34,17 +34,82 @@ pub const MAX_WORDING_CHARS: usize = 1200;
 /// The most quoted text passed to the model, in characters per item.
 pub const MAX_QUOTED_CHARS: usize = 2000;
 
-/// The words that name a decision; a wording may name only the input's.
-const DECISIONS: [&str; 8] = [
-    "approved",
-    "rejected",
-    "escalated",
-    "expired",
-    "executed",
-    "pending",
-    "cancelled",
-    "suggested",
+/// Word stems that name a decision, by the decision they name: a wording may use only
+/// those of the input's decision, and those the explanation's first line (the engine's
+/// summary, which names the action: "escalate ALPHA-3 …") uses.
+const DECISION_STEMS: [(&str, &str); 13] = [
+    ("approv", "approve"),
+    ("accept", "approve"),
+    ("grant", "approve"),
+    ("reject", "reject"),
+    ("deni", "reject"),
+    ("deny", "reject"),
+    ("declin", "reject"),
+    ("escalat", "escalate"),
+    ("expir", "expire"),
+    ("execut", "execute"),
+    ("cancel", "cancel"),
+    ("pend", "pending"),
+    ("lapse", "expire"),
 ];
+
+/// Numbers written as words: a wording may not use one its input does not.
+const NUMBER_WORDS: [&str; 36] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "dozen",
+    "half",
+    "twice",
+    "double",
+];
+
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// The decisions `text` names, by [`DECISION_STEMS`].
+fn decisions(text: &str) -> std::collections::BTreeSet<&'static str> {
+    words(text)
+        .filter_map(|w| {
+            DECISION_STEMS
+                .iter()
+                .find(|(stem, _)| w.starts_with(stem))
+                .map(|(_, d)| *d)
+        })
+        .collect()
+}
 
 /// What to word.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -152,6 +217,7 @@ pub fn numbers(text: &str) -> Vec<f64> {
             i += 1;
             continue;
         }
+        let start = i;
         let mut s = String::new();
         while i < chars.len() {
             let c = chars[i];
@@ -166,7 +232,9 @@ pub fn numbers(text: &str) -> Vec<f64> {
             i += 1;
         }
         if let Ok(x) = s.parse::<f64>() {
-            out.push(x);
+            // `-2.5` (a sign, not a hyphen in `ALPHA-7`): the sign is part of the number.
+            let signed = start > 0 && chars[start - 1] == '-';
+            out.push(if signed { -x } else { x });
         }
     }
     out
@@ -193,19 +261,20 @@ pub fn check(input: &WordingInput, wording: &str) -> Result<(), String> {
             return Err(format!("the answer has a number the input does not: {x}"));
         }
     }
-    let lower = text.to_lowercase();
-    let given = input.decision.as_deref().map(str::to_lowercase);
-    for word in DECISIONS {
-        let named = lower
-            .split(|c: char| !c.is_alphanumeric() && c != '-')
-            .any(|w| w == word || w == format!("auto-{word}"));
-        let is_given = given.as_deref().is_some_and(|g| g.contains(word));
-        let in_explanation = input.explanation.to_lowercase().contains(word);
-        if named && !is_given && !in_explanation {
-            return Err(format!(
-                "the answer names a decision the input does not: {word}"
-            ));
-        }
+    let input_words: std::collections::BTreeSet<String> = words(&input.explanation).collect();
+    if let Some(w) =
+        words(text).find(|w| NUMBER_WORDS.contains(&w.as_str()) && !input_words.contains(w))
+    {
+        return Err(format!(
+            "the answer spells out a number the input does not: {w}"
+        ));
+    }
+    let mut may = input.decision.as_deref().map(decisions).unwrap_or_default();
+    may.extend(decisions(input.explanation.lines().next().unwrap_or("")));
+    if let Some(d) = decisions(text).into_iter().find(|d| !may.contains(d)) {
+        return Err(format!(
+            "the answer names a decision the input does not: {d}"
+        ));
     }
     Ok(())
 }
@@ -245,7 +314,21 @@ mod tests {
         let e = check(&input(), "Idle for 13 days; reassign it.").unwrap_err();
         assert!(e.contains("13"), "{e}");
         let e = check(&input(), "This was approved after 12.5 idle days.").unwrap_err();
-        assert!(e.contains("approved"), "{e}");
+        assert!(e.contains("approve"), "{e}");
+        // Other forms of a decision, and numbers in words or with their sign dropped.
+        for bad in [
+            "Approve it now.",
+            "The lead should accept it.",
+            "Recommend rejecting ALPHA-7.",
+            "Idle for thirteen days.",
+            "Idle for twelve and a half days.",
+        ] {
+            assert!(check(&input(), bad).is_err(), "{bad}");
+        }
+        let mut signed = input();
+        signed.explanation = "trend -2.5 points per sprint".into();
+        assert!(check(&signed, "The trend is 2.5 points per sprint.").is_err());
+        assert!(check(&signed, "The trend is -2.5 points per sprint.").is_ok());
         assert!(check(&input(), "  ").is_err());
         assert!(check(&input(), &"word ".repeat(400)).is_err());
     }

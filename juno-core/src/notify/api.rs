@@ -1,7 +1,8 @@
 //! The notifications handle, `juno.notify()`: collect notices into the outbox, deliver
 //! them, read the outbox.
 
-use std::time::Duration as StdDuration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
 use reqwest::blocking::Client;
@@ -111,9 +112,11 @@ impl<'a> Notifications<'a> {
         })
     }
 
-    /// Sends up to `limit` due messages (at most [`MAX_DELIVER`]), each at most once: a
-    /// message is claimed in one transaction before it is sent, so two senders never send
-    /// it twice. A failure is retried later ([`super::backoff`], or the service's
+    /// Sends up to `limit` due messages (at most [`MAX_DELIVER`]). A message is claimed in
+    /// one transaction before it is sent, and its result recorded only under that claim,
+    /// so two senders never send it twice; the call stops sending before its claim could
+    /// run out and gives back what it did not try. (A process killed between sending and
+    /// recording leaves the message to be sent again: delivery is at least once.) A failure is retried later ([`super::backoff`], or the service's
     /// `Retry-After`); after `max_attempts` the message is kept as `dead`. Nothing here
     /// raises for a chat service's failure: the report counts and names them.
     ///
@@ -129,10 +132,11 @@ impl<'a> Notifications<'a> {
         }
         let settings = self.settings();
         let now_ms = to_ms(self.juno.now());
+        let claim = claim_token();
         let due = self
             .juno
             .store()
-            .write(|tx| sql::claim_due(tx, now_ms, CLAIM.num_milliseconds(), limit))?;
+            .write(|tx| sql::claim_due(tx, now_ms, CLAIM.num_milliseconds(), limit, &claim))?;
         let mut report = Delivery::default();
         if !due.is_empty() {
             let http = Client::builder()
@@ -142,18 +146,31 @@ impl<'a> Notifications<'a> {
                 .map_err(|e| {
                     Error::config("notify", format!("cannot build the http client: {e}"))
                 })?;
+            // Send only while the claim surely holds: stop one timeout (and a margin) before
+            // it runs out, and give the rest back for the next call.
+            let budget =
+                StdDuration::from_millis(u64::try_from(CLAIM.num_milliseconds()).unwrap_or(0))
+                    .saturating_sub(StdDuration::from_secs_f64(settings.timeout_secs + 5.0));
+            let started = Instant::now();
             let mut outcomes = Vec::with_capacity(due.len());
             for m in &due {
+                if started.elapsed() >= budget {
+                    break;
+                }
                 outcomes.push(send(&http, settings, m));
             }
             // The clock after sending: a retry waits from when the attempt failed.
             let done_ms = to_ms(self.juno.now());
             self.juno.store().write(|tx| {
+                for m in due.iter().skip(outcomes.len()) {
+                    sql::release(tx, m.id, &claim)?;
+                }
                 for (m, outcome) in due.iter().zip(&outcomes) {
                     match outcome {
                         Ok(()) => {
-                            sql::mark_sent(tx, m.id, done_ms)?;
-                            report.sent += 1;
+                            if sql::mark_sent(tx, m.id, &claim, done_ms)? {
+                                report.sent += 1;
+                            }
                         }
                         Err((why, retry_after)) => {
                             let attempts = m.attempts.saturating_add(1);
@@ -162,7 +179,9 @@ impl<'a> Notifications<'a> {
                                 .map(|s| Duration::seconds(s.clamp(1, MAX_RETRY_AFTER)))
                                 .unwrap_or_else(|| backoff(attempts));
                             let next = done_ms + wait.num_milliseconds();
-                            sql::mark_failed(tx, m.id, why, next, dead)?;
+                            if !sql::mark_failed(tx, m.id, &claim, why, next, dead)? {
+                                continue;
+                            }
                             if dead {
                                 report.dead += 1;
                             } else {
@@ -199,6 +218,18 @@ impl<'a> Notifications<'a> {
     pub fn slack_user(&self, slack_id: &str) -> Option<String> {
         self.settings().slack_users.get(slack_id).cloned()
     }
+}
+
+/// A name for one `deliver` call's claim, unique across threads and processes.
+fn claim_token() -> String {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}:{:?}:{}:{}",
+        std::process::id(),
+        std::thread::current().id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0),
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Queues `notice` on each channel; returns how many messages were new.

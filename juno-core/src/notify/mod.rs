@@ -157,7 +157,8 @@ pub fn backoff(attempts: u32) -> Duration {
 }
 
 /// Escapes text for Slack's mrkdwn: `&`, `<` and `>` (so untrusted text cannot mention
-/// `<!channel>`, a user or a link).
+/// `<!channel>`, a user or a link). The text objects are also `verbatim`, so Slack does
+/// not turn a bare URL or channel name in untrusted text into a link.
 pub fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -205,15 +206,17 @@ pub fn slack_body(settings: &NotifySettings, notice: &Notice) -> Value {
         .collect();
     let title = slack_escape(&notice.title);
     let details: Vec<String> = notice.lines.iter().map(|l| slack_escape(l)).collect();
-    let mut blocks =
-        vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{title}*")}})];
+    let mut blocks = vec![
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{title}*"),
+                                                "verbatim": true}}),
+    ];
     if !details.is_empty() {
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn",
-                           "text": details.join("\n")}}));
+                           "text": details.join("\n"), "verbatim": true}}));
     }
     if !to.is_empty() {
         blocks.push(json!({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": format!("for {}", to.join(", "))}]}));
+            {"type": "mrkdwn", "text": format!("for {}", to.join(", ")), "verbatim": true}]}));
     }
     let mut buttons = Vec::new();
     if notice.decidable

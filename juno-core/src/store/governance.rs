@@ -299,7 +299,6 @@ pub(crate) fn transition(
     Ok(n == 1)
 }
 
-/// Pending requests, optionally for one role and/or team, oldest first.
 /// One page of pending requests, oldest first, and how many match in all: optionally of
 /// one role's queue and/or a set of teams (`teams_json`, a JSON array of names).
 pub(crate) fn pending_page(
@@ -312,6 +311,9 @@ pub(crate) fn pending_page(
     const FILTER: &str = "status = 'pending' AND (?1 IS NULL OR role = ?1) \
          AND (?2 IS NULL OR team IN (SELECT value FROM json_each(?2)))";
     let role = role.map(Role::as_str);
+    // One read transaction: the total and the page see the same state.
+    let tx = conn.unchecked_transaction()?;
+    let conn = &*tx;
     let total: i64 = conn
         .prepare_cached(&format!(
             "SELECT COUNT(*) FROM approval_requests WHERE {FILTER}"
@@ -329,12 +331,13 @@ pub(crate) fn pending_page(
         ],
         row_request,
     )?;
-    Ok((
-        u64::try_from(total).unwrap_or(0),
-        rows.collect::<rusqlite::Result<Vec<_>>>()?,
-    ))
+    let page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(stmt);
+    tx.finish()?;
+    Ok((u64::try_from(total).unwrap_or(0), page))
 }
 
+/// Pending requests, optionally for one role and/or team, oldest first.
 pub(crate) fn pending(
     conn: &Connection,
     role: Option<Role>,

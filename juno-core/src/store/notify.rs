@@ -78,13 +78,15 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outgoing> {
 const COLUMNS: &str = "id, channel, kind, subject, dedup, body, created_at, attempts, next_at, \
                        status, sent_at, last_error";
 
-/// Claims up to `limit` messages due at `now_ms` for `lease_ms`, oldest first: another
-/// sender skips them until the claim runs out.
+/// Claims up to `limit` messages due at `now_ms` for `lease_ms` under `claim`, oldest
+/// first: another sender skips them until the claim runs out, and a result is recorded
+/// only under the claim that sent it.
 pub(crate) fn claim_due(
     tx: &Transaction<'_>,
     now_ms: i64,
     lease_ms: i64,
     limit: usize,
+    claim: &str,
 ) -> Result<Vec<Outgoing>> {
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM notify_outbox
@@ -97,38 +99,49 @@ pub(crate) fn claim_due(
             row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut claim =
-        tx.prepare_cached("UPDATE notify_outbox SET claimed_until = ?2 WHERE id = ?1")?;
+    let mut take =
+        tx.prepare_cached("UPDATE notify_outbox SET claimed_until = ?2, claim = ?3 WHERE id = ?1")?;
     for m in &due {
-        claim.execute(params![m.id, now_ms + lease_ms])?;
+        take.execute(params![m.id, now_ms + lease_ms, claim])?;
     }
     Ok(due)
 }
 
-/// Records a delivered message.
-pub(crate) fn mark_sent(tx: &Transaction<'_>, id: i64, now_ms: i64) -> Result<()> {
-    tx.execute(
-        "UPDATE notify_outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1,
-                claimed_until = 0, last_error = NULL
-         WHERE id = ?1",
-        params![id, now_ms],
+/// Records a delivered message, if `claim` still holds it; returns whether it did.
+pub(crate) fn mark_sent(tx: &Transaction<'_>, id: i64, claim: &str, now_ms: i64) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE notify_outbox SET status = 'sent', sent_at = ?3, attempts = attempts + 1,
+                claimed_until = 0, claim = NULL, last_error = NULL
+         WHERE id = ?1 AND claim = ?2",
+        params![id, claim, now_ms],
     )?;
-    Ok(())
+    Ok(n == 1)
 }
 
-/// Records a failed attempt: retried at `next_ms`, or set aside as `dead` when `dead`.
+/// Records a failed attempt under `claim`: retried at `next_ms`, or set aside as `dead`.
 pub(crate) fn mark_failed(
     tx: &Transaction<'_>,
     id: i64,
+    claim: &str,
     error: &str,
     next_ms: i64,
     dead: bool,
-) -> Result<()> {
+) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE notify_outbox SET attempts = attempts + 1, last_error = ?3, next_at = ?4,
+                claimed_until = 0, claim = NULL,
+                status = CASE WHEN ?5 THEN 'dead' ELSE status END
+         WHERE id = ?1 AND claim = ?2",
+        params![id, claim, error, next_ms, dead],
+    )?;
+    Ok(n == 1)
+}
+
+/// Gives back a claimed message that was not attempted.
+pub(crate) fn release(tx: &Transaction<'_>, id: i64, claim: &str) -> Result<()> {
     tx.execute(
-        "UPDATE notify_outbox SET attempts = attempts + 1, last_error = ?2, next_at = ?3,
-                claimed_until = 0, status = CASE WHEN ?4 THEN 'dead' ELSE status END
-         WHERE id = ?1",
-        params![id, error, next_ms, dead],
+        "UPDATE notify_outbox SET claimed_until = 0, claim = NULL WHERE id = ?1 AND claim = ?2",
+        params![id, claim],
     )?;
     Ok(())
 }

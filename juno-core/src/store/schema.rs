@@ -367,6 +367,7 @@ CREATE TABLE notify_outbox (
     attempts      INTEGER NOT NULL DEFAULT 0,
     next_at       INTEGER NOT NULL,
     claimed_until INTEGER NOT NULL DEFAULT 0,
+    claim         TEXT,
     status        TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
     sent_at       INTEGER,
     last_error    TEXT,
@@ -378,6 +379,9 @@ CREATE TABLE notify_cursor (
     name TEXT PRIMARY KEY,
     seq  INTEGER NOT NULL
 );
+-- Notices are about what happens from now on: an upgraded database does not announce
+-- its whole history to a channel configured later.
+INSERT INTO notify_cursor (name, seq) SELECT 'audit', COALESCE(MAX(seq), 0) FROM audit_log;
 "#,
     ),
     (

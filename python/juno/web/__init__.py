@@ -142,6 +142,11 @@ def _csrf_key(app: Flask) -> bytes:
     process (forms then go stale when it restarts, and a reload mends them)."""
     configured = app.config["JUNO_CSRF_KEY"] or app.secret_key
     if configured is None:
+        if app.config["JUNO_DASHBOARD"]:
+            app.logger.warning(
+                "juno.web: no SECRET_KEY or JUNO_CSRF_KEY; the dashboard's form tokens are"
+                " per process, so several worker processes will refuse each other's forms"
+            )
         return secrets.token_bytes(32)
     raw = configured.encode("utf-8") if isinstance(configured, str) else bytes(configured)
     return hmac.new(raw, b"juno.web csrf", hashlib.sha256).digest()

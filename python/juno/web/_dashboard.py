@@ -39,8 +39,9 @@ dashboard = Blueprint("juno_dashboard", __name__, template_folder="templates")
 #: at its rank or below. Used only to decide which buttons to show.
 _RANK = {"TEAM_LEAD": 1, "PROJECT_MANAGER": 2, "ENGINEERING_MANAGER": 3, "DIRECTOR": 4}
 _DECISIONS = ("approve", "reject", "escalate")
-#: How many of the oldest pending requests in the caller's teams the overview reads.
-SCAN = 500
+#: How many pending requests the overview reads per page (per role it can decide, and of
+#: the rest).
+SCAN = 200
 
 
 class PageError(Exception):
@@ -58,7 +59,7 @@ def _csrf_token(user: str) -> str:
 
 def _check_csrf(user: str) -> None:
     sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent, _csrf_token(user)):
+    if not hmac.compare_digest(sent.encode("utf-8", "replace"), _csrf_token(user).encode()):
         raise PageError(403, "The form's security token is missing or stale; reload the page.")
 
 
@@ -159,7 +160,8 @@ def _decider(user: str) -> Any:
     for d in gov.delegations(user):
         if d.delegate == user:
             held = [(r.role, r.team) for r in gov.roles(d.delegator) if r.team in ("*", d.team)]
-            delegators[d.delegator] = [(r, d.team) for r, _ in held]
+            # One delegator may have delegated several teams: keep each.
+            delegators.setdefault(d.delegator, []).extend((r, d.team) for r, _ in held)
     return lambda req: _may_decide(user, req, roles, delegators)
 
 
@@ -171,12 +173,24 @@ def index() -> Response:
     teams = api._teams(user)
     every = "*" in teams
     may = _decider(user)
-    # The oldest requests of the caller's teams, read as one page: a queue of thousands
-    # is not handed over whole for every page view.
-    in_scope, pending = j.governance.pending_page(None, None if every else sorted(teams), 0,
-                                                  SCAN)  # fmt: skip
-    mine = [r for r in pending if may(r)]
-    others = [r for r in pending if not may(r)]
+    scope = None if every else sorted(teams)
+    # Pages, not the whole queue: per role the caller can decide (so their own queue is
+    # never hidden behind older requests at other roles), then the oldest of the rest.
+    reach = max((_RANK.get(r.role, 0) for r in j.governance.roles(user)), default=0)
+    if any(d.delegate == user for d in j.governance.delegations(user)):
+        reach = max(_RANK.values())
+    mine_by_id: dict[int, ApprovalRequest] = {}
+    mine_total = 0
+    for role, rank in _RANK.items():
+        if rank > reach or (scope is not None and not scope):
+            continue
+        total, page = j.governance.pending_page(role, scope, 0, SCAN)
+        hits = [r for r in page if may(r)]
+        mine_total += total - (len(page) - len(hits))
+        mine_by_id.update((r.id, r) for r in hits)
+    mine = [mine_by_id[k] for k in sorted(mine_by_id)]
+    in_scope, oldest = j.governance.pending_page(None, scope, 0, SCAN) if scope != [] else (0, [])
+    others = [r for r in oldest if r.id not in mine_by_id and not may(r)]
     cycles = j.agent.cycles(5)
     last = cycles[0] if cycles else None
     risks = [r for r in (last or {}).get("risks", []) if every or r["team"] in teams]
@@ -192,8 +206,8 @@ def index() -> Response:
     summary = api._summary()
     return _page(
         "juno/dashboard.html",
-        mine=mine[:50], mine_total=len(mine), others=others[:20], others_total=len(others),
-        in_scope=in_scope, scanned=len(pending),
+        mine=mine[:50], mine_total=mine_total, others=others[:20],
+        others_total=max(in_scope - mine_total, len(others)), in_scope=in_scope,
         risks=risks, flow=flow, charts=charts, stale=stale, cycles=cycles, summary=summary,
         message=request.args.get("done"),
     )  # fmt: skip
@@ -254,7 +268,13 @@ def login() -> BaseResponse:
     if not state.tokens:
         raise PageError(404, "This server has no API tokens; sign in to the host application.")
     target = request.values.get("next") or url_for("juno_dashboard.index")
-    if not target.startswith("/") or target.startswith("//"):
+    # Only a path on this site: not `//host`, not `/\host` (browsers read it as `//`),
+    # nothing with a scheme or control characters.
+    if (
+        not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(c in target for c in "\\\r\n\t")
+    ):
         target = url_for("juno_dashboard.index")
     error = None
     if request.method == "POST":

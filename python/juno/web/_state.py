@@ -106,7 +106,7 @@ class WebState:
     def cached(self, name: str, max_age: float, compute: Callable[[], Any]) -> Any:
         """``compute()``, reused for ``max_age`` seconds. One caller refreshes a stale value
         while the others keep serving it (no stampede when many requests find it stale at
-        once); only the very first computation makes callers wait."""
+        once). Before the first value exists, concurrent callers each compute it."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
 import urllib.request
 from collections.abc import Mapping
@@ -135,10 +136,13 @@ def _record_latency(response: Response) -> Response:
 
 
 def _body() -> dict[str, Any]:
-    if not request.content_length and not request.data:
-        return {}
+    """The request's JSON object. Every API POST must say `Content-Type: application/json`,
+    even with an empty body: a cross-site HTML form cannot, so a host whose identity
+    loader reads a session cookie is not open to forged posts (CSRF)."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json", "body")
+    if not request.content_length and not request.data:
+        return {}
     try:
         data = json.loads(request.get_data(as_text=True))
     except ValueError as e:
@@ -242,6 +246,15 @@ def _teams(user: str) -> set[str]:
     return teams
 
 
+def _member() -> str:
+    """The caller, who must hold some role (or delegation): the engine-wide figures are
+    not for every token holder."""
+    user = _user()
+    if not _teams(user):
+        raise ApiError(403, "permission_denied", f"`{user}` holds no role in JUNO")
+    return user
+
+
 def _check_team(user: str, team: str) -> None:
     teams = _teams(user)
     if "*" not in teams and team not in teams:
@@ -258,10 +271,16 @@ def _check_org_wide(user: str, roles: set[str] | None = None, what: str = "this"
 
 
 def _request_in_scope(user: str, id: int) -> ApprovalRequest:
-    req = _juno().governance.get(id)
+    """Request `id` if the caller's teams cover it. One outside them is "not found", as a
+    missing one is: the answer tells nothing about requests the caller may not see."""
+    missing = ApiError(404, "not_found", f"no request {id} in your teams", "id")
+    try:
+        req = _juno().governance.get(id)
+    except NotFoundError:
+        raise missing from None
     teams = _teams(user)
     if "*" not in teams and req.team not in teams:
-        raise ApiError(403, "permission_denied", f"`{user}` holds no role for team `{req.team}`", "id")
+        raise missing
     return req
 
 
@@ -309,7 +328,7 @@ def _summary() -> dict[str, Any]:
 @blueprint.get("/api/v2/status")
 def status() -> Response:
     """The engine at a glance: version, clock, queue, audit, last cycle."""
-    _caller()
+    _member()
     j = _juno()
     s = _summary()
     pending = sum(n for teams in s["pending"].values() for n in teams.values())
@@ -328,8 +347,16 @@ def status() -> Response:
 
 @blueprint.get("/api/v2/components/status")
 def components_status() -> Response:
-    """Each component's health: store, audit, forecast model, agent, sources."""
-    _caller()
+    """Each component's health: store, audit, forecast model, agent, sources. The integrity
+    check and the audit walk read the whole database, so the answer is reused for
+    15 × ``JUNO_CACHE_SECONDS`` (30 s by default)."""
+    _member()
+    max_age = 15 * float(current_app.config["JUNO_CACHE_SECONDS"])
+    report: dict[str, Any] = _state().cached("components", max_age, _components)
+    return _json(report)
+
+
+def _components() -> dict[str, Any]:
     j = _juno()
     integrity = j.check()
     verify = j.audit.verify()
@@ -353,7 +380,7 @@ def components_status() -> Response:
         "sources": sources,
     }  # fmt: skip
     ok = bool(integrity.ok and verify.ok)
-    return _json({"status": "ok" if ok else "degraded", "components": components})
+    return {"status": "ok" if ok else "degraded", "components": components, "as_of": j.now()}
 
 
 def _metric_lines() -> list[str]:
@@ -449,7 +476,7 @@ def _decisions(state: WebState, j: Juno) -> dict[tuple[str, str], int]:
 def metrics() -> Response:
     """Prometheus text exposition (format 0.0.4)."""
     if not current_app.config["JUNO_METRICS_PUBLIC"]:
-        _caller()
+        _member()
     text = "\n".join(_metric_lines()) + "\n"
     return Response(text, mimetype="text/plain; version=0.0.4; charset=utf-8")
 
@@ -461,7 +488,7 @@ def metrics() -> Response:
 @blueprint.get("/api/v2/governance/status")
 def governance_status() -> Response:
     """The governance dashboard's numbers (fresh, not cached)."""
-    _caller()
+    _member()
     return _json(_juno().governance.dashboard().to_dict())
 
 
@@ -695,7 +722,7 @@ def _slack_verified() -> bytes:
     base = b"v0:" + stamp.encode("ascii") + b":" + raw
     key = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
     want = "v0=" + hmac.new(key, base, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(want, sent):
+    if not hmac.compare_digest(want.encode(), sent.encode("utf-8", "replace")):
         raise ApiError(401, "unauthenticated", "the Slack signature does not match")
     return raw
 
@@ -707,14 +734,20 @@ def _slack_reply(payload: Mapping[str, Any], text: str, *, replace: bool) -> Res
     url = payload.get("response_url")
     allowed = current_app.config["JUNO_SLACK_RESPONSE_URL_PREFIXES"]
     if isinstance(url, str) and any(url.startswith(p) for p in allowed):
+        # Slack wants the click acknowledged within 3 s: answer now, post after.
         data = json.dumps(body).encode("utf-8")
-        req = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
-        try:
-            with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310 - prefix-checked
-                r.read()
-        except OSError as e:
-            current_app.logger.warning("juno: Slack response_url failed: %s", e)
+        logger = current_app.logger
+
+        def post() -> None:
+            req = urllib.request.Request(url, data=data, method="POST",
+                                         headers={"Content-Type": "application/json"})  # fmt: skip
+            try:
+                with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310 - prefix-checked
+                    r.read()
+            except OSError as e:
+                logger.warning("juno: Slack response_url failed: %s", e)
+
+        threading.Thread(target=post, name="juno-slack-reply", daemon=True).start()
     return _json(body)
 
 

@@ -180,14 +180,29 @@ fn an_unfaithful_answer_falls_back_to_the_template() {
         w.prompt_tokens, 100,
         "the rejected answer's tokens are metered"
     );
+    // The verdict is kept: the same input is not paid for again (temperature 0 would give
+    // the same answer).
+    let again = juno.llm().word(&input()).unwrap();
+    assert_eq!(again.source, "template");
+    assert!(again.reason.unwrap().contains("cached verdict"));
+    assert_eq!((again.prompt_tokens, m.got().len()), (0, 1));
     // Invents a number.
+    let mut other = input();
+    other.decision = Some("pending a team lead".into());
     m.answer(0, 200, "Idle for nearly 13 days.", 100, 10);
-    let w = juno.llm().word(&input()).unwrap();
+    let w = juno.llm().word(&other).unwrap();
     assert!(w.reason.unwrap().contains("13"));
-    // Nothing rejected was cached: the next call asks again.
+    // A failure of the service is not kept: the next call asks again.
+    let mut third = input();
+    third.explanation.push_str(" (stale)");
+    m.answers
+        .lock()
+        .unwrap()
+        .push_back((0, 503, json!({"error": "busy"})));
+    assert_eq!(juno.llm().word(&third).unwrap().source, "template");
     m.answer(0, 200, FAITHFUL, 100, 30);
-    assert_eq!(juno.llm().word(&input()).unwrap().source, "model");
-    assert_eq!(m.got().len(), 3);
+    assert_eq!(juno.llm().word(&third).unwrap().source, "model");
+    assert_eq!(m.got().len(), 4);
 }
 
 #[test]

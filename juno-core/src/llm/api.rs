@@ -13,6 +13,9 @@ use crate::juno::Juno;
 use crate::store::llm as sql;
 use crate::store::to_ms;
 
+/// How the reason of a rejected answer starts (such answers are cached as verdicts).
+const REJECTED: &str = "the model's answer was rejected";
+
 /// Where the model is.
 enum Provider {
     OpenAi {
@@ -97,10 +100,20 @@ impl<'a> Wording<'a> {
             Some(provider) => {
                 let key = digest(input, provider.model());
                 match self.juno.store().read(|c| sql::cached(c, &key))? {
-                    Some((text, model)) => Worded {
-                        text,
-                        source: "cache".into(),
-                        reason: None,
+                    Some((text, model, reason)) => Worded {
+                        // A rejected answer's verdict is reused too: the template again.
+                        text: if reason.is_some() {
+                            input.explanation.trim().to_owned()
+                        } else {
+                            text
+                        },
+                        source: if reason.is_some() {
+                            "template"
+                        } else {
+                            "cache"
+                        }
+                        .into(),
+                        reason: reason.map(|r| format!("{r} (cached verdict)")),
                         model: Some(model),
                         prompt_tokens: 0,
                         completion_tokens: 0,
@@ -108,7 +121,13 @@ impl<'a> Wording<'a> {
                     },
                     None => {
                         let worded = ask(config, &provider, input);
-                        if worded.source == "model" {
+                        // Accepted wordings and rejected answers are kept; a failure of the
+                        // service (error, timeout) is not: the next call tries again.
+                        let rejected = worded
+                            .reason
+                            .as_deref()
+                            .is_some_and(|r| r.starts_with(REJECTED));
+                        if worded.source == "model" || rejected {
                             let now_ms = to_ms(self.juno.now());
                             self.juno
                                 .store()
@@ -189,10 +208,7 @@ fn ask(config: &Config, provider: &Provider, input: &WordingInput) -> Worded {
         return spent(Worded::template(input, "the model's answer has no text"));
     };
     if let Err(why) = check(input, text) {
-        return spent(Worded::template(
-            input,
-            format!("the model's answer was rejected: {why}"),
-        ));
+        return spent(Worded::template(input, format!("{REJECTED}: {why}")));
     }
     Worded {
         text: text.trim().to_owned(),

@@ -5,28 +5,33 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::error::Result;
 use crate::llm::{Usage, Worded};
 
-/// A cached wording for `digest`, if any.
-pub(crate) fn cached(conn: &Connection, digest: &str) -> Result<Option<(String, String)>> {
+/// A cached answer for `digest`, if any: its text, model, and the reason it was rejected
+/// (`None` for an accepted wording).
+pub(crate) fn cached(
+    conn: &Connection,
+    digest: &str,
+) -> Result<Option<(String, String, Option<String>)>> {
     Ok(conn
         .query_row(
-            "SELECT text, model FROM llm_cache WHERE digest = ?1",
+            "SELECT text, model, reason FROM llm_cache WHERE digest = ?1",
             [digest],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)
 }
 
-/// Keeps an accepted wording.
+/// Keeps an answer: an accepted wording, or (with `w.reason`) a rejected one's verdict.
 pub(crate) fn cache(tx: &Transaction<'_>, digest: &str, w: &Worded, now_ms: i64) -> Result<()> {
     tx.execute(
         "INSERT INTO llm_cache
-             (digest, text, model, prompt_tokens, completion_tokens, cost, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             (digest, text, model, reason, prompt_tokens, completion_tokens, cost, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (digest) DO NOTHING",
         params![
             digest,
             w.text,
             w.model.as_deref().unwrap_or(""),
+            w.reason,
             w.prompt_tokens as i64,
             w.completion_tokens as i64,
             w.cost,

@@ -388,12 +388,15 @@ INSERT INTO notify_cursor (name, seq) SELECT 'audit', COALESCE(MAX(seq), 0) FROM
         10,
         "llm wording",
         r#"
--- Wordings a language model gave that passed the checks, by the digest of their input
--- (the explanation, the decision, the quoted text and the model): asked once, reused.
+-- A language model's answers by the digest of their input (the explanation, the
+-- decision, the quoted text and the model): asked once, reused. An answer the checks
+-- rejected is kept too, with the reason (`reason` not NULL), so the same input is not
+-- paid for again: at temperature 0 the model would answer the same.
 CREATE TABLE llm_cache (
     digest            TEXT    PRIMARY KEY,
     text              TEXT    NOT NULL,
     model             TEXT    NOT NULL,
+    reason            TEXT,
     prompt_tokens     INTEGER NOT NULL,
     completion_tokens INTEGER NOT NULL,
     cost              REAL    NOT NULL,

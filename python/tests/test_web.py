@@ -507,3 +507,12 @@ def test_juno_serve_runs_under_waitress(tmp_path: Path) -> None:
         server.terminate()
         _, err = server.communicate(timeout=10)
     assert "serving on" in err and "development server" not in err
+
+
+def test_page_limit_and_dashboard_settings_take_effect(org: juno.Juno) -> None:
+    client = _app(org, JUNO_PAGE_LIMIT=5, JUNO_DASHBOARD=False).test_client()
+    page = client.get("/api/v2/governance/pending", headers=_auth("director")).get_json()
+    assert len(page["requests"]) == 5 < page["total"]
+    _error(client.get("/api/v2/governance/pending?limit=6", headers=_auth("director")), 400,
+           "invalid_input", "limit")  # fmt: skip
+    assert client.get("/dashboard/", headers=_auth("director")).status_code == 404

@@ -119,13 +119,9 @@ def _start() -> BaseResponse | None:
 
 @dashboard.after_request
 def _finish(response: Response) -> Response:
-    started = g.get("juno_started")
-    if started is not None:
-        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        elapsed = time.perf_counter() - started
-        api._state().observe(rule, request.method, response.status_code, elapsed)
+    elapsed = api.observe(response)
+    if elapsed is not None:
         response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}"
-    response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy",
                                 "default-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -281,10 +277,7 @@ def login() -> BaseResponse:
         if not current_app.secret_key:
             raise PageError(500, "Token sign-in needs the application's SECRET_KEY.")
         token = request.form.get("token", "").strip()
-        from juno.web import hash_token
-
-        digest = hash_token(token) if token else ""
-        user = next((u for d, u in state.tokens.items() if hmac.compare_digest(d, digest)), None)
+        user = api.user_for_token(token) if token else None
         if user is not None:
             session["juno_user"] = user
             return redirect(target, 303)

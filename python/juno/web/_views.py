@@ -123,12 +123,34 @@ def _start_timer() -> None:
 
 @blueprint.after_request
 def _record_latency(response: Response) -> Response:
-    started = g.get("juno_started")
-    if started is not None:
-        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        _state().observe(rule, request.method, response.status_code, time.perf_counter() - started)
-    response.headers.setdefault("Cache-Control", "no-store")
+    observe(response)
     return response
+
+
+def observe(response: Response) -> float | None:
+    """Records this request's latency under its route (for both blueprints) and marks the
+    response uncacheable; returns the seconds it took, if it was timed."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    started = g.get("juno_started")
+    if started is None:
+        return None
+    rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    elapsed: float = time.perf_counter() - started
+    _state().observe(rule, request.method, response.status_code, elapsed)
+    return elapsed
+
+
+def user_for_token(token: str) -> str | None:
+    """The user an API token belongs to. Every stored digest is compared in constant time,
+    so timing tells nothing about near misses."""
+    from juno.web import hash_token
+
+    digest = hash_token(token)
+    user = None
+    for known, name in _state().tokens.items():
+        if hmac.compare_digest(known, digest):
+            user = name
+    return user
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,13 +236,7 @@ def _caller(*, required: bool = True, session_user: bool = False) -> str | None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            from juno.web import hash_token
-
-            digest = hash_token(token.strip())
-            # Compare every digest in constant time, so timing tells nothing about near misses.
-            for known, name in state.tokens.items():
-                if hmac.compare_digest(known, digest):
-                    user = name
+            user = user_for_token(token.strip())
     if user is None and session_user:
         signed_in = session.get("juno_user")
         user = signed_in if isinstance(signed_in, str) and signed_in in state.tokens.values() else None

@@ -516,6 +516,21 @@ juno_status juno_memory_record_outcome(struct juno *j, const char *json, size_t 
 juno_status juno_memory_preference(const struct juno *j, const char *team, size_t team_len, const char *action, size_t action_len, struct juno_buf *out_json, struct juno_error **err);
 
 /**
+ * The team's newest recorded outcomes, newest first, as a JSON array of `RecentOutcome`
+ * objects (`memory_id`, `action`, `outcome`, `context` — the facets the outcome was
+ * recorded with —, `at`): what the agent cycle reads a preference for a narrower situation
+ * from.
+ *
+ * - `j`: must not be NULL; not modified.
+ * - `team`/`team_len`: UTF-8; must not be NULL.
+ * - `limit`: at most this many.
+ * - `out_json`: as for `juno_memory_get`.
+ * - `err`: optional, as for `juno_memory_store`.
+ * - Thread safety: safe to call while other threads use `j`.
+ */
+juno_status juno_memory_recent_outcomes(const struct juno *j, const char *team, size_t team_len, size_t limit, struct juno_buf *out_json, struct juno_error **err);
+
+/**
  * Recognises patterns in a team's episodes and stores each as a procedural memory.
  *
  * - `j`: must not be NULL.
@@ -1702,7 +1717,9 @@ juno_status juno_source_snapshot(const struct juno *j, struct juno_buf *out_json
  * - `options_json`/`options_len`: **optional**: a `CycleOptions` object, every field
  *   optional (`dry_run` false, `requester` `"juno"`, `guard_rails` — `projects`,
  *   `write_budget` 20, `protected_statuses`, `close_in_active_sprint` false —, `triage`,
- *   `cooldown_days` 14, `retrain_every` 10, `history_sprints` 20); NULL means the defaults.
+ *   `cooldown_days` 14, `retrain_every` 10, `history_sprints` 20, `learning` true,
+ *   `preferences` — `enabled` true, `window` 10, `min_against` 3, `probe_days` 14 —);
+ *   NULL means the defaults.
  * - `executor`: **optional**: called once per approved action, on the calling thread,
  *   before this function returns, with the action's canonical JSON (its
  *   `parameters.writes` are the exact writes to make); return 0 for success. NULL means

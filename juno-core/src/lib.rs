@@ -44,6 +44,7 @@
 //!         outcome,
 //!         subject: None,
 //!         note: None,
+//!         context: Vec::new(),
 //!     })?;
 //! }
 //! let pref = juno.memory().preference("alpha", "escalate")?.expect("learned");

@@ -34,6 +34,13 @@ fn cycle(juno: &Juno, exec: &mut RecordingExecutor, options: &CycleOptions) -> C
         .unwrap()
 }
 
+/// Options that propose every finding (no cap in the way).
+fn everything() -> CycleOptions {
+    let mut o = CycleOptions::default();
+    o.triage.max_proposals = 10_000;
+    o
+}
+
 #[test]
 fn a_cycle_reads_the_store_proposes_and_waits_for_people() {
     let dir = tempfile::tempdir().unwrap();
@@ -87,7 +94,7 @@ fn an_approval_between_cycles_executes_once_and_nothing_is_proposed_twice() {
     let dir = tempfile::tempdir().unwrap();
     let (juno, clock) = open(&dir, Config::default());
     let mut exec = RecordingExecutor::new();
-    let first = cycle(&juno, &mut exec, &CycleOptions::default());
+    let first = cycle(&juno, &mut exec, &everything());
     let p = &first.proposals[0];
     let id = p.request_id.unwrap();
     let request = juno.governance().get(id).unwrap();
@@ -99,7 +106,7 @@ fn an_approval_between_cycles_executes_once_and_nothing_is_proposed_twice() {
         .unwrap();
 
     clock.advance(chrono::Duration::hours(1));
-    let second = cycle(&juno, &mut exec, &CycleOptions::default());
+    let second = cycle(&juno, &mut exec, &everything());
     // The approved action ran, exactly its writes, attributed to the approval.
     assert_eq!(second.executed.len(), 1);
     assert_eq!(second.executed[0].request_id, id);
@@ -134,7 +141,7 @@ fn an_approval_between_cycles_executes_once_and_nothing_is_proposed_twice() {
     assert_eq!(pref.approved, 1);
 
     // A third cycle executes nothing again.
-    let third = cycle(&juno, &mut exec, &CycleOptions::default());
+    let third = cycle(&juno, &mut exec, &everything());
     assert!(third.executed.is_empty());
     assert_eq!(
         exec.log.iter().filter(|(r, _)| *r == id).count(),
@@ -566,7 +573,7 @@ fn automation_levels_decide_what_the_cycle_proposes_and_runs() {
         &mut exec,
         &CycleOptions {
             dry_run: true,
-            ..CycleOptions::default()
+            ..everything()
         },
     );
     assert!(!dry.proposals.is_empty());
@@ -575,7 +582,7 @@ fn automation_levels_decide_what_the_cycle_proposes_and_runs() {
             .iter()
             .all(|p| p.status == "suggested" && p.waits_for.is_none())
     );
-    let report = cycle(&juno, &mut exec, &CycleOptions::default());
+    let report = cycle(&juno, &mut exec, &everything());
     assert!(!report.proposals.is_empty());
     assert!(
         report.proposals.iter().all(|p| p.status == "suggested"),
@@ -583,7 +590,7 @@ fn automation_levels_decide_what_the_cycle_proposes_and_runs() {
         report.proposals
     );
     assert!(report.executed.is_empty() && exec.log.is_empty());
-    let again = cycle(&juno, &mut exec, &CycleOptions::default());
+    let again = cycle(&juno, &mut exec, &everything());
     assert!(again.proposals.is_empty());
     assert!(again.skipped.iter().all(|s| s.reason.contains("suggested")));
     // `off` for one team: nothing is proposed for it, and the report says why.
@@ -598,7 +605,7 @@ fn automation_levels_decide_what_the_cycle_proposes_and_runs() {
         },
     );
     let (juno, _) = open(&dir, config);
-    let report = cycle(&juno, &mut exec, &CycleOptions::default());
+    let report = cycle(&juno, &mut exec, &everything());
     assert!(report.proposals.iter().all(|p| p.team != first_team));
     assert!(!report.proposals.is_empty());
     assert!(
@@ -607,4 +614,138 @@ fn automation_levels_decide_what_the_cycle_proposes_and_runs() {
             .iter()
             .any(|s| s.reason.contains("automation is off"))
     );
+}
+
+/// The (team, kind) with the most proposals in `report`, and those proposals' request ids.
+fn busiest(report: &CycleReport) -> ((String, String), Vec<i64>) {
+    let mut by: std::collections::BTreeMap<(String, String), Vec<i64>> = Default::default();
+    for p in &report.proposals {
+        by.entry((p.team.clone(), p.kind.clone()))
+            .or_default()
+            .push(p.request_id.unwrap());
+    }
+    by.into_iter().max_by_key(|(_, ids)| ids.len()).unwrap()
+}
+
+/// A team that turned down an action three times running is not asked again (one probe
+/// aside), the report says why, and the outcomes carry the situation they were made in.
+/// With `learning` off the same history changes nothing.
+#[test]
+fn a_team_that_keeps_saying_no_is_not_asked_again() {
+    let run = |learning: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let (juno, clock) = open(&dir, Config::default());
+        let mut exec = RecordingExecutor::new();
+        let mut options = CycleOptions {
+            learning,
+            ..CycleOptions::default()
+        };
+        options.triage.max_proposals = 12;
+        let first = cycle(&juno, &mut exec, &options);
+        let ((team, kind), ids) = busiest(&first);
+        assert!(ids.len() >= 3, "{:?}", first.proposals);
+        let g = juno.governance();
+        for &id in &ids {
+            let r = g.get(id).unwrap();
+            g.assign_role("lea", r.role, &[&team], "admin").unwrap();
+            g.reject(id, "lea", "not for us").unwrap();
+        }
+        clock.advance(chrono::Duration::hours(1));
+        // Learns the rejections (and proposes what the cap left out).
+        let second = cycle(&juno, &mut exec, &options);
+        clock.advance(chrono::Duration::hours(1));
+        let third = cycle(&juno, &mut exec, &options);
+        let same = |r: &CycleReport| {
+            r.proposals
+                .iter()
+                .filter(|p| p.team == team && p.kind == kind)
+                .count()
+        };
+        let held = third
+            .skipped
+            .iter()
+            .chain(&second.skipped)
+            .filter(|s| s.kind == kind && s.reason.contains("turned down"))
+            .count();
+        let recent = juno.memory().recent_outcomes(&team, 50).unwrap();
+        (same(&second) + same(&third), held, recent, kind)
+    };
+    let (asked, held, recent, kind) = run(true);
+    assert!(asked <= 1, "asked again {asked} times");
+    assert!(held >= 1);
+    let action = kind.trim_start_matches("triage.");
+    assert!(recent.iter().filter(|o| o.action == action).count() >= 3);
+    assert!(
+        recent
+            .iter()
+            .all(|o| o.context.iter().any(|c| c.starts_with("weekday."))),
+        "{recent:?}"
+    );
+    let (asked, held, recent, _) = run(false);
+    assert!(asked >= 2, "learning off asked only {asked} times");
+    assert_eq!(held, 0);
+    assert!(recent.is_empty());
+}
+
+/// A host's veto holds proposals back, names its reason, and never approves anything.
+#[test]
+fn a_veto_holds_back_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, _) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    let mut sim = SimSource::new(settings()).unwrap();
+    let mut asked = 0;
+    let report = juno
+        .agent()
+        .run_cycle_vetted(
+            Some(&mut sim),
+            &mut exec,
+            &CycleOptions::default(),
+            &mut |_| {},
+            &mut |p, t| {
+                asked += 1;
+                assert_eq!(p.action.target.as_deref(), Some(t.key.as_str()));
+                // The context the decide stage signs is in the action it asks about.
+                assert!(p.action.parameters["context"].is_array());
+                p.action
+                    .kind
+                    .ends_with("escalate")
+                    .then(|| "change freeze on escalations".to_owned())
+            },
+        )
+        .unwrap();
+    assert!(asked > 0);
+    assert!(!report.proposals.is_empty());
+    assert!(
+        report
+            .proposals
+            .iter()
+            .all(|p| !p.kind.ends_with("escalate"))
+    );
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.reason == "change freeze on escalations")
+    );
+}
+
+/// The preference settings are checked by name.
+#[test]
+fn bad_preference_settings_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, _) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    let mut options = CycleOptions::default();
+    options.preferences.window = 0;
+    let mut sim = SimSource::new(settings()).unwrap();
+    match juno.agent().run_cycle(Some(&mut sim), &mut exec, &options) {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "options.preferences.window"),
+        other => panic!("{other:?}"),
+    }
+    let o: CycleOptions =
+        serde_json::from_str(r#"{"learning": false, "preferences": {"probe_days": 7}}"#).unwrap();
+    assert!(!o.learning);
+    assert_eq!(o.preferences.probe_days, 7.0);
+    assert_eq!(o.preferences.window, 10);
 }

@@ -101,7 +101,8 @@ fn cycle_fixture_replays() {
         a["expect_status"].as_str().unwrap()
     );
 
-    // (3) An hour later the next cycle executes it, once, and proposes nothing again.
+    // (3) An hour later the next cycle executes it, once, proposes nothing again, and
+    // proposes what the first cycle's cap left out.
     let s = &f["second_cycle"];
     clock.advance(Duration::hours(s["advance_hours"].as_i64().unwrap()));
     let second = cycle(&juno, &f, &options, &mut executor).unwrap();

@@ -48,6 +48,7 @@ fn engine(f: &Value) -> Juno {
                         outcome,
                         subject: None,
                         note: None,
+                        context: Vec::new(),
                     })
                     .unwrap();
             }

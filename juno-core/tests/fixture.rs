@@ -136,6 +136,7 @@ fn learning_fixture_replays() {
             outcome,
             subject: None,
             note: None,
+            context: Vec::new(),
         })
         .unwrap();
     }

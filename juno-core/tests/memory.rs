@@ -28,6 +28,7 @@ fn outcome(team: &str, action: &str, o: Outcome) -> OutcomeRecord {
         outcome: o,
         subject: Some("ABC-1".into()),
         note: None,
+        context: Vec::new(),
     }
 }
 

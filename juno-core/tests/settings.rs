@@ -57,6 +57,7 @@ fn outcome(j: &Juno, action: &str, outcome: Outcome) {
             outcome,
             subject: None,
             note: None,
+            context: Vec::new(),
         })
         .unwrap();
 }

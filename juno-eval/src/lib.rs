@@ -12,6 +12,7 @@
 
 pub mod data;
 pub mod forest;
+pub mod learning;
 pub mod metrics;
 pub mod plot;
 pub mod sprint_risk;

@@ -186,6 +186,105 @@ pub fn coverage_svg(title: &str, bars: &[CoverageBar]) -> Result<String> {
     Ok(svg)
 }
 
+/// Lines of `(x, y)` points, one per named series, with y in 0–100 (a percentage) and an
+/// optional dashed vertical marker at `mark` (an event on the x axis), as SVG.
+///
+/// # Errors
+/// [`Error::InvalidInput`] when no series has a point, or a point is not finite.
+pub fn lines_svg(
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    mark: Option<f64>,
+) -> Result<String> {
+    let points = series.iter().flat_map(|(_, p)| p.iter());
+    let mut x_max: f64 = 1.0;
+    let mut any = false;
+    for (i, &(x, y)) in points.enumerate() {
+        if !x.is_finite() || !y.is_finite() {
+            return Err(Error::invalid(
+                format!("series.points[{i}]"),
+                "is not a finite number",
+            ));
+        }
+        x_max = x_max.max(x);
+        any = true;
+    }
+    if !any {
+        return Err(Error::invalid("series", "no points to draw"));
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        draw_lines(&root, title, x_desc, y_desc, series, mark, x_max)
+            .map_err(|e| draw_failed("series", e))?;
+        root.present().map_err(|e| draw_failed("series", e))?;
+    }
+    Ok(svg)
+}
+
+/// Draws [`lines_svg`]'s chart on `root`.
+fn draw_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    mark: Option<f64>,
+    x_max: f64,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..x_max.ceil(), 0f64..100f64)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .y_labels(11)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    if let Some(m) = mark {
+        chart.draw_series(DashedLineSeries::new(
+            vec![(m, 0.0), (m, 100.0)],
+            6,
+            4,
+            GREY.stroke_width(1),
+        ))?;
+    }
+    let colours = [
+        GREY,
+        BLUE_ISH,
+        ORANGE_ISH,
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+    ];
+    for (i, (name, points)) in series.iter().enumerate() {
+        let colour = colours[i % colours.len()];
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                colour.stroke_width(2),
+            ))?
+            .label(name.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()?;
+    Ok(())
+}
+
 /// Blue of the reliability curve and of the inside-P10–P90 bars.
 const BLUE_ISH: RGBColor = RGBColor(31, 119, 180);
 /// Orange of the below-P50 bars.

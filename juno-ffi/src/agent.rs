@@ -313,7 +313,9 @@ pub unsafe extern "C" fn juno_source_snapshot(
 /// - `options_json`/`options_len`: **optional**: a `CycleOptions` object, every field
 ///   optional (`dry_run` false, `requester` `"juno"`, `guard_rails` — `projects`,
 ///   `write_budget` 20, `protected_statuses`, `close_in_active_sprint` false —, `triage`,
-///   `cooldown_days` 14, `retrain_every` 10, `history_sprints` 20); NULL means the defaults.
+///   `cooldown_days` 14, `retrain_every` 10, `history_sprints` 20, `learning` true,
+///   `preferences` — `enabled` true, `window` 10, `min_against` 3, `probe_days` 14 —);
+///   NULL means the defaults.
 /// - `executor`: **optional**: called once per approved action, on the calling thread,
 ///   before this function returns, with the action's canonical JSON (its
 ///   `parameters.writes` are the exact writes to make); return 0 for success. NULL means

@@ -307,6 +307,38 @@ pub unsafe extern "C" fn juno_memory_preference(
     })
 }
 
+/// The team's newest recorded outcomes, newest first, as a JSON array of `RecentOutcome`
+/// objects (`memory_id`, `action`, `outcome`, `context` — the facets the outcome was
+/// recorded with —, `at`): what the agent cycle reads a preference for a narrower situation
+/// from.
+///
+/// - `j`: must not be NULL; not modified.
+/// - `team`/`team_len`: UTF-8; must not be NULL.
+/// - `limit`: at most this many.
+/// - `out_json`: as for `juno_memory_get`.
+/// - `err`: optional, as for `juno_memory_store`.
+/// - Thread safety: safe to call while other threads use `j`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_memory_recent_outcomes(
+    j: *const juno,
+    team: *const c_char,
+    team_len: usize,
+    limit: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: `j` is NULL or a live handle (the documented contract).
+        let j = unsafe { handle("j", j) }?;
+        // SAFETY: `team` is NULL or its length in readable bytes.
+        let team = unsafe { str_in("team", team, team_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let recent = j.inner.memory().recent_outcomes(team, limit)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("recent outcomes", &recent) }
+    })
+}
+
 /// Recognises patterns in a team's episodes and stores each as a procedural memory.
 ///
 /// - `j`: must not be NULL.

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use juno_eval::learning::{self, Arm, LearningOptions, approvers::ApproversFile};
 use juno_eval::sprint_risk::{self, Protocol, SprintRiskEvalOptions};
 use juno_eval::triage::{self, TriageEvalOptions};
 use pyo3::prelude::*;
@@ -72,4 +73,54 @@ pub(crate) fn eval_triage(
         .map_err(|e| juno_core::Error::json("report", &e))
         .py(py)?;
     Ok((json, report.render_table()))
+}
+
+/// Runs the learning experiment and returns `(report_json, table)`.
+///
+/// `approvers` is the approvers file's path (the shipped default when `None`); the
+/// experiment runs with the GIL released (a simulated year takes about half a minute).
+#[pyfunction]
+#[pyo3(signature = (approvers=None, days=None, teams=None, arms=None, plot=None))]
+pub(crate) fn eval_learning(
+    py: Python<'_>,
+    approvers: Option<PathBuf>,
+    days: Option<u32>,
+    teams: Option<u32>,
+    arms: Option<Vec<String>>,
+    plot: Option<PathBuf>,
+) -> PyResult<(String, String)> {
+    let file = match &approvers {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| {
+                    juno_core::Error::invalid("approvers", format!("{}: {e}", path.display()))
+                })
+                .py(py)?;
+            ApproversFile::parse(&text).py(py)?
+        }
+        None => ApproversFile::default_file().py(py)?,
+    };
+    let mut options = LearningOptions::new().py(py)?;
+    options.approvers = file;
+    options.days = days;
+    options.teams = teams;
+    options.plot = plot;
+    if let Some(arms) = arms {
+        options.arms = arms
+            .iter()
+            .map(|a| a.parse::<Arm>())
+            .collect::<juno_core::Result<Vec<_>>>()
+            .py(py)?;
+    }
+    let report = py.detach(|| learning::run(&options)).py(py)?;
+    let json = serde_json::to_string_pretty(&report)
+        .map_err(|e| juno_core::Error::json("report", &e))
+        .py(py)?;
+    Ok((json, report.render_table()))
+}
+
+/// The default approvers file of the learning experiment, with its comments.
+#[pyfunction]
+pub(crate) fn learning_default_approvers() -> &'static str {
+    juno_eval::learning::approvers::DEFAULT_APPROVERS
 }

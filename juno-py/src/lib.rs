@@ -159,5 +159,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bench::_bench_parse_tickets_ns, m)?)?;
     m.add_function(wrap_pyfunction!(eval::eval_sprint_risk, m)?)?;
     m.add_function(wrap_pyfunction!(eval::eval_triage, m)?)?;
+    m.add_function(wrap_pyfunction!(eval::eval_learning, m)?)?;
+    m.add_function(wrap_pyfunction!(eval::learning_default_approvers, m)?)?;
     Ok(())
 }

@@ -85,6 +85,8 @@ __all__ = [
     "_bench_parse_tickets_ns",
     "eval_sprint_risk",
     "eval_triage",
+    "eval_learning",
+    "learning_default_approvers",
 ]
 
 __version__: str
@@ -403,14 +405,23 @@ class Memories:
         *,
         subject: str | None = None,
         note: str | None = None,
+        context: list[str] | None = None,
     ) -> OutcomeLearned:
         """Records what became of a proposed action (approved, rejected or reverted).
 
         Stores an episodic memory and updates the team's preference for ``action``.
+        ``context`` lists facets of the situation (``priority.low``, ``label.customer``,
+        ``weekday.fri``), kept on the episode so that :meth:`recent_outcomes` can read a
+        preference for a narrower situation.
         """
 
     def preference(self, team: str, action: str) -> TeamPreference | None:
         """The team's learned preference about ``action``, or ``None`` if nothing was recorded."""
+
+    def recent_outcomes(self, team: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The team's newest recorded outcomes, newest first: ``memory_id``, ``action``,
+        ``outcome``, ``context`` (the facets it was recorded with) and ``at``. What the agent
+        cycle reads a preference for a narrower situation from."""
 
     def recognize_patterns(self, team: str | None = None) -> list[Pattern]:
         """Finds the patterns that hold in a team's episodes (every team's by default).
@@ -2455,7 +2466,9 @@ class Agent:
         outside JUNO. ``options`` (every key optional): ``dry_run``, ``requester``,
         ``guard_rails`` (``projects``, ``write_budget``, ``protected_statuses``,
         ``close_in_active_sprint``), ``triage``, ``cooldown_days``, ``retrain_every``,
-        ``history_sprints``. The report has ``cycle``, ``now``, ``dry_run``, ``sync``,
+        ``history_sprints``, ``learning`` (learn from people's decisions; default true)
+        and ``preferences`` (``enabled``, ``window``, ``min_against``, ``probe_days``:
+        how the teams' recent outcomes hold proposals back). The report has ``cycle``, ``now``, ``dry_run``, ``sync``,
         ``seen``, ``teams``, ``risks``, ``proposals``, ``skipped``, ``executed``,
         ``held``, ``failed``, ``waiting``, ``learned`` and ``timings_ms``. A second cycle
         while one runs on the same database raises
@@ -2575,3 +2588,11 @@ def eval_triage(
     horizon_days: int = 30,
     assume_estimated: bool = False,
 ) -> tuple[str, str]: ...
+def eval_learning(
+    approvers: str | None = None,
+    days: int | None = None,
+    teams: int | None = None,
+    arms: list[str] | None = None,
+    plot: str | None = None,
+) -> tuple[str, str]: ...
+def learning_default_approvers() -> str: ...

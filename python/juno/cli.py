@@ -586,6 +586,26 @@ def cmd_eval_triage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_learning(args: argparse.Namespace) -> int:
+    from juno.eval import default_approvers, learning
+
+    if args.print_approvers:
+        print(default_approvers(), end="")
+        return 0
+    start = time.monotonic()
+    result = learning(
+        approvers=args.approvers,
+        days=args.days,
+        teams=args.teams,
+        arms=args.arms.split(",") if args.arms else None,
+        plot=args.plot,
+    )
+    print(result.table, end="")
+    print(f"({time.monotonic() - start:.1f} s)", file=sys.stderr)
+    _write_json(args.json, result.to_dict())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     path = args.db if args.db is not None else "juno-demo.db"
     if args.memory:
@@ -792,7 +812,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE.json", help="write it to a new file instead of stdout")
     p.set_defaults(func=cmd_audit_checkpoint)
 
-    ev = groups.add_parser("eval", help="measure the engines on real Jira data")
+    ev = groups.add_parser(
+        "eval", help="measure the engines on real Jira data, and the learning on a simulated year"
+    )
     ev_cmds = ev.add_subparsers(dest="command", metavar="COMMAND", required=True)
     p = ev_cmds.add_parser(
         "sprint-risk",
@@ -858,6 +880,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", metavar="OUT.json", help="also write the full report here")
     p.set_defaults(func=cmd_eval_triage)
+    p = ev_cmds.add_parser(
+        "learning",
+        help="a simulated year with approvers who decide by hidden preferences: "
+        "no learning vs JUNO vs the oracle",
+    )
+    p.add_argument(
+        "--approvers",
+        metavar="FILE.toml",
+        help="the approvers and their hidden preferences (default: the shipped file; "
+        "see --print-approvers)",
+    )
+    p.add_argument(
+        "--print-approvers", action="store_true", help="print the shipped approvers file"
+    )
+    p.add_argument("--days", type=int, metavar="N", help="days to simulate (default: the file's)")
+    p.add_argument("--teams", type=int, metavar="N", help="teams (default: the file's)")
+    p.add_argument(
+        "--arms",
+        metavar="LIST",
+        help="comma-separated arms among no_learning, juno, oracle (default: all three)",
+    )
+    p.add_argument("--plot", metavar="DIR", help="write learning.svg, the acceptance curves, into DIR")
+    p.add_argument("--json", metavar="OUT.json", help="also write the full report here")
+    p.set_defaults(func=cmd_eval_learning)
 
     p = groups.add_parser(
         "demo",

@@ -1,6 +1,7 @@
-"""Evaluations on real Jira data: the code behind ``juno eval``.
+"""Evaluations: the code behind ``juno eval``.
 
-Both functions run in the Rust core (with the GIL released) and return an
+``sprint_risk`` and ``triage`` replay real Jira data; ``learning`` runs the simulated
+organisation's year with approvers who decide by hidden preferences. Each function runs in the Rust core (with the GIL released) and return an
 :class:`EvalResult`: the report as a dictionary (every number the core computed, saved
 unchanged by ``--json``) and the table exactly as the core renders it.
 
@@ -96,3 +97,43 @@ def triage(
     )
     report: dict[str, Any] = json.loads(text)
     return EvalResult(report=report, table=table)
+
+
+ARMS = ("no_learning", "juno", "oracle")
+"""The learning experiment's arms: learning off (and no cooldown after a rejection); JUNO
+as built; and JUNO with a veto that knows the hidden preferences (the ceiling)."""
+
+
+def learning(
+    *,
+    approvers: str | os.PathLike[str] | None = None,
+    days: int | None = None,
+    teams: int | None = None,
+    arms: list[str] | None = None,
+    plot: str | os.PathLike[str] | None = None,
+) -> EvalResult:
+    """Runs the learning experiment: a simulated organisation's year of agent cycles, with
+    approvers who decide by hidden per-team preferences that JUNO is never told.
+
+    ``approvers`` is an approvers file (TOML; :func:`default_approvers` returns the shipped
+    one, which documents every field); ``days`` and ``teams`` override the file's
+    organisation; ``arms`` chooses among :data:`ARMS` (all three by default); ``plot``
+    names a directory to write ``learning.svg``, the weekly acceptance curves, into.
+
+    Raises :class:`juno.errors.InvalidInputError` naming the field for a malformed file
+    (``rule[2].action``), an unreadable one (``approvers``) or an unknown arm (``arms``).
+    """
+    text, table = _juno.eval_learning(
+        None if approvers is None else os.fspath(approvers),
+        days,
+        teams,
+        arms,
+        None if plot is None else os.fspath(plot),
+    )
+    report: dict[str, Any] = json.loads(text)
+    return EvalResult(report=report, table=table)
+
+
+def default_approvers() -> str:
+    """The shipped approvers file of :func:`learning`, with its comments."""
+    return _juno.learning_default_approvers()

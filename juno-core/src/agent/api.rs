@@ -1,6 +1,6 @@
 //! The agent handle, `juno.agent()`: one cycle through every stage, over one store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
@@ -12,6 +12,7 @@ use crate::executor::Write;
 use crate::flow::{StatusCategories, StatusCategory};
 use crate::governance::{ApprovalRequest, Executor, Proposal, RequestStatus};
 use crate::juno::Juno;
+use crate::memory::RecentOutcome;
 use crate::model::{AutomationLevel, Ticket};
 use crate::source::{Source, SyncProgress};
 use crate::store::agent as sql;
@@ -19,7 +20,13 @@ use crate::store::governance::requests_where;
 use crate::store::to_ms;
 
 use super::analyze::{sprints_by_team, workload};
+use super::learn::{context_param, memory_action};
 use super::lease::host_name;
+use super::prefer::{self, context_of};
+
+/// Outcomes per team the decide stage reads from memory (newest first): enough for every
+/// action and facet list of [`super::PreferenceSettings::window`] at its default.
+const OUTCOMES_READ: usize = 2000;
 
 /// Where a running cycle is: one event as a stage starts and one as it ends.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -129,6 +136,26 @@ impl<'a> Agent<'a> {
         options: &CycleOptions,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<CycleReport> {
+        self.run_cycle_vetted(source, executor, options, progress, &mut |_, _| None)
+    }
+
+    /// As [`Agent::run_cycle_with_progress`], asking `veto` about each proposal before it
+    /// goes to governance: `Some(reason)` holds it back (listed under `skipped` with that
+    /// reason), `None` lets it through. For a Rust host's own rules that JUNO cannot see —
+    /// a change freeze, a ticket-level policy; `juno eval learning` passes the simulated
+    /// teams' hidden preferences here for its oracle. A veto can only hold back; it never
+    /// approves anything.
+    ///
+    /// # Errors
+    /// As [`Agent::run_cycle`].
+    pub fn run_cycle_vetted(
+        &self,
+        source: Option<&mut dyn Source>,
+        executor: &mut dyn Executor,
+        options: &CycleOptions,
+        progress: &mut dyn FnMut(&Progress),
+        veto: &mut dyn FnMut(&Proposal, &Ticket) -> Option<String>,
+    ) -> Result<CycleReport> {
         options.validate()?;
         // Unique per call: two engines in one thread must not share a holder name.
         static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -141,7 +168,7 @@ impl<'a> Agent<'a> {
             CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         self.acquire(&holder)?;
-        let result = self.cycle(source, executor, options, progress);
+        let result = self.cycle(source, executor, options, progress, veto);
         let released = self
             .juno
             .store()
@@ -178,6 +205,7 @@ impl<'a> Agent<'a> {
         executor: &mut dyn Executor,
         options: &CycleOptions,
         progress: &mut dyn FnMut(&Progress),
+        veto: &mut dyn FnMut(&Proposal, &Ticket) -> Option<String>,
     ) -> Result<CycleReport> {
         let now = self.juno.now();
         let mut timings = BTreeMap::new();
@@ -195,6 +223,13 @@ impl<'a> Agent<'a> {
             None => None,
         };
         let snap = self.juno.source().snapshot()?;
+        // What people decided since the last cycle is taken in first, so that this
+        // cycle's calibration and proposals already reflect it (the learn stage takes in
+        // the rest).
+        let mut learned = Learned::default();
+        if options.learning && !options.dry_run {
+            self.learn_decisions(&mut learned)?;
+        }
         let ms = ms_since(t);
         timings.insert("observe".to_owned(), ms);
         progress(&Progress::done("observe", 1, ms));
@@ -226,12 +261,27 @@ impl<'a> Agent<'a> {
             active_sprints: snap.active.len(),
             skipped_tickets: open.len() - readable.len(),
         };
+        // Every finding, most urgent first: the cap applies to what the decide stage
+        // proposes, so tickets it holds back (a pending request, a cooldown, a team's
+        // no) never take the places of those it would propose.
+        options
+            .triage
+            .validate()
+            .map_err(|e| e.within("options.triage."))?;
+        let uncapped = crate::triage::TriageSettings {
+            max_proposals: readable.len().max(1),
+            ..options.triage.clone()
+        };
         let mut findings = self
             .juno
             .triage()
-            .scan_at(&readable, &options.triage, now)
+            .scan_at(&readable, &uncapped, now)
             .map_err(|e| e.within("options."))?;
-        let calibrated = self.calibrate_findings(&mut findings, now)?;
+        let calibrated = if options.learning {
+            self.calibrate_findings(&mut findings, now)?
+        } else {
+            vec![None; findings.len()]
+        };
         let ms = ms_since(t);
         timings.insert("analyze".to_owned(), ms);
         progress(&Progress::done("analyze", 2, ms));
@@ -263,10 +313,29 @@ impl<'a> Agent<'a> {
         let workload = workload(&snap, &open);
         let by_key: BTreeMap<&str, &Ticket> =
             readable.iter().map(|t| (t.key.as_str(), t)).collect();
+        let gate = options.learning && options.preferences.enabled;
+        let mut outcomes: BTreeMap<String, Vec<RecentOutcome>> = BTreeMap::new();
+        // Probes of held-back actions in the window: per team, (action, facet) keys.
+        let probe_since =
+            now - Duration::milliseconds((options.preferences.probe_days * 86_400_000.0) as i64);
+        let probed_requests = if gate {
+            self.juno
+                .store()
+                .read(|c| requests_where(c, &[], Some(to_ms(probe_since))))?
+                .into_iter()
+                .filter(|r| r.created_at >= probe_since)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut probed_now: BTreeSet<(String, String, Option<String>)> = BTreeSet::new();
         let mut proposals = Vec::new();
         let mut skipped = Vec::new();
         let config = self.juno.config();
         for (f, calibration) in findings.iter().zip(calibrated) {
+            if proposals.len() >= options.triage.max_proposals {
+                break;
+            }
             let mut base = f.to_proposal(&options.requester);
             base.calibration = calibration;
             let kind = base.action.kind.clone();
@@ -294,11 +363,64 @@ impl<'a> Agent<'a> {
             let Some(ticket) = by_key.get(f.key.as_str()) else {
                 continue;
             };
+            let context = context_of(ticket, now);
+            let team = f.team.as_str().to_owned();
+            if gate {
+                if !outcomes.contains_key(&team) {
+                    let recent = self.juno.memory().recent_outcomes(&team, OUTCOMES_READ)?;
+                    outcomes.insert(team.clone(), recent);
+                }
+                let recent = outcomes.get(&team).map_or(&[][..], Vec::as_slice);
+                let action = memory_action(&kind);
+                let avoided = prefer::avoidances(recent, action, &context, &options.preferences);
+                if let Some(worst) = avoided.first() {
+                    // A probe asks again once per window, for every list that says no.
+                    let due = avoided.iter().all(|a| {
+                        let (a_action, facet) = a.key();
+                        let key = (team.clone(), a_action.clone(), facet.clone());
+                        !probed_now.contains(&key)
+                            && !probed_requests.iter().any(|r: &ApprovalRequest| {
+                                r.action.team.as_str() == team
+                                    && (a_action == "*"
+                                        || memory_action(&r.action.kind) == a_action)
+                                    && facet.as_ref().is_none_or(|f| {
+                                        context_param(&r.action).iter().any(|c| c == f)
+                                    })
+                            })
+                    });
+                    if due {
+                        for a in &avoided {
+                            let (a_action, facet) = a.key();
+                            probed_now.insert((team.clone(), a_action, facet));
+                        }
+                    } else {
+                        skipped.push(Skipped {
+                            kind,
+                            target: f.key.clone(),
+                            reason: format!(
+                                "{}; held back (one probe every {} days)",
+                                worst.describe(&team),
+                                options.preferences.probe_days
+                            ),
+                        });
+                        continue;
+                    }
+                }
+            }
             let people = workload.get(f.team.as_str()).map_or(&[][..], Vec::as_slice);
             let writes = plan_writes(f, ticket, people);
             let mut p = base;
             if let Some(obj) = p.action.parameters.as_object_mut() {
                 obj.insert("writes".into(), json!(writes));
+                obj.insert("context".into(), json!(context));
+            }
+            if let Some(reason) = veto(&p, ticket) {
+                skipped.push(Skipped {
+                    kind,
+                    target: f.key.clone(),
+                    reason,
+                });
+                continue;
             }
             proposals.push((p, writes));
         }
@@ -360,9 +482,9 @@ impl<'a> Agent<'a> {
         let t = Instant::now();
         progress(&Progress::start("learn", 6));
         let learned = if options.dry_run {
-            Learned::default()
+            learned
         } else {
-            self.learn(&snap, options)?
+            self.learn(&snap, options, learned)?
         };
         let ms = ms_since(t);
         timings.insert("learn".to_owned(), ms);

@@ -25,15 +25,45 @@ const CHECKPOINT_SHARE: f64 = 0.3;
 
 /// The memory action name of an action kind: `triage.reassign` → `reassign` (the name
 /// triage reads its track record under).
-fn memory_action(kind: &str) -> &str {
+pub(super) fn memory_action(kind: &str) -> &str {
     kind.strip_prefix("triage.").unwrap_or(kind)
+}
+
+/// The context facets the decide stage put in an action's parameters (none for an action
+/// from elsewhere).
+pub(super) fn context_param(action: &crate::governance::Action) -> Vec<String> {
+    action
+        .parameters
+        .get("context")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl Agent<'_> {
     /// Takes people's decisions into memory (approvals and rejections by a person, reverts)
     /// and finished sprints into the forecaster; retrains when enough new sprints arrived.
-    pub(super) fn learn(&self, snap: &Snapshot, options: &CycleOptions) -> Result<Learned> {
-        let mut learned = Learned::default();
+    pub(super) fn learn(
+        &self,
+        snap: &Snapshot,
+        options: &CycleOptions,
+        mut learned: Learned,
+    ) -> Result<Learned> {
+        if options.learning {
+            self.learn_decisions(&mut learned)?;
+        }
+        self.learn_sprints(snap, options, &mut learned)?;
+        Ok(learned)
+    }
+
+    /// People's decisions (not yet learned) into memory, and each kind's calibration
+    /// refitted. The cycle calls it before deciding, so that what people said since the
+    /// last cycle already shapes this one's proposals, and again in the learn stage.
+    pub(super) fn learn_decisions(&self, learned: &mut Learned) -> Result<()> {
         let decided = self.juno.store().read(|c| {
             requests_where(
                 c,
@@ -52,7 +82,7 @@ impl Agent<'_> {
         let now_ms = to_ms(self.juno.now());
         for r in decided.iter().filter(|r| !done.contains(&r.id)) {
             let by_person = r.decided_by.as_deref().is_some_and(|d| d != "juno");
-            let (outcome, team, action, subject) = if r.action.kind == REVERT_KIND {
+            let (outcome, team, action, subject, context) = if r.action.kind == REVERT_KIND {
                 if r.status != RequestStatus::Executed {
                     continue;
                 }
@@ -69,6 +99,7 @@ impl Agent<'_> {
                     orig.action.team.clone(),
                     orig.action.kind.clone(),
                     orig.action.target.clone(),
+                    context_param(&orig.action),
                 )
             } else {
                 let o = match r.status {
@@ -82,6 +113,7 @@ impl Agent<'_> {
                     r.action.team.clone(),
                     r.action.kind.clone(),
                     r.action.target.clone(),
+                    context_param(&r.action),
                 )
             };
             if let Some(outcome) = outcome {
@@ -91,6 +123,7 @@ impl Agent<'_> {
                     outcome,
                     subject,
                     note: r.reason.clone(),
+                    context,
                 })?;
                 learned.outcomes.push((
                     team.as_str().to_owned(),
@@ -104,8 +137,18 @@ impl Agent<'_> {
                 .write(|tx| sql::mark_learned(tx, r.id, label, now_ms))?;
         }
 
-        learned.calibrations = self.recalibrate()?;
+        learned.calibrations.extend(self.recalibrate()?);
+        Ok(())
+    }
 
+    /// Active sprints' checkpoints kept; finished sprints recorded for the forecaster,
+    /// which is retrained when enough are new.
+    fn learn_sprints(
+        &self,
+        snap: &Snapshot,
+        options: &CycleOptions,
+        learned: &mut Learned,
+    ) -> Result<()> {
         // An active sprint about 30% through is remembered as it stands: once it finishes,
         // that is its training row (a source like Jira cannot rebuild the past state).
         let at = to_ms(self.juno.now());
@@ -167,7 +210,7 @@ impl Agent<'_> {
             learned.retrained_version = r.model.map(|m| m.version);
             learned.retrain_note = r.reason;
         }
-        Ok(learned)
+        Ok(())
     }
 
     /// Fits and stores a new confidence calibration map for every action kind with at

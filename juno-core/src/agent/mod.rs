@@ -34,6 +34,7 @@ pub mod api;
 mod learn;
 mod lease;
 mod plan;
+pub mod prefer;
 
 use std::collections::BTreeMap;
 
@@ -48,6 +49,7 @@ use crate::triage::TriageSettings;
 
 pub use api::{Agent, LEASE_NAME, Progress};
 pub use plan::plan_writes;
+pub use prefer::{PreferenceSettings, context_of};
 
 /// How a cycle runs. In JSON every field is optional and defaults as below.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +71,13 @@ pub struct CycleOptions {
     pub retrain_every: u32,
     /// Finished sprints per team the analysis reads, newest (20).
     pub history_sprints: usize,
+    /// Learn from people's decisions (true): record them in memory (the teams' preferences
+    /// and track records), fit each action kind's confidence calibration, and read the
+    /// teams' recent outcomes before proposing (`preferences`). `false` freezes all three
+    /// at what is stored — the baseline of `juno eval learning`.
+    pub learning: bool,
+    /// How the teams' recent outcomes hold proposals back (see [`PreferenceSettings`]).
+    pub preferences: PreferenceSettings,
 }
 
 impl Default for CycleOptions {
@@ -81,6 +90,8 @@ impl Default for CycleOptions {
             cooldown_days: 14.0,
             retrain_every: 10,
             history_sprints: 20,
+            learning: true,
+            preferences: PreferenceSettings::default(),
         }
     }
 }
@@ -111,6 +122,9 @@ impl CycleOptions {
                 "must be at least 1",
             ));
         }
+        self.preferences
+            .validate()
+            .map_err(|e| e.within("options."))?;
         if !(1..=1000).contains(&self.history_sprints) {
             return Err(Error::invalid(
                 "options.history_sprints",

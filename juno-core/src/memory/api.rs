@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::learning::{self, Counts, OutcomeRecord, Pattern, TeamPreference};
+use super::learning::{self, Counts, OutcomeRecord, Pattern, RecentOutcome, TeamPreference};
 use super::recall::{self, Ranked, RecallHit, RecallQuery, TopK};
 use super::{
     HistoryEntry, Memory, MemoryId, MemoryKind, MemoryStats, MemoryUpdate, NewMemory, Provenance,
@@ -429,6 +429,41 @@ impl<'a> Memories<'a> {
                 detail: format!("preference memory {}: {e}", m.id),
             })?;
         Ok(Some(counts.preference(m.id, team, action)))
+    }
+
+    /// The team's newest recorded outcomes, newest first, at most `limit`: what a
+    /// preference over a narrower situation (an action in a context) is read from, most
+    /// recent evidence first, so a changed preference shows as soon as new outcomes do.
+    ///
+    /// # Errors
+    /// Storage errors; [`Error::Corrupt`] for an outcome episode that cannot be read.
+    pub fn recent_outcomes(&self, team: &str, limit: usize) -> Result<Vec<RecentOutcome>> {
+        let now = self.now();
+        let rows =
+            self.juno
+                .store()
+                .recent_outcomes(team, to_ms(now), self.cutoff_ms(now), limit)?;
+        rows.into_iter()
+            .map(|(id, content, at)| {
+                #[derive(serde::Deserialize)]
+                struct Stored {
+                    action: String,
+                    outcome: learning::Outcome,
+                    #[serde(default)]
+                    context: Vec<String>,
+                }
+                let s: Stored = serde_json::from_value(content).map_err(|e| Error::Corrupt {
+                    detail: format!("outcome memory {id}: {e}"),
+                })?;
+                Ok(RecentOutcome {
+                    memory_id: id,
+                    action: s.action,
+                    outcome: s.outcome,
+                    context: s.context,
+                    at: from_ms(at),
+                })
+            })
+            .collect()
     }
 
     /// Recognises patterns in a team's episodes (every team's when `team` is `None`) and

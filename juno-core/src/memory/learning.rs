@@ -86,6 +86,31 @@ pub struct OutcomeRecord {
     /// A human note (a rejection reason).
     #[serde(default)]
     pub note: Option<String>,
+    /// What the action's situation looked like, as facets (`priority.low`,
+    /// `label.customer`, `weekday.fri`): kept on the episode (tagged `ctx:<facet>`) so that
+    /// a preference can be read for a narrower situation than the action kind
+    /// ([`crate::memory::Memories::recent_outcomes`]). At most [`MAX_CONTEXT_FACETS`], each
+    /// in tag characters.
+    #[serde(default)]
+    pub context: Vec<String>,
+}
+
+/// An outcome record carries at most this many context facets.
+pub const MAX_CONTEXT_FACETS: usize = 16;
+
+/// One recorded outcome as [`crate::memory::Memories::recent_outcomes`] reads it back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentOutcome {
+    /// The episodic memory that holds it.
+    pub memory_id: MemoryId,
+    /// The kind of action.
+    pub action: String,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// Its context facets.
+    pub context: Vec<String>,
+    /// When it was recorded.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Whether a team tends to accept an action.
@@ -220,6 +245,26 @@ impl OutcomeRecord {
         if let Some(s) = &self.subject {
             check_name("subject", s)?;
         }
+        if self.context.len() > MAX_CONTEXT_FACETS {
+            return Err(Error::invalid(
+                "context",
+                format!(
+                    "at most {MAX_CONTEXT_FACETS} facets, got {}",
+                    self.context.len()
+                ),
+            ));
+        }
+        for (i, f) in self.context.iter().enumerate() {
+            check_tag(&format!("ctx:{f}")).map_err(|_| {
+                Error::invalid(
+                    format!("context[{i}]"),
+                    format!("facet `{f}` must be 1 to 60 letters, digits or `_-.:/@+#`"),
+                )
+            })?;
+            if f.is_empty() {
+                return Err(Error::invalid(format!("context[{i}]"), "facet is empty"));
+            }
+        }
         Ok(())
     }
 
@@ -237,17 +282,20 @@ impl OutcomeRecord {
         if let Some(n) = &self.note {
             text.push_str(&format!(": {n}"));
         }
+        let mut tags = vec![
+            "outcome".to_owned(),
+            format!("event:{}", self.action),
+            format!("result:{}", self.outcome),
+        ];
+        tags.extend(self.context.iter().map(|f| format!("ctx:{f}")));
         NewMemory::new(MemoryKind::Episodic, self.team.clone(), text)
-            .with_tags([
-                "outcome".to_owned(),
-                format!("event:{}", self.action),
-                format!("result:{}", self.outcome),
-            ])
+            .with_tags(tags)
             .with_content(serde_json::json!({
                 "action": self.action,
                 "outcome": self.outcome,
                 "subject": self.subject,
                 "note": self.note,
+                "context": self.context,
             }))
             .with_importance(0.5)
             .with_provenance(Provenance {

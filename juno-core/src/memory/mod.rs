@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub use api::{Memories, OutcomeLearned};
-pub use learning::{Outcome, OutcomeRecord, Pattern, Stance, TeamPreference};
+pub use learning::{
+    MAX_CONTEXT_FACETS, Outcome, OutcomeRecord, Pattern, RecentOutcome, Stance, TeamPreference,
+};
 pub use recall::{RecallHit, RecallQuery, ScoreComponent, ScoreExplanation, TermContribution};
 
 /// A memory's identifier, unique within one database.

@@ -192,6 +192,7 @@ mod tests {
                 outcome,
                 subject: None,
                 note: None,
+                context: Vec::new(),
             })?;
         }
         let r = juno.reasoning();

@@ -907,6 +907,31 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// A team's newest live outcome episodes (those `record_outcome` stored), newest first,
+    /// at most `limit`: id, content (action, outcome, context) and creation time.
+    pub(crate) fn recent_outcomes(
+        &self,
+        team: &str,
+        now_ms: i64,
+        retention_cutoff_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(MemoryId, serde_json::Value, i64)>> {
+        let conn = self.conn();
+        // The tag list is a JSON array: `"outcome"` with its quotes is the whole tag.
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, content, created_at FROM memories WHERE team = ?1 AND kind = 'episodic' \
+             AND instr(tags, '\"outcome\"') > 0 \
+             AND (expires_at IS NULL OR expires_at > ?2) AND touched_at >= ?3 \
+             ORDER BY id DESC LIMIT ?4",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![team, now_ms, retention_cutoff_ms, limit], |r| {
+            let content: String = r.get(1)?;
+            Ok((r.get(0)?, json_col(1, &content)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Every team that has memories, sorted.
     pub(crate) fn memory_teams(&self) -> Result<Vec<String>> {
         let conn = self.conn();

@@ -176,6 +176,7 @@ mod tests {
                 outcome,
                 subject: None,
                 note: None,
+                context: Vec::new(),
             })?;
         }
         let mut t = ticket("D", 8);

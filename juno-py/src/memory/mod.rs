@@ -14,7 +14,7 @@ use juno_core::memory::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Id, list_from_py, opt_datetime, to_json};
+use crate::convert::{Id, list_from_py, opt_datetime, serde_to_py, to_json};
 use crate::errors::CoreResultExt;
 use crate::juno::Engine;
 
@@ -289,7 +289,9 @@ impl PyMemory {
     }
 
     /// Records what became of a proposed action and learns the team's preference.
-    #[pyo3(signature = (team, action, outcome, *, subject=None, note=None))]
+    #[pyo3(signature = (team, action, outcome, *, subject=None, note=None, context=None))]
+    // One parameter per keyword of the Python method, as callers pass them.
+    #[allow(clippy::too_many_arguments)]
     fn record_outcome(
         &self,
         py: Python<'_>,
@@ -298,6 +300,7 @@ impl PyMemory {
         outcome: &str,
         subject: Option<String>,
         note: Option<String>,
+        context: Option<Vec<String>>,
     ) -> PyResult<PyOutcomeLearned> {
         let outcome = Outcome::from_str(outcome).py(py)?;
         let record = OutcomeRecord {
@@ -306,6 +309,7 @@ impl PyMemory {
             outcome,
             subject,
             note,
+            context: context.unwrap_or_default(),
         };
         let juno = self.engine.get().py(py)?;
         let learned = py
@@ -326,6 +330,22 @@ impl PyMemory {
             .detach(move || juno.memory().preference(&team, &action))
             .py(py)?;
         Ok(p.map(PyTeamPreference))
+    }
+
+    /// The team's newest recorded outcomes, newest first (dicts: `memory_id`, `action`,
+    /// `outcome`, `context`, `at`).
+    #[pyo3(signature = (team, limit=100))]
+    fn recent_outcomes<'py>(
+        &self,
+        py: Python<'py>,
+        team: String,
+        limit: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let juno = self.engine.get().py(py)?;
+        let recent = py
+            .detach(move || juno.memory().recent_outcomes(&team, limit))
+            .py(py)?;
+        serde_to_py(py, &recent)
     }
 
     /// Recognises patterns in a team's episodes (every team's when `team` is None).

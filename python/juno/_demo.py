@@ -5,7 +5,8 @@ is synced into a fresh embedded database; cycles run over it while scripted appr
 decide in between: sprint risks with their drivers, velocity and bottlenecks, stale work
 and the proposals made for it, what policy approved and why, what waits for whom, what
 executed (exactly the approved writes, once), what was learned, a revert through
-governance, and the audit chain verified. The clock is fixed and everything is seeded, so
+governance, a short run of the learning experiment (approvers with hidden preferences), and
+the audit chain verified. The clock is fixed and everything is seeded, so
 every run prints the same report.
 """
 
@@ -77,6 +78,45 @@ def _grant_roles(j: Juno, snapshot: dict[str, Any]) -> dict[str, str]:
         if m["role"] == "TEAM_LEAD" and m["team"]:
             leads[m["team"]] = m["user"]
     return leads
+
+
+#: The short version of ``juno eval learning`` the demo runs: the shipped approvers file's
+#: first four months.
+LEARNING_DAYS = 120
+
+
+def _learning_section() -> None:
+    """A short run of the learning experiment: approvers with hidden preferences."""
+    from juno.eval import learning
+
+    result = learning(days=LEARNING_DAYS)
+    report = result.report
+    _section(
+        f"Learning — {LEARNING_DAYS} simulated days with approvers who decide by hidden"
+        " preferences"
+    )
+    print(
+        "alpha turns down reassignment, beta never closes customer tickets, delta sets its own\n"
+        "priorities and its lead rejects everything on Fridays; JUNO is told none of it.\n"
+        "The same days run three times: learning off, JUNO as built, and an oracle that knows."
+    )
+    rows = []
+    for arm in report["arms"]:
+        after, total = arm["after_two_months"], arm["total"]
+        decided = after["accepted"] + after["rejected"] + after["unwanted_auto"]
+        rows.append([
+            {"no_learning": "no learning", "juno": "JUNO", "oracle": "oracle"}[arm["arm"]],
+            str(total["proposals"]),
+            f"{after['accepted'] / decided:.1%}" if decided else "–",
+            str(total["rejected"]),
+            f"{total['auto']} ({total['unwanted_auto']} unwanted)",
+        ])  # fmt: skip
+    _table(["arm", "proposals", "accepted after 2 months", "rejected", "auto-approved"], rows)
+    juno_arm = next(a for a in report["arms"] if a["arm"] == "juno")
+    held = sum(juno_arm["held_back"].values())
+    print(f"JUNO held back {held} proposals its teams had been turning down"
+          " (one probe every 14 days asks again).")  # fmt: skip
+    print("The whole year, per month and team, with the curve: `juno eval learning --plot DIR`.")
 
 
 def _approver(role: str, team: str, leads: dict[str, str]) -> str:
@@ -249,6 +289,8 @@ def run_demo(path: str) -> None:
             )
         print(f"executed in this cycle: {len(later['executed'])} (the approvals still held from"
               f" cycle 2 first, oldest first, then today's auto-approvals)")  # fmt: skip
+
+        _learning_section()
 
         _section("Audit")
         report = j.audit.verify()

@@ -167,6 +167,8 @@ def test_demo(tmp_path: Path) -> None:
     assert "Revert — undoing request" in out and "now marked reverted by #" in out
     assert "sprint risk now comes from the trained model" in out and "model v1" in out
     assert "rule `auto_approval`" in out
+    assert "Learning — 120 simulated days" in out
+    assert "no learning" in out and "oracle" in out and "accepted after 2 months" in out
     assert "verified ok" in out
     # The numbers are the database's: the report agrees with what is stored.
     with juno.Juno(db, create=False) as j:

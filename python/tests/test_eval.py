@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from juno.errors import InvalidInputError
-from juno.eval import sprint_risk, triage
+from juno.eval import default_approvers, learning, sprint_risk, triage
 
 from test_cli import run
 
@@ -182,3 +182,51 @@ def test_porru_sprints_rebuilt_mid_sprint(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert "rebuilt from issue resolutions" in p.stdout
+
+
+def test_learning_beats_no_learning_and_names_bad_input(tmp_path: Path) -> None:
+    # The shipped file's first 100 days, two arms: learning off keeps asking what the
+    # teams turn down; JUNO learns to hold it back.
+    r = learning(days=100, arms=["no_learning", "juno"]).report
+    arms = {a["arm"]: a for a in r["arms"]}
+    assert set(arms) == {"no_learning", "juno"}
+
+    def acceptance(c: dict[str, int]) -> float:
+        return c["accepted"] / (c["accepted"] + c["rejected"] + c["unwanted_auto"])
+
+    assert acceptance(arms["juno"]["after_two_months"]) > (
+        acceptance(arms["no_learning"]["after_two_months"]) + 0.25
+    )
+    assert sum(arms["juno"]["held_back"].values()) > 0
+    assert "seed = 2026" in default_approvers()
+    bad = tmp_path / "approvers.toml"
+    bad.write_text(
+        'seed = 1\nnoise = 0.0\ndefault_verdict = "approve"\n'
+        '[[rule]]\nteam = "alpha"\naction = "merge"\nverdict = "reject"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError) as e:
+        learning(approvers=bad, days=30)
+    assert e.value.details["field"] == "rule[0].action"
+    with pytest.raises(InvalidInputError) as e:
+        learning(approvers=tmp_path / "missing.toml")
+    assert e.value.details["field"] == "approvers"
+    with pytest.raises(InvalidInputError) as e:
+        learning(days=30, arms=["psychic"])
+    assert e.value.details["field"] == "arms"
+
+
+def test_cli_eval_learning_prints_the_table_and_draws_the_curve(tmp_path: Path) -> None:
+    out = tmp_path / "learning.json"
+    p = run(tmp_path, "eval", "learning", "--days", "40", "--arms", "no_learning,juno",
+            "--plot", str(tmp_path / "plots"), "--json", str(out))  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert "targets (issue #16):" in p.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [a["arm"] for a in report["arms"]] == ["no_learning", "juno"]
+    svg = (tmp_path / "plots" / "learning.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "no learning" in svg
+    shown = run(tmp_path, "eval", "learning", "--print-approvers")
+    assert shown.returncode == 0 and shown.stdout == default_approvers()
+    bad = run(tmp_path, "eval", "learning", "--arms", "psychic")
+    assert bad.returncode == 1 and "arms" in bad.stderr and "Traceback" not in bad.stderr

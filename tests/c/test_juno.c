@@ -288,6 +288,24 @@ static void replay_learning_fixture(const mj_value *f) {
     mj_free(v);
   }
   err = NULL;
+  /* The outcomes just recorded, newest first, each with its (empty) context. */
+  if (ok(juno_memory_recent_outcomes(j, team->string, team->string_len, 100, &buf, &err), &err,
+         "recent_outcomes")) {
+    v = parse_buf(&buf, "recent outcomes");
+    CHECK(mj_len(v) == mj_len(outcomes), "%zu recent outcomes, want %zu", mj_len(v),
+          mj_len(outcomes));
+    if (mj_len(v) > 0) {
+      CHECK(mj_equal(mj_get(mj_at(v, 0), "outcome"), mj_at(outcomes, mj_len(outcomes) - 1)),
+            "the newest recent outcome is not the last recorded");
+      CHECK(mj_get(mj_at(v, 0), "context") != NULL, "a recent outcome has no context");
+    }
+    mj_free(v);
+  }
+  err = NULL;
+  CHECK(juno_memory_recent_outcomes(j, NULL, 0, 10, &buf, &err) == JUNO_STATUS_NULL_PARAMETER,
+        "recent_outcomes accepted a NULL team");
+  juno_error_free(err);
+  err = NULL;
   if (ok(juno_memory_recognize_patterns(j, team->string, team->string_len, &buf, &err), &err,
          "recognize_patterns")) {
     const mj_value *p, *ids;

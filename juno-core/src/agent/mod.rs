@@ -25,6 +25,20 @@
 //!
 //! [`MIN_CALIBRATION_OUTCOMES`]: crate::reasoning::MIN_CALIBRATION_OUTCOMES
 //!
+//! # What a team keeps turning down
+//!
+//! Calibration is per action kind, across teams; a team's own "no" is read separately.
+//! Every outcome the learn stage records carries the proposal's context facets
+//! ([`context_of`]: priority, labels, assigned, blocked, weekday), and the decide stage
+//! reads each team's newest outcomes back from memory
+//! ([`crate::memory::Memories::recent_outcomes`]) to hold back what the team keeps
+//! turning down, for the action or only in a narrower context ([`PreferenceSettings`]
+//! says exactly when, and how a probe asks again). People's decisions since the last
+//! cycle are learned before the decide stage, so the newest "no" already counts. The cap
+//! on proposals applies after these holds. `juno eval learning` (in `juno-eval`) measures
+//! the effect on a simulated year; [`CycleOptions::learning`] turns all of it off for its
+//! baseline.
+//!
 //! This module holds the cycle's options, its report and the pure planning of writes; it
 //! owns no state of its own beyond the stored reports and the scheduler's lease.
 

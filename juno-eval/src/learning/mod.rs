@@ -761,15 +761,15 @@ impl LearningReport {
             .unwrap_or_default();
         let _ = write!(s, "{:<8}", "month");
         for a in &self.arms {
-            let _ = write!(s, " | {:^34}", a.arm.as_str());
+            let _ = write!(s, " | {:^38}", a.arm.as_str());
         }
         let _ = writeln!(s);
         let _ = write!(s, "{:<8}", "");
         for _ in &self.arms {
             let _ = write!(
                 s,
-                " | {:>6} {:>5} {:>5} {:>5} {:>4} {:>5}",
-                "accept", "made", "rej", "dec/w", "auto", "unw"
+                " | {:>6} {:>5} {:>5} {:>3} {:>5} {:>4} {:>5}",
+                "accept", "made", "rej", "exp", "dec/w", "auto", "unw"
             );
         }
         let _ = writeln!(s);
@@ -780,18 +780,55 @@ impl LearningReport {
                     Some(x) => {
                         let _ = write!(
                             s,
-                            " | {:>6} {:>5} {:>5} {:>5.1} {:>4} {:>5}",
+                            " | {:>6} {:>5} {:>5} {:>3} {:>5.1} {:>4} {:>5}",
                             pct(x.all.acceptance()),
                             x.all.proposals,
                             x.all.rejected,
+                            x.all.expired,
                             x.decisions_per_week(),
                             x.all.auto,
                             x.all.unwanted_auto
                         );
                     }
                     None => {
-                        let _ = write!(s, " | {:>34}", "");
+                        let _ = write!(s, " | {:>38}", "");
                     }
+                }
+            }
+            let _ = writeln!(s);
+        }
+        // Acceptance by team and month, each arm side by side.
+        let teams: Vec<String> = self
+            .arms
+            .iter()
+            .flat_map(|a| a.months.iter().flat_map(|m| m.teams.keys().cloned()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let _ = writeln!(s);
+        let _ = write!(s, "{:<8}", "accept.");
+        for a in &self.arms {
+            let _ = write!(s, " | {:^w$}", a.arm.as_str(), w = 7 * teams.len() - 1);
+        }
+        let _ = writeln!(s);
+        let _ = write!(s, "{:<8}", "by team");
+        for _ in &self.arms {
+            let _ = write!(s, " |");
+            for t in &teams {
+                let _ = write!(s, " {:>6}", t.chars().take(6).collect::<String>());
+            }
+        }
+        let _ = writeln!(s);
+        for m in self.arms.first().map_or(&[][..], |a| a.months.as_slice()) {
+            let _ = write!(s, "{:<8}", m.month);
+            for a in &self.arms {
+                let _ = write!(s, " |");
+                let month = a.months.iter().find(|x| x.month == m.month);
+                for t in &teams {
+                    let v = month
+                        .and_then(|x| x.teams.get(t))
+                        .and_then(Counts::acceptance);
+                    let _ = write!(s, " {:>6}", pct(v));
                 }
             }
             let _ = writeln!(s);

@@ -183,7 +183,7 @@ pub fn simulate(settings: &SimSettings) -> Result<Snapshot> {
             org.tickets.push(Ticket {
                 key,
                 team: team.clone(),
-                priority: Some(priority(&mut rng)),
+                priority: Some(draw_priority(&mut rng)),
                 assignee,
                 labels: vec!["backlog".into()],
                 created: Some(created),
@@ -212,8 +212,8 @@ pub fn simulate(settings: &SimSettings) -> Result<Snapshot> {
     Ok(org)
 }
 
-/// `alpha`, `beta`, … then `team26`, `team27`, ….
-fn team_name(i: u32) -> String {
+/// The name of team `i` (from 0): `alpha`, `beta`, … `beth`, then `team26`, `team27`, ….
+pub fn team_name(i: u32) -> String {
     const NAMES: [&str; 26] = [
         "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
         "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi",
@@ -245,7 +245,9 @@ fn at_day(start: DateTime<Utc>, d: f64) -> DateTime<Utc> {
     start + calendar(whole as u32) + Duration::hours(9) + Duration::minutes(minutes)
 }
 
-fn priority(rng: &mut SplitMix64) -> Priority {
+/// A ticket's priority, drawn as the simulated organisation files them: Highest 10%, High
+/// 20%, Medium 40%, Low 20%, Lowest 10%.
+pub fn draw_priority(rng: &mut SplitMix64) -> Priority {
     match rng.below(10) {
         0 => Priority::Highest,
         1 | 2 => Priority::High,
@@ -306,7 +308,7 @@ impl TeamSim {
         let ticket = Ticket {
             key,
             team: self.team.clone(),
-            priority: Some(priority(rng)),
+            priority: Some(draw_priority(rng)),
             labels: Vec::new(),
             created: Some(created),
             status: Some("To Do".into()),

@@ -846,7 +846,12 @@ impl LearningReport {
                     teams.entry(t).or_default().add(c);
                 }
             }
-            for (t, c) in &teams {
+            let rows = teams.iter().map(|(t, c)| (t.as_str(), c, None)).chain([(
+                "all",
+                &a.total,
+                a.after_two_months.acceptance(),
+            )]);
+            for (t, c, after) in rows {
                 let _ = writeln!(
                     s,
                     "{:<12} {:<8} {:>6} {:>6} {:>7} {:>6} {:>6} {:>5} {:>7}",
@@ -858,23 +863,9 @@ impl LearningReport {
                     c.auto,
                     c.unwanted_auto,
                     c.expired,
-                    ""
+                    after.map_or(String::new(), |v| pct(Some(v)))
                 );
             }
-            let c = &a.total;
-            let _ = writeln!(
-                s,
-                "{:<12} {:<8} {:>6} {:>6} {:>7} {:>6} {:>6} {:>5} {:>7}",
-                a.arm.as_str(),
-                "all",
-                c.proposals,
-                pct(c.acceptance()),
-                c.rejected,
-                c.auto,
-                c.unwanted_auto,
-                c.expired,
-                pct(a.after_two_months.acceptance())
-            );
         }
         let _ = writeln!(s);
         let _ = writeln!(

@@ -26,8 +26,8 @@ use std::rc::Rc;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use juno_core::executor::{Write, writes_of};
 use juno_core::governance::{Action, Approval, Executor};
-use juno_core::model::{Priority, Role, Team, Ticket, User};
-use juno_core::source::{Member, Snapshot, Source};
+use juno_core::model::{Role, Team, Ticket, User};
+use juno_core::source::{Member, Snapshot, Source, sim};
 use juno_core::stats::SplitMix64;
 use juno_core::{Error, Result};
 
@@ -35,7 +35,7 @@ use juno_core::{Error, Result};
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrgSettings {
-    /// Teams, 1–26 (`alpha`, `beta`, …).
+    /// Teams, 1–26, named as the simulated organisation names them (`alpha`, `beta`, …).
     pub teams: u32,
     /// Developers per team besides its lead, 2–20.
     pub people_per_team: u32,
@@ -86,13 +86,6 @@ impl OrgSettings {
         Ok(())
     }
 }
-
-/// Team names, in order.
-pub const TEAM_NAMES: [&str; 26] = [
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
-    "psi", "omega", "aleph", "beth",
-];
 
 /// The lead of `team`: the person its low- and medium-impact requests go to.
 pub fn lead_of(team: &str) -> String {
@@ -186,16 +179,6 @@ fn is_working(t: DateTime<Utc>) -> bool {
     !matches!(t.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
-fn priority(rng: &mut SplitMix64) -> Priority {
-    match rng.below(10) {
-        0 => Priority::Highest,
-        1 | 2 => Priority::High,
-        3..=6 => Priority::Medium,
-        7 | 8 => Priority::Low,
-        _ => Priority::Lowest,
-    }
-}
-
 fn minutes(days: f64) -> Duration {
     Duration::minutes((days * 1440.0) as i64)
 }
@@ -208,10 +191,7 @@ impl Org {
     pub fn new(settings: OrgSettings, seed: u64) -> Result<Self> {
         settings.validate()?;
         let mut rng = SplitMix64::new(seed);
-        let teams: Vec<String> = TEAM_NAMES[..settings.teams as usize]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
+        let teams: Vec<String> = (0..settings.teams).map(sim::team_name).collect();
         let mut people = Vec::new();
         let mut devs: BTreeMap<String, Vec<User>> = BTreeMap::new();
         for team in &teams {
@@ -270,7 +250,7 @@ impl Org {
                     let base = Ticket {
                         key: key.clone(),
                         team: Team::from(team.as_str()),
-                        priority: Some(priority(&mut rng)),
+                        priority: Some(sim::draw_priority(&mut rng)),
                         assignee,
                         labels,
                         created: Some(created),

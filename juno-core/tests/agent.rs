@@ -668,6 +668,20 @@ fn a_team_that_keeps_saying_no_is_not_asked_again() {
             .filter(|s| s.kind == kind && s.reason.contains("turned down"))
             .count();
         let recent = juno.memory().recent_outcomes(&team, 50).unwrap();
+        let probes: Vec<_> = second
+            .proposals
+            .iter()
+            .chain(&third.proposals)
+            .filter(|p| p.team == team && p.kind == kind)
+            .cloned()
+            .collect();
+        if learning {
+            // A probe asks a person: its confidence is the team's recent acceptance there.
+            for p in &probes {
+                assert!(p.explanation.contains("Probe: team"), "{}", p.explanation);
+                assert!(p.confidence < 0.5 && p.status == "pending", "{p:?}");
+            }
+        }
         (same(&second) + same(&third), held, recent, kind)
     };
     let (asked, held, recent, kind) = run(true);
@@ -743,9 +757,83 @@ fn bad_preference_settings_are_named() {
         Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "options.preferences.window"),
         other => panic!("{other:?}"),
     }
+    for (json, field) in [
+        (
+            r#"{"preferences": {"probe_days": 1e9}}"#,
+            "options.preferences.probe_days",
+        ),
+        (r#"{"cooldown_days": 1e12}"#, "options.cooldown_days"),
+        (
+            r#"{"preferences": {"min_against": 0}}"#,
+            "options.preferences.min_against",
+        ),
+    ] {
+        let options: CycleOptions = serde_json::from_str(json).unwrap();
+        let mut sim = SimSource::new(settings()).unwrap();
+        match juno.agent().run_cycle(Some(&mut sim), &mut exec, &options) {
+            Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{json}: {other:?}"),
+        }
+    }
     let o: CycleOptions =
         serde_json::from_str(r#"{"learning": false, "preferences": {"probe_days": 7}}"#).unwrap();
     assert!(!o.learning);
     assert_eq!(o.preferences.probe_days, 7.0);
     assert_eq!(o.preferences.window, 10);
+}
+
+/// What anyone can put in a request's parameters, or in memory, never stops the cycle
+/// from learning or deciding: bad context facets are dropped, and a memory merely tagged
+/// `outcome` is not read as one.
+#[test]
+fn odd_context_and_look_alike_memories_do_not_break_a_cycle() {
+    use juno_core::governance::{Action, Proposal};
+    use juno_core::memory::{MemoryKind, NewMemory};
+    use juno_core::model::ImpactLevel;
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, clock) = open(&dir, Config::default());
+    let g = juno.governance();
+    g.assign_role("lea", Role::TeamLead, &["alpha"], "admin")
+        .unwrap();
+    let long = "x".repeat(200);
+    let mut context: Vec<String> = vec!["has space".into(), long, "label.ok".into()];
+    context.extend((0..30).map(|i| format!("f{i}")));
+    let r = g
+        .submit(Proposal {
+            action: Action {
+                kind: "triage.close".into(),
+                team: "alpha".into(),
+                target: Some("ALPHA-1".into()),
+                parameters: serde_json::json!({ "context": context }),
+            },
+            impact: ImpactLevel::Medium,
+            confidence: 0.5,
+            explanation: String::new(),
+            requester: "ops".into(),
+            raw_confidence: None,
+            calibration: None,
+        })
+        .unwrap();
+    g.reject(r.id, "lea", "no").unwrap();
+    juno.memory()
+        .store(
+            NewMemory::new(MemoryKind::Episodic, "alpha", "a note that says outcome")
+                .with_tags(["outcome".to_owned()]),
+        )
+        .unwrap();
+    clock.advance(chrono::Duration::hours(1));
+    let mut exec = RecordingExecutor::new();
+    let report = cycle(&juno, &mut exec, &CycleOptions::default());
+    assert!(
+        report
+            .learned
+            .outcomes
+            .contains(&("alpha".into(), "close".into(), "rejected".into()))
+    );
+    let recent = juno.memory().recent_outcomes("alpha", 100).unwrap();
+    let ours = recent.iter().find(|o| o.action == "close").unwrap();
+    assert!(ours.context.contains(&"label.ok".to_owned()));
+    assert!(!ours.context.iter().any(|c| c.contains(' ') || c.len() > 60));
+    assert!(ours.context.len() <= juno_core::memory::MAX_CONTEXT_FACETS);
+    assert!(recent.iter().all(|o| !o.action.is_empty()));
 }

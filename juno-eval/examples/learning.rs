@@ -1,7 +1,13 @@
-//! Runs `juno eval learning` from Rust: `cargo run --release --example learning -- [days] [teams]`.
+//! Runs `juno eval learning` from Rust: `cargo run --release --example learning -- [days] [teams]`
+//! (`JUNO_APPROVERS=FILE` for another approvers file).
 fn main() -> juno_core::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut options = juno_eval::learning::LearningOptions::new()?;
+    if let Ok(path) = std::env::var("JUNO_APPROVERS") {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| juno_core::Error::invalid("approvers", format!("{path}: {e}")))?;
+        options.approvers = juno_eval::learning::approvers::ApproversFile::parse(&text)?;
+    }
     options.days = args.next().and_then(|a| a.parse().ok());
     options.teams = args.next().and_then(|a| a.parse().ok());
     options.plot = Some("/tmp/learning-plot".into());

@@ -114,8 +114,8 @@ def _learning_section() -> None:
     _table(["arm", "proposals", "accepted after 2 months", "rejected", "auto-approved"], rows)
     juno_arm = next(a for a in report["arms"] if a["arm"] == "juno")
     held = sum(juno_arm["held_back"].values())
-    print(f"JUNO held back {held} proposals its teams had been turning down"
-          " (one probe every 14 days asks again).")  # fmt: skip
+    print(f"JUNO held back what its teams had been turning down {held} times (a ticket held"
+          " on several days counts each day); one probe every 14 days asks again.")  # fmt: skip
     print("The whole year, per month and team, with the curve: `juno eval learning --plot DIR`.")
 
 

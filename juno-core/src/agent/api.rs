@@ -365,6 +365,7 @@ impl<'a> Agent<'a> {
             };
             let context = context_of(ticket, now);
             let team = f.team.as_str().to_owned();
+            let mut probe = None;
             if gate {
                 if !outcomes.contains_key(&team) {
                     let recent = self.juno.memory().recent_outcomes(&team, OUTCOMES_READ)?;
@@ -374,19 +375,21 @@ impl<'a> Agent<'a> {
                 let action = memory_action(&kind);
                 let avoided = prefer::avoidances(recent, action, &context, &options.preferences);
                 if let Some(worst) = avoided.first() {
+                    probe = Some(worst.clone());
                     // A probe asks again once per window, for every list that says no.
                     let due = avoided.iter().all(|a| {
                         let (a_action, facet) = a.key();
                         let key = (team.clone(), a_action.clone(), facet.clone());
                         !probed_now.contains(&key)
-                            && !probed_requests.iter().any(|r: &ApprovalRequest| {
-                                r.action.team.as_str() == team
-                                    && (a_action == "*"
-                                        || memory_action(&r.action.kind) == a_action)
-                                    && facet.as_ref().is_none_or(|f| {
-                                        context_param(&r.action).iter().any(|c| c == f)
-                                    })
-                            })
+                            && (a.recovering
+                                || !probed_requests.iter().any(|r: &ApprovalRequest| {
+                                    r.action.team.as_str() == team
+                                        && (a_action == "*"
+                                            || memory_action(&r.action.kind) == a_action)
+                                        && facet.as_ref().is_none_or(|f| {
+                                            context_param(&r.action).iter().any(|c| c == f)
+                                        })
+                                }))
                     });
                     if due {
                         for a in &avoided {
@@ -414,6 +417,20 @@ impl<'a> Agent<'a> {
                 obj.insert("writes".into(), json!(writes));
                 obj.insert("context".into(), json!(context));
             }
+            // A probe asks again about what the team has been turning down: a person must
+            // answer it, so its confidence is the team's recent acceptance there (below
+            // any auto-approval threshold), and it says so.
+            if let Some(worst) = &probe {
+                let share = (worst.of - worst.against) as f64 / worst.of.max(1) as f64;
+                p.confidence = p.confidence.min(share);
+                p.explanation = format!(
+                    "{}\n\nProbe: {}; asking again (confidence capped at the team's recent \
+                     acceptance, {:.0}%).",
+                    p.explanation,
+                    worst.describe(&team),
+                    100.0 * share
+                );
+            }
             if let Some(reason) = veto(&p, ticket) {
                 skipped.push(Skipped {
                     kind,
@@ -424,6 +441,8 @@ impl<'a> Agent<'a> {
             }
             proposals.push((p, writes));
         }
+        let skipped_unlisted = skipped.len().saturating_sub(super::MAX_SKIPPED_LISTED);
+        skipped.truncate(super::MAX_SKIPPED_LISTED);
         let ms = ms_since(t);
         timings.insert("decide".to_owned(), ms);
         progress(&Progress::done("decide", 3, ms));
@@ -512,6 +531,7 @@ impl<'a> Agent<'a> {
             risks,
             proposals: made,
             skipped,
+            skipped_unlisted,
             executed,
             held,
             failed,

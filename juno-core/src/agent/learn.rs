@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::executor::api::REVERT_KIND;
 use crate::forecast::{SprintObservation, TeamHistory};
 use crate::governance::RequestStatus;
-use crate::memory::{Outcome, OutcomeRecord};
+use crate::memory::{MAX_CONTEXT_FACETS, Outcome, OutcomeRecord};
 use crate::model::{CalibrationRef, Sprint};
 use crate::reasoning::MIN_CALIBRATION_OUTCOMES;
 use crate::source::Snapshot;
@@ -30,15 +30,25 @@ pub(super) fn memory_action(kind: &str) -> &str {
 }
 
 /// The context facets the decide stage put in an action's parameters (none for an action
-/// from elsewhere).
+/// from elsewhere). Anyone can submit an action with any parameters, so only facets an
+/// outcome record accepts are kept (tag characters, 1–60 of them, at most
+/// [`MAX_CONTEXT_FACETS`]): a malformed one must not stop the cycle from learning.
 pub(super) fn context_param(action: &crate::governance::Action) -> Vec<String> {
+    let ok = |f: &str| {
+        (1..=60).contains(&f.chars().count())
+            && f.chars()
+                .all(|c| c.is_alphanumeric() || "_-.:/@+#".contains(c))
+    };
     action
         .parameters
         .get("context")
         .and_then(serde_json::Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
+                .filter_map(serde_json::Value::as_str)
+                .filter(|f| ok(f))
+                .take(MAX_CONTEXT_FACETS)
+                .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default()

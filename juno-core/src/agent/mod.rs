@@ -65,6 +65,11 @@ pub use api::{Agent, LEASE_NAME, Progress};
 pub use plan::plan_writes;
 pub use prefer::{PreferenceSettings, context_of};
 
+/// A cycle report lists at most this many skipped findings (the rest are counted in
+/// `skipped_unlisted`), so a large backlog of held-back tickets does not make every stored
+/// report large.
+pub const MAX_SKIPPED_LISTED: usize = 1000;
+
 /// How a cycle runs. In JSON every field is optional and defaults as below.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -79,16 +84,18 @@ pub struct CycleOptions {
     /// Triage thresholds and the proposal cap.
     pub triage: TriageSettings,
     /// Days after a rejection (or an execution) before the same action on the same ticket
-    /// may be proposed again (14).
+    /// may be proposed again (14), 0–3650.
     pub cooldown_days: f64,
     /// Retrain the forecaster after this many newly recorded sprints (10).
     pub retrain_every: u32,
     /// Finished sprints per team the analysis reads, newest (20).
     pub history_sprints: usize,
-    /// Learn from people's decisions (true): record them in memory (the teams' preferences
-    /// and track records), fit each action kind's confidence calibration, and read the
-    /// teams' recent outcomes before proposing (`preferences`). `false` freezes all three
-    /// at what is stored — the baseline of `juno eval learning`.
+    /// Learn from people's decisions (true): record them in memory (the teams' preferences,
+    /// track records and recent outcomes), fit and apply each action kind's confidence
+    /// calibration, and read the teams' recent outcomes before proposing (`preferences`).
+    /// `false` records nothing, fits and applies no calibration map, and holds nothing
+    /// back; memory's track records are still read as they stand. The baseline of `juno
+    /// eval learning`.
     pub learning: bool,
     /// How the teams' recent outcomes hold proposals back (see [`PreferenceSettings`]).
     pub preferences: PreferenceSettings,
@@ -121,11 +128,12 @@ impl CycleOptions {
         self.triage
             .validate()
             .map_err(|e| e.within("options.triage."))?;
-        if !self.cooldown_days.is_finite() || self.cooldown_days < 0.0 {
+        if !(0.0..=prefer::MAX_DAYS).contains(&self.cooldown_days) {
             return Err(Error::invalid(
                 "options.cooldown_days",
                 format!(
-                    "must be a finite number of days ≥ 0, got {}",
+                    "must be a number of days in 0..={}, got {}",
+                    prefer::MAX_DAYS,
                     self.cooldown_days
                 ),
             ));
@@ -336,8 +344,11 @@ pub struct CycleReport {
     pub risks: Vec<SprintRisk>,
     /// Proposals made, most urgent first.
     pub proposals: Vec<ProposalReport>,
-    /// Proposals not repeated.
+    /// Findings not proposed, and why, most urgent first: at most [`MAX_SKIPPED_LISTED`].
     pub skipped: Vec<Skipped>,
+    /// Findings not proposed beyond those listed in `skipped`.
+    #[serde(default)]
+    pub skipped_unlisted: usize,
     /// Approved actions executed (in a dry run: those that would be).
     pub executed: Vec<ActReport>,
     /// Approved actions held back by a guard rail or the budget (they stay approved).

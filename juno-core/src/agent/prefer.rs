@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use crate::memory::{Outcome, RecentOutcome};
 use crate::model::{Priority, Ticket};
 
+/// The longest span in days a cycle option may name (ten years).
+pub const MAX_DAYS: f64 = 3650.0;
+
 /// How the decide stage reads a team's recent outcomes before proposing. In JSON every
 /// field is optional and defaults as below.
 ///
@@ -22,11 +25,15 @@ use crate::model::{Priority, Ticket};
 /// any action in that facet — an approver's calendar is not about one kind of action.
 ///
 /// A list says no when its newest outcome is against and either its newest `min_against`
-/// all are, or it holds at least `min_against` against and they are the majority; one
-/// approval on top lifts it. A facet's list counts only when the same action outside that
-/// facet is mostly approved (otherwise the action's own list speaks). When a list says no,
-/// the cycle holds the proposal back (listed under `skipped`), except for one probe per
-/// such list every `probe_days`: a team that changes its mind says yes to the probe.
+/// all are, or it holds at least `min_against` against and they are the majority. A facet's
+/// list counts only when the same action outside that facet is mostly approved (otherwise
+/// the action's own list speaks). When a list says no, the cycle holds the proposal back
+/// (listed under `skipped`), except for one probe per such list every `probe_days`. A
+/// probe the team says yes to puts the list in recovery (its newest outcome is for, most of
+/// it still against): one proposal per cycle asks again, each as a probe, until most of the
+/// list says yes — so one approval given by mistake costs at most one more question, and a
+/// team that changed its mind is heard within days. A probe always waits for a person: its
+/// confidence is capped at the list's share of approvals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PreferenceSettings {
@@ -36,7 +43,7 @@ pub struct PreferenceSettings {
     pub window: usize,
     /// Outcomes against needed before an action is held back (3), at least 1.
     pub min_against: usize,
-    /// Days between probes of a held-back action in one context (14), ≥ 0.
+    /// Days between probes of a held-back action in one context (14), 0–3650.
     pub probe_days: f64,
 }
 
@@ -69,11 +76,11 @@ impl PreferenceSettings {
                 "must be at least 1",
             ));
         }
-        if !self.probe_days.is_finite() || self.probe_days < 0.0 {
+        if !(0.0..=MAX_DAYS).contains(&self.probe_days) {
             return Err(Error::invalid(
                 "preferences.probe_days",
                 format!(
-                    "must be a finite number of days ≥ 0, got {}",
+                    "must be a number of days in 0..={MAX_DAYS}, got {}",
                     self.probe_days
                 ),
             ));
@@ -92,17 +99,6 @@ pub fn context_of(ticket: &Ticket, now: DateTime<Utc>) -> Vec<String> {
     if let Some(p) = ticket.priority {
         facets.push(format!("priority.{}", priority_name(p)));
     }
-    for l in &ticket.labels {
-        let clean: String = l
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_alphanumeric() || "_-.".contains(*c))
-            .take(40)
-            .collect();
-        if !clean.is_empty() {
-            facets.push(format!("label.{clean}"));
-        }
-    }
     facets.push(format!(
         "assigned.{}",
         if ticket.assignee.is_some() {
@@ -116,10 +112,26 @@ pub fn context_of(ticket: &Ticket, now: DateTime<Utc>) -> Vec<String> {
         if ticket.blocked { "yes" } else { "no" }
     ));
     facets.push(format!("weekday.{}", weekday_name(now.weekday())));
+    // An outcome record keeps at most MAX_CONTEXT_FACETS: the fixed facets always fit,
+    // and labels (a ticket may carry dozens) take what is left, in sorted order.
+    let mut labels: Vec<String> = ticket
+        .labels
+        .iter()
+        .map(|l| {
+            l.to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric() || "_-.".contains(*c))
+                .take(40)
+                .collect::<String>()
+        })
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("label.{l}"))
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels.truncate(crate::memory::MAX_CONTEXT_FACETS - facets.len());
+    facets.extend(labels);
     facets.sort();
-    facets.dedup();
-    // The outcome record keeps at most this many; labels beyond are dropped last-first.
-    facets.truncate(crate::memory::MAX_CONTEXT_FACETS);
     facets
 }
 
@@ -161,6 +173,10 @@ pub(super) struct Avoidance {
     pub against: usize,
     /// Outcomes in the list.
     pub of: usize,
+    /// The newest outcome was an approval (a probe the team said yes to) but most of the
+    /// list is still against: the team may have changed its mind. One proposal per cycle
+    /// asks again, each as a probe, until the list's majority says yes.
+    pub recovering: bool,
 }
 
 impl Avoidance {
@@ -223,7 +239,10 @@ pub(super) fn avoidances(
             .take(settings.window)
             .map(|o| o.outcome != Outcome::Approved)
             .collect();
-        if !says_no(&list, settings.min_against) {
+        let against = list.iter().filter(|x| **x).count();
+        let majority_against = against >= settings.min_against && 2 * against > list.len();
+        let recovering = !says_no(&list, settings.min_against) && majority_against;
+        if !says_no(&list, settings.min_against) && !recovering {
             continue;
         }
         // A narrower list counts only where the team says yes outside it: otherwise the
@@ -241,12 +260,12 @@ pub(super) fn avoidances(
                 continue;
             }
         }
-        let against = list.iter().filter(|x| **x).count();
         out.push(Avoidance {
             action: a,
             facet,
             against,
             of: list.len(),
+            recovering,
         });
     }
     out.sort_by(|x, y| {
@@ -304,22 +323,42 @@ mod tests {
     }
 
     /// The newest outcomes decide: one approval (a probe the team said yes to) on top of
-    /// many rejections lifts the avoidance, and three new rejections or reverts on top of
-    /// many approvals impose one.
+    /// many rejections puts the list in recovery, a majority of approvals lifts it, and
+    /// three new rejections or reverts on top of many approvals impose one.
     #[test]
     fn the_newest_outcomes_decide() {
         let s = PreferenceSettings::default();
-        let mut recent: Vec<RecentOutcome> = (0..1)
+        let mut recent: Vec<RecentOutcome> = (0..6)
             .map(|_| o("reassign", Outcome::Approved, &[]))
             .collect();
         recent.extend((0..20).map(|_| o("reassign", Outcome::Rejected, &[])));
         assert!(avoidances(&recent, "reassign", &[], &s).is_empty());
-        assert_eq!(avoidances(&recent[1..], "reassign", &[], &s).len(), 1);
+        let one = avoidances(&recent[5..], "reassign", &[], &s);
+        assert!(one.len() == 1 && one[0].recovering, "{one:?}");
+        let none = avoidances(&recent[6..], "reassign", &[], &s);
+        assert!(none.len() == 1 && !none[0].recovering, "{none:?}");
         let mut turned: Vec<RecentOutcome> =
             (0..3).map(|_| o("defer", Outcome::Reverted, &[])).collect();
         turned.extend((0..20).map(|_| o("defer", Outcome::Approved, &[])));
         assert_eq!(avoidances(&turned, "defer", &[], &s).len(), 1);
+        assert!(!avoidances(&turned, "defer", &[], &s)[0].recovering);
         assert!(avoidances(&turned[1..], "defer", &[], &s).is_empty());
+    }
+
+    /// Dozens of labels never push out the weekday or the priority.
+    #[test]
+    fn many_labels_keep_the_fixed_facets() {
+        let labels: Vec<String> = (0..40).map(|i| format!("l{i:02}")).collect();
+        let t = Ticket {
+            priority: Some(Priority::High),
+            labels,
+            ..Ticket::default()
+        };
+        let now = DateTime::from_timestamp(1_798_761_600, 0).unwrap_or_default();
+        let c = context_of(&t, now);
+        assert_eq!(c.len(), crate::memory::MAX_CONTEXT_FACETS);
+        assert!(c.contains(&"weekday.fri".to_owned()));
+        assert!(c.contains(&"priority.high".to_owned()));
     }
 
     #[test]

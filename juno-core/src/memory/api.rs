@@ -436,26 +436,28 @@ impl<'a> Memories<'a> {
     /// recent evidence first, so a changed preference shows as soon as new outcomes do.
     ///
     /// # Errors
-    /// Storage errors; [`Error::Corrupt`] for an outcome episode that cannot be read.
+    /// Storage errors.
     pub fn recent_outcomes(&self, team: &str, limit: usize) -> Result<Vec<RecentOutcome>> {
         let now = self.now();
         let rows =
             self.juno
                 .store()
                 .recent_outcomes(team, to_ms(now), self.cutoff_ms(now), limit)?;
-        rows.into_iter()
-            .map(|(id, content, at)| {
-                #[derive(serde::Deserialize)]
-                struct Stored {
-                    action: String,
-                    outcome: learning::Outcome,
-                    #[serde(default)]
-                    context: Vec<String>,
-                }
-                let s: Stored = serde_json::from_value(content).map_err(|e| Error::Corrupt {
-                    detail: format!("outcome memory {id}: {e}"),
-                })?;
-                Ok(RecentOutcome {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            action: String,
+            outcome: learning::Outcome,
+            #[serde(default)]
+            context: Vec<String>,
+        }
+        // Only what `record_outcome` stored is read (its provenance says so); a row whose
+        // content is not an outcome (edited by hand through `update`) is passed over
+        // rather than failing every cycle that reads the team.
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, content, at)| {
+                let s: Stored = serde_json::from_value(content).ok()?;
+                Some(RecentOutcome {
                     memory_id: id,
                     action: s.action,
                     outcome: s.outcome,
@@ -463,7 +465,7 @@ impl<'a> Memories<'a> {
                     at: from_ms(at),
                 })
             })
-            .collect()
+            .collect())
     }
 
     /// Recognises patterns in a team's episodes (every team's when `team` is `None`) and

@@ -921,6 +921,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT id, content, created_at FROM memories WHERE team = ?1 AND kind = 'episodic' \
              AND instr(tags, '\"outcome\"') > 0 \
+             AND json_extract(provenance, '$.source') = 'outcome' \
              AND (expires_at IS NULL OR expires_at > ?2) AND touched_at >= ?3 \
              ORDER BY id DESC LIMIT ?4",
         )?;

@@ -210,9 +210,10 @@ pub struct ArmReport {
     pub kinds: BTreeMap<String, Counts>,
     /// Per action kind, the proposals of the last three months (what the year settled on).
     pub kinds_last_quarter: BTreeMap<String, Counts>,
-    /// Proposals the decide stage held back because the team's recent outcomes said no,
-    /// per action kind and the list that said it (`triage.reassign`, `reassign`,
-    /// `weekday.fri`), counted once per cycle.
+    /// Findings the decide stage held back because the team's recent outcomes said no,
+    /// per action kind and the narrower list that said it, if any (`triage.reassign`,
+    /// `triage.close label.customer`); a ticket held back on several days counts once a
+    /// day.
     pub held_back: BTreeMap<String, u64>,
     /// Actions reverted by a team (unwanted auto-approvals).
     pub reverts: u64,
@@ -262,6 +263,8 @@ struct Followed {
     team: String,
     kind: String,
     made: DateTime<Utc>,
+    /// The day of the run it was made on (0-based).
+    day: u32,
     auto: bool,
     wanted: bool,
 }
@@ -373,15 +376,22 @@ fn run_arm(file: &ApproversFile, arm: Arm) -> Result<ArmReport> {
         org.borrow_mut().set_now(morning);
         g.process_deadlines()?;
 
-        let veto_org = org.clone();
+        // What each proposal's team wants is judged on the ticket as it stood when the
+        // proposal was made (before anything executed), in every arm: the veto sees every
+        // proposal the decide stage would submit.
+        let mut wanted_of: BTreeMap<(String, String), bool> = BTreeMap::new();
         let mut veto =
             |p: &juno_core::governance::Proposal, t: &juno_core::model::Ticket| -> Option<String> {
+                let team = p.action.team.as_str();
+                let preference = file.preference(team, short(&p.action.kind), t, day);
+                wanted_of.insert(
+                    (p.action.kind.clone(), t.key.clone()),
+                    preference == Verdict::Approve,
+                );
                 if arm != Arm::Oracle {
                     return None;
                 }
-                let team = p.action.team.as_str();
-                let _ = &veto_org;
-                if file.preference(team, short(&p.action.kind), t, day) == Verdict::Reject {
+                if preference == Verdict::Reject {
                     return Some("oracle: the team does not want it".into());
                 }
                 let to_lead = matches!(p.impact, ImpactLevel::Low | ImpactLevel::Medium);
@@ -404,20 +414,22 @@ fn run_arm(file: &ApproversFile, arm: Arm) -> Result<ArmReport> {
             .iter()
             .filter(|s| s.reason.contains("turned down"))
         {
-            let list = sk
-                .reason
-                .split_once('(')
-                .map_or("", |(_, r)| r.split(')').next().unwrap_or(""));
+            // `team alpha turned down 6 of its last 7 reassign proposals (label.customer);
+            // held back (…)`: the facet, when there is one, closes the first part.
+            let head = sk.reason.split("; held back").next().unwrap_or("");
+            let facet = head
+                .strip_suffix(')')
+                .and_then(|h| h.rsplit_once('('))
+                .map_or("", |(_, f)| f);
             *held_back
-                .entry(format!("{} {}", sk.kind, list).trim().to_owned())
+                .entry(format!("{} {}", sk.kind, facet).trim().to_owned())
                 .or_default() += 1;
         }
         for p in &report.proposals {
             let Some(id) = p.request_id else { continue };
-            let Some(ticket) = org.borrow().ticket(&p.target) else {
+            let Some(&wanted) = wanted_of.get(&(p.kind.clone(), p.target.clone())) else {
                 continue;
             };
-            let wanted = file.preference(&p.team, short(&p.kind), &ticket, day) == Verdict::Approve;
             followed.insert(
                 id,
                 Followed {
@@ -425,6 +437,7 @@ fn run_arm(file: &ApproversFile, arm: Arm) -> Result<ArmReport> {
                     team: p.team.clone(),
                     kind: p.kind.clone(),
                     made: morning,
+                    day,
                     auto: p.status == "auto_approved",
                     wanted,
                 },
@@ -583,7 +596,7 @@ fn run_arm(file: &ApproversFile, arm: Arm) -> Result<ArmReport> {
             wc.add(&c);
         }
         if let Some(d) = file.drift_day {
-            let since = (f.made - (start + Duration::days(i64::from(d)))).num_days();
+            let since = i64::from(f.day) - i64::from(d);
             let slot = match since {
                 -30..=-1 => Some(0),
                 0..=29 => Some(1),
@@ -732,6 +745,48 @@ impl LearningReport {
         self.arms.iter().find(|a| a.arm == arm)
     }
 
+    /// Acceptance by team and month, each arm side by side.
+    fn team_grid(&self, s: &mut String) {
+        let teams: Vec<String> = self
+            .arms
+            .iter()
+            .flat_map(|a| a.months.iter().flat_map(|m| m.teams.keys().cloned()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if teams.is_empty() {
+            return;
+        }
+        let _ = writeln!(s);
+        let _ = write!(s, "{:<8}", "accept.");
+        for a in &self.arms {
+            let _ = write!(s, " | {:^w$}", a.arm.as_str(), w = 7 * teams.len() - 1);
+        }
+        let _ = writeln!(s);
+        let _ = write!(s, "{:<8}", "by team");
+        for _ in &self.arms {
+            let _ = write!(s, " |");
+            for t in &teams {
+                let _ = write!(s, " {:>6}", t.chars().take(6).collect::<String>());
+            }
+        }
+        let _ = writeln!(s);
+        for m in self.arms.first().map_or(&[][..], |a| a.months.as_slice()) {
+            let _ = write!(s, "{:<8}", m.month);
+            for a in &self.arms {
+                let _ = write!(s, " |");
+                let month = a.months.iter().find(|x| x.month == m.month);
+                for t in &teams {
+                    let v = month
+                        .and_then(|x| x.teams.get(t))
+                        .and_then(Counts::acceptance);
+                    let _ = write!(s, " {:>6}", pct(v));
+                }
+            }
+            let _ = writeln!(s);
+        }
+    }
+
     /// The report as text: per arm and month (acceptance, proposals, decisions per week,
     /// auto and unwanted auto), per team over the run, then the targets.
     pub fn render_table(&self) -> String {
@@ -797,42 +852,7 @@ impl LearningReport {
             }
             let _ = writeln!(s);
         }
-        // Acceptance by team and month, each arm side by side.
-        let teams: Vec<String> = self
-            .arms
-            .iter()
-            .flat_map(|a| a.months.iter().flat_map(|m| m.teams.keys().cloned()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let _ = writeln!(s);
-        let _ = write!(s, "{:<8}", "accept.");
-        for a in &self.arms {
-            let _ = write!(s, " | {:^w$}", a.arm.as_str(), w = 7 * teams.len() - 1);
-        }
-        let _ = writeln!(s);
-        let _ = write!(s, "{:<8}", "by team");
-        for _ in &self.arms {
-            let _ = write!(s, " |");
-            for t in &teams {
-                let _ = write!(s, " {:>6}", t.chars().take(6).collect::<String>());
-            }
-        }
-        let _ = writeln!(s);
-        for m in self.arms.first().map_or(&[][..], |a| a.months.as_slice()) {
-            let _ = write!(s, "{:<8}", m.month);
-            for a in &self.arms {
-                let _ = write!(s, " |");
-                let month = a.months.iter().find(|x| x.month == m.month);
-                for t in &teams {
-                    let v = month
-                        .and_then(|x| x.teams.get(t))
-                        .and_then(Counts::acceptance);
-                    let _ = write!(s, " {:>6}", pct(v));
-                }
-            }
-            let _ = writeln!(s);
-        }
+        self.team_grid(&mut s);
         let _ = writeln!(s);
         let _ = writeln!(
             s,

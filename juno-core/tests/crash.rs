@@ -1,0 +1,186 @@
+//! Crashes lose nothing (issue #12): a child process writes memories and governance
+//! decisions as fast as it can, reporting each one on stdout only after its transaction
+//! returned; the parent kills it with SIGKILL at a random moment, twenty times over one
+//! database file, and after every kill reopens the file and checks that everything the
+//! child reported is there, the file is intact, the audit chain verifies, and no request is
+//! half-way through a transition.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use juno_core::governance::{Action, Proposal, RequestStatus};
+use juno_core::memory::{MemoryKind, NewMemory};
+use juno_core::model::{ImpactLevel, Role};
+use juno_core::stats::SplitMix64;
+use juno_core::{Config, Juno};
+
+const CHILD_DB: &str = "JUNO_CRASH_CHILD_DB";
+const CHILD_ROUND: &str = "JUNO_CRASH_CHILD_ROUND";
+
+fn open(db: &str) -> Juno {
+    let mut config = Config::default();
+    config.database_url = juno_core::config::DatabaseUrl::Sqlite(db.into());
+    Juno::open(config).unwrap()
+}
+
+fn proposal(round: &str, i: u64) -> Proposal {
+    Proposal {
+        action: Action {
+            kind: "triage.escalate".into(),
+            team: "alpha".into(),
+            target: Some(format!("ALPHA-{round}-{i}")),
+            parameters: serde_json::json!({ "round": round, "i": i }),
+        },
+        impact: ImpactLevel::Medium,
+        confidence: 0.5,
+        explanation: "crash test".into(),
+        requester: "juno".into(),
+        raw_confidence: None,
+        calibration: None,
+    }
+}
+
+/// Child half of `sigkill_at_random_moments_loses_nothing_reported`: does nothing unless
+/// spawned by it. Writes until killed; a line on stdout means "this committed".
+#[test]
+fn crash_child() {
+    let (Ok(db), Ok(round)) = (std::env::var(CHILD_DB), std::env::var(CHILD_ROUND)) else {
+        return;
+    };
+    let juno = open(&db);
+    let g = juno.governance();
+    let mut out = std::io::stdout().lock();
+    for i in 0.. {
+        let m = juno
+            .memory()
+            .store(NewMemory::new(
+                MemoryKind::Episodic,
+                "alpha",
+                format!("round {round} note {i}"),
+            ))
+            .unwrap();
+        writeln!(out, "M {}", m.id).unwrap();
+        out.flush().unwrap();
+        let r = g.submit(proposal(&round, i)).unwrap();
+        writeln!(out, "S {}", r.id).unwrap();
+        out.flush().unwrap();
+        match i % 3 {
+            0 => {
+                g.approve(r.id, "ana", &r.digest).unwrap();
+                writeln!(out, "A {}", r.id).unwrap();
+            }
+            1 => {
+                g.reject(r.id, "ana", "not now").unwrap();
+                writeln!(out, "R {}", r.id).unwrap();
+            }
+            _ => continue,
+        }
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_nothing_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db").to_string_lossy().into_owned();
+    {
+        let juno = open(&db);
+        juno.governance()
+            .assign_role("ana", Role::TeamLead, &["alpha"], "admin")
+            .unwrap();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut rng = SplitMix64::new(12);
+    let mut totals: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rounds_with_writes = 0;
+    const KILLS: u32 = 20;
+    for round in 0..KILLS {
+        let mut child = Command::new(&exe)
+            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env(CHILD_DB, &db)
+            .env(CHILD_ROUND, round.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // A random moment: anywhere from opening the file to hundreds of writes in.
+        std::thread::sleep(Duration::from_millis(80 + rng.below(400) as u64));
+        child.kill().unwrap(); // SIGKILL on Unix: no destructor, no flush, no unwinding.
+        child.wait().unwrap();
+        let mut text = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        // Only whole lines count: a line cut by the kill was never fully reported.
+        let complete = match text.rfind('\n') {
+            Some(end) => &text[..=end],
+            None => "",
+        };
+        let mut reported: Vec<(&str, i64)> = Vec::new();
+        for line in complete.lines() {
+            if let Some((tag, id)) = line.split_once(' ')
+                && let ("M" | "S" | "A" | "R", Ok(id)) = (tag, id.parse::<i64>())
+            {
+                reported.push((tag, id));
+            }
+        }
+        if !reported.is_empty() {
+            rounds_with_writes += 1;
+        }
+
+        let juno = open(&db);
+        let check = juno.check().unwrap();
+        assert!(check.ok, "round {round}: {:?}", check.messages);
+        let audit = juno.audit().verify(None).unwrap();
+        assert!(audit.ok, "round {round}: the audit chain does not verify");
+        let g = juno.governance();
+        for &(tag, id) in &reported {
+            match tag {
+                "M" => {
+                    let m = juno.memory().get(id);
+                    assert!(m.is_ok(), "round {round}: memory {id} was reported: {m:?}");
+                }
+                "S" => {
+                    g.get(id).unwrap();
+                }
+                "A" | "R" => {
+                    let r = g.get(id).unwrap();
+                    let want = if tag == "A" {
+                        RequestStatus::Approved
+                    } else {
+                        RequestStatus::Rejected
+                    };
+                    assert_eq!(r.status, want, "round {round}: request {id}");
+                    assert!(r.decided_by.is_some() && r.decided_at.is_some(), "{r:?}");
+                }
+                _ => unreachable!(),
+            }
+            *totals.entry(tag.to_owned()).or_default() += 1;
+        }
+        // No request stands half-way: a decided one has its decider and time, a pending
+        // one has neither.
+        for r in g.pending(None, None).unwrap() {
+            assert!(r.decided_by.is_none() && r.decided_at.is_none(), "{r:?}");
+        }
+        let report = g.compliance_report().unwrap();
+        assert!(report.audit_ok);
+        assert_eq!(report.violations, 0, "round {round}: {:?}", report.findings);
+    }
+    let decided = totals.get("A").copied().unwrap_or(0) + totals.get("R").copied().unwrap_or(0);
+    eprintln!(
+        "{KILLS} kills ({rounds_with_writes} mid-write): {} memories, {} requests and {} \
+         decisions reported committed; all present after every kill",
+        totals.get("M").copied().unwrap_or(0),
+        totals.get("S").copied().unwrap_or(0),
+        decided
+    );
+    // The kills must land mid-work, or the test proves nothing.
+    assert!(rounds_with_writes >= KILLS - 2, "{rounds_with_writes}");
+    assert!(decided > 0);
+}

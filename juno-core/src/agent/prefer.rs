@@ -32,8 +32,9 @@ pub const MAX_DAYS: f64 = 3650.0;
 /// probe the team says yes to puts the list in recovery (its newest outcome is for, most of
 /// it still against): one proposal per cycle asks again, each as a probe, until most of the
 /// list says yes — so one approval given by mistake costs at most one more question, and a
-/// team that changed its mind is heard within days. A probe always waits for a person: its
-/// confidence is capped at the list's share of approvals.
+/// team that changed its mind is heard within days. A probe is meant for a person: its
+/// confidence is capped at the list's share of approvals, which is under one half, so only
+/// an auto-approval threshold set that low would let one through unasked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PreferenceSettings {

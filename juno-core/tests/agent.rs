@@ -627,62 +627,71 @@ fn busiest(report: &CycleReport) -> ((String, String), Vec<i64>) {
     by.into_iter().max_by_key(|(_, ids)| ids.len()).unwrap()
 }
 
+/// What one team's history of saying no does over three cycles under `options`: how many
+/// times the busiest (team, kind) was asked again in cycles two and three, how many of its
+/// tickets were held back, the team's recorded outcomes, and the kind.
+fn saying_no(
+    mut options: CycleOptions,
+) -> (usize, usize, Vec<juno_core::memory::RecentOutcome>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (juno, clock) = open(&dir, Config::default());
+    let mut exec = RecordingExecutor::new();
+    options.triage.max_proposals = 12;
+    let learning = options.learning && options.preferences.enabled;
+    let first = cycle(&juno, &mut exec, &options);
+    let ((team, kind), ids) = busiest(&first);
+    assert!(ids.len() >= 3, "{:?}", first.proposals);
+    let g = juno.governance();
+    for &id in &ids {
+        let r = g.get(id).unwrap();
+        g.assign_role("lea", r.role, &[&team], "admin").unwrap();
+        g.reject(id, "lea", "not for us").unwrap();
+    }
+    clock.advance(chrono::Duration::hours(1));
+    // Learns the rejections (and proposes what the cap left out).
+    let second = cycle(&juno, &mut exec, &options);
+    clock.advance(chrono::Duration::hours(1));
+    let third = cycle(&juno, &mut exec, &options);
+    let same = |r: &CycleReport| {
+        r.proposals
+            .iter()
+            .filter(|p| p.team == team && p.kind == kind)
+            .count()
+    };
+    let held = third
+        .skipped
+        .iter()
+        .chain(&second.skipped)
+        .filter(|s| s.kind == kind && s.reason.contains("turned down"))
+        .count();
+    let recent = juno.memory().recent_outcomes(&team, 50).unwrap();
+    let probes: Vec<_> = second
+        .proposals
+        .iter()
+        .chain(&third.proposals)
+        .filter(|p| p.team == team && p.kind == kind)
+        .cloned()
+        .collect();
+    if learning && held > 0 {
+        // A probe asks a person: its confidence is the team's recent acceptance there.
+        for p in &probes {
+            assert!(p.explanation.contains("Probe: team"), "{}", p.explanation);
+            assert!(p.confidence < 0.5 && p.status == "pending", "{p:?}");
+        }
+    }
+    (same(&second) + same(&third), held, recent, kind)
+}
+
 /// A team that turned down an action three times running is not asked again (one probe
 /// aside), the report says why, and the outcomes carry the situation they were made in.
 /// With `learning` off the same history changes nothing.
 #[test]
 fn a_team_that_keeps_saying_no_is_not_asked_again() {
     let run = |learning: bool| {
-        let dir = tempfile::tempdir().unwrap();
-        let (juno, clock) = open(&dir, Config::default());
-        let mut exec = RecordingExecutor::new();
-        let mut options = CycleOptions {
+        saying_no(CycleOptions {
             learning,
             ..CycleOptions::default()
-        };
-        options.triage.max_proposals = 12;
-        let first = cycle(&juno, &mut exec, &options);
-        let ((team, kind), ids) = busiest(&first);
-        assert!(ids.len() >= 3, "{:?}", first.proposals);
-        let g = juno.governance();
-        for &id in &ids {
-            let r = g.get(id).unwrap();
-            g.assign_role("lea", r.role, &[&team], "admin").unwrap();
-            g.reject(id, "lea", "not for us").unwrap();
-        }
-        clock.advance(chrono::Duration::hours(1));
-        // Learns the rejections (and proposes what the cap left out).
-        let second = cycle(&juno, &mut exec, &options);
-        clock.advance(chrono::Duration::hours(1));
-        let third = cycle(&juno, &mut exec, &options);
-        let same = |r: &CycleReport| {
-            r.proposals
-                .iter()
-                .filter(|p| p.team == team && p.kind == kind)
-                .count()
-        };
-        let held = third
-            .skipped
-            .iter()
-            .chain(&second.skipped)
-            .filter(|s| s.kind == kind && s.reason.contains("turned down"))
-            .count();
-        let recent = juno.memory().recent_outcomes(&team, 50).unwrap();
-        let probes: Vec<_> = second
-            .proposals
-            .iter()
-            .chain(&third.proposals)
-            .filter(|p| p.team == team && p.kind == kind)
-            .cloned()
-            .collect();
-        if learning {
-            // A probe asks a person: its confidence is the team's recent acceptance there.
-            for p in &probes {
-                assert!(p.explanation.contains("Probe: team"), "{}", p.explanation);
-                assert!(p.confidence < 0.5 && p.status == "pending", "{p:?}");
-            }
-        }
-        (same(&second) + same(&third), held, recent, kind)
+        })
     };
     let (asked, held, recent, kind) = run(true);
     assert!(asked <= 1, "asked again {asked} times");
@@ -836,4 +845,31 @@ fn odd_context_and_look_alike_memories_do_not_break_a_cycle() {
     assert!(!ours.context.iter().any(|c| c.contains(' ') || c.len() > 60));
     assert!(ours.context.len() <= juno_core::memory::MAX_CONTEXT_FACETS);
     assert!(recent.iter().all(|o| !o.action.is_empty()));
+}
+
+/// Each preference setting changes what is held back: with `enabled` off the outcomes are
+/// still recorded but nothing is held back; a `window` shorter than `min_against`, or a
+/// `min_against` above the rejections, never says no; with `probe_days` 0 every cycle
+/// probes again, where the default 14 days probes once.
+#[test]
+fn each_preference_setting_takes_effect() {
+    let with = |f: &dyn Fn(&mut CycleOptions)| {
+        let mut o = CycleOptions::default();
+        f(&mut o);
+        saying_no(o)
+    };
+    let (asked, held, recent, _) = with(&|o| o.preferences.enabled = false);
+    assert!(asked >= 2, "disabled preferences asked only {asked} times");
+    assert_eq!(held, 0);
+    assert!(recent.len() >= 3, "outcomes are still learned");
+    for f in [
+        &(|o: &mut CycleOptions| o.preferences.window = 2) as &dyn Fn(&mut CycleOptions),
+        &|o| o.preferences.min_against = 1000,
+    ] {
+        let (asked, held, _, _) = with(f);
+        assert!(asked >= 2 && held == 0, "asked {asked}, held {held}");
+    }
+    let (asked, held, _, _) = with(&|o| o.preferences.probe_days = 0.0);
+    assert_eq!(asked, 2, "one probe in each of two cycles");
+    assert!(held >= 1);
 }

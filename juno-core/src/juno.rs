@@ -9,7 +9,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, DatabaseUrl};
 use crate::error::Result;
 use crate::memory::Memories;
-use crate::store::{IntegrityReport, Location, Store};
+use crate::store::{IntegrityReport, Location, RestoreReport, Store};
 
 /// An open JUNO engine. `Send + Sync`: share it between threads behind an `Arc`.
 ///
@@ -187,6 +187,135 @@ impl Juno {
     /// [`crate::Error::Io`] if `dest` cannot be written.
     pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
         self.store.backup_to(dest.as_ref())
+    }
+
+    /// Restores the backup at `backup` into the database file `target`, after checking a
+    /// copy of it: SQLite's integrity check and the full-text index check pass, it has a
+    /// JUNO schema no newer than this library's (an older one is migrated), and its audit
+    /// chain and checkpoints verify. Nothing at `target` is touched until every check has
+    /// passed, and the backup file is only read.
+    ///
+    /// What was at `target` is kept, never deleted: a readable database is copied to
+    /// `TARGET.before-restore-STAMP` and then has its pages replaced in place (so another
+    /// process that has it open reads the restored content next); an unreadable one is
+    /// renamed to that path with its `-wal` and `-shm`. Close this process's own handles on
+    /// `target` first: a [`Juno`] still open on it keeps cached state (tallied accesses).
+    ///
+    /// # Errors
+    /// - [`crate::Error::InvalidInput`] (`backup`) if the backup is the target itself or has
+    ///   no JUNO schema (another application's SQLite file, or an empty one);
+    /// - [`crate::Error::NotADatabase`] if the backup is not an SQLite file;
+    /// - [`crate::Error::SchemaTooNew`] if a newer JUNO wrote it;
+    /// - [`crate::Error::Corrupt`] if its integrity check or its audit chain fails (the
+    ///   detail names which);
+    /// - [`crate::Error::Io`] for files that cannot be read, written or renamed.
+    pub fn restore(backup: impl AsRef<Path>, target: impl AsRef<Path>) -> Result<RestoreReport> {
+        use crate::error::Error;
+        let (backup, target) = (backup.as_ref(), target.as_ref());
+        let same = match (backup.canonicalize(), target.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => backup == target,
+        };
+        if same {
+            return Err(Error::invalid(
+                "backup",
+                "is the target database itself; restore from a different file",
+            ));
+        }
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(Error::Io {
+                    path: target.display().to_string(),
+                    message: format!("directory `{}` does not exist", parent.display()),
+                });
+            }
+        }
+        let scratch = PathBuf::from(format!(
+            "{}.restore-{}",
+            target.display(),
+            std::process::id()
+        ));
+        let cleanup = |p: &Path| {
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+            }
+        };
+        cleanup(&scratch);
+        let checked = (|| {
+            let found = crate::store::restore::copy_read_only(backup, &scratch)?;
+            if found < 1 {
+                return Err(Error::invalid(
+                    "backup",
+                    format!(
+                        "`{}` has no JUNO schema (an empty SQLite file or another \
+                         application's database)",
+                        backup.display()
+                    ),
+                ));
+            }
+            let copy = Juno::open_path(&scratch).map_err(|e| match e {
+                Error::NotADatabase { .. } => Error::NotADatabase {
+                    path: backup.display().to_string(),
+                },
+                other => other,
+            })?;
+            let integrity = copy.check()?;
+            if !integrity.ok {
+                return Err(Error::Corrupt {
+                    detail: format!(
+                        "backup `{}` fails its integrity check: {}",
+                        backup.display(),
+                        integrity.messages.join("; ")
+                    ),
+                });
+            }
+            let audit = copy.audit().verify(None)?;
+            if !audit.ok {
+                return Err(Error::Corrupt {
+                    detail: format!(
+                        "backup `{}`: its audit chain does not verify (first bad entry {}): {}",
+                        backup.display(),
+                        audit.first_bad_seq.unwrap_or(0),
+                        audit.problems.join("; ")
+                    ),
+                });
+            }
+            let memories = copy.memory().stats()?.total;
+            Ok((found, integrity, audit, memories))
+        })();
+        let (found, integrity, audit, memories) = match checked {
+            Ok(v) => v,
+            Err(e) => {
+                cleanup(&scratch);
+                return Err(e);
+            }
+        };
+        let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let previous = match crate::store::restore::replace(&scratch, target, &stamp) {
+            Ok(p) => p,
+            Err(e) => {
+                cleanup(&scratch);
+                return Err(e);
+            }
+        };
+        use crate::store::restore::Previous;
+        let (previous, kept) = match previous {
+            Previous::Absent => ("absent", None),
+            Previous::Saved(p) => ("saved", Some(p.display().to_string())),
+            Previous::MovedAside(p) => ("moved_aside", Some(p.display().to_string())),
+        };
+        Ok(RestoreReport {
+            backup: backup.display().to_string(),
+            target: target.display().to_string(),
+            backup_schema_version: found,
+            schema_version: integrity.schema_version,
+            integrity,
+            audit_entries: audit.entries,
+            audit_root: audit.root,
+            memories,
+            previous: previous.to_owned(),
+            previous_kept_at: kept,
+        })
     }
 
     /// Integrity check and size.

@@ -258,6 +258,50 @@ pub unsafe extern "C" fn juno_backup(
     })
 }
 
+/// Restores the backup file `backup` into the database file `target`, as `juno db
+/// restore` does, and writes a JSON `RestoreReport` (`backup`, `target`,
+/// `backup_schema_version`, `schema_version`, `integrity`, `audit_entries`, `audit_root`,
+/// `memories`, `previous`, `previous_kept_at`).
+///
+/// A copy of the backup is checked first: SQLite's integrity check and the full-text index
+/// check pass, its schema is JUNO's and no newer than this library's (an older one is
+/// migrated), and its audit chain verifies. Nothing at `target` changes until every check
+/// passes, and `backup` is only read. What was at `target` is kept beside it
+/// (`TARGET.before-restore-STAMP`): a readable database is copied there and then has its
+/// pages replaced in place, so other processes with it open read the restored content
+/// next; an unreadable file is renamed there. Free this process's own handles on `target`
+/// first.
+///
+/// - `backup`, `target`: `*_len` bytes of UTF-8 each; must not be NULL.
+/// - `out_json`: on success receives the report; the caller frees it with
+///   `juno_buf_free`. Untouched on failure. Must not be NULL.
+/// - `err`: optional, as for `juno_open`.
+/// - Errors: `JUNO_STATUS_SCHEMA_TOO_NEW`, `JUNO_STATUS_CORRUPT` (integrity check or audit
+///   chain; the message says which), `JUNO_STATUS_NOT_A_DATABASE`,
+///   `JUNO_STATUS_INVALID_INPUT` (field `backup`: the target itself, or no JUNO schema),
+///   `JUNO_STATUS_IO`.
+/// - Thread safety: any thread; needs no handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn juno_restore(
+    backup: *const c_char,
+    backup_len: usize,
+    target: *const c_char,
+    target_len: usize,
+    out_json: *mut juno_buf,
+    err: *mut *mut juno_error,
+) -> juno_status {
+    ffi_boundary!(err, {
+        // SAFETY: each pointer is NULL or `*_len` readable bytes (the documented contract).
+        let backup = unsafe { str_in("backup", backup, backup_len) }?;
+        // SAFETY: as above.
+        let target = unsafe { str_in("target", target, target_len) }?;
+        let out = Out::new("out_json", out_json)?;
+        let report = Juno::restore(backup, target)?;
+        // SAFETY: `out` points to a writable `juno_buf`.
+        unsafe { out.write_json("restore report", &report) }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use juno_core::config::DatabaseUrl;
-use juno_core::store::IntegrityReport;
+use juno_core::store::{IntegrityReport, RestoreReport};
 use juno_core::{Config, Error, ManualClock};
 use pyo3::prelude::*;
 use pyo3::types::PyMapping;
@@ -334,6 +334,35 @@ impl PyJuno {
         py.detach(move || juno.backup(&path)).py(py)
     }
 
+    /// Restores the backup file `backup` into the database file `target` (default: the
+    /// database `DATABASE_URL` names, as for `from_env`) after checking a copy of it
+    /// (integrity, schema version, audit chain); what was at `target` is kept.
+    #[staticmethod]
+    #[pyo3(signature = (backup, target=None))]
+    fn restore(
+        py: Python<'_>,
+        backup: PathBuf,
+        target: Option<PathBuf>,
+    ) -> PyResult<PyRestoreReport> {
+        let target = match target {
+            Some(t) => t,
+            None => match Config::from_env().py(py)?.database_url {
+                DatabaseUrl::Sqlite(p) => p,
+                DatabaseUrl::Memory => {
+                    return Err(Error::invalid(
+                        "target",
+                        "DATABASE_URL names an in-memory database; give a database file",
+                    ))
+                    .py(py);
+                }
+            },
+        };
+        let report = py
+            .detach(move || juno_core::Juno::restore(&backup, &target))
+            .py(py)?;
+        Ok(PyRestoreReport(report))
+    }
+
     /// SQLite's integrity check, the full-text index check and the database size.
     fn check(&self, py: Python<'_>) -> PyResult<PyIntegrityReport> {
         let juno = self.engine.get().py(py)?;
@@ -402,6 +431,64 @@ impl PyIntegrityReport {
             self.0.schema_version,
             self.0.size_bytes,
             self.0.journal_mode
+        )
+    }
+}
+
+/// The result of `Juno.restore()`.
+#[pyclass(frozen, name = "RestoreReport", module = "juno._juno")]
+pub struct PyRestoreReport(pub(crate) RestoreReport);
+
+#[pymethods]
+impl PyRestoreReport {
+    #[getter]
+    fn backup(&self) -> &str {
+        &self.0.backup
+    }
+    #[getter]
+    fn target(&self) -> &str {
+        &self.0.target
+    }
+    #[getter]
+    fn backup_schema_version(&self) -> i64 {
+        self.0.backup_schema_version
+    }
+    #[getter]
+    fn schema_version(&self) -> i64 {
+        self.0.schema_version
+    }
+    #[getter]
+    fn integrity(&self) -> PyIntegrityReport {
+        PyIntegrityReport(self.0.integrity.clone())
+    }
+    #[getter]
+    fn audit_entries(&self) -> u64 {
+        self.0.audit_entries
+    }
+    #[getter]
+    fn audit_root(&self) -> &str {
+        &self.0.audit_root
+    }
+    #[getter]
+    fn memories(&self) -> u64 {
+        self.0.memories
+    }
+    #[getter]
+    fn previous(&self) -> &str {
+        &self.0.previous
+    }
+    #[getter]
+    fn previous_kept_at(&self) -> Option<String> {
+        self.0.previous_kept_at.clone()
+    }
+    /// The report in the core's JSON shape.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "RestoreReport(target={:?}, memories={}, audit_entries={}, previous={:?})",
+            self.0.target, self.0.memories, self.0.audit_entries, self.0.previous
         )
     }
 }

@@ -55,7 +55,7 @@ pub use crate::governance::{
     PyApprovalRequest, PyComplianceFinding, PyComplianceReport, PyDeadlineReport, PyDelegation,
     PyGovernance, PyGovernanceDashboard, PyReminder, PyRoleAssignment, PyShadowReport, PyVote,
 };
-pub use crate::juno::{PyIntegrityReport, PyJuno};
+pub use crate::juno::{PyIntegrityReport, PyJuno, PyRestoreReport};
 pub use crate::memory::{
     PyHistoryEntry, PyMemory, PyMemoryRecord, PyMemorySnapshot, PyMemoryStats, PyOutcomeLearned,
     PyPattern, PyProvenance, PyRecallHit, PyScope, PyScoreExplanation, PyTeamPreference,
@@ -91,6 +91,7 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", juno_core::VERSION)?;
     m.add_class::<PyJuno>()?;
     m.add_class::<PyIntegrityReport>()?;
+    m.add_class::<PyRestoreReport>()?;
     m.add_class::<PyMemory>()?;
     m.add_class::<PyMemoryRecord>()?;
     m.add_class::<PyScope>()?;

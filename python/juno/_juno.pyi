@@ -26,6 +26,7 @@ __all__ = [
     "Notifications",
     "Wording",
     "IntegrityReport",
+    "RestoreReport",
     "Memories",
     "Memory",
     "Scope",
@@ -226,6 +227,30 @@ class Juno:
         Raises :class:`juno.errors.JunoIOError` if ``path`` cannot be written.
         """
 
+    @staticmethod
+    def restore(backup: _StrPath, target: _StrPath | None = None) -> RestoreReport:
+        """Restores the backup file ``backup`` into the database file ``target``.
+
+        ``target`` defaults to the database ``DATABASE_URL`` names, as for
+        :meth:`from_env`.
+
+        A copy of the backup is checked first: SQLite's integrity check and the full-text
+        index check pass, its schema is JUNO's and no newer than this library's (an older
+        one is migrated), and its audit chain verifies. Nothing at ``target`` changes
+        until every check passes, and ``backup`` is only read. What was at ``target`` is
+        kept beside it (``TARGET.before-restore-STAMP``): a readable database is copied
+        there and then has its pages replaced in place, so other processes that have it
+        open read the restored content next; an unreadable file is renamed there. Close
+        this process's own engines on ``target`` first.
+
+        Raises :class:`juno.errors.SchemaTooNewError` for a backup from a newer JUNO,
+        :class:`juno.errors.CorruptDatabaseError` when its integrity check or audit chain fails,
+        :class:`juno.errors.NotADatabaseError` for a file that is not SQLite,
+        :class:`juno.errors.InvalidInputError` (field ``backup``) for the target itself or a
+        file without a JUNO schema, :class:`juno.errors.JunoIOError` for files that cannot
+        be read or written.
+        """
+
     def check(self) -> IntegrityReport:
         """Runs SQLite's integrity check and the full-text index check."""
 
@@ -260,6 +285,53 @@ class IntegrityReport:
     @property
     def journal_mode(self) -> str:
         """The journal mode (``wal`` for files)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the core's JSON shape."""
+
+@final
+class RestoreReport:
+    """The result of :meth:`Juno.restore`: what was checked and what was replaced."""
+
+    @property
+    def backup(self) -> str:
+        """The backup file restored from (never changed by the restore)."""
+
+    @property
+    def target(self) -> str:
+        """The database file that now holds the backup's content."""
+
+    @property
+    def backup_schema_version(self) -> int:
+        """The schema version recorded in the backup."""
+
+    @property
+    def schema_version(self) -> int:
+        """The restored database's schema version (migrated if the backup's was older)."""
+
+    @property
+    def integrity(self) -> IntegrityReport:
+        """The integrity check of the restored copy, run before anything was replaced."""
+
+    @property
+    def audit_entries(self) -> int:
+        """Audit entries in the restored copy (chain and checkpoints verified)."""
+
+    @property
+    def audit_root(self) -> str:
+        """The audit log's Merkle root after the restore, hex."""
+
+    @property
+    def memories(self) -> int:
+        """Memories in the restored database."""
+
+    @property
+    def previous(self) -> str:
+        """What was at the target: ``absent``, ``saved`` or ``moved_aside``."""
+
+    @property
+    def previous_kept_at(self) -> str | None:
+        """Where the previous database was kept, when there was one."""
 
     def to_dict(self) -> dict[str, Any]:
         """The report in the core's JSON shape."""

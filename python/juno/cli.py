@@ -6,6 +6,7 @@
     juno db init [--db PATH]
     juno db check [--db PATH] [--json]
     juno db backup DEST [--db PATH]
+    juno db restore BACKUP [--db PATH] [--json]
     juno memory stats [--db PATH] [--json]
     juno maintenance cleanup-memory [--db PATH]
     juno roles assign USER ROLE TEAM [TEAM ...] --by USER [--db PATH]
@@ -130,6 +131,26 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
         j.backup(dest)
         count = j.memory.stats().total
         print(f"backed up {j.path} to {dest} ({count} memories)")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    report = Juno.restore(args.backup, getattr(args, "db", None))
+    if args.json:
+        _print_json(report.to_dict())
+        return 0
+    print(f"checked {report.backup}:")
+    print("  integrity:      ok")
+    print(f"  schema version: {report.backup_schema_version}", end="")
+    if report.schema_version != report.backup_schema_version:
+        print(f" (migrated to {report.schema_version})", end="")
+    print()
+    print(f"  audit chain:    verified ({report.audit_entries} entries, root {report.audit_root[:16]}…)")
+    print(f"restored {report.target} ({report.memories} memories)")
+    if report.previous == "saved":
+        print(f"the database it replaced was saved to {report.previous_kept_at}")
+    elif report.previous == "moved_aside":
+        print(f"the unreadable file it replaced was moved to {report.previous_kept_at}")
     return 0
 
 
@@ -653,7 +674,7 @@ def _parser() -> argparse.ArgumentParser:
 
     groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 
-    db = groups.add_parser("db", help="create, check and back up the database")
+    db = groups.add_parser("db", help="create, check, back up and restore the database")
     db_cmds = db.add_subparsers(dest="command", metavar="COMMAND", required=True)
     p = db_cmds.add_parser("init", parents=[db_opt], help="create and migrate the database")
     p.set_defaults(func=cmd_db_init)
@@ -665,6 +686,15 @@ def _parser() -> argparse.ArgumentParser:
     p = db_cmds.add_parser("backup", parents=[db_opt], help="copy the live database to DEST")
     p.add_argument("dest", metavar="DEST", help="the backup file to create")
     p.set_defaults(func=cmd_db_backup)
+    p = db_cmds.add_parser(
+        "restore",
+        parents=[db_opt],
+        help="check a backup (integrity, schema, audit chain), then restore it; "
+        "the replaced database is kept beside it",
+    )
+    p.add_argument("backup", metavar="BACKUP", help="the backup file to restore from")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_db_restore)
 
     memory = groups.add_parser("memory", help="inspect the memory layer")
     mem_cmds = memory.add_subparsers(dest="command", metavar="COMMAND", required=True)

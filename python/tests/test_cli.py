@@ -125,6 +125,37 @@ def test_db_backup(tmp_path: Path, seeded_db: Path) -> None:
     assert "already exists" in stderr
 
 
+def test_db_restore_checks_then_keeps_what_it_replaces(tmp_path: Path, seeded_db: Path) -> None:
+    ok(run(tmp_path, "db", "backup", "copy.db", "--db", str(seeded_db)))
+    with juno.Juno(seeded_db) as j:
+        j.memory.store("semantic", "team_alpha", "written after the backup")
+    out = ok(run(tmp_path, "db", "restore", "copy.db", "--db", str(seeded_db)))
+    assert "integrity:      ok" in out and "audit chain:    verified" in out
+    assert "(8 memories)" in out and "was saved to" in out
+    kept = out.rsplit("saved to ", 1)[1].strip()
+    with juno.Juno(seeded_db, create=False) as j, juno.Juno(kept, create=False) as old:
+        assert j.memory.stats().total == 8
+        assert old.memory.stats().total == 9
+    # DATABASE_URL names the target when --db is absent; --json prints the report.
+    fresh = tmp_path / "fresh.db"
+    report = json.loads(
+        ok(run(tmp_path, "db", "restore", "copy.db", "--json", env={"DATABASE_URL": f"sqlite:///{fresh}"}))
+    )
+    assert report["previous"] == "absent" and report["memories"] == 8
+    assert report["integrity"]["ok"] and report["audit_entries"] >= 0
+    # A tampered backup is refused and nothing changes.
+    bad = tmp_path / "bad.db"
+    shutil.copy(tmp_path / "copy.db", bad)
+    con = sqlite3.connect(bad)
+    con.execute("PRAGMA user_version = 9999")
+    con.commit()
+    con.close()
+    before = fresh.read_bytes()
+    stderr = failed(run(tmp_path, "db", "restore", str(bad), "--db", str(fresh)))
+    assert "newer" in stderr
+    assert fresh.read_bytes() == before
+
+
 def test_memory_stats(tmp_path: Path, seeded_db: Path) -> None:
     out = ok(run(tmp_path, "memory", "stats", "--db", str(seeded_db)))
     assert "total memories: 8" in out

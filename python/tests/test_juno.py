@@ -91,6 +91,31 @@ def test_backup_is_a_usable_copy(seeded: juno.Juno, tmp_path: Path) -> None:
         con.close()
 
 
+def test_restore_checks_the_backup_and_open_engines_see_it(seeded: juno.Juno, tmp_path: Path) -> None:
+    assert seeded.path is not None
+    dest = tmp_path / "backup.db"
+    seeded.backup(dest)
+    seeded.memory.store("semantic", "team_alpha", "after the backup")
+    assert seeded.memory.stats().total == 9
+    report = juno.Juno.restore(dest, seeded.path)
+    assert isinstance(report, juno.RestoreReport)
+    assert report.previous == "saved" and report.previous_kept_at is not None
+    assert report.integrity.ok and report.memories == 8
+    assert report.to_dict()["memories"] == 8
+    # An engine still open on the target reads the restored content next.
+    assert seeded.memory.stats().total == 8
+    with juno.Juno(report.previous_kept_at, create=False) as old:
+        assert old.memory.stats().total == 9
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n" * 20)
+    with pytest.raises(juno.errors.NotADatabaseError):
+        juno.Juno.restore(text, seeded.path)
+    assert seeded.memory.stats().total == 8
+    with pytest.raises(juno.errors.InvalidInputError) as e:
+        juno.Juno.restore(seeded.path, seeded.path)
+    assert e.value.details["field"] == "backup"
+
+
 def test_create_false_refuses_a_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "missing.db"
     with pytest.raises(NotFoundError) as info:

@@ -529,6 +529,46 @@ static void test_files(const char *scratch) {
                "backup(missing directory)");
     juno_free(j);
   }
+
+  /* Restore: checked first, refused without change, then into a fresh file. */
+  {
+    char restored[1024];
+    path_join(restored, sizeof restored, scratch, "c-test-restored.db");
+    remove(restored);
+    err = NULL;
+    fails_with(juno_restore(notdb, strlen(notdb), restored, strlen(restored), &buf, &err), &err,
+               JUNO_STATUS_NOT_A_DATABASE, "restore(text file)");
+    err = NULL;
+    f = fopen(restored, "rb");
+    CHECK(buf.data == NULL && f == NULL, "a refused restore wrote");
+    if (f != NULL) fclose(f);
+    fails_with(juno_restore(copy, strlen(copy), copy, strlen(copy), &buf, &err), &err,
+               JUNO_STATUS_INVALID_INPUT, "restore(onto itself)");
+    err = NULL;
+    fails_with(juno_restore(NULL, 0, restored, strlen(restored), &buf, &err), &err,
+               JUNO_STATUS_NULL_PARAMETER, "restore(NULL backup)");
+    err = NULL;
+    fails_with(juno_restore(copy, strlen(copy), NULL, 0, &buf, &err), &err,
+               JUNO_STATUS_NULL_PARAMETER, "restore(NULL target)");
+    err = NULL;
+    fails_with(juno_restore(copy, strlen(copy), restored, strlen(restored), NULL, &err), &err,
+               JUNO_STATUS_NULL_PARAMETER, "restore(NULL out_json)");
+    err = NULL;
+    if (ok(juno_restore(copy, strlen(copy), restored, strlen(restored), &buf, &err), &err,
+           "restore")) {
+      v = parse_buf(&buf, "restore report");
+      CHECK(mj_str_eq(mj_get(v, "previous"), "absent"), "restore report: previous");
+      double n = 0;
+      CHECK(mj_num(mj_get(v, "memories"), &n) && n == 1.0, "restore report: memories");
+      mj_free(v);
+    }
+    err = NULL;
+    if (ok(juno_open(restored, strlen(restored), &again, &err), &err, "open restored")) {
+      CHECK(total_of(again) == 1, "the restored file does not hold the memory");
+      juno_free(again);
+    }
+    remove(restored);
+  }
   remove(notdb);
   remove(db);
   remove(copy);

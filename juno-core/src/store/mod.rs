@@ -16,6 +16,7 @@ pub(crate) mod governance;
 pub(crate) mod llm;
 pub(crate) mod notify;
 mod memories;
+pub(crate) mod restore;
 mod schema;
 pub(crate) mod sync;
 
@@ -62,6 +63,32 @@ pub struct IntegrityReport {
     pub size_bytes: u64,
     /// The journal mode (`wal` for files).
     pub journal_mode: String,
+}
+
+/// What [`crate::Juno::restore`] checked and did (the result of `juno db restore`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreReport {
+    /// The backup file restored from (never changed by the restore).
+    pub backup: String,
+    /// The database file that now holds the backup's content.
+    pub target: String,
+    /// The schema version recorded in the backup.
+    pub backup_schema_version: i64,
+    /// The schema version of the restored database (the backup's, migrated if older).
+    pub schema_version: i64,
+    /// The integrity check of the restored copy, run before anything was replaced.
+    pub integrity: IntegrityReport,
+    /// Audit entries in the restored copy; their chain and checkpoints verified.
+    pub audit_entries: u64,
+    /// The audit log's Merkle root after the restore, hex.
+    pub audit_root: String,
+    /// Memories in the restored database.
+    pub memories: u64,
+    /// What was at the target before: `absent`, `saved` (a copy kept, then its pages
+    /// replaced in place) or `moved_aside` (unreadable, renamed away).
+    pub previous: String,
+    /// Where the previous database was kept, when there was one.
+    pub previous_kept_at: Option<String>,
 }
 
 /// The SQLite store.

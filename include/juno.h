@@ -1952,7 +1952,7 @@ juno_status juno_notify_deliver(const struct juno *j, size_t limit, struct juno_
  * `created_at`, `attempts`, `next_at`, `status`, `sent_at`, `last_error`).
  *
  * - `j`: must not be NULL.
- * - `status`/`status_len`: `pending`, `sent` or `dead`; NULL for every status.
+ * - `status`/`status_len`: **optional**: `pending`, `sent` or `dead`; NULL for every status.
  * - `out_json`: on success receives the JSON; the caller frees it with `juno_buf_free`.
  *   Untouched on failure. Must not be NULL.
  * - `err`: optional, as for `juno_source_sync_sim`.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds juno-ffi and runs the C tests (test_juno.c, test_governance.c, test_engines.c,
-# test_forecast.c, test_cycle.c, test_batch.c, test_audit.c) and the example (example.c):
+# test_forecast.c, test_cycle.c, test_batch.c, test_audit.c), the example (example.c) and
+# null_params.c, generated from include/juno.h by null_params.py (NULL for every pointer):
 #   (a) under AddressSanitizer + UndefinedBehaviorSanitizer, linked against the static
 #       library target/debug/libjuno.a;
 #   (b) a plain build under valgrind (errors and definite leaks fail the run).
@@ -30,6 +31,12 @@ gov_fixture="$root/tests/fixtures/governance_fixture.json"
 engines_fixture="$root/tests/fixtures/engines_fixture.json"
 forecast_fixture="$root/tests/fixtures/forecast_fixture.json"
 cycle_fixture="$root/tests/fixtures/cycle_fixture.json"
+
+# Every pointer parameter of every function, NULL in turn (generated from the header).
+mkdir -p "$out/np"
+python3 "$here/null_params.py" "$root/include/juno.h" "$out/null_params.c" "$out/np"
+gcc "${cflags[@]}" "${san[@]}" -o "$out/null_params-asan" "$out/null_params.c" "${libs[@]}"
+gcc "${cflags[@]}" -O1 -o "$out/null_params" "$out/null_params.c" "${libs[@]}"
 
 for prog in test_juno test_governance test_engines test_forecast test_cycle test_batch test_audit test_eval example; do
   gcc "${cflags[@]}" "${san[@]}" -o "$out/$prog-asan" "$here/$prog.c" "$here/mini_json.c" "${libs[@]}"
@@ -63,6 +70,7 @@ run "test_audit (ASan+UBSan)" "$out/test_audit-asan" "$out/asan"
 shared_data="${JUNO_SHARED_DATA:-$root/../shared/data}"
 run "test_eval (ASan+UBSan)" "$out/test_eval-asan" "$out/asan" "$shared_data"
 run "example (ASan+UBSan)" "$out/example-asan" "$out/asan/example.db"
+run "null_params (ASan+UBSan)" "$out/null_params-asan"
 
 valgrind=(valgrind --quiet --error-exitcode=1 --leak-check=full
   --errors-for-leak-kinds=definite --show-leak-kinds=definite)
@@ -75,6 +83,7 @@ run "test_batch (valgrind)" "${valgrind[@]}" "$out/test_batch"
 run "test_audit (valgrind)" "${valgrind[@]}" "$out/test_audit" "$out/valgrind"
 run "test_eval (valgrind)" "${valgrind[@]}" "$out/test_eval" "$out/valgrind"
 run "example (valgrind)" "${valgrind[@]}" "$out/example" "$out/valgrind/example.db"
+run "null_params (valgrind)" "${valgrind[@]}" "$out/null_params"
 
 if [[ $status -eq 0 ]]; then
   echo "run.sh: all C tests passed"

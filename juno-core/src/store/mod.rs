@@ -279,7 +279,8 @@ fn configure(conn: &Connection, location: &Location) -> Result<()> {
     Ok(())
 }
 
-/// Replaces the placeholder path in errors raised below `configure`/`migrate`.
+/// Replaces the placeholder path in errors raised below `configure`/`migrate`, and says
+/// why SQLite could not open a file it can see: a read-only file or file system.
 fn label_path(e: Error, path: &str) -> Error {
     match e {
         Error::NotADatabase { .. } => Error::NotADatabase {
@@ -287,9 +288,44 @@ fn label_path(e: Error, path: &str) -> Error {
         },
         Error::Io { message, .. } => Error::Io {
             path: path.to_owned(),
-            message,
+            message: match read_only_reason(Path::new(path)) {
+                Some(why) => format!(
+                    "{message}: {why}; JUNO writes the database and its `-wal` and `-shm` \
+                     files beside it. The data is intact: `juno db restore` (which only \
+                     reads its backup) copies it to a writable place"
+                ),
+                None => message,
+            },
         },
         other => other,
+    }
+}
+
+/// Why `path` cannot be written, if it exists and that is the case.
+fn read_only_reason(path: &Path) -> Option<String> {
+    if !path.is_file() {
+        return None;
+    }
+    match std::fs::OpenOptions::new().append(true).open(path) {
+        Ok(_) => {
+            // The file is writable; its directory must take the `-wal` and `-shm` files.
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+            let probe = dir.join(format!(".juno-write-probe-{}", std::process::id()));
+            match std::fs::File::create(&probe) {
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&probe);
+                    None
+                }
+                Err(e) => Some(format!("its directory is not writable ({e})")),
+            }
+        }
+        Err(e) if e.raw_os_error() == Some(30) => {
+            Some(format!("it is on a read-only file system ({e})"))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Some(format!("it is read-only for this user ({e})"))
+        }
+        Err(_) => None,
     }
 }
 

@@ -383,8 +383,10 @@ juno_status juno_backup(const struct juno *j, const char *path, size_t path_len,
  * passes, and `backup` is only read. What was at `target` is kept beside it
  * (`TARGET.before-restore-STAMP`): a readable database is copied there and then has its
  * pages replaced in place, so other processes with it open read the restored content
- * next; an unreadable file is renamed there. Free this process's own handles on `target`
- * first.
+ * next; a damaged file or one that is not a database stays under that name and the
+ * restored file replaces it in one atomic rename. Stop writers first (what they commit
+ * between the copy and the replacement is in neither) and free this process's own
+ * handles on `target`.
  *
  * - `backup`, `target`: `*_len` bytes of UTF-8 each; must not be NULL.
  * - `out_json`: on success receives the report; the caller frees it with
@@ -392,8 +394,9 @@ juno_status juno_backup(const struct juno *j, const char *path, size_t path_len,
  * - `err`: optional, as for `juno_open`.
  * - Errors: `JUNO_STATUS_SCHEMA_TOO_NEW`, `JUNO_STATUS_CORRUPT` (integrity check or audit
  *   chain; the message says which), `JUNO_STATUS_NOT_A_DATABASE`,
- *   `JUNO_STATUS_INVALID_INPUT` (field `backup`: the target itself, or no JUNO schema),
- *   `JUNO_STATUS_IO`.
+ *   `JUNO_STATUS_INVALID_INPUT` (field `backup`: the target itself, no JUNO schema, or
+ *   a page size the target's cannot take), `JUNO_STATUS_BUSY` (the target stayed
+ *   locked), `JUNO_STATUS_IO`, `JUNO_STATUS_STORAGE`. The target is left as it was.
  * - Thread safety: any thread; needs no handle.
  */
 juno_status juno_restore(const char *backup, size_t backup_len, const char *target, size_t target_len, struct juno_buf *out_json, struct juno_error **err);

@@ -197,9 +197,13 @@ impl Juno {
     ///
     /// What was at `target` is kept, never deleted: a readable database is copied to
     /// `TARGET.before-restore-STAMP` and then has its pages replaced in place (so another
-    /// process that has it open reads the restored content next); an unreadable one is
-    /// renamed to that path with its `-wal` and `-shm`. Close this process's own handles on
-    /// `target` first: a [`Juno`] still open on it keeps cached state (tallied accesses).
+    /// process that has it open reads the restored content next); a file that is not a
+    /// database or is damaged stays under that name (a hard link, its `-wal` and `-shm`
+    /// renamed beside it) and the restored file replaces it in one atomic rename. A
+    /// symlinked target is restored where it points; new files get the permissions of the
+    /// file they replace. Stop writers first: what another process commits between the
+    /// copy and the replacement is in neither. Close this process's own handles on
+    /// `target` too: a [`Juno`] still open on it keeps cached state (tallied accesses).
     ///
     /// # Errors
     /// - [`crate::Error::InvalidInput`] (`backup`) if the backup is the target itself or has
@@ -208,13 +212,23 @@ impl Juno {
     /// - [`crate::Error::SchemaTooNew`] if a newer JUNO wrote it;
     /// - [`crate::Error::Corrupt`] if its integrity check or its audit chain fails (the
     ///   detail names which);
-    /// - [`crate::Error::Io`] for files that cannot be read, written or renamed.
+    /// - [`crate::Error::Busy`] if another connection holds the target's locks past the
+    ///   busy timeout; [`crate::Error::Io`] for files that cannot be read, written or
+    ///   renamed (naming the kept copy once there is one). The target is left as it was.
     pub fn restore(backup: impl AsRef<Path>, target: impl AsRef<Path>) -> Result<RestoreReport> {
         use crate::error::Error;
-        let (backup, target) = (backup.as_ref(), target.as_ref());
-        let same = match (backup.canonicalize(), target.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => backup == target,
+        use crate::store::restore::{self as files, Previous};
+        let backup = backup.as_ref();
+        // A symlinked target is restored where it points, with the log files that are
+        // really beside it.
+        let target = match target.as_ref().canonicalize() {
+            Ok(real) => real,
+            Err(_) => target.as_ref().to_path_buf(),
+        };
+        let target = target.as_path();
+        let same = match backup.canonicalize() {
+            Ok(b) => b == target,
+            Err(_) => backup == target,
         };
         if same {
             return Err(Error::invalid(
@@ -230,19 +244,21 @@ impl Juno {
                 });
             }
         }
-        let scratch = PathBuf::from(format!(
-            "{}.restore-{}",
-            target.display(),
-            std::process::id()
-        ));
-        let cleanup = |p: &Path| {
-            for ext in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
-            }
+        let scratch = files::scratch_path(target);
+        // Errors about the copy are about the backup it came from.
+        let about_backup = |e: Error| match e {
+            Error::NotADatabase { .. } => Error::NotADatabase {
+                path: backup.display().to_string(),
+            },
+            Error::Io { path, message } if path == scratch.display().to_string() => Error::Io {
+                path: backup.display().to_string(),
+                message,
+            },
+            other => other,
         };
-        cleanup(&scratch);
         let checked = (|| {
-            let found = crate::store::restore::copy_read_only(backup, &scratch)?;
+            let mode_of = target.exists().then_some(target);
+            let found = files::copy_read_only(backup, &scratch, mode_of)?;
             if found < 1 {
                 return Err(Error::invalid(
                     "backup",
@@ -253,12 +269,7 @@ impl Juno {
                     ),
                 ));
             }
-            let copy = Juno::open_path(&scratch).map_err(|e| match e {
-                Error::NotADatabase { .. } => Error::NotADatabase {
-                    path: backup.display().to_string(),
-                },
-                other => other,
-            })?;
+            let copy = Juno::open_path(&scratch).map_err(about_backup)?;
             let integrity = copy.check()?;
             if !integrity.ok {
                 return Err(Error::Corrupt {
@@ -286,20 +297,15 @@ impl Juno {
         let (found, integrity, audit, memories) = match checked {
             Ok(v) => v,
             Err(e) => {
-                cleanup(&scratch);
+                files::remove_with_sidecars(&scratch);
                 return Err(e);
             }
         };
         let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-        let previous = match crate::store::restore::replace(&scratch, target, &stamp) {
-            Ok(p) => p,
-            Err(e) => {
-                cleanup(&scratch);
-                return Err(e);
-            }
-        };
-        use crate::store::restore::Previous;
-        let (previous, kept) = match previous {
+        // `replace` leaves the target as it was when it fails.
+        let previous = files::replace(&scratch, target, &stamp);
+        files::remove_with_sidecars(&scratch);
+        let (previous, kept) = match previous? {
             Previous::Absent => ("absent", None),
             Previous::Saved(p) => ("saved", Some(p.display().to_string())),
             Previous::MovedAside(p) => ("moved_aside", Some(p.display().to_string())),

@@ -293,3 +293,95 @@ fn bad_backups_are_refused_before_anything_changes() {
     // The good backup still restores.
     assert_eq!(Juno::restore(&good, &live).unwrap().memories, 6);
 }
+
+/// The files around a restore: a log left by a deleted database is kept aside instead of
+/// being replayed into the restored one; a symlinked target is restored where it points;
+/// restored and kept files are as private as the file they replace; no scratch file stays.
+#[test]
+fn files_around_the_target_are_handled() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (live, backup) = populated(dir.path(), 3);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    // A deleted database's stray log.
+    let gone = dir.path().join("gone.db");
+    std::fs::write(
+        dir.path().join("gone.db-wal"),
+        b"a log of some other database",
+    )
+    .unwrap();
+    let report = Juno::restore(&backup, &gone).unwrap();
+    assert_eq!(report.previous, "moved_aside");
+    let kept = PathBuf::from(report.previous_kept_at.unwrap());
+    assert_eq!(
+        std::fs::read(format!("{}-wal", kept.display())).unwrap(),
+        b"a log of some other database"
+    );
+    assert_eq!(
+        Juno::open_path(&gone)
+            .unwrap()
+            .memory()
+            .stats()
+            .unwrap()
+            .total,
+        3
+    );
+
+    // A private database behind a symlink.
+    std::fs::set_permissions(&live, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&live, &link).unwrap();
+    Juno::open_path(&live)
+        .unwrap()
+        .memory()
+        .store(NewMemory::new(MemoryKind::Episodic, "alpha", "newer"))
+        .unwrap();
+    let report = Juno::restore(&backup, &link).unwrap();
+    assert_eq!(report.previous, "saved");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        Juno::open_path(&live)
+            .unwrap()
+            .memory()
+            .stats()
+            .unwrap()
+            .total,
+        3
+    );
+    let kept = PathBuf::from(report.previous_kept_at.unwrap());
+    assert_eq!(
+        mode(&kept),
+        0o600,
+        "the kept copy is as private as the original"
+    );
+    assert_eq!(mode(&live), 0o600);
+
+    // A private, damaged database replaced by rename keeps its privacy.
+    let broken = dir.path().join("broken.db");
+    std::fs::write(&broken, vec![7u8; 8192]).unwrap();
+    std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        Juno::restore(&backup, &broken).unwrap().previous,
+        "moved_aside"
+    );
+    assert_eq!(
+        mode(&broken),
+        0o600,
+        "the restored file took the old one's mode"
+    );
+
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains(".restore-")),
+        "scratch files left: {names:?}"
+    );
+}

@@ -269,8 +269,10 @@ pub unsafe extern "C" fn juno_backup(
 /// passes, and `backup` is only read. What was at `target` is kept beside it
 /// (`TARGET.before-restore-STAMP`): a readable database is copied there and then has its
 /// pages replaced in place, so other processes with it open read the restored content
-/// next; an unreadable file is renamed there. Free this process's own handles on `target`
-/// first.
+/// next; a damaged file or one that is not a database stays under that name and the
+/// restored file replaces it in one atomic rename. Stop writers first (what they commit
+/// between the copy and the replacement is in neither) and free this process's own
+/// handles on `target`.
 ///
 /// - `backup`, `target`: `*_len` bytes of UTF-8 each; must not be NULL.
 /// - `out_json`: on success receives the report; the caller frees it with
@@ -278,8 +280,9 @@ pub unsafe extern "C" fn juno_backup(
 /// - `err`: optional, as for `juno_open`.
 /// - Errors: `JUNO_STATUS_SCHEMA_TOO_NEW`, `JUNO_STATUS_CORRUPT` (integrity check or audit
 ///   chain; the message says which), `JUNO_STATUS_NOT_A_DATABASE`,
-///   `JUNO_STATUS_INVALID_INPUT` (field `backup`: the target itself, or no JUNO schema),
-///   `JUNO_STATUS_IO`.
+///   `JUNO_STATUS_INVALID_INPUT` (field `backup`: the target itself, no JUNO schema, or
+///   a page size the target's cannot take), `JUNO_STATUS_BUSY` (the target stayed
+///   locked), `JUNO_STATUS_IO`, `JUNO_STATUS_STORAGE`. The target is left as it was.
 /// - Thread safety: any thread; needs no handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn juno_restore(

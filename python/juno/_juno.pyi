@@ -240,8 +240,10 @@ class Juno:
         until every check passes, and ``backup`` is only read. What was at ``target`` is
         kept beside it (``TARGET.before-restore-STAMP``): a readable database is copied
         there and then has its pages replaced in place, so other processes that have it
-        open read the restored content next; an unreadable file is renamed there. Close
-        this process's own engines on ``target`` first.
+        open read the restored content next; a damaged file or one that is not a database
+        stays under that name and the restored file replaces it in one atomic rename. Stop
+        writers first (what they commit between the copy and the replacement is in
+        neither) and close this process's own engines on ``target``.
 
         Raises :class:`juno.errors.SchemaTooNewError` for a backup from a newer JUNO,
         :class:`juno.errors.CorruptDatabaseError` when its integrity check or audit chain fails,

@@ -4,7 +4,7 @@
 //! audit chain are unchanged by it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use juno_core::governance::{Action, Proposal};
+use juno_core::governance::{Action, Proposal, RequestStatus};
 use juno_core::memory::{MemoryKind, NewMemory, RecallQuery};
 use juno_core::model::{ImpactLevel, Role};
 use juno_core::{Error, Juno};
@@ -114,15 +114,23 @@ fn hostile_text_in_every_field_is_data_not_sql() {
             stored += 1;
         }
         // Search with the string as the query text, the team and a tag.
-        refused_or(
+        // Query syntax and wildcards never widen a search past its team.
+        let hits = refused_or(
             juno.memory()
                 .recall(&RecallQuery::text(s.clone()).team("alpha")),
             "recall(text)",
-        );
-        refused_or(
+        )
+        .unwrap_or_default();
+        assert!(hits.iter().all(|h| h.memory.scope.team == "alpha"));
+        let hits = refused_or(
             juno.memory()
-                .recall(&RecallQuery::text("note").team(s.clone())),
+                .recall(&RecallQuery::text("x").team(s.clone())),
             "recall(team)",
+        )
+        .unwrap_or_default();
+        assert!(
+            hits.iter().all(|h| h.memory.scope.team == s),
+            "{s:?} matched other teams"
         );
         refused_or(
             juno.memory()
@@ -180,6 +188,27 @@ fn hostile_text_in_every_field_is_data_not_sql() {
         if refused_or(g.submit(kinds), "submit(kind, team, requester)").is_some() {
             requests += 1;
         }
+        // A hostile approver name without a role decides nothing (it gets one just below).
+        let fresh = g
+            .submit(Proposal {
+                action: Action {
+                    kind: "triage.escalate".into(),
+                    team: "alpha".into(),
+                    target: Some(format!("ALPHA-{i}")),
+                    parameters: serde_json::json!({}),
+                },
+                impact: ImpactLevel::Medium,
+                confidence: 0.5,
+                explanation: String::new(),
+                requester: "juno".into(),
+                raw_confidence: None,
+                calibration: None,
+            })
+            .unwrap();
+        requests += 1;
+        assert!(g.approve(fresh.id, &s, &fresh.digest).is_err());
+        assert!(g.reject(fresh.id, &s, "no").is_err());
+        assert_eq!(g.get(fresh.id).unwrap().status, RequestStatus::Pending);
         refused_or(
             g.assign_role(&s, Role::TeamLead, &["alpha"], "admin"),
             "assign_role(user)",
@@ -188,8 +217,9 @@ fn hostile_text_in_every_field_is_data_not_sql() {
             g.assign_role("bo", Role::TeamLead, &[s.as_str()], &s),
             "assign_role(team, by)",
         );
-        // Nothing here approves: a hostile approver is refused or lacks the role.
-        assert!(g.pending(None, Some(&s)).is_ok());
+        // Only requests of a team by that exact name are listed under it.
+        let listed = g.pending(None, Some(&s)).unwrap();
+        assert!(listed.iter().all(|r| r.action.team.as_str() == s));
     }
     // Only the two strings with control characters and the 10,000-character one are
     // refused as a user.
@@ -199,13 +229,13 @@ fn hostile_text_in_every_field_is_data_not_sql() {
     assert!(juno.check().unwrap().ok);
     assert!(juno.audit().verify(None).unwrap().ok);
     assert_eq!(juno.memory().stats().unwrap().total as usize, stored);
-    // Nothing was approved by any of it, and nothing breaks a governance rule.
+    // Nothing breaks a governance rule, and no request was decided by any of it but the
+    // rejections above.
     assert_eq!(juno.governance().compliance_report().unwrap().violations, 0);
     assert!(
-        juno.governance()
-            .pending(None, None)
+        g.pending(None, None)
             .unwrap()
             .iter()
-            .all(|r| r.decided_by.is_none())
+            .all(|r| r.status == RequestStatus::Pending)
     );
 }

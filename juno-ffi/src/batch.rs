@@ -114,22 +114,26 @@ pub unsafe extern "C" fn juno_reasoning_confidence_columns(
         // SAFETY: NULL or its length in readable bytes.
         let calibration =
             unsafe { opt_str_in("calibration_json", calibration_json, calibration_len) }?;
+        // Every pointer is checked before any input is parsed, so a NULL is reported as
+        // one whatever else is wrong.
+        if rows > 0 {
+            for (name, ptr) in [
+                ("completeness", completeness),
+                ("observations", observations),
+            ] {
+                if ptr.is_null() {
+                    return Err(Failure::null(name));
+                }
+            }
+            if out.is_null() {
+                return Err(Failure::null("out"));
+            }
+        }
         let calibration: Option<Calibration> = calibration
             .map(|c| json_object_in("calibration", c))
             .transpose()?;
         if rows == 0 {
             return Ok(());
-        }
-        for (name, ptr) in [
-            ("completeness", completeness),
-            ("observations", observations),
-        ] {
-            if ptr.is_null() {
-                return Err(Failure::null(name));
-            }
-        }
-        if out.is_null() {
-            return Err(Failure::null("out"));
         }
         let signal_count = rows.checked_mul(signals_per_row).ok_or_else(|| {
             juno_core::Error::invalid("signals_per_row", "rows × signals_per_row overflows")

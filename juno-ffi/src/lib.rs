@@ -60,13 +60,20 @@ mod test_util;
 
 pub(crate) use boundary::ffi_boundary;
 
+// Every C function is also a Rust item of this crate, so Rust drivers (the fuzz targets,
+// the tests) call exactly what C calls.
+pub use agent::*;
 pub use audit::*;
+pub use batch::*;
 pub use buf::*;
 pub use engine::*;
 pub use engines::*;
 pub use error::{juno_error, juno_error_free, juno_error_message, juno_error_status, juno_str};
+pub use eval::*;
 pub use flow::*;
 pub use forecast::*;
 pub use governance::*;
+pub use llm::*;
 pub use memory::*;
+pub use notify::*;
 pub use status::juno_status;

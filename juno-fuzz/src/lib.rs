@@ -58,9 +58,14 @@ fn handle() -> &'static Mutex<Handle> {
     })
 }
 
-/// Every JSON-taking C function, fed the input's bytes (after the first, which picks the
-/// function) as its JSON, whatever they are: the call must return a status, never
-/// `JUNO_STATUS_PANIC` or `JUNO_STATUS_INTERNAL`, and leave nothing to leak.
+/// 32 JSON-taking C functions, fed the input's bytes (after the first, which picks the
+/// function) as their JSON, whatever they are: the call must return a status, never
+/// `JUNO_STATUS_PANIC` or `JUNO_STATUS_INTERNAL`, with a message exactly when it fails,
+/// and leave nothing to leak. Left out: the ones that open paths or the network
+/// (`juno_open_with_settings`, `juno_source_sync_jira*`, `juno_source_sync_export`,
+/// `juno_agent_run_cycle_jira`, `juno_eval_*`), the simulated organisation's sync (its
+/// size is the caller's to choose), the progress variants (the same parsing) and the
+/// columnar confidence (numbers, not JSON, but for its calibration).
 pub fn c_json(data: &[u8]) {
     let Some((&pick, body)) = data.split_first() else {
         return;
@@ -75,7 +80,10 @@ pub fn c_json(data: &[u8]) {
     let mut err: *mut juno_error = ptr::null_mut();
     let mut id = 0i64;
     let now_ms = 1_767_225_600_000i64;
-    const FUNCTIONS: u8 = 19;
+    const FUNCTIONS: u8 = 32;
+    const V: &[u8] = b"verbose";
+    const R: &[u8] = b"fuzz";
+    const L: &[u8] = b"TEAM_LEAD";
     // SAFETY: every pointer is valid for the call: `body` for `n` bytes, the outputs
     // writable, the handle live; optional inputs are NULL.
     let (name, st) = unsafe {
@@ -164,9 +172,98 @@ pub fn c_json(data: &[u8]) {
                 "audit_verify",
                 juno::juno_audit_verify(j, p, n, &mut buf, &mut err),
             ),
-            _ => (
+            18 => (
                 "forecast_monte_carlo",
                 juno::juno_forecast_monte_carlo(p, n, &mut buf, &mut err),
+            ),
+            19 => (
+                "reasoning_explain",
+                juno::juno_reasoning_explain(p, n, V.as_ptr().cast(), V.len(), &mut buf, &mut err),
+            ),
+            20 => (
+                "velocity_explain",
+                juno::juno_velocity_explain(p, n, V.as_ptr().cast(), V.len(), &mut buf, &mut err),
+            ),
+            21 => (
+                "triage_propose",
+                juno::juno_triage_propose(j, p, n, R.as_ptr().cast(), R.len(), &mut buf, &mut err),
+            ),
+            22 => (
+                "triage_explain",
+                juno::juno_triage_explain(p, n, V.as_ptr().cast(), V.len(), &mut buf, &mut err),
+            ),
+            23 => (
+                "forecast_sprint",
+                juno::juno_forecast_sprint(j, p, n, ptr::null(), 0, &mut buf, &mut err),
+            ),
+            24 => (
+                "forecast_explain",
+                juno::juno_forecast_explain(p, n, V.as_ptr().cast(), V.len(), &mut buf, &mut err),
+            ),
+            25 => (
+                "forecast_record",
+                juno::juno_forecast_record(j, p, n, &mut buf, &mut err),
+            ),
+            26 => (
+                "source_store",
+                juno::juno_source_store(j, R.as_ptr().cast(), R.len(), p, n, &mut buf, &mut err),
+            ),
+            27 => ("llm_word", juno::juno_llm_word(j, p, n, &mut buf, &mut err)),
+            28 => (
+                "governance_pending_page",
+                juno::juno_governance_pending_page(
+                    j,
+                    ptr::null(),
+                    0,
+                    p,
+                    n,
+                    0,
+                    10,
+                    &mut buf,
+                    &mut err,
+                ),
+            ),
+            29 => (
+                "governance_assign_role",
+                juno::juno_governance_assign_role(
+                    j,
+                    R.as_ptr().cast(),
+                    R.len(),
+                    L.as_ptr().cast(),
+                    L.len(),
+                    p,
+                    n,
+                    R.as_ptr().cast(),
+                    R.len(),
+                    &mut err,
+                ),
+            ),
+            30 => (
+                "governance_execute",
+                juno::juno_governance_execute(
+                    j,
+                    1,
+                    p,
+                    n,
+                    None,
+                    ptr::null_mut(),
+                    &mut buf,
+                    &mut err,
+                ),
+            ),
+            _ => (
+                "agent_run_cycle",
+                juno::juno_agent_run_cycle(
+                    j,
+                    ptr::null(),
+                    0,
+                    p,
+                    n,
+                    None,
+                    ptr::null_mut(),
+                    &mut buf,
+                    &mut err,
+                ),
             ),
         }
     };

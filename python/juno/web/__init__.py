@@ -55,6 +55,9 @@ Settings (``app.config``, all optional):
     where a click's answer may be posted (default ``("https://hooks.slack.com/",)``): the
     ``response_url`` Slack sends is checked against it, so a forged one cannot make the
     server call elsewhere.
+``JUNO_MAX_BODY_BYTES``
+    the largest request body an API route reads (default 1 MiB); a larger one is answered
+    413 before it is parsed.
 ``JUNO_DASHBOARD``
     mount the governance dashboard at ``/dashboard/`` (default ``True``).
 ``JUNO_CSRF_KEY``
@@ -63,8 +66,9 @@ Settings (``app.config``, all optional):
     for its session cookie; a host that names users with its identity loader does not.
 
 Errors are JSON, ``{"error": {"kind", "message", "field"?}}``, with a 4xx status for the
-caller's mistakes (400 bad input, 401 no caller, 403 not allowed, 404 not found, 409 not
-now) and never a traceback. The routes are described by :data:`juno.web.openapi.OPENAPI`,
+caller's mistakes (400 bad input, 401 no caller, 403 not allowed, 404 not found — an
+unknown path under the API too —, 405 wrong method, 409 not now, 413 body too large, 415
+not JSON) and never a traceback. The routes are described by :data:`juno.web.openapi.OPENAPI`,
 served at ``/api/v2/openapi.json``.
 """
 
@@ -106,6 +110,41 @@ def new_token() -> tuple[str, str]:
     """A fresh API token and its digest: give the token to its user, keep the digest."""
     token = secrets.token_urlsafe(32)
     return token, hash_token(token)
+
+
+def _json_misses(app: Flask, api: str) -> None:
+    """Answers a path under the API that matches no route (an unknown path, an ``<int:id>``
+    that is not a number, a method the route lacks) with the API's JSON error, as every
+    route's own errors are. Paths outside the API keep the host's handling, including a
+    404 or 405 handler the host registered before."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from juno.web._views import _error
+
+    handlers = app.error_handler_spec[None]
+    for code in (404, 405):
+        previous = dict(handlers.get(code, {}))
+
+        def handler(e: HTTPException, previous: dict[Any, Any] = previous) -> Any:
+            if request.path == api or request.path.startswith(api + "/"):
+                status = e.code or 404
+                kind = "not_found" if status == 404 else "method_not_allowed"
+                message = (
+                    f"no API route {request.path}"
+                    if status == 404
+                    else f"{request.method} is not allowed on {request.path}"
+                )
+                response = _error(status, kind, message)
+                if status == 405 and e.get_response().headers.get("Allow"):
+                    response.headers["Allow"] = e.get_response().headers["Allow"]
+                return response
+            for cls in type(e).__mro__:
+                if cls in previous:
+                    return previous[cls](e)
+            return e
+
+        app.register_error_handler(code, handler)
 
 
 def _check_tokens(tokens: object) -> dict[str, str]:
@@ -218,6 +257,7 @@ class JunoWeb:
         )
         prefix = self._url_prefix if self._url_prefix is not None else app.config["JUNO_URL_PREFIX"]
         app.register_blueprint(blueprint, url_prefix=prefix or None)
+        _json_misses(app, f"{prefix or ''}/api/v2")
         if app.config["JUNO_DASHBOARD"]:
             from juno.web._dashboard import dashboard
 

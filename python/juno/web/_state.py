@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "JUNO_SLACK_SIGNING_SECRET": None,
     "JUNO_SLACK_RESPONSE_URL_PREFIXES": ("https://hooks.slack.com/",),
     "JUNO_CSRF_KEY": None,
+    "JUNO_MAX_BODY_BYTES": 1_048_576,
 }
 
 #: Upper bounds (seconds) of the request-latency histogram's buckets: 1 ms to 10 s.

@@ -163,12 +163,20 @@ def _body() -> dict[str, Any]:
     loader reads a session cookie is not open to forged posts (CSRF)."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json", "body")
-    if not request.content_length and not request.data:
+    limit = int(current_app.config["JUNO_MAX_BODY_BYTES"])
+    if (request.content_length or 0) > limit:
+        raise ApiError(413, "payload_too_large", f"the body is over {limit} bytes", "body")
+    raw = request.get_data(as_text=True)
+    if not raw:
         return {}
+    if len(raw.encode("utf-8", "surrogatepass")) > limit:
+        raise ApiError(413, "payload_too_large", f"the body is over {limit} bytes", "body")
     try:
-        data = json.loads(request.get_data(as_text=True))
+        data = json.loads(raw)
     except ValueError as e:
         raise ApiError(400, "invalid_input", f"the body is not JSON: {e}", "body") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_input", "the body is nested too deeply", "body") from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_input", "the body must be a JSON object", "body")
     return data
@@ -779,7 +787,7 @@ def slack_actions() -> Response:
         raise ApiError(400, "invalid_input", "`payload` is required (Slack's form field)", "payload")
     try:
         payload = json.loads(raw_payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "invalid_input", "`payload` is not JSON", "payload") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_input", "`payload` must be a JSON object", "payload")

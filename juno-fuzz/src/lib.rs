@@ -40,22 +40,28 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 
 // ---- the C ABI ---------------------------------------------------------------------------
 
-/// One engine for every input: its store grows with what the inputs manage to write,
-/// which is part of what is being fuzzed.
-struct Handle(*mut juno::juno);
+/// One engine for many inputs: its store grows with what the inputs manage to write, which
+/// is part of what is being fuzzed; it is reopened empty every [`REOPEN_EVERY`] inputs so a
+/// long run's memory stays bounded (a store in memory is never freed otherwise).
+struct Handle(*mut juno::juno, u64);
+
+/// Inputs between fresh engines.
+const REOPEN_EVERY: u64 = 20_000;
+
+fn open_engine() -> *mut juno::juno {
+    let mut j = ptr::null_mut();
+    // SAFETY: valid out pointer; NULL err is allowed.
+    let st = unsafe { juno::juno_open_in_memory(&mut j, ptr::null_mut()) };
+    assert_eq!(st, juno_status::Ok, "cannot open an engine");
+    j
+}
 // SAFETY: a `juno *` may be used from several threads at once (juno.h); the mutex below
 // serialises this driver's use anyway.
 unsafe impl Send for Handle {}
 
 fn handle() -> &'static Mutex<Handle> {
     static J: OnceLock<Mutex<Handle>> = OnceLock::new();
-    J.get_or_init(|| {
-        let mut j = ptr::null_mut();
-        // SAFETY: valid out pointer; NULL err is allowed.
-        let st = unsafe { juno::juno_open_in_memory(&mut j, ptr::null_mut()) };
-        assert_eq!(st, juno_status::Ok, "cannot open an engine");
-        Mutex::new(Handle(j))
-    })
+    J.get_or_init(|| Mutex::new(Handle(open_engine(), 0)))
 }
 
 /// 32 JSON-taking C functions, fed the input's bytes (after the first, which picks the
@@ -70,7 +76,13 @@ pub fn c_json(data: &[u8]) {
     let Some((&pick, body)) = data.split_first() else {
         return;
     };
-    let guard = handle().lock().unwrap_or_else(|p| p.into_inner());
+    let mut guard = handle().lock().unwrap_or_else(|p| p.into_inner());
+    guard.1 += 1;
+    if guard.1 % REOPEN_EVERY == 0 {
+        // SAFETY: the handle is live and nothing else uses it (the lock is held).
+        unsafe { juno::juno_free(guard.0) };
+        guard.0 = open_engine();
+    }
     let j = guard.0;
     let (p, n) = (body.as_ptr().cast::<c_char>(), body.len());
     let mut buf = juno_buf {

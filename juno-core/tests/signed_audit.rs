@@ -321,3 +321,35 @@ fn export_to_writes_the_file_whole_or_reports_the_path() {
     assert_eq!(err.kind(), ErrorKind::Io);
     assert!(err.to_string().contains("missing/dir"), "{err}");
 }
+
+/// A consistency proof's sizes are claims: the fuzzing run found that a genuine proof
+/// from 6 to 37 entries also passes RFC 9162's check when it claims 6 to 52, so the
+/// checkpoint-bound form compares the sizes first. The same holds for an inclusion proof's
+/// tree size.
+#[test]
+fn proofs_are_bound_to_their_checkpoints_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let juno = open(&db(dir.path()), None, &[]);
+    let mut checkpoints = Vec::new();
+    for i in 0..37 {
+        grow(&juno, i, 1);
+        checkpoints.push(juno.audit().checkpoint().unwrap());
+    }
+    let (old, new) = (&checkpoints[5], &checkpoints[36]);
+    assert_eq!((old.size, new.size), (6, 37));
+    let proof = juno.audit().consistency_proof(6, 37).unwrap();
+    assert!(proof.verify_checkpoints(old, new));
+    let mut claims_more = proof.clone();
+    claims_more.new_size = 52;
+    assert!(
+        claims_more.verify(&old.root, &new.root),
+        "the plain check takes the sizes on trust"
+    );
+    assert!(!claims_more.verify_checkpoints(old, new));
+    let inclusion = juno.audit().inclusion_proof(3, 37).unwrap();
+    assert!(inclusion.verify_at(new));
+    assert!(!inclusion.verify_at(old));
+    let mut other_size = inclusion.clone();
+    other_size.tree_size = 38;
+    assert!(!other_size.verify_at(new));
+}

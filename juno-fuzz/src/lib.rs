@@ -485,7 +485,12 @@ pub fn inclusion_proof(data: &[u8]) {
             break;
         }
     }
-    if proof.verify(&log.root) {
+    let checkpoint = juno_core::audit::Checkpoint {
+        size: log.size,
+        root: log.root.clone(),
+        at: now(),
+    };
+    if proof.verify_at(&checkpoint) {
         let lower = |p: &juno_core::audit::InclusionProof| {
             (
                 p.seq,
@@ -531,7 +536,15 @@ pub fn consistency_proof(data: &[u8]) {
             break;
         }
     }
-    if proof.verify(&old_root, &log.root) {
+    let at = |size: u64, root: &str| juno_core::audit::Checkpoint {
+        size,
+        root: root.to_owned(),
+        at: now(),
+    };
+    // The plain `verify` takes the proof's sizes on trust (documented, and how this
+    // target's first finding, fuzz/regressions/consistency_proof/, verified); the checked
+    // form must never accept a forgery.
+    if proof.verify_checkpoints(&at(old, &old_root), &at(log.size, &log.root)) {
         let lower = |p: &juno_core::audit::ConsistencyProof| {
             (
                 p.old_size,

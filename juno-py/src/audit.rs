@@ -356,9 +356,15 @@ impl PyInclusionProof {
     fn path(&self) -> Vec<String> {
         self.0.path.clone()
     }
-    /// True when the proof leads to `root` (a checkpoint's root, hex).
+    /// True when the proof leads to `root` (a checkpoint's root, hex); its `tree_size` is
+    /// taken on trust.
     fn verify(&self, root: &str) -> bool {
         self.0.verify(root)
+    }
+    /// True when the proof is for `checkpoint`'s size and leads to its root.
+    fn verify_at(&self, py: Python<'_>, checkpoint: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let c = checkpoint_from(checkpoint).py(py)?;
+        Ok(self.0.verify_at(&c))
     }
     /// The proof in the core's JSON shape.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -430,9 +436,20 @@ impl PyConsistencyProof {
     fn path(&self) -> Vec<String> {
         self.0.path.clone()
     }
-    /// True when the proof leads from `old_root` to `new_root` (hex).
+    /// True when the proof leads from `old_root` to `new_root` (hex); its sizes are taken
+    /// on trust.
     fn verify(&self, old_root: &str, new_root: &str) -> bool {
         self.0.verify(old_root, new_root)
+    }
+    /// True when the proof is for the two checkpoints' sizes and leads to both roots.
+    fn verify_checkpoints(
+        &self,
+        py: Python<'_>,
+        old: &Bound<'_, PyAny>,
+        new: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        let (old, new) = (checkpoint_from(old).py(py)?, checkpoint_from(new).py(py)?);
+        Ok(self.0.verify_checkpoints(&old, &new))
     }
     /// The proof in the core's JSON shape.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -1400,7 +1400,7 @@ class Audit:
 
     def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
         """Proof that the first ``old_size`` entries are a prefix of the first ``new_size``
-        (RFC 9162 §2.1.4); check it with :meth:`ConsistencyProof.verify`.
+        (RFC 9162 §2.1.4); check it with :meth:`ConsistencyProof.verify_checkpoints`.
 
         :class:`juno.errors.InvalidInputError` when ``old_size > new_size``;
         :class:`juno.errors.NotFoundError` when the log is shorter than ``new_size``.
@@ -1565,7 +1565,11 @@ class InclusionProof:
         """Sibling subtree roots from the leaf up, hex."""
 
     def verify(self, root: str) -> bool:
-        """True when the proof leads to ``root`` (a checkpoint's root, hex)."""
+        """True when the proof leads to ``root`` (a checkpoint's root, hex). Its
+        ``tree_size`` is taken on trust: prefer :meth:`verify_at`."""
+
+    def verify_at(self, checkpoint: Checkpoint | Mapping[str, Any]) -> bool:
+        """True when the proof is for ``checkpoint``'s size and leads to its root."""
 
     def to_dict(self) -> dict[str, Any]:
         """The proof in the core's JSON shape."""
@@ -1608,7 +1612,14 @@ class ConsistencyProof:
         """The proof's subtree roots, hex, in RFC 9162's order."""
 
     def verify(self, old_root: str, new_root: str) -> bool:
-        """True when the proof leads from ``old_root`` to ``new_root`` (hex)."""
+        """True when the proof leads from ``old_root`` to ``new_root`` (hex). Its sizes are
+        taken on trust (a proof from 6 to 37 entries can also verify claiming 6 to 52):
+        prefer :meth:`verify_checkpoints`."""
+
+    def verify_checkpoints(
+        self, old: Checkpoint | Mapping[str, Any], new: Checkpoint | Mapping[str, Any]
+    ) -> bool:
+        """True when the proof is for the two checkpoints' sizes and leads to both roots."""
 
     def to_dict(self) -> dict[str, Any]:
         """The proof in the core's JSON shape."""

@@ -320,3 +320,17 @@ def test_inclusion_proofs_verify_against_their_checkpoint_only(governed: Path) -
             j.audit.inclusion_proof(5, 4)
         with pytest.raises(InvalidInputError):
             j.audit.inclusion_proof(-1, n)
+
+
+def test_proofs_bound_to_checkpoints_check_the_sizes(governed: Path) -> None:
+    with _open(governed) as j:
+        old = j.audit.checkpoint()
+        for i in range(40):
+            j.governance.assign_role(f"lead{i}@company.com", "TEAM_LEAD", ["team_gamma"], by="admin@company.com")
+        new = j.audit.checkpoint()
+        proof = j.audit.consistency_proof(old.size, new.size)
+        assert proof.verify_checkpoints(old, new)
+        assert proof.verify_checkpoints(old.to_dict(), new.to_dict())
+        assert not proof.verify_checkpoints(new, old)
+        inclusion = j.audit.inclusion_proof(2, new.size)
+        assert inclusion.verify_at(new) and not inclusion.verify_at(old)

@@ -32,7 +32,7 @@ for t in "${targets[@]}"; do
     cp "$root/fuzz/regressions/$t/"* "$corpus/" 2>/dev/null || true
     log="$work/$t.log"
     status=0
-    cargo +nightly fuzz run -j2 "$t" "$corpus" -- \
+    cargo +nightly fuzz run "$t" "$corpus" -- \
         -max_total_time="$seconds" -artifact_prefix="$artifacts/" -print_final_stats=1 \
         >"$log" 2>&1 || status=$?
     runs=$(grep -a 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')

@@ -24,8 +24,9 @@ from test_jira_python import EMAIL, TOKEN, Site, _handler
 OPENAI_KEY = "sk-FAKE0penai-k3y-7d41"
 SLACK_HOOK_SECRET = "FAKEslackH00kS3cret99"
 TEAMS_HOOK_SECRET = "FAKEteamsH00kS3cret42"
+SLACK_SIGNING = "FAKEslackS1gning5ecret31"
 # (A Slack bot token is not set: its API is slack.com, and tests talk only to loopback.)
-SECRETS = [TOKEN, OPENAI_KEY, SLACK_HOOK_SECRET, TEAMS_HOOK_SECRET]
+SECRETS = [TOKEN, OPENAI_KEY, SLACK_HOOK_SECRET, TEAMS_HOOK_SECRET, SLACK_SIGNING]
 
 
 class Others:
@@ -152,9 +153,19 @@ def test_no_secret_reaches_an_output_an_error_or_the_database(
         outputs.append(json.dumps(worded))
         app = flask.Flask("host")
         app.config["JUNO_API_TOKENS"] = {digest: "lea"}
+        app.config["JUNO_SLACK_SIGNING_SECRET"] = SLACK_SIGNING
         JunoWeb(app, juno=j)
         client = app.test_client()
         auth = {"Authorization": f"Bearer {token}"}
+        # A forged Slack click: refused, and the refusal does not echo the signing secret.
+        forged = client.post(
+            "/api/v2/slack/actions",
+            data="payload=%7B%7D",
+            content_type="application/x-www-form-urlencoded",
+            headers={"X-Slack-Signature": "v0=" + "0" * 64, "X-Slack-Request-Timestamp": "1"},
+        )
+        assert forged.status_code in (400, 401)
+        outputs.append(forged.get_data(as_text=True))
         for url in (
             f"/api/v2/governance/requests/{request}?level=verbose",
             "/api/v2/metrics",
@@ -174,7 +185,7 @@ def test_no_secret_reaches_an_output_an_error_or_the_database(
     # The credentials were really used, so the test could have seen them leak.
     assert any(auth and auth.startswith("Basic ") for _, _, auth in site.log)
     sent = " ".join(path + json.dumps(headers) for path, _, headers in others.requests)
-    used = [s for s in SECRETS if s in sent]
+    used = [s for s in SECRETS if s in sent]  # (the signing secret is never sent)
     assert OPENAI_KEY in sent, "the model was called with the key"
     assert SLACK_HOOK_SECRET in sent, "Slack was notified"
     assert TEAMS_HOOK_SECRET in sent, "Teams was notified"
@@ -186,4 +197,4 @@ def test_no_secret_reaches_an_output_an_error_or_the_database(
             assert secret not in text, f"{secret} in output {i}: {text[:500]}"
         for f in files:
             assert secret.encode() not in f.read_bytes(), f"{secret} in {f.name}"
-    print(f"credentials used against the stand-ins: Jira and {len(used)} of {len(SECRETS) - 1} others")
+    print(f"credentials used against the stand-ins: Jira and {len(used)} of {len(SECRETS) - 2} others")

@@ -97,7 +97,7 @@ def main() -> int:
     # would fill and stall the server.
     log = (work / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "juno.cli", "--db", str(db), "serve", "--port", str(port),
+        [sys.executable, "-m", "juno.cli", "--db", str(db), "serve", "--rate-limit", "0", "--port", str(port),
          "--threads", str(args.threads), "--tokens", str(tokens)],
         stderr=log, env={**os.environ},
     )  # fmt: skip

@@ -39,7 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     with cli._open(args, create=False) as j:
-        app = create_app(j, tokens=tokens, url_prefix=args.prefix)
+        app = create_app(j, tokens=tokens, url_prefix=args.prefix, rate_limit=args.rate_limit)
         serve(app, host=args.host, port=args.port, threads=args.threads)
     return 0
 
@@ -68,6 +68,13 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="API requests a minute per caller (default 1200; 0: no limit)",
+    )
 
 
 def register(groups: Any, db_opt: argparse.ArgumentParser) -> None:

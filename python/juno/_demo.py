@@ -303,7 +303,9 @@ def run_demo(path: str) -> None:
     print(f"demo finished in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
-def serve_demo(path: str, *, host: str, port: int, threads: int) -> None:
+def serve_demo(
+    path: str, *, host: str, port: int, threads: int, rate_limit: int | None = None
+) -> None:
     """Serves the demo database at ``path`` with ``juno.web``, its clock where the demo left it.
 
     Each approver gets a fresh API token, printed here and kept only as a digest in this
@@ -327,4 +329,5 @@ def serve_demo(path: str, *, host: str, port: int, threads: int) -> None:
             print(f"{user:>24}  {token}")
         print(f"\ntry: curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/v2/status")
         sys.stdout.flush()
-        serve(create_app(j, tokens=tokens), host=host, port=port, threads=threads)
+        app = create_app(j, tokens=tokens, rate_limit=rate_limit)
+        serve(app, host=host, port=port, threads=threads)

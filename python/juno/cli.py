@@ -640,7 +640,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.serve:
         from juno._demo import serve_demo
 
-        serve_demo(path, host=args.host, port=args.port, threads=args.threads)
+        serve_demo(
+            path, host=args.host, port=args.port, threads=args.threads, rate_limit=args.rate_limit
+        )
     return 0
 
 

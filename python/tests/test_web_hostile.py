@@ -73,7 +73,8 @@ def test_every_route_answers_hostile_input_with_a_4xx_json_error(org: juno.Juno)
     assert org.path is not None
     before = _schema(org.path)
     root = org.audit.verify().root
-    client = _app(org).test_client()
+    # Rate limiting is shown on its own below; here every call must reach its route.
+    client = _app(org, JUNO_RATE_LIMIT=0).test_client()
     auth = _auth("director")
     routes = _routes(client.application)
     assert len(routes) > 15
@@ -139,3 +140,19 @@ def test_unknown_api_paths_are_json_and_the_hosts_own_404_stays(org: juno.Juno) 
     wrong = client.delete("/api/v2/status")
     assert wrong.status_code == 405 and wrong.get_json()["error"]["kind"] == "method_not_allowed"
     assert "GET" in wrong.headers["Allow"]
+
+
+def test_each_caller_is_rate_limited_on_its_own(org: juno.Juno) -> None:  # noqa: F811
+    client = _app(org, JUNO_RATE_LIMIT=5).test_client()
+    for _ in range(5):
+        assert client.get("/api/v2/status", headers=_auth("director")).status_code == 200
+    limited = client.get("/api/v2/status", headers=_auth("director"))
+    assert limited.status_code == 429
+    assert limited.get_json()["error"]["kind"] == "too_many_requests"
+    assert int(limited.headers["Retry-After"]) >= 1
+    # Another caller has its own allowance, and health is never counted.
+    assert client.get("/api/v2/status", headers=_auth("lead.alpha")).status_code == 200
+    assert client.get("/api/v2/health").status_code == 200
+    unlimited = _app(org, JUNO_RATE_LIMIT=0).test_client()
+    for _ in range(50):
+        assert unlimited.get("/api/v2/status", headers=_auth("director")).status_code == 200

@@ -55,6 +55,11 @@ Settings (``app.config``, all optional):
     where a click's answer may be posted (default ``("https://hooks.slack.com/",)``): the
     ``response_url`` Slack sends is checked against it, so a forged one cannot make the
     server call elsewhere.
+``JUNO_RATE_LIMIT``
+    requests a minute each caller (a user, however identified) may make to the API, in
+    bursts of up to a minute's worth (default 1200; 0 turns it off). Past it the API answers
+    429 with ``Retry-After``. Health checks are not counted. Each process of a multi-process
+    server counts on its own.
 ``JUNO_MAX_BODY_BYTES``
     the largest request body an API route reads (default 1 MiB); a larger one is answered
     413 before it is parsed.
@@ -68,7 +73,7 @@ Settings (``app.config``, all optional):
 Errors are JSON, ``{"error": {"kind", "message", "field"?}}``, with a 4xx status for the
 caller's mistakes (400 bad input, 401 no caller, 403 not allowed, 404 not found — an
 unknown path under the API too —, 405 wrong method, 409 not now, 413 body too large, 415
-not JSON) and never a traceback. The routes are described by :data:`juno.web.openapi.OPENAPI`,
+not JSON, 429 too many requests) and never a traceback. The routes are described by :data:`juno.web.openapi.OPENAPI`,
 served at ``/api/v2/openapi.json``.
 """
 

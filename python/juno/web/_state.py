@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "JUNO_SLACK_RESPONSE_URL_PREFIXES": ("https://hooks.slack.com/",),
     "JUNO_CSRF_KEY": None,
     "JUNO_MAX_BODY_BYTES": 1_048_576,
+    "JUNO_RATE_LIMIT": 1200,
 }
 
 #: Upper bounds (seconds) of the request-latency histogram's buckets: 1 ms to 10 s.
@@ -62,6 +63,32 @@ class Decisions:
     by_role: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
+class RateLimiter:
+    """A token bucket per caller: ``per_minute`` requests a minute, in bursts of at most a
+    minute's worth. Thread-safe; per process (each worker of a multi-process server keeps
+    its own buckets)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, caller: str, now: float) -> float:
+        """Spends one request of ``caller``'s: 0.0 when allowed, else the seconds until
+        the next one is."""
+        if self.per_minute <= 0:
+            return 0.0
+        rate = self.per_minute / 60.0
+        with self._lock:
+            tokens, last = self._buckets.get(caller, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                self._buckets[caller] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[caller] = (tokens, now)
+            return (1.0 - tokens) / rate
+
+
 class WebState:
     """What one application's JUNO routes share (``app.extensions["juno"]``)."""
 
@@ -86,6 +113,7 @@ class WebState:
         self._refreshing: set[str] = set()
         self.decisions = Decisions()
         self.decisions_lock = threading.Lock()
+        self.limiter: RateLimiter | None = None
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """Records one request's latency under its route (not its URL: bounded labels)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import threading
 import time
 import urllib.request
@@ -22,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from juno._juno import ApprovalRequest, Juno
 from juno.errors import JunoError, NotFoundError
-from juno.web._state import LATENCY_BUCKETS, WebState
+from juno.web._state import LATENCY_BUCKETS, RateLimiter, WebState
 
 blueprint = Blueprint("juno", __name__)
 
@@ -44,9 +45,18 @@ _CYCLE_ROLES = {"ADMIN", "DIRECTOR"}
 class ApiError(Exception):
     """A refusal the API itself makes (no caller, a bad query parameter, …)."""
 
-    def __init__(self, status: int, kind: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        message: str,
+        field: str | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.kind, self.message, self.field = status, kind, message, field
+        self.retry_after = retry_after
 
 
 # ---------------------------------------------------------------------------------------
@@ -90,7 +100,10 @@ def _error(status: int, kind: str, message: str, field: str | None = None) -> Re
 
 @blueprint.errorhandler(ApiError)
 def _api_error(e: ApiError) -> Response:
-    return _error(e.status, e.kind, e.message, e.field)
+    response = _error(e.status, e.kind, e.message, e.field)
+    if e.retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(e.retry_after)))
+    return response
 
 
 @blueprint.errorhandler(JunoError)
@@ -253,7 +266,23 @@ def _caller(*, required: bool = True, session_user: bool = False) -> str | None:
     g.juno_caller = user
     if user is None and required:
         raise ApiError(401, "unauthenticated", "sign in, or send `Authorization: Bearer <token>`")
+    if user is not None:
+        _spend(state, user)
     return user
+
+
+def _spend(state: WebState, user: str) -> None:
+    """Counts one request against ``user``'s rate limit (``JUNO_RATE_LIMIT``)."""
+    if state.limiter is None:
+        state.limiter = RateLimiter(int(current_app.config["JUNO_RATE_LIMIT"] or 0))
+    wait = state.limiter.take(user, time.monotonic())
+    if wait > 0:
+        raise ApiError(
+            429,
+            "too_many_requests",
+            f"more than {state.limiter.per_minute} requests a minute; retry in {wait:.1f} s",
+            retry_after=wait,
+        )
 
 
 def _user() -> str:

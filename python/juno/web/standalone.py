@@ -68,8 +68,11 @@ def create_app(
     *,
     tokens: Mapping[str, str] | None = None,
     url_prefix: str = "",
+    rate_limit: int | None = None,
 ) -> Flask:
-    """A Flask application serving ``juno`` with API tokens (digest → user)."""
+    """A Flask application serving ``juno`` with API tokens (digest → user);
+    ``rate_limit`` is ``JUNO_RATE_LIMIT`` (requests a minute per caller; ``None`` keeps the
+    default, 0 turns it off)."""
     from flask import Flask
 
     from juno.web import JunoWeb
@@ -81,6 +84,8 @@ def create_app(
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["JUNO_API_TOKENS"] = dict(tokens or {})
+    if rate_limit is not None:
+        app.config["JUNO_RATE_LIMIT"] = rate_limit
     JunoWeb(app, juno=juno, url_prefix=url_prefix)
     return app
 

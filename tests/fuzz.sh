@@ -27,15 +27,21 @@ findings=0
 for t in "${targets[@]}"; do
     corpus="$work/corpus/$t"
     artifacts="$work/artifacts/$t"
+    rm -rf "$artifacts"
     mkdir -p "$corpus" "$artifacts" "$root/fuzz/regressions/$t"
     cp "$root/fuzz/seeds/$t/"* "$corpus/" 2>/dev/null || true
     cp "$root/fuzz/regressions/$t/"* "$corpus/" 2>/dev/null || true
     log="$work/$t.log"
     status=0
+    started=$SECONDS
     cargo +nightly fuzz run "$t" "$corpus" -- \
         -max_total_time="$seconds" -artifact_prefix="$artifacts/" -print_final_stats=1 \
         >"$log" 2>&1 || status=$?
     runs=$(grep -a 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
+    if [ "$runs" -eq 0 ]; then
+        # A crash ends the run before the final stats: take the last progress line's count.
+        runs=$(grep -ao '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+    fi
     found=0
     for f in "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-*; do
         [ -e "$f" ] || continue
@@ -43,8 +49,8 @@ for t in "${targets[@]}"; do
         found=$((found + 1))
     done
     findings=$((findings + found))
-    printf '%-18s %10s executions in %ss, corpus %4s inputs, %s findings%s\n' \
-        "$t" "$runs" "$seconds" "$(ls "$corpus" | wc -l)" "$found" \
+    printf '%-18s %10s executions in %ss (build included), corpus %4s inputs, %s findings%s\n' \
+        "$t" "${runs:-0}" "$((SECONDS - started))" "$(ls "$corpus" | wc -l)" "$found" \
         "$([ "$status" -ne 0 ] && echo " (exit $status; see $log)")"
 done
 echo "fuzz.sh: $findings findings in total"

@@ -87,6 +87,39 @@ fn crash_child() {
     }
 }
 
+/// SIGKILLs `child` after `ms` milliseconds (no destructor, no flush, no unwinding) and
+/// returns what it printed.
+fn kill_after(child: &mut std::process::Child, ms: u64) -> String {
+    std::thread::sleep(Duration::from_millis(ms));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+/// The writes a child reported committed, in order: only whole lines count, since a line
+/// cut by the kill was never fully reported.
+fn reported(text: &str) -> Vec<(&str, i64)> {
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..=end],
+        None => "",
+    };
+    complete
+        .lines()
+        .filter_map(|l| {
+            let (tag, id) = l.split_once(' ')?;
+            Some((tag, id.parse::<i64>().ok()?))
+        })
+        .filter(|(tag, _)| matches!(*tag, "M" | "S" | "A" | "R"))
+        .collect()
+}
+
 #[test]
 fn sigkill_at_random_moments_loses_nothing_reported() {
     let dir = tempfile::tempdir().unwrap();
@@ -112,29 +145,8 @@ fn sigkill_at_random_moments_loses_nothing_reported() {
             .spawn()
             .unwrap();
         // A random moment: anywhere from opening the file to hundreds of writes in.
-        std::thread::sleep(Duration::from_millis(80 + rng.below(400) as u64));
-        child.kill().unwrap(); // SIGKILL on Unix: no destructor, no flush, no unwinding.
-        child.wait().unwrap();
-        let mut text = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        // Only whole lines count: a line cut by the kill was never fully reported.
-        let complete = match text.rfind('\n') {
-            Some(end) => &text[..=end],
-            None => "",
-        };
-        let mut reported: Vec<(&str, i64)> = Vec::new();
-        for line in complete.lines() {
-            if let Some((tag, id)) = line.split_once(' ')
-                && let ("M" | "S" | "A" | "R", Ok(id)) = (tag, id.parse::<i64>())
-            {
-                reported.push((tag, id));
-            }
-        }
+        let text = kill_after(&mut child, 80 + rng.below(400) as u64);
+        let reported = reported(&text);
         if !reported.is_empty() {
             rounds_with_writes += 1;
         }
@@ -288,28 +300,8 @@ fn power_loss_keeps_everything_a_synced_commit_acknowledged() {
             command.env(CHILD_MEMORY_ONLY, "1");
         }
         let mut child = command.spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(150 + rng.below(400) as u64));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let mut text = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        let complete = match text.rfind('\n') {
-            Some(end) => &text[..=end],
-            None => "",
-        };
-        let reported: Vec<(&str, i64)> = complete
-            .lines()
-            .filter_map(|l| {
-                let (tag, id) = l.split_once(' ')?;
-                Some((tag, id.parse::<i64>().ok()?))
-            })
-            .filter(|(tag, _)| matches!(*tag, "M" | "S" | "A" | "R"))
-            .collect();
+        let text = kill_after(&mut child, 150 + rng.below(400) as u64);
+        let reported = reported(&text);
         let juno = open(&db);
         let check = juno.check().unwrap();
         assert!(check.ok, "round {round}: {:?}", check.messages);

@@ -156,3 +156,21 @@ def test_each_caller_is_rate_limited_on_its_own(org: juno.Juno) -> None:  # noqa
     unlimited = _app(org, JUNO_RATE_LIMIT=0).test_client()
     for _ in range(50):
         assert unlimited.get("/api/v2/status", headers=_auth("director")).status_code == 200
+
+
+def test_the_body_limit_is_the_setting(org: juno.Juno) -> None:  # noqa: F811
+    body = b'{"digest": "' + b"f" * 200 + b'"}'
+    kinds = {}
+    for limit in (100, 1_000):
+        client = _app(org, JUNO_MAX_BODY_BYTES=limit, JUNO_RATE_LIMIT=0).test_client()
+        response = client.post(
+            "/api/v2/governance/approve/999999",
+            headers=_auth("director"),
+            data=body,
+            content_type="application/json",
+        )
+        kinds[limit] = (response.status_code, response.get_json()["error"]["kind"])
+    # Over the limit it is refused before parsing; under it the body is read and the
+    # request itself refused (no such request).
+    assert kinds[100] == (413, "payload_too_large")
+    assert kinds[1_000][0] != 413, kinds

@@ -35,16 +35,9 @@ fn io_error(path: &Path, message: impl std::fmt::Display) -> Error {
     }
 }
 
-/// An SQLite error about `path`, typed as the rest of the store types them, with the path
-/// in place of the placeholder.
+/// An SQLite error about `path`, typed and labelled as `Store::open` labels its own.
 fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
-    move |e| match Error::from(e) {
-        Error::Io { message, .. } => io_error(path, message),
-        Error::NotADatabase { .. } => Error::NotADatabase {
-            path: path.display().to_string(),
-        },
-        other => other,
-    }
+    move |e| super::label_path(Error::from(e), &path.display().to_string())
 }
 
 /// `path` with `suffix` appended to its file name (`db` → `db-wal`).

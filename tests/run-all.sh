@@ -37,6 +37,9 @@ cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p juno-core -p juno-eval -p juno-ffi
 
+section "supply chain: cargo deny (licences, bans, sources)"
+bash tests/supply-chain.sh
+
 section "rust: juno-core, juno-eval and juno-ffi tests (unit, integration, layering, doctests, header drift)"
 cargo test --locked
 

@@ -98,6 +98,7 @@ fn approve(c: &mut Criterion) {
         })
         .collect();
     print_percentiles(
+        "approve_file",
         "approve (authorise + transition + audit, committed, file db)",
         samples,
     );

@@ -47,6 +47,7 @@ fn text_recall(c: &mut Criterion) {
     };
     let samples: Vec<Duration> = queries.iter().map(timed).collect();
     print_percentiles(
+        "recall_text_one_team_1M",
         "recall top-10, text, one team, 1M memories (records access)",
         samples,
     );
@@ -60,6 +61,7 @@ fn text_recall(c: &mut Criterion) {
         })
         .collect();
     print_percentiles(
+        "recall_text_all_teams_1M",
         "recall top-10, text, all teams, 1M memories (records access)",
         samples,
     );

@@ -81,7 +81,11 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    ap.add_argument("--json", type=Path, metavar="OUT",
+                    help="also write the figures as JSON (read by benches/report.py)")  # fmt: skip
     args = ap.parse_args()
+    results: dict[str, object] = {"requests": args.requests, "seconds": args.seconds,
+                                  "connections": args.connections, "threads": args.threads}  # fmt: skip
     if shutil.which("wrk") is None:
         sys.exit("web_load.py needs wrk (apt-get install wrk)")
     work = Path(tempfile.mkdtemp(prefix="juno-web-load-"))
@@ -113,6 +117,7 @@ def main() -> int:
               f" connections, {args.seconds} s per route")  # fmt: skip
         for route in ("/api/v2/status", "/api/v2/governance/pending"):
             f = _wrk(base + route, token, args.seconds, args.connections)
+            results[route] = f
             print(f"{route:32} p50 {f['p50_ms']:7.2f} ms  p90 {f['p90_ms']:7.2f} ms"
                   f"  p99 {f['p99_ms']:7.2f} ms  {f['requests_per_s']:8.0f} req/s"
                   f"  non-2xx {f['non_2xx']:.0f}")  # fmt: skip
@@ -129,6 +134,8 @@ def main() -> int:
             if m:
                 server_ms.append(float(m.group(1)))
         if server_ms:
+            results["/dashboard/"] = {"server_ms_median": statistics.median(server_ms),
+                                      "server_ms_max": max(server_ms), "loads": len(server_ms)}  # fmt: skip
             print(f"{'/dashboard/ (server time)':32} median {statistics.median(server_ms):7.1f} ms"
                   f"  max {max(server_ms):7.1f} ms  ({len(server_ms)} loads)")  # fmt: skip
     finally:
@@ -136,6 +143,8 @@ def main() -> int:
         server.wait(timeout=10)
         log.close()
         shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -161,7 +161,10 @@ pub fn build_db(path: &std::path::Path, n: usize, teams: usize, ttl: Option<i64>
 }
 
 /// Prints p50/p90/p99/max of latency samples (criterion reports means, the targets are p99).
-pub fn print_percentiles(label: &str, mut samples: Vec<std::time::Duration>) {
+///
+/// With `JUNO_BENCH_OUT=DIR` set (as `benches/run.sh` does) the same figures, in
+/// microseconds, are also written to `DIR/percentiles/<key>.json` for `benches/report.py`.
+pub fn print_percentiles(key: &str, label: &str, mut samples: Vec<std::time::Duration>) {
     samples.sort();
     let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
     println!(
@@ -172,4 +175,18 @@ pub fn print_percentiles(label: &str, mut samples: Vec<std::time::Duration>) {
         at(0.99),
         at(1.0)
     );
+    if let Some(dir) = std::env::var_os("JUNO_BENCH_OUT") {
+        let dir = std::path::Path::new(&dir).join("percentiles");
+        std::fs::create_dir_all(&dir).unwrap();
+        let us = |d: std::time::Duration| d.as_secs_f64() * 1e6;
+        let figures = serde_json::json!({
+            "label": label,
+            "n": samples.len(),
+            "p50_us": us(at(0.50)),
+            "p90_us": us(at(0.90)),
+            "p99_us": us(at(0.99)),
+            "max_us": us(at(1.0)),
+        });
+        std::fs::write(dir.join(format!("{key}.json")), figures.to_string()).unwrap();
+    }
 }

@@ -438,7 +438,7 @@ pub struct Config {
     /// `AUTO_ESCALATION` (default true).
     pub auto_escalation: bool,
     /// `FORECAST_TRIALS` (default 10,000; 100 to 1,000,000): Monte Carlo trials per sprint
-    /// forecast. Fewer is faster and noisier: see BENCHMARKS.md for how far P10/P50/P90
+    /// forecast. Fewer is faster and noisier: see `docs/performance.md` for how far P10/P50/P90
     /// move from a 100,000-trial reference at each count.
     pub forecast_trials: u32,
     /// `COMPLIANCE_MONITORING` (default true).
@@ -487,6 +487,9 @@ pub struct Config {
     /// `LLM_COMPLETION_COST_PER_1K` (default 0: unknown): the price of 1,000 completion
     /// tokens.
     pub llm_completion_cost_per_1k: f64,
+    /// `LOG_PSEUDONYM_KEY` (default: none): when set, user identifiers in log events are
+    /// keyed-hash pseudonyms ([`crate::log::Pseudonymiser`]); the audit log keeps names.
+    pub log_pseudonym_key: Option<Secret>,
     /// Nested: the reasoning engine's factor weights.
     pub confidence_weights: ConfidenceWeights,
     /// Nested: sprint-risk categories and thresholds.
@@ -567,6 +570,7 @@ impl Default for Config {
             llm_timeout_secs: 10.0,
             llm_prompt_cost_per_1k: 0.0,
             llm_completion_cost_per_1k: 0.0,
+            log_pseudonym_key: None,
             confidence_weights: ConfidenceWeights::default(),
             risk: RiskSettings::default(),
             approval_rules: ApprovalRules::default(),
@@ -638,6 +642,7 @@ const FLAT_KEYS: &[&str] = &[
     "LLM_TIMEOUT_SECS",
     "LLM_PROMPT_COST_PER_1K",
     "LLM_COMPLETION_COST_PER_1K",
+    "LOG_PSEUDONYM_KEY",
 ];
 
 impl Config {
@@ -848,6 +853,7 @@ impl Config {
             "LLM_COMPLETION_COST_PER_1K" => {
                 self.llm_completion_cost_per_1k = parse_num::<f64>(name, v)?;
             }
+            "LOG_PSEUDONYM_KEY" => self.log_pseudonym_key = opt(v).map(Secret),
             _ => {}
         }
         Ok(())

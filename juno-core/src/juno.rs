@@ -45,8 +45,20 @@ impl Juno {
             DatabaseUrl::Sqlite(p) => Location::File(p.clone()),
             DatabaseUrl::Memory => Location::Memory,
         };
+        let mut store = Store::open(location)?;
+        let names = crate::log::Pseudonymiser::new(config.log_pseudonym_key.as_ref());
+        if tracing::enabled!(target: crate::log::APPLICATION, tracing::Level::INFO) {
+            let database = match &config.database_url {
+                DatabaseUrl::Sqlite(p) => p.display().to_string(),
+                DatabaseUrl::Memory => ":memory:".to_owned(),
+            };
+            // Whether the log's identifiers are pseudonyms, so a reader knows which kind.
+            tracing::info!(target: crate::log::APPLICATION, database = %database,
+                pseudonyms = names.is_active(), "opened {database}");
+        }
+        store.set_log_names(names);
         Ok(Juno {
-            store: Store::open(location)?,
+            store,
             config,
             clock: RwLock::new(Arc::new(SystemClock)),
             last_cleanup: std::sync::Mutex::new(None),
@@ -186,7 +198,14 @@ impl Juno {
     /// # Errors
     /// [`crate::Error::Io`] if `dest` cannot be written.
     pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
-        self.store.backup_to(dest.as_ref())
+        let started = std::time::Instant::now();
+        self.store.backup_to(dest.as_ref())?;
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        tracing::info!(target: crate::log::APPLICATION, backup = %dest.as_ref().display(),
+            "backed up to {}", dest.as_ref().display());
+        tracing::info!(target: crate::log::PERFORMANCE, operation = "backup", ms,
+            "backup took {ms:.1} ms");
+        Ok(())
     }
 
     /// Restores the backup at `backup` into the database file `target`, after checking a
@@ -310,6 +329,9 @@ impl Juno {
             Previous::Saved(p) => ("saved", Some(p.display().to_string())),
             Previous::MovedAside(p) => ("moved_aside", Some(p.display().to_string())),
         };
+        tracing::info!(target: crate::log::APPLICATION, backup = %backup.display(),
+            target = %target.display(), previous, audit_entries = audit.entries, memories,
+            "restored {} from {} (what was there: {previous})", target.display(), backup.display());
         Ok(RestoreReport {
             backup: backup.display().to_string(),
             target: target.display().to_string(),

@@ -113,6 +113,7 @@
 pub mod error; // one error enum, mapped to C status codes and Python exceptions
 pub mod clock; // the injected clock
 pub mod config; // settings from env, `.env` and TOML
+pub mod log; // structured logs: the application, governance and performance channels
 pub mod json; // the one rule for JSON input: objects, no unknown fields, errors name the path
 pub mod model; // the shared nouns: roles, impact, evidence, confidence, factors
 pub mod stats; // median, percentile, OLS, Theil–Sen, Wilson, Brier, ECE, AUC

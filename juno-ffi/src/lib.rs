@@ -22,7 +22,8 @@
 // Declared in the order the header presents them (cbindgen keeps source order):
 // status codes, errors, buffers, the engine handle, the memory layer, governance, audit,
 // the pure engines, the sprint forecaster, flow analysis, the agent cycle (sources,
-// cycles, executions), wording, notifications, the evaluations on real data, the batch calls.
+// cycles, executions), wording, notifications, the evaluations on real data, the batch calls,
+// the structured logs.
 mod boundary;
 
 mod status;
@@ -55,6 +56,8 @@ mod eval;
 
 mod batch;
 
+mod log;
+
 #[cfg(test)]
 mod test_util;
 
@@ -74,6 +77,7 @@ pub use flow::*;
 pub use forecast::*;
 pub use governance::*;
 pub use llm::*;
+pub use log::*;
 pub use memory::*;
 pub use notify::*;
 pub use status::juno_status;

@@ -87,6 +87,9 @@ fn open_engine(
     now: Option<&Bound<'_, PyAny>>,
     create: bool,
 ) -> PyResult<Engine> {
+    // The host has usually configured `logging` by now: read its levels before the
+    // engine raises its first event (the database opening).
+    crate::log::refresh(py);
     if let Some(p) = path {
         config.database_url = database_url(&p).py(py)?;
     }

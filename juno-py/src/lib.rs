@@ -27,6 +27,7 @@ mod flow;
 mod forecast;
 mod governance;
 mod juno;
+mod log;
 mod memory;
 mod monte_carlo;
 mod reasoning;
@@ -155,6 +156,10 @@ fn _juno(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTeamFlow>()?;
     m.add_function(wrap_pyfunction!(monte_carlo::monte_carlo, m)?)?;
     m.add_function(wrap_pyfunction!(_bench_recall_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(log::_log_install, m)?)?;
+    m.add_function(wrap_pyfunction!(log::_log_refresh, m)?)?;
+    m.add_function(wrap_pyfunction!(log::_log_flush, m)?)?;
+    m.add_function(wrap_pyfunction!(log::_log_close, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_core_ns, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_convert_tickets_ns, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_parse_tickets_ns, m)?)?;

@@ -66,7 +66,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from juno import errors
+from juno import errors, log
 from juno._juno import (
     Agent,
     ApprovalRequest,
@@ -204,6 +204,7 @@ __all__ = [
     "ShadowReport",
     "__version__",
     "errors",
+    "log",
 ]
 
 # The old names, for one release (the renames are listed in CHANGELOG.md).

@@ -84,6 +84,10 @@ __all__ = [
     "_bench_core_ns",
     "_bench_convert_tickets_ns",
     "_bench_parse_tickets_ns",
+    "_log_install",
+    "_log_refresh",
+    "_log_flush",
+    "_log_close",
     "eval_sprint_risk",
     "eval_triage",
     "eval_learning",
@@ -2651,6 +2655,19 @@ def _bench_core_ns(
 
 def _bench_convert_tickets_ns(tickets: Sequence[Mapping[str, Any]]) -> int:
     """Nanoseconds to convert ``tickets`` into the core's tickets. For ``benches/python/``."""
+
+def _log_install() -> bool:
+    """Installs the bridge from the core's log events to :mod:`logging` (:mod:`juno.log`
+    calls it at import); False when another ``tracing`` subscriber came first."""
+
+def _log_refresh() -> None:
+    """Re-reads the ``juno.*`` loggers' levels (:func:`juno.log.refresh_levels`)."""
+
+def _log_flush() -> None:
+    """Delivers the events waiting for the GIL (:func:`juno.log.flush`)."""
+
+def _log_close() -> None:
+    """Delivers what waits and stops the background thread (at exit)."""
 
 def _bench_parse_tickets_ns(text: str) -> int:
     """Nanoseconds ``serde_json`` takes to parse ``text``, a JSON array of tickets, into the

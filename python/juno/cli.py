@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -661,6 +662,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default=os.environ.get("JUNO_LOG_LEVEL") or None,
+        help="print JUNO's structured logs (juno.application, juno.governance, "
+        "juno.performance) at this level and above to stderr (default: $JUNO_LOG_LEVEL, "
+        "else none)",
+    )
+    parser.add_argument(
         "--db",
         metavar="PATH",
         help="database file (default: $DATABASE_URL, else juno.db)",
@@ -964,9 +973,26 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def _configure_logs(level: str | None) -> None:
+    """Sends the ``juno.*`` loggers to stderr at ``level`` (nothing when None)."""
+    if not level:
+        return
+    if level not in ("debug", "info", "warning", "error"):
+        _fail(f"JUNO_LOG_LEVEL: expected debug, info, warning or error, got {level!r}")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("juno")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    from juno import log
+
+    log.refresh_levels()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    _configure_logs(args.log_level)
     try:
         status: int = args.func(args)
     except (JunoError, _Failure) as e:

@@ -1,11 +1,13 @@
 """Secrets stay secret (issue #12): with recognisable fake credentials for Jira, OpenAI,
 Slack and Teams, a sync, full cycles against local stand-ins, the approver's commands,
-an audit export and the demo never show one in their output, their errors or the
-database files, while the stand-ins show the credentials were really used."""
+an audit export and the demo never show one in their output, their errors, their logs
+(every command runs at ``--log-level debug``; the in-process part logs to caplog at
+DEBUG) or the database files, while the stand-ins show the credentials were really used."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,8 +27,9 @@ OPENAI_KEY = "sk-FAKE0penai-k3y-7d41"
 SLACK_HOOK_SECRET = "FAKEslackH00kS3cret99"
 TEAMS_HOOK_SECRET = "FAKEteamsH00kS3cret42"
 SLACK_SIGNING = "FAKEslackS1gning5ecret31"
+PSEUDONYM_KEY = "FAKEl0gPseud0nymK3y17"
 # (A Slack bot token is not set: its API is slack.com, and tests talk only to loopback.)
-SECRETS = [TOKEN, OPENAI_KEY, SLACK_HOOK_SECRET, TEAMS_HOOK_SECRET, SLACK_SIGNING]
+SECRETS = [TOKEN, OPENAI_KEY, SLACK_HOOK_SECRET, TEAMS_HOOK_SECRET, SLACK_SIGNING, PSEUDONYM_KEY]
 
 
 class Others:
@@ -111,7 +114,12 @@ def test_no_secret_reaches_an_output_an_error_or_the_database(
         "SLACK_WEBHOOK_URL": f"{other}/slack/services/T0/B0/{SLACK_HOOK_SECRET}",
         "TEAMS_WEBHOOK_URL": f"{other}/teams/workflows/{TEAMS_HOOK_SECRET}",
         "AUTONOMOUS_ACTIONS": "true",
+        "LOG_PSEUDONYM_KEY": PSEUDONYM_KEY,
+        # Every command prints all of its log events to stderr, which is checked below.
+        "JUNO_LOG_LEVEL": "debug",
     }
+    caplog.set_level(logging.DEBUG, logger="juno")
+    juno.log.refresh_levels()
     db = ["--db", str(tmp_path / "juno.db")]
     outputs: list[str] = []
 
@@ -180,12 +188,17 @@ def test_no_secret_reaches_an_output_an_error_or_the_database(
         fallback = j.llm.word("Escalate ALPHA-2: idle 61 days.", decision="pending")
         assert fallback["source"] == "template"
         outputs.append(json.dumps(fallback))
+    juno.log.flush()
     outputs.append(caplog.text)
+    # The logs were really there to leak into: the cycles and decisions were logged.
+    assert "juno.governance" in caplog.text or any("juno.governance" in o for o in outputs)
+    assert any("juno.application: cycle " in o for o in outputs), "cycles are logged"
+    assert any("juno.performance: sync from" in o for o in outputs), "syncs are timed"
 
     # The credentials were really used, so the test could have seen them leak.
     assert any(auth and auth.startswith("Basic ") for _, _, auth in site.log)
     sent = " ".join(path + json.dumps(headers) for path, _, headers in others.requests)
-    used = [s for s in SECRETS if s in sent]  # (the signing secret is never sent)
+    used = [s for s in SECRETS if s in sent]  # (the signing secret and log key are never sent)
     assert OPENAI_KEY in sent, "the model was called with the key"
     assert SLACK_HOOK_SECRET in sent, "Slack was notified"
     assert TEAMS_HOOK_SECRET in sent, "Teams was notified"
@@ -197,4 +210,4 @@ def test_no_secret_reaches_an_output_an_error_or_the_database(
             assert secret not in text, f"{secret} in output {i}: {text[:500]}"
         for f in files:
             assert secret.encode() not in f.read_bytes(), f"{secret} in {f.name}"
-    print(f"credentials used against the stand-ins: Jira and {len(used)} of {len(SECRETS) - 2} others")
+    print(f"credentials used against the stand-ins: Jira and {len(used)} of {len(SECRETS) - 3} others")

@@ -38,7 +38,7 @@ class Param:
 
     @property
     def is_pointer(self) -> bool:
-        return "*" in self.ctype or self.ctype in ("juno_executor_fn", "juno_progress_fn")
+        return "*" in self.ctype or self.ctype in ("juno_executor_fn", "juno_progress_fn", "juno_log_fn")
 
 
 @dataclass
@@ -146,6 +146,8 @@ def value(p: Param, params: list[Param]) -> str:
         return "executor_stub"
     if t == "juno_progress_fn":
         return "progress_stub"
+    if t == "juno_log_fn":
+        return "log_stub"
     if t == "void *":
         return "&ctx"
     if t == "const char *":
@@ -269,6 +271,14 @@ static void progress_stub(void *c, const char *json, size_t len) {
   (void)c;
   (void)json;
   (void)len;
+}
+static void log_stub(void *c, uint32_t level, const char *channel, const char *message,
+                     const char *fields) {
+  (void)c;
+  (void)level;
+  (void)channel;
+  (void)message;
+  (void)fields;
 }
 
 static void begin(void) {

@@ -38,7 +38,7 @@ python3 "$here/null_params.py" "$root/include/juno.h" "$out/null_params.c" "$out
 gcc "${cflags[@]}" "${san[@]}" -o "$out/null_params-asan" "$out/null_params.c" "${libs[@]}"
 gcc "${cflags[@]}" -O1 -o "$out/null_params" "$out/null_params.c" "${libs[@]}"
 
-for prog in test_juno test_governance test_engines test_forecast test_cycle test_batch test_audit test_eval example; do
+for prog in test_juno test_governance test_engines test_forecast test_cycle test_batch test_audit test_log test_eval example; do
   gcc "${cflags[@]}" "${san[@]}" -o "$out/$prog-asan" "$here/$prog.c" "$here/mini_json.c" "${libs[@]}"
   gcc "${cflags[@]}" -O1 -o "$out/$prog" "$here/$prog.c" "$here/mini_json.c" "${libs[@]}"
 done
@@ -65,6 +65,7 @@ run "test_forecast (ASan+UBSan)" "$out/test_forecast-asan" "$forecast_fixture"
 run "test_cycle (ASan+UBSan)" "$out/test_cycle-asan" "$cycle_fixture"
 run "test_batch (ASan+UBSan)" "$out/test_batch-asan"
 run "test_audit (ASan+UBSan)" "$out/test_audit-asan" "$out/asan"
+run "test_log (ASan+UBSan)" "$out/test_log-asan"
 # The real-data check (forward protocol) runs under ASan only: under valgrind it would
 # take many minutes; the small files exercise the same code there.
 shared_data="${JUNO_SHARED_DATA:-$root/../shared/data}"
@@ -81,6 +82,7 @@ run "test_forecast (valgrind)" "${valgrind[@]}" "$out/test_forecast" "$forecast_
 run "test_cycle (valgrind)" "${valgrind[@]}" "$out/test_cycle" "$cycle_fixture"
 run "test_batch (valgrind)" "${valgrind[@]}" "$out/test_batch"
 run "test_audit (valgrind)" "${valgrind[@]}" "$out/test_audit" "$out/valgrind"
+run "test_log (valgrind)" "${valgrind[@]}" "$out/test_log"
 run "test_eval (valgrind)" "${valgrind[@]}" "$out/test_eval" "$out/valgrind"
 run "example (valgrind)" "${valgrind[@]}" "$out/example" "$out/valgrind/example.db"
 run "null_params (valgrind)" "${valgrind[@]}" "$out/null_params"

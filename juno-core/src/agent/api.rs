@@ -551,6 +551,7 @@ impl<'a> Agent<'a> {
                 sql::set_cycle_report(tx, id, &value)
             })?;
         }
+        log_cycle(&report);
         Ok(report)
     }
 }
@@ -581,5 +582,32 @@ fn proposal_report(
         decision: decision.clone(),
         writes,
         explanation: p.explanation.clone(),
+    }
+}
+
+/// The cycle on the application and performance channels: what it did, how long each stage
+/// took. Failed actions are a warning, each with its request and kind (never its payload).
+fn log_cycle(r: &CycleReport) {
+    use crate::log::{APPLICATION, PERFORMANCE};
+    let cycle = r.cycle.unwrap_or(0);
+    tracing::info!(target: APPLICATION, cycle, dry_run = r.dry_run,
+        proposals = r.proposals.len(), executed = r.executed.len(), held = r.held.len(),
+        failed = r.failed.len(),
+        "cycle {cycle}{}: {} proposals, {} executed, {} held, {} failed",
+        if r.dry_run { " (dry run)" } else { "" }, r.proposals.len(), r.executed.len(),
+        r.held.len(), r.failed.len());
+    for f in &r.failed {
+        tracing::warn!(target: APPLICATION, cycle, request_id = f.request_id, kind = %f.kind,
+            "cycle {cycle}: executing request {} ({}) failed", f.request_id, f.kind);
+    }
+    if tracing::enabled!(target: PERFORMANCE, tracing::Level::INFO) {
+        let ms = |stage: &str| r.timings_ms.get(stage).copied().unwrap_or(0.0);
+        let total: f64 = r.timings_ms.values().sum();
+        tracing::info!(target: PERFORMANCE, cycle, operation = "cycle", ms = total,
+            observe_ms = ms("observe"), analyze_ms = ms("analyze"), decide_ms = ms("decide"),
+            govern_ms = ms("govern"), act_ms = ms("act"), learn_ms = ms("learn"),
+            "cycle {cycle} took {total:.1} ms (observe {:.1}, analyze {:.1}, decide {:.1}, \
+             govern {:.1}, act {:.1}, learn {:.1})",
+            ms("observe"), ms("analyze"), ms("decide"), ms("govern"), ms("act"), ms("learn"));
     }
 }

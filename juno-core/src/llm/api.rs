@@ -139,6 +139,13 @@ impl<'a> Wording<'a> {
             }
         };
         self.juno.store().write(|tx| sql::meter(tx, &worded))?;
+        if worded.source == "template"
+            && let Some(reason) = &worded.reason
+            && config.openai_api_key.is_some() | config.azure_openai_api_key.is_some()
+        {
+            tracing::warn!(target: crate::log::APPLICATION, reason = %reason,
+                "the language model's wording was not used: {reason}");
+        }
         Ok(worded)
     }
 

@@ -316,9 +316,15 @@ impl<'a> Memories<'a> {
     /// # Errors
     /// Storage errors; on error nothing is deleted.
     pub fn cleanup_at(&self, now: DateTime<Utc>) -> Result<u64> {
-        self.juno
+        let started = std::time::Instant::now();
+        let removed = self
+            .juno
             .store()
-            .cleanup_memories(to_ms(now), self.cutoff_ms(now))
+            .cleanup_memories(to_ms(now), self.cutoff_ms(now))?;
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        tracing::info!(target: crate::log::PERFORMANCE, operation = "cleanup", removed, ms,
+            "memory cleanup removed {removed} in {ms:.1} ms");
+        Ok(removed)
     }
 
     /// Runs [`cleanup`](Self::cleanup) when this engine has not run it in the last

@@ -197,6 +197,10 @@ impl<'a> Notifications<'a> {
             })?;
         }
         report.pending = self.juno.store().read(sql::pending_count)?;
+        for e in &report.errors {
+            // The reason is the channel's answer (status, timeout), never its webhook URL.
+            tracing::warn!(target: crate::log::APPLICATION, error = %e, "notification not delivered: {e}");
+        }
         Ok(report)
     }
 

@@ -135,6 +135,8 @@ impl<'a> Sources<'a> {
             Ok(s) => s,
             Err(e) => {
                 let message = e.to_string();
+                tracing::warn!(target: crate::log::APPLICATION, source = %name, error = %message,
+                    "sync from {name} failed: {message}");
                 self.juno
                     .store()
                     .write(|tx| sql::record_sync(tx, &name, to_ms(now), Err(&message)))?;
@@ -148,12 +150,17 @@ impl<'a> Sources<'a> {
             total: Some(stored.total()),
             done: true,
         });
+        let millis = started.elapsed().as_secs_f64() * 1e3;
+        tracing::info!(target: crate::log::APPLICATION, source = %name, stored = stored.total(),
+            incremental = since.is_some(), "synced {} items from {name}", stored.total());
+        tracing::info!(target: crate::log::PERFORMANCE, source = %name, operation = "sync",
+            ms = millis, stored = stored.total(), "sync from {name} took {millis:.1} ms");
         Ok(SyncReport {
             source: name,
             since,
             now,
             stored,
-            millis: started.elapsed().as_secs_f64() * 1e3,
+            millis,
         })
     }
 

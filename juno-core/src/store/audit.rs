@@ -79,6 +79,7 @@ impl Appender {
         ])?;
         self.prev = hash;
         self.next_seq += 1;
+        crate::log::audit_appended(seq, event, actor, subject);
         Ok(seq)
     }
 }

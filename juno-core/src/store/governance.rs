@@ -109,9 +109,19 @@ impl Store {
             tx.commit()?;
             Ok(out)
         })();
-        if durable {
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let restored = if durable {
+            conn.pragma_update(None, "synchronous", "NORMAL")
+        } else {
+            Ok(())
+        };
+        // The log hears of the audit entries only once they are committed, and after the
+        // connection is released: a log handler that calls back into JUNO cannot deadlock.
+        drop(conn);
+        match &result {
+            Ok(_) => crate::log::committed(&self.names),
+            Err(_) => crate::log::rolled_back(),
         }
+        restored?;
         result
     }
 

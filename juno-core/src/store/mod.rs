@@ -101,6 +101,8 @@ pub struct Store {
     location: Location,
     /// Recall's accesses not yet written ([`access`]).
     pending_access: Mutex<access::PendingAccess>,
+    /// How user identifiers appear in the governance log events this store raises.
+    names: crate::log::Pseudonymiser,
 }
 
 impl Drop for Store {
@@ -139,7 +141,14 @@ impl Store {
             conn: Mutex::new(conn),
             location,
             pending_access: access::new_pending(),
+            names: crate::log::Pseudonymiser::default(),
         })
+    }
+
+    /// Pseudonymises user identifiers in the log events of this store's commits
+    /// (`LOG_PSEUDONYM_KEY`; the facade sets it when it opens the store).
+    pub(crate) fn set_log_names(&mut self, names: crate::log::Pseudonymiser) {
+        self.names = names;
     }
 
     /// Where this store lives.

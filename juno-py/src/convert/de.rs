@@ -57,7 +57,7 @@ impl<'a, 'py> PyDe<'a, 'py> {
 /// An aware datetime as UTC. The common case — `tzinfo` is `datetime.timezone.utc` itself,
 /// as `datetime.now(timezone.utc)` and `fromisoformat("...+00:00")` give — is read from its
 /// seven fields, one attribute each, without calling a method (the limited API has no
-/// direct field access; BENCHMARKS.md measures both ways). Any other zone costs three
+/// direct field access; `docs/performance.md` measures both ways). Any other zone costs three
 /// calls: `utcoffset()` (None means naive, which the slow path refuses with its message),
 /// `timestamp()` and `microsecond`; the whole seconds are `timestamp()` less the
 /// microseconds, rounded: exact, because a float's error at any datetime's timestamp is far

@@ -216,8 +216,9 @@ typedef void (*juno_progress_fn)(void *ctx, const char *progress_json, size_t le
  * `channel` (`"juno::application"`, `"juno::governance"` or `"juno::performance"`), a
  * one-line `message`, and `fields_json`, a JSON object of the event's fields (`seq`,
  * `event`, `actor`, `subject`, `ms`, …). The three strings are NUL-terminated UTF-8, valid
- * only during the call. It is called on the thread that raised the event, possibly several
- * at once, so it must be thread-safe; it must return normally and must not call JUNO.
+ * only during the call. It is called on the thread that raised the event, possibly on
+ * several at once, so it must be thread-safe; it must return normally and must not call
+ * JUNO.
  */
 typedef void (*juno_log_fn)(void *ctx, uint32_t level, const char *channel, const char *message, const char *fields_json);
 
@@ -2094,7 +2095,7 @@ juno_status juno_governance_approve_many(const struct juno *j, const char *items
 /**
  * Sends JUNO's structured log events at `max_level` and above (1 error … 5 trace; 3 is
  * info) to `callback`, from now on, for every handle in the process; `callback` NULL (or
- * `max_level` 0) stops them. See `juno_log_fn` for what it receives, and README's
+ * `max_level` 0) stops them. See `juno_log_fn` for what it receives, and the README's
  * "Logs" for the three channels and `LOG_PSEUDONYM_KEY`.
  *
  * - `callback`: **optional**; NULL turns logging off.
@@ -2102,9 +2103,9 @@ juno_status juno_governance_approve_many(const struct juno *j, const char *items
  * - `err`: optional; receives a `juno_error` on failure.
  * - Errors: `JUNO_STATUS_INVALID_INPUT` (`max_level`) for a level above 5;
  *   `JUNO_STATUS_INTERNAL` when another `tracing` subscriber was installed in this
- *   process first (a Rust host that embeds the library and logs through `tracing` itself
+ *   process first (a Rust host that embeds the library and logs through `tracing`
  *   receives JUNO's events there).
- * - Thread safety: any thread; events raised while it runs go to the old or the new
+ * - Thread safety: any thread; an event raised meanwhile goes to the old or the new
  *   callback.
  */
 juno_status juno_log_set_callback(juno_log_fn callback, void *ctx, uint32_t max_level, struct juno_error **err);

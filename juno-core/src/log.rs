@@ -10,7 +10,7 @@
 //! A Rust host sees the events through whatever `tracing` subscriber it installs
 //! (`tracing-subscriber`'s `fmt`, JSON, OpenTelemetry); with none, they cost one atomic
 //! load each. The Python package forwards them to `logging` (the `juno.log` module) and the
-//! C ABI to a callback (`juno_log_set_callback`). Every event carries its facts as fields
+//! C ABI to a callback (`juno_log_set_callback`), both through [`Forward`] and a [`Sink`]. Every event carries its facts as fields
 //! (`seq`, `event`, `actor`, `subject`, `ms`, …) besides the message.
 //!
 //! Secrets never reach an event: settings are [`crate::config::Secret`]s whose `Debug` is
@@ -161,7 +161,166 @@ pub(crate) fn rolled_back() {
     APPENDED.with(|a| a.borrow_mut().clear());
 }
 
+/// One value of an event's field, as a [`Sink`] receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer (`seq`, counts).
+    UInt(u64),
+    /// A number (`ms`).
+    Float(f64),
+    /// A flag.
+    Bool(bool),
+    /// Text (`event`, `actor`, `subject`), or anything else in its `Debug` form.
+    Text(String),
+}
+
+impl FieldValue {
+    /// The value as JSON (a non-finite number is `null`).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            FieldValue::Int(v) => (*v).into(),
+            FieldValue::UInt(v) => (*v).into(),
+            FieldValue::Float(v) => {
+                serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, Into::into)
+            }
+            FieldValue::Bool(v) => (*v).into(),
+            FieldValue::Text(v) => v.as_str().into(),
+        }
+    }
+}
+
+/// One event of JUNO's channels, as a [`Sink`] receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEvent {
+    /// [`APPLICATION`], [`GOVERNANCE`] or [`PERFORMANCE`].
+    pub channel: &'static str,
+    /// The channel's index in [`CHANNELS`].
+    pub channel_index: usize,
+    /// Its level.
+    pub level: tracing::Level,
+    /// The one-line message.
+    pub message: String,
+    /// The fields, in the order the event names them.
+    pub fields: Vec<(&'static str, FieldValue)>,
+}
+
+impl LogEvent {
+    /// The fields as one JSON object.
+    pub fn fields_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.to_json()))
+                .collect(),
+        )
+    }
+}
+
+/// Where [`Forward`] sends JUNO's events: how the C ABI reaches its callback and the Python
+/// package reaches `logging`. A Rust host needs none of this: it installs its own
+/// `tracing` subscriber.
+pub trait Sink: Send + Sync + 'static {
+    /// Whether an event of `level` on channel `CHANNELS[channel]` is wanted now (asked for
+    /// every event, so the answer may change at run time).
+    fn enabled(&self, channel: usize, level: &tracing::Level) -> bool;
+    /// Delivers one wanted event.
+    fn event(&self, event: LogEvent);
+}
+
+/// A `tracing` subscriber that forwards JUNO's three channels to a [`Sink`] and ignores
+/// everything else (the HTTP client's own events, spans).
+#[derive(Debug)]
+pub struct Forward<S>(pub S);
+
+struct Visitor {
+    message: String,
+    fields: Vec<(&'static str, FieldValue)>,
+}
+
+impl tracing::field::Visit for Visitor {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            use fmt::Write as _;
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            self.fields
+                .push((field.name(), FieldValue::Text(format!("{value:?}"))));
+        }
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            self.fields
+                .push((field.name(), FieldValue::Text(value.to_owned())));
+        }
+    }
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        self.fields.push((field.name(), FieldValue::Int(value)));
+    }
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        self.fields.push((field.name(), FieldValue::UInt(value)));
+    }
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        self.fields.push((field.name(), FieldValue::Float(value)));
+    }
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        self.fields.push((field.name(), FieldValue::Bool(value)));
+    }
+}
+
+fn channel_index(target: &str) -> Option<usize> {
+    CHANNELS.iter().position(|c| *c == target)
+}
+
+impl<S: Sink> tracing::Subscriber for Forward<S> {
+    fn register_callsite(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        // Ask on every event for JUNO's channels (a host's levels change at run time);
+        // never for anyone else's.
+        if channel_index(meta.target()).is_some() {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+    fn enabled(&self, meta: &tracing::Metadata<'_>) -> bool {
+        channel_index(meta.target()).is_some_and(|c| self.0.enabled(c, meta.level()))
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        // JUNO raises events only, and no one else's callsite is enabled here.
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let meta = event.metadata();
+        let Some(channel_index) = channel_index(meta.target()) else {
+            return;
+        };
+        let mut v = Visitor {
+            message: String::new(),
+            fields: Vec::new(),
+        };
+        event.record(&mut v);
+        self.0.event(LogEvent {
+            channel: CHANNELS[channel_index],
+            channel_index,
+            level: *meta.level(),
+            message: v.message,
+            fields: v.fields,
+        });
+    }
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -182,5 +341,47 @@ mod tests {
         assert_eq!(none.subject("user:ana"), "user:ana");
         assert!(!Pseudonymiser::new(Some(&Secret::new(""))).is_active());
         assert!(!format!("{a:?}").contains("key one"));
+    }
+
+    #[derive(Clone, Default)]
+    struct Keep(Arc<std::sync::Mutex<Vec<LogEvent>>>);
+
+    impl Sink for Keep {
+        fn enabled(&self, channel: usize, level: &tracing::Level) -> bool {
+            // Governance from info up; the others only warnings.
+            *level
+                <= if channel == 1 {
+                    tracing::Level::INFO
+                } else {
+                    tracing::Level::WARN
+                }
+        }
+        fn event(&self, event: LogEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    #[test]
+    fn forward_passes_juno_channels_at_the_sink_s_levels_with_typed_fields() {
+        let keep = Keep::default();
+        tracing::subscriber::with_default(Forward(keep.clone()), || {
+            tracing::info!(target: GOVERNANCE, seq = 7u64, event = "request_approved",
+                ms = 1.5, ok = true, delta = -2i64, "approved");
+            tracing::info!(target: APPLICATION, "an info the sink does not want");
+            tracing::warn!(target: PERFORMANCE, "slow");
+            tracing::warn!(target: "reqwest::connect", "someone else's event");
+        });
+        let seen = keep.0.lock().unwrap().clone();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].channel, GOVERNANCE);
+        assert_eq!(seen[0].channel_index, 1);
+        assert_eq!(seen[0].message, "approved");
+        assert_eq!(
+            seen[0].fields_json(),
+            serde_json::json!({"seq": 7, "event": "request_approved", "ms": 1.5, "ok": true,
+                               "delta": -2})
+        );
+        assert_eq!(seen[1].channel, PERFORMANCE);
+        assert_eq!(seen[1].level, tracing::Level::WARN);
     }
 }

@@ -1,14 +1,10 @@
 //! JUNO's structured logs (`juno_core::log`) delivered to a C callback.
 
 use std::ffi::{CString, c_char, c_void};
-use std::fmt::{self, Write as _};
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 
-use juno_core::log::CHANNELS;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::subscriber::Interest;
-use tracing::{Event, Level, Metadata, Subscriber};
+use juno_core::log::{Forward, LogEvent, Sink};
+use tracing::Level;
 
 use crate::boundary::ffi_boundary;
 use crate::error::{Failure, juno_error};
@@ -18,8 +14,9 @@ use crate::status::juno_status;
 /// `channel` (`"juno::application"`, `"juno::governance"` or `"juno::performance"`), a
 /// one-line `message`, and `fields_json`, a JSON object of the event's fields (`seq`,
 /// `event`, `actor`, `subject`, `ms`, …). The three strings are NUL-terminated UTF-8, valid
-/// only during the call. It is called on the thread that raised the event, possibly several
-/// at once, so it must be thread-safe; it must return normally and must not call JUNO.
+/// only during the call. It is called on the thread that raised the event, possibly on
+/// several at once, so it must be thread-safe; it must return normally and must not call
+/// JUNO.
 #[allow(non_camel_case_types)]
 pub type juno_log_fn = Option<
     unsafe extern "C" fn(
@@ -31,17 +28,22 @@ pub type juno_log_fn = Option<
     ),
 >;
 
-struct Sink {
+struct Callback {
     callback: juno_log_fn,
     ctx: usize,
     max_level: u32,
 }
 
-static SINK: RwLock<Sink> = RwLock::new(Sink {
+static CALLBACK: RwLock<Callback> = RwLock::new(Callback {
     callback: None,
     ctx: 0,
     max_level: 0,
 });
+
+fn callback() -> RwLockReadGuard<'static, Callback> {
+    // The guarded value is plain data: a panic elsewhere cannot leave it half-written.
+    CALLBACK.read().unwrap_or_else(|e| e.into_inner())
+}
 
 fn level_number(level: &Level) -> u32 {
     match *level {
@@ -53,86 +55,28 @@ fn level_number(level: &Level) -> u32 {
     }
 }
 
-struct CLogs;
+struct CSink;
 
-#[derive(Default)]
-struct Fields {
-    message: String,
-    fields: serde_json::Map<String, serde_json::Value>,
-}
+impl Sink for CSink {
+    fn enabled(&self, _channel: usize, level: &Level) -> bool {
+        let c = callback();
+        c.callback.is_some() && level_number(level) <= c.max_level
+    }
 
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            self.fields
-                .insert(field.name().to_owned(), format!("{value:?}").into());
-        }
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            self.fields.insert(field.name().to_owned(), value.into());
-        }
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.fields.insert(field.name().to_owned(), value.into());
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.fields.insert(field.name().to_owned(), value.into());
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.fields.insert(field.name().to_owned(), value.into());
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.fields.insert(field.name().to_owned(), value.into());
-    }
-}
-
-fn sink() -> std::sync::RwLockReadGuard<'static, Sink> {
-    SINK.read().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Subscriber for CLogs {
-    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        if CHANNELS.contains(&meta.target()) {
-            Interest::sometimes()
-        } else {
-            Interest::never()
-        }
-    }
-    fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        let s = sink();
-        s.callback.is_some()
-            && CHANNELS.contains(&meta.target())
-            && level_number(meta.level()) <= s.max_level
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let meta = event.metadata();
-        let mut v = Fields::default();
-        event.record(&mut v);
-        // Interior NULs cannot come from JUNO's events; were one there, it is dropped.
-        let c = |s: String| CString::new(s.replace('\0', "")).unwrap_or_default();
-        let channel = c(meta.target().to_owned());
-        let message = c(v.message);
-        let fields = c(serde_json::Value::Object(v.fields).to_string());
-        let s = sink();
-        if let Some(cb) = s.callback {
+    fn event(&self, event: LogEvent) {
+        // JUNO's events hold no NUL; were one there, it is dropped rather than cut short.
+        let c_string = |s: String| CString::new(s.replace('\0', "")).unwrap_or_default();
+        let fields = c_string(event.fields_json().to_string());
+        let channel = c_string(event.channel.to_owned());
+        let message = c_string(event.message);
+        let c = callback();
+        if let Some(cb) = c.callback {
             // SAFETY: the caller's callback and context (`juno_log_fn`'s contract); the
             // strings live until the call returns.
             unsafe {
                 cb(
-                    s.ctx as *mut c_void,
-                    level_number(meta.level()),
+                    c.ctx as *mut c_void,
+                    level_number(&event.level),
                     channel.as_ptr(),
                     message.as_ptr(),
                     fields.as_ptr(),
@@ -144,7 +88,7 @@ impl Subscriber for CLogs {
 
 /// Sends JUNO's structured log events at `max_level` and above (1 error … 5 trace; 3 is
 /// info) to `callback`, from now on, for every handle in the process; `callback` NULL (or
-/// `max_level` 0) stops them. See `juno_log_fn` for what it receives, and README's
+/// `max_level` 0) stops them. See `juno_log_fn` for what it receives, and the README's
 /// "Logs" for the three channels and `LOG_PSEUDONYM_KEY`.
 ///
 /// - `callback`: **optional**; NULL turns logging off.
@@ -152,9 +96,9 @@ impl Subscriber for CLogs {
 /// - `err`: optional; receives a `juno_error` on failure.
 /// - Errors: `JUNO_STATUS_INVALID_INPUT` (`max_level`) for a level above 5;
 ///   `JUNO_STATUS_INTERNAL` when another `tracing` subscriber was installed in this
-///   process first (a Rust host that embeds the library and logs through `tracing` itself
+///   process first (a Rust host that embeds the library and logs through `tracing`
 ///   receives JUNO's events there).
-/// - Thread safety: any thread; events raised while it runs go to the old or the new
+/// - Thread safety: any thread; an event raised meanwhile goes to the old or the new
 ///   callback.
 #[unsafe(no_mangle)]
 pub extern "C" fn juno_log_set_callback(
@@ -170,24 +114,21 @@ pub extern "C" fn juno_log_set_callback(
                 format!("`max_level`: expected 0 (off) to 5 (trace), got {max_level}"),
             ));
         }
-        static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        let installed =
-            *INSTALLED.get_or_init(|| tracing::subscriber::set_global_default(CLogs).is_ok());
+        static INSTALLED: OnceLock<bool> = OnceLock::new();
+        let installed = *INSTALLED
+            .get_or_init(|| tracing::subscriber::set_global_default(Forward(CSink)).is_ok());
         if !installed {
             return Err(Failure::new(
                 juno_status::Internal,
                 "another tracing subscriber is installed in this process; JUNO's events go to it",
             ));
         }
-        let mut s = SINK.write().unwrap_or_else(|e| e.into_inner());
-        *s = Sink {
+        let mut c = CALLBACK.write().unwrap_or_else(|e| e.into_inner());
+        *c = Callback {
             callback,
             ctx: ctx as usize,
             max_level: if callback.is_some() { max_level } else { 0 },
         };
-        drop(s);
-        // Callsites cache whether anyone listens; a new level must reach them.
-        tracing::callsite::rebuild_interest_cache();
         Ok(())
     })
 }

@@ -192,7 +192,10 @@ impl Sink for PySink {
         if stale && gil_held() {
             Python::attach(refresh);
         }
-        BRIDGE.levels.get(channel).is_some_and(|l| py_level(level) >= l.load(Ordering::Relaxed))
+        BRIDGE
+            .levels
+            .get(channel)
+            .is_some_and(|l| py_level(level) >= l.load(Ordering::Relaxed))
     }
 
     fn event(&self, event: LogEvent) {

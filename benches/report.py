@@ -30,6 +30,11 @@ class Figure:
     median_us: float | None
     stat_value: float | None  # µs, or items/s for a rate
     note: str = ""
+    per: str = ""  # the item a Python median is per ("ticket"), else ""
+
+
+def plural(unit: str) -> str:
+    return unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
 
 
 def _load(path: Path) -> Any:
@@ -96,7 +101,7 @@ class Results:
                 "total": w["total_ms"]["median"] * 1e3,
                 "rate": row.get("items", 1) * 1e6 / med,
             }[stat]
-            return Figure(med, value, f"{w['items']:,} {w['unit']}s per run")
+            return Figure(med, value, f"{w['items']:,} {plural(w['unit'])} per run", w["unit"])
         if src == "web":
             r = self.web.get(key)
             if not r:
@@ -224,6 +229,13 @@ def overhead_section(res: Results) -> list[str]:
     return lines
 
 
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def render(res: Results, targets: list[dict[str, Any]]) -> str:
     m = _load(res.out / "machine.json") or {}
     quick = bool(m.get("quick"))
@@ -236,6 +248,7 @@ def render(res: Results, targets: list[dict[str, Any]]) -> str:
         "the figures that miss, are in `docs/performance.md`.",
         "",
         *machine_lines(m),
+        f"- raw results: `{_rel(res.out)}` (`python benches/report.py {_rel(res.out)}` rebuilds this page)",
         "",
     ]
     met = missed = unjudged = 0
@@ -255,8 +268,9 @@ def render(res: Results, targets: list[dict[str, Any]]) -> str:
         missed += ok == "**no**"
         unjudged += ok.startswith("not")
         source = f"{row['source']} `{row['id']}`" + (f"; {fig.note}" if fig.note else "")
+        median = fmt_us(fig.median_us) + (f"/{fig.per}" if fig.per and fig.median_us else "")
         lines.append(
-            f"| {row['operation']} | {row['size']} | {fmt_us(fig.median_us)} | {row['target']} "
+            f"| {row['operation']} | {row['size']} | {median} | {row['target']} "
             f"| {measured} | {ok} | {source} |"
         )
         nxt = targets.index(row) + 1

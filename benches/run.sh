@@ -8,8 +8,9 @@
 #   --quick           Python workloads at reduced sizes, 5 s per HTTP route, criterion's
 #                     --quick mode: checks the pipeline in minutes; the report then judges
 #                     only the criterion targets.
-#   --out DIR         where the raw results go (default target/bench-report); kept after
-#                     the run so every figure in BENCHMARKS.md can be traced to a file.
+#   --out DIR         where the raw results go (default target/bench-report); the ones the
+#                     report reads are copied to benches/results/DATE/ (commit them with
+#                     BENCHMARKS.md, so every figure can be traced to a file).
 #   --skip-criterion  reuse DIR/criterion from an earlier run (the report says which run).
 #   --no-report       measure only; write BENCHMARKS.md later with benches/report.py DIR.
 #
@@ -42,6 +43,10 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(load1)
+# What is built now is what is measured: record which commit, and whether exactly it.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
+dirty=false
+git diff --quiet HEAD -- 2>/dev/null || dirty=true
 if [[ $skip_criterion == 0 ]]; then
     rm -rf "$out/criterion" "$out/percentiles"
 fi
@@ -109,16 +114,13 @@ fi
 
 finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_after=$(load1)
-dirty=false
-git diff --quiet HEAD -- 2>/dev/null || dirty=true
 "$venv/bin/python" - "$out/machine.json" <<EOF
 import json, platform, re, subprocess, sys
 cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
 mem_kb = int(re.search(r"MemTotal:\s*(\d+)", open("/proc/meminfo").read()).group(1))
 json.dump({
     "started": "$started", "finished": "$finished",
-    "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True).stdout.strip() or "?",
+    "commit": "$commit",
     "dirty": $( [[ $dirty == true ]] && echo True || echo False ),
     "cpu": cpu.group(1).strip() if cpu else platform.processor(),
     "cores": __import__("os").cpu_count(),
@@ -133,6 +135,14 @@ EOF
 
 if [[ $report == 1 ]]; then
     step "writing BENCHMARKS.md"
-    "$venv/bin/python" benches/report.py "$out"
+    # The figures the report is built from go into the repository beside it (a few
+    # hundred KB of JSON: criterion's estimates, not its samples), so every figure in
+    # BENCHMARKS.md can be traced and the page rebuilt with benches/report.py.
+    keep="benches/results/$(date -u +%Y-%m-%d)"
+    rm -rf "$keep" && mkdir -p "$keep"
+    (cd "$out" && cp ./*.json "$root/$keep/")
+    [[ -d "$out/percentiles" ]] && cp -r "$out/percentiles" "$keep/"
+    (cd "$out" && find criterion -path '*/new/estimates.json' -exec cp --parents {} "$root/$keep/" \;)
+    "$venv/bin/python" benches/report.py "$keep"
 fi
 step "done; raw results in $out"

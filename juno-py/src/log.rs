@@ -10,7 +10,8 @@
 //! holding the GIL is waiting for. Such events wait in a queue, and a background thread
 //! that holds no JUNO lock delivers them as soon as it gets the GIL. An event raised with
 //! the GIL held goes out at once, after any that wait. `juno.log.flush()` delivers what
-//! waits; the package flushes at exit.
+//! waits; the package flushes at exit. A forked child starts its own background thread.
+//! Records name the core as their source (`pathname` `juno-core`, line 0).
 //!
 //! **Levels.** Whether an event is wanted is decided in Rust, from the Python loggers'
 //! effective levels read when a `Juno` opens, on `flush()`/`refresh_levels()`, and at
@@ -18,7 +19,7 @@
 //! atomic loads, not a trip into Python.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
@@ -39,7 +40,9 @@ struct Bridge {
     queue: Mutex<VecDeque<LogEvent>>,
     wake: Condvar,
     closed: AtomicBool,
-    drainer: OnceLock<()>,
+    /// The process whose background thread delivers queued events (0: none yet). A forked
+    /// child has no such thread and starts its own.
+    drainer_pid: AtomicU32,
 }
 
 static BRIDGE: Bridge = Bridge {
@@ -49,7 +52,7 @@ static BRIDGE: Bridge = Bridge {
     queue: Mutex::new(VecDeque::new()),
     wake: Condvar::new(),
     closed: AtomicBool::new(false),
-    drainer: OnceLock::new(),
+    drainer_pid: AtomicU32::new(0),
 };
 
 fn epoch() -> Instant {
@@ -125,13 +128,31 @@ fn deliver(py: Python<'_>, e: LogEvent) {
                 FieldValue::Text(x) => fields.set_item(*k, x)?,
             }
         }
+        let name = LOGGERS[e.channel_index];
+        let level = py_level(&e.level);
+        let logger = py.import("logging")?.call_method1("getLogger", (name,))?;
+        if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
+            return Ok(());
+        }
         let extra = PyDict::new(py);
         extra.set_item("juno", fields)?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("extra", extra)?;
-        py.import("logging")?
-            .call_method1("getLogger", (LOGGERS[e.channel_index],))?
-            .call_method("log", (py_level(&e.level), e.message), Some(&kwargs))?;
+        // The record is made here rather than by `Logger.log`, whose caller lookup would
+        // name a line of `logging` itself: the source is the Rust core, line unknown.
+        let record = logger.call_method1(
+            "makeRecord",
+            (
+                name,
+                level,
+                "juno-core",
+                0,
+                e.message,
+                (),
+                py.None(),
+                py.None(),
+                extra,
+            ),
+        )?;
+        logger.call_method1("handle", (record,))?;
         Ok(())
     })();
     if let Err(err) = result {
@@ -155,7 +176,17 @@ fn drain(py: Python<'_>) {
 }
 
 fn start_drainer() {
-    BRIDGE.drainer.get_or_init(|| {
+    let pid = std::process::id();
+    let running = BRIDGE.drainer_pid.load(Ordering::Acquire);
+    if running == pid
+        || BRIDGE
+            .drainer_pid
+            .compare_exchange(running, pid, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+    {
+        return;
+    }
+    {
         let spawned = std::thread::Builder::new()
             .name("juno-log".into())
             .spawn(|| {
@@ -175,9 +206,11 @@ fn start_drainer() {
                 }
             });
         if spawned.is_err() {
-            // No thread: records wait for the next flush or GIL-holding event.
+            // No thread: records wait for the next flush or GIL-holding event, and the
+            // next queued event tries again.
+            BRIDGE.drainer_pid.store(0, Ordering::Release);
         }
-    });
+    }
 }
 
 /// The process-wide sink; all state is in [`BRIDGE`].

@@ -6,7 +6,9 @@ when ``LOG_PSEUDONYM_KEY`` is set."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -236,3 +238,40 @@ def test_the_cli_prints_the_logs_at_the_level_asked(tmp_path: Path) -> None:
     cp = run(tmp_path, "roles", "list", "--db", db, env={"JUNO_LOG_LEVEL": "loud"})
     assert cp.returncode == 1
     assert "JUNO_LOG_LEVEL: expected debug, info, warning or error, got 'loud'" in cp.stderr
+
+
+def test_records_name_the_core_as_their_source(tmp_path: Path, captured: Capture) -> None:
+    with juno.Juno(tmp_path / "s.db", now=NOW) as j:
+        j.governance.assign_role(LEAD, "TEAM_LEAD", ["alpha"], by="admin")
+        log.flush()
+    record = captured.on(log.GOVERNANCE)[0]
+    # Not a line of the logging module (what Logger.log's caller lookup would find).
+    assert (record.pathname, record.lineno) == ("juno-core", 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX")
+def test_a_forked_child_delivers_its_own_events(tmp_path: Path, captured: Capture) -> None:
+    # The parent's background thread is not copied into a child: the child starts its own,
+    # so events raised there with the GIL released arrive without a flush.
+    with juno.Juno(tmp_path / "p.db", now=NOW) as j:
+        j.governance.assign_role(LEAD, "TEAM_LEAD", ["alpha"], by="admin")
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 when its approvals were logged
+        status = 1
+        try:
+            captured.records.clear()
+            with juno.Juno(tmp_path / "c.db", now=NOW) as j:
+                j.governance.assign_role(LEAD, "TEAM_LEAD", ["alpha"], by="admin")
+                r = _submit(j)
+                t = threading.Thread(target=j.governance.approve, args=(r.id, LEAD, r.digest))
+                t.start()
+                t.join()
+                for _ in range(100):
+                    if any(_fields(x)["event"] == "request_approved" for x in captured.on(log.GOVERNANCE)):
+                        status = 0
+                        break
+                    time.sleep(0.05)
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child's approval was never logged"

@@ -90,6 +90,18 @@ impl Pseudonymiser {
         Cow::Owned(format!("user-{}", crate::audit::hex(&tag[..8])))
     }
 
+    /// Free text from outside (an error a server or a source sent back, which may name
+    /// people) as it may appear in a log event: withheld when identifiers are pseudonymised,
+    /// since it cannot be searched for them. Where it is also kept (the sync state, the
+    /// outbox), it stays whole there.
+    pub fn free_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.is_active() {
+            Cow::Borrowed("(details withheld from the log: LOG_PSEUDONYM_KEY is set)")
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
     /// An audit subject as it may appear in a log event: `user:<id>` pseudonymised, others
     /// (`request:42`) as they are.
     pub fn subject<'a>(&self, subject: &'a str) -> Cow<'a, str> {
@@ -383,5 +395,43 @@ mod tests {
         );
         assert_eq!(seen[1].channel, PERFORMANCE);
         assert_eq!(seen[1].level, tracing::Level::WARN);
+    }
+
+    #[test]
+    fn free_text_is_withheld_under_pseudonyms() {
+        let text = "jira said \"bo@company.com may not browse ALPHA\"";
+        let on = Pseudonymiser::new(Some(&Secret::new("k")));
+        assert!(!on.free_text(text).contains("bo@company.com"));
+        assert_eq!(Pseudonymiser::default().free_text(text), text);
+    }
+
+    #[test]
+    fn a_write_that_panicked_leaves_nothing_for_the_next_commit_to_log() {
+        use crate::audit::AuditEvent;
+        use crate::store::audit::Appender;
+        use crate::store::{Location, Store};
+        let store = Store::open(Location::Memory).unwrap();
+        let keep = Keep::default();
+        tracing::subscriber::with_default(Forward(keep.clone()), || {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                store.write(|tx| -> crate::error::Result<()> {
+                    let payload = serde_json::json!({});
+                    Appender::new(tx)?.append(
+                        tx,
+                        0,
+                        "ghost",
+                        AuditEvent::RoleAssigned,
+                        "user:x",
+                        &payload,
+                    )?;
+                    panic!("a bug inside the transaction");
+                })
+            }));
+            assert!(panicked.is_err());
+            // The next write appends nothing and commits: it must not log the ghost entry,
+            // which was rolled back.
+            store.write(|_| Ok(())).unwrap();
+        });
+        assert!(keep.0.lock().unwrap().is_empty());
     }
 }

@@ -99,7 +99,10 @@ impl Sink for CSink {
 ///   process first (a Rust host that embeds the library and logs through `tracing`
 ///   receives JUNO's events there).
 /// - Thread safety: any thread; an event raised meanwhile goes to the old or the new
-///   callback.
+///   callback. Once this returns, no call of the old callback is still running, so its
+///   `ctx` may be freed (calls run under a lock this function takes; so a callback that
+///   calls `juno_log_set_callback` deadlocks). The call that raised an event waits for the
+///   callback, and approvals committed together wait for each other's: keep it short.
 #[unsafe(no_mangle)]
 pub extern "C" fn juno_log_set_callback(
     callback: juno_log_fn,

@@ -37,7 +37,11 @@ struct Bridge {
     levels: [AtomicU8; 3],
     /// Milliseconds since [`epoch`] when the levels were last read from Python.
     refreshed_ms: AtomicU64,
-    queue: Mutex<VecDeque<LogEvent>>,
+    /// Events waiting for the GIL, each with the process that raised it (a forked child
+    /// inherits its parent's queue, whose events the parent delivers).
+    queue: Mutex<VecDeque<(u32, LogEvent)>>,
+    /// The delivery thread, joined at exit so it never takes the GIL during finalization.
+    drainer: Mutex<Option<std::thread::JoinHandle<()>>>,
     wake: Condvar,
     closed: AtomicBool,
     /// The process whose background thread delivers queued events (0: none yet). A forked
@@ -53,6 +57,7 @@ static BRIDGE: Bridge = Bridge {
     wake: Condvar::new(),
     closed: AtomicBool::new(false),
     drainer_pid: AtomicU32::new(0),
+    drainer: Mutex::new(None),
 };
 
 fn epoch() -> Instant {
@@ -87,7 +92,7 @@ fn gil_held() -> bool {
     unsafe { PyGILState_Check() == 1 }
 }
 
-fn queue() -> MutexGuard<'static, VecDeque<LogEvent>> {
+fn queue() -> MutexGuard<'static, VecDeque<(u32, LogEvent)>> {
     // A panic while holding the lock leaves a queue of plain records: still usable.
     BRIDGE.queue.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -162,15 +167,25 @@ fn deliver(py: Python<'_>, e: LogEvent) {
     }
 }
 
-/// Delivers every waiting record (the GIL is held).
+fn stale() -> bool {
+    now_ms().saturating_sub(BRIDGE.refreshed_ms.load(Ordering::Relaxed)) > 1000
+}
+
+/// Delivers every waiting record (the GIL is held), re-reading stale levels first.
 fn drain(py: Python<'_>) {
+    if stale() {
+        refresh(py);
+    }
+    let pid = std::process::id();
     loop {
-        let batch: Vec<LogEvent> = queue().drain(..).collect();
+        let batch: Vec<(u32, LogEvent)> = queue().drain(..).collect();
         if batch.is_empty() {
             return;
         }
-        for r in batch {
-            deliver(py, r);
+        for (from, r) in batch {
+            if from == pid {
+                deliver(py, r);
+            }
         }
     }
 }
@@ -205,10 +220,18 @@ fn start_drainer() {
                     Python::attach(drain);
                 }
             });
-        if spawned.is_err() {
+        match spawned {
+            Ok(handle) => {
+                let mut slot = BRIDGE.drainer.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(parents) = slot.replace(handle) {
+                    // A forked child's copy of its parent's thread handle: that thread does
+                    // not exist here, so it is neither joined nor detached.
+                    std::mem::forget(parents);
+                }
+            }
             // No thread: records wait for the next flush or GIL-holding event, and the
             // next queued event tries again.
-            BRIDGE.drainer_pid.store(0, Ordering::Release);
+            Err(_) => BRIDGE.drainer_pid.store(0, Ordering::Release),
         }
     }
 }
@@ -221,8 +244,13 @@ impl Sink for PySink {
         if BRIDGE.closed.load(Ordering::Relaxed) {
             return false;
         }
-        let stale = now_ms().saturating_sub(BRIDGE.refreshed_ms.load(Ordering::Relaxed)) > 1000;
-        if stale && gil_held() {
+        if stale() {
+            if !gil_held() {
+                // The levels may have changed and cannot be read without the GIL: keep
+                // the event; the delivery thread re-reads them and `deliver` asks the
+                // logger itself. (At most a second's worth of events is kept this way.)
+                return true;
+            }
             Python::attach(refresh);
         }
         BRIDGE
@@ -238,7 +266,7 @@ impl Sink for PySink {
                 deliver(py, event);
             });
         } else {
-            queue().push_back(event);
+            queue().push_back((std::process::id(), event));
             start_drainer();
             BRIDGE.wake.notify_one();
         }
@@ -272,4 +300,19 @@ pub(crate) fn _log_close(py: Python<'_>) {
     drain(py);
     BRIDGE.closed.store(true, Ordering::Release);
     BRIDGE.wake.notify_all();
+    // The thread may be waiting for the GIL right now: let it have it, see `closed` and
+    // end before the interpreter finalizes (a thread taking the GIL then would be killed
+    // mid-frame). Only this process's thread can be joined.
+    if BRIDGE.drainer_pid.load(Ordering::Acquire) == std::process::id() {
+        let handle = BRIDGE
+            .drainer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(handle) = handle {
+            py.detach(|| {
+                let _ = handle.join();
+            });
+        }
+    }
 }

@@ -275,3 +275,23 @@ def test_a_forked_child_delivers_its_own_events(tmp_path: Path, captured: Captur
             os._exit(status)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, "the child's approval was never logged"
+
+
+def test_a_level_lowered_after_opening_applies_within_a_second(
+    tmp_path: Path, captured: Capture
+) -> None:
+    logging.getLogger(log.GOVERNANCE).setLevel(logging.WARNING)
+    with juno.Juno(tmp_path / "l.db", now=NOW) as j:  # reads WARNING
+        j.governance.assign_role(LEAD, "TEAM_LEAD", ["alpha"], by="admin")
+        logging.getLogger(log.GOVERNANCE).setLevel(logging.INFO)  # no refresh_levels()
+        time.sleep(1.1)
+        r = _submit(j)
+        # approve releases the GIL, so the event cannot read Python's levels itself.
+        threading.Thread(target=j.governance.approve, args=(r.id, LEAD, r.digest)).start()
+        for _ in range(100):
+            if any(_fields(x)["event"] == "request_approved" for x in captured.on(log.GOVERNANCE)):
+                break
+            time.sleep(0.05)
+        events = [_fields(x)["event"] for x in captured.on(log.GOVERNANCE)]
+    assert "request_approved" in events, events
+    assert "role_assigned" not in events, "logged before the level was lowered"

@@ -143,8 +143,9 @@ impl<'a> Wording<'a> {
             && let Some(reason) = &worded.reason
             && config.openai_api_key.is_some() | config.azure_openai_api_key.is_some()
         {
-            tracing::warn!(target: crate::log::APPLICATION, reason = %reason,
-                "the language model's wording was not used: {reason}");
+            let shown = self.juno.store().log_names().free_text(reason);
+            tracing::warn!(target: crate::log::APPLICATION, reason = %shown,
+                "the language model's wording was not used: {shown}");
         }
         Ok(worded)
     }

@@ -197,9 +197,13 @@ impl<'a> Notifications<'a> {
             })?;
         }
         report.pending = self.juno.store().read(sql::pending_count)?;
+        let names = self.juno.store().log_names();
         for e in &report.errors {
-            // The reason is the channel's answer (status, timeout), never its webhook URL.
-            tracing::warn!(target: crate::log::APPLICATION, error = %e, "notification not delivered: {e}");
+            // The reason is the channel's answer (status, timeout), never its webhook URL;
+            // a body it quotes may name people, so it is withheld under pseudonyms.
+            let shown = names.free_text(e);
+            tracing::warn!(target: crate::log::APPLICATION, error = %shown,
+                "notification not delivered: {shown}");
         }
         Ok(report)
     }

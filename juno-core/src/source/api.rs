@@ -135,8 +135,9 @@ impl<'a> Sources<'a> {
             Ok(s) => s,
             Err(e) => {
                 let message = e.to_string();
-                tracing::warn!(target: crate::log::APPLICATION, source = %name, error = %message,
-                    "sync from {name} failed: {message}");
+                let shown = self.juno.store().log_names().free_text(&message);
+                tracing::warn!(target: crate::log::APPLICATION, source = %name, error = %shown,
+                    "sync from {name} failed: {shown}");
                 self.juno
                     .store()
                     .write(|tx| sql::record_sync(tx, &name, to_ms(now), Err(&message)))?;

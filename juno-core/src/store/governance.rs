@@ -98,6 +98,9 @@ impl Store {
     /// made is on disk, power loss included. (Memory writes keep WAL's NORMAL, which can
     /// lose the last transactions on power loss but never corrupts.)
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        // A write that panicked on this thread (caught at the C or Python boundary) never
+        // reached `rolled_back`: what it appended did not happen.
+        crate::log::rolled_back();
         let mut conn = self.conn();
         let durable = matches!(self.location, super::Location::File(_));
         if durable {

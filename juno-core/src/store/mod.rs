@@ -151,6 +151,11 @@ impl Store {
         self.names = names;
     }
 
+    /// How user identifiers appear in this deployment's log events.
+    pub(crate) fn log_names(&self) -> &crate::log::Pseudonymiser {
+        &self.names
+    }
+
     /// Where this store lives.
     pub fn location(&self) -> &Location {
         &self.location

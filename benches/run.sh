@@ -14,8 +14,8 @@
 #   --skip-criterion  reuse DIR/criterion from an earlier run (the report says which run).
 #   --no-report       measure only; write BENCHMARKS.md later with benches/report.py DIR.
 #
-# A full run takes about 40 minutes on 2 cores, most of it building the criterion suites'
-# million-row databases. Run it on a quiet machine: the load average before and after is
+# A full run took 21 minutes on 2 cores (2026-12-07), most of it the criterion suites
+# and their million-row databases. Run it on a quiet machine: the load average before and after is
 # recorded in the report. Needs what CI installs, plus `wrk` (Debian) for the HTTP figures;
 # without wrk those rows say "not run".
 set -euo pipefail

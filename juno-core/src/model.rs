@@ -484,6 +484,7 @@ impl NoticeKind {
 #[serde(deny_unknown_fields)]
 pub struct TicketEvent {
     /// When.
+    #[serde(deserialize_with = "crate::model::time::utc::deserialize")]
     pub at: DateTime<Utc>,
     /// Which field (`status`, `assignee`; others are ignored).
     pub field: String,
@@ -547,10 +548,10 @@ pub struct Ticket {
     #[serde(default)]
     pub labels: Vec<String>,
     /// When it was created (flow requires it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::time::opt_utc::deserialize")]
     pub created: Option<DateTime<Utc>>,
     /// Last update (triage requires it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::time::opt_utc::deserialize")]
     pub updated: Option<DateTime<Utc>>,
     /// Its status now. Flow uses it only when there are no status events.
     #[serde(default)]
@@ -559,13 +560,13 @@ pub struct Ticket {
     #[serde(default)]
     pub events: Vec<TicketEvent>,
     /// Last comment.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::time::opt_utc::deserialize")]
     pub last_comment: Option<DateTime<Utc>>,
     /// Last change event (status, assignee, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::time::opt_utc::deserialize")]
     pub last_change: Option<DateTime<Utc>>,
     /// When the assignee last touched it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::time::opt_utc::deserialize")]
     pub assignee_last_activity: Option<DateTime<Utc>>,
     /// Blocked by another ticket.
     #[serde(default)]
@@ -1023,5 +1024,248 @@ mod tests {
             Some("invalid `role`: unknown role `TEAM_LAED`")
         );
         assert_eq!("team_lead".parse::<Role>().ok(), Some(Role::TeamLead));
+    }
+}
+
+/// Reading ticket times faster than chrono's general parser, with chrono's result.
+pub mod time {
+    use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+
+    /// Reading an optional UTC time as chrono reads one, faster: for
+    /// `#[serde(default, deserialize_with = "crate::model::time::opt_utc::deserialize")]` on the
+    /// fields of bulk inputs (a ticket has eight).
+    ///
+    /// chrono's reader accepts RFC 3339 with every relaxation (lower-case `t`, spaces, leap
+    /// seconds, any number of fraction digits) and was two thirds of converting a ticket with
+    /// three times. [`parse_utc`] reads the strict form every serializer writes
+    /// (`YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)`) directly and hands anything else to chrono,
+    /// so what is accepted, the instant read and the error for what is refused are chrono's.
+    pub mod opt_utc {
+        use chrono::{DateTime, Utc};
+        use serde::de::{self, Deserializer, Visitor};
+        use std::fmt;
+
+        /// Deserializes `null` (or an absent field, with `#[serde(default)]`) as `None` and a
+        /// string as chrono's `DateTime<Utc>` does.
+        ///
+        /// # Errors
+        /// Anything chrono's `DateTime<Utc>` refuses, with chrono's message.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            d.deserialize_option(OptionVisitor)
+        }
+
+        struct OptionVisitor;
+
+        impl<'de> Visitor<'de> for OptionVisitor {
+            type Value = Option<DateTime<Utc>>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an RFC 3339 formatted date and time string")
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                super::utc::deserialize(d).map(Some)
+            }
+        }
+    }
+
+    /// [`opt_utc`] for a required time: `deserialize_with = "crate::model::time::utc::deserialize"`.
+    pub mod utc {
+        use chrono::{DateTime, Utc};
+        use serde::de::{self, Deserializer, Visitor};
+        use std::fmt;
+
+        /// Deserializes a string as chrono's `DateTime<Utc>` does.
+        ///
+        /// # Errors
+        /// Anything chrono's `DateTime<Utc>` refuses, with chrono's message.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+            d.deserialize_str(TimeVisitor)
+        }
+
+        struct TimeVisitor;
+
+        impl Visitor<'_> for TimeVisitor {
+            type Value = DateTime<Utc>;
+
+            // chrono's words, so a refusal reads the same as before.
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an RFC 3339 formatted date and time string")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                super::parse_utc(v).map_err(E::custom)
+            }
+        }
+    }
+
+    /// `text` as chrono's `DateTime<Utc>` deserializer reads it (see [`opt_utc`]).
+    ///
+    /// # Errors
+    /// chrono's parse error, for any text chrono refuses.
+    pub fn parse_utc(text: &str) -> std::result::Result<DateTime<Utc>, chrono::ParseError> {
+        match strict_rfc3339(text.as_bytes()) {
+            Some(t) => Ok(t),
+            None => text
+                .parse::<DateTime<FixedOffset>>()
+                .map(|t| t.with_timezone(&Utc)),
+        }
+    }
+
+    /// The strict RFC 3339 form, or None for anything else (chrono then decides).
+    fn strict_rfc3339(b: &[u8]) -> Option<DateTime<Utc>> {
+        fn num(b: &[u8]) -> Option<u32> {
+            b.iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        }
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(
+            i32::try_from(num(&b[0..4])?).ok()?,
+            num(&b[5..7])?,
+            num(&b[8..10])?,
+        )?;
+        let (hour, minute, second) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+        // A leap second (:60) is chrono's to read.
+        if second > 59 {
+            return None;
+        }
+        let mut rest = &b[19..];
+        let mut nanos = 0;
+        if let Some((b'.', tail)) = rest.split_first() {
+            let digits = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+            if !(1..=9).contains(&digits) {
+                return None;
+            }
+            nanos = num(&tail[..digits])? * 10u32.pow(9 - digits as u32);
+            rest = &tail[digits..];
+        }
+        let offset_secs = match rest {
+            [b'Z'] => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let (h, m) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                let secs = (h * 3600 + m * 60) as i64;
+                if *sign == b'-' { -secs } else { secs }
+            }
+            _ => return None,
+        };
+        let local = date.and_hms_nano_opt(hour, minute, second, nanos)?;
+        let utc = local.checked_sub_signed(chrono::TimeDelta::seconds(offset_secs))?;
+        Some(utc.and_utc())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parse_utc_reads_what_chrono_reads() {
+            let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+            let mut next = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            let mut texts: Vec<String> = [
+                "2026-01-01T09:30:00Z",
+                "2026-01-01T09:30:00+00:00",
+                "2026-01-01T09:30:00.123456+02:00",
+                "2026-01-01T09:30:00.1-23:59",
+                "0001-01-01T00:00:00.000000001Z",
+                "0000-01-01T00:00:00+00:01",
+                "9999-12-31T23:59:59.999999999-01:00",
+                "2016-12-31T23:59:60Z",
+                "2026-02-29T00:00:00Z",
+                "2024-02-29T00:00:00Z",
+                "2026-01-01t09:30:00z",
+                "2026-01-01 09:30:00Z",
+                "2026-01-01T09:30:00.Z",
+                "2026-01-01T09:30:00.1234567891Z",
+                "2026-01-01T09:30:00+24:00",
+                "2026-01-01T09:30:00+0200",
+                "2026-01-01T09:30:00",
+                "2026-01-01T9:30:00Z",
+                "+2026-01-01T09:30:00Z",
+                "2026-13-01T09:30:00Z",
+                "2026-01-01T24:00:00Z",
+                "2026-01-01T09:30:00Z ",
+                "",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+            let alphabet = b"0123456789-:T.Z+ tz";
+            for _ in 0..50_000 {
+                let mut t = texts[(next() % 10) as usize].clone().into_bytes();
+                for _ in 0..(next() % 3) {
+                    let at = (next() as usize) % t.len();
+                    t[at] = alphabet[(next() as usize) % alphabet.len()];
+                }
+                texts.push(String::from_utf8_lossy(&t).into_owned());
+            }
+            let mut strict = 0;
+            for text in &texts {
+                let chrono = text
+                    .parse::<DateTime<FixedOffset>>()
+                    .map(|t| t.with_timezone(&Utc));
+                assert_eq!(parse_utc(text), chrono, "{text:?}");
+                strict += usize::from(strict_rfc3339(text.as_bytes()).is_some());
+            }
+            // The fast path is taken, not only the fallback.
+            assert!(strict > texts.len() / 4, "{strict} of {}", texts.len());
+        }
+
+        #[test]
+        fn an_optional_time_reads_and_refuses_as_chrono_does() {
+            #[derive(serde::Deserialize, Debug)]
+            struct T {
+                #[serde(default, deserialize_with = "opt_utc::deserialize")]
+                at: Option<DateTime<Utc>>,
+            }
+            #[derive(serde::Deserialize, Debug)]
+            struct C {
+                #[serde(default)]
+                at: Option<DateTime<Utc>>,
+            }
+            for text in [
+                r#"{}"#,
+                r#"{"at": null}"#,
+                r#"{"at": "2026-01-01T09:30:00+02:00"}"#,
+                r#"{"at": "2026-01-01 09:30:00Z"}"#,
+                r#"{"at": "yesterday"}"#,
+                r#"{"at": 5}"#,
+                r#"{"at": [1]}"#,
+            ] {
+                let ours = serde_json::from_str::<T>(text)
+                    .map(|t| t.at)
+                    .map_err(|e| e.to_string());
+                let chrono = serde_json::from_str::<C>(text)
+                    .map(|t| t.at)
+                    .map_err(|e| e.to_string());
+                assert_eq!(ours, chrono, "{text}");
+            }
+        }
     }
 }

@@ -15,8 +15,8 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{
-    PyBool, PyDate, PyDateTime, PyDict, PyDictMethods, PyFloat, PyInt, PyList, PyString, PyTuple,
-    PyTzInfo,
+    PyBool, PyBytes, PyDate, PyDateTime, PyDict, PyDictMethods, PyFloat, PyInt, PyList, PyString,
+    PyTuple, PyTzInfo,
 };
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
@@ -54,69 +54,149 @@ impl<'a, 'py> PyDe<'a, 'py> {
     }
 }
 
-/// An aware datetime as UTC. The common case — `tzinfo` is `datetime.timezone.utc` itself,
-/// as `datetime.now(timezone.utc)` and `fromisoformat("...+00:00")` give — is read from its
-/// seven fields, one attribute each, without calling a method (the limited API has no
-/// direct field access; `docs/performance.md` measures both ways). Any other zone costs three
-/// calls: `utcoffset()` (None means naive, which the slow path refuses with its message),
-/// `timestamp()` and `microsecond`; the whole seconds are `timestamp()` less the
-/// microseconds, rounded: exact, because a float's error at any datetime's timestamp is far
-/// below half a second. (`isoformat()` alone cost 0.8 µs.) Subclasses go through the slow
-/// path's `astimezone`.
+/// An aware datetime as UTC. An exact `datetime` is read from its pickle state: one
+/// `__reduce__()` call returns the ten-byte state (the fields, packed as every CPython
+/// since 2.3 pickles them, so the layout is a compatibility promise) and the `tzinfo`. The
+/// limited API (`abi3`) has no direct access to the fields, and reading them as seven
+/// attributes cost twice the instructions (`docs/performance.md`). When `tzinfo` is
+/// `datetime.timezone.utc` itself, as `datetime.now(timezone.utc)` and
+/// `fromisoformat("...+00:00")` give, the fields are the instant. Any other zone costs two
+/// more calls: `utcoffset()` (None means naive, which the slow path refuses with its
+/// message) and `timestamp()`; the whole seconds are `timestamp()` less the microseconds,
+/// rounded: exact, because a float's error at any datetime's timestamp is far below half a
+/// second. (`isoformat()` alone cost 0.8 µs.) Subclasses, which may pickle differently, go
+/// through the slow path's `astimezone`.
 fn utc_of(obj: &Bound<'_, PyAny>) -> Result<DateTime<Utc>, Stop> {
-    if obj.is_exact_instance_of::<PyDateTime>() {
-        let py = obj.py();
-        let tz = obj.getattr(pyo3::intern!(py, "tzinfo")).map_err(|_| Stop)?;
-        if PyTzInfo::utc(py).is_ok_and(|utc| tz.is(&*utc)) {
-            return utc_fields(obj);
-        }
-        let offset = obj
-            .call_method0(pyo3::intern!(py, "utcoffset"))
-            .map_err(|_| Stop)?;
-        if offset.is_none() {
-            return Err(Stop);
-        }
-        let ts: f64 = obj
-            .call_method0(pyo3::intern!(py, "timestamp"))
-            .and_then(|t| t.extract())
-            .map_err(|_| Stop)?;
-        let micros: u32 = obj
-            .getattr(pyo3::intern!(py, "microsecond"))
-            .and_then(|m| m.extract())
-            .map_err(|_| Stop)?;
-        let secs = (ts - f64::from(micros) / 1e6).round();
-        if !secs.is_finite() || secs.abs() > 1e15 {
-            return Err(Stop);
-        }
-        return DateTime::from_timestamp(secs as i64, micros * 1000).ok_or(Stop);
+    if !obj.is_exact_instance_of::<PyDateTime>() {
+        return super::datetime_from_py(obj, "").map_err(|_| Stop);
     }
-    super::datetime_from_py(obj, "").map_err(|_| Stop)
+    let py = obj.py();
+    let reduced = obj
+        .call_method0(pyo3::intern!(py, "__reduce__"))
+        .map_err(|_| Stop)?;
+    let reduced = reduced.cast::<PyTuple>().map_err(|_| Stop)?;
+    let args = reduced.get_item(1).map_err(|_| Stop)?;
+    let args = args.cast::<PyTuple>().map_err(|_| Stop)?;
+    let state = args.get_item(0).map_err(|_| Stop)?;
+    let state = state.cast::<PyBytes>().map_err(|_| Stop)?;
+    let fields = Fields::unpack(state.as_bytes()).ok_or(Stop)?;
+    // A naive datetime pickles without a tzinfo.
+    let tz = if args.len() > 1 {
+        Some(args.get_item(1).map_err(|_| Stop)?)
+    } else {
+        None
+    };
+    if let Some(tz) = &tz {
+        if PyTzInfo::utc(py).is_ok_and(|utc| tz.is(&*utc)) {
+            return fields.as_utc().ok_or(Stop);
+        }
+    }
+    let offset = obj
+        .call_method0(pyo3::intern!(py, "utcoffset"))
+        .map_err(|_| Stop)?;
+    if offset.is_none() {
+        return Err(Stop);
+    }
+    let ts: f64 = obj
+        .call_method0(pyo3::intern!(py, "timestamp"))
+        .and_then(|t| t.extract())
+        .map_err(|_| Stop)?;
+    let secs = (ts - f64::from(fields.microsecond) / 1e6).round();
+    if !secs.is_finite() || secs.abs() > 1e15 {
+        return Err(Stop);
+    }
+    DateTime::from_timestamp(secs as i64, fields.microsecond * 1000).ok_or(Stop)
 }
 
-/// A datetime whose zone is UTC, from its fields.
-fn utc_fields(obj: &Bound<'_, PyAny>) -> Result<DateTime<Utc>, Stop> {
-    let py = obj.py();
-    let field = |name: &Bound<'_, PyString>| -> Result<u32, Stop> {
-        obj.getattr(name)
-            .and_then(|v| v.extract::<u32>())
-            .map_err(|_| Stop)
-    };
-    let year = field(pyo3::intern!(py, "year"))?;
-    let date = NaiveDate::from_ymd_opt(
-        i32::try_from(year).map_err(|_| Stop)?,
-        field(pyo3::intern!(py, "month"))?,
-        field(pyo3::intern!(py, "day"))?,
-    )
-    .ok_or(Stop)?;
-    let time = date
-        .and_hms_micro_opt(
-            field(pyo3::intern!(py, "hour"))?,
-            field(pyo3::intern!(py, "minute"))?,
-            field(pyo3::intern!(py, "second"))?,
-            field(pyo3::intern!(py, "microsecond"))?,
-        )
-        .ok_or(Stop)?;
-    Ok(time.and_utc())
+/// A datetime's fields as its pickle state packs them: year (two bytes, big-endian),
+/// month, day, hour, minute, second, microsecond (three bytes, big-endian). Protocol 4
+/// and later set the month byte's top bit for `fold=1`; `__reduce__` is protocol 2, but
+/// the bit is masked anyway, since the fold never changes a UTC instant.
+struct Fields {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    microsecond: u32,
+}
+
+impl Fields {
+    /// The fields of a ten-byte state, or None for any other length.
+    fn unpack(state: &[u8]) -> Option<Fields> {
+        let b: &[u8; 10] = state.try_into().ok()?;
+        let wide = |hi: u8, lo: u8| (u32::from(hi) << 8) | u32::from(lo);
+        Some(Fields {
+            year: wide(b[0], b[1]),
+            month: u32::from(b[2] & 0x7f),
+            day: u32::from(b[3]),
+            hour: u32::from(b[4]),
+            minute: u32::from(b[5]),
+            second: u32::from(b[6]),
+            microsecond: (u32::from(b[7]) << 16) | wide(b[8], b[9]),
+        })
+    }
+
+    /// The fields read as a UTC time, or None if they are not a valid one.
+    fn as_utc(&self) -> Option<DateTime<Utc>> {
+        let date = NaiveDate::from_ymd_opt(i32::try_from(self.year).ok()?, self.month, self.day)?;
+        let time = date.and_hms_micro_opt(self.hour, self.minute, self.second, self.microsecond)?;
+        Some(time.and_utc())
+    }
+}
+
+/// The longest text [`rfc3339`] writes: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+00:00`.
+const RFC3339_MAX: usize = 35;
+
+/// `t` as [`DateTime::to_rfc3339`] writes it (the slow path's text, so both paths feed
+/// serde the same string), into `buf` rather than a new `String`: chrono's formatter cost
+/// a third of a UTC datetime's conversion. Years outside 0–9999, which no Python datetime
+/// has, fall back to chrono's text (truncated, so they fail to parse, as nothing else
+/// can hold them).
+fn rfc3339<'b>(t: &DateTime<Utc>, buf: &'b mut [u8; RFC3339_MAX]) -> &'b str {
+    use chrono::{Datelike, Timelike};
+    fn digits(buf: &mut [u8], at: usize, value: u32, width: usize) {
+        let mut v = value;
+        for i in (0..width).rev() {
+            buf[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    }
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        let text = t.to_rfc3339();
+        let n = text.len().min(RFC3339_MAX);
+        buf[..n].copy_from_slice(&text.as_bytes()[..n]);
+        return std::str::from_utf8(&buf[..n]).unwrap_or_default();
+    }
+    buf[..19].copy_from_slice(b"0000-00-00T00:00:00");
+    digits(buf, 0, year as u32, 4);
+    digits(buf, 5, t.month(), 2);
+    digits(buf, 8, t.day(), 2);
+    digits(buf, 11, t.hour(), 2);
+    digits(buf, 14, t.minute(), 2);
+    digits(buf, 17, t.second(), 2);
+    // chrono's `SecondsFormat::AutoSi`: no fraction, or 3, 6 or 9 digits, the fewest exact.
+    // A leap second's nanoseconds (≥ 1e9) cannot come from Python.
+    let nanos = t.nanosecond();
+    let mut end = 19;
+    if nanos != 0 {
+        let (value, width) = if nanos % 1_000_000 == 0 {
+            (nanos / 1_000_000, 3)
+        } else if nanos % 1_000 == 0 {
+            (nanos / 1_000, 6)
+        } else {
+            (nanos, 9)
+        };
+        buf[end] = b'.';
+        digits(buf, end + 1, value, width);
+        end += 1 + width;
+    }
+    buf[end..end + 6].copy_from_slice(b"+00:00");
+    end += 6;
+    // Only ASCII digits and punctuation were written.
+    std::str::from_utf8(&buf[..end]).unwrap_or_default()
 }
 
 impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
@@ -176,7 +256,8 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             });
         }
         if obj.is_instance_of::<PyDateTime>() {
-            return visitor.visit_string(utc_of(obj)?.to_rfc3339());
+            let mut text = [0u8; RFC3339_MAX];
+            return visitor.visit_str(rfc3339(&utc_of(obj)?, &mut text));
         }
         if obj.is_instance_of::<PyDate>() {
             let d = obj.extract::<chrono::NaiveDate>().map_err(|_| Stop)?;
@@ -377,5 +458,66 @@ impl<'de> de::VariantAccess<'de> for VariantAccess<'_> {
             },
             visitor,
         )
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_writes_what_chrono_writes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut cases = vec![
+            DateTime::<Utc>::MIN_UTC,
+            "0001-01-01T00:00:00.000001Z".parse().unwrap(),
+            "9999-12-31T23:59:59.999999Z".parse().unwrap(),
+            "1969-12-31T23:59:59.5Z".parse().unwrap(),
+            "2026-01-01T09:30:00.123Z".parse().unwrap(),
+            "2026-01-01T09:30:00.000000001Z".parse().unwrap(),
+        ];
+        let span = 253_402_300_799_i64 + 62_135_596_800;
+        for _ in 0..20_000 {
+            let secs = (next() % span as u64) as i64 - 62_135_596_800;
+            let nanos = match next() % 4 {
+                0 => 0,
+                1 => (next() % 1000) as u32 * 1_000_000,
+                2 => (next() % 1_000_000) as u32 * 1_000,
+                _ => (next() % 1_000_000_000) as u32,
+            };
+            cases.push(DateTime::from_timestamp(secs, nanos).unwrap());
+        }
+        let mut buf = [0u8; RFC3339_MAX];
+        for t in cases {
+            let expected = t.to_rfc3339();
+            if (0..=9999).contains(&chrono::Datelike::year(&t)) {
+                assert_eq!(rfc3339(&t, &mut buf), expected);
+            } else {
+                assert!(expected.starts_with(rfc3339(&t, &mut buf)));
+            }
+        }
+    }
+
+    #[test]
+    fn fields_unpack_a_pickle_state() {
+        // datetime(2026, 12, 7, 22, 30, 5, 123456).__reduce__()[1][0]
+        let state = [0x07, 0xea, 12, 7, 22, 30, 5, 0x01, 0xe2, 0x40];
+        let t = Fields::unpack(&state).unwrap().as_utc().unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-07T22:30:05.123456+00:00");
+        // fold=1 under protocol 4 sets the month's top bit.
+        let mut folded = state;
+        folded[2] |= 0x80;
+        assert_eq!(Fields::unpack(&folded).unwrap().as_utc(), Some(t));
+        assert!(Fields::unpack(&state[..9]).is_none());
+        let mut bad = state;
+        bad[3] = 32;
+        assert!(Fields::unpack(&bad).unwrap().as_utc().is_none());
     }
 }

@@ -61,14 +61,25 @@ def _ticket(i: int, when: Any) -> dict[str, Any]:
     }
 
 
+class _Stamp(datetime):
+    """A datetime subclass whose pickle state is not a datetime's."""
+
+    def __reduce__(self) -> Any:
+        return (str, ("not a datetime",))
+
+
 def test_every_way_of_writing_a_time_reads_as_the_same_instant(j: juno.Juno) -> None:
     now = T0 + timedelta(days=30)
     at = T0 - timedelta(days=12, microseconds=250)
     forms: list[Any] = [
-        at,  # timezone.utc: read from isoformat()
+        at,  # timezone.utc: read from its pickle state
         at.astimezone(timezone(timedelta(hours=5, minutes=30))),  # fixed offset
-        at.astimezone(ZoneInfo("Europe/Paris")),  # a zone: through astimezone
-        at.isoformat(),  # RFC 3339 text
+        at.astimezone(ZoneInfo("Europe/Paris")),  # a zone: through utcoffset and timestamp
+        _Stamp(*at.timetuple()[:6], at.microsecond, tzinfo=timezone.utc),  # a subclass: astimezone
+        at.isoformat(),  # RFC 3339 text, the strict form: parsed directly
+        at.isoformat().replace("+00:00", "Z"),
+        at.isoformat().replace("T", " ").lower(),  # relaxed forms: parsed by chrono
+        at.astimezone(timezone(timedelta(hours=-3))).isoformat().replace("T", "t"),
     ]
     idle = [j.triage.scan([_ticket(1, f)], now=now)[0].idle_days for f in forms]
     assert idle == [idle[0]] * len(forms)
@@ -79,6 +90,9 @@ def test_errors_still_name_the_exact_field_on_the_fast_path(j: juno.Juno) -> Non
     naive = datetime(2026, 1, 1)
     cases: list[tuple[dict[str, Any], str]] = [
         ({"updated": naive}, "tickets[1].updated"),
+        ({"updated": "2026-02-30T00:00:00Z"}, "tickets[1].updated"),
+        ({"created": "2026-01-01T00:00:00+24:00"}, "tickets[1].created"),
+        ({"last_comment": "2026-01-01T00:00:00"}, "tickets[1].last_comment"),
         ({"blocking": -1}, "tickets[1].blocking"),
         ({"labels": ["a", 3]}, "tickets[1].labels[1]"),
         ({"priority": "Urgent"}, "tickets[1].priority"),
@@ -268,6 +282,9 @@ def test_a_datetime_inside_free_json_reads_as_the_slow_path_writes_it(j: juno.Ju
         # UTC by another object than `timezone.utc` goes through the calls, not the fields.
         base.replace(tzinfo=ZoneInfo("UTC")),
         base.replace(fold=1),
+        # A subclass may pickle differently: it is read through `astimezone`, not its state.
+        _Stamp(2026, 1, 1, 9, 30, tzinfo=timezone.utc),
+        datetime(2026, 1, 1, 9, 30, tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=5, minutes=30))),
     ]
     # `store` converts its `content` on the slow path, `store_many` on the fast one.
     slow = [j.memory.store("semantic", "team_alpha", "t", content={"at": t}).content for t in times]
@@ -286,6 +303,8 @@ def test_a_datetime_inside_free_json_reads_as_the_slow_path_writes_it(j: juno.Ju
         "1969-12-31T23:59:59.500+00:00",
         "9999-12-31T23:59:59.999999+00:00",
         "0001-01-01T00:00:00.000001+00:00",
+        "2026-01-01T09:30:00+00:00",
+        "2026-01-01T09:30:00+00:00",
         "2026-01-01T09:30:00+00:00",
         "2026-01-01T09:30:00+00:00",
     ]

@@ -93,6 +93,9 @@ def test_errors_still_name_the_exact_field_on_the_fast_path(j: juno.Juno) -> Non
         ({"updated": "2026-02-30T00:00:00Z"}, "tickets[1].updated"),
         ({"created": "2026-01-01T00:00:00+24:00"}, "tickets[1].created"),
         ({"last_comment": "2026-01-01T00:00:00"}, "tickets[1].last_comment"),
+        # In UTC these fall outside Python's years, which `astimezone` refuses.
+        ({"created": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))}, "tickets[1].created"),
+        ({"updated": datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))}, "tickets[1].updated"),
         ({"blocking": -1}, "tickets[1].blocking"),
         ({"labels": ["a", 3]}, "tickets[1].labels[1]"),
         ({"priority": "Urgent"}, "tickets[1].priority"),
